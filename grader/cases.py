@@ -1,0 +1,129 @@
+"""Test cases: what to run (an invocation, plain data) and how to judge it.
+
+Hidden cases (``grader/hidden/<problem>.py``) and public tests
+(``problems/<problem>/public_tests.py``) are both lists of :class:`Case`. A case
+builds its invocation from a seeded ``torch.Generator`` so that ``--seed``
+changes every random input, and judges the candidate's outcome with a check from
+:mod:`grader.checks`, in the trusted process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+
+from grader.checks import Check, Verdict, close_to_literal, match_literal, match_reference
+from grader.sandbox.protocol import GeneratorSeed
+
+
+def call(symbol: str, *args, grad: list[str] | None = None, grad_seed: int = 0, **kwargs) -> dict:
+    """Invocation that calls function ``symbol(*args, **kwargs)``.
+
+    Args:
+        grad: selectors of the inputs to differentiate with respect to:
+            ``"0"``, ``"1"``… for positional arguments, names for keywords.
+        grad_seed: seed of the random cotangent used for the backward pass.
+    """
+    return {
+        "kind": "call",
+        "symbol": symbol,
+        "args": list(args),
+        "kwargs": kwargs,
+        "grad": {"wrt": list(grad), "seed": grad_seed} if grad else None,
+    }
+
+
+def module_call(
+    symbol: str,
+    init_args: tuple = (),
+    init_kwargs: dict | None = None,
+    *,
+    state_dict: dict | None = None,
+    dtype: torch.dtype = torch.float32,
+    args: tuple | None = (),
+    kwargs: dict | None = None,
+    grad: list[str] | None = None,
+    param_grads: bool = False,
+    grad_seed: int = 0,
+) -> dict:
+    """Invocation that builds module ``symbol`` and calls it (``args=None``: build only)."""
+    return {
+        "kind": "module",
+        "symbol": symbol,
+        "init_args": list(init_args),
+        "init_kwargs": dict(init_kwargs or {}),
+        "dtype": str(dtype).replace("torch.", ""),
+        "state_dict": state_dict,
+        "args": None if args is None else list(args),
+        "kwargs": dict(kwargs or {}),
+        "grad": {"wrt": list(grad or ()), "params": param_grads, "seed": grad_seed}
+        if (grad or param_grads)
+        else None,
+    }
+
+
+def generate_call(symbol: str, model: dict, *args, generator_seed: int | None = None, **kwargs) -> dict:
+    """Invocation that calls ``symbol(model, *args, **kwargs)`` with a toy model."""
+    if generator_seed is not None:
+        kwargs["generator"] = GeneratorSeed(generator_seed)
+    return {"kind": "generate", "symbol": symbol, "model": model, "args": list(args), "kwargs": kwargs}
+
+
+Similarity = Callable[[dict, dict], bool]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One test: a name, its points, how to build its inputs and how to judge them.
+
+    Attributes:
+        number: stable number shown to people, e.g. ``"1.4"``.
+        make: builds the invocation from a seeded generator.
+        check: judges the candidate's outcome against the reference's.
+        similar: decides whether two outcomes agree, for diagnosis
+            (default: the returned values agree within a loose tolerance).
+        expected: for public tests, the literal expected value (shown to learners);
+            when set, the reference solution is not consulted.
+    """
+
+    number: str
+    name: str
+    points: float
+    make: Callable[[torch.Generator], dict]
+    check: Check = field(default_factory=match_reference)
+    tags: tuple[str, ...] = ()
+    hint: str = ""
+    similar: Similarity | None = None
+    expected: object = None
+    visibility: str = "hidden"
+
+
+def public_case(number: str, name: str, invocation: dict, *, expected=None, places: int = 4,
+                check: Check | None = None, hint: str = "", tags: tuple[str, ...] = ()) -> Case:
+    """A public test with fixed inputs and, usually, its expected value written out.
+
+    Expected values are compared to ``places`` decimals (as printed); without
+    ``expected`` the ``check`` decides alone (e.g. "raises ValueError").
+    """
+    def similar(a: dict, b: dict) -> bool:
+        if a.get("error") or b.get("error"):
+            return False
+        return close_to_literal(a.get("value"), b.get("value"), places).passed
+
+    return Case(
+        number=number,
+        name=name,
+        points=1.0,
+        make=lambda _rng, inv=invocation: inv,
+        check=check or match_literal(places),
+        tags=tags,
+        hint=hint,
+        similar=similar if expected is not None else None,
+        expected=expected,
+        visibility="visible",
+    )
+
+
+__all__ = ["Case", "Verdict", "call", "module_call", "generate_call", "public_case"]

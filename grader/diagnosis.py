@@ -1,0 +1,55 @@
+"""Names the misconception behind wrong outputs (trusted side only).
+
+For each failed test the misconception references run on the same inputs; a
+misconception *explains* the failure when one of its variants returns what the
+submission returned while the reference returns something else. A submission is
+diagnosed with every misconception that explains at least one failure and whose
+set of explained failures is not strictly contained in another's (so that a
+mistake that coincides with a bigger one on a few inputs is not reported).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from grader.checks import values_close
+
+
+@dataclass(frozen=True)
+class TestEvidence:
+    number: str
+    candidate: dict
+    expected: dict
+    variant_outcomes: dict[str, list[dict]]  # misconception ID -> outcome of each variant
+    similar: Callable[[dict, dict], bool] | None = None
+
+
+def explained_by(evidence: TestEvidence) -> list[str]:
+    """Misconception IDs whose output matches the submission's on this failed test."""
+    similar = evidence.similar or values_close
+    matches = []
+    for mid, outcomes in evidence.variant_outcomes.items():
+        for outcome in outcomes:
+            if outcome.get("error") or similar(outcome, evidence.expected):
+                continue
+            if similar(evidence.candidate, outcome):
+                matches.append(mid)
+                break
+    return matches
+
+
+def diagnose(evidence: list[TestEvidence], order: list[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """Return (diagnosed IDs in catalogue order, per-test matches)."""
+    per_test = {e.number: explained_by(e) for e in evidence}
+    explains: dict[str, set[str]] = {}
+    for number, mids in per_test.items():
+        for mid in mids:
+            explains.setdefault(mid, set()).add(number)
+    kept = [
+        mid for mid, tests in explains.items()
+        if not any(tests < other for o, other in explains.items() if o != mid)
+    ]
+    kept.sort(key=lambda m: order.index(m) if m in order else len(order))
+    per_test = {n: [m for m in mids if m in kept] for n, mids in per_test.items()}
+    return kept, per_test

@@ -1,0 +1,182 @@
+"""The problem registry: the single source of truth about which problems exist.
+
+Reads ``problems/<id>/problem.toml`` into frozen dataclasses. The CLI, the
+grader, the reports and the site all ask this module; nothing else lists
+problems by hand.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+from grader.datapaths import problems_dir
+
+DIFFICULTIES = ("easy", "medium", "hard")
+
+
+class UnknownProblemError(LookupError):
+    """A problem ID that the registry does not know."""
+
+    def __init__(self, problem_id: str, suggestions: list[str]):
+        self.problem_id = problem_id
+        self.suggestions = suggestions
+        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(
+            f"unknown problem {problem_id!r}.{hint} Run 'attn-judge list' to see all problems."
+        )
+
+
+@dataclass(frozen=True)
+class Misconception:
+    """A catalogued mistake: what it is, who made it, the mistake and its fix."""
+
+    id: str
+    title: str
+    title_zh: str
+    explanation: str
+    explanation_zh: str
+    source: str  # the article whose answer makes it, or ""
+    mistake: str  # a minimal snippet of the mistake
+    fix: str  # the same snippet, fixed
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem as described by its ``problem.toml``."""
+
+    id: str
+    order: int
+    title: str
+    title_zh: str
+    difficulty: str
+    tags: tuple[str, ...]
+    sources: tuple[str, ...]
+    symbols: tuple[str, ...]
+    forbidden: tuple[str, ...]
+    kind: str  # "function", "module" or "generation"
+    summary: str
+    summary_zh: str
+    complexity: str
+    hints: tuple[str, ...] = field(default=())
+    hints_zh: tuple[str, ...] = field(default=())
+    misconceptions: tuple[Misconception, ...] = field(default=())
+    directory: Path = field(default=Path("."), compare=False)
+
+    def misconception(self, misconception_id: str) -> Misconception:
+        for item in self.misconceptions:
+            if item.id == misconception_id:
+                return item
+        raise KeyError(misconception_id)
+
+    @property
+    def misconception_ids(self) -> list[str]:
+        return [m.id for m in self.misconceptions]
+
+    @property
+    def statement_path(self) -> Path:
+        return self.directory / "statement.md"
+
+    @property
+    def statement_zh_path(self) -> Path:
+        return self.directory / "statement.zh.md"
+
+    @property
+    def stub_path(self) -> Path:
+        return self.directory / "stub.py"
+
+    @property
+    def public_tests_path(self) -> Path:
+        return self.directory / "public_tests.py"
+
+    def statement(self, lang: str = "en") -> str:
+        path = self.statement_zh_path if lang == "zh" else self.statement_path
+        return path.read_text(encoding="utf-8")
+
+    def stub(self) -> str:
+        return self.stub_path.read_text(encoding="utf-8")
+
+
+def _misconception(raw: dict) -> Misconception:
+    return Misconception(
+        id=raw["id"],
+        title=raw["title"]["en"],
+        title_zh=raw["title"]["zh"],
+        explanation=raw["explanation"]["en"],
+        explanation_zh=raw["explanation"]["zh"],
+        source=raw.get("source", ""),
+        mistake=raw.get("mistake", "").strip("\n"),
+        fix=raw.get("fix", "").strip("\n"),
+    )
+
+
+def _load_problem(directory: Path) -> Problem:
+    path = directory / "problem.toml"
+    with path.open("rb") as fh:
+        raw = tomllib.load(fh)
+    try:
+        problem = Problem(
+            id=raw["id"],
+            order=int(raw["order"]),
+            title=raw["title"]["en"],
+            title_zh=raw["title"]["zh"],
+            difficulty=raw["difficulty"],
+            tags=tuple(raw.get("tags", ())),
+            sources=tuple(raw.get("sources", ())),
+            symbols=tuple(raw["symbols"]),
+            forbidden=tuple(raw.get("forbidden", ())),
+            kind=raw.get("kind", "function"),
+            summary=raw["summary"]["en"],
+            summary_zh=raw["summary"]["zh"],
+            complexity=raw.get("complexity", ""),
+            hints=tuple(raw.get("hints", {}).get("en", ())),
+            hints_zh=tuple(raw.get("hints", {}).get("zh", ())),
+            misconceptions=tuple(_misconception(m) for m in raw.get("misconceptions", ())),
+            directory=directory,
+        )
+    except KeyError as exc:
+        raise ValueError(f"{path}: missing key {exc}") from None
+    if problem.id != directory.name:
+        raise ValueError(f"{path}: id {problem.id!r} does not match its folder name")
+    if problem.difficulty not in DIFFICULTIES:
+        raise ValueError(f"{path}: difficulty must be one of {DIFFICULTIES}")
+    return problem
+
+
+@lru_cache(maxsize=None)
+def _all() -> tuple[Problem, ...]:
+    root = problems_dir()
+    found = [_load_problem(d) for d in sorted(root.iterdir()) if (d / "problem.toml").is_file()]
+    return tuple(sorted(found, key=lambda p: (p.order, p.id)))
+
+
+def all_problems() -> tuple[Problem, ...]:
+    """Every problem, in catalogue order."""
+    return _all()
+
+
+def problem_ids() -> list[str]:
+    return [p.id for p in _all()]
+
+
+def close_matches(name: str) -> list[str]:
+    """Problem IDs that look like ``name`` (for 'did you mean')."""
+    ids = problem_ids()
+    matches = difflib.get_close_matches(name, ids, n=3, cutoff=0.5)
+    matches += [i for i in ids if name and name in i and i not in matches]
+    return matches[:3]
+
+
+def get(problem_id: str) -> Problem:
+    """Return the problem called ``problem_id`` or raise :class:`UnknownProblemError`."""
+    for problem in _all():
+        if problem.id == problem_id:
+            return problem
+    raise UnknownProblemError(problem_id, close_matches(problem_id))

@@ -1,0 +1,231 @@
+"""A data-only wire format for values that cross the trust boundary.
+
+A message is a JSON header plus raw tensor buffers::
+
+    b"AJ1\\n" | u32 header length | u64 payload length | header JSON | payload
+
+The header holds a value tree in which tensors are replaced by
+``{"__tensor__": i}``; descriptor ``i`` gives dtype, shape and byte count. On
+decoding every descriptor is checked (known dtype, byte count equal to the
+shape's size, buffers exactly filling the payload, total size capped), so a
+hostile sender can at worst produce a wrong value, never code execution:
+nothing here unpickles or evaluates anything.
+
+Supported values: tensors, None, bool, int, float (including nan/inf), str,
+lists, tuples (``{"__tuple__": [...]}``), dicts with string keys, and
+``{"__generator__": seed}`` for a ``torch.Generator`` seeded on arrival.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+
+import numpy as np
+import torch
+
+MAGIC = b"AJ1\n"
+_PREFIX = struct.Struct("<IQ")
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+MAX_HEADER_BYTES = 4 * 1024 * 1024
+MAX_DEPTH = 32
+
+# torch dtype name -> (torch dtype, numpy dtype used to carry the bytes)
+_DTYPES: dict[str, tuple[torch.dtype, np.dtype]] = {
+    "float64": (torch.float64, np.dtype("<f8")),
+    "float32": (torch.float32, np.dtype("<f4")),
+    "float16": (torch.float16, np.dtype("<f2")),
+    "bfloat16": (torch.bfloat16, np.dtype("<i2")),
+    "int64": (torch.int64, np.dtype("<i8")),
+    "int32": (torch.int32, np.dtype("<i4")),
+    "int16": (torch.int16, np.dtype("<i2")),
+    "int8": (torch.int8, np.dtype("i1")),
+    "uint8": (torch.uint8, np.dtype("u1")),
+    "bool": (torch.bool, np.dtype("?")),
+}
+_NAME_OF = {torch_dtype: name for name, (torch_dtype, _) in _DTYPES.items()}
+
+
+class ProtocolError(ValueError):
+    """A message that is malformed, too large or of an unsupported kind."""
+
+
+class Unsupported:
+    """Stands for a value the protocol cannot carry (kept as its type name)."""
+
+    def __init__(self, type_name: str):
+        self.type_name = type_name
+
+    def __repr__(self) -> str:
+        return f"<unsupported {self.type_name}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Unsupported) and other.type_name == self.type_name
+
+
+def dtype_name(dtype: torch.dtype) -> str:
+    return _NAME_OF.get(dtype, str(dtype).replace("torch.", ""))
+
+
+def _tensor_bytes(tensor: torch.Tensor) -> tuple[dict, bytes]:
+    tensor = tensor.detach()
+    if tensor.device.type != "cpu":
+        tensor = tensor.cpu()
+    name = _NAME_OF.get(tensor.dtype)
+    if name is None:
+        raise ProtocolError(f"tensors of dtype {tensor.dtype} cannot be sent")
+    carrier = _DTYPES[name][1]
+    array = tensor.contiguous().view(_DTYPES[name][0] if name != "bfloat16" else torch.int16)
+    data = array.numpy().astype(carrier, copy=False).tobytes()
+    return {"dtype": name, "shape": list(tensor.shape), "nbytes": len(data)}, data
+
+
+def _encode_tree(value, tensors: list, depth: int = 0):
+    if depth > MAX_DEPTH:
+        raise ProtocolError("value nested too deeply")
+    if isinstance(value, torch.Tensor):
+        tensors.append(value)
+        return {"__tensor__": len(tensors) - 1}
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        return {"__float__": repr(value)}
+    if isinstance(value, tuple):
+        return {"__tuple__": [_encode_tree(v, tensors, depth + 1) for v in value]}
+    if isinstance(value, list):
+        return [_encode_tree(v, tensors, depth + 1) for v in value]
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str) or key.startswith("__"):
+                raise ProtocolError("dict keys must be plain strings")
+            out[key] = _encode_tree(item, tensors, depth + 1)
+        return out
+    if isinstance(value, Unsupported):
+        return {"__unsupported__": value.type_name}
+    if isinstance(value, GeneratorSeed):
+        return {"__generator__": int(value.seed)}
+    raise ProtocolError(f"values of type {type(value).__name__} cannot be sent")
+
+
+class GeneratorSeed:
+    """Marks an argument that the receiver turns into a seeded ``torch.Generator``."""
+
+    def __init__(self, seed: int):
+        self.seed = int(seed)
+
+    def make(self) -> torch.Generator:
+        return torch.Generator().manual_seed(self.seed)
+
+    def __repr__(self) -> str:
+        return f"GeneratorSeed({self.seed})"
+
+
+def encode(value) -> bytes:
+    """Serialise ``value`` into one message."""
+    tensors: list[torch.Tensor] = []
+    tree = _encode_tree(value, tensors)
+    descriptors, blobs = [], []
+    for tensor in tensors:
+        descriptor, data = _tensor_bytes(tensor)
+        descriptors.append(descriptor)
+        blobs.append(data)
+    header = json.dumps({"tree": tree, "tensors": descriptors}, allow_nan=False).encode()
+    payload = b"".join(blobs)
+    if len(header) > MAX_HEADER_BYTES or len(header) + len(payload) > MAX_MESSAGE_BYTES:
+        raise ProtocolError("message too large")
+    return MAGIC + _PREFIX.pack(len(header), len(payload)) + header + payload
+
+
+def frame_length(prefix: bytes) -> int:
+    """Total length of a message given its first ``HEADER_PREFIX`` bytes."""
+    if prefix[:4] != MAGIC:
+        raise ProtocolError("bad message magic")
+    header_len, payload_len = _PREFIX.unpack(prefix[4:])
+    if header_len > MAX_HEADER_BYTES or header_len + payload_len > MAX_MESSAGE_BYTES:
+        raise ProtocolError("message too large")
+    return HEADER_PREFIX + header_len + payload_len
+
+
+HEADER_PREFIX = len(MAGIC) + _PREFIX.size
+
+
+def _decode_tensor(descriptor, payload: memoryview, offset: int) -> tuple[torch.Tensor, int]:
+    if not isinstance(descriptor, dict):
+        raise ProtocolError("bad tensor descriptor")
+    name, shape, nbytes = descriptor.get("dtype"), descriptor.get("shape"), descriptor.get("nbytes")
+    if name not in _DTYPES:
+        raise ProtocolError(f"unsupported dtype {name!r}")
+    if not isinstance(shape, list) or len(shape) > 16 or not all(
+        isinstance(d, int) and not isinstance(d, bool) and 0 <= d for d in shape
+    ):
+        raise ProtocolError("bad tensor shape")
+    torch_dtype, carrier = _DTYPES[name]
+    count = math.prod(shape)
+    if not isinstance(nbytes, int) or nbytes != count * carrier.itemsize:
+        raise ProtocolError("tensor byte count does not match its shape")
+    if offset + nbytes > len(payload):
+        raise ProtocolError("tensor data runs past the end of the message")
+    array = np.frombuffer(payload[offset : offset + nbytes], dtype=carrier).copy()
+    tensor = torch.from_numpy(array)
+    if name == "bfloat16":
+        tensor = tensor.view(torch.bfloat16)
+    return tensor.reshape(shape), offset + nbytes
+
+
+def _decode_tree(node, tensors: list[torch.Tensor], depth: int = 0):
+    if depth > MAX_DEPTH:
+        raise ProtocolError("value nested too deeply")
+    if node is None or isinstance(node, (bool, int, float, str)):
+        return node
+    if isinstance(node, list):
+        return [_decode_tree(v, tensors, depth + 1) for v in node]
+    if isinstance(node, dict):
+        if "__tensor__" in node:
+            index = node["__tensor__"]
+            if not isinstance(index, int) or not 0 <= index < len(tensors):
+                raise ProtocolError("bad tensor reference")
+            return tensors[index]
+        if "__tuple__" in node:
+            return tuple(_decode_tree(v, tensors, depth + 1) for v in node["__tuple__"])
+        if "__float__" in node:
+            text = node["__float__"]
+            if text not in ("nan", "inf", "-inf"):
+                raise ProtocolError("bad float")
+            return float(text)
+        if "__unsupported__" in node:
+            return Unsupported(str(node["__unsupported__"])[:100])
+        if "__generator__" in node:
+            return GeneratorSeed(int(node["__generator__"]))
+        return {str(k): _decode_tree(v, tensors, depth + 1) for k, v in node.items()}
+    raise ProtocolError("bad value in message")
+
+
+def decode(message: bytes):
+    """Parse one message produced by :func:`encode`; raise :class:`ProtocolError` if invalid."""
+    if len(message) < HEADER_PREFIX:
+        raise ProtocolError("message truncated")
+    total = frame_length(message[:HEADER_PREFIX])
+    if total != len(message):
+        raise ProtocolError("message length does not match its header")
+    header_len, _ = _PREFIX.unpack(message[4:HEADER_PREFIX])
+    view = memoryview(message)
+    try:
+        header = json.loads(bytes(view[HEADER_PREFIX : HEADER_PREFIX + header_len]))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProtocolError(f"bad header: {exc}") from None
+    if not isinstance(header, dict) or not isinstance(header.get("tensors"), list):
+        raise ProtocolError("bad header")
+    payload = view[HEADER_PREFIX + header_len :]
+    tensors, offset = [], 0
+    for descriptor in header["tensors"]:
+        tensor, offset = _decode_tensor(descriptor, payload, offset)
+        tensors.append(tensor)
+    if offset != len(payload):
+        raise ProtocolError("unexpected bytes after the last tensor")
+    return _decode_tree(header.get("tree"), tensors)

@@ -61,3 +61,11 @@ TESTS = [
         hint="Subtract each row's maximum before exp(), or use torch.softmax.",
     ),
 ]
+
+# The statement's worked example; reports and the site draw its attention weights.
+EXAMPLE = TESTS[1].make(None)
+
+
+def example_figure(value):
+    """(output, weights) -> the (Lq, Lk) weights of the first batch element."""
+    return value[1][0]

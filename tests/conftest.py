@@ -1,0 +1,18 @@
+"""Shared fixtures and helpers for the project's tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader import registry
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def problems():
+    return registry.all_problems()

@@ -23,7 +23,8 @@ def naive_softmax(scores: torch.Tensor, dim: int) -> torch.Tensor:
 
 
 def attention(q, k, v, mask=None, *, scale: float | None = None, softmax_dim: int = -1,
-              mask_mode: str = "before", stable: bool = True):
+              mask_mode: str = "before", stable: bool = True,
+              masked_value: float = float("-inf")):
     """Return (output, weights).
 
     Args:
@@ -32,13 +33,16 @@ def attention(q, k, v, mask=None, *, scale: float | None = None, softmax_dim: in
         mask_mode: "before" (correct), "inverted" (True blocks) or "after"
             (weights zeroed after the softmax, no renormalisation).
         stable: False uses exp() without subtracting the row maximum.
+        masked_value: what blocked scores are set to before the softmax; a finite
+            value such as -1e9 turns a row with no allowed key into a uniform row
+            instead of NaN.
     """
     divisor = math.sqrt(q.shape[-1]) if scale is None else scale
     scores = q @ k.transpose(-2, -1) / divisor  # (*B, Lq, Lk)
     if mask is not None and mask_mode == "before":
-        scores = scores.masked_fill(~mask, float("-inf"))
+        scores = scores.masked_fill(~mask, masked_value)
     elif mask is not None and mask_mode == "inverted":
-        scores = scores.masked_fill(mask, float("-inf"))
+        scores = scores.masked_fill(mask, masked_value)
     softmax = stable_softmax if stable else naive_softmax
     if mask is not None and not stable and mask_mode == "before":
         scores = scores.masked_fill(~mask, -1e30)

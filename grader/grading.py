@@ -21,7 +21,7 @@ from grader.cases import Case
 from grader.checks import CheckContext, Verdict
 from grader.diagnosis import TestEvidence, diagnose
 from grader.forbidden import find_forbidden
-from grader.hidden import hidden_cases, public_cases
+from grader.hidden import example, hidden_cases, public_cases
 from grader.references import misconception_variants, solution_namespace
 from grader.registry import Problem
 from grader.sandbox.execute import execute
@@ -84,6 +84,12 @@ class Suite:
         ]
         self._expected: dict[int, dict] = {}
         self._variants: dict[int, dict[str, list[dict]]] = {}
+
+    def prepare(self) -> "Suite":
+        """Compute every reference outcome now (before grading threads share the suite)."""
+        for index in range(len(self.cases)):
+            self.expected(index)
+        return self
 
     def expected(self, index: int) -> dict:
         if index not in self._expected:
@@ -162,22 +168,29 @@ def grade(
     enforce_forbidden: bool = True,
     suite: Suite | None = None,
     source_sha256: str | None = None,
+    figure: bool = False,
 ) -> dict:
     """Grade one submission of ``problem`` and return its ``results.json`` content."""
     start = time.perf_counter()
     suite = suite or Suite(problem, seed=seed, public=public)
     forbidden = list(problem.forbidden) if enforce_forbidden else []
+    shown = example(problem) if figure else None
+    invocations = suite.invocations + ([shown.invocation] if shown else [])
     static_uses = find_forbidden(source, forbidden) if forbidden else []
     if static_uses:
         use = static_uses[0]
-        report = RunReport(outcomes=[None] * len(suite.cases), isolation=runner.isolation,
+        report = RunReport(outcomes=[None] * len(invocations), isolation=runner.isolation,
                            error={"kind": "forbidden_api",
                                   "message": f"line {use.line}: {use.name} is not allowed in this "
                                              "problem; implement it yourself",
                                   "lines": [u.line for u in static_uses]})
     else:
         report = runner.run(source=source, filename=filename, symbols=list(problem.symbols),
-                            forbidden=forbidden, invocations=suite.invocations, limits=limits)
+                            forbidden=forbidden, invocations=invocations, limits=limits)
+    example_outcome = report.outcomes[-1] if shown else None
+    if shown:  # the worked example is unscored: keep it out of the tests' bookkeeping
+        report.outcomes = report.outcomes[:-1]
+        report.test_errors.pop(len(suite.cases), None)
     verdicts = _verdicts(suite, report)
     diagnosed, per_test = _diagnosis(suite, report, verdicts) if not report.error else ([], {})
     error = _submission_error(report)
@@ -218,6 +231,8 @@ def grade(
         "output_truncated": report.output_truncated,
         "error_lines": sorted({line for e in _all_errors(report) for line in e}),
     }
+    if shown:
+        extra["figure"] = shown.figure(example_outcome)
     if seed == DEFAULT_SEED:
         extra["seed"] = seed
     else:
@@ -230,6 +245,19 @@ def grade(
         "tests": tests,
         "extra_data": extra,
     }
+
+
+def not_graded(*, problem: Problem, suite: Suite, seed: int, error: dict, source_sha256: str,
+               isolation: str) -> dict:
+    """Results for a submission that could not be run at all (e.g. ``bad_submission``)."""
+
+    class _Refused:
+        def run(self, **_):
+            return RunReport(outcomes=[None] * len(suite.cases), error=error, isolation=isolation)
+
+    _Refused.isolation = isolation
+    return grade(problem=problem, source="", filename="", runner=_Refused(), seed=seed,
+                 suite=suite, source_sha256=source_sha256, enforce_forbidden=False)
 
 
 def _submission_error(report: RunReport) -> dict | None:

@@ -7,11 +7,16 @@ grading process; the sandboxed child sees none of this package.
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
+
+import torch
 
 from grader.cases import Case
-from grader.references import _load_path_module
+from grader.references import _load_path_module, solution_namespace
 from grader.registry import Problem
+from grader.sandbox.execute import execute
 
 
 @lru_cache(maxsize=None)
@@ -21,10 +26,59 @@ def hidden_cases(problem_id: str) -> tuple[Case, ...]:
 
 
 @lru_cache(maxsize=None)
-def _public(problem_id: str, path: str) -> tuple[Case, ...]:
-    module = _load_path_module(f"attn_judge_public_{problem_id}", path)
-    return tuple(module.TESTS)
+def _public_module(problem_id: str, path: str):
+    return _load_path_module(f"attn_judge_public_{problem_id}", path)
 
 
 def public_cases(problem: Problem) -> tuple[Case, ...]:
-    return _public(problem.id, str(problem.public_tests_path))
+    return tuple(_public_module(problem.id, str(problem.public_tests_path)).TESTS)
+
+
+@dataclass(frozen=True)
+class Example:
+    """The statement's worked example: public inputs whose result reports and the site draw."""
+
+    problem: Problem
+    invocation: dict
+    extract: Callable
+
+    def reference_outcome(self) -> dict:
+        return execute(solution_namespace(self.problem), self.invocation, filename="<reference>")
+
+    def drawable(self, outcome: dict | None):
+        """The figure data (weights, table or token ids) of an outcome, or None."""
+        if not outcome or outcome.get("error"):
+            return None
+        try:
+            value = self.extract(outcome["value"])
+        except Exception:  # a wrong submission may return anything
+            return None
+        if not isinstance(value, torch.Tensor) or value.dim() not in (1, 2, 3) or value.numel() > 20000:
+            return None
+        if value.is_floating_point():
+            return value.detach().double().round(decimals=5).tolist()
+        return value.tolist()
+
+    def figure(self, candidate_outcome: dict | None) -> dict:
+        reference = self.drawable(self.reference_outcome())
+        kind = "tokens" if reference and isinstance(_first_number(reference), int) else "weights"
+        return {
+            "kind": kind,
+            "candidate": self.drawable(candidate_outcome),
+            "reference": reference,
+            "caption": "the worked example of the statement (public input)",
+        }
+
+
+def _first_number(value):
+    while isinstance(value, list) and value:
+        value = value[0]
+    return value
+
+
+def example(problem: Problem) -> Example | None:
+    """The worked example of ``problem`` if its public tests define one."""
+    module = _public_module(problem.id, str(problem.public_tests_path))
+    if not hasattr(module, "EXAMPLE") or not hasattr(module, "example_figure"):
+        return None
+    return Example(problem, module.EXAMPLE, module.example_figure)

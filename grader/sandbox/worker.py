@@ -116,6 +116,10 @@ class ChildRun:
         open_streams = 2
         expected = len(self.job["invocations"])
         while open_streams:
+            if os.getppid() != self.worker.parent_pid:
+                self.reason = "grader_gone"
+                self._kill(pid)
+                os._exit(0)
             now = time.monotonic()
             if now >= deadline_total:
                 self.reason = "submission_timeout"
@@ -123,7 +127,7 @@ class ChildRun:
             if now >= deadline_test:
                 self.reason = "timeout"
                 return
-            events = selector.select(min(deadline_test, deadline_total) - now)
+            events = selector.select(min(deadline_test, deadline_total, now + 1.0) - now)
             for key, _ in events:
                 data = os.read(key.fd, 1 << 16)
                 if not data:
@@ -220,6 +224,7 @@ class Worker:
     def __init__(self):
         self.root = tempfile.mkdtemp(prefix="attn-judge-root-")
         self.uid = 61000 + os.getpid() % 4000
+        self.parent_pid = os.getppid()
         if os.environ.get("ATTN_JUDGE_ISOLATION", "") == isolation.WEAK:
             self.level, self.fallback_reason = isolation.WEAK, "weak isolation was requested"
         else:
@@ -273,6 +278,9 @@ class Worker:
 
 
 def main() -> None:
+    # No PR_SET_PDEATHSIG here: it fires when the *thread* that started us ends, and the
+    # grader starts workers from short-lived threads. The worker notices the grader's end
+    # instead (end of stdin, or a changed parent while it supervises a child).
     job_fd = 0
     reply_fd = os.dup(1)
     os.dup2(2, 1)  # anything printed by accident must not corrupt the reply channel

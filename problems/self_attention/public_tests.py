@@ -1,0 +1,83 @@
+"""Public tests for self_attention (run by `attn-judge check`).
+
+Each test shows its inputs and the expected result, so you can reproduce it in
+a Python shell. The hidden tests use other shapes, dtypes and random inputs, and
+check the gradients of x and of the three weight matrices too.
+"""
+
+import torch
+
+from grader.cases import call, public_case
+
+# Worked example: three one-hot tokens (B=1, L=3, D=3), Dk=2, and W_V = I (Dv=3),
+# so Q, K and V are just the rows of w_q, w_k and the identity, and the output
+# rows are the attention weights themselves.
+X = torch.eye(3).unsqueeze(0)  # (1, 3, 3)
+W_Q = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])  # (3, 2)
+W_K = torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]])  # (3, 2)
+W_V = torch.eye(3)  # (3, 3)
+
+# A batch of two sequences with D=3, Dk=2, Dv=2 and small integer entries.
+X2 = torch.tensor([[[-1.0, 1.0, 1.0], [-1.0, 0.0, -1.0], [-1.0, -1.0, 1.0]],
+                   [[1.0, 0.0, 1.0], [-1.0, 1.0, -1.0], [1.0, -1.0, 1.0]]])  # (2, 3, 3)
+W_Q2 = torch.tensor([[1.0, 1.0], [1.0, -1.0], [1.0, -1.0]])  # (3, 2)
+W_K2 = torch.tensor([[1.0, 1.0], [0.0, 1.0], [0.0, 0.0]])  # (3, 2)
+W_V2 = torch.tensor([[1.0, 0.0], [-1.0, 0.0], [1.0, -1.0]])  # (3, 2)
+
+TESTS = [
+    public_case(
+        "P1", "worked example: three one-hot tokens",
+        call("self_attention", X, W_Q, W_K, W_V),
+        # scores = Q Kᵀ / √2 = [[0.7071, 0, 0], [0, 0.7071, 0], [0.7071, 0.7071, 0]]
+        expected=torch.tensor([[[0.5035, 0.2483, 0.2483],
+                                [0.2483, 0.5035, 0.2483],
+                                [0.4011, 0.4011, 0.1978]]]),
+        hint="Project first (Q = x @ w_q, ...), divide the scores by sqrt(Dk) = sqrt(2), "
+             "softmax over the keys.",
+    ),
+    public_case(
+        "P2", "worked example with causal=True",
+        call("self_attention", X, W_Q, W_K, W_V, causal=True),
+        expected=torch.tensor([[[1.0000, 0.0000, 0.0000],
+                                [0.3302, 0.6698, 0.0000],
+                                [0.4011, 0.4011, 0.1978]]]),
+        hint="Token i sees tokens 0..i, itself included: the first token sees only itself.",
+    ),
+    public_case(
+        "P3", "a batch of two, D=3, Dk=2, Dv=2",
+        call("self_attention", X2, W_Q2, W_K2, W_V2),
+        expected=torch.tensor([[[0.6576, -0.7886], [-0.6667, -0.3333], [-0.1320, -0.4320]],
+                               [[2.3421, -0.9426], [-1.4900, 0.4674], [1.9341, -0.8514]]]),
+        hint="Dk is the width of Q and K (2 here), not the width of x (3).",
+    ),
+    public_case(
+        "P4", "float64 in, float64 out (causal)",
+        call("self_attention", X2.double(), W_Q2.double(), W_K2.double(), W_V2.double(),
+             causal=True),
+        expected=torch.tensor([[[-1.0, -1.0], [-1.5, 0.0], [-0.132045, -0.432009]],
+                               [[2.0, -1.0], [-2.464791, 0.785916], [1.934097, -0.851361]]],
+                              dtype=torch.float64),
+        places=6,
+        hint="Keep the inputs' dtype; build the causal mask on x's device.",
+    ),
+    public_case(
+        "P5", "one token, causal: the output is x @ w_v",
+        call("self_attention", torch.tensor([[[2.0, -1.0]]]), torch.tensor([[1.0], [0.0]]),
+             torch.tensor([[0.5], [1.0]]), torch.tensor([[1.0, 0.0, 2.0], [0.0, 1.0, -1.0]]),
+             causal=True),
+        expected=torch.tensor([[[2.0, -1.0, 5.0]]]),
+        hint="With a single token its weight on itself is 1.",
+    ),
+]
+
+# The statement's worked example; reports and the site draw its attention weights.
+EXAMPLE = TESTS[1].make(None)
+
+
+def example_figure(value):
+    """Output (1, 3, 3) -> the (L, L) attention weights.
+
+    W_V is the identity and the tokens are one-hot, so V = I and the output rows
+    are exactly the attention weights.
+    """
+    return value[0]

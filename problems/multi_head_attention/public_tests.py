@@ -25,9 +25,10 @@ def state(weights, biases=None):
 
 IDENTITY = state({name: I4 for name in PROJECTIONS}, {name: torch.zeros(4) for name in PROJECTIONS})
 
-Q = torch.tensor([[[1.0, 0.0, 0.0, 1.0], [0.0, 2.0, 1.0, 0.0]]])  # (B=1, Lq=2, E=4)
-K = torch.tensor([[[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 1.0, 0.0], [1.0, 1.0, 0.0, 1.0]]])  # (1, Lk=3, 4)
-V = torch.tensor([[[1.0, 0.0, 0.0, 2.0], [0.0, 1.0, 2.0, 0.0], [1.0, 1.0, 1.0, 1.0]]])  # (1, 3, 4)
+# query (B=1, Lq=2, E=4); key and value (B=1, Lk=3, E=4)
+Q = torch.tensor([[[1.0, 0.0, 0.0, 1.0], [0.0, 2.0, 1.0, 0.0]]])
+K = torch.tensor([[[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 1.0, 0.0], [1.0, 1.0, 0.0, 1.0]]])
+V = torch.tensor([[[1.0, 0.0, 0.0, 2.0], [0.0, 1.0, 2.0, 0.0], [1.0, 1.0, 1.0, 1.0]]])
 MASK = torch.tensor([[True, False, True], [True, True, False]])  # (Lq, Lk)
 
 TESTS = [

@@ -13,7 +13,8 @@ nothing here unpickles or evaluates anything.
 
 Supported values: tensors, None, bool, int, float (including nan/inf), str,
 lists, tuples (``{"__tuple__": [...]}``), dicts with string keys, and
-``{"__generator__": seed}`` for a ``torch.Generator`` seeded on arrival.
+``{"__generator__": seed}`` for a ``torch.Generator`` seeded on arrival, and
+``{"__dtype__": name}`` for a ``torch.dtype`` argument.
 """
 
 from __future__ import annotations
@@ -110,6 +111,8 @@ def _encode_tree(value, tensors: list, depth: int = 0):
         return {"__unsupported__": value.type_name}
     if isinstance(value, GeneratorSeed):
         return {"__generator__": int(value.seed)}
+    if isinstance(value, torch.dtype) and value in _NAME_OF:
+        return {"__dtype__": _NAME_OF[value]}
     raise ProtocolError(f"values of type {type(value).__name__} cannot be sent")
 
 
@@ -202,6 +205,10 @@ def _decode_tree(node, tensors: list[torch.Tensor], depth: int = 0):
             return Unsupported(str(node["__unsupported__"])[:100])
         if "__generator__" in node:
             return GeneratorSeed(int(node["__generator__"]))
+        if "__dtype__" in node:
+            if node["__dtype__"] not in _DTYPES:
+                raise ProtocolError("unsupported dtype")
+            return _DTYPES[node["__dtype__"]][0]
         return {str(k): _decode_tree(v, tensors, depth + 1) for k, v in node.items()}
     raise ProtocolError("bad value in message")
 

@@ -41,26 +41,52 @@ torch.set_num_threads(1)
 torch.backends.cpu.get_cpu_capability()
 
 KEPT_OUTPUT_BYTES = 64 * 1024
+PR_SET_CHILD_SUBREAPER = 36
 MAX_RESTARTS = 3
 SIGNAL_NAMES = {s.value: s.name for s in signal.Signals}
 
 
+def _living_processes_of(uid: int) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if os.stat(f"/proc/{entry}").st_uid != uid:
+                continue
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                state = fh.read().rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state not in (b"Z", b"X"):
+            pids.append(int(entry))
+    return pids
+
+
+def _reap_orphans() -> None:
+    """Collect every exited descendant (the worker is their subreaper)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
 def _kill_uid(uid: int) -> None:
     """Kill every process owned by ``uid`` (the child's private uid), until none is left."""
-    for _ in range(100):
-        found = False
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
+    for _ in range(500):
+        pids = _living_processes_of(uid)
+        if not pids:
+            return
+        for pid in pids:
             try:
-                if os.stat(f"/proc/{entry}").st_uid == uid:
-                    found = True
-                    os.kill(int(entry), signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
-        if not found:
-            return
-        time.sleep(0.002)
+        _reap_orphans()
+        time.sleep(0.001)
 
 
 class ChildRun:
@@ -91,6 +117,7 @@ class ChildRun:
         finally:
             self._kill(pid)
             _, status = os.waitpid(pid, 0)
+            _reap_orphans()
             os.close(result_r)
             os.close(output_r)
             if workdir:
@@ -281,6 +308,8 @@ def main() -> None:
     # No PR_SET_PDEATHSIG here: it fires when the *thread* that started us ends, and the
     # grader starts workers from short-lived threads. The worker notices the grader's end
     # instead (end of stdin, or a changed parent while it supervises a child).
+    # Orphans of the candidate's process tree are re-parented to us, so we can kill and reap them.
+    isolation.prctl(PR_SET_CHILD_SUBREAPER, 1)
     job_fd = 0
     reply_fd = os.dup(1)
     os.dup2(2, 1)  # anything printed by accident must not corrupt the reply channel

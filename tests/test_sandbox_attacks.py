@@ -1,0 +1,234 @@
+"""The trust boundary, proved by attacking it: each test is a hostile submission.
+
+Every attack runs through the real sandbox (warm workers, forked isolated
+children) on problem 1's hidden tests, and asserts the promise it attacks.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+
+import pytest
+import torch
+
+from grader import registry
+from grader.datapaths import data_root, package_dir, solutions_dir
+from grader.grading import Suite, grade
+from grader.pool import SandboxPool
+from grader.references import solution_source
+from grader.sandbox.isolation import STRONG
+from tests.sandboxing import FAST_LIMITS, attack_source, outputs, sandbox_processes
+
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
+
+PROBLEM = registry.get("scaled_dot_product_attention")
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with SandboxPool(2) as pool:
+        yield pool
+
+
+@pytest.fixture(scope="module")
+def suite():
+    return Suite(PROBLEM).prepare()
+
+
+@pytest.fixture
+def run(pool, suite):
+    def run_source(source: str, limits=FAST_LIMITS) -> dict:
+        return grade(problem=PROBLEM, source=source, filename="scaled_dot_product_attention.py",
+                     runner=pool, suite=suite, limits=limits)
+
+    def run_attack(name: str, **fill) -> dict:
+        return run_source(attack_source(name, **fill))
+
+    run_attack.source = run_source
+    return run_attack
+
+
+def _kind(results):
+    return (results["extra_data"]["error"] or {}).get("kind")
+
+
+def test_strongest_isolation_is_in_force(pool, run):
+    # The machines the project runs on (and CI) are root with namespaces available.
+    assert pool.level == STRONG, pool.fallback_reason
+    results = run.source(solution_source(PROBLEM))
+    assert results["score"] == results["max_score"]
+    assert results["extra_data"]["isolation"] == STRONG
+
+
+def test_patching_comparisons_changes_nothing_for_the_grader(run):
+    results = run("patch_comparisons")
+    assert results["score"] == 0
+    assert all(t["status"] == "failed" for t in results["tests"])
+    # The trusted process's own torch is untouched.
+    assert not torch.allclose(torch.zeros(2), torch.ones(2))
+    assert torch.Tensor.__eq__ is not None and not bool((torch.zeros(1) == torch.ones(1)).all())
+
+
+def test_sys_exit_at_import_is_an_import_error(run):
+    results = run("exit_at_import")
+    assert _kind(results) == "import_error"
+    assert "sys.exit" in results["extra_data"]["error"]["message"]
+
+
+def test_os_exit_at_import_is_a_crash(run):
+    results = run("os_exit_at_import")
+    assert _kind(results) == "crash" and results["score"] == 0
+
+
+def test_sys_exit_in_the_function_fails_each_test(run):
+    results = run("exit_in_function")
+    assert results["score"] == 0
+    assert all("sys.exit" in t["output"] for t in results["tests"])
+
+
+def test_os_exit_in_the_function_is_a_crash_and_grading_goes_on(run):
+    results = run("os_exit_in_function")
+    assert _kind(results) == "crash"
+    assert "exited with status 0" in results["tests"][0]["output"]
+    assert all(t["status"] == "failed" for t in results["tests"])
+
+
+@pytest.mark.parametrize("attack", ["infinite_loop", "sleeper"])
+def test_a_hang_is_stopped_and_the_rest_score_zero(run, attack):
+    results = run(attack)
+    assert _kind(results) == "timeout"
+    first, *rest = results["tests"]
+    assert "no answer within 2 s" in first["output"]
+    assert all("not run: an earlier test timed out" in t["output"] for t in rest)
+    assert not sandbox_processes()
+
+
+def test_memory_bomb_hits_the_memory_limit(run):
+    results = run("memory_bomb")
+    assert _kind(results) == "memory_limit"
+    assert results["score"] == 0
+
+
+def test_fork_bomb_is_contained_and_cleaned_up(run):
+    results = run("fork_bomb")
+    assert results["score"] == 0
+    assert _kind(results) in ("timeout", "resource_limit", "crash")
+    assert not sandbox_processes()
+
+
+def test_disk_filling_stops_at_the_byte_cap(run):
+    results = run("disk_filler")
+    text = outputs(results)
+    assert "without hitting a limit" not in text
+    assert _kind(results) == "resource_limit" or "too large" in text or "No space" in text
+
+
+def test_cannot_read_solutions_hidden_cases_or_other_files(run, tmp_path):
+    other = tmp_path / "bob" / "scaled_dot_product_attention.py"
+    other.parent.mkdir()
+    other.write_text("secret = 1\n")
+    targets = "|".join([
+        str(solutions_dir() / "scaled_dot_product_attention.py"),
+        str(package_dir() / "hidden" / "scaled_dot_product_attention.py"),
+        str(package_dir() / "references.py"),
+        str(data_root() / "problems"),
+        str(data_root()),
+        str(other),
+        os.getcwd(),
+    ])
+    results = run("snoop_files", TARGETS=targets)
+    assert "FOUND=[]" in results["tests"][0]["output"], results["tests"][0]["output"]
+
+
+def test_memory_holds_no_reference_case_or_expected_value(run):
+    results = run("snoop_memory")
+    assert "FOUND=[]" in results["tests"][0]["output"], results["tests"][0]["output"]
+
+
+def test_forged_output_is_never_read_as_a_result(run):
+    results = run("forged_output")
+    assert results["score"] == 0
+    assert '"score": 100' in results["extra_data"]["output"]  # captured, shown as text only
+
+
+def test_no_network_even_to_loopback(run):
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    server.settimeout(0.2)
+    received = []
+
+    def accept():
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline:
+            try:
+                conn, _ = server.accept()
+                received.append(conn.recv(10))
+            except OSError:
+                continue
+
+    listener = threading.Thread(target=accept)
+    listener.start()
+    try:
+        results = run("network", PORT=str(server.getsockname()[1]))
+    finally:
+        listener.join()
+        server.close()
+    assert "NO NETWORK" in results["tests"][0]["output"]
+    assert received == []
+
+
+def test_a_segfault_costs_only_the_tests_it_hits(run):
+    results = run("segfault")
+    masked = [t for t in results["tests"] if "mask" in t["tags"]]
+    unmasked = [t for t in results["tests"] if "mask" not in t["tags"]]
+    assert any("SIGSEGV" in t["output"] for t in masked)
+    assert any(t["status"] == "passed" for t in unmasked)
+    assert 0 < results["score"] < results["max_score"]
+
+
+def test_flooding_stdout_hits_the_output_cap(run):
+    results = run("flood_stdout")
+    assert _kind(results) == "output_limit"
+    assert results["extra_data"]["output_truncated"]
+    assert len(results["extra_data"]["output"]) <= 64 * 1024
+
+
+def test_cannot_kill_its_supervisor(run):
+    results = run("kill_parent")
+    text = results["tests"][0]["output"]
+    report = text.split("KILL=")[1]
+    # Its supervisor and init are out of reach; kill(-1) reaches only its own private uid.
+    assert "killed 1'" not in report and report.count("Operation not permitted") == 2
+    again = run.source(solution_source(PROBLEM))
+    assert again["score"] == again["max_score"]
+
+
+def test_thread_bomb_is_limited(run):
+    results = run("thread_bomb")
+    text = results["tests"][0]["output"]
+    started = int(text.split("THREADS=")[1].split()[0])
+    assert started < 100
+
+
+def test_forbidden_api_reached_dynamically_is_caught_at_run_time(run):
+    results = run("forbidden_dynamic")
+    assert _kind(results) == "forbidden_api"
+    assert "torch.nn.functional.scaled_dot_product_attention" in results["extra_data"]["error"]["message"]
+    assert results["score"] == 0
+
+
+def test_forbidden_api_called_directly_is_refused_statically(run):
+    results = run("forbidden_static")
+    assert _kind(results) == "forbidden_api"
+    assert "line 6" in results["extra_data"]["error"]["message"]
+    assert results["score"] == 0
+
+
+def test_markup_in_output_and_exceptions_is_kept_as_plain_text(run):
+    results = run("html_injection")
+    assert "<script>" in results["extra_data"]["output"]
+    assert "</pre><script>" in results["tests"][0]["output"]

@@ -94,12 +94,18 @@ def _print_results(results: dict, *, title: str) -> None:
     if extra.get("isolation_warning"):
         click.echo(click.style(f"warning: {extra['isolation_warning']}", fg="yellow"), err=True)
     ordered = sorted(results["tests"], key=lambda t: t["status"] == "passed")
+    previous_first_line = None
     for test in ordered:
         ok = test["status"] == "passed"
         mark = click.style("✓" if ok else "✗", fg="green" if ok else "red")
         click.echo(f"  {mark} {test['number']:<5} {test['name']}  ({test['score']:g}/{test['max_score']:g})")
         if not ok:
-            for line in _safe_terminal_text(test["output"]).splitlines():
+            lines = _safe_terminal_text(test["output"]).splitlines() or [""]
+            if lines[0] == previous_first_line:
+                lines[0] = "(same as above)"
+            else:
+                previous_first_line = lines[0]
+            for line in lines:
                 click.echo(f"        {line}")
     if extra.get("error"):
         click.echo(click.style(f"error ({extra['error']['kind']}): ", fg="red")
@@ -154,7 +160,7 @@ def grade(path: Path, problem_id, out, as_json, seed, workers, timeout, memory, 
     limits = _limits(timeout, memory)
     try:
         allowed = frozenset(services.find_problem(p).id for p in allow_forbidden)
-        if path.is_dir() and not path.is_symlink():
+        if path.is_dir() and not path.is_symlink() and path.suffix != ".py":
             _grade_class(path, problem_id, out, seed, workers, limits, resume,
                          allow_weak_isolation, allowed)
             return
@@ -165,21 +171,29 @@ def grade(path: Path, problem_id, out, as_json, seed, workers, timeout, memory, 
     except services.UserError as exc:
         _fail(exc)
     if out:
-        from grader.reports import write_submission_report
-        from grader.fsutil import write_atomic
-
-        target = out / results["extra_data"]["problem"]
-        write_submission_report(target / "report.html", results=results,
-                                source=path.read_text(encoding="utf-8", errors="replace"),
-                                problem=registry.get(results["extra_data"]["problem"]),
-                                static_href=None)
-        write_atomic(target / "results.json", services.results_json(results))
+        _write_single_report(out, path, results)
     if as_json:
         click.echo(services.results_json(results))
         return
     _print_results(results, title=f"{registry.get(results['extra_data']['problem']).title} — hidden tests")
     if out:
         click.echo(f"Report: {(out / results['extra_data']['problem'] / 'report.html').resolve()}", err=True)
+
+
+def _write_single_report(out: Path, path: Path, results: dict) -> None:
+    from grader.fsutil import write_atomic
+    from grader.reports import copy_static, write_submission_report
+
+    target = out / results["extra_data"]["problem"]
+    try:
+        source = path.read_text(encoding="utf-8", errors="replace") if path.is_file() and not path.is_symlink() else ""
+    except OSError:
+        source = ""
+    write_submission_report(target / "report.html", results=results, source=source,
+                            problem=registry.get(results["extra_data"]["problem"]),
+                            static_href="static/")
+    copy_static(target / "static")
+    write_atomic(target / "results.json", services.results_json(results))
 
 
 def _grade_class(root: Path, problem_id, out, seed, workers, limits, resume, allow_weak, allowed):

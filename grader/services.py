@@ -5,13 +5,14 @@ User mistakes raise :class:`UserError` (one clear line, exit code 2 in the CLI).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader import progress, registry
-from grader.grading import DEFAULT_SEED, Limits, grade
+from grader.grading import DEFAULT_SEED, Limits, Suite, grade, not_graded
 from grader.pool import SandboxPool, SandboxUnavailable
 from grader.registry import Problem, UnknownProblemError
 from grader.sandbox.isolation import WEAK
@@ -107,11 +108,15 @@ def grade_file(*, path: Path, problem_id: str | None, seed: int = DEFAULT_SEED,
     """Grade one submission on the hidden tests and return its results."""
     path = Path(path)
     problem = infer_problem(path, problem_id)
+    sandbox = open_sandbox(allow_weak=allow_weak, hidden=[path.resolve().parent])
     try:
         submission = read_submission(path)
     except BadSubmission as exc:
-        raise UserError(str(exc)) from None
-    sandbox = open_sandbox(allow_weak=allow_weak, hidden=[path.resolve().parent])
+        sandbox.pool.close()
+        return not_graded(problem=problem, suite=Suite(problem, seed=seed), seed=seed,
+                          error={"kind": exc.kind, "message": str(exc)},
+                          source_sha256=hashlib.sha256(f"bad:{exc}".encode()).hexdigest(),
+                          isolation=sandbox.pool.level)
     try:
         results = grade(problem=problem, source=submission.source, filename=path.name,
                         runner=sandbox.pool, seed=seed, limits=limits, figure=True,

@@ -1,0 +1,172 @@
+"""The command line as users type it: list, show, start, check, grade FILE, bad inputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from grader import registry
+from grader.cli import main
+from grader.references import solution_source
+
+SEVEN = ["scaled_dot_product_attention", "self_attention", "multi_head_attention",
+         "shared_qk_attention", "grouped_query_attention", "text_generation", "positional_encoding"]
+
+
+def attn(*args: str, cwd: Path, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run ``attn-judge`` in a subprocess, exactly as a user would."""
+    return subprocess.run([sys.executable, "-m", "grader.cli", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout, env={**os.environ, **(env or {})})
+
+
+def test_list_json_has_exactly_the_seven_problems():
+    result = CliRunner().invoke(main, ["list", "--json"])
+    assert result.exit_code == 0
+    problems = json.loads(result.output)
+    assert [p["id"] for p in problems] == SEVEN
+    assert all(p["title"] and p["title_zh"] and p["difficulty"] in ("easy", "medium") for p in problems)
+
+
+def test_show_in_both_languages():
+    runner = CliRunner()
+    en = runner.invoke(main, ["show", "multi_head_attention"])
+    zh = runner.invoke(main, ["show", "multi_head_attention", "--lang", "zh"])
+    assert en.exit_code == zh.exit_code == 0
+    assert "Multi-head attention" in en.output and "多头注意力" in zh.output
+
+
+def test_unknown_problem_is_a_usage_error_with_close_matches():
+    result = CliRunner().invoke(main, ["show", "multihead_attention"])
+    assert result.exit_code == 2
+    assert "multi_head_attention" in result.output and "Traceback" not in result.output
+
+
+def test_start_writes_the_stub_and_never_overwrites(tmp_path):
+    runner = CliRunner()
+    first = runner.invoke(main, ["start", "self_attention", "--dir", str(tmp_path)])
+    target = tmp_path / "self_attention.py"
+    assert first.exit_code == 0 and target.read_text() == registry.get("self_attention").stub()
+    target.write_text("# my work\n")
+    second = runner.invoke(main, ["start", "self_attention", "--dir", str(tmp_path)])
+    assert second.exit_code == 2 and "already exists" in second.output
+    assert target.read_text() == "# my work\n"
+
+
+@pytest.mark.sandbox
+def test_check_a_stub_then_a_solution(tmp_path):
+    assert attn("start", "scaled_dot_product_attention", cwd=tmp_path).returncode == 0
+    failing = attn("check", "scaled_dot_product_attention.py", cwd=tmp_path,
+                   env={"ATTN_JUDGE_HOME": str(tmp_path / "home")})
+    assert failing.returncode == 1
+    assert "not implemented" in failing.stdout
+    (tmp_path / "scaled_dot_product_attention.py").write_text(
+        solution_source(registry.get("scaled_dot_product_attention")))
+    passing = attn("check", "scaled_dot_product_attention.py", cwd=tmp_path,
+                   env={"ATTN_JUDGE_HOME": str(tmp_path / "home")})
+    assert passing.returncode == 0, passing.stdout + passing.stderr
+    assert "Everything checked is correct" in passing.stdout
+    progress = json.loads((tmp_path / "home" / "progress.json").read_text())
+    assert progress["scaled_dot_product_attention"]["solved"] is True
+
+
+def test_check_needs_a_problem_it_can_recognise(tmp_path):
+    (tmp_path / "attention.py").write_text("x = 1\n")
+    result = CliRunner().invoke(main, ["check", str(tmp_path / "attention.py")])
+    assert result.exit_code == 2
+    assert "--problem" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.sandbox
+def test_grade_json_prints_only_results(tmp_path):
+    path = tmp_path / "positional_encoding.py"
+    path.write_text(solution_source(registry.get("positional_encoding")))
+    result = attn("grade", str(path), "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    results = json.loads(result.stdout)
+    assert results["score"] == results["max_score"] > 0
+    assert results["extra_data"]["problem"] == "positional_encoding"
+    assert results["extra_data"]["seed"] == 0
+
+
+@pytest.mark.sandbox
+def test_secret_seed_is_never_written(tmp_path):
+    path = tmp_path / "scaled_dot_product_attention.py"
+    path.write_text(solution_source(registry.get("scaled_dot_product_attention")))
+    result = attn("grade", str(path), "--json", "--seed", "987654321", cwd=tmp_path)
+    assert "987654321" not in result.stdout
+    extra = json.loads(result.stdout)["extra_data"]
+    assert "seed" not in extra and len(extra["seed_fingerprint"]) == 10
+
+
+def _notebook(path: Path) -> None:
+    path.write_text(json.dumps({"cells": [{"cell_type": "code", "source": ["x = 1"]}], "nbformat": 4}))
+
+
+BAD_INPUTS = {
+    "empty": (lambda p: p.write_text("   \n"), "bad_submission", "empty"),
+    "binary": (lambda p: p.write_bytes(b"\x7fELF\x00\x01\x02"), "bad_submission", "binary"),
+    "not_utf8": (lambda p: p.write_bytes("x = 'é'\n".encode("latin-1")), "bad_submission", "UTF-8"),
+    "latin1_cookie": (lambda p: p.write_bytes(b"# -*- coding: latin-1 -*-\nx = 1\n"), "bad_submission",
+                      "encoding"),
+    "huge": (lambda p: p.write_bytes(b"# " + b"x" * (30 * 1024 * 1024) + b"\n"), "bad_submission", "1 MiB"),
+    "notebook_as_py": (_notebook, "bad_submission", "notebook"),
+    "directory": (lambda p: p.mkdir(), "bad_submission", "directory"),
+    "symlink": (lambda p: p.symlink_to("/etc/hostname"), "bad_submission", "symbolic link"),
+    "syntax_error": (lambda p: p.write_text("def scaled_dot_product_attention(:\n"), "syntax_error", "line 1"),
+    "missing_symbol": (lambda p: p.write_text("def attention(q, k, v):\n    pass\n"), "missing_symbol",
+                       "scaled_dot_product_attention"),
+}
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("name", list(BAD_INPUTS))
+def test_bad_input_gets_one_clear_message_and_an_error_kind(tmp_path, name):
+    make, kind, words = BAD_INPUTS[name]
+    path = tmp_path / "scaled_dot_product_attention.py"
+    make(path)
+    result = attn("grade", str(path), "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    error = json.loads(result.stdout)["extra_data"]["error"]
+    assert error["kind"] == kind and words in error["message"]
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_input_to_check_is_a_usage_error(tmp_path):
+    path = tmp_path / "scaled_dot_product_attention.py"
+    path.write_bytes(b"\x00\x01")
+    result = CliRunner().invoke(main, ["check", str(path)])
+    assert result.exit_code == 2 and "binary" in result.output and "Traceback" not in result.output
+
+
+def test_notebook_with_a_problem_name(tmp_path):
+    path = tmp_path / "self_attention.ipynb"
+    _notebook(path)
+    result = CliRunner().invoke(main, ["check", str(path)])
+    assert result.exit_code == 2 and "notebook" in result.output and "export" in result.output
+
+
+def test_missing_path_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(main, ["grade", str(tmp_path / "nope.py")])
+    assert result.exit_code == 2 and "no such file" in result.output
+
+
+@pytest.mark.sandbox
+def test_weak_isolation_is_refused_for_grading_unless_allowed(tmp_path):
+    path = tmp_path / "scaled_dot_product_attention.py"
+    path.write_text(solution_source(registry.get("scaled_dot_product_attention")))
+    weak = {"ATTN_JUDGE_ISOLATION": "weak"}
+    refused = attn("grade", str(path), "--json", cwd=tmp_path, env=weak)
+    assert refused.returncode == 2 and "--allow-weak-isolation" in refused.stderr
+    assert refused.stdout == ""
+    allowed = attn("grade", str(path), "--json", "--allow-weak-isolation", cwd=tmp_path, env=weak)
+    assert allowed.returncode == 0
+    extra = json.loads(allowed.stdout)["extra_data"]
+    assert extra["isolation"] == "weak" and "weak isolation" in extra["isolation_warning"]
+    checked = attn("check", str(path), cwd=tmp_path, env={**weak, "ATTN_JUDGE_HOME": str(tmp_path)})
+    assert checked.returncode == 0 and "weak isolation" in checked.stderr

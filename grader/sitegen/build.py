@@ -1,0 +1,258 @@
+"""Build the static study site: every page from the registry and the content files.
+
+Layout of the output directory::
+
+    index.html                 problems, difficulty, tags, sources, progress
+    problem/<id>.html          one page per problem in the registry
+    questions.html             the interview questions with corrected answers
+    search.html                offline search over problems and questions
+    static/                    style.css (shared), study.css, study.js, search.js,
+                               search-index.js (generated)
+
+Every link is relative, every asset local, so the site works from ``file://``
+with no network. A problem that is still being written (no statement yet, no
+reference, no example) gets a page with what exists and a warning on the log;
+it never stops the build.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from grader import progress, registry
+from grader.datapaths import site_assets_dir
+from grader.references import solution_source
+from grader.registry import Problem
+from grader.sitegen import content, examples, figures, markup
+
+log = logging.getLogger(__name__)
+
+STATIC_FILES = ("style.css", "study.css", "study.js", "search.js")
+PROBLEM_DIR = "problem"
+
+
+@dataclass
+class Bilingual:
+    """Rendered HTML (or plain text) in both languages; ``zh_missing`` when zh fell back to en."""
+
+    en: object
+    zh: object
+    zh_missing: bool = False
+
+
+@dataclass
+class MisconceptionView:
+    id: str
+    title: Bilingual
+    explanation: Bilingual
+    source: str
+    mistake: object  # highlighted HTML
+    fix: object
+
+
+@dataclass
+class ProblemView:
+    problem: Problem
+    url: str  # relative to the site root
+    title: Bilingual
+    summary: Bilingual
+    statement: Bilingual | None
+    signature: object | None
+    example_code: object | None
+    example_result: object | None
+    heatmap: figures.Heatmap | None
+    generation: figures.Generation | None
+    hints: list[Bilingual]
+    misconceptions: list[MisconceptionView]
+    solution: object | None
+    complexity: object
+    status: dict | None = None  # the learner's progress on it
+    search_text: str = field(default="", repr=False)
+
+
+@lru_cache(maxsize=None)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(site_assets_dir() / "templates")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["percent"] = lambda x: f"{100 * x:.0f}%"
+    env.filters["num"] = lambda x: f"{x:g}"
+    return env
+
+
+def _statement(problem: Problem) -> tuple[Bilingual | None, str]:
+    texts = {}
+    for lang, path in (("en", problem.statement_path), ("zh", problem.statement_zh_path)):
+        if path.is_file():
+            texts[lang] = path.read_text(encoding="utf-8")
+    if not texts:
+        log.warning("%s: no statement.md yet; the page shows the summary only", problem.id)
+        return None, ""
+    en_html, en_text = markup.markdown_with_text(texts.get("en", texts.get("zh")))
+    zh_html, zh_text = markup.markdown_with_text(texts["zh"]) if "zh" in texts else (en_html, "")
+    view = Bilingual(en_html, zh_html, zh_missing="zh" not in texts)
+    return view, en_text + " " + zh_text
+
+
+def _problem_view(problem: Problem, done: dict) -> ProblemView:
+    statement, statement_text = _statement(problem)
+    try:
+        signature = markup.highlight(examples.signature(problem.stub(), problem.symbols))
+    except (OSError, SyntaxError) as exc:
+        log.warning("%s: no signature: %s", problem.id, exc)
+        signature = None
+    try:
+        solution = markup.highlight(solution_source(problem))
+    except OSError:
+        log.warning("%s: no reference solution yet", problem.id)
+        solution = None
+    example = examples.run_example(problem)
+    heatmap = generation = None
+    if problem.kind == "generation":
+        generation = figures.generation(problem)
+    elif example is not None and example.figure_value is not None:
+        heatmap = figures.heatmap(example.figure_value)
+    hints = [Bilingual(markup.inline(en), markup.inline(zh))
+             for en, zh in zip(problem.hints, problem.hints_zh)]
+    if len(problem.hints) != len(problem.hints_zh):
+        log.warning("%s: %d English hints but %d Chinese ones", problem.id,
+                    len(problem.hints), len(problem.hints_zh))
+    misconceptions = [
+        MisconceptionView(
+            id=m.id, source=m.source,
+            title=Bilingual(markup.inline(m.title), markup.inline(m.title_zh)),
+            explanation=Bilingual(markup.inline(m.explanation), markup.inline(m.explanation_zh)),
+            mistake=markup.highlight(m.mistake) if m.mistake else None,
+            fix=markup.highlight(m.fix) if m.fix else None,
+        )
+        for m in problem.misconceptions
+    ]
+    search_text = " ".join([
+        problem.id, problem.summary, problem.summary_zh, " ".join(problem.tags), statement_text,
+        *problem.hints, *problem.hints_zh,
+        *(f"{m.title} {m.title_zh} {m.explanation} {m.explanation_zh}" for m in problem.misconceptions),
+    ])
+    return ProblemView(
+        problem=problem,
+        url=f"{PROBLEM_DIR}/{problem.id}.html",
+        title=Bilingual(problem.title, problem.title_zh),
+        summary=Bilingual(markup.inline(problem.summary), markup.inline(problem.summary_zh)),
+        statement=statement,
+        signature=signature,
+        example_code=markup.highlight(example.code) if example else None,
+        example_result=markup.highlight(example.result) if example else None,
+        heatmap=heatmap,
+        generation=generation,
+        hints=hints,
+        misconceptions=misconceptions,
+        solution=solution,
+        complexity=markup.inline(problem.complexity),
+        status=done.get(problem.id),
+        search_text=search_text,
+    )
+
+
+def _progress(views: list[ProblemView]) -> dict | None:
+    tried = [v for v in views if v.status]
+    if not tried:
+        return None
+    solved = sum(1 for v in tried if v.status.get("solved"))
+    return {"solved": solved, "tried": len(tried), "total": len(views),
+            "fraction": solved / len(views) if views else 0.0}
+
+
+def _search_index(views: list[ProblemView], rendered_questions: list[dict], topics) -> list[dict]:
+    entries = []
+    for v in views:
+        entries.append({"k": "problem", "u": v.url, "t": v.problem.title, "tz": v.problem.title_zh,
+                        "x": " ".join(v.search_text.split())})
+    topic_names = {t.id: t.name for t in topics}
+    for item in rendered_questions:
+        q = item["q"]
+        text = " ".join([topic_names[q.topic].en, topic_names[q.topic].zh, item["text"],
+                         *(f"{c.claim.en} {c.claim.zh} {c.why.en} {c.why.zh}" for c in q.corrections)])
+        entries.append({"k": "question", "u": f"questions.html#{q.id}", "t": q.question.en,
+                        "tz": q.question.zh, "x": " ".join(text.split())})
+    return entries
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def build_site(*, out: Path) -> Path:
+    """Write the study site into ``out`` and return the path of its ``index.html``.
+
+    Args:
+        out: the output directory (created if needed). Files the build writes are
+            replaced; nothing else in it is touched.
+
+    Returns:
+        ``out / "index.html"``.
+    """
+    out = Path(out)
+    env = _environment()
+    sources = content.load_sources()
+    source_ids = {s.id for s in sources}
+    topics, questions = content.load_questions(source_ids)
+    done = progress.load()
+    problems = registry.all_problems()
+    views = [_problem_view(p, done) for p in problems]
+    known = {v.problem.id: v for v in views}
+    for view in views:
+        unknown = set(view.problem.sources) - source_ids
+        if unknown:
+            log.warning("%s: unknown source article(s) %s", view.problem.id, sorted(unknown))
+
+    common = {"lang": "en", "problems": views, "sources": {s.id: s for s in sources},
+              "question_count": len(questions)}
+    pages = {"index.html": ("site/index.html", {"root": "", "page": "index",
+                                                "progress": _progress(views)})}
+    for i, view in enumerate(views):
+        pages[view.url] = ("site/problem.html", {
+            "root": "../", "page": "problem", "view": view,
+            "previous": views[i - 1] if i > 0 else None,
+            "next": views[i + 1] if i + 1 < len(views) else None,
+        })
+    rendered_questions = []
+    for q in questions:
+        en_html, en_text = markup.markdown_with_text(q.answer.en)
+        zh_html, zh_text = markup.markdown_with_text(q.answer.zh)
+        rendered_questions.append({"q": q, "answer": Bilingual(en_html, zh_html),
+                                   "text": f"{en_text} {zh_text}",
+                                   "problems": [known[p] for p in q.problems if p in known]})
+    pages["questions.html"] = ("site/questions.html", {
+        "root": "", "page": "questions", "topics": topics, "questions": rendered_questions,
+        "source_list": sources,
+        "asked_by": {s.id: [q for q in questions if s.id in q.sources] for s in sources},
+        "corrected": {s.id: sum(1 for q in questions for c in q.corrections if c.source == s.id)
+                      for s in sources},
+        "used_by": {s.id: [v for v in views if s.id in v.problem.sources] for s in sources},
+    })
+    pages["search.html"] = ("site/search.html", {"root": "", "page": "search"})
+
+    for relative, (template, context) in pages.items():
+        _write(out / relative, env.get_template(template).render(**common, **context))
+
+    static_out = out / "static"
+    static_out.mkdir(parents=True, exist_ok=True)
+    for name in STATIC_FILES:
+        shutil.copyfile(site_assets_dir() / "static" / name, static_out / name)
+    index = _search_index(views, rendered_questions, topics)
+    # A script, not a .json file: pages opened from file:// may not fetch().
+    _write(static_out / "search-index.js",
+           "window.ATTN_SEARCH_INDEX = " + json.dumps(index, ensure_ascii=True, separators=(",", ":")) + ";\n")
+    return out / "index.html"

@@ -1,0 +1,138 @@
+"""Text to HTML for the study site: Markdown with math as MathML, code through pygments.
+
+Everything is rendered at build time so that the pages need no script to show
+math or colour code. Markdown is rendered with raw HTML switched off: the
+sources are ours, but a stray ``<`` in a statement must show as text, not
+break the page. Every function returns :class:`markupsafe.Markup` only for HTML
+that markdown-it, latex2mathml or pygments produced (each escapes its input).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+from latex2mathml.converter import convert as latex_to_mathml
+from markdown_it import MarkdownIt
+from markupsafe import Markup, escape
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from pygments import highlight as pygments_highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import TextLexer, get_lexer_by_name
+from pygments.util import ClassNotFound
+
+log = logging.getLogger(__name__)
+
+_FORMATTER = HtmlFormatter(cssclass="hl")
+
+
+def highlight(code: str, lang: str = "python") -> Markup:
+    """``code`` as pygments HTML (``<div class="hl"><pre>…``), coloured by style.css."""
+    try:
+        lexer = get_lexer_by_name(lang or "text")
+    except ClassNotFound:
+        lexer = TextLexer()
+    return Markup(pygments_highlight(code, lexer, _FORMATTER))
+
+
+@lru_cache(maxsize=4096)  # the same formulas recur across statements and answers
+def math(latex: str, *, display: bool) -> str:
+    """LaTeX -> MathML; on a conversion error, the escaped source (and a warning)."""
+    try:
+        return latex_to_mathml(latex.strip(), display="block" if display else "inline")
+    except Exception as exc:  # latex2mathml raises many exception types
+        log.warning("cannot convert math %r: %s", latex, exc)
+        delimiter = "$$" if display else "$"
+        return str(escape(f"{delimiter}{latex}{delimiter}"))
+
+
+def _math_renderer(content: str, options: dict) -> str:
+    return math(content, display=bool(options.get("display_mode")))
+
+
+def _fence(self, tokens, idx, options, env) -> str:
+    token = tokens[idx]
+    lang = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else "text"
+    return str(highlight(token.content, lang))
+
+
+def _display_math_in_text(self, tokens, idx, options, env) -> str:
+    # The plugin wraps this case in a <div>, which may not sit inside a <p>;
+    # a display-mode <math> needs no wrapper (style.css makes it a block).
+    return math(tokens[idx].content, display=True)
+
+
+def _code_block(self, tokens, idx, options, env) -> str:
+    return str(highlight(tokens[idx].content, "text"))
+
+
+@lru_cache(maxsize=None)
+def _block_parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+    md.enable("strikethrough")
+    # double_inline: a $$…$$ inside a paragraph or list item (not on a line of
+    # its own) is display math too, as authors expect.
+    dollarmath_plugin(md, allow_digits=False, double_inline=True, renderer=_math_renderer)
+    md.add_render_rule("math_inline_double", _display_math_in_text)
+    md.add_render_rule("fence", _fence)
+    md.add_render_rule("code_block", _code_block)
+    return md
+
+
+@lru_cache(maxsize=None)
+def _inline_parser() -> MarkdownIt:
+    # Short registry strings (hints, titles, explanations) are written as plain
+    # text, full of shapes like (*B, Lq, Dk) and q * k: only code spans, math
+    # and backslash escapes are meaningful there.
+    md = MarkdownIt("zero", {"html": False}).enable(["backticks", "escape"])
+    dollarmath_plugin(md, allow_digits=False, renderer=_math_renderer)
+    return md
+
+
+def markdown(text: str) -> Markup:
+    """A Markdown document (statements, answers) as HTML."""
+    return Markup(_block_parser().render(text))
+
+
+def markdown_with_text(text: str) -> tuple[Markup, str]:
+    """``markdown(text)`` and ``plain_text(text)`` from a single parse."""
+    md = _block_parser()
+    env: dict = {}
+    tokens = md.parse(text, env)
+    return Markup(md.renderer.render(tokens, md.options, env)), _words(tokens)
+
+
+def inline(text: str) -> Markup:
+    """A one-line string: plain text, except `code` and $math$."""
+    if not text:
+        return Markup("")
+    return Markup(_inline_parser().renderInline(text))
+
+
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+
+def plain_text(text: str) -> str:
+    """Markdown source reduced to searchable words (math and code kept as typed)."""
+    return _words(_block_parser().parse(text))
+
+
+def _words(tokens) -> str:
+    words: list[str] = []
+    for token in tokens:
+        if token.type == "inline" and token.children:
+            for child in token.children:
+                if child.content:
+                    words.append(child.content)
+        elif token.content and token.type in ("fence", "code_block", "math_block"):
+            words.append(token.content)
+    return _SPACE.sub(" ", " ".join(words)).strip()
+
+
+def strip_tags(html: str) -> str:
+    return _SPACE.sub(" ", _TAG.sub(" ", html)).strip()
+
+
+__all__ = ["highlight", "inline", "markdown", "math", "plain_text", "escape"]

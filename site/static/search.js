@@ -1,0 +1,111 @@
+/* Offline search over the prebuilt index in search-index.js (a script, because
+   pages opened from file:// cannot fetch a JSON file). Results are built with
+   DOM methods only: nothing from the index is ever parsed as HTML. */
+(function () {
+  "use strict";
+  var index = window.ATTN_SEARCH_INDEX || [];
+  var input = document.getElementById("q");
+  var list = document.getElementById("results");
+  var status = document.getElementById("search-status");
+
+  // Lower case, and dashes or underscores read as spaces ("multi-head" finds
+  // "multi head" too). Every character maps to exactly one character, so a
+  // position in the normalised text is the same position in the original.
+  function normalise(text) {
+    return (text || "").toLowerCase().replace(/[\u2010-\u2015_-]/g, " ");
+  }
+
+  var prepared = index.map(function (entry) {
+    return { entry: entry, title: normalise(entry.t + " " + entry.tz), text: normalise(entry.x) };
+  });
+
+  // Whitespace separates terms; inside a term, dashes become single spaces.
+  function terms(query) {
+    return (query || "").split(/\s+/).map(function (t) {
+      return normalise(t).replace(/ +/g, " ").trim();
+    }).filter(function (t) { return t.length > 0; });
+  }
+
+  function count(haystack, needle) {
+    var n = 0, at = haystack.indexOf(needle);
+    while (at !== -1) { n += 1; at = haystack.indexOf(needle, at + needle.length); }
+    return n;
+  }
+
+  function score(item, words) {
+    var total = 0;
+    for (var i = 0; i < words.length; i++) {
+      var inTitle = count(item.title, words[i]);
+      var inText = count(item.text, words[i]);
+      if (inTitle + inText === 0) { return 0; }
+      total += 10 * inTitle + Math.min(inText, 20);
+    }
+    return total;
+  }
+
+  function bilingual(tag, en, zh) {
+    var fragment = document.createDocumentFragment();
+    [["en", en, "en"], ["zh", zh, "zh-Hans"]].forEach(function (part) {
+      var el = document.createElement(tag);
+      el.className = part[0];
+      el.lang = part[2];
+      el.textContent = part[1];
+      fragment.appendChild(el);
+    });
+    return fragment;
+  }
+
+  function snippet(item, word) {
+    var p = document.createElement("p");
+    p.className = "snippet-text";
+    var raw = item.entry.x || "";
+    var at = item.text.indexOf(word);
+    if (at === -1) { p.textContent = raw.slice(0, 160) + (raw.length > 160 ? "…" : ""); return p; }
+    var start = Math.max(0, at - 70), end = Math.min(raw.length, at + word.length + 90);
+    p.appendChild(document.createTextNode((start > 0 ? "…" : "") + raw.slice(start, at)));
+    var mark = document.createElement("mark");
+    mark.textContent = raw.slice(at, at + word.length);
+    p.appendChild(mark);
+    p.appendChild(document.createTextNode(raw.slice(at + word.length, end) + (end < raw.length ? "…" : "")));
+    return p;
+  }
+
+  function run(query) {
+    while (list.firstChild) { list.removeChild(list.firstChild); }
+    var words = terms(query);
+    if (!words.length) { status.textContent = ""; return; }
+    var hits = prepared
+      .map(function (item) { return { item: item, score: score(item, words) }; })
+      .filter(function (hit) { return hit.score > 0; })
+      .sort(function (a, b) { return b.score - a.score; });
+    var zh = document.documentElement.getAttribute("data-lang") === "zh";
+    status.textContent = zh ? ("找到 " + hits.length + " 个结果") : (hits.length + (hits.length === 1 ? " result" : " results"));
+    hits.forEach(function (hit) {
+      var e = hit.item.entry;
+      var li = document.createElement("li");
+      li.className = "result " + e.k;
+      var kind = document.createElement("span");
+      kind.className = "badge kind";
+      kind.appendChild(bilingual("span", e.k === "problem" ? "problem" : "question", e.k === "problem" ? "题目" : "面试题"));
+      var a = document.createElement("a");
+      a.href = e.u;
+      a.appendChild(bilingual("span", e.t, e.tz));
+      var head = document.createElement("p");
+      head.className = "result-head";
+      head.appendChild(kind);
+      head.appendChild(document.createTextNode(" "));
+      head.appendChild(a);
+      li.appendChild(head);
+      li.appendChild(snippet(hit.item, words[0]));
+      list.appendChild(li);
+    });
+  }
+
+  var initial = new URLSearchParams(window.location.search).get("q") || "";
+  input.value = initial;
+  var navInput = document.getElementById("nav-q");
+  if (navInput) { navInput.value = initial; }
+  run(initial);
+  input.addEventListener("input", function () { run(input.value); });
+  input.form.addEventListener("submit", function (event) { event.preventDefault(); run(input.value); });
+}());

@@ -1,0 +1,233 @@
+"""The study site in a real headless Chromium, opened from file:// as a reader would.
+
+Screenshots go to ``test-artifacts/site/`` (git-ignored) for people to look at.
+Skipped, with the reason, only when Playwright or Chromium is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from grader import registry
+from tests.site_support import build, html_pages
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("ATTN_JUDGE_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "site"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    build(out, tmp_path_factory.mktemp("home"))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+class Watched:
+    """A page that records console errors, page errors and failed or remote requests."""
+
+    def __init__(self, context):
+        self.page = context.new_page()
+        self.problems: list[str] = []
+        self.page.on("console", lambda m: m.type in ("error", "warning") and self.problems.append(
+            f"console {m.type}: {m.text}"))
+        self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        self.page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url}"))
+        self.page.on("request", lambda r: urlsplit(r.url).scheme not in ("file", "data", "about")
+                     and self.problems.append(f"network: {r.url}"))
+
+
+@pytest.fixture()
+def context(browser):
+    ctx = browser.new_context(viewport={"width": 1100, "height": 900})
+    yield ctx
+    ctx.close()
+
+
+def url(site: Path, relative: str) -> str:
+    return (site / relative).as_uri()
+
+
+def shot(page, name: str, *, full: bool = True) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full)
+
+
+def test_every_page_loads_cleanly(site, context):
+    w = Watched(context)
+    for path in html_pages(site):
+        relative = path.relative_to(site).as_posix()
+        w.page.goto(path.as_uri())
+        w.page.wait_for_load_state("load")
+        assert w.page.title(), relative
+        shot(w.page, relative.replace("/", "_").removesuffix(".html"))
+    assert w.problems == []
+
+
+def test_every_internal_link_resolves(site, context):
+    w = Watched(context)
+    checked_ids: dict[str, set[str]] = {}
+    for path in html_pages(site):
+        w.page.goto(path.as_uri())
+        links = w.page.eval_on_selector_all("a[href]", "els => els.map(a => a.href)")
+        for href in links:
+            parts = urlsplit(href)
+            if parts.scheme in ("http", "https"):
+                continue
+            assert parts.scheme == "file", href
+            target = Path(parts.path)
+            assert target.is_file(), f"{path.name}: {href}"
+            if parts.fragment:
+                key = target.as_posix()
+                if key not in checked_ids:
+                    other = context.new_page()
+                    other.goto(target.as_uri())
+                    checked_ids[key] = set(other.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
+                    other.close()
+                assert parts.fragment in checked_ids[key], f"{path.name}: {href}"
+    assert w.problems == []
+
+
+def test_language_switch_changes_the_statement_and_is_remembered(site, context):
+    problem = registry.all_problems()[0]
+    w = Watched(context)
+    w.page.goto(url(site, f"problem/{problem.id}.html"))
+    en_title = w.page.locator("h1 .en")
+    zh_title = w.page.locator("h1 .zh")
+    assert en_title.is_visible() and not zh_title.is_visible()
+    assert w.page.locator("#statement .prose.en").is_visible()
+    assert not w.page.locator("#statement .prose.zh").is_visible()
+
+    w.page.click("#lang-switch")
+    assert zh_title.is_visible() and not en_title.is_visible()
+    assert w.page.locator("#statement .prose.zh").is_visible()
+    assert not w.page.locator("#statement .prose.en").is_visible()
+    assert w.page.get_attribute("html", "lang") == "zh-Hans"
+    assert w.page.get_attribute("#lang-switch", "aria-pressed") == "true"
+    shot(w.page, "zh_problem", full=False)
+
+    # Another page, and this page again: Chinese is remembered.
+    w.page.goto(url(site, "index.html"))
+    assert w.page.locator(".problem-card h3 .zh").first.is_visible()
+    assert w.page.locator(".problem-card h3 .zh").first.inner_text() == problem.title_zh
+    shot(w.page, "zh_index", full=False)
+    w.page.goto(url(site, "questions.html"))
+    assert w.page.locator(".question .answer.zh").first.is_visible()
+
+    w.page.click("#lang-switch")
+    w.page.goto(url(site, f"problem/{problem.id}.html"))
+    assert en_title.is_visible() and not zh_title.is_visible()
+    assert w.problems == []
+
+
+def test_math_is_mathml(site, context):
+    w = Watched(context)
+    w.page.goto(url(site, "questions.html"))
+    math = w.page.locator("math").first
+    assert w.page.evaluate("document.querySelector('math').namespaceURI") == "http://www.w3.org/1998/Math/MathML"
+    assert math.bounding_box()["width"] > 0
+    block = w.page.locator('math[display="block"]').first
+    block.scroll_into_view_if_needed()
+    assert block.bounding_box()["height"] > 20  # a fraction stacks vertically
+    assert w.problems == []
+
+
+def test_hints_open_one_at_a_time_and_the_solution_is_a_spoiler(site, context):
+    problem = next(p for p in registry.all_problems() if len(p.hints) >= 2)
+    w = Watched(context)
+    w.page.goto(url(site, f"problem/{problem.id}.html"))
+    hints = w.page.locator("details.hint")
+    assert hints.count() == len(problem.hints)
+    assert hints.nth(0).is_visible() and not hints.nth(1).is_visible()
+    hints.nth(0).locator("summary").click()
+    assert hints.nth(0).get_attribute("open") is not None
+    assert hints.nth(0).locator("p .en").is_visible()
+    assert hints.nth(1).is_visible() and hints.nth(1).get_attribute("open") is None
+    if hints.count() > 2:
+        assert not hints.nth(2).is_visible()
+
+    code = w.page.locator("details.spoiler .hl")
+    assert not code.is_visible()
+    w.page.locator("details.spoiler > summary").click()
+    assert code.is_visible() and "def " in code.inner_text()
+    shot(w.page, "hints_and_solution_open")
+    assert w.problems == []
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("multi-head", "Multi-head attention"),
+    ("多头", "多头"),
+])
+def test_search_finds_both_languages(site, context, query, expected):
+    w = Watched(context)
+    w.page.goto(url(site, "index.html"))
+    w.page.fill("#nav-q", query)
+    w.page.press("#nav-q", "Enter")
+    w.page.wait_for_url("**/search.html?q=*")
+    results = w.page.locator("#results li")
+    assert results.count() > 0
+    assert expected in w.page.locator("#results").inner_text() or expected in results.first.text_content()
+    first = results.first.locator("a")
+    target = first.get_attribute("href")
+    assert (site / target.split("#")[0]).is_file()
+    # Typing refines the results without reloading.
+    w.page.fill("#q", "")
+    assert results.count() == 0
+    w.page.fill("#q", query)
+    assert results.count() > 0
+    shot(w.page, f"search_{'zh' if not query.isascii() else 'en'}", full=False)
+    first.click()
+    w.page.wait_for_load_state("load")
+    assert w.page.url.startswith("file://")
+    assert w.problems == []
+
+
+def test_figures_are_drawn(site, context):
+    w = Watched(context)
+    for problem in registry.all_problems():
+        w.page.goto(url(site, f"problem/{problem.id}.html"))
+        figure = w.page.locator("#figure")
+        if not figure.count():
+            continue
+        box = figure.locator("svg.heatmap, table.steps").first.bounding_box()
+        assert box and box["width"] > 50 and box["height"] > 30, problem.id
+        figure.screenshot(path=str(ARTIFACTS / f"figure_{problem.id}.png"))
+    assert w.problems == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_readable_on_a_phone(site, browser, scheme):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme=scheme,
+                              device_scale_factor=2, is_mobile=True, has_touch=True)
+    try:
+        w = Watched(ctx)
+        problem = registry.all_problems()[0]
+        for relative in ("index.html", f"problem/{problem.id}.html", "questions.html"):
+            w.page.goto(url(site, relative))
+            width = w.page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, f"{relative} scrolls sideways in {scheme} mode ({width}px)"
+            shot(w.page, f"phone_{scheme}_{relative.replace('/', '_').removesuffix('.html')}", full=False)
+        background = w.page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert (background == "rgb(13, 17, 23)") == (scheme == "dark")
+        assert w.problems == []
+    finally:
+        ctx.close()

@@ -115,6 +115,16 @@ def _fingerprint(job: Job) -> tuple[str, object]:
         return hashlib.sha256(f"bad:{exc}".encode()).hexdigest(), exc
 
 
+def _remove_stale_temporaries(out: Path) -> None:
+    """Half-written files of a run that was killed (never a finished result)."""
+    if out.is_dir():
+        for leftover in out.glob("*/*/.*.tmp"):
+            try:
+                leftover.unlink()
+            except OSError:
+                pass
+
+
 def grade_class(
     *,
     root: Path,
@@ -133,6 +143,7 @@ def grade_class(
     """Grade every submission under ``root`` into ``out``; see the module docstring."""
     start = time.perf_counter()
     stop = stop or threading.Event()
+    _remove_stale_temporaries(out)
     plan = plan_class(root, only=only)
     summary = ClassSummary(isolation=runner.isolation, students=len(plan.roster))
     suites = {p.id: Suite(p, seed=seed).prepare() for p in {j.problem for j in plan.jobs}}

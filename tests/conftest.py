@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from grader import registry
+from tests import sandboxing  # noqa: F401  (gives this session its own sandbox uids)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -9,7 +9,10 @@ from grader.grading import Limits
 
 ATTACKS = Path(__file__).parent / "attacks"
 FAST_LIMITS = Limits(timeout=2.0, submission_timeout=12.0, memory_mb=512)
-SANDBOX_UIDS = range(61000, 65001)
+# This test session's own sandbox uids (set in conftest), so that graders run by
+# others on the same machine are never mistaken for ours.
+UID_BASE = int(os.environ.setdefault("ATTN_JUDGE_UID_BASE", str(100000 + (os.getpid() % 400) * 5000)))
+SANDBOX_UIDS = range(UID_BASE, UID_BASE + 4000)
 
 
 def attack_source(name: str, **fill: str) -> str:

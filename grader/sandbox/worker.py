@@ -42,6 +42,7 @@ torch.backends.cpu.get_cpu_capability()
 
 KEPT_OUTPUT_BYTES = 64 * 1024
 PR_SET_CHILD_SUBREAPER = 36
+UID_SPAN = 4000
 MAX_RESTARTS = 3
 SIGNAL_NAMES = {s.value: s.name for s in signal.Signals}
 
@@ -250,7 +251,8 @@ def _describe_exit(status: int, reason: str | None, limits: dict) -> tuple[str, 
 class Worker:
     def __init__(self):
         self.root = tempfile.mkdtemp(prefix="attn-judge-root-")
-        self.uid = 61000 + os.getpid() % 4000
+        # A private uid per worker; graders sharing a machine can set distinct bases.
+        self.uid = int(os.environ.get("ATTN_JUDGE_UID_BASE", "61000")) + os.getpid() % UID_SPAN
         self.parent_pid = os.getppid()
         if os.environ.get("ATTN_JUDGE_ISOLATION", "") == isolation.WEAK:
             self.level, self.fallback_reason = isolation.WEAK, "weak isolation was requested"

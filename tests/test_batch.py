@@ -1,0 +1,142 @@
+"""Grading a class end to end, as an instructor types it, including faults.
+
+A hostile class (a daemon that outlives its child and tries to overwrite
+results, an infinite loop, a formula-injection student name, a misnamed file, a
+notebook, a student with nothing gradable), and an interrupted run resumed:
+nothing finished is lost and nothing is graded twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from grader import registry
+from grader.references import solution_source
+from tests.sandboxing import attack_source, sandbox_processes
+
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
+
+SDPA = "scaled_dot_product_attention"
+
+
+def grade_cmd(*args) -> list[str]:
+    return [sys.executable, "-m", "grader.cli", "grade", *args]
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_hostile_class(tmp_path):
+    klass, out = tmp_path / "class", tmp_path / "out"
+    victim = out / "alice" / SDPA / "results.json"
+    _write(klass / "alice" / f"{SDPA}.py", solution_source(registry.get(SDPA)))
+    _write(klass / "alice" / "positional_encoding.py", solution_source(registry.get("positional_encoding")))
+    _write(klass / "bob" / f"{SDPA}.py", registry.get(SDPA).stub())
+    _write(klass / "=SUM(A1)" / f"{SDPA}.py", attack_source("infinite_loop"))
+    _write(klass / "mallory" / f"{SDPA}.py", attack_source("daemon", TARGET=str(victim)))
+    _write(klass / "carol" / "multihead_attention.py", "x = 1\n")
+    _write(klass / "dave" / "self_attention.ipynb", json.dumps({"cells": []}))
+    (klass / "erin").mkdir()
+    result = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--timeout", "2"),
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "index.html" in result.stdout
+    before = victim.read_bytes()
+    time.sleep(3)  # the daemon would strike after 1.5 s
+    assert victim.read_bytes() == before
+    assert not Path("/tmp/attn-judge-daemon-was-here").exists()
+    assert not sandbox_processes()
+
+    def results(student, problem=SDPA):
+        return json.loads((out / student / problem / "results.json").read_text())
+
+    assert results("alice")["score"] == results("alice")["max_score"]
+    assert results("alice", "positional_encoding")["score"] > 0
+    assert results("bob")["score"] == 0
+    assert results("=SUM(A1)")["extra_data"]["error"]["kind"] == "timeout"
+    assert results("dave", "self_attention")["extra_data"]["error"]["kind"] == "bad_submission"
+    assert not (out / "carol").joinpath("multihead_attention").exists()
+    for student in ("alice", "bob", "=SUM(A1)", "mallory", "dave"):
+        assert (out / student).glob("*/report.html")
+
+    with open(out / "gradebook.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    names = [row[0] for row in rows[1:]]
+    assert sorted(names) == sorted(["alice", "bob", "'=SUM(A1)", "carol", "dave", "erin", "mallory"])
+    overview = (out / "index.html").read_text(encoding="utf-8")
+    assert "multihead_attention.py" in overview  # the misnamed file is reported for carol
+
+
+def _slow_class(root: Path, students: int) -> None:
+    source = solution_source(registry.get(SDPA))
+    for i in range(students):
+        _write(root / f"s{i:02d}" / f"{SDPA}.py", "import time\ntime.sleep(0.5)\n" + source)
+
+
+def _finished(out: Path) -> dict[Path, int]:
+    return {p: p.stat().st_mtime_ns for p in out.glob(f"*/{SDPA}/results.json")}
+
+
+def test_kill_9_then_resume_loses_nothing_and_grades_nothing_twice(tmp_path):
+    klass, out = tmp_path / "class", tmp_path / "out"
+    _slow_class(klass, 12)
+    first = subprocess.Popen(grade_cmd(str(klass), "--out", str(out), "--workers", "1"),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while len(_finished(out)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    time.sleep(2)  # let the orphaned worker notice and finish
+    done_before = _finished(out)
+    assert 3 <= len(done_before) < 12
+    for path in done_before:
+        json.loads(path.read_text())  # every finished file is whole
+
+    second = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--workers", "2", "--resume"),
+                            capture_output=True, text=True, timeout=600)
+    assert second.returncode == 0, second.stderr
+    done_after = _finished(out)
+    assert len(done_after) == 12
+    assert all(done_after[p] == mtime for p, mtime in done_before.items())  # not graded again
+    assert f"Graded {12 - len(done_before)} submissions ({len(done_before)} already done)" in second.stderr
+    for path in done_after:
+        data = json.loads(path.read_text())
+        assert data["score"] == data["max_score"]
+    assert not list(out.glob("*/*/.*.tmp"))
+    assert not sandbox_processes()
+
+    # Resuming again grades nothing; a changed submission is graded again.
+    _write(klass / "s00" / f"{SDPA}.py", registry.get(SDPA).stub())
+    third = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--resume"),
+                           capture_output=True, text=True, timeout=600)
+    assert "Graded 1 submissions (11 already done)" in third.stderr
+    assert json.loads((out / "s00" / SDPA / "results.json").read_text())["score"] == 0
+
+
+def test_ctrl_c_saves_what_is_finished(tmp_path):
+    klass, out = tmp_path / "class", tmp_path / "out"
+    _slow_class(klass, 8)
+    run = subprocess.Popen(grade_cmd(str(klass), "--out", str(out), "--workers", "1"),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while len(_finished(out)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    run.send_signal(signal.SIGINT)
+    _, stderr = run.communicate(timeout=120)
+    assert run.returncode == 130
+    assert "--resume" in stderr and "Traceback" not in stderr
+    assert (out / "gradebook.csv").is_file() and (out / "index.html").is_file()
+    for path in _finished(out):
+        json.loads(path.read_text())

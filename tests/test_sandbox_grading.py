@@ -1,0 +1,42 @@
+"""Every problem through the real sandbox: references score full marks, stubs zero.
+
+The in-process proofs (tests/test_problems.py) cannot catch what only the wire
+can break (values the protocol cannot carry, modules the child cannot import);
+this grades the same code exactly as a candidate's would be graded.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from grader import registry
+from grader.grading import Suite, grade
+from grader.pool import SandboxPool
+from grader.references import solution_source
+
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
+PROBLEMS = registry.all_problems()
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with SandboxPool(2) as pool:
+        yield pool
+
+
+@pytest.mark.parametrize("problem", PROBLEMS, ids=[p.id for p in PROBLEMS])
+@pytest.mark.parametrize("public", [False, True], ids=["hidden", "public"])
+def test_reference_and_stub_through_the_sandbox(pool, problem, public):
+    suite = Suite(problem, public=public)
+    reference = grade(problem=problem, source=solution_source(problem), filename=f"{problem.id}.py",
+                      runner=pool, suite=suite, public=public, figure=not public)
+    failed = [(t["number"], t["output"]) for t in reference["tests"] if t["status"] != "passed"]
+    assert not failed
+    assert reference["extra_data"]["error"] is None
+    if not public:
+        figure = reference["extra_data"]["figure"]
+        assert figure["candidate"] == figure["reference"] is not None
+    stub = grade(problem=problem, source=problem.stub(), filename=f"{problem.id}.py", runner=pool,
+                 suite=suite, public=public)
+    assert stub["score"] == 0
+    assert all("not implemented" in t["output"] for t in stub["tests"])

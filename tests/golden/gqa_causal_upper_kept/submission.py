@@ -1,0 +1,37 @@
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class GroupedQueryAttention(nn.Module):
+    def __init__(self, embed_dim, num_heads, num_kv_heads, bias=False):
+        super().__init__()
+        if embed_dim % num_heads != 0 or num_heads % num_kv_heads != 0:
+            raise ValueError("invalid head numbers")
+        self.num_heads = num_heads
+        self.num_kv_heads = num_kv_heads
+        self.head_dim = embed_dim // num_heads
+        self.q_proj = nn.Linear(embed_dim, embed_dim, bias=bias)
+        self.k_proj = nn.Linear(embed_dim, num_kv_heads * self.head_dim, bias=bias)
+        self.v_proj = nn.Linear(embed_dim, num_kv_heads * self.head_dim, bias=bias)
+        self.out_proj = nn.Linear(embed_dim, embed_dim, bias=bias)
+
+    def forward(self, x, mask=None, causal=False):
+        B, L, E = x.shape
+        rep = self.num_heads // self.num_kv_heads
+        q = self.q_proj(x).view(B, L, self.num_heads, self.head_dim).transpose(1, 2)
+        k = self.k_proj(x).view(B, L, self.num_kv_heads, self.head_dim).transpose(1, 2)
+        v = self.v_proj(x).view(B, L, self.num_kv_heads, self.head_dim).transpose(1, 2)
+        k = k.repeat_interleave(rep, dim=1)
+        v = v.repeat_interleave(rep, dim=1)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(self.head_dim)
+        if mask is not None:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        if causal:
+            # hide the positions below the diagonal
+            hidden = torch.tril(torch.ones(L, L, device=x.device), diagonal=-1).bool()
+            scores = scores.masked_fill(hidden, float("-inf"))
+        out = F.softmax(scores, dim=-1) @ v
+        return self.out_proj(out.transpose(1, 2).reshape(B, L, E))

@@ -1,0 +1,112 @@
+"""The jinja2 environment, filters and file helpers shared by every report.
+
+Templates live in ``site/templates/report/`` (found through
+:func:`grader.datapaths.site_assets_dir`, so they work from a wheel too) and
+extend the shared ``site/templates/base.html``. Autoescaping is always on: a
+value reaches a page as text unless a template marks it safe, and only output
+that pygments has already escaped is ever marked safe.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import secrets
+import shutil
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import quote
+
+import jinja2
+
+from grader.datapaths import site_assets_dir
+
+# What a report folder needs next to it: the shared stylesheet, the report-only
+# rules and the table script. Nothing else (the study site has its own files).
+STATIC_FILES = ("style.css", "report.css", "report.js")
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def points(value) -> str:
+    """Format a score without float noise: 7.5, 12, 0.3333."""
+    if value is None:
+        return ""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return ""
+    if not math.isfinite(number):
+        return ""
+    text = f"{round(number, 4):.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def printable(text) -> str:
+    """Show control characters (ANSI escapes, NUL…) as ``\\xNN`` instead of passing them on.
+
+    Tab and newline stay; a carriage return does not (it would hide what precedes it)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
+def url_part(text) -> str:
+    """Percent-encode one path segment: ``/``, ``?``, ``#``, ``%`` and quotes included."""
+    return quote(str(text), safe="")
+
+
+def percent(value) -> str:
+    return f"{100 * value:.0f}%" if value is not None else ""
+
+
+@lru_cache(maxsize=None)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(site_assets_dir() / "templates")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        # every plain string a template prints shows its control characters visibly;
+        # Markup (pygments' already-escaped HTML) is left alone
+        finalize=lambda value: printable(value) if type(value) is str else value,
+    )
+    env.filters.update(points=points, printable=printable, url_part=url_part, percent=percent)
+    return env
+
+
+def render(template: str, **context) -> str:
+    return environment().get_template(template).render(**context)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically, so an interrupted run never leaves half a page."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # mode "x" on a fresh name (not mkstemp): the file gets the usual umask permissions
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        with open(tmp, "x", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def copy_static(dest: Path) -> None:
+    """Copy the stylesheets and the script the reports use into ``dest`` (a ``static/`` folder)."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    source = site_assets_dir() / "static"
+    for name in STATIC_FILES:
+        shutil.copyfile(source / name, dest / name)
+
+
+def root_from_static_href(static_href: str) -> str:
+    """The page's relative URL of the folder that holds ``static/`` (base.html's ``root``)."""
+    if not static_href.endswith("/"):
+        static_href += "/"
+    if not (static_href == "static/" or static_href.endswith("/static/")):
+        raise ValueError(f"static_href must point at a folder named static/, not {static_href!r}")
+    return static_href[: -len("static/")]

@@ -13,7 +13,8 @@ network request, scripts and styles are files in ``static/`` (the page's
 Content-Security-Policy forbids inline scripts).
 """
 
+from grader.reports.classroom import write_class_outputs
 from grader.reports.render import copy_static
 from grader.reports.submission import write_submission_report
 
-__all__ = ["copy_static", "write_submission_report"]
+__all__ = ["copy_static", "write_class_outputs", "write_submission_report"]

@@ -1,0 +1,298 @@
+"""The class outputs: ``index.html`` (class overview), gradebooks and static files.
+
+Reads what the batch grader saved, ``OUT/<student>/<problem>/results.json``, for
+the students and problems it is told about; it never grades. A student with
+nothing gradable still gets a row everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from grader.registry import Problem
+from grader.reports.figures import histogram
+from grader.reports.gradebook import write_gradebooks
+from grader.reports.render import copy_static, render, url_part, write_text
+from grader.reports.submission import test_key
+
+HARDEST_CHECKS = 10  # shown at the top of the overview; every check is in the per-problem tables
+
+
+@dataclass
+class Cell:
+    """One student's result on one problem."""
+
+    graded: bool = False
+    score: float = 0.0
+    max_score: float = 0.0
+    error_kind: str | None = None
+    diagnosis: tuple[str, ...] = ()
+    href: str | None = None
+
+    @property
+    def status(self) -> str:
+        if not self.graded:
+            return "miss"
+        if self.error_kind:
+            return "err"
+        if self.max_score and self.score >= self.max_score - 1e-9:
+            return "full"
+        return "zero" if self.score == 0 else "part"
+
+
+@dataclass
+class Student:
+    name: str
+    cells: list[Cell]
+    notes: list[str]
+
+    @property
+    def total(self) -> float:
+        return sum(c.score for c in self.cells if c.graded)
+
+    @property
+    def graded(self) -> int:
+        return sum(c.graded for c in self.cells)
+
+    def keys(self, codes: dict[str, str]) -> list[str]:
+        """Short tokens the overview's filter matches on: ``n`` has notes, ``0`` nothing
+        graded, ``e`` any submission error, ``e-<kind>`` that error, a misconception's code."""
+        keys = set()
+        for c in self.cells:
+            if c.error_kind:
+                keys.update(("e", f"e-{c.error_kind}"))
+            keys.update(codes[mid] for mid in c.diagnosis if mid in codes)
+        if self.notes:
+            keys.add("n")
+        if not self.graded:
+            keys.add("0")
+        return sorted(keys)
+
+
+@dataclass
+class ProblemStats:
+    problem: Problem
+    max_score: float = 0.0
+    fractions: list[float] = field(default_factory=list)
+    tests: dict = field(default_factory=dict)  # number -> {"name", "max_score", "passed", "attempted"}
+    misconceptions: Counter = field(default_factory=Counter)  # id -> students
+    errors: Counter = field(default_factory=Counter)  # kind -> submissions
+
+    @property
+    def submitted(self) -> int:
+        return len(self.fractions)
+
+    @property
+    def full(self) -> int:
+        return sum(f >= 1 - 1e-9 for f in self.fractions)
+
+    @property
+    def mean(self) -> float | None:
+        return statistics.fmean(self.fractions) if self.fractions else None
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.fractions) if self.fractions else None
+
+    @property
+    def histogram(self) -> list[dict]:
+        return histogram(self.fractions)
+
+    @property
+    def test_rates(self) -> list[dict]:
+        rows = [dict(t, number=n, rate=t["passed"] / t["attempted"]) for n, t in self.tests.items()
+                if t["attempted"]]
+        return sorted(rows, key=lambda t: (t["rate"], test_key(t["number"])))
+
+    @property
+    def misconception_rows(self) -> list[dict]:
+        rows = []
+        for mid, count in self.misconceptions.most_common():
+            try:
+                item = self.problem.misconception(mid)
+                title, explanation = item.title, item.explanation
+            except KeyError:
+                title, explanation = mid, ""
+            rows.append({"id": mid, "title": title, "explanation": explanation, "count": count,
+                         "share": count / self.submitted if self.submitted else 0})
+        return rows
+
+
+@dataclass
+class ClassData:
+    problems: list[Problem]
+    students: list[Student]
+    stats: list[ProblemStats]
+
+    @property
+    def maximum(self) -> float:
+        return sum(s.max_score for s in self.stats)
+
+    @property
+    def submissions(self) -> int:
+        return sum(s.submitted for s in self.stats)
+
+    @property
+    def total_fractions(self) -> list[float]:
+        if not self.maximum:
+            return []
+        return [s.total / self.maximum for s in self.students if s.graded]
+
+    @cached_property
+    def error_rows(self) -> list[dict]:
+        kinds: dict[str, Counter] = defaultdict(Counter)
+        for stat in self.stats:
+            for kind, count in stat.errors.items():
+                kinds[kind][stat.problem.title] += count
+        rows = [{"kind": k, "count": sum(c.values()), "problems": c.most_common()} for k, c in kinds.items()]
+        return sorted(rows, key=lambda r: (-r["count"], r["kind"]))
+
+    @cached_property
+    def hardest(self) -> list[dict]:
+        rows = [dict(t, problem=s.problem) for s in self.stats for t in s.test_rates]
+        rows.sort(key=lambda t: (t["rate"], t["problem"].order, test_key(t["number"])))
+        return rows[:HARDEST_CHECKS]
+
+    @cached_property
+    def misconception_rows(self) -> list[dict]:
+        """Every misconception seen, most frequent first, each with its filter code."""
+        rows = [dict(r, problem=s.problem) for s in self.stats for r in s.misconception_rows]
+        rows.sort(key=lambda r: (-r["count"], r["problem"].order, r["id"]))
+        for index, row in enumerate(rows):
+            row["code"] = f"m{index}"
+        return rows
+
+    @cached_property
+    def codes(self) -> dict[str, str]:
+        return {r["id"]: r["code"] for r in self.misconception_rows}
+
+    @cached_property
+    def row_keys(self) -> list[str]:
+        """The filter tokens of each student, space-separated, in table order."""
+        return [" ".join(s.keys(self.codes)) for s in self.students]
+
+    @cached_property
+    def present_keys(self) -> set[str]:
+        """The filter keys some student has (the overview offers only those)."""
+        return {k for keys in self.row_keys for k in keys.split()}
+
+
+def _safe_component(name: str) -> bool:
+    return bool(name) and name not in (".", "..") and not any(ch in name for ch in "/\\\x00")
+
+
+def _read_results(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _number(value, default=0.0) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return default
+    return number if number == number else default  # NaN -> default
+
+
+def _cell(out_dir: Path, student: str, problem: Problem, notes: list[str]) -> tuple[Cell, dict | None]:
+    folder = out_dir / student / problem.id
+    results = _read_results(folder / "results.json")
+    if results is None:
+        why = "missing" if not (folder / "results.json").exists() else "unreadable"
+        notes.append(f"{problem.id}: results {why}; grade again (with --resume) to complete it")
+        return Cell(), None
+    extra = results.get("extra_data") if isinstance(results.get("extra_data"), dict) else {}
+    error = extra.get("error") if isinstance(extra.get("error"), dict) else None
+    link = None
+    for name in ("report.html", "results.json"):
+        if (folder / name).is_file():
+            link = f"{url_part(student)}/{url_part(problem.id)}/{name}"
+            break
+    return Cell(graded=True, score=_number(results.get("score")), max_score=_number(results.get("max_score")),
+                error_kind=str(error.get("kind")) if error else None,
+                diagnosis=tuple(str(d) for d in extra.get("diagnosis") or ()), href=link), results
+
+
+def load_class(out_dir: Path, *, problems: list[Problem], roster: dict[str, dict]) -> ClassData:
+    """Read every saved result of the roster into the numbers the outputs show."""
+    out_dir = Path(out_dir)
+    problems = list(problems)
+    stats = [ProblemStats(p) for p in problems]
+    index = {p.id: i for i, p in enumerate(problems)}
+    students = []
+    for name in sorted(roster, key=lambda n: (n.casefold(), n)):
+        entry = roster[name] or {}
+        notes = [str(n) for n in entry.get("notes") or ()]
+        cells = [Cell() for _ in problems]
+        graded = [str(g) for g in entry.get("graded") or ()]
+        for problem_id in dict.fromkeys(graded):
+            if problem_id not in index:
+                notes.append(f"{problem_id}: not a problem of this run")
+                continue
+            if not _safe_component(name):
+                notes.append(f"{problem_id}: results not read (the student name is not a folder name)")
+                continue
+            i = index[problem_id]
+            cells[i], results = _cell(out_dir, name, problems[i], notes)
+            if results is not None:
+                _count(stats[i], cells[i], results)
+        students.append(Student(name=name, cells=cells, notes=notes))
+    for stat in stats:
+        if not stat.max_score:
+            stat.max_score = _catalogue_max(stat.problem)
+    return ClassData(problems=problems, students=students, stats=stats)
+
+
+def _count(stat: ProblemStats, cell: Cell, results: dict) -> None:
+    stat.max_score = max(stat.max_score, cell.max_score)
+    stat.fractions.append(min(cell.score / cell.max_score, 1.0) if cell.max_score else 0.0)
+    if cell.error_kind:
+        stat.errors[cell.error_kind] += 1
+    for mid in set(cell.diagnosis):
+        stat.misconceptions[mid] += 1
+    for test in results.get("tests") or ():
+        if not isinstance(test, dict) or "number" not in test:
+            continue
+        row = stat.tests.setdefault(str(test["number"]), {
+            "name": str(test.get("name", "")), "max_score": _number(test.get("max_score")),
+            "passed": 0, "attempted": 0})
+        row["attempted"] += 1
+        row["passed"] += test.get("status") == "passed"
+
+
+def _catalogue_max(problem: Problem) -> float:
+    """The points of a problem nobody submitted, from its hidden cases (points are not secret)."""
+    try:
+        from grader.hidden import hidden_cases
+        return float(sum(c.points for c in hidden_cases(problem.id)))
+    except Exception:  # a problem without hidden cases yet: no maximum to add
+        return 0.0
+
+
+def write_class_outputs(out_dir: Path, *, problems: list[Problem], roster: dict[str, dict]) -> None:
+    """Write the class overview, the gradebooks and the static files of a class run.
+
+    Args:
+        out_dir: the run's output folder; results are read from
+            ``out_dir/<student>/<problem>/results.json`` and reports are linked at
+            ``out_dir/<student>/<problem>/report.html``.
+        problems: the problems of the run, in column order.
+        roster: student name -> ``{"graded": [problem_id, ...], "notes": [str, ...]}``;
+            every student gets a row, graded or not.
+
+    Writes ``index.html``, ``gradebook.csv``, ``gradebook-canvas.csv`` and ``static/``.
+    """
+    out_dir = Path(out_dir)
+    klass = load_class(out_dir, problems=problems, roster=roster)
+    copy_static(out_dir / "static")
+    write_gradebooks(out_dir, klass)
+    write_text(out_dir / "index.html", render("report/class.html", root="", klass=klass,
+                                               total_bins=histogram(klass.total_fractions)))

@@ -1,0 +1,68 @@
+"""Gradebook CSV files: ``gradebook.csv`` and the Canvas import file.
+
+Student names, file names and notes are candidate-controlled; a spreadsheet
+would run a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return as a formula, so every such cell gets a leading ``'``. The column layout
+is documented in ``docs/gradebook.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from grader.reports.render import points, write_text
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+# Canvas identifies students by these columns (docs/gradebook.md says how we fill them).
+CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+
+
+def defuse(cell) -> str:
+    """A CSV cell that no spreadsheet evaluates: ``'`` before a formula-starting character."""
+    text = "" if cell is None else str(cell)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _csv(rows: list[list]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([defuse(cell) for cell in row])
+    return buffer.getvalue()
+
+
+def gradebook_rows(klass) -> list[list[str]]:
+    """Header and one row per student: name, a score per problem, total, maximum, notes."""
+    header = ["student", *(p.id for p in klass.problems), "total", "maximum", "notes"]
+    rows = [header]
+    for student in klass.students:
+        rows.append([
+            student.name,
+            *(points(c.score) if c.graded else "" for c in student.cells),
+            points(student.total),
+            points(klass.maximum),
+            "; ".join(student.notes),
+        ])
+    return rows
+
+
+def canvas_rows(klass) -> list[list[str]]:
+    """Canvas's gradebook import layout: identity columns, one column per problem,
+    a "Points Possible" row. Problems nobody submitted are left out."""
+    problems = [(i, p) for i, p in enumerate(klass.problems) if klass.stats[i].submitted]
+    header = [*CANVAS_IDENTITY, *(p.title for _, p in problems)]
+    possible = ["Points Possible", "", "", "", "", *(points(klass.stats[i].max_score) for i, _ in problems)]
+    rows = [header, possible]
+    for student in klass.students:
+        rows.append([student.name, "", "", student.name, "",
+                     *(points(student.cells[i].score) if student.cells[i].graded else ""
+                       for i, _ in problems)])
+    return rows
+
+
+def write_gradebooks(out_dir: Path, klass) -> None:
+    write_text(Path(out_dir) / "gradebook.csv", _csv(gradebook_rows(klass)))
+    write_text(Path(out_dir) / "gradebook-canvas.csv", _csv(canvas_rows(klass)))

@@ -1,0 +1,292 @@
+"""The reports: escaping, CSV safety, gradebook arithmetic, figures, the Canvas file."""
+
+from __future__ import annotations
+
+import csv
+import re
+from urllib.parse import unquote
+
+import pytest
+
+from grader.reports import copy_static, write_submission_report
+from grader.reports.figures import figure_view, histogram
+from grader.reports.gradebook import defuse
+from grader.reports.render import STATIC_FILES, points
+from grader.reports.submission import MAX_OUTPUT_CHARS
+from tests.report_samples import (FORMULA_NAMES, HOSTILE_NAME, HOSTILE_OUTPUT, ODD_NAME,
+                            PROBLEM_ID, build_class, graded, problem, tokens_figure, weights_figure)
+
+RAW_MARKUP = re.compile(r"<script>window|<img src=x|<svg onload|onerror=\"window", re.IGNORECASE)
+
+
+def _report(tmp_path, results, source, static_href="static/"):
+    path = tmp_path / "report.html"
+    write_submission_report(path, results=results, source=source, problem=problem(), static_href=static_href)
+    return path.read_text(encoding="utf-8")
+
+
+def _rows(path):
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+# --- one submission -----------------------------------------------------------------
+
+def test_candidate_text_is_escaped_everywhere(tmp_path):
+    results, _ = graded("no_scale")
+    results["extra_data"]["output"] = HOSTILE_OUTPUT
+    results["extra_data"]["error"] = {"kind": "crash", "message": HOSTILE_OUTPUT}
+    results["tests"][0]["output"] = HOSTILE_OUTPUT
+    results["tests"][0]["name"] = HOSTILE_OUTPUT
+    source = f"# {HOSTILE_OUTPUT}\nx = '</code></pre><script>window.__pwned = 9</script>'\n"
+    html = _report(tmp_path, results, source)
+    assert not RAW_MARKUP.search(html)
+    assert "<script" not in html.lower()  # the submission report needs no script at all
+    assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in html
+    assert "\\x1b[31m\\x00" in html and "\x00" not in html and "\x1b" not in html
+
+
+def test_tests_failed_first_with_points_and_feedback(tmp_path):
+    results, source = graded("no_scale")
+    html = _report(tmp_path, results, source)
+    table = html[html.index('<table class="tests">'):]
+    statuses = re.findall(r'<tr class="(passed|failed)">', table)
+    assert statuses == sorted(statuses)  # every "failed" before every "passed"
+    assert statuses.count("passed") == sum(t["status"] == "passed" for t in results["tests"]) > 0
+    failed = [t for t in results["tests"] if t["status"] == "failed"]
+    assert f'{points(failed[0]["score"])}/{points(failed[0]["max_score"])}' in table
+    assert "max error" in table
+    assert points(results["score"]) in html and results["extra_data"]["isolation"] in html
+
+
+def test_diagnosis_names_the_misconception_with_mistake_and_fix(tmp_path):
+    results, source = graded("no_scale")
+    html = _report(tmp_path, results, source)
+    item = problem().misconception("sdpa.no_scale")
+    section = html[html.index('id="diagnosis"'):html.index('id="tests"')]
+    assert item.title in section and item.explanation in section
+    assert "Mistake" in section and "Fix" in section
+    assert "math" in section and "sqrt" in section  # the fix snippet, highlighted
+
+
+def test_error_lines_are_marked_and_linked(tmp_path):
+    results, source = graded("syntax")
+    lines = results["extra_data"]["error_lines"]
+    assert results["extra_data"]["error"]["kind"] == "syntax_error" and lines
+    html = _report(tmp_path, results, source)
+    assert f'href="#L-{lines[0]}"' in html
+    marked = re.search(rf'<span id="L-{lines[0]}"><span class="hll">', html)
+    assert marked, "the error line is not highlighted"
+    assert "Syntax error" in html
+
+
+def test_long_output_is_truncated_with_a_note(tmp_path):
+    results, source = graded("reference")
+    results["extra_data"]["output"] = "x" * (MAX_OUTPUT_CHARS + 500)
+    results["extra_data"]["output_truncated"] = True
+    html = _report(tmp_path, results, source)
+    assert "x" * MAX_OUTPUT_CHARS in html and "x" * (MAX_OUTPUT_CHARS + 1) not in html
+    assert "Output truncated" in html and "output limit" in html
+
+
+def test_no_output_no_output_section(tmp_path):
+    results, source = graded("reference")
+    html = _report(tmp_path, results, source)
+    assert 'id="output"' not in html and 'id="figure"' not in html
+
+
+def test_secret_seed_shows_only_its_fingerprint(tmp_path):
+    results, source = graded("reference")
+    del results["extra_data"]["seed"]
+    results["extra_data"]["seed_fingerprint"] = "abc123def0"
+    html = _report(tmp_path, results, source)
+    assert "abc123def0" in html and "seed 0" not in html
+
+
+def test_stub_report_shows_nothing_of_the_reference(tmp_path):
+    results, source = graded("stub")
+    html = _report(tmp_path, results, source)
+    assert "math.sqrt(d_k)" not in html  # a line of the reference solution
+
+
+@pytest.mark.parametrize("figure", [
+    None,
+    {"kind": "unknown"},
+    {"kind": "weights", "candidate": None, "reference": None, "caption": ""},
+    "not a dict",
+])
+def test_missing_or_unusable_figure_is_tolerated(tmp_path, figure):
+    results, source = graded("no_scale")
+    if figure is not None:
+        results["extra_data"]["figure"] = figure
+    html = _report(tmp_path, results, source)
+    assert 'id="figure"' not in html and 'id="tests"' in html
+
+
+def test_weights_figure_draws_three_heatmaps(tmp_path):
+    results, source = graded("no_scale")
+    results["extra_data"]["figure"] = weights_figure()
+    html = _report(tmp_path, results, source)
+    section = html[html.index('id="figure"'):html.index('id="source"')]
+    assert section.count('<svg class="hm" viewBox') == 3
+    assert "Difference" in section and "Largest difference" in section
+    assert section.count('class="w"') >= 18  # 9 cells in each weight map
+
+
+@pytest.mark.parametrize("candidate,note,maps", [
+    (None, "produced no weights", 1),
+    ("<script>window.__pwned = 1</script>", "could not be drawn", 1),
+    ([[0.5, 0.5], [1.0, 0.0]], "shape (2, 2)", 2),  # both drawn, no difference
+    ([[1, 2, 3], [4, 5]], "could not be drawn", 1),
+])
+def test_weights_figure_with_a_bad_candidate(tmp_path, candidate, note, maps):
+    results, source = graded("no_scale")
+    results["extra_data"]["figure"] = dict(weights_figure(), candidate=candidate)
+    html = _report(tmp_path, results, source)
+    section = html[html.index('id="figure"'):html.index('id="source"')]
+    assert note in section and section.count('<svg class="hm" viewBox') == maps
+    assert not RAW_MARKUP.search(html)
+
+
+def test_weights_figure_not_finite_and_heads():
+    figure = weights_figure(heads=True)
+    figure["candidate"][0][0][0] = float("nan")
+    view = figure_view(figure)
+    assert view["has_nan"] and len(view["heads"]) == 2
+    assert [len(h["panels"]) for h in view["heads"]] == [3, 3]
+    assert view["heads"][0]["panels"][0]["cells"][0]["cls"] == "nan"
+
+
+def test_signed_values_use_a_two_colour_scale():
+    view = figure_view({"kind": "weights", "reference": [[0.0, 1.0], [0.84, -0.42]],
+                        "candidate": [[0.0, 1.0], [0.84, 0.54]], "caption": "a table"})
+    assert view["signed"] and view["caption"] == "A table"
+    classes = {c["cls"] for c in view["heads"][0]["panels"][1]["cells"]}
+    assert {"pos", "neg"} <= classes
+
+
+def test_tokens_figure_marks_the_first_difference(tmp_path):
+    results, source = graded("reference")
+    results["extra_data"]["figure"] = tokens_figure()
+    html = _report(tmp_path, results, source)
+    assert "first differs at step 2" in html and 'class="differs">5<' in html
+    one_sequence = figure_view(dict(tokens_figure(), candidate=[1, 2, 3, 4, 0], reference=[1, 2, 3, 4, 0]))
+    assert one_sequence["sequences"][0]["first_diff"] is None
+
+
+def test_static_href_must_name_the_static_folder(tmp_path):
+    results, source = graded("reference")
+    with pytest.raises(ValueError):
+        _report(tmp_path, results, source, static_href="../assets/")
+    html = _report(tmp_path, results, source, static_href="../../static/")
+    assert 'href="../../static/style.css"' in html and 'href="../../index.html"' in html
+
+
+def test_report_does_not_change_the_results(tmp_path):
+    results, source = graded("no_scale")
+    before = repr(results)
+    _report(tmp_path, results, source)
+    assert repr(results) == before
+
+
+# --- a class --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def klass(tmp_path_factory):
+    out = tmp_path_factory.mktemp("class")
+    roster = build_class(out)
+    return out, roster
+
+
+def test_class_index_escapes_names_and_notes(klass):
+    out, _ = klass
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert not RAW_MARKUP.search(html)
+    assert "&lt;script&gt;window.__pwned = 5&lt;/script&gt;" in html
+    assert "&#34;&gt;&lt;img src=x onerror=&#34;window.__pwned = 4&#34;&gt;" in html
+    assert re.findall(r"<script[^>]*>", html) == ['<script src="static/report.js">']
+
+
+def test_class_index_links_are_percent_encoded_and_resolve(klass):
+    out, _ = klass
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="%22%3E%3Cimg%20src%3Dx%20onerror%3D%22window.__pwned%20%3D%204%22%3E/' in html
+    assert 'href="Zo%C3%AB%20%E6%9D%8E%20%231%20%2520%3F%26x/scaled_dot_product_attention/report.html"' in html
+    for href in re.findall(r'href="([^"#]+)"', html):
+        assert (out / unquote(href)).is_file(), href
+
+
+def test_class_index_counts(klass):
+    out, roster = klass
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert len(roster) == 14
+    assert '<span class="v">14</span><span class="k">students</span>' in html
+    assert '<span class="v">6</span><span class="k">submissions graded</span>' in html
+    assert "Scores not scaled" in html  # two students made it
+    assert "Syntax error" in html and "Nobody submitted this problem." in html
+    assert "dave" in html and "results missing" in html
+
+
+def test_gradebook_rows_columns_and_totals(klass):
+    out, roster = klass
+    rows = _rows(out / "gradebook.csv")
+    assert rows[0] == ["student", PROBLEM_ID, "nobody_submitted", "total", "maximum", "notes"]
+    assert len(rows) == 1 + len(roster)  # nothing gradable still gets a row
+    by_name = {r[0]: r for r in rows[1:]}
+    full = points(graded("reference")[0]["max_score"])
+    no_scale = points(graded("no_scale")[0]["score"])
+    assert by_name["alice"][1:5] == [full, "", full, full]
+    assert by_name["bob"][1:5] == [no_scale, "", no_scale, full]
+    assert by_name["carol"][1:5] == ["0", "", "0", full]
+    assert by_name["erin"][1:5] == ["", "", "0", full] and "mha.py" in by_name["erin"][5]
+    assert by_name["dave"][1] == "" and "results missing" in by_name["dave"][5]
+    assert ODD_NAME in by_name and HOSTILE_NAME in by_name
+
+
+@pytest.mark.parametrize("name", FORMULA_NAMES)
+def test_gradebook_cells_are_defused(klass, name):
+    out, _ = klass
+    for path in (out / "gradebook.csv", out / "gradebook-canvas.csv"):
+        cells = [c for row in _rows(path) for c in row]
+        assert "'" + name in cells, path.name
+        assert name not in cells
+    notes = [r[-1] for r in _rows(out / "gradebook.csv")]
+    assert any(n.startswith("'=HYPERLINK") for n in notes)
+
+
+@pytest.mark.parametrize("cell,expected", [
+    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
+    ("\rx", "'\rx"), ("alice", "alice"), ("", ""), (None, ""), ("a=b", "a=b"), (7.5, "7.5"),
+])
+def test_defuse(cell, expected):
+    assert defuse(cell) == expected
+
+
+def test_canvas_file(klass):
+    out, roster = klass
+    rows = _rows(out / "gradebook-canvas.csv")
+    title = problem().title
+    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", title]
+    assert rows[1] == ["Points Possible", "", "", "", "", points(graded("reference")[0]["max_score"])]
+    assert len(rows) == 2 + len(roster)
+    alice = next(r for r in rows if r[0] == "alice")
+    assert alice == ["alice", "", "", "alice", "", points(graded("reference")[0]["score"])]
+    assert next(r for r in rows if r[0] == "erin")[5] == ""  # nothing submitted: left blank
+
+
+def test_static_files_are_copied(klass, tmp_path):
+    out, _ = klass
+    assert sorted(p.name for p in (out / "static").iterdir()) == sorted(STATIC_FILES)
+    copy_static(tmp_path / "static")
+    assert (tmp_path / "static" / "report.css").read_text() == (out / "static" / "report.css").read_text()
+
+
+def test_histogram_bins():
+    bins = histogram([0.0, 0.05, 0.1, 0.55, 0.999, 1.0, 1.0])
+    assert [b["count"] for b in bins] == [2, 1, 0, 0, 0, 1, 0, 0, 0, 1, 2]
+    assert bins[-1]["label"] == "100%"
+
+
+def test_points_format():
+    assert [points(x) for x in (7.5, 12.0, 1 / 3, 0, -0.0, None, float("nan"))] == \
+        ["7.5", "12", "0.3333", "0", "0", "", ""]

@@ -1,0 +1,211 @@
+"""The reports in a real headless Chromium, opened from file:// as an instructor would.
+
+Checks that pages load without console errors or failed (or any network)
+requests, that every link resolves, that the heatmaps render, that the student
+table sorts and filters, and that a candidate's markup never runs. Screenshots
+go to test-artifacts/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from tests.report_samples import HOSTILE_DIR_NAME, HOSTILE_OUTPUT, PROBLEM_ID, build_class
+
+pytestmark = pytest.mark.browser
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright (Python) is not installed")
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(f"Chromium is not installed at {CHROMIUM}", allow_module_level=True)
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
+         "has_touch": True}
+
+
+@pytest.fixture(scope="module")
+def klass(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("class")
+    build_class(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Visit:
+    """A page opened from disk, with everything that went wrong on the way."""
+
+    def __init__(self, browser, path: Path, **context):
+        self.context = browser.new_context(**context)
+        self.page = self.context.new_page()
+        self.problems: list[str] = []
+        page = self.page
+        page.on("console", lambda m: m.type in ("error", "warning")
+                and self.problems.append(f"console {m.type}: {m.text}"))
+        page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        page.on("requestfailed", lambda r: self.problems.append(f"failed request: {r.url}"))
+        page.on("request", lambda r: r.url.startswith("file:") or self.problems.append(f"network request: {r.url}"))
+        page.goto(path.as_uri(), wait_until="load")
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser):
+    opened = []
+
+    def open_(path: Path, **context) -> Visit:
+        v = Visit(browser, path, **context)
+        opened.append(v)
+        return v
+
+    yield open_
+    for v in opened:
+        v.close()
+
+
+def _shot(visit_: Visit, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    visit_.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _reports(out: Path) -> list[Path]:
+    return sorted(out.glob(f"*/{PROBLEM_ID}/report.html"))
+
+
+def test_class_overview_loads_clean(klass, visit):
+    for name, context in [("class-overview", {}), ("class-overview-dark", {"color_scheme": "dark"}),
+                          ("class-overview-phone", PHONE)]:
+        v = visit(klass / "index.html", **context)
+        assert v.problems == []
+        assert v.page.evaluate("window.__pwned") is None
+        _shot(v, name)
+    phone_width = v.page.evaluate("document.documentElement.scrollWidth")
+    assert phone_width <= 390, "the page scrolls sideways on a phone (only tables may)"
+
+
+def test_submission_reports_load_clean(klass, visit):
+    reports = _reports(klass)
+    assert len(reports) == 6
+    for path in reports:
+        v = visit(path)
+        assert v.problems == [], path
+        assert v.page.evaluate("window.__pwned") is None, path
+    bob = klass / "bob" / PROBLEM_ID / "report.html"
+    for name, context in [("report", {}), ("report-dark", {"color_scheme": "dark"}), ("report-phone", PHONE)]:
+        v = visit(bob, **context)
+        assert v.problems == []
+        _shot(v, name)
+    assert v.page.evaluate("document.documentElement.scrollWidth") <= 390
+    _shot(visit(klass / HOSTILE_DIR_NAME / PROBLEM_ID / "report.html"), "report-syntax-error")
+    _shot(visit(next(p for p in reports if "Zo" in str(p))), "report-tokens")
+
+
+def _check_links(v: Visit) -> int:
+    targets = v.page.evaluate("""() => [
+        ...Array.from(document.querySelectorAll('a[href]'), a => a.href),
+        ...Array.from(document.querySelectorAll('link[href]'), l => l.href),
+        ...Array.from(document.querySelectorAll('script[src]'), s => s.src)]""")
+    here = v.page.url.split("#")[0]
+    for url in targets:
+        parts = urlsplit(url)
+        assert parts.scheme == "file", f"not a local link: {url}"
+        target = Path(unquote(parts.path))
+        assert target.is_file(), f"{url} does not resolve"
+        if parts.fragment and url.split("#")[0] == here:
+            assert v.page.evaluate("id => !!document.getElementById(id)", unquote(parts.fragment)), url
+    return len(targets)
+
+
+def test_every_link_resolves(klass, visit):
+    assert _check_links(visit(klass / "index.html")) > 10
+    for path in _reports(klass):
+        assert _check_links(visit(path)) >= 3, path
+
+
+def test_heatmaps_render(klass, visit):
+    v = visit(klass / "bob" / PROBLEM_ID / "report.html")
+    maps = v.page.locator("#figure svg.hm:not(.key)")
+    assert maps.count() == 3
+    for i in range(3):
+        box = maps.nth(i).bounding_box()
+        assert box["width"] > 100 and box["height"] > 80
+    cells = v.page.evaluate("""() => Array.from(document.querySelectorAll('#figure svg.hm:not(.key) rect.w'),
+        r => [getComputedStyle(r).fill, r.getBoundingClientRect().width])""")
+    assert len(cells) == 18
+    assert {fill for fill, _ in cells} == {_accent(v)}  # the theme's colour, from report.css
+    assert all(width > 10 for _, width in cells)
+    dark = visit(klass / "bob" / PROBLEM_ID / "report.html", color_scheme="dark")
+    fill = dark.page.evaluate("getComputedStyle(document.querySelector('#figure rect.w')).fill")
+    assert fill == _accent(dark) != _accent(v)  # follows the system's dark theme
+
+
+def _accent(v: Visit) -> str:
+    return v.page.evaluate("""() => { const probe = document.createElement('span');
+        probe.style.color = 'var(--accent)'; document.body.append(probe);
+        const colour = getComputedStyle(probe).color; probe.remove(); return colour; }""")
+
+
+def _column(v: Visit, index: int) -> list[str]:
+    return v.page.evaluate("""i => Array.from(document.querySelectorAll('#student-table tbody tr'))
+        .filter(r => !r.hidden).map(r => r.cells[i].textContent.trim())""", index)
+
+
+def test_student_table_sorts_and_filters(klass, visit):
+    v = visit(klass / "index.html")
+    headers = v.page.locator("#student-table thead th")
+    total = headers.count() - 3  # Student, problems…, Total, %, Notes
+    names = _column(v, 0)
+    assert len(names) == 14
+    headers.nth(total).locator("button").click()
+    totals = [float(t) for t in _column(v, total)]
+    assert totals == sorted(totals, reverse=True) and totals[0] > totals[-1]
+    assert headers.nth(total).get_attribute("aria-sort") == "descending"
+    headers.nth(total).locator("button").click()
+    assert [float(t) for t in _column(v, total)] == sorted(totals)
+    problem = _column(v, 1)
+    headers.nth(1).locator("button").click()  # not submitted ("–") sorts last, both ways
+    scores = _column(v, 1)
+    numbers = [s for s in scores if s != "–"]
+    assert scores[len(numbers):] == ["–"] * (len(scores) - len(numbers))
+    assert [float(s.rstrip(" !")) for s in numbers] == sorted((float(s.rstrip(" !")) for s in numbers), reverse=True)
+    assert sorted(problem) == sorted(scores)
+    headers.nth(0).locator("button").click()
+    assert _column(v, 0) != [] and headers.nth(0).get_attribute("aria-sort") == "ascending"
+
+    v.page.fill("#student-search", "ALIC")
+    assert _column(v, 0) == ["alice"]
+    assert v.page.text_content("#student-count") == "1 of 14 students"
+    v.page.fill("#student-search", "")
+    v.page.select_option("#student-filter", "n")
+    assert sorted(_column(v, 0)) == sorted(["<script>window.__pwned = 5</script>", "dave", "erin"])
+    v.page.locator("#misconceptions button[data-filter]").first.click()
+    assert sorted(_column(v, 0)) == sorted(["bob", "=SUM(A1:A9)"])
+    assert v.problems == []
+    _shot(v, "class-overview-filtered")
+
+
+def test_candidate_markup_never_runs(klass, visit):
+    for path in (klass / "index.html", klass / "bob" / PROBLEM_ID / "report.html",
+                 klass / HOSTILE_DIR_NAME / PROBLEM_ID / "report.html"):
+        v = visit(path)
+        v.page.wait_for_timeout(200)  # give an injected onerror/onload the chance to fire
+        assert v.page.evaluate("window.__pwned") is None, path
+        assert v.page.locator("img, iframe, object, embed").count() == 0, path
+        assert v.problems == [], path
+    shown = visit(klass / "bob" / PROBLEM_ID / "report.html").page.inner_text("#output pre")
+    assert "<script>window.__pwned = 1</script>" in shown  # shown as text, not run
+    assert HOSTILE_OUTPUT.splitlines()[1] in shown

@@ -26,7 +26,7 @@ from grader.datapaths import data_root, package_dir
 from grader.grading import Limits, RunReport
 from grader.sandbox.channel import ChannelClosed, read_exactly, read_message, write_all
 from grader.sandbox.isolation import LEVEL_DESCRIPTIONS, WEAK
-from grader.sandbox.protocol import ProtocolError, Unsupported, decode, encode
+from grader.sandbox.protocol import ProtocolError, decode, encode
 
 STARTUP_TIMEOUT = 120.0
 REPLY_GRACE = 30.0

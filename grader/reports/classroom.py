@@ -17,7 +17,8 @@ from pathlib import Path
 from grader.registry import Problem
 from grader.reports.figures import histogram
 from grader.reports.gradebook import write_gradebooks
-from grader.reports.render import copy_static, render, url_part, write_text
+from grader.fsutil import write_atomic
+from grader.reports.render import copy_static, render, url_part
 from grader.reports.submission import test_key
 
 HARDEST_CHECKS = 10  # shown at the top of the overview; every check is in the per-problem tables
@@ -294,5 +295,5 @@ def write_class_outputs(out_dir: Path, *, problems: list[Problem], roster: dict[
     klass = load_class(out_dir, problems=problems, roster=roster)
     copy_static(out_dir / "static")
     write_gradebooks(out_dir, klass)
-    write_text(out_dir / "index.html", render("report/class.html", root="", klass=klass,
+    write_atomic(out_dir / "index.html", render("report/class.html", root="", klass=klass,
                                                total_bins=histogram(klass.total_fractions)))

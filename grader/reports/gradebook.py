@@ -12,7 +12,8 @@ import csv
 import io
 from pathlib import Path
 
-from grader.reports.render import points, write_text
+from grader.fsutil import write_atomic
+from grader.reports.render import points
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -64,5 +65,5 @@ def canvas_rows(klass) -> list[list[str]]:
 
 
 def write_gradebooks(out_dir: Path, klass) -> None:
-    write_text(Path(out_dir) / "gradebook.csv", _csv(gradebook_rows(klass)))
-    write_text(Path(out_dir) / "gradebook-canvas.csv", _csv(canvas_rows(klass)))
+    write_atomic(Path(out_dir) / "gradebook.csv", _csv(gradebook_rows(klass)))
+    write_atomic(Path(out_dir) / "gradebook-canvas.csv", _csv(canvas_rows(klass)))

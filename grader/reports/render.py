@@ -10,9 +10,7 @@ that pygments has already escaped is ever marked safe.
 from __future__ import annotations
 
 import math
-import os
 import re
-import secrets
 import shutil
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +19,7 @@ from urllib.parse import quote
 import jinja2
 
 from grader.datapaths import site_assets_dir
+from grader.templating import make_environment
 
 # What a report folder needs next to it: the shared stylesheet, the report-only
 # rules and the table script. Nothing else (the study site has its own files).
@@ -61,37 +60,16 @@ def percent(value) -> str:
 
 @lru_cache(maxsize=None)
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(site_assets_dir() / "templates")),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        # every plain string a template prints shows its control characters visibly;
-        # Markup (pygments' already-escaped HTML) is left alone
+    # every plain string a template prints shows its control characters visibly;
+    # Markup (pygments' already-escaped HTML) is left alone
+    return make_environment(
+        filters={"points": points, "printable": printable, "url_part": url_part, "percent": percent},
         finalize=lambda value: printable(value) if type(value) is str else value,
     )
-    env.filters.update(points=points, printable=printable, url_part=url_part, percent=percent)
-    return env
 
 
 def render(template: str, **context) -> str:
     return environment().get_template(template).render(**context)
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically, so an interrupted run never leaves half a page."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # mode "x" on a fresh name (not mkstemp): the file gets the usual umask permissions
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "x", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def copy_static(dest: Path) -> None:

@@ -12,7 +12,8 @@ from pygments.lexers import PythonLexer
 
 from grader.registry import Problem
 from grader.reports.figures import figure_view
-from grader.reports.render import printable, render, root_from_static_href, write_text
+from grader.fsutil import write_atomic
+from grader.reports.render import printable, render, root_from_static_href
 
 MAX_OUTPUT_CHARS = 20_000  # of captured output shown on the page
 MAX_SOURCE_LINES = 3_000  # of the submission highlighted on the page
@@ -119,4 +120,4 @@ def write_submission_report(path: Path, *, results: dict, source: str, problem: 
     context = submission_context(results=results, source=source, problem=problem)
     html = render("report/submission.html", root=root, in_class=bool(root),
                   page_name=Path(path).name, **context)
-    write_text(Path(path), html)
+    write_atomic(Path(path), html)

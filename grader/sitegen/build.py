@@ -31,6 +31,7 @@ from grader.datapaths import site_assets_dir
 from grader.references import solution_source
 from grader.registry import Problem
 from grader.sitegen import content, examples, figures, markup
+from grader.templating import make_environment
 
 log = logging.getLogger(__name__)
 
@@ -79,17 +80,10 @@ class ProblemView:
 
 @lru_cache(maxsize=None)
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(site_assets_dir() / "templates")),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
+    return make_environment(
+        filters={"percent": lambda x: f"{100 * x:.0f}%", "num": lambda x: f"{x:g}"},
         keep_trailing_newline=True,
     )
-    env.filters["percent"] = lambda x: f"{100 * x:.0f}%"
-    env.filters["num"] = lambda x: f"{x:g}"
-    return env
 
 
 def _statement(problem: Problem) -> tuple[Bilingual | None, str]:

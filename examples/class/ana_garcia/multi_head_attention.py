@@ -1,0 +1,33 @@
+"""Multi-head attention — Ana García."""
+
+import math
+
+import torch
+from torch import nn
+
+
+class MultiHeadAttention(nn.Module):
+    def __init__(self, embed_dim, num_heads, bias=True):
+        super().__init__()
+        if embed_dim % num_heads != 0:
+            raise ValueError("embed_dim must be divisible by num_heads")
+        self.num_heads = num_heads
+        self.head_dim = embed_dim // num_heads
+        self.q_proj = nn.Linear(embed_dim, embed_dim, bias=bias)
+        self.k_proj = nn.Linear(embed_dim, embed_dim, bias=bias)
+        self.v_proj = nn.Linear(embed_dim, embed_dim, bias=bias)
+        self.out_proj = nn.Linear(embed_dim, embed_dim, bias=bias)
+
+    def forward(self, query, key, value, mask=None, return_weights=False):
+        B, Lq, E = query.shape
+        H, d = self.num_heads, self.head_dim
+        q = self.q_proj(query).reshape(B, Lq, H, d).permute(0, 2, 1, 3)  # (B, H, Lq, d)
+        k = self.k_proj(key).reshape(B, -1, H, d).permute(0, 2, 1, 3)  # (B, H, Lk, d)
+        v = self.v_proj(value).reshape(B, -1, H, d).permute(0, 2, 1, 3)  # (B, H, Lk, d)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(d)
+        if mask is not None:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        weights = torch.softmax(scores, dim=-1)
+        heads = (weights @ v).permute(0, 2, 1, 3).reshape(B, Lq, E)  # heads side by side
+        out = self.out_proj(heads)
+        return (out, weights) if return_weights else out

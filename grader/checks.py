@@ -161,7 +161,8 @@ def _failure_of_call(ctx: CheckContext) -> Verdict | None:
     if ctx.candidate.get("error"):
         return Verdict(False, error_message(ctx.candidate["error"]))
     if ctx.candidate.get("mutated"):
-        names = ", ".join(ctx.candidate["mutated"])
+        names = ", ".join(f"positional argument {int(n) + 1}" if n.isdigit() else f"argument {n!r}"
+                          for n in ctx.candidate["mutated"])
         return Verdict(False, f"modified its input(s) in place: {names}; inputs must stay unchanged")
     return None
 

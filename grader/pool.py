@@ -25,7 +25,8 @@ import torch
 from grader.datapaths import data_root, package_dir
 from grader.grading import Limits, RunReport
 from grader.sandbox.channel import ChannelClosed, read_exactly, read_message, write_all
-from grader.sandbox.isolation import LEVEL_DESCRIPTIONS, WEAK
+from grader.sandbox.isolation import LEVEL_DESCRIPTIONS, STRONG, WEAK
+from grader.sandbox.reaper import kill_uid, sandbox_uid
 from grader.sandbox.protocol import ProtocolError, decode, encode
 
 STARTUP_TIMEOUT = 120.0
@@ -204,6 +205,8 @@ class SandboxPool:
 
     def _replace(self, worker: WorkerProcess) -> None:
         worker.close()
+        if self.level == STRONG:  # whatever its children started dies with it
+            kill_uid(sandbox_uid(worker.proc.pid), reap=False)
         with self._lock:
             self._all.remove(worker)
         self._add_worker()

@@ -7,12 +7,16 @@ this grades the same code exactly as a candidate's would be graded.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from grader import registry
-from grader.grading import Suite, grade
+from grader.grading import Limits, Suite, grade
 from grader.pool import SandboxPool
 from grader.references import solution_source
+from tests.sandboxing import sandbox_processes
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 PROBLEMS = registry.all_problems()
@@ -40,3 +44,25 @@ def test_reference_and_stub_through_the_sandbox(pool, problem, public):
                  suite=suite, public=public)
     assert stub["score"] == 0
     assert all("not implemented" in t["output"] for t in stub["tests"])
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_hundreds_of_runs_never_crash_hang_or_leak(pool):
+    problem = registry.get("scaled_dot_product_attention")
+    suite = Suite(problem)
+    invocations = suite.invocations[:2]
+    fds_before = _open_fds()
+
+    def one(_):
+        report = pool.run(source=solution_source(problem), filename="s.py", symbols=list(problem.symbols),
+                          forbidden=[], invocations=invocations, limits=Limits())
+        return report.error, report.test_errors, [o is not None for o in report.outcomes]
+
+    with ThreadPoolExecutor(2) as executor:
+        results = list(executor.map(one, range(300)))
+    assert all(error is None and not test_errors and all(ok) for error, test_errors, ok in results)
+    assert _open_fds() <= fds_before + 2
+    assert not sandbox_processes()

@@ -35,6 +35,7 @@ for _name in PRELOADED:
     importlib.import_module(_name)
 
 from grader.sandbox import child, isolation
+from grader.sandbox.reaper import kill_uid, reap_orphans, sandbox_uid
 from grader.sandbox.channel import LOADED, RESULT, ChannelClosed, parse_child_frames, read_message, write_all
 from grader.sandbox.protocol import ProtocolError, decode, encode
 
@@ -45,52 +46,8 @@ torch.backends.cpu.get_cpu_capability()
 
 KEPT_OUTPUT_BYTES = 64 * 1024
 PR_SET_CHILD_SUBREAPER = 36
-UID_SPAN = 4000
 MAX_RESTARTS = 3
 SIGNAL_NAMES = {s.value: s.name for s in signal.Signals}
-
-
-def _living_processes_of(uid: int) -> list[int]:
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            if os.stat(f"/proc/{entry}").st_uid != uid:
-                continue
-            with open(f"/proc/{entry}/stat", "rb") as fh:
-                state = fh.read().rsplit(b")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            continue
-        if state not in (b"Z", b"X"):
-            pids.append(int(entry))
-    return pids
-
-
-def _reap_orphans() -> None:
-    """Collect every exited descendant (the worker is their subreaper)."""
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-
-
-def _kill_uid(uid: int) -> None:
-    """Kill every process owned by ``uid`` (the child's private uid), until none is left."""
-    for _ in range(500):
-        pids = _living_processes_of(uid)
-        if not pids:
-            return
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        _reap_orphans()
-        time.sleep(0.001)
 
 
 class ChildRun:
@@ -119,9 +76,7 @@ class ChildRun:
         try:
             self._supervise(pid, result_r, output_r, limits, deadline_total)
         finally:
-            self._kill(pid)
-            _, status = os.waitpid(pid, 0)
-            _reap_orphans()
+            status = self._stop(pid)
             os.close(result_r)
             os.close(output_r)
             if workdir:
@@ -129,12 +84,24 @@ class ChildRun:
         return status
 
     def _kill(self, pid: int) -> None:
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except OSError:
-            pass
+        for kill in (os.killpg, os.kill):  # its session (after setsid), or just it (before)
+            try:
+                kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+    def _stop(self, pid: int) -> int:
+        """Kill the child and everything it started; return the child's wait status.
+
+        The direct child is waited for first: reaping orphans before that could
+        collect the child itself and lose its status.
+        """
+        self._kill(pid)
+        _, status = os.waitpid(pid, 0)
         if self.worker.level == isolation.STRONG:
-            _kill_uid(self.worker.uid)
+            kill_uid(self.worker.uid)
+        reap_orphans()
+        return status
 
     def _supervise(self, pid, result_r, output_r, limits, deadline_total) -> None:
         per_test = float(limits["timeout"])
@@ -148,8 +115,7 @@ class ChildRun:
         expected = len(self.job["invocations"])
         while open_streams:
             if os.getppid() != self.worker.parent_pid:
-                self.reason = "grader_gone"
-                self._kill(pid)
+                self._stop(pid)
                 os._exit(0)
             now = time.monotonic()
             if now >= deadline_total:
@@ -254,8 +220,7 @@ def _describe_exit(status: int, reason: str | None, limits: dict) -> tuple[str, 
 class Worker:
     def __init__(self):
         self.root = tempfile.mkdtemp(prefix="attn-judge-root-")
-        # A private uid per worker; graders sharing a machine can set distinct bases.
-        self.uid = int(os.environ.get("ATTN_JUDGE_UID_BASE", "61000")) + os.getpid() % UID_SPAN
+        self.uid = sandbox_uid(os.getpid())
         self.parent_pid = os.getppid()
         if os.environ.get("ATTN_JUDGE_ISOLATION", "") == isolation.WEAK:
             self.level, self.fallback_reason = isolation.WEAK, "weak isolation was requested"

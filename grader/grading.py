@@ -202,8 +202,7 @@ def grade(
         if not verdict.passed and case.hint:
             output += f"\nHint: {case.hint}"
         for mid in matched:
-            item = problem.misconception(mid)
-            output += f"\nThis matches the known mistake “{item.title}” ({mid}): {item.explanation}"
+            output += f"\nThis matches the known mistake “{problem.misconception(mid).title}” ({mid})."
         tests.append({
             "name": case.name,
             "number": case.number,
@@ -229,7 +228,7 @@ def grade(
         "suite": "public" if public else "hidden",
         "output": report.output,
         "output_truncated": report.output_truncated,
-        "error_lines": sorted({line for e in _all_errors(report) for line in e}),
+        "error_lines": _failing_lines(report, verdicts),
     }
     if shown:
         extra["figure"] = shown.figure(example_outcome)
@@ -275,9 +274,10 @@ def _submission_error(report: RunReport) -> dict | None:
     return None
 
 
-def _all_errors(report: RunReport):
-    if report.error:
-        yield report.error.get("lines", [])
-    for outcome in report.outcomes:
-        if outcome and outcome.get("error"):
-            yield outcome["error"].get("lines", [])
+def _failing_lines(report: RunReport, verdicts: list[Verdict]) -> list[int]:
+    """Submission lines named in the tracebacks of failures (not of expected exceptions)."""
+    lines = set(report.error.get("lines", [])) if report.error else set()
+    for outcome, verdict in zip(report.outcomes, verdicts):
+        if outcome and outcome.get("error") and not verdict.passed:
+            lines.update(outcome["error"].get("lines", []))
+    return sorted(lines)

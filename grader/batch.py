@@ -146,7 +146,7 @@ def grade_class(
     _remove_stale_temporaries(out)
     plan = plan_class(root, only=only)
     summary = ClassSummary(isolation=runner.isolation, students=len(plan.roster))
-    suites = {p.id: Suite(p, seed=seed).prepare() for p in {j.problem for j in plan.jobs}}
+    suites = {p.id: Suite(p, seed=seed).prepare(misconceptions=True) for p in {j.problem for j in plan.jobs}}
     lock = threading.Lock()
 
     def run(job: Job) -> None:

@@ -43,6 +43,11 @@ def _limits(timeout: float, memory: int) -> Limits:
 @click.version_option(__version__, prog_name="attn-judge")
 def main() -> None:
     """Practise, grade and study Transformer-attention coding problems."""
+    # The trusted side computes on tiny tensors from several threads; extra intra-op
+    # threads only fight the sandboxed children for the cores.
+    import torch
+
+    torch.set_num_threads(1)
 
 
 @main.command("list")

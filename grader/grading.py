@@ -85,10 +85,16 @@ class Suite:
         self._expected: dict[int, dict] = {}
         self._variants: dict[int, dict[str, list[dict]]] = {}
 
-    def prepare(self) -> "Suite":
-        """Compute every reference outcome now (before grading threads share the suite)."""
+    def prepare(self, *, misconceptions: bool = False) -> "Suite":
+        """Compute every reference outcome now (before grading threads share the suite).
+
+        With ``misconceptions`` the misconception variants' outcomes are computed
+        too: worth it for a class, where most of them will be needed.
+        """
         for index in range(len(self.cases)):
             self.expected(index)
+            if misconceptions:
+                self.variant_outcomes(index)
         return self
 
     def expected(self, index: int) -> dict:

@@ -82,7 +82,14 @@ class WorkerProcess:
         frames = [(index, read_exactly(fd, length)) for index, length in summary["frames"]]
         return summary, frames
 
-    def close(self) -> None:
+    def close(self, *, grace: float = 0.0) -> None:
+        """Stop the worker: with ``grace``, let it finish tearing down its last child first."""
+        if grace:
+            try:
+                self.proc.stdin.close()  # end of jobs: the worker exits by itself
+                self.proc.wait(timeout=grace)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
         try:
             self.proc.kill()
             self.proc.wait(timeout=10)
@@ -203,10 +210,13 @@ class SandboxPool:
             self._all.append(worker)
         self._idle.put(worker)
 
-    def _replace(self, worker: WorkerProcess) -> None:
-        worker.close()
+    def _retire(self, worker: WorkerProcess, *, grace: float = 0.0) -> None:
+        worker.close(grace=grace)
         if self.level == STRONG:  # whatever its children started dies with it
             kill_uid(sandbox_uid(worker.proc.pid), reap=False)
+
+    def _replace(self, worker: WorkerProcess) -> None:
+        self._retire(worker)
         with self._lock:
             self._all.remove(worker)
         self._add_worker()
@@ -229,7 +239,7 @@ class SandboxPool:
         with self._lock:
             workers, self._all = self._all, []
         for worker in workers:
-            worker.close()
+            self._retire(worker, grace=5.0)
 
     def __enter__(self) -> "SandboxPool":
         return self

@@ -15,6 +15,7 @@ import torch
 
 from grader.cases import Case
 from grader.references import _load_path_module, solution_namespace
+from grader import registry
 from grader.registry import Problem
 from grader.sandbox.execute import execute
 
@@ -60,7 +61,7 @@ class Example:
         return value.tolist()
 
     def figure(self, candidate_outcome: dict | None) -> dict:
-        reference = self.drawable(self.reference_outcome())
+        reference = _reference_drawing(self.problem.id)
         kind = "tokens" if reference and isinstance(_first_number(reference), int) else "weights"
         return {
             "kind": kind,
@@ -68,6 +69,13 @@ class Example:
             "reference": reference,
             "caption": "the worked example of the statement (public input)",
         }
+
+
+@lru_cache(maxsize=None)
+def _reference_drawing(problem_id: str):
+    """The reference's figure data for a problem's worked example (public, computed once)."""
+    shown = example(registry.get(problem_id))
+    return shown.drawable(shown.reference_outcome())
 
 
 def _first_number(value):

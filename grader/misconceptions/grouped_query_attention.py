@@ -12,11 +12,15 @@ import math
 import torch
 
 from grader.misconceptions._attention import attention
+from grader.references import solution_module
 
 SYMBOL = "GroupedQueryAttention"
+# The contract's constructor and submodules come from the reference; variants
+# differ only in the forward pass.
+_REFERENCE = getattr(solution_module("grouped_query_attention"), SYMBOL)
 
 
-class _ConfigurableGQA(torch.nn.Module):
+class _ConfigurableGQA(_REFERENCE):
     """Grouped-query attention with switchable mistakes (all defaults: correct).
 
     Class attributes:
@@ -29,19 +33,6 @@ class _ConfigurableGQA(torch.nn.Module):
     groups = "consecutive"
     scale = "head_dim"
     causal_keeps = "past"
-
-    def __init__(self, embed_dim, num_heads, num_kv_heads, bias=False):
-        super().__init__()
-        if embed_dim % num_heads != 0 or num_heads % num_kv_heads != 0:
-            raise ValueError("embed_dim % num_heads and num_heads % num_kv_heads must be 0")
-        self.num_heads = num_heads
-        self.num_kv_heads = num_kv_heads
-        self.head_dim = embed_dim // num_heads
-        kv_dim = num_kv_heads * self.head_dim
-        self.q_proj = torch.nn.Linear(embed_dim, embed_dim, bias=bias)
-        self.k_proj = torch.nn.Linear(embed_dim, kv_dim, bias=bias)
-        self.v_proj = torch.nn.Linear(embed_dim, kv_dim, bias=bias)
-        self.out_proj = torch.nn.Linear(embed_dim, embed_dim, bias=bias)
 
     def _share(self, kv):
         group = self.num_heads // self.num_kv_heads

@@ -12,11 +12,15 @@ import math
 import torch
 
 from grader.misconceptions._attention import attention
+from grader.references import solution_module
 
 SYMBOL = "MultiHeadAttention"
+# The contract's constructor and submodules come from the reference; variants
+# differ only in the forward pass.
+_REFERENCE = getattr(solution_module("multi_head_attention"), SYMBOL)
 
 
-class _ConfigurableMHA(torch.nn.Module):
+class _ConfigurableMHA(_REFERENCE):
     """Multi-head attention with switchable mistakes (all defaults: correct).
 
     Class attributes:
@@ -37,18 +41,6 @@ class _ConfigurableMHA(torch.nn.Module):
     scale = "head_dim"
     use_out_proj = True
     mask_mode = "before"
-
-    def __init__(self, embed_dim, num_heads, bias=True):
-        super().__init__()
-        if embed_dim % num_heads != 0:
-            raise ValueError("embed_dim must be divisible by num_heads")
-        self.embed_dim = embed_dim
-        self.num_heads = num_heads
-        self.head_dim = embed_dim // num_heads
-        self.q_proj = torch.nn.Linear(embed_dim, embed_dim, bias=bias)
-        self.k_proj = torch.nn.Linear(embed_dim, embed_dim, bias=bias)
-        self.v_proj = torch.nn.Linear(embed_dim, embed_dim, bias=bias)
-        self.out_proj = torch.nn.Linear(embed_dim, embed_dim, bias=bias)
 
     def _heads(self, x):
         B, L, E = x.shape

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from grader import registry
+from grader.hidden import example as worked_example
 from grader.sitegen import charmodel, charmodel_train, content, examples, figures, markup
 from tests.site_support import broken_links, build, html_pages, parse
 
@@ -113,8 +114,7 @@ def test_python_literals():
 
 def test_every_problem_with_an_example_runs_it_on_the_reference():
     for problem in registry.all_problems():
-        module = examples.load_public_tests(problem)
-        if module is None or not hasattr(module, "EXAMPLE"):
+        if worked_example(problem) is None:
             continue
         example = examples.run_example(problem)
         assert example is not None, problem.id

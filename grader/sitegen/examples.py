@@ -1,8 +1,8 @@
 """The worked example of a problem: load it, run the reference on it, write it as Python.
 
 ``public_tests.py`` defines ``EXAMPLE`` (an invocation, plain data) and
-``example_figure(value)``. The site runs the invocation on the reference with
-the grader's own executor, so the page shows exactly what the grader computes,
+``example_figure(value)``; :func:`grader.hidden.example` loads them and runs the
+invocation on the reference with the grader's own executor, so the page shows exactly what the grader computes,
 and writes the call out as code a reader can paste into a Python shell. All of
 this is Python source text, never HTML: the templates highlight it.
 """
@@ -10,17 +10,15 @@ this is Python source text, never HTML: the templates highlight it.
 from __future__ import annotations
 
 import ast
-import importlib.util
 import inspect
 import logging
 from dataclasses import dataclass
-from types import ModuleType
 
 import torch
 
+from grader.hidden import example as worked_example
 from grader.references import solution_namespace
 from grader.registry import Problem
-from grader.sandbox.execute import execute
 from grader.sandbox.protocol import GeneratorSeed, Unsupported
 
 log = logging.getLogger(__name__)
@@ -37,40 +35,28 @@ class Example:
     figure_value: object  # example_figure(value): a tensor, or None
 
 
-def load_public_tests(problem: Problem) -> ModuleType | None:
-    path = problem.public_tests_path
-    if not path.is_file():
-        return None
-    spec = importlib.util.spec_from_file_location(f"attn_judge_site_public_{problem.id}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def run_example(problem: Problem) -> Example | None:
     """Run ``EXAMPLE`` on the reference; ``None`` (and a warning) when any piece is missing."""
     try:
-        module = load_public_tests(problem)
-        if module is None or not hasattr(module, "EXAMPLE"):
+        shown = worked_example(problem)
+        if shown is None:
             log.warning("%s: public_tests.py defines no EXAMPLE; no worked example", problem.id)
             return None
+        outcome = shown.reference_outcome()
         namespace = solution_namespace(problem)
     except Exception as exc:  # a problem still being written must not stop the build
         log.warning("%s: cannot load the example or the reference: %s", problem.id, exc)
         return None
-    invocation = module.EXAMPLE
-    outcome = execute(namespace, invocation, filename="<reference>")
     if outcome["error"]:
         log.warning("%s: the reference failed on EXAMPLE: %s", problem.id, outcome["error"]["message"])
         return None
     value = outcome["value"]
-    figure_value = None
-    if hasattr(module, "example_figure"):
-        try:
-            figure_value = module.example_figure(value)
-        except Exception as exc:
-            log.warning("%s: example_figure failed: %s", problem.id, exc)
-    return Example(code=invocation_code(invocation, namespace), result=format_value(value),
+    try:
+        figure_value = shown.extract(value)
+    except Exception as exc:
+        log.warning("%s: example_figure failed: %s", problem.id, exc)
+        figure_value = None
+    return Example(code=invocation_code(shown.invocation, namespace), result=format_value(value),
                    figure_value=figure_value)
 
 

@@ -24,7 +24,8 @@ import torch
 
 from grader.datapaths import data_root, package_dir
 from grader.grading import Limits, RunReport
-from grader.sandbox.channel import ChannelClosed, read_exactly, read_message, write_all
+from grader.sandbox.channel import (RESULT_TOO_LARGE, ChannelClosed, read_exactly, read_message,
+                                    write_all)
 from grader.sandbox.isolation import LEVEL_DESCRIPTIONS, STRONG, WEAK
 from grader.sandbox.reaper import kill_uid, sandbox_uid
 from grader.sandbox.protocol import ProtocolError, decode, encode
@@ -158,6 +159,9 @@ def _report(summary: dict, frames: list[tuple[int, bytes]], count: int) -> RunRe
             outcome = None
         if outcome is None:
             test_errors[index] = {"kind": "crash", "message": "the test's result was malformed"}
+            continue
+        if outcome["error"] and outcome["error"]["type"] == RESULT_TOO_LARGE:
+            test_errors[index] = {"kind": "output_limit", "message": outcome["error"]["message"][:300]}
             continue
         if outcome["error"] and _is_memory_error(outcome["error"]):
             test_errors[index] = {"kind": "memory_limit",

@@ -232,3 +232,17 @@ def test_markup_in_output_and_exceptions_is_kept_as_plain_text(run):
     results = run("html_injection")
     assert "<script>" in results["extra_data"]["output"]
     assert "</pre><script>" in results["tests"][0]["output"]
+
+
+def test_a_huge_result_is_refused(run):
+    results = run("huge_result")
+    assert _kind(results) == "output_limit"
+    assert results["score"] == 0
+
+
+def test_forged_frames_never_count_and_the_grader_stays_up(run):
+    results = run("forged_frames")
+    assert results["score"] == 0
+    assert all(t["status"] == "failed" for t in results["tests"])
+    again = run.source(solution_source(PROBLEM))
+    assert again["score"] == again["max_score"]

@@ -15,6 +15,7 @@ from grader.sandbox.protocol import HEADER_PREFIX, frame_length
 
 CHILD_HEADER = struct.Struct("<cII")
 LOADED, RESULT = b"L", b"R"
+RESULT_TOO_LARGE = "ResultTooLarge"  # the error type a child reports instead of an oversized result
 
 
 class ChannelClosed(EOFError):

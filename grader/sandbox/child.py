@@ -16,20 +16,25 @@ import sys
 import torch
 
 from grader.sandbox import guard, isolation
-from grader.sandbox.channel import LOADED, RESULT, child_frame, write_all
+from grader.sandbox.channel import LOADED, RESULT, RESULT_TOO_LARGE, child_frame, write_all
 from grader.sandbox.execute import execute
 from grader.sandbox.loader import load_submission
-from grader.sandbox.protocol import ProtocolError, Unsupported, encode
+from grader.sandbox.protocol import MessageTooLarge, ProtocolError, Unsupported, encode
 
 
-def _send(fd: int, kind: bytes, index: int, value) -> None:
+def _send(fd: int, kind: bytes, index: int, value, limit: int) -> None:
     try:
-        payload = encode(value)
+        payload = encode(value, limit=limit)
+    except MessageTooLarge as exc:
+        payload = encode({"value": None, "grads": None, "param_grads": None, "mutated": [],
+                          "stats": None, "error": {"type": RESULT_TOO_LARGE, "lines": [],
+                                                   "message": f"the result is too large: {exc}",
+                                                   "forbidden": None}})
     except ProtocolError as exc:
         value = dict(value)
         value["value"] = Unsupported(f"value that cannot be sent ({exc})")
         value["grads"] = value["param_grads"] = None
-        payload = encode(value)
+        payload = encode(value, limit=limit)
     write_all(fd, child_frame(kind, index, payload))
 
 
@@ -67,7 +72,8 @@ def run(job: dict, *, first: int, result_fd: int, output_fd: int, level: str, ro
         except SystemExit as exc:
             namespace, error = None, {"kind": "import_error", "lines": [],
                                       "message": _exit_error(exc, "while being imported")["message"]}
-        _send(result_fd, LOADED, first, {"error": error})
+        limit = int(limits["max_result_bytes"])
+        _send(result_fd, LOADED, first, {"error": error}, limit)
         if namespace is not None:
             for index in range(first, len(job["invocations"])):
                 try:
@@ -75,11 +81,11 @@ def run(job: dict, *, first: int, result_fd: int, output_fd: int, level: str, ro
                 except SystemExit as exc:
                     outcome = {"value": None, "grads": None, "param_grads": None, "mutated": [],
                                "stats": None, "error": _exit_error(exc, "during this test")}
-                _send(result_fd, RESULT, index, outcome)
-    except BaseException as exc:  # isolation failed or the channel broke: report and die
+                _send(result_fd, RESULT, index, outcome, limit)
+    except BaseException as exc:  # isolation failed, or running out of a limit broke the runtime
         status = 70
         try:
-            os.write(2, f"sandbox child failed: {type(exc).__name__}: {exc}\n".encode())
+            os.write(2, f"sandbox runtime failed: {type(exc).__name__}: {exc}\n".encode())
         except OSError:
             pass
     finally:

@@ -129,10 +129,17 @@ class GeneratorSeed:
         return f"GeneratorSeed({self.seed})"
 
 
-def encode(value) -> bytes:
-    """Serialise ``value`` into one message."""
+class MessageTooLarge(ProtocolError):
+    """The value is larger than the message size limit (checked before copying it)."""
+
+
+def encode(value, *, limit: int = MAX_MESSAGE_BYTES) -> bytes:
+    """Serialise ``value`` into one message of at most ``limit`` bytes."""
     tensors: list[torch.Tensor] = []
     tree = _encode_tree(value, tensors)
+    size = sum(t.numel() * t.element_size() for t in tensors)
+    if size > min(limit, MAX_MESSAGE_BYTES):
+        raise MessageTooLarge(f"{size} bytes of tensors, more than the {min(limit, MAX_MESSAGE_BYTES)}-byte limit")
     descriptors, blobs = [], []
     for tensor in tensors:
         descriptor, data = _tensor_bytes(tensor)
@@ -140,8 +147,8 @@ def encode(value) -> bytes:
         blobs.append(data)
     header = json.dumps({"tree": tree, "tensors": descriptors}, allow_nan=False).encode()
     payload = b"".join(blobs)
-    if len(header) > MAX_HEADER_BYTES or len(header) + len(payload) > MAX_MESSAGE_BYTES:
-        raise ProtocolError("message too large")
+    if len(header) > MAX_HEADER_BYTES or len(header) + len(payload) > min(limit, MAX_MESSAGE_BYTES):
+        raise MessageTooLarge("message too large")
     return MAGIC + _PREFIX.pack(len(header), len(payload)) + header + payload
 
 

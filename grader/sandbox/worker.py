@@ -238,7 +238,8 @@ def _describe_exit(status: int, reason: str | None, limits: dict) -> tuple[str, 
         return "crash", f"the process crashed with signal {name}"
     code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
     if code == 70:
-        return "crash", "the sandbox could not start the submission (see captured output)"
+        return "crash", ("the sandboxed process failed (a limit broke its runtime, or isolation "
+                         "could not be set up; see captured output)")
     return "crash", (f"the process exited with status {code} before finishing "
                      "(os._exit, a fatal error, or a closed result channel)")
 

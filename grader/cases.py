@@ -15,24 +15,25 @@ from typing import Callable
 import torch
 
 from grader.checks import Check, Verdict, close_to_literal, match_literal, match_reference
+from grader.i18n import EMPTY, Text, same
+from grader.sandbox.messages import GradRequest, Invocation, Outcome
 from grader.sandbox.protocol import GeneratorSeed
 
 
-def call(symbol: str, *args, grad: list[str] | None = None, grad_seed: int = 0, **kwargs) -> dict:
+def call(symbol: str, *args, grad: list[str] | None = None, grad_seed: int = 0,
+         measure_memory: bool = False, **kwargs) -> Invocation:
     """Invocation that calls function ``symbol(*args, **kwargs)``.
 
     Args:
         grad: selectors of the inputs to differentiate with respect to:
             ``"0"``, ``"1"``… for positional arguments, names for keywords.
         grad_seed: seed of the random cotangent used for the backward pass.
+        measure_memory: the trusted side measures the call's peak memory from
+            outside the child (checked with :func:`grader.checks.peak_memory_below`).
     """
-    return {
-        "kind": "call",
-        "symbol": symbol,
-        "args": list(args),
-        "kwargs": kwargs,
-        "grad": {"wrt": list(grad), "seed": grad_seed} if grad else None,
-    }
+    return Invocation(kind="call", symbol=symbol, args=tuple(args), kwargs=kwargs,
+                      grad=GradRequest(tuple(grad), seed=grad_seed) if grad else None,
+                      measure_memory=measure_memory)
 
 
 def module_call(
@@ -47,31 +48,26 @@ def module_call(
     grad: list[str] | None = None,
     param_grads: bool = False,
     grad_seed: int = 0,
-) -> dict:
+) -> Invocation:
     """Invocation that builds module ``symbol`` and calls it (``args=None``: build only)."""
-    return {
-        "kind": "module",
-        "symbol": symbol,
-        "init_args": list(init_args),
-        "init_kwargs": dict(init_kwargs or {}),
-        "dtype": str(dtype).replace("torch.", ""),
-        "state_dict": state_dict,
-        "args": None if args is None else list(args),
-        "kwargs": dict(kwargs or {}),
-        "grad": {"wrt": list(grad or ()), "params": param_grads, "seed": grad_seed}
-        if (grad or param_grads)
-        else None,
-    }
+    return Invocation(
+        kind="module", symbol=symbol, init_args=tuple(init_args),
+        init_kwargs=dict(init_kwargs or {}), dtype=str(dtype).replace("torch.", ""),
+        state_dict=state_dict, args=() if args is None else tuple(args),
+        kwargs=dict(kwargs or {}), construct_only=args is None,
+        grad=GradRequest(tuple(grad or ()), params=param_grads, seed=grad_seed)
+        if (grad or param_grads) else None)
 
 
-def generate_call(symbol: str, model: dict, *args, generator_seed: int | None = None, **kwargs) -> dict:
+def generate_call(symbol: str, model: dict, *args, generator_seed: int | None = None,
+                  **kwargs) -> Invocation:
     """Invocation that calls ``symbol(model, *args, **kwargs)`` with a toy model."""
     if generator_seed is not None:
         kwargs["generator"] = GeneratorSeed(generator_seed)
-    return {"kind": "generate", "symbol": symbol, "model": model, "args": list(args), "kwargs": kwargs}
+    return Invocation(kind="generate", symbol=symbol, model=model, args=tuple(args), kwargs=kwargs)
 
 
-Similarity = Callable[[dict, dict], bool]
+Similarity = Callable[[Outcome, Outcome], bool]
 
 
 @dataclass(frozen=True)
@@ -80,6 +76,8 @@ class Case:
 
     Attributes:
         number: stable number shown to people, e.g. ``"1.4"``.
+        name, hint: what the test checks and a hint for those who fail it, in
+            English and Chinese (:func:`grader.i18n.t`).
         make: builds the invocation from a seeded generator.
         check: judges the candidate's outcome against the reference's.
         similar: decides whether two outcomes agree, for diagnosis
@@ -89,28 +87,33 @@ class Case:
     """
 
     number: str
-    name: str
+    name: Text
     points: float
-    make: Callable[[torch.Generator], dict]
+    make: Callable[[torch.Generator], Invocation]
     check: Check = field(default_factory=match_reference)
     tags: tuple[str, ...] = ()
-    hint: str = ""
+    hint: Text = EMPTY
     similar: Similarity | None = None
     expected: object = None
     visibility: str = "hidden"
 
+    def __post_init__(self) -> None:
+        for name in ("name", "hint"):
+            if isinstance(getattr(self, name), str):  # TODO(i18n): every case gets both languages
+                object.__setattr__(self, name, same(getattr(self, name)))
 
-def public_case(number: str, name: str, invocation: dict, *, expected=None, places: int = 4,
-                check: Check | None = None, hint: str = "", tags: tuple[str, ...] = ()) -> Case:
+
+def public_case(number: str, name: Text, invocation: Invocation, *, expected=None, places: int = 4,
+                check: Check | None = None, hint: Text = EMPTY, tags: tuple[str, ...] = ()) -> Case:
     """A public test with fixed inputs and, usually, its expected value written out.
 
     Expected values are compared to ``places`` decimals (as printed); without
     ``expected`` the ``check`` decides alone (e.g. "raises ValueError").
     """
-    def similar(a: dict, b: dict) -> bool:
-        if a.get("error") or b.get("error"):
+    def similar(a: Outcome, b: Outcome) -> bool:
+        if a.error or b.error:
             return False
-        return close_to_literal(a.get("value"), b.get("value"), places).passed
+        return close_to_literal(a.value, b.value, places).passed
 
     return Case(
         number=number,

@@ -1,8 +1,10 @@
 """Checks: judge a candidate's outcome against the expected one (trusted side only).
 
 A check receives a :class:`CheckContext` and returns a :class:`Verdict`. Messages
-say what was checked, on which shapes and dtypes, how far off the answer was and
-what to look at; they never print a hidden expected value.
+(:mod:`grader.feedback`, English and Chinese) say what was checked, on which
+shapes and dtypes, how far off the answer was and what to look at; they never
+print a hidden expected value (public tests, whose expected values are written
+out in the learner's file, show them next to the learner's).
 
 Tolerances are those of problems.md: float32 ``rtol=1e-4, atol=1e-5``; float64
 ``rtol=1e-9, atol=1e-10``; gradients use ``atol * max(1, max|reference grad|)``.
@@ -15,6 +17,10 @@ from typing import Callable
 
 import torch
 
+from grader import feedback as F
+from grader import formatting
+from grader.i18n import Text, join, same, text
+from grader.sandbox.messages import Invocation, Outcome, TestException
 from grader.sandbox.protocol import Unsupported, dtype_name
 
 TOLERANCES = {
@@ -27,16 +33,32 @@ TOLERANCES = {
 
 @dataclass(frozen=True)
 class Verdict:
+    """Whether a test passed, why (both languages), and how far off the worst entry was.
+
+    ``precision_only`` marks a failure whose every entry is within float32's
+    tolerance of a float64 reference (the computation dropped to float32).
+    """
+
     passed: bool
-    message: str
+    message: Text
     max_error: float | None = None
+    precision_only: bool = False
+    hint: Text | None = None  # a hint about this very failure (replaces the case's hint)
+    shows_case_hint: bool = True  # False when the failure is not about what the test checks
+    suggests: tuple[str, ...] = ()  # misconception IDs the check itself recognised
+
+    def __post_init__(self) -> None:
+        if isinstance(self.message, str):  # TODO(i18n): every verdict gets both languages
+            object.__setattr__(self, "message", same(self.message))
+        if not isinstance(self.message, Text):
+            raise TypeError("a verdict's message is a grader.i18n.Text (both languages)")
 
 
 @dataclass(frozen=True)
 class CheckContext:
-    invocation: dict
-    candidate: dict  # outcome of the submission
-    expected: dict  # outcome of the reference (or a literal expected value)
+    invocation: Invocation
+    candidate: Outcome  # outcome of the submission
+    expected: Outcome  # outcome of the reference (or a literal expected value)
 
 
 Check = Callable[[CheckContext], Verdict]
@@ -46,50 +68,62 @@ def tolerance(dtype: torch.dtype) -> tuple[float, float]:
     return TOLERANCES.get(dtype, (0.0, 0.0))
 
 
-def describe(value) -> str:
+def describe(value) -> Text:
     """A short, value-free description: 'float32 tensor of shape (2, 3)'."""
     if isinstance(value, torch.Tensor):
-        return f"{dtype_name(value.dtype)} tensor of shape {tuple(value.shape)}"
+        return F.TENSOR_OF_SHAPE.format(dtype=dtype_name(value.dtype), shape=formatting.shape(value))
     if isinstance(value, tuple):
-        return f"tuple of {len(value)}"
+        return F.TUPLE_OF.format(count=len(value))
     if isinstance(value, list):
-        return f"list of {len(value)}"
+        return F.LIST_OF.format(count=len(value))
     if isinstance(value, Unsupported):
-        return f"a {value.type_name} object"
-    return type(value).__name__
+        return F.OBJECT_OF_TYPE.format(type=value.type_name)
+    return F.OBJECT_OF_TYPE.format(type=type(value).__name__)
 
 
-def error_message(error: dict) -> str:
-    where = f" (line {error['lines'][-1]})" if error.get("lines") else ""
-    if error.get("forbidden"):
-        return f"uses the forbidden API {error['forbidden']}{where}"
-    if error["type"] == "NotImplementedError":
-        return f"not implemented yet: raised NotImplementedError{where}"
-    return f"raised {error['type']}: {error['message']}{where}"
+def exception_verdict(error: TestException) -> Verdict:
+    """The failing verdict of a call that raised (its case's hint only for real exceptions)."""
+    unrelated = error.forbidden is not None or error.type == "NotImplementedError"
+    return Verdict(False, error_message(error), shows_case_hint=not unrelated)
 
 
-def structure_problem(got, want, *, what: str = "output") -> Verdict | None:
+def error_message(error: TestException) -> Text:
+    where = F.AT_LINE.format(line=error.lines[-1]) if error.lines else same("")
+    if error.forbidden:
+        return F.USES_FORBIDDEN.format(name=error.forbidden, where=where)
+    if error.type == "NotImplementedError":
+        return F.NOT_IMPLEMENTED.format(where=where)
+    return F.RAISED.format(type=error.type, message=error.message, where=where)
+
+
+def structure_problem(got, want, *, what: Text = F.OUTPUT) -> Verdict | None:
     """A failing verdict when ``got`` has the wrong type, length, shape or dtype."""
     if isinstance(want, torch.Tensor):
         if not isinstance(got, torch.Tensor):
-            return Verdict(False, f"{what}: expected a tensor, got {describe(got)}")
+            return Verdict(False, F.EXPECTED_TENSOR.format(what=what, got=describe(got)))
         if got.shape != want.shape:
-            return Verdict(False, f"{what}: shape {tuple(got.shape)}, expected {tuple(want.shape)}")
+            return Verdict(False, F.WRONG_SHAPE.format(what=what, got=formatting.shape(got),
+                                                       want=formatting.shape(want)))
         if got.dtype != want.dtype:
-            return Verdict(False, f"{what}: dtype {dtype_name(got.dtype)}, expected "
-                                  f"{dtype_name(want.dtype)} (keep the inputs' dtype)")
+            return Verdict(False, F.WRONG_DTYPE.format(what=what, got=dtype_name(got.dtype),
+                                                       want=dtype_name(want.dtype)))
         return None
     if isinstance(want, (tuple, list)):
         if not isinstance(got, (tuple, list)) or len(got) != len(want):
-            return Verdict(False, f"{what}: returned {describe(got)}, expected {describe(want)}")
+            return Verdict(False, F.WRONG_STRUCTURE.format(what=what, got=describe(got),
+                                                           want=describe(want)))
         for index, (g, w) in enumerate(zip(got, want)):
-            problem = structure_problem(g, w, what=f"{what}[{index}]")
+            problem = structure_problem(g, w, what=F.INDEXED.format(what=what, index=index))
             if problem:
                 return problem
     return None
 
 
-def compare_tensors(got, want: torch.Tensor, *, what: str, scale_atol: bool = False,
+def _error(value: float) -> str:
+    return f"{value:.3g}"
+
+
+def compare_tensors(got, want: torch.Tensor, *, what: Text, scale_atol: bool = False,
                     equal_nan: bool = False) -> Verdict:
     """Compare one tensor with dtype-specific tolerances."""
     problem = structure_problem(got, want, what=what)
@@ -97,9 +131,9 @@ def compare_tensors(got, want: torch.Tensor, *, what: str, scale_atol: bool = Fa
         return problem
     if not want.is_floating_point():
         if torch.equal(got, want):
-            return Verdict(True, f"{what}: equal", 0.0)
+            return Verdict(True, F.EQUAL.format(what=what), 0.0)
         count = int((got != want).sum())
-        return Verdict(False, f"{what}: {count} of {want.numel()} entries differ")
+        return Verdict(False, F.ENTRIES_DIFFER.format(what=what, count=count, total=want.numel()))
     rtol, atol = tolerance(want.dtype)
     if scale_atol:
         finite = want[torch.isfinite(want)]
@@ -107,39 +141,54 @@ def compare_tensors(got, want: torch.Tensor, *, what: str, scale_atol: bool = Fa
     got64, want64 = got.double(), want.double()
     if not equal_nan and not bool(torch.isfinite(got64).all()) and bool(torch.isfinite(want64).all()):
         bad = int((~torch.isfinite(got64)).sum())
-        return Verdict(False, f"{what}: {bad} entries are nan or inf")
+        return Verdict(False, F.NOT_FINITE.format(what=what, count=bad))
     close = torch.isclose(got64, want64, rtol=rtol, atol=atol, equal_nan=equal_nan)
     diff = (got64 - want64).abs()
     diff = torch.where(torch.isfinite(diff), diff, torch.full_like(diff, float("inf")))
     max_error = float(diff.max()) if diff.numel() else 0.0
     if bool(close.all()):
-        return Verdict(True, f"{what}: within rtol={rtol:g}, atol={atol:g} "
-                             f"(max error {max_error:.2e})", max_error)
+        return Verdict(True, F.WITHIN_TOLERANCE.format(what=what, rtol=f"{rtol:g}", atol=f"{atol:g}",
+                                                       error=f"{max_error:.2e}"), max_error)
     wrong = int((~close).sum())
-    return Verdict(False, f"{what}: {wrong} of {want.numel()} entries off, max error "
-                          f"{max_error:.3g} (rtol={rtol:g}, atol={atol:g})", max_error)
+    precision_only = want.dtype == torch.float64 and _within_float32(got64, want64, scale_atol)
+    return Verdict(False, F.ENTRIES_OFF.format(what=what, count=wrong, total=want.numel(),
+                                               error=_error(max_error), rtol=f"{rtol:g}",
+                                               atol=f"{atol:g}"),
+                   max_error, precision_only=precision_only)
 
 
-def compare_values(got, want, *, what: str = "output", equal_nan: bool = False) -> Verdict:
+def _within_float32(got64: torch.Tensor, want64: torch.Tensor, scale_atol: bool) -> bool:
+    """Whether every entry is within float32's tolerance (a float64 result computed in float32)."""
+    rtol, atol = tolerance(torch.float32)
+    if scale_atol:
+        finite = want64[torch.isfinite(want64)]
+        atol *= max(1.0, float(finite.abs().max()) if finite.numel() else 1.0)
+    return bool(torch.isclose(got64, want64, rtol=rtol, atol=atol).all())
+
+
+def compare_values(got, want, *, what: Text = F.OUTPUT, equal_nan: bool = False) -> Verdict:
     """Compare returned structures (tensor, tuple of tensors, plain numbers)."""
     if isinstance(want, torch.Tensor):
         return compare_tensors(got, want, what=what, equal_nan=equal_nan)
     if isinstance(want, (tuple, list)):
         if not isinstance(got, (tuple, list)) or len(got) != len(want):
-            return Verdict(False, f"{what}: returned {describe(got)}, expected {describe(want)}")
+            return Verdict(False, F.WRONG_STRUCTURE.format(what=what, got=describe(got),
+                                                           want=describe(want)))
         worst = 0.0
         for index, (g, w) in enumerate(zip(got, want)):
-            verdict = compare_values(g, w, what=f"{what}[{index}]", equal_nan=equal_nan)
+            verdict = compare_values(g, w, what=F.INDEXED.format(what=what, index=index),
+                                     equal_nan=equal_nan)
             if not verdict.passed:
                 return verdict
             worst = max(worst, verdict.max_error or 0.0)
-        return Verdict(True, f"{what}: {describe(want)} within tolerance (max error {worst:.2e})", worst)
+        return Verdict(True, F.STRUCTURE_WITHIN.format(what=what, description=describe(want),
+                                                       error=f"{worst:.2e}"), worst)
     if got == want:
-        return Verdict(True, f"{what}: equal")
-    return Verdict(False, f"{what}: returned {describe(got)} that differs from the expected {describe(want)}")
+        return Verdict(True, F.EQUAL.format(what=what))
+    return Verdict(False, F.VALUE_DIFFERS.format(what=what, got=describe(got), want=describe(want)))
 
 
-def _compare_grads(got: dict | None, want: dict | None, label: str) -> Verdict | None:
+def _compare_grads(got: dict | None, want: dict | None, label: Text) -> Verdict | None:
     if not want:
         return None
     got = got or {}
@@ -148,38 +197,46 @@ def _compare_grads(got: dict | None, want: dict | None, label: str) -> Verdict |
             continue
         candidate = got.get(name)
         if candidate is None:
-            return Verdict(False, f"no gradient flows to {label} {name!r}: keep every step "
-                                  "differentiable (no .detach(), .data, .numpy() or in-place tricks)")
-        verdict = compare_tensors(candidate, reference, what=f"gradient of {label} {name!r}",
+            return Verdict(False, F.NO_GRADIENT.format(label=label, name=repr(name)))
+        verdict = compare_tensors(candidate, reference,
+                                  what=F.GRADIENT_OF.format(label=label, name=repr(name)),
                                   scale_atol=True)
         if not verdict.passed:
             return verdict
     return None
 
 
-def _failure_of_call(ctx: CheckContext) -> Verdict | None:
-    if ctx.candidate.get("error"):
-        return Verdict(False, error_message(ctx.candidate["error"]))
-    if ctx.candidate.get("mutated"):
-        names = ", ".join(f"positional argument {int(n) + 1}" if n.isdigit() else f"argument {n!r}"
-                          for n in ctx.candidate["mutated"])
-        return Verdict(False, f"modified its input(s) in place: {names}; inputs must stay unchanged")
+def input_name(selector: str) -> Text:
+    """How a person knows an input: 'positional argument 2' or "argument 'mask'"."""
+    if selector.isdigit():
+        return F.POSITIONAL_ARGUMENT.format(n=int(selector) + 1)
+    return F.ARGUMENT.format(name=repr(selector))
+
+
+def failure_of_call(ctx: CheckContext) -> Verdict | None:
+    """A failing verdict when the call raised or changed its inputs in place."""
+    if ctx.candidate.error:
+        return exception_verdict(ctx.candidate.error)
+    if ctx.candidate.mutated:
+        names = join(", ", (input_name(n) for n in ctx.candidate.mutated))
+        return Verdict(False, F.MUTATED_INPUTS.format(names=names), shows_case_hint=False)
     return None
 
 
-def match_reference(*, grads: bool = True, what: str = "output") -> Check:
+def match_reference(*, grads: bool = True, what: Text = F.OUTPUT) -> Check:
     """Outputs (and gradients, when the invocation asks for them) match the reference."""
 
     def check(ctx: CheckContext) -> Verdict:
-        failure = _failure_of_call(ctx)
+        failure = failure_of_call(ctx)
         if failure:
             return failure
-        verdict = compare_values(ctx.candidate["value"], ctx.expected["value"], what=what)
+        verdict = compare_values(ctx.candidate.value, ctx.expected.value, what=what)
         if not verdict.passed:
             return verdict
         if grads:
-            for label, key in (("input", "grads"), ("parameter", "param_grads")):
-                failed = _compare_grads(ctx.candidate.get(key), ctx.expected.get(key), label)
+            for label, got, want in ((F.INPUT, ctx.candidate.grads, ctx.expected.grads),
+                                     (F.PARAMETER, ctx.candidate.param_grads, ctx.expected.param_grads)):
+                failed = _compare_grads(got, want, label)
                 if failed:
                     return failed
         return verdict
@@ -191,59 +248,57 @@ def all_finite(*, compare_where_exact: bool = False) -> Check:
     """Outputs and gradients are finite (scores up to 1e4); optionally values match too."""
 
     def check(ctx: CheckContext) -> Verdict:
-        failure = _failure_of_call(ctx)
+        failure = failure_of_call(ctx)
         if failure:
             return failure
-        tensors = _flatten(ctx.candidate["value"]) + [
-            g for g in (ctx.candidate.get("grads") or {}).values() if g is not None
+        tensors = flatten(ctx.candidate.value) + [
+            g for g in (ctx.candidate.grads or {}).values() if g is not None
         ]
-        problem = structure_problem(ctx.candidate["value"], ctx.expected["value"])
+        problem = structure_problem(ctx.candidate.value, ctx.expected.value)
         if problem:
             return problem
         for tensor in tensors:
             if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
-                return Verdict(False, "large scores (|score| up to 1e4) gave nan or inf: subtract the "
-                                      "row maximum before exp(), or use torch.softmax")
-        if ctx.candidate.get("grads") is not None and any(
-            g is None for g in ctx.candidate["grads"].values()
-        ):
-            return Verdict(False, "no gradient reached the inputs")
+                return Verdict(False, F.LARGE_SCORES_NOT_FINITE)
+        if ctx.candidate.grads is not None and any(g is None for g in ctx.candidate.grads.values()):
+            return Verdict(False, F.NO_GRADIENT_TO_INPUTS)
         if compare_where_exact:
-            return compare_values(ctx.candidate["value"], ctx.expected["value"])
-        return Verdict(True, "outputs and gradients are finite")
+            return compare_values(ctx.candidate.value, ctx.expected.value)
+        return Verdict(True, F.ALL_FINITE)
 
     return check
 
 
-def raises(exception: str, *, why: str) -> Check:
+def raises(exception: str, *, why: Text) -> Check:
     """The call must raise ``exception`` (e.g. a ValueError for bad arguments)."""
 
     def check(ctx: CheckContext) -> Verdict:
-        error = ctx.candidate.get("error")
-        if error and error["type"] == exception:
-            return Verdict(True, f"raised {exception} as required")
-        if error and error.get("forbidden"):
-            return Verdict(False, error_message(error))
-        if error:
-            return Verdict(False, f"expected {exception} ({why}), but {error_message(error)}")
-        return Verdict(False, f"expected {exception} ({why}), but nothing was raised")
+        error = ctx.candidate.error
+        if error and error.type == exception:
+            return Verdict(True, F.RAISED_AS_REQUIRED.format(exception=exception))
+        if error and error.forbidden:
+            return exception_verdict(error)
+        what = error_message(error) if error else F.NOTHING_RAISED
+        return Verdict(False, F.EXPECTED_EXCEPTION_BUT.format(exception=exception, why=text(why),
+                                                              what=what))
 
     return check
 
 
-def _flatten(value) -> list[torch.Tensor]:
+def flatten(value) -> list[torch.Tensor]:
+    """Every tensor of a returned structure, in order."""
     if isinstance(value, torch.Tensor):
         return [value]
     if isinstance(value, (tuple, list)):
-        return [t for v in value for t in _flatten(v)]
+        return [t for v in value for t in flatten(v)]
     return []
 
 
-def values_close(a: dict, b: dict, factor: float = 10.0) -> bool:
+def values_close(a: Outcome, b: Outcome, factor: float = 10.0) -> bool:
     """Whether two outcomes returned the same values (loose tolerance; for diagnosis)."""
-    if a.get("error") or b.get("error"):
+    if a.error or b.error:
         return False
-    return _close(a.get("value"), b.get("value"), factor)
+    return _close(a.value, b.value, factor)
 
 
 def _close(a, b, factor: float) -> bool:
@@ -282,7 +337,7 @@ def _first_tensor(value):
     return value
 
 
-def batch_rows_agree(pairs: list[tuple], *, property_name: str, select=_first_tensor) -> Check:
+def batch_rows_agree(pairs: list[tuple], *, property_name: Text, select=_first_tensor) -> Check:
     """Property check: the output at batch index ``a`` equals that at ``b`` for each pair.
 
     The inputs are built so that the property demands it (e.g. batch element 1 is
@@ -290,26 +345,33 @@ def batch_rows_agree(pairs: list[tuple], *, property_name: str, select=_first_te
     """
 
     def check(ctx: CheckContext) -> Verdict:
-        failure = _failure_of_call(ctx)
+        failure = failure_of_call(ctx)
         if failure:
             return failure
-        output = select(ctx.candidate["value"])
+        output = select(ctx.candidate.value)
         if not isinstance(output, torch.Tensor) or output.dim() == 0:
-            return Verdict(False, f"{property_name}: expected a tensor, got {describe(output)}")
+            return Verdict(False, F.PROPERTY_NEEDS_TENSOR.format(property=property_name,
+                                                                 got=describe(output)))
         for a, b in pairs:
             if max(a, b) >= output.shape[0]:
-                return Verdict(False, f"{property_name}: output has batch size {output.shape[0]}")
-            verdict = compare_tensors(output[a], output[b].detach(), what=f"{property_name} "
-                                      f"(batch {a} vs {b})")
+                return Verdict(False, F.PROPERTY_BATCH_SIZE.format(property=property_name,
+                                                                   size=output.shape[0]))
+            verdict = compare_tensors(output[a], output[b].detach(),
+                                      what=F.PROPERTY_PAIR.format(property=property_name, a=a, b=b))
             if not verdict.passed:
                 return Verdict(False, verdict.message)
-        return Verdict(True, f"{property_name}: holds")
+        return Verdict(True, F.PROPERTY_HOLDS.format(property=property_name))
 
     return check
 
 
 def close_to_literal(got, want, places: int) -> Verdict:
-    """Compare with a value written out to ``places`` decimals (public tests)."""
+    """Compare with a value written out to ``places`` decimals (public tests).
+
+    The expected value is public (it is in the learner's file), so a failure
+    shows both tensors, four significant digits, with the first differing entry
+    marked.
+    """
     if isinstance(want, (tuple, list)):
         problem = structure_problem(got, want)
         if problem:
@@ -317,8 +379,9 @@ def close_to_literal(got, want, places: int) -> Verdict:
         for index, (g, w) in enumerate(zip(got, want)):
             verdict = close_to_literal(g, w, places)
             if not verdict.passed:
-                return Verdict(False, f"output[{index}]: {verdict.message}", verdict.max_error)
-        return Verdict(True, f"matches the expected values to {places} decimals")
+                return Verdict(False, F.OUTPUT_ITEM.format(index=index, message=verdict.message),
+                               verdict.max_error)
+        return Verdict(True, F.MATCHES_LITERAL.format(places=places))
     problem = structure_problem(got, want)
     if problem:
         return problem
@@ -327,19 +390,55 @@ def close_to_literal(got, want, places: int) -> Verdict:
     atol = 0.6 * 10.0 ** -places
     diff = (got.double() - want.double()).abs()
     max_error = float(diff.max()) if diff.numel() else 0.0
-    if bool(torch.isfinite(got).all()) and max_error <= atol:
-        return Verdict(True, f"matches the expected values to {places} decimals", max_error)
-    return Verdict(False, f"differs from the expected values by up to {max_error:.3g} "
-                          f"(allowed {atol:.1g}); got {got.detach().tolist()}", max_error)
+    finite = bool(torch.isfinite(got).all())
+    if finite and max_error <= atol:
+        return Verdict(True, F.MATCHES_LITERAL.format(places=places), max_error)
+    if not finite:
+        return Verdict(False, F.NOT_FINITE_VS_LITERAL.format(
+            got_table=formatting.table(got), want_table=formatting.table(want)), max_error)
+    where = formatting.first_difference(got, want, atol) or ()
+    return Verdict(False, F.DIFFERS_FROM_LITERAL.format(
+        error=_error(max_error), atol=f"{atol:.1g}", index=formatting.index(where),
+        got=formatting.number(float(got[where])), want=formatting.number(float(want[where])),
+        got_table=formatting.table(got, mark=where), want_table=formatting.table(want, mark=where)),
+        max_error)
+
+
+MIB = 1024 * 1024
+
+
+def peak_memory_below(bound_mib: float, *, misconception: str, hint: Text | None = None) -> Check:
+    """The call's peak memory beyond its inputs stays under ``bound_mib`` MiB.
+
+    The peak is measured by the trusted side from outside the child (the
+    invocation must be built with ``measure_memory=True``); the values are not
+    compared here (combine with ``match_reference()`` in ``all_of``). A failure
+    names ``misconception`` (e.g. ``flash.materialises_scores``) and the figure.
+    Where the machine cannot measure memory the check passes and says so.
+    """
+
+    def check(ctx: CheckContext) -> Verdict:
+        failure = failure_of_call(ctx)
+        if failure:
+            return failure
+        peak = ctx.candidate.peak_memory_bytes
+        if peak is None:
+            return Verdict(True, F.MEMORY_NOT_MEASURED.format(why=F.NO_MEMORY_COUNTER))
+        message = F.PEAK_MEMORY.format(measured=f"{peak / MIB:.0f}", bound=f"{bound_mib:g}")
+        if peak <= bound_mib * MIB:
+            return Verdict(True, message)
+        return Verdict(False, message, hint=hint, suggests=(misconception,))
+
+    return check
 
 
 def match_literal(places: int = 4) -> Check:
     """The output equals a literal expected value written to ``places`` decimals."""
 
     def check(ctx: CheckContext) -> Verdict:
-        failure = _failure_of_call(ctx)
+        failure = failure_of_call(ctx)
         if failure:
             return failure
-        return close_to_literal(ctx.candidate["value"], ctx.expected["value"], places)
+        return close_to_literal(ctx.candidate.value, ctx.expected.value, places)
 
     return check

@@ -14,24 +14,28 @@ from dataclasses import dataclass
 from typing import Callable
 
 from grader.checks import values_close
+from grader.sandbox.messages import Outcome
 
 
 @dataclass(frozen=True)
 class TestEvidence:
     number: str
-    candidate: dict
-    expected: dict
-    variant_outcomes: dict[str, list[dict]]  # misconception ID -> outcome of each variant
-    similar: Callable[[dict, dict], bool] | None = None
+    candidate: Outcome
+    expected: Outcome
+    variant_outcomes: dict[str, list[Outcome]]  # misconception ID -> outcome of each variant
+    similar: Callable[[Outcome, Outcome], bool] | None = None
+    suggested: tuple[str, ...] = ()  # IDs the test's check recognised by itself
 
 
 def explained_by(evidence: TestEvidence) -> list[str]:
     """Misconception IDs whose output matches the submission's on this failed test."""
     similar = evidence.similar or values_close
-    matches = []
+    matches = list(evidence.suggested)
     for mid, outcomes in evidence.variant_outcomes.items():
+        if mid in matches:
+            continue
         for outcome in outcomes:
-            if outcome.get("error") or similar(outcome, evidence.expected):
+            if outcome.error or similar(outcome, evidence.expected):
                 continue
             if similar(evidence.candidate, outcome):
                 matches.append(mid)

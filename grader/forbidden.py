@@ -2,18 +2,31 @@
 
 Resolves what each name in the submission refers to (``import ... as``,
 ``from ... import``, attribute chains, ``getattr(obj, "na" + "me")``,
-``__import__`` and ``importlib.import_module`` with constant strings) and reports
-any reference to a forbidden API or to the low-level operators behind it
-(``torch.ops.aten.*``, ``torch._C.*``). A function the submission defines with
-the same name as a forbidden one (problem 1's own ``scaled_dot_product_attention``)
-is not a use. The run-time guard in :mod:`grader.sandbox.guard` catches what
-escapes static analysis.
+``vars(obj)["name"]``, ``obj.__dict__["name"]``, ``sys.modules["..."]``,
+``operator.attrgetter("a.b")(obj)``, ``__import__`` and
+``importlib.import_module`` with constant strings) and reports any reference to
+a forbidden API or to the low-level operators behind it (``torch.ops.aten.*``,
+``torch._C.*``). A function the submission defines with the same name as a
+forbidden one (problem 1's own ``scaled_dot_product_attention``) is not a use.
+The run-time guard in :mod:`grader.sandbox.guard` catches what escapes static
+analysis.
+
+The source is candidate-controlled: the walk is iterative (no recursion, so
+nesting depth is never a problem), each node is resolved once, and an input the
+parser itself cannot handle raises :class:`AnalysisFailed` — a check that
+cannot complete never counts as "no forbidden call".
 """
 
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+
+MAX_SOURCE_CHARS = 2 * 1024 * 1024
+
+
+class AnalysisFailed(Exception):
+    """The source could not be analysed (too deep or too large for the parser)."""
 
 
 @dataclass(frozen=True)
@@ -27,7 +40,8 @@ def _normal(name: str) -> str:
     return name.lower().replace("_", "")
 
 
-def _matches(resolved: str, forbidden: list[str]) -> str | None:
+def matches(resolved: str, forbidden: list[str]) -> str | None:
+    """The forbidden API that the dotted name ``resolved`` reaches, if any."""
     if not (resolved == "torch" or resolved.startswith("torch.")):
         return None
     parts = resolved.split(".")
@@ -44,51 +58,120 @@ def _matches(resolved: str, forbidden: list[str]) -> str | None:
 
 
 def _constant_string(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = _constant_string(node.left), _constant_string(node.right)
-        if left is not None and right is not None:
-            return left + right
-    if isinstance(node, ast.JoinedStr):
-        pieces = [_constant_string(v) if not isinstance(v, ast.FormattedValue) else None
-                  for v in node.values]
-        if all(p is not None for p in pieces):
-            return "".join(pieces)
-    return None
+    """A string known statically: a literal, a sum of literals, an f-string of literals."""
+    pieces: list[str] = []
+    stack = [node]
+    while stack:  # left-to-right over a tree of + and f-string parts
+        current = stack.pop()
+        if isinstance(current, ast.Constant) and isinstance(current.value, str):
+            pieces.append(current.value)
+        elif isinstance(current, ast.BinOp) and isinstance(current.op, ast.Add):
+            stack.extend((current.right, current.left))
+        elif isinstance(current, ast.JoinedStr):
+            stack.extend(reversed(current.values))
+        else:
+            return None
+        if sum(len(p) for p in pieces) > 4096:
+            return None
+    return "".join(pieces)
 
 
-class _Resolver(ast.NodeVisitor):
+_GETATTR = ("getattr", "builtins.getattr")
+_IMPORTERS = ("__import__", "builtins.__import__", "importlib.import_module")
+_VARS = ("vars", "builtins.vars")
+_ATTRGETTER = ("operator.attrgetter",)
+_MODULES = ("sys.modules",)
+
+
+class _Resolver:
+    """Resolves expressions to dotted names, each node once, without recursion."""
+
     def __init__(self, forbidden: list[str]):
         self.forbidden = forbidden
         self.aliases: dict[str, str] = {}
         self.uses: list[ForbiddenUse] = []
+        self._cache: dict[int, str | None] = {}
 
     def _report(self, resolved: str | None, node: ast.AST) -> None:
         if resolved:
-            hit = _matches(resolved, self.forbidden)
+            hit = matches(resolved, self.forbidden)
             if hit:
                 self.uses.append(ForbiddenUse(hit, getattr(node, "lineno", 0), resolved))
 
-    def resolve(self, node: ast.AST) -> str | None:
-        if isinstance(node, ast.Name):
-            return self.aliases.get(node.id)
-        if isinstance(node, ast.Attribute):
-            base = self.resolve(node.value)
-            return f"{base}.{node.attr}" if base else None
+    def _parts(self, node: ast.AST) -> list[ast.AST]:
+        """The sub-expressions whose resolution ``node``'s resolution depends on."""
+        if isinstance(node, (ast.Attribute, ast.Subscript)):
+            return [node.value]
         if isinstance(node, ast.Call):
-            func = node.func
-            name = func.id if isinstance(func, ast.Name) else self.resolve(func)
-            if name in ("getattr", "builtins.getattr") and len(node.args) >= 2:
-                base, attr = self.resolve(node.args[0]), _constant_string(node.args[1])
-                return f"{base}.{attr}" if base and attr else None
-            if name in ("__import__", "importlib.import_module") and node.args:
-                return _constant_string(node.args[0])
-        if isinstance(node, ast.Subscript):  # vars(torch.nn.functional)["name"]
+            deps = [node.func]
+            if isinstance(node.func, ast.Call):
+                deps.append(node.func.func)
+            deps.extend(node.args[:1])
+            return deps
+        return []
+
+    def resolve(self, root: ast.AST) -> str | None:
+        """The dotted name ``root`` refers to, or None; dependencies resolved first, iteratively."""
+        stack = [(root, False)]
+        while stack:
+            node, ready = stack.pop()
+            if id(node) in self._cache:
+                continue
+            if not ready:
+                stack.append((node, True))
+                stack.extend((dep, False) for dep in self._parts(node) if id(dep) not in self._cache)
+                continue
+            self._cache[id(node)] = self._resolve_one(node)
+        return self._cache[id(root)]
+
+    def _get(self, node: ast.AST | None) -> str | None:
+        return None if node is None else self._cache.get(id(node))
+
+    def _resolve_one(self, node: ast.AST) -> str | None:
+        if isinstance(node, ast.Name):
+            return self.aliases.get(node.id, node.id if node.id in _VARS + _GETATTR + ("__import__",) else None)
+        if isinstance(node, ast.Attribute):
+            base = self._get(node.value)
+            return f"{base}.{node.attr}" if base else None
+        if isinstance(node, ast.Subscript):
+            base, key = self._get(node.value), _constant_string(node.slice)
+            if base is None or key is None:
+                return None
+            if base in _MODULES:
+                return key
+            if base.endswith(".__dict__"):
+                return f"{base[: -len('.__dict__')]}.{key}"
             return None
+        if isinstance(node, ast.Call):
+            return self._resolve_call(node)
         return None
 
-    def visit_Import(self, node: ast.Import) -> None:
+    def _resolve_call(self, node: ast.Call) -> str | None:
+        func = self._get(node.func)
+        first = node.args[0] if node.args else None
+        if func in _GETATTR and len(node.args) >= 2:
+            base, attr = self._get(first), _constant_string(node.args[1])
+            return f"{base}.{attr}" if base and attr else None
+        if func in _IMPORTERS and first is not None:
+            return _constant_string(first)
+        if func in _VARS and first is not None:
+            base = self._get(first)
+            return f"{base}.__dict__" if base else None
+        if func and func.rsplit(".", 1)[-1] in ("__getattribute__", "__getattr__") and first is not None:
+            attr = _constant_string(first)
+            owner = func.rsplit(".", 1)[0]
+            return f"{owner}.{attr}" if attr and "." in func else None
+        if isinstance(node.func, ast.Call) and first is not None:  # attrgetter("a.b")(obj)
+            maker = self._get(node.func.func)
+            path = _constant_string(node.func.args[0]) if node.func.args else None
+            base = self._get(first)
+            if maker in _ATTRGETTER and path and base:
+                return f"{base}.{path}"
+        return None
+
+    # -- statements, in program order
+
+    def import_(self, node: ast.Import) -> None:
         for alias in node.names:
             if alias.asname:
                 self.aliases[alias.asname] = alias.name
@@ -97,15 +180,14 @@ class _Resolver(ast.NodeVisitor):
                 self.aliases[root] = root
             self._report(alias.name, node)
 
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+    def import_from(self, node: ast.ImportFrom) -> None:
         if node.module and not node.level:
             for alias in node.names:
                 full = f"{node.module}.{alias.name}"
                 self.aliases[alias.asname or alias.name] = full
                 self._report(full, node)
 
-    def visit_Assign(self, node: ast.Assign) -> None:
-        self.generic_visit(node)
+    def assigned(self, node: ast.Assign) -> None:
         resolved = self.resolve(node.value)
         for target in node.targets:
             if isinstance(target, ast.Name):
@@ -114,39 +196,57 @@ class _Resolver(ast.NodeVisitor):
                 else:
                     self.aliases.pop(target.id, None)
 
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
-        self.aliases.pop(node.name, None)  # a definition of one's own shadows imports
-        self.generic_visit(node)
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        self.aliases.pop(node.name, None)
-        self.generic_visit(node)
-
-    def visit_Attribute(self, node: ast.Attribute) -> None:
-        self._report(self.resolve(node), node)
-        self.generic_visit(node)
-
-    def visit_Name(self, node: ast.Name) -> None:
-        if node.id in self.aliases and self.aliases[node.id] != node.id:
+    def expression(self, node: ast.AST) -> None:
+        if isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+            self._report(self.resolve(node), node)
+        elif isinstance(node, ast.Name) and node.id in self.aliases and self.aliases[node.id] != node.id:
             self._report(self.aliases[node.id], node)
 
-    def visit_Call(self, node: ast.Call) -> None:
-        self._report(self.resolve(node), node)
-        self.generic_visit(node)
+
+def _walk(tree: ast.AST, resolver: _Resolver) -> None:
+    """Visit every node in program order (pre-order, children left to right), iteratively.
+
+    Assignments record their alias after their value has been visited, as the
+    code runs; a function or class definition shadows an imported name.
+    """
+    stack: list[tuple[ast.AST, bool]] = [(tree, False)]
+    while stack:
+        node, after = stack.pop()
+        if after:
+            resolver.assigned(node)
+            continue
+        if isinstance(node, ast.Import):
+            resolver.import_(node)
+        elif isinstance(node, ast.ImportFrom):
+            resolver.import_from(node)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            resolver.aliases.pop(node.name, None)
+        else:
+            resolver.expression(node)
+        if isinstance(node, ast.Assign):
+            stack.append((node, True))
+        stack.extend((child, False) for child in reversed(list(ast.iter_child_nodes(node))))
 
 
 def find_forbidden(source: str, forbidden: list[str]) -> list[ForbiddenUse]:
-    """Every reference to a forbidden API in ``source`` (empty if it does not parse)."""
+    """Every reference to a forbidden API in ``source``.
+
+    Returns ``[]`` for a source that is not valid Python (the loader reports the
+    syntax error itself). Raises :class:`AnalysisFailed` when the source is too
+    large or too deeply nested to analyse.
+    """
     if not forbidden:
         return []
+    if len(source) > MAX_SOURCE_CHARS:
+        raise AnalysisFailed("the source is too large")
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except (SyntaxError, ValueError):
         return []  # the loader reports the syntax error itself
+    except (RecursionError, MemoryError):
+        raise AnalysisFailed("the code is nested too deeply for the parser") from None
     resolver = _Resolver(forbidden)
-    resolver.visit(tree)
+    _walk(tree, resolver)
     unique: dict[tuple[str, int], ForbiddenUse] = {}
     for use in resolver.uses:
         unique.setdefault((use.name, use.line), use)

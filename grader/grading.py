@@ -10,65 +10,32 @@ process, compares, diagnoses misconceptions and returns a Gradescope-compatible
 from __future__ import annotations
 
 import hashlib
+import math
 import time
-from dataclasses import dataclass, field
-from typing import Protocol
 
 import torch
 
 from grader import __version__
+from grader import feedback as F
 from grader.cases import Case
 from grader.checks import CheckContext, Verdict
 from grader.diagnosis import TestEvidence, diagnose
-from grader.forbidden import find_forbidden
+from grader.forbidden import AnalysisFailed, find_forbidden
 from grader.hidden import example, hidden_cases, public_cases
+from grader.i18n import DEFAULT_LANG, EMPTY, Text, join, text
 from grader.references import misconception_variants, solution_namespace
 from grader.registry import Problem
+from grader.runs import RunReport, Runner, SubmissionError
 from grader.sandbox.execute import execute
+from grader.sandbox.messages import ErrorKind, Limits, LoadFailure, Outcome
+from grader.seedkey import fingerprint
 
 DEFAULT_SEED = 0
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits for one submission (wall-clock seconds, megabytes)."""
-
-    timeout: float = 10.0  # per test
-    submission_timeout: float = 60.0  # all tests of one submission together
-    memory_mb: int = 1024
-    max_output_bytes: int = 1024 * 1024  # captured stdout+stderr before the child is stopped
-    max_result_bytes: int = 32 * 1024 * 1024
-    max_processes: int = 16
-    max_written_bytes: int = 16 * 1024 * 1024
-
-
-@dataclass
-class RunReport:
-    """What a runner tells the trusted side about one submission's run."""
-
-    outcomes: list[dict | None]
-    test_errors: dict[int, dict] = field(default_factory=dict)  # index -> {"kind", "message"}
-    error: dict | None = None  # the whole submission failed: {"kind", "message"}
-    output: str = ""  # captured stdout/stderr (candidate-controlled text)
-    output_truncated: bool = False
-    isolation: str = "none"
-    seconds: float = 0.0
-
-
-class Runner(Protocol):
-    isolation: str
-
-    def run(self, *, source: str, filename: str, symbols: list[str], forbidden: list[str],
-            invocations: list[dict], limits: Limits) -> RunReport: ...
 
 
 def case_generator(seed: int, problem_id: str, number: str) -> torch.Generator:
     digest = hashlib.sha256(f"{seed}:{problem_id}:{number}".encode()).digest()
     return torch.Generator().manual_seed(int.from_bytes(digest[:8], "little") & ((1 << 63) - 1))
-
-
-def seed_fingerprint(seed: int) -> str:
-    return hashlib.sha256(f"attn-judge-seed:{seed}".encode()).hexdigest()[:10]
 
 
 class Suite:
@@ -82,8 +49,8 @@ class Suite:
         self.invocations = [
             c.make(case_generator(seed, problem.id, c.number)) for c in self.cases
         ]
-        self._expected: dict[int, dict] = {}
-        self._variants: dict[int, dict[str, list[dict]]] = {}
+        self._expected: dict[int, Outcome] = {}
+        self._variants: dict[int, dict[str, list[Outcome]]] = {}
 
     def prepare(self, *, misconceptions: bool = False) -> "Suite":
         """Compute every reference outcome now (before grading threads share the suite).
@@ -97,17 +64,17 @@ class Suite:
                 self.variant_outcomes(index)
         return self
 
-    def expected(self, index: int) -> dict:
+    def expected(self, index: int) -> Outcome:
         if index not in self._expected:
             case = self.cases[index]
             if case.expected is not None:
-                self._expected[index] = {"value": case.expected, "grads": None, "error": None}
+                self._expected[index] = Outcome(value=case.expected)
             else:
                 self._expected[index] = execute(solution_namespace(self.problem),
                                                 self.invocations[index], filename="<reference>")
         return self._expected[index]
 
-    def variant_outcomes(self, index: int) -> dict[str, list[dict]]:
+    def variant_outcomes(self, index: int) -> dict[str, list[Outcome]]:
         if index not in self._variants:
             self._variants[index] = {
                 mid: [execute(ns, self.invocations[index], filename="<misconception>") for ns in variants]
@@ -116,25 +83,21 @@ class Suite:
         return self._variants[index]
 
 
-def _not_run(case: Case, why: str) -> Verdict:
-    return Verdict(False, f"not run: {why}")
-
-
 def _verdicts(suite: Suite, report: RunReport) -> list[Verdict]:
     verdicts = []
     for index, case in enumerate(suite.cases):
         if report.error:
-            verdicts.append(_not_run(case, report.error["message"]))
+            verdicts.append(Verdict(False, F.NOT_RUN.format(why=report.error.message)))
         elif index in report.test_errors:
-            verdicts.append(Verdict(False, report.test_errors[index]["message"]))
+            verdicts.append(Verdict(False, report.test_errors[index].message))
         elif report.outcomes[index] is None:
-            verdicts.append(_not_run(case, "an earlier failure stopped this submission"))
+            verdicts.append(Verdict(False, F.NOT_RUN.format(why=F.EARLIER_FAILURE)))
         else:
             ctx = CheckContext(suite.invocations[index], report.outcomes[index], suite.expected(index))
             try:
                 verdicts.append(case.check(ctx))
             except Exception as exc:  # a check must never take the grader down
-                verdicts.append(Verdict(False, f"could not judge this output ({type(exc).__name__})"))
+                verdicts.append(Verdict(False, F.COULD_NOT_JUDGE.format(type=type(exc).__name__)))
     return verdicts
 
 
@@ -142,24 +105,74 @@ def _diagnosis(suite: Suite, report: RunReport, verdicts: list[Verdict]):
     evidence = []
     for index, (case, verdict) in enumerate(zip(suite.cases, verdicts)):
         outcome = report.outcomes[index] if index < len(report.outcomes) else None
-        if verdict.passed or outcome is None or outcome.get("error"):
+        if verdict.passed or outcome is None or outcome.error:
             continue
         evidence.append(TestEvidence(case.number, outcome, suite.expected(index),
-                                     suite.variant_outcomes(index), case.similar))
+                                     suite.variant_outcomes(index), case.similar, verdict.suggests))
     return diagnose(evidence, suite.problem.misconception_ids)
 
 
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
 def _summary(problem: Problem, score: float, max_score: float, passed: int, total: int,
-             diagnosed: list[str], error: dict | None) -> str:
-    parts = [f"{problem.title}: passed {passed} of {total} tests, {score:g}/{max_score:g} points."]
+             diagnosed: list[str], error: SubmissionError | None) -> Text:
+    title = Text(problem.title, problem.title_zh)
+    parts = [F.SUMMARY.format(title=title, passed=passed, total=total, score=_points(score),
+                              max_score=_points(max_score))]
     if error:
-        parts.append(f"The submission could not be graded normally ({error['kind']}): {error['message']}")
+        parts.append(F.SUMMARY_ERROR.format(kind=error.kind.value, message=error.message))
     for mid in diagnosed:
         item = problem.misconception(mid)
-        parts.append(f"Likely mistake — {item.title}: {item.explanation}")
+        parts.append(F.SUMMARY_MISTAKE.format(title=Text(item.title, item.title_zh),
+                                              explanation=Text(item.explanation, item.explanation_zh)))
     if not error and passed == total:
-        parts.append("Everything checked is correct.")
-    return " ".join(parts)
+        parts.append(F.SUMMARY_ALL_CORRECT)
+    return join(" ", parts)
+
+
+def load_failure_error(failure: LoadFailure) -> SubmissionError:
+    """The learner's message for a submission that did not load (from the child's raw detail)."""
+    template = {ErrorKind.SYNTAX_ERROR: F.SYNTAX_ERROR, ErrorKind.IMPORT_ERROR: F.IMPORT_FAILED,
+                ErrorKind.MISSING_SYMBOL: F.MISSING_SYMBOLS}[failure.kind]
+    key = "names" if failure.kind == ErrorKind.MISSING_SYMBOL else "detail"
+    return SubmissionError(failure.kind, template.format(**{key: failure.detail}), failure.lines)
+
+
+def _static_forbidden(source: str, forbidden: list[str]) -> SubmissionError | None:
+    """The static forbidden-API check; a check that cannot complete fails closed."""
+    try:
+        uses = find_forbidden(source, forbidden)
+    except AnalysisFailed as exc:
+        return SubmissionError(ErrorKind.GRADER_ERROR, F.ANALYSIS_FAILED.format(why=str(exc)))
+    if not uses:
+        return None
+    use = uses[0]
+    return SubmissionError(ErrorKind.FORBIDDEN_API, F.FORBIDDEN_STATIC.format(line=use.line, name=use.name),
+                           tuple(sorted({u.line for u in uses}))[:10])
+
+
+def _test_output(problem: Problem, case: Case, verdict: Verdict, matched: list[str]) -> Text:
+    parts = [verdict.message]
+    if not verdict.passed:
+        if verdict.precision_only:
+            parts.append(F.PRECISION_ONLY)
+        elif verdict.hint is not None:
+            parts.append(F.HINT.format(hint=verdict.hint))
+        elif case.hint and verdict.shows_case_hint:
+            parts.append(F.HINT.format(hint=case.hint))
+    for mid in matched:
+        item = problem.misconception(mid)
+        parts.append(F.MATCHES_MISTAKE.format(title=Text(item.title, item.title_zh), id=mid))
+    return join("\n", parts)
+
+
+def finite_number(value: float | None) -> float | None:
+    """A float for strict JSON: None when it is not finite."""
+    if value is None or not math.isfinite(value):
+        return None
+    return value
 
 
 def grade(
@@ -175,24 +188,37 @@ def grade(
     suite: Suite | None = None,
     source_sha256: str | None = None,
     figure: bool = False,
+    lang: str = DEFAULT_LANG,
+    seed_key: bytes | None = None,
 ) -> dict:
-    """Grade one submission of ``problem`` and return its ``results.json`` content."""
+    """Grade one submission of ``problem`` and return its ``results.json`` content.
+
+    Args:
+        lang: the language of every message in the results (``"en"`` or ``"zh"``).
+        seed_key: the secret that keys the fingerprint of a non-default seed
+            (:func:`grader.seedkey.fingerprint`); required when ``seed`` is not the default.
+    """
     start = time.perf_counter()
     suite = suite or Suite(problem, seed=seed, public=public)
     forbidden = list(problem.forbidden) if enforce_forbidden else []
     shown = example(problem) if figure else None
     invocations = suite.invocations + ([shown.invocation] if shown else [])
-    static_uses = find_forbidden(source, forbidden) if forbidden else []
-    if static_uses:
-        use = static_uses[0]
-        report = RunReport(outcomes=[None] * len(invocations), isolation=runner.isolation,
-                           error={"kind": "forbidden_api",
-                                  "message": f"line {use.line}: {use.name} is not allowed in this "
-                                             "problem; implement it yourself",
-                                  "lines": [u.line for u in static_uses]})
+    refused = _static_forbidden(source, forbidden) if forbidden else None
+    if refused:
+        report = RunReport(outcomes=[None] * len(invocations), isolation=runner.isolation, error=refused)
     else:
         report = runner.run(source=source, filename=filename, symbols=list(problem.symbols),
                             forbidden=forbidden, invocations=invocations, limits=limits)
+    return results_from_report(problem=problem, suite=suite, report=report, seed=seed,
+                               source_sha256=source_sha256 or hashlib.sha256(source.encode("utf-8")).hexdigest(),
+                               shown=shown, started=start, lang=lang, seed_key=seed_key)
+
+
+def results_from_report(*, problem: Problem, suite: Suite, report: RunReport, seed: int,
+                        source_sha256: str, shown=None, started: float | None = None,
+                        lang: str = DEFAULT_LANG, seed_key: bytes | None = None) -> dict:
+    """Judge a run and write its ``results.json`` content (in ``lang``)."""
+    start = time.perf_counter() if started is None else started
     example_outcome = report.outcomes[-1] if shown else None
     if shown:  # the worked example is unscored: keep it out of the tests' bookkeeping
         report.outcomes = report.outcomes[:-1]
@@ -204,34 +230,29 @@ def grade(
     tests = []
     for case, verdict in zip(suite.cases, verdicts):
         matched = per_test.get(case.number, [])
-        output = verdict.message
-        if not verdict.passed and case.hint:
-            output += f"\nHint: {case.hint}"
-        for mid in matched:
-            output += f"\nThis matches the known mistake “{problem.misconception(mid).title}” ({mid})."
         tests.append({
-            "name": case.name,
+            "name": text(case.name).get(lang),
             "number": case.number,
             "score": case.points if verdict.passed else 0.0,
             "max_score": case.points,
             "status": "passed" if verdict.passed else "failed",
             "visibility": "visible",
             "tags": list(case.tags),
-            "output": output,
-            "extra_data": {"diagnosis": matched, "max_error": verdict.max_error},
+            "output": _test_output(problem, case, verdict, matched).get(lang),
+            "extra_data": {"diagnosis": matched, "max_error": finite_number(verdict.max_error)},
         })
     score = sum(t["score"] for t in tests)
     max_score = sum(t["max_score"] for t in tests)
     passed = sum(t["status"] == "passed" for t in tests)
-    sha = source_sha256 or hashlib.sha256(source.encode("utf-8")).hexdigest()
     extra = {
         "problem": problem.id,
-        "submission_sha256": sha,
+        "submission_sha256": source_sha256,
         "diagnosis": diagnosed,
-        "error": error,
+        "error": None if error is None else {"kind": error.kind.value, "message": error.message.get(lang)},
         "grader_version": __version__,
         "isolation": report.isolation,
-        "suite": "public" if public else "hidden",
+        "suite": "public" if suite.public else "hidden",
+        "lang": lang,
         "output": report.output,
         "output_truncated": report.output_truncated,
         "error_lines": _failing_lines(report, verdicts),
@@ -241,49 +262,41 @@ def grade(
     if seed == DEFAULT_SEED:
         extra["seed"] = seed
     else:
-        extra["seed_fingerprint"] = seed_fingerprint(seed)
+        extra["seed_fingerprint"] = fingerprint(seed, seed_key)
     return {
         "score": round(score, 6),
         "max_score": round(max_score, 6),
         "execution_time": round(time.perf_counter() - start, 4),
-        "output": _summary(problem, score, max_score, passed, len(tests), diagnosed, error),
+        "output": _summary(problem, score, max_score, passed, len(tests), diagnosed, error).get(lang),
         "tests": tests,
         "extra_data": extra,
     }
 
 
-def not_graded(*, problem: Problem, suite: Suite, seed: int, error: dict, source_sha256: str,
-               isolation: str) -> dict:
+def not_graded(*, problem: Problem, suite: Suite, seed: int, error: SubmissionError,
+               source_sha256: str, isolation: str, lang: str = DEFAULT_LANG,
+               seed_key: bytes | None = None) -> dict:
     """Results for a submission that could not be run at all (e.g. ``bad_submission``)."""
-
-    class _Refused:
-        def run(self, **_):
-            return RunReport(outcomes=[None] * len(suite.cases), error=error, isolation=isolation)
-
-    _Refused.isolation = isolation
-    return grade(problem=problem, source="", filename="", runner=_Refused(), seed=seed,
-                 suite=suite, source_sha256=source_sha256, enforce_forbidden=False)
+    report = RunReport(outcomes=[None] * len(suite.cases), error=error, isolation=isolation)
+    return results_from_report(problem=problem, suite=suite, report=report, seed=seed,
+                               source_sha256=source_sha256, lang=lang, seed_key=seed_key)
 
 
-def _submission_error(report: RunReport) -> dict | None:
+def _submission_error(report: RunReport) -> SubmissionError | None:
     if report.error:
-        return {"kind": report.error["kind"], "message": report.error["message"]}
+        return report.error
     for index in sorted(report.test_errors):
-        err = report.test_errors[index]
-        if err["kind"] != "test_exception":
-            return {"kind": err["kind"], "message": err["message"]}
-    forbidden = [o["error"]["forbidden"] for o in report.outcomes
-                 if o and o.get("error") and o["error"].get("forbidden")]
+        return report.test_errors[index]
+    forbidden = [o.error.forbidden for o in report.outcomes if o and o.error and o.error.forbidden]
     if forbidden:
-        return {"kind": "forbidden_api", "message": f"called {forbidden[0]}, which this problem "
-                                                    "forbids; the tests that used it score 0"}
+        return SubmissionError(ErrorKind.FORBIDDEN_API, F.FORBIDDEN_CALLED.format(name=forbidden[0]))
     return None
 
 
 def _failing_lines(report: RunReport, verdicts: list[Verdict]) -> list[int]:
     """Submission lines named in the tracebacks of failures (not of expected exceptions)."""
-    lines = set(report.error.get("lines", [])) if report.error else set()
+    lines = set(report.error.lines) if report.error else set()
     for outcome, verdict in zip(report.outcomes, verdicts):
-        if outcome and outcome.get("error") and not verdict.passed:
-            lines.update(outcome["error"].get("lines", []))
+        if outcome and outcome.error and not verdict.passed:
+            lines.update(outcome.error.lines)
     return sorted(lines)

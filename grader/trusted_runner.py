@@ -3,27 +3,30 @@
 The project's own tests use it to prove that every reference scores full marks
 and every misconception is diagnosed, without paying for a sandbox. It executes
 code in this very process, so it must never be given a candidate's submission:
-the CLI only ever uses :mod:`grader.sandbox.pool`.
+the CLI only ever uses :mod:`grader.pool`.
 """
 
 from __future__ import annotations
 
 import time
 
-from grader.grading import Limits, RunReport
+from grader.grading import load_failure_error
+from grader.runs import RunReport
 from grader.sandbox.execute import execute
 from grader.sandbox.loader import load_submission
+from grader.sandbox.messages import Invocation, Limits
 
 
 class TrustedRunner:
     isolation = "none (trusted code only)"
 
     def run(self, *, source: str, filename: str, symbols: list[str], forbidden: list[str],
-            invocations: list[dict], limits: Limits) -> RunReport:
+            invocations: list[Invocation], limits: Limits) -> RunReport:
         start = time.perf_counter()
-        namespace, error = load_submission(source, filename, symbols)
-        if error:
-            return RunReport(outcomes=[None] * len(invocations), error=error, isolation=self.isolation)
+        namespace, failure = load_submission(source, filename, symbols)
+        if failure:
+            return RunReport(outcomes=[None] * len(invocations), error=load_failure_error(failure),
+                             isolation=self.isolation)
         outcomes = [execute(namespace, inv, filename=filename) for inv in invocations]
         return RunReport(outcomes=outcomes, isolation=self.isolation,
                          seconds=time.perf_counter() - start)
@@ -36,6 +39,6 @@ class NamespaceRunner(TrustedRunner):
         self.namespace = namespace
 
     def run(self, *, source: str, filename: str, symbols: list[str], forbidden: list[str],
-            invocations: list[dict], limits: Limits) -> RunReport:
+            invocations: list[Invocation], limits: Limits) -> RunReport:
         outcomes = [execute(self.namespace, inv, filename=filename) for inv in invocations]
         return RunReport(outcomes=outcomes, isolation=self.isolation)

@@ -15,8 +15,6 @@ from grader import registry
 from grader.cli import main
 from grader.references import solution_source
 
-SEVEN = ["scaled_dot_product_attention", "self_attention", "multi_head_attention",
-         "shared_qk_attention", "grouped_query_attention", "text_generation", "positional_encoding"]
 
 
 def attn(*args: str, cwd: Path, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -25,12 +23,12 @@ def attn(*args: str, cwd: Path, env: dict | None = None, timeout: float = 300) -
                           text=True, timeout=timeout, env={**os.environ, **(env or {})})
 
 
-def test_list_json_has_exactly_the_seven_problems():
+def test_list_json_has_every_problem_of_the_registry_in_order():
     result = CliRunner().invoke(main, ["list", "--json"])
     assert result.exit_code == 0
     problems = json.loads(result.output)
-    assert [p["id"] for p in problems] == SEVEN
-    assert all(p["title"] and p["title_zh"] and p["difficulty"] in ("easy", "medium") for p in problems)
+    assert [p["id"] for p in problems] == registry.problem_ids()
+    assert all(p["title"] and p["title_zh"] and p["difficulty"] in registry.DIFFICULTIES for p in problems)
 
 
 def test_show_in_both_languages():

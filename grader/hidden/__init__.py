@@ -18,6 +18,7 @@ from grader.references import _load_path_module, solution_namespace
 from grader import registry
 from grader.registry import Problem
 from grader.sandbox.execute import execute
+from grader.sandbox.messages import Invocation, Outcome
 
 
 @lru_cache(maxsize=None)
@@ -40,18 +41,18 @@ class Example:
     """The statement's worked example: public inputs whose result reports and the site draw."""
 
     problem: Problem
-    invocation: dict
+    invocation: Invocation
     extract: Callable
 
-    def reference_outcome(self) -> dict:
+    def reference_outcome(self) -> Outcome:
         return execute(solution_namespace(self.problem), self.invocation, filename="<reference>")
 
-    def drawable(self, outcome: dict | None):
+    def drawable(self, outcome: Outcome | None):
         """The figure data (weights, table or token ids) of an outcome, or None."""
-        if not outcome or outcome.get("error"):
+        if outcome is None or outcome.error:
             return None
         try:
-            value = self.extract(outcome["value"])
+            value = self.extract(outcome.value)
         except Exception:  # a wrong submission may return anything
             return None
         if not isinstance(value, torch.Tensor) or value.dim() not in (1, 2, 3) or value.numel() > 20000:
@@ -60,7 +61,7 @@ class Example:
             return value.detach().double().round(decimals=5).tolist()
         return value.tolist()
 
-    def figure(self, candidate_outcome: dict | None) -> dict:
+    def figure(self, candidate_outcome: Outcome | None) -> dict:
         reference = _reference_drawing(self.problem.id)
         kind = "tokens" if reference and isinstance(_first_number(reference), int) else "weights"
         return {

@@ -6,6 +6,8 @@ num_heads) are covered too. Masks given together with causal=True keep the
 diagonal, so every query row keeps at least one key.
 """
 
+from dataclasses import replace
+
 import torch
 
 from grader.cases import Case, module_call
@@ -108,9 +110,8 @@ def _bad_kv_heads(rng):
 def _batch_independence(rng):
     # Batch elements 0 and 2 are identical; element 1 differs: 0 and 2 must agree.
     invocation = _gqa(rng, 16, 4, 2, 2, 5, kwargs={"causal": True})
-    (x,) = invocation["args"]
-    invocation["args"] = [torch.cat([x, x[:1]])]
-    return invocation
+    (x,) = invocation.args
+    return replace(invocation, args=(torch.cat([x, x[:1]]),))
 
 
 CASES = [

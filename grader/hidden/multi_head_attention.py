@@ -6,6 +6,8 @@ than failing with a shape error; keys differ from values and Lq from Lk so that
 every projection is exercised on its own input.
 """
 
+from dataclasses import replace
+
 import torch
 
 from grader.cases import Case, module_call
@@ -107,9 +109,7 @@ def _single_query(rng):
 def _batch_independence(rng):
     # Batch elements 0 and 2 are identical; element 1 differs: 0 and 2 must agree.
     invocation = _mha(rng, 8, 2, 2, 4, 6)
-    query, key, value = invocation["args"]
-    invocation["args"] = [torch.cat([t, t[:1]]) for t in (query, key, value)]
-    return invocation
+    return replace(invocation, args=tuple(torch.cat([t, t[:1]]) for t in invocation.args))
 
 
 CASES = [

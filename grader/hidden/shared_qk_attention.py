@@ -33,7 +33,7 @@ def _only_self_rows(rng, batch, length, count):
 
 def _permuted_rows_agree(ctx: CheckContext) -> Verdict:
     """Batch element 1 holds the tokens of element 0 in the order PERM: so must the output."""
-    output = ctx.candidate["value"]
+    output = ctx.candidate.value
     if not isinstance(output, torch.Tensor) or output.dim() != 3 or output.shape[0] < 2:
         return Verdict(False, f"permutation equivariance: expected a (B, L, Dv) tensor, got "
                               f"{describe(output)}")

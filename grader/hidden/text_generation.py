@@ -44,8 +44,9 @@ import torch
 
 from grader.cases import Case, generate_call
 from grader.checks import (Check, CheckContext, Verdict, all_of, batch_rows_agree, describe,
-                           error_message, match_reference)
+                           exception_verdict, error_message, match_reference)
 from grader.sandbox import toy_models
+from grader.sandbox.messages import Invocation, Outcome
 
 SYMBOL = "generate"
 V = 8  # vocabulary size of the toy models
@@ -139,8 +140,8 @@ def _filtered_probs(logits, temperature, top_k, top_p, slack=0.0):
     return torch.softmax(logits, -1)
 
 
-def _settings(inv: dict) -> dict:
-    kwargs = inv["kwargs"]
+def _settings(inv: Invocation) -> dict:
+    kwargs = inv.kwargs
     return {"temperature": kwargs.get("temperature", 1.0), "top_k": kwargs.get("top_k"),
             "top_p": kwargs.get("top_p"), "eos": kwargs.get("eos_token_id")}
 
@@ -149,12 +150,12 @@ def _settings(inv: dict) -> dict:
 
 def _tokens_problem(ctx: CheckContext) -> Verdict | None:
     """A failing verdict unless the output is (B, T0 + steps) int64 that starts with the prompt."""
-    if ctx.candidate.get("error"):
-        return Verdict(False, error_message(ctx.candidate["error"]))
-    if ctx.candidate.get("mutated"):
+    if ctx.candidate.error:
+        return exception_verdict(ctx.candidate.error)
+    if ctx.candidate.mutated:
         return Verdict(False, "modified the prompt in place; build a new tensor (torch.cat)")
-    prompt, max_new = ctx.invocation["args"][0], ctx.invocation["args"][1]
-    value = ctx.candidate["value"]
+    prompt, max_new = ctx.invocation.args[0], ctx.invocation.args[1]
+    value = ctx.candidate.value
     B, T0 = prompt.shape
     if not isinstance(value, torch.Tensor) or value.dim() != 2:
         return Verdict(False, f"expected a (B, T0 + steps) tensor of token ids, got {describe(value)}")
@@ -165,7 +166,7 @@ def _tokens_problem(ctx: CheckContext) -> Verdict | None:
                               f"with T0 = {T0} and 0 <= steps <= max_new_tokens = {max_new}")
     if not torch.equal(value[:, :T0], prompt):
         return Verdict(False, "the output must start with the prompt, unchanged")
-    vocab = ctx.invocation["model"]["table"].shape[1]
+    vocab = ctx.invocation.model["table"].shape[1]
     if value.numel() and bool(((value < 0) | (value >= vocab)).any()):
         return Verdict(False, f"token ids must lie in [0, {vocab})")
     return None
@@ -188,10 +189,10 @@ def loop_stats(*, crop=False, one_call=False, no_grad=False) -> Check:
         problem = _tokens_problem(ctx)
         if problem:
             return problem
-        stats = ctx.candidate.get("stats") or {}
-        block_size = ctx.invocation["model"]["block_size"]
-        B, T0 = ctx.invocation["args"][0].shape
-        steps = ctx.candidate["value"].shape[1] - T0
+        stats = ctx.candidate.stats or {}
+        block_size = ctx.invocation.model["block_size"]
+        B, T0 = ctx.invocation.args[0].shape
+        steps = ctx.candidate.value.shape[1] - T0
         if crop and stats.get("over_length_calls", 0):
             return Verdict(False, f"the model was fed {stats['max_len']} tokens but its block_size "
                                   f"is {block_size}: feed only the last block_size tokens")
@@ -225,8 +226,8 @@ def eos_rules() -> Check:
         if problem:
             return problem
         eos = _settings(ctx.invocation)["eos"]
-        prompt, max_new = ctx.invocation["args"][0], ctx.invocation["args"][1]
-        generated = ctx.candidate["value"][:, prompt.shape[1]:]  # (B, steps)
+        prompt, max_new = ctx.invocation.args[0], ctx.invocation.args[1]
+        generated = ctx.candidate.value[:, prompt.shape[1]:]  # (B, steps)
         steps = generated.shape[1]
         is_eos = generated == eos
         finished_at = []
@@ -254,8 +255,8 @@ def eos_rules() -> Check:
 
 
 def _model_and_ids(ctx: CheckContext):
-    model = toy_models.build(ctx.invocation["model"])
-    return model, ctx.candidate["value"]
+    model = toy_models.build(ctx.invocation.model)
+    return model, ctx.candidate.value
 
 
 def in_support() -> Check:
@@ -267,7 +268,7 @@ def in_support() -> Check:
             return problem
         settings = _settings(ctx.invocation)
         model, ids = _model_and_ids(ctx)
-        T0 = ctx.invocation["args"][0].shape[1]
+        T0 = ctx.invocation.args[0].shape[1]
         finished = torch.zeros(ids.shape[0], dtype=torch.bool)
         for t in range(T0, ids.shape[1]):
             with torch.no_grad():
@@ -297,15 +298,15 @@ def chi_square(*, p_value: float = P_VALUE) -> Check:
         if problem:
             return problem
         settings = _settings(ctx.invocation)
-        prompt = ctx.invocation["args"][0]
-        if ctx.candidate["value"].shape[1] <= prompt.shape[1]:
+        prompt = ctx.invocation.args[0]
+        if ctx.candidate.value.shape[1] <= prompt.shape[1]:
             return Verdict(False, "no token was generated")
-        model = toy_models.build(ctx.invocation["model"])
+        model = toy_models.build(ctx.invocation.model)
         with torch.no_grad():
             logits = model(prompt[:1])[:, -1, :]
         expected = _filtered_probs(logits, settings["temperature"], settings["top_k"],
                                    settings["top_p"])[0]  # (V,)
-        tokens = ctx.candidate["value"][:, prompt.shape[1]]
+        tokens = ctx.candidate.value[:, prompt.shape[1]]
         counts = torch.bincount(tokens, minlength=expected.shape[0]).double()
         n = float(counts.sum())
         support = expected > 0
@@ -340,7 +341,7 @@ def same_draws_as_reference(*, fraction: float = SAME_ROWS) -> Check:
         problem = _tokens_problem(ctx)
         if problem:
             return problem
-        got, want = ctx.candidate["value"], ctx.expected["value"]
+        got, want = ctx.candidate.value, ctx.expected.value
         if got.shape != want.shape:
             return Verdict(False, f"with the same generator seed the reference generated shape "
                                   f"{tuple(want.shape)}, yours {tuple(got.shape)}")
@@ -358,10 +359,10 @@ def same_draws_as_reference(*, fraction: float = SAME_ROWS) -> Check:
 def similar_draws(t0: int, fraction: float = SIMILAR):
     """Diagnosis: two outcomes agree when most rows generated exactly the same tokens."""
 
-    def similar(a: dict, b: dict) -> bool:
-        if a.get("error") or b.get("error"):
+    def similar(a: Outcome, b: Outcome) -> bool:
+        if a.error or b.error:
             return False
-        x, y = a.get("value"), b.get("value")
+        x, y = a.value, b.value
         if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor) or x.shape != y.shape:
             return False
         if x.shape[1] <= t0:

@@ -1,21 +1,11 @@
 """Run one test invocation against a namespace of symbols and describe what happened.
 
-An *invocation* is plain data (see :mod:`grader.sandbox.protocol`) that says what
-to call and with which inputs::
-
-    {"kind": "call", "symbol": "f", "args": [...], "kwargs": {...},
-     "grad": {"wrt": ["0", "mask"], "seed": 7} | None}
-    {"kind": "module", "symbol": "Cls", "init_args": [...], "init_kwargs": {...},
-     "dtype": "float64", "state_dict": {...} | None,
-     "args": [...] | None, "kwargs": {...},          # args None: construct only
-     "grad": {"wrt": [...], "params": True, "seed": 7} | None}
-    {"kind": "generate", "symbol": "generate", "model": {...}, "args": [...],
-     "kwargs": {...}}
-
-The *outcome* is plain data too: ``value`` (the returned tree, detached),
-``grads`` (input gradients by selector), ``param_grads``, ``mutated`` (inputs
-changed in place), ``error`` (an exception, with the line numbers of the
-submission's frames) and ``stats`` (model-call statistics for generation).
+An :class:`~grader.sandbox.messages.Invocation` is plain data that says what to
+call and with which inputs; the :class:`~grader.sandbox.messages.Outcome` is
+plain data too: the returned value (detached), input gradients by selector,
+parameter gradients, the inputs changed in place, the exception raised (with the
+line numbers of the submission's frames) and model-call statistics for
+generation.
 
 The same code runs in the sandboxed child on candidate code and in the trusted
 process on reference and misconception code, so both sides are measured in
@@ -32,28 +22,14 @@ import torch
 
 from grader.sandbox import toy_models
 from grader.sandbox.guard import ForbiddenAPIError, take_forbidden_uses
-from grader.sandbox.protocol import GeneratorSeed, Unsupported
-
-MAX_MESSAGE_CHARS = 2000
-MAX_STRING_CHARS = 2000
-
-
-def _materialise(value):
-    """Turn wire placeholders (generator seeds) into live objects."""
-    if isinstance(value, GeneratorSeed):
-        return value.make()
-    if isinstance(value, list):
-        return [_materialise(v) for v in value]
-    if isinstance(value, tuple):
-        return tuple(_materialise(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _materialise(v) for k, v in value.items()}
-    return value
+from grader.sandbox.messages import (MAX_ITEMS, MAX_LINES, MAX_STRING_CHARS, MAX_VALUE_DEPTH,
+                                     Invocation, Outcome, TestException, materialise, truncate)
+from grader.sandbox.protocol import Unsupported
 
 
 def sanitise(value, depth: int = 0):
     """Reduce whatever a call returned to something the protocol can carry."""
-    if depth > 8:
+    if depth > MAX_VALUE_DEPTH:
         return Unsupported("deeply nested value")
     if isinstance(value, torch.Tensor):
         try:
@@ -62,12 +38,14 @@ def sanitise(value, depth: int = 0):
             return Unsupported(type(value).__name__)
     if value is None or isinstance(value, (bool, int, float)):
         return value
+    if isinstance(value, int) and not -(1 << 63) <= value < (1 << 63):
+        return Unsupported("integer out of range")
     if isinstance(value, str):
         return value[:MAX_STRING_CHARS]
     if isinstance(value, tuple):
-        return tuple(sanitise(v, depth + 1) for v in value[:64])
+        return tuple(sanitise(v, depth + 1) for v in value[:MAX_ITEMS])
     if isinstance(value, list):
-        return [sanitise(v, depth + 1) for v in value[:64]]
+        return [sanitise(v, depth + 1) for v in value[:MAX_ITEMS]]
     return Unsupported(type(value).__name__)
 
 
@@ -87,8 +65,8 @@ def _select(args: list, kwargs: dict, selector: str):
 
 def _prepare_inputs(args: list, kwargs: dict, wrt: list[str]):
     """Copy inputs, switch on requires_grad where asked, remember their bytes."""
-    args = [_materialise(a) for a in args]
-    kwargs = {k: _materialise(v) for k, v in kwargs.items()}
+    args = [materialise(a) for a in args]
+    kwargs = {k: materialise(v) for k, v in kwargs.items()}
     for selector in wrt:
         tensor = _select(args, kwargs, selector).detach().clone().requires_grad_(True)
         if selector.isdigit():
@@ -147,52 +125,47 @@ def _gradients(value, sources: dict[str, torch.Tensor], seed: int) -> dict:
     return {name: (None if g is None else g.detach().clone()) for name, g in zip(sources, grads)}
 
 
-def _describe_error(exc: BaseException, filename: str) -> dict:
+def describe_exception(exc: BaseException, filename: str) -> TestException:
     lines = [
         frame.lineno
         for frame in traceback.extract_tb(exc.__traceback__)
-        if frame.filename == filename and frame.lineno is not None
+        if frame.filename == filename and frame.lineno is not None and frame.lineno > 0
     ]
-    message = str(exc)
-    if len(message) > MAX_MESSAGE_CHARS:
-        message = message[:MAX_MESSAGE_CHARS] + " …"
-    return {
-        "type": type(exc).__name__,
-        "message": message,
-        "lines": lines[-10:],
-        "forbidden": exc.name if isinstance(exc, ForbiddenAPIError) else None,
-    }
+    try:
+        message = str(exc)
+    except Exception:  # a hostile __str__
+        message = "(the exception's message could not be read)"
+    return TestException(type=truncate(type(exc).__name__, 100), message=truncate(message),
+                         lines=tuple(lines[-MAX_LINES:]),
+                         forbidden=exc.name if isinstance(exc, ForbiddenAPIError) else None)
 
 
-def _run_call(namespace: dict, inv: dict) -> dict:
-    grad = inv.get("grad") or {}
-    wrt = list(grad.get("wrt", ()))
-    args, kwargs, named, snapshot = _prepare_inputs(inv.get("args", []), inv.get("kwargs", {}), wrt)
-    value = namespace[inv["symbol"]](*args, **kwargs)
+def _run_call(namespace: dict, inv: Invocation) -> dict:
+    wrt = list(inv.grad.wrt) if inv.grad else []
+    args, kwargs, named, snapshot = _prepare_inputs(inv.args, inv.kwargs, wrt)
+    value = namespace[inv.symbol](*args, **kwargs)
     sources = {s: named[s] for s in wrt}
-    grads = _gradients(value, sources, grad.get("seed", 0)) if wrt else None
+    grads = _gradients(value, sources, inv.grad.seed) if wrt else None
     return {"value": value, "grads": grads, "mutated": _mutated(named, snapshot)}
 
 
-def _run_module(namespace: dict, inv: dict) -> dict:
-    cls = namespace[inv["symbol"]]
-    module = cls(*inv.get("init_args", []), **inv.get("init_kwargs", {}))
-    if inv.get("args") is None:
+def _run_module(namespace: dict, inv: Invocation) -> dict:
+    cls = namespace[inv.symbol]
+    module = cls(*materialise(inv.init_args), **materialise(inv.init_kwargs))
+    if inv.construct_only:
         return {"value": None}
-    dtype = getattr(torch, inv.get("dtype", "float32"))
-    module = module.to(dtype)
-    if inv.get("state_dict") is not None:
-        module.load_state_dict(inv["state_dict"], strict=True)
-    grad = inv.get("grad") or {}
-    wrt = list(grad.get("wrt", ()))
-    args, kwargs, named, snapshot = _prepare_inputs(inv["args"], inv.get("kwargs", {}), wrt)
+    module = module.to(getattr(torch, inv.dtype))
+    if inv.state_dict is not None:
+        module.load_state_dict(inv.state_dict, strict=True)
+    wrt = list(inv.grad.wrt) if inv.grad else []
+    args, kwargs, named, snapshot = _prepare_inputs(inv.args, inv.kwargs, wrt)
     value = module(*args, **kwargs)
     outcome = {"value": value, "mutated": _mutated(named, snapshot)}
-    if grad:
+    if inv.grad:
         sources = {s: named[s] for s in wrt}
-        params = dict(module.named_parameters()) if grad.get("params") else {}
+        params = dict(module.named_parameters()) if inv.grad.params else {}
         everything = _gradients(value, sources | {f"param:{k}": v for k, v in params.items()},
-                                grad.get("seed", 0))
+                                inv.grad.seed)
         outcome["grads"] = {k: v for k, v in everything.items() if not k.startswith("param:")}
         outcome["param_grads"] = {
             k[len("param:"):]: v for k, v in everything.items() if k.startswith("param:")
@@ -200,31 +173,31 @@ def _run_module(namespace: dict, inv: dict) -> dict:
     return outcome
 
 
-def _run_generate(namespace: dict, inv: dict) -> dict:
-    model = toy_models.build(inv["model"])
-    args, kwargs, named, snapshot = _prepare_inputs(inv.get("args", []), inv.get("kwargs", {}), [])
-    value = namespace[inv["symbol"]](model, *args, **kwargs)
+def _run_generate(namespace: dict, inv: Invocation) -> dict:
+    model = toy_models.build(inv.model)
+    args, kwargs, named, snapshot = _prepare_inputs(inv.args, inv.kwargs, [])
+    value = namespace[inv.symbol](model, *args, **kwargs)
     return {"value": value, "mutated": _mutated(named, snapshot), "stats": model.stats()}
 
 
 _RUNNERS = {"call": _run_call, "module": _run_module, "generate": _run_generate}
 
 
-def execute(namespace: dict, invocation: dict, *, filename: str = "<submission>") -> dict:
+def execute(namespace: dict, invocation: Invocation, *, filename: str = "<submission>") -> Outcome:
     """Run ``invocation`` against ``namespace`` and return its outcome (never raises)."""
     start = time.perf_counter()
     take_forbidden_uses()
-    outcome: dict = {"value": None, "grads": None, "param_grads": None, "mutated": [],
-                     "error": None, "stats": None}
+    parts: dict = {}
+    error = None
     try:
-        outcome.update(_RUNNERS[invocation["kind"]](namespace, invocation))
+        parts = _RUNNERS[invocation.kind](namespace, invocation)
     except Exception as exc:  # the candidate's exception is this test's feedback
-        outcome["error"] = _describe_error(exc, filename)
+        error = describe_exception(exc, filename)
     forbidden = take_forbidden_uses()
-    if forbidden and (outcome["error"] is None or not outcome["error"]["forbidden"]):
-        outcome["error"] = {"type": "ForbiddenAPIError", "lines": [],
-                            "message": f"called the forbidden API {forbidden[0]}",
-                            "forbidden": forbidden[0]}
-    outcome["value"] = sanitise(outcome["value"])
-    outcome["seconds"] = time.perf_counter() - start
-    return outcome
+    if forbidden and (error is None or not error.forbidden):
+        error = TestException(type="ForbiddenAPIError", lines=(),
+                              message=f"called the forbidden API {forbidden[0]}",
+                              forbidden=forbidden[0])
+    return Outcome(value=sanitise(parts.get("value")), grads=parts.get("grads"),
+                   param_grads=parts.get("param_grads"), mutated=tuple(parts.get("mutated", ())),
+                   error=error, stats=parts.get("stats"), seconds=time.perf_counter() - start)

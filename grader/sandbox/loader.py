@@ -1,9 +1,10 @@
 """Turns submission source into a namespace of the symbols its problem names.
 
 Runs in the sandboxed child for candidate code (and in the trusted process for
-reference and misconception code in the project's own tests). Failures of the
-whole submission come back as ``{"kind", "message", "lines"}`` with the kinds of
-platform.md: ``syntax_error``, ``import_error``, ``missing_symbol``.
+reference and misconception code in the project's own tests). A submission that
+does not load comes back as a :class:`~grader.sandbox.messages.LoadFailure` with
+the kinds of platform.md (``syntax_error``, ``import_error``, ``missing_symbol``)
+and the raw detail; the trusted side writes the learner's message from it.
 """
 
 from __future__ import annotations
@@ -12,37 +13,45 @@ import sys
 import traceback
 import types
 
+from grader.sandbox.messages import MAX_LINES, ErrorKind, LoadFailure, truncate
+
 MODULE_NAME = "submission"
 
 
-def _lines_in(exc: BaseException, filename: str) -> list[int]:
-    return [f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+def _lines_in(exc: BaseException, filename: str) -> tuple[int, ...]:
+    lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__)
+             if f.filename == filename and f.lineno and f.lineno > 0]
+    return tuple(lines[-MAX_LINES:])
 
 
-def load_submission(source: str, filename: str, symbols: list[str]) -> tuple[dict | None, dict | None]:
-    """Compile and run ``source``; return ``(namespace, None)`` or ``(None, error)``."""
+def _describe(exc: BaseException) -> str:
+    try:
+        return f"{type(exc).__name__}: {exc}"
+    except Exception:  # a hostile __str__
+        return type(exc).__name__
+
+
+def load_submission(source: str, filename: str, symbols: list[str]) -> tuple[dict | None, LoadFailure | None]:
+    """Compile and run ``source``; return ``(namespace, None)`` or ``(None, failure)``."""
     try:
         code = compile(source, filename, "exec", dont_inherit=True)
     except SyntaxError as exc:
         where = f"line {exc.lineno}" if exc.lineno else "unknown line"
-        return None, {"kind": "syntax_error", "message": f"{exc.msg} ({where})",
-                      "lines": [exc.lineno] if exc.lineno else []}
-    except (ValueError, RecursionError, MemoryError) as exc:
-        return None, {"kind": "syntax_error", "message": f"cannot compile: {exc}", "lines": []}
+        lines = (exc.lineno,) if exc.lineno and exc.lineno > 0 else ()
+        return None, LoadFailure(ErrorKind.SYNTAX_ERROR, truncate(f"{exc.msg} ({where})"), lines)
+    except (ValueError, RecursionError, MemoryError, OverflowError) as exc:
+        return None, LoadFailure(ErrorKind.SYNTAX_ERROR, truncate(f"cannot compile: {_describe(exc)}"))
     module = types.ModuleType(MODULE_NAME)
     module.__file__ = filename
     sys.modules[MODULE_NAME] = module
     try:
         exec(code, module.__dict__)
+    except SystemExit as exc:
+        return None, LoadFailure(ErrorKind.IMPORT_ERROR, truncate(f"SystemExit: sys.exit({exc.code!r})"),
+                                 _lines_in(exc, filename))
     except Exception as exc:  # any failure while importing the submission
-        kind = "import_error"
-        name = type(exc).__name__
-        return None, {"kind": kind, "message": f"importing the file raised {name}: {exc}"[:2000],
-                      "lines": _lines_in(exc, filename)[-5:]}
+        return None, LoadFailure(ErrorKind.IMPORT_ERROR, truncate(_describe(exc)), _lines_in(exc, filename))
     missing = [s for s in symbols if s not in module.__dict__]
     if missing:
-        return None, {"kind": "missing_symbol",
-                      "message": "the file does not define " + ", ".join(missing)
-                                 + " (names are case-sensitive; start from the stub)",
-                      "lines": []}
+        return None, LoadFailure(ErrorKind.MISSING_SYMBOL, ", ".join(missing))
     return {s: module.__dict__[s] for s in symbols}, None

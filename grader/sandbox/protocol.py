@@ -31,6 +31,10 @@ _PREFIX = struct.Struct("<IQ")
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 MAX_HEADER_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 32
+MAX_NODES = 100_000  # values in one header tree (lists, dicts, numbers, strings...)
+MAX_INT_DIGITS = 20  # no legitimate integer on the wire is longer than an int64
+MAX_DIMS = 16
+MAX_DIM_SIZE = 1 << 40
 
 # torch dtype name -> (torch dtype, numpy dtype used to carry the bytes)
 _DTYPES: dict[str, tuple[torch.dtype, np.dtype]] = {
@@ -171,8 +175,8 @@ def _decode_tensor(descriptor, payload: memoryview, offset: int) -> tuple[torch.
     name, shape, nbytes = descriptor.get("dtype"), descriptor.get("shape"), descriptor.get("nbytes")
     if name not in _DTYPES:
         raise ProtocolError(f"unsupported dtype {name!r}")
-    if not isinstance(shape, list) or len(shape) > 16 or not all(
-        isinstance(d, int) and not isinstance(d, bool) and 0 <= d for d in shape
+    if not isinstance(shape, list) or len(shape) > MAX_DIMS or not all(
+        isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= MAX_DIM_SIZE for d in shape
     ):
         raise ProtocolError("bad tensor shape")
     torch_dtype, carrier = _DTYPES[name]
@@ -191,37 +195,81 @@ def _decode_tensor(descriptor, payload: memoryview, offset: int) -> tuple[torch.
 def _decode_tree(node, tensors: list[torch.Tensor], depth: int = 0):
     if depth > MAX_DEPTH:
         raise ProtocolError("value nested too deeply")
+    if isinstance(node, dict) and len(node) == 1:
+        return _decode_marker(node, tensors, depth)
     if node is None or isinstance(node, (bool, int, float, str)):
         return node
     if isinstance(node, list):
         return [_decode_tree(v, tensors, depth + 1) for v in node]
     if isinstance(node, dict):
-        if "__tensor__" in node:
-            index = node["__tensor__"]
-            if not isinstance(index, int) or not 0 <= index < len(tensors):
-                raise ProtocolError("bad tensor reference")
-            return tensors[index]
-        if "__tuple__" in node:
-            return tuple(_decode_tree(v, tensors, depth + 1) for v in node["__tuple__"])
-        if "__float__" in node:
-            text = node["__float__"]
-            if text not in ("nan", "inf", "-inf"):
-                raise ProtocolError("bad float")
-            return float(text)
-        if "__unsupported__" in node:
-            return Unsupported(str(node["__unsupported__"])[:100])
-        if "__generator__" in node:
-            return GeneratorSeed(int(node["__generator__"]))
-        if "__dtype__" in node:
-            if node["__dtype__"] not in _DTYPES:
-                raise ProtocolError("unsupported dtype")
-            return _DTYPES[node["__dtype__"]][0]
-        return {str(k): _decode_tree(v, tensors, depth + 1) for k, v in node.items()}
+        if any(k.startswith("__") for k in node):
+            raise ProtocolError("bad marker in message")
+        return {k: _decode_tree(v, tensors, depth + 1) for k, v in node.items()}
     raise ProtocolError("bad value in message")
 
 
+def _decode_marker(node: dict, tensors: list[torch.Tensor], depth: int):
+    """``{"__tensor__": i}`` and the other one-key markers; a plain one-key dict otherwise."""
+    (key, item), = node.items()
+    if key == "__tensor__":
+        if type(item) is not int or not 0 <= item < len(tensors):
+            raise ProtocolError("bad tensor reference")
+        return tensors[item]
+    if key == "__tuple__":
+        if not isinstance(item, list):
+            raise ProtocolError("bad tuple")
+        return tuple(_decode_tree(v, tensors, depth + 1) for v in item)
+    if key == "__float__":
+        if item not in ("nan", "inf", "-inf"):
+            raise ProtocolError("bad float")
+        return float(item)
+    if key == "__unsupported__":
+        return Unsupported(str(item)[:100])
+    if key == "__generator__":
+        if type(item) is not int:
+            raise ProtocolError("bad generator seed")
+        return GeneratorSeed(item)
+    if key == "__dtype__":
+        if item not in _DTYPES:
+            raise ProtocolError("unsupported dtype")
+        return _DTYPES[item][0]
+    if key.startswith("__"):
+        raise ProtocolError("bad marker in message")
+    return {key: _decode_tree(item, tensors, depth + 1)}
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) > MAX_INT_DIGITS:
+        raise ProtocolError("integer too long")
+    return int(text)
+
+
+def _no_constant(name: str):
+    raise ProtocolError(f"{name} is not allowed in a header")
+
+
+def _count_nodes(header_bytes: bytes) -> None:
+    """Refuse headers with more values than any real message has (cheap byte count)."""
+    separators = header_bytes.count(b",") + header_bytes.count(b"[") + header_bytes.count(b"{")
+    if separators > MAX_NODES:
+        raise ProtocolError("message has too many values")
+
+
 def decode(message: bytes):
-    """Parse one message produced by :func:`encode`; raise :class:`ProtocolError` if invalid."""
+    """Parse one message produced by :func:`encode`; raise :class:`ProtocolError` if invalid.
+
+    Whatever the bytes are, the only exception is :class:`ProtocolError`: depth,
+    node count, integer length, tensor sizes and the total are all capped.
+    """
+    try:
+        return _decode(message)
+    except ProtocolError:
+        raise
+    except Exception as exc:  # RecursionError, MemoryError, OverflowError, ... from hostile bytes
+        raise ProtocolError(f"malformed message ({type(exc).__name__})") from None
+
+
+def _decode(message: bytes):
     if len(message) < HEADER_PREFIX:
         raise ProtocolError("message truncated")
     total = frame_length(message[:HEADER_PREFIX])
@@ -229,10 +277,12 @@ def decode(message: bytes):
         raise ProtocolError("message length does not match its header")
     header_len, _ = _PREFIX.unpack(message[4:HEADER_PREFIX])
     view = memoryview(message)
+    raw = bytes(view[HEADER_PREFIX : HEADER_PREFIX + header_len])
+    _count_nodes(raw)
     try:
-        header = json.loads(bytes(view[HEADER_PREFIX : HEADER_PREFIX + header_len]))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProtocolError(f"bad header: {exc}") from None
+        header = json.loads(raw, parse_int=_bounded_int, parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ProtocolError(f"bad header: {type(exc).__name__}") from None
     if not isinstance(header, dict) or not isinstance(header.get("tensors"), list):
         raise ProtocolError("bad header")
     payload = view[HEADER_PREFIX + header_len :]

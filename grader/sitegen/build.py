@@ -31,6 +31,7 @@ from grader.datapaths import site_assets_dir
 from grader.references import solution_source
 from grader.registry import Problem
 from grader.sitegen import content, examples, figures, markup
+from grader.sitegen.problem_figures import ProblemFigure, custom_figure
 from grader.templating import make_environment
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ class ProblemView:
     example_result: object | None
     heatmap: figures.Heatmap | None
     generation: figures.Generation | None
+    custom_figure: ProblemFigure | None
     hints: list[Bilingual]
     misconceptions: list[MisconceptionView]
     solution: object | None
@@ -114,7 +116,10 @@ def _problem_view(problem: Problem, done: dict) -> ProblemView:
         solution = None
     example = examples.run_example(problem)
     heatmap = generation = None
-    if problem.kind == "generation":
+    custom = custom_figure(problem)
+    if custom is not None:
+        pass
+    elif problem.kind == "generation":
         generation = figures.generation(problem)
     elif example is not None and example.figure_value is not None:
         heatmap = figures.heatmap(example.figure_value)
@@ -149,6 +154,7 @@ def _problem_view(problem: Problem, done: dict) -> ProblemView:
         example_result=markup.highlight(example.result) if example else None,
         heatmap=heatmap,
         generation=generation,
+        custom_figure=custom,
         hints=hints,
         misconceptions=misconceptions,
         solution=solution,

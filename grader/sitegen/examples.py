@@ -19,6 +19,7 @@ import torch
 from grader.hidden import example as worked_example
 from grader.references import solution_namespace
 from grader.registry import Problem
+from grader.sandbox.messages import Invocation
 from grader.sandbox.protocol import GeneratorSeed, Unsupported
 
 log = logging.getLogger(__name__)
@@ -47,10 +48,10 @@ def run_example(problem: Problem) -> Example | None:
     except Exception as exc:  # a problem still being written must not stop the build
         log.warning("%s: cannot load the example or the reference: %s", problem.id, exc)
         return None
-    if outcome["error"]:
-        log.warning("%s: the reference failed on EXAMPLE: %s", problem.id, outcome["error"]["message"])
+    if outcome.error:
+        log.warning("%s: the reference failed on EXAMPLE: %s", problem.id, outcome.error.message)
         return None
-    value = outcome["value"]
+    value = outcome.value
     try:
         figure_value = shown.extract(value)
     except Exception as exc:
@@ -68,37 +69,35 @@ def _parameter_names(func, skip_first: int = 0) -> list[str]:
     return [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
-def invocation_code(invocation: dict, namespace: dict) -> str:
+def invocation_code(invocation: Invocation, namespace: dict) -> str:
     """The invocation as a short Python program: inputs first, then the call."""
-    symbol = invocation["symbol"]
-    kind = invocation["kind"]
+    symbol = invocation.symbol
     target = namespace.get(symbol)
     lines: list[str] = []
-    if kind == "module":
+    if invocation.kind == "module":
         names = _parameter_names(getattr(target, "forward", None), skip_first=1)
-        init = _call_arguments(invocation.get("init_args", []), invocation.get("init_kwargs", {}),
+        init = _call_arguments(list(invocation.init_args), invocation.init_kwargs,
                                _parameter_names(target, skip_first=1), lines, literal_only=True)
         lines.append(f"m = {symbol}({init})")
-        dtype = invocation.get("dtype", "float32")
-        if dtype != "float32":
-            lines.append(f"m = m.to(torch.{dtype})")
-        if invocation.get("state_dict") is not None:
-            count = len(invocation["state_dict"])
+        if invocation.dtype != "float32":
+            lines.append(f"m = m.to(torch.{invocation.dtype})")
+        if invocation.state_dict is not None:
+            count = len(invocation.state_dict)
             lines.append(f"m.load_state_dict(weights)  # {count} fixed tensors, set by the example")
-        if invocation.get("args") is None:
+        if invocation.construct_only:
             return "\n".join(lines)
-        args = _call_arguments(invocation["args"], invocation.get("kwargs", {}), names, lines)
+        args = _call_arguments(list(invocation.args), invocation.kwargs, names, lines)
         lines.append(f"result = m({args})")
-    elif kind == "generate":
-        model = invocation.get("model", {})
+    elif invocation.kind == "generate":
+        model = invocation.model or {}
         details = ", ".join(f"{k}={v!r}" for k, v in model.items() if k in ("kind", "block_size", "window"))
         lines.append(f"model = ...  # the example's toy model: {details}")
         names = _parameter_names(target, skip_first=1)
-        args = _call_arguments(invocation.get("args", []), invocation.get("kwargs", {}), names, lines)
+        args = _call_arguments(list(invocation.args), invocation.kwargs, names, lines)
         lines.append(f"result = {symbol}(model, {args})" if args else f"result = {symbol}(model)")
     else:
         names = _parameter_names(target)
-        args = _call_arguments(invocation.get("args", []), invocation.get("kwargs", {}), names, lines)
+        args = _call_arguments(list(invocation.args), invocation.kwargs, names, lines)
         lines.append(f"result = {symbol}({args})")
     return "\n".join(lines)
 

@@ -1,0 +1,156 @@
+"""Every sentence of feedback, in English and Chinese: the one source of each message.
+
+Checks, the grading summary and the sandbox's error reports build their
+messages from these templates (``TEMPLATE.format(name=value)``); a parameter
+may itself be a :class:`~grader.i18n.Text`. Terms follow the statements
+(张量 tensor, 形状 shape, 梯度 gradient, 掩码 mask, 查询/键/值, 参考解 reference);
+numbers, code, shapes and IDs stay as they are. ``tests/test_i18n.py`` fails when
+a template lacks its Chinese side or the two sides use different placeholders.
+"""
+
+from __future__ import annotations
+
+from grader.i18n import t
+
+# ----------------------------------------------------------------------------- values
+OUTPUT = t("output", "输出")
+TENSOR_OF_SHAPE = t("{dtype} tensor of shape {shape}", "形状为 {shape} 的 {dtype} 张量")
+TUPLE_OF = t("tuple of {count}", "含 {count} 个元素的元组")
+LIST_OF = t("list of {count}", "含 {count} 个元素的列表")
+OBJECT_OF_TYPE = t("a {type} object", "一个 {type} 对象")
+INPUT = t("input", "输入")
+PARAMETER = t("parameter", "参数")
+GRADIENT_OF = t("gradient of {label} {name}", "{label} {name} 的梯度")
+POSITIONAL_ARGUMENT = t("positional argument {n}", "第 {n} 个位置参数")
+ARGUMENT = t("argument {name}", "参数 {name}")
+AT_LINE = t(" (line {line})", "（第 {line} 行）")
+
+# ----------------------------------------------------------------------------- exceptions
+USES_FORBIDDEN = t("uses the forbidden API {name}{where}", "使用了本题禁止的 API {name}{where}")
+NOT_IMPLEMENTED = t("not implemented yet: raised NotImplementedError{where}",
+                    "尚未实现：抛出了 NotImplementedError{where}")
+RAISED = t("raised {type}: {message}{where}", "抛出了 {type}：{message}{where}")
+
+# ----------------------------------------------------------------------------- structure
+EXPECTED_TENSOR = t("{what}: expected a tensor, got {got}", "{what}：应为张量，实际得到{got}")
+WRONG_SHAPE = t("{what}: shape {got}, expected {want}", "{what}：形状为 {got}，应为 {want}")
+WRONG_DTYPE = t("{what}: dtype {got}, expected {want} (keep the inputs' dtype)",
+                "{what}：dtype 为 {got}，应为 {want}（保持输入的 dtype）")
+WRONG_STRUCTURE = t("{what}: returned {got}, expected {want}", "{what}：返回了{got}，应为{want}")
+
+# ----------------------------------------------------------------------------- values compared
+EQUAL = t("{what}: equal", "{what}：相等")
+ENTRIES_DIFFER = t("{what}: {count} of {total} entries differ", "{what}：{total} 个元素中有 {count} 个不同")
+NOT_FINITE = t("{what}: {count} entries are nan or inf", "{what}：有 {count} 个元素是 nan 或 inf")
+WITHIN_TOLERANCE = t("{what}: within rtol={rtol}, atol={atol} (max error {error})",
+                     "{what}：在 rtol={rtol}、atol={atol} 的容差内（最大误差 {error}）")
+ENTRIES_OFF = t("{what}: {count} of {total} entries off, max error {error} (rtol={rtol}, atol={atol})",
+                "{what}：{total} 个元素中有 {count} 个超出容差，最大误差 {error}（rtol={rtol}，atol={atol}）")
+STRUCTURE_WITHIN = t("{what}: {description} within tolerance (max error {error})",
+                     "{what}：{description}，在容差内（最大误差 {error}）")
+VALUE_DIFFERS = t("{what}: returned {got} that differs from the expected {want}",
+                  "{what}：返回的{got}与应有的{want}不同")
+NO_GRADIENT = t("no gradient flows to {label} {name}: keep every step differentiable "
+                "(no .detach(), .data, .numpy() or in-place tricks)",
+                "没有梯度传到{label} {name}：每一步都要可微（不要用 .detach()、.data、.numpy() 或原地修改的技巧）")
+MUTATED_INPUTS = t("modified its input(s) in place: {names}; inputs must stay unchanged",
+                   "原地修改了输入：{names}；输入必须保持不变")
+
+# ----------------------------------------------------------------------------- large scores
+LARGE_SCORES_NOT_FINITE = t(
+    "large scores (|score| up to 1e4) gave nan or inf: subtract the row maximum before exp(), "
+    "or use torch.softmax",
+    "较大的分数（|score| 可达 1e4）产生了 nan 或 inf：在 exp() 之前减去每行的最大值，或直接用 torch.softmax")
+NO_GRADIENT_TO_INPUTS = t("no gradient reached the inputs", "没有梯度传到输入")
+ALL_FINITE = t("outputs and gradients are finite", "输出和梯度都是有限值")
+
+# ----------------------------------------------------------------------------- exceptions expected
+RAISED_AS_REQUIRED = t("raised {exception} as required", "按要求抛出了 {exception}")
+EXPECTED_EXCEPTION_BUT = t("expected {exception} ({why}), but {what}", "应抛出 {exception}（{why}），但{what}")
+NOTHING_RAISED = t("nothing was raised", "什么也没有抛出")
+
+# ----------------------------------------------------------------------------- invariants
+PROPERTY_NEEDS_TENSOR = t("{property}: expected a tensor, got {got}", "{property}：应为张量，实际得到{got}")
+PROPERTY_BATCH_SIZE = t("{property}: output has batch size {size}", "{property}：输出的批大小为 {size}")
+PROPERTY_PAIR = t("{property} (batch {a} vs {b})", "{property}（第 {a} 与第 {b} 个批元素）")
+PROPERTY_HOLDS = t("{property}: holds", "{property}：成立")
+
+# ----------------------------------------------------------------------------- public literals
+INDEXED = t("{what}[{index}]", "{what}[{index}]")
+OUTPUT_ITEM = t("output[{index}]: {message}", "输出[{index}]：{message}")
+MATCHES_LITERAL = t("matches the expected values to {places} decimals", "与期望值在 {places} 位小数内一致")
+DIFFERS_FROM_LITERAL = t(
+    "differs from the expected values by up to {error} (allowed {atol}); first difference at "
+    "index {index}: got {got}, expected {want}\ngot:\n{got_table}\nexpected:\n{want_table}",
+    "与期望值最多相差 {error}（允许 {atol}）；第一个不同之处在下标 {index}：得到 {got}，应为 {want}\n"
+    "得到：\n{got_table}\n期望：\n{want_table}")
+NOT_FINITE_VS_LITERAL = t("contains nan or inf\ngot:\n{got_table}\nexpected:\n{want_table}",
+                          "含有 nan 或 inf\n得到：\n{got_table}\n期望：\n{want_table}")
+
+# ----------------------------------------------------------------------------- grading
+NOT_RUN = t("not run: {why}", "未运行：{why}")
+EARLIER_FAILURE = t("an earlier failure stopped this submission", "之前的失败使这份提交停止了运行")
+COULD_NOT_JUDGE = t("could not judge this output ({type})", "无法评判这个输出（{type}）")
+HINT = t("Hint: {hint}", "提示：{hint}")
+PRECISION_ONLY = t(
+    "Every value is right to float32 precision but not to float64's: the computation drops to "
+    "float32 somewhere (a float32 constant, mask or scale, .float(), or torch.tensor(...) without "
+    "dtype). Keep the inputs' dtype throughout.",
+    "所有数值在 float32 精度内正确，但达不到 float64 的精度：计算在某处降成了 float32"
+    "（float32 的常量、掩码或缩放因子，.float()，或没有指定 dtype 的 torch.tensor(...)）。请全程保持输入的 dtype。")
+MATCHES_MISTAKE = t("This matches the known mistake “{title}” ({id}).", "这与已知错误“{title}”（{id}）一致。")
+SUMMARY = t("{title}: passed {passed} of {total} tests, {score}/{max_score} points.",
+            "{title}：通过 {passed}/{total} 个测试，得分 {score}/{max_score}。")
+SUMMARY_ERROR = t("The submission could not be graded normally ({kind}): {message}",
+                  "这份提交无法正常评测（{kind}）：{message}")
+SUMMARY_MISTAKE = t("Likely mistake — {title}: {explanation}", "可能的错误——{title}：{explanation}")
+SUMMARY_ALL_CORRECT = t("Everything checked is correct.", "所有检查都正确。")
+FORBIDDEN_STATIC = t("line {line}: {name} is not allowed in this problem; implement it yourself",
+                     "第 {line} 行：本题不允许使用 {name}，请自己实现")
+FORBIDDEN_CALLED = t("called {name}, which this problem forbids; the tests that used it score 0",
+                     "调用了本题禁止的 {name}；用到它的测试得 0 分")
+ANALYSIS_FAILED = t("the source could not be analysed ({why}); it was not run. Simplify the code "
+                    "(very deep nesting or a huge expression) and submit again",
+                    "无法分析源代码（{why}），因此没有运行。请简化代码（嵌套过深或表达式过大）后重新提交")
+
+# ----------------------------------------------------------------------------- loading
+SYNTAX_ERROR = t("{detail}", "{detail}")
+IMPORT_FAILED = t("importing the file raised {detail}", "导入文件时抛出了 {detail}")
+MISSING_SYMBOLS = t("the file does not define {names} (names are case-sensitive; start from the stub)",
+                    "文件没有定义 {names}（名字区分大小写；请从题目模板开始）")
+EXIT_AT_IMPORT = t("the code called sys.exit({code}) while being imported",
+                   "代码在导入时调用了 sys.exit({code})")
+EXIT_IN_TEST = t("the code called sys.exit({code}) during this test", "代码在这个测试中调用了 sys.exit({code})")
+
+# ----------------------------------------------------------------------------- sandbox events
+WHILE_LOADING = t("while loading the submission: {message}", "加载提交时：{message}")
+TEST_TIMEOUT = t("no answer within {seconds} s (per-test time limit)", "{seconds} 秒内没有结果（单个测试的时间限制）")
+SUBMISSION_TIMEOUT = t("the submission used its whole time budget of {seconds} s",
+                       "这份提交用完了全部 {seconds} 秒的时间预算")
+CPU_LIMIT = t("used up its CPU time limit", "用完了 CPU 时间限制")
+PRINTED_TOO_MUCH = t("printed more than {limit} bytes; the process was stopped",
+                     "打印的内容超过 {limit} 字节；进程已被停止")
+RESULT_TOO_LARGE = t("returned a result larger than the allowed {limit} bytes",
+                     "返回的结果超过允许的 {limit} 字节")
+WROTE_TOO_MUCH = t("wrote more than {limit} bytes to files", "写入文件的内容超过 {limit} 字节")
+OUT_OF_MEMORY = t("ran out of memory: the submission's processes together used more than {limit} MB",
+                  "内存不足：这份提交的所有进程合计使用了超过 {limit} MB")
+KILLED = t("was killed by the system (most likely out of memory)", "被系统终止（很可能是内存不足）")
+CRASHED_SIGNAL = t("the process crashed with signal {signal}", "进程因信号 {signal} 崩溃")
+RUNTIME_FAILED = t("the sandboxed process failed (a limit broke its runtime, or isolation could "
+                   "not be set up; see captured output)",
+                   "沙箱中的进程失败了（某项限制破坏了运行环境，或无法建立隔离；见捕获的输出）")
+EXITED_EARLY = t("the process exited with status {code} before finishing (os._exit, a fatal error, "
+                 "or a closed result channel)",
+                 "进程在完成前以状态 {code} 退出（os._exit、致命错误，或关闭了结果通道）")
+MALFORMED_RESULT = t("the test's result was malformed ({why})", "这个测试的结果格式不对（{why}）")
+NOT_RUN_AFTER_TIMEOUT = t("an earlier test timed out", "之前的测试超时了")
+NOT_RUN_AFTER_CRASHES = t("the submission crashed repeatedly", "这份提交反复崩溃")
+TOO_MANY_PROCESSES = t("started more than {limit} processes or threads", "启动的进程或线程超过 {limit} 个")
+SANDBOX_FAILED = t("the sandbox failed ({why})", "沙箱出错（{why}）")
+PEAK_MEMORY = t("peak memory of the call: {measured} MiB beyond its inputs (bound: {bound} MiB)",
+                "调用的峰值内存：超出输入 {measured} MiB（上限 {bound} MiB）")
+NO_MEMORY_COUNTER = t("no memory counter the submission cannot reset", "没有提交无法重置的内存计数器")
+MEMORY_NOT_MEASURED = t("the call's memory could not be measured on this machine ({why}); "
+                        "the values were checked",
+                        "这台机器上无法测量调用的内存（{why}）；只检查了数值")

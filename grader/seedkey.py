@@ -1,0 +1,59 @@
+"""Fingerprints of secret seeds that nobody can turn back into the seed.
+
+Results handed to students name a non-default seed only by a fingerprint, so
+that a run can be recognised (``--resume``) without revealing the seed. A plain
+hash of a nine-digit seed is brute-forced in seconds, so the fingerprint is an
+HMAC under a random key the students never see: kept next to a class's results
+(``OUT/.attn-judge/seed-key``, which travels with them for ``--resume``) or in
+the user's data folder for single files (``$ATTN_JUDGE_HOME/seed-key``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from grader.progress import home
+
+KEY_BYTES = 32
+KEY_FILE = "seed-key"
+STATE_DIR = ".attn-judge"  # a class output folder's private state (never a student's folder)
+
+
+def _load_or_create(path: Path) -> bytes:
+    try:
+        key = path.read_bytes()
+        if len(key) == KEY_BYTES:
+            return key
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(KEY_BYTES)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(key)
+    try:
+        os.link(tmp, path)  # first writer wins; a concurrent one reads the winner's key
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_bytes()
+
+
+def user_key() -> bytes:
+    return _load_or_create(home() / KEY_FILE)
+
+
+def class_key(out: Path) -> bytes:
+    return _load_or_create(Path(out) / STATE_DIR / KEY_FILE)
+
+
+def fingerprint(seed: int, key: bytes | None = None) -> str:
+    """A short keyed fingerprint of ``seed`` (the user's key when none is given)."""
+    key = user_key() if key is None else key
+    return hmac.new(key, f"attn-judge-seed:{seed}".encode(), hashlib.sha256).hexdigest()[:16]

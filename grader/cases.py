@@ -48,13 +48,18 @@ def module_call(
     grad: list[str] | None = None,
     param_grads: bool = False,
     grad_seed: int = 0,
+    chunks: tuple[int, ...] = (),
 ) -> Invocation:
-    """Invocation that builds module ``symbol`` and calls it (``args=None``: build only)."""
+    """Invocation that builds module ``symbol`` and calls it (``args=None``: build only).
+
+    ``chunks`` feeds the first argument in pieces of these lengths along dim 1,
+    threading the returned ``cache`` (see :class:`~grader.sandbox.messages.Invocation`).
+    """
     return Invocation(
         kind="module", symbol=symbol, init_args=tuple(init_args),
         init_kwargs=dict(init_kwargs or {}), dtype=str(dtype).replace("torch.", ""),
         state_dict=state_dict, args=() if args is None else tuple(args),
-        kwargs=dict(kwargs or {}), construct_only=args is None,
+        kwargs=dict(kwargs or {}), construct_only=args is None, chunks=tuple(chunks),
         grad=GradRequest(tuple(grad or ()), params=param_grads, seed=grad_seed)
         if (grad or param_grads) else None)
 

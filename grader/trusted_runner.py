@@ -9,12 +9,22 @@ the CLI only ever uses :mod:`grader.pool`.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from grader.grading import load_failure_error
 from grader.runs import RunReport
 from grader.sandbox.execute import execute
 from grader.sandbox.loader import load_submission
-from grader.sandbox.messages import Invocation, Limits
+from grader.sandbox.memory import measure_in_process
+from grader.sandbox.messages import Invocation, Limits, Outcome
+
+
+def run_trusted(namespace: dict, invocation: Invocation, filename: str) -> Outcome:
+    """Execute in this process; a memory test also gets its peak memory (trusted code only)."""
+    if not invocation.measure_memory:
+        return execute(namespace, invocation, filename=filename)
+    outcome, peak = measure_in_process(lambda: execute(namespace, invocation, filename=filename))
+    return replace(outcome, peak_memory_bytes=peak)
 
 
 class TrustedRunner:
@@ -27,7 +37,7 @@ class TrustedRunner:
         if failure:
             return RunReport(outcomes=[None] * len(invocations), error=load_failure_error(failure),
                              isolation=self.isolation)
-        outcomes = [execute(namespace, inv, filename=filename) for inv in invocations]
+        outcomes = [run_trusted(namespace, inv, filename) for inv in invocations]
         return RunReport(outcomes=outcomes, isolation=self.isolation,
                          seconds=time.perf_counter() - start)
 
@@ -40,5 +50,5 @@ class NamespaceRunner(TrustedRunner):
 
     def run(self, *, source: str, filename: str, symbols: list[str], forbidden: list[str],
             invocations: list[Invocation], limits: Limits) -> RunReport:
-        outcomes = [execute(self.namespace, inv, filename=filename) for inv in invocations]
+        outcomes = [run_trusted(self.namespace, inv, filename) for inv in invocations]
         return RunReport(outcomes=outcomes, isolation=self.isolation)

@@ -44,6 +44,12 @@ def _golden_of(problem_id: str) -> list[dict]:
     return found
 
 
+def _module_file(package: str, name: str) -> Path:
+    """``grader/<package>/<name>.py``, or the ``__init__.py`` of a package of that name."""
+    single = package_dir() / package / f"{name}.py"
+    return single if single.is_file() else package_dir() / package / name / "__init__.py"
+
+
 def _missing(problem) -> list[str]:
     """Human-readable names of the pieces ``problem`` lacks."""
     missing = []
@@ -52,7 +58,7 @@ def _missing(problem) -> list[str]:
                        (problem.stub_path, "problems/<id>/stub.py"),
                        (problem.public_tests_path, "problems/<id>/public_tests.py"),
                        (solutions_dir() / f"{problem.id}.py", "solutions/<id>.py"),
-                       (package_dir() / "hidden" / f"{problem.id}.py", "grader/hidden/<id>.py"),
+                       (_module_file("hidden", problem.id), "grader/hidden/<id>.py"),
                        (package_dir() / "misconceptions" / f"{problem.id}.py",
                         "grader/misconceptions/<id>.py"),
                        (TESTS / f"test_crosscheck_{problem.id}.py", "tests/test_crosscheck_<id>.py")):

@@ -13,18 +13,11 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from tests.browser import ARTIFACTS
 from tests.report_samples import HOSTILE_DIR_NAME, HOSTILE_OUTPUT, PROBLEM_ID, build_class
 
 pytestmark = pytest.mark.browser
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright (Python) is not installed")
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(f"Chromium is not installed at {CHROMIUM}", allow_module_level=True)
-
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
          "has_touch": True}
 
@@ -34,14 +27,6 @@ def klass(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("class")
     build_class(out)
     return out
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Visit:

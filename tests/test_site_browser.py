@@ -1,38 +1,22 @@
 """The study site in a real headless Chromium, opened from file:// as a reader would.
 
 Screenshots go to ``test-artifacts/site/`` (git-ignored) for people to look at.
-Skipped, with the reason, only when Playwright or Chromium is missing.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from grader import registry
+from tests.browser import ARTIFACTS as BROWSER_ARTIFACTS, Watched
 from tests.site_support import build, html_pages
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("ATTN_JUDGE_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "site"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
-    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
+ARTIFACTS = BROWSER_ARTIFACTS / "site"
 
 
 @pytest.fixture(scope="module")
@@ -41,20 +25,6 @@ def site(tmp_path_factory):
     build(out, tmp_path_factory.mktemp("home"))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return out
-
-
-class Watched:
-    """A page that records console errors, page errors and failed or remote requests."""
-
-    def __init__(self, context):
-        self.page = context.new_page()
-        self.problems: list[str] = []
-        self.page.on("console", lambda m: m.type in ("error", "warning") and self.problems.append(
-            f"console {m.type}: {m.text}"))
-        self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
-        self.page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url}"))
-        self.page.on("request", lambda r: urlsplit(r.url).scheme not in ("file", "data", "about")
-                     and self.problems.append(f"network: {r.url}"))
 
 
 @pytest.fixture()

@@ -159,7 +159,7 @@ def _run_module(namespace: dict, inv: Invocation) -> dict:
         module.load_state_dict(inv.state_dict, strict=True)
     wrt = list(inv.grad.wrt) if inv.grad else []
     args, kwargs, named, snapshot = _prepare_inputs(inv.args, inv.kwargs, wrt)
-    value = module(*args, **kwargs)
+    value = _call_in_chunks(module, args, kwargs, inv.chunks) if inv.chunks else module(*args, **kwargs)
     outcome = {"value": value, "mutated": _mutated(named, snapshot)}
     if inv.grad:
         sources = {s: named[s] for s in wrt}
@@ -171,6 +171,18 @@ def _run_module(namespace: dict, inv: Invocation) -> dict:
             k[len("param:"):]: v for k, v in everything.items() if k.startswith("param:")
         }
     return outcome
+
+
+def _call_in_chunks(module, args: list, kwargs: dict, chunks: tuple[int, ...]):
+    """Feed ``args[0]`` piece by piece along dim 1, threading the returned cache through."""
+    x, rest = args[0], args[1:]
+    cache = kwargs.pop("cache", None)
+    outputs, start = [], 0
+    for length in chunks:
+        output, cache = module(x[:, start:start + length], *rest, cache=cache, **kwargs)
+        outputs.append(output)
+        start += length
+    return torch.cat(outputs, dim=1), cache
 
 
 def _run_generate(namespace: dict, inv: Invocation) -> dict:

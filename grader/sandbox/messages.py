@@ -97,7 +97,11 @@ class Invocation:
     state dict, call it) or ``"generate"`` (a decoding function driven by a toy
     model built from ``model``). ``construct_only`` builds the module and stops
     (for ``ValueError`` tests). ``measure_memory`` asks the trusted side to
-    measure the call's peak memory from outside the child.
+    measure the call's peak memory from outside the child. ``chunks`` (modules
+    with a cache, e.g. problem 11) splits the first argument along dimension 1
+    into pieces of these lengths, calls the module once per piece with the
+    ``cache`` it returned last time (the first call gets ``kwargs["cache"]``) and
+    returns ``(outputs concatenated along dimension 1, the last cache)``.
     """
 
     kind: str
@@ -112,6 +116,7 @@ class Invocation:
     grad: GradRequest | None = None
     construct_only: bool = False
     measure_memory: bool = False
+    chunks: tuple[int, ...] = ()
 
     def to_wire(self) -> dict:
         wire = {"kind": self.kind, "symbol": self.symbol, "args": list(self.args),
@@ -119,7 +124,7 @@ class Invocation:
                 "init_kwargs": dict(self.init_kwargs), "dtype": self.dtype,
                 "state_dict": self.state_dict, "model": self.model,
                 "construct_only": self.construct_only, "measure_memory": self.measure_memory,
-                "grad": None}
+                "chunks": list(self.chunks), "grad": None}
         if self.grad is not None:
             wire["grad"] = {"wrt": list(self.grad.wrt), "params": self.grad.params,
                             "seed": self.grad.seed}
@@ -133,7 +138,7 @@ class Invocation:
                    init_kwargs=dict(wire["init_kwargs"]), dtype=wire["dtype"],
                    state_dict=wire["state_dict"], model=wire["model"],
                    construct_only=bool(wire["construct_only"]),
-                   measure_memory=bool(wire["measure_memory"]),
+                   measure_memory=bool(wire["measure_memory"]), chunks=tuple(wire["chunks"]),
                    grad=None if grad is None else GradRequest(tuple(grad["wrt"]), bool(grad["params"]),
                                                               int(grad["seed"])))
 

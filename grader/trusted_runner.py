@@ -15,7 +15,7 @@ from grader.grading import load_failure_error
 from grader.runs import RunReport
 from grader.sandbox.execute import execute
 from grader.sandbox.loader import load_submission
-from grader.sandbox.memory import measure_in_process
+from grader.sandbox.memory import InProcessMeter
 from grader.sandbox.messages import Invocation, Limits, Outcome
 
 
@@ -23,8 +23,9 @@ def run_trusted(namespace: dict, invocation: Invocation, filename: str) -> Outco
     """Execute in this process; a memory test also gets its peak memory (trusted code only)."""
     if not invocation.measure_memory:
         return execute(namespace, invocation, filename=filename)
-    outcome, peak = measure_in_process(lambda: execute(namespace, invocation, filename=filename))
-    return replace(outcome, peak_memory_bytes=peak)
+    meter = InProcessMeter()
+    outcome = execute(namespace, invocation, filename=filename, around=lambda: meter)
+    return replace(outcome, peak_memory_bytes=meter.peak_bytes)
 
 
 class TrustedRunner:

@@ -15,8 +15,10 @@ value: it only describes.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import traceback
+from typing import Callable, ContextManager
 
 import torch
 
@@ -25,6 +27,9 @@ from grader.sandbox.guard import ForbiddenAPIError, take_forbidden_uses
 from grader.sandbox.messages import (MAX_ITEMS, MAX_LINES, MAX_STRING_CHARS, MAX_VALUE_DEPTH,
                                      Invocation, Outcome, TestException, materialise, truncate)
 from grader.sandbox.protocol import Unsupported
+
+
+Around = Callable[[], ContextManager]
 
 
 def sanitise(value, depth: int = 0):
@@ -140,16 +145,17 @@ def describe_exception(exc: BaseException, filename: str) -> TestException:
                          forbidden=exc.name if isinstance(exc, ForbiddenAPIError) else None)
 
 
-def _run_call(namespace: dict, inv: Invocation) -> dict:
+def _run_call(namespace: dict, inv: Invocation, around: Around) -> dict:
     wrt = list(inv.grad.wrt) if inv.grad else []
     args, kwargs, named, snapshot = _prepare_inputs(inv.args, inv.kwargs, wrt)
-    value = namespace[inv.symbol](*args, **kwargs)
+    with around():
+        value = namespace[inv.symbol](*args, **kwargs)
     sources = {s: named[s] for s in wrt}
     grads = _gradients(value, sources, inv.grad.seed) if wrt else None
     return {"value": value, "grads": grads, "mutated": _mutated(named, snapshot)}
 
 
-def _run_module(namespace: dict, inv: Invocation) -> dict:
+def _run_module(namespace: dict, inv: Invocation, around: Around) -> dict:
     cls = namespace[inv.symbol]
     module = cls(*materialise(inv.init_args), **materialise(inv.init_kwargs))
     if inv.construct_only:
@@ -159,7 +165,8 @@ def _run_module(namespace: dict, inv: Invocation) -> dict:
         module.load_state_dict(inv.state_dict, strict=True)
     wrt = list(inv.grad.wrt) if inv.grad else []
     args, kwargs, named, snapshot = _prepare_inputs(inv.args, inv.kwargs, wrt)
-    value = _call_in_chunks(module, args, kwargs, inv.chunks) if inv.chunks else module(*args, **kwargs)
+    with around():
+        value = _call_in_chunks(module, args, kwargs, inv.chunks) if inv.chunks else module(*args, **kwargs)
     outcome = {"value": value, "mutated": _mutated(named, snapshot)}
     if inv.grad:
         sources = {s: named[s] for s in wrt}
@@ -185,24 +192,30 @@ def _call_in_chunks(module, args: list, kwargs: dict, chunks: tuple[int, ...]):
     return torch.cat(outputs, dim=1), cache
 
 
-def _run_generate(namespace: dict, inv: Invocation) -> dict:
+def _run_generate(namespace: dict, inv: Invocation, around: Around) -> dict:
     model = toy_models.build(inv.model)
     args, kwargs, named, snapshot = _prepare_inputs(inv.args, inv.kwargs, [])
-    value = namespace[inv.symbol](model, *args, **kwargs)
+    with around():
+        value = namespace[inv.symbol](model, *args, **kwargs)
     return {"value": value, "mutated": _mutated(named, snapshot), "stats": model.stats()}
 
 
 _RUNNERS = {"call": _run_call, "module": _run_module, "generate": _run_generate}
 
 
-def execute(namespace: dict, invocation: Invocation, *, filename: str = "<submission>") -> Outcome:
-    """Run ``invocation`` against ``namespace`` and return its outcome (never raises)."""
+def execute(namespace: dict, invocation: Invocation, *, filename: str = "<submission>",
+            around: Around = contextlib.nullcontext) -> Outcome:
+    """Run ``invocation`` against ``namespace`` and return its outcome (never raises).
+
+    ``around`` is entered just around the call itself (inputs already built,
+    outputs not yet described): memory tests measure there.
+    """
     start = time.perf_counter()
     take_forbidden_uses()
     parts: dict = {}
     error = None
     try:
-        parts = _RUNNERS[invocation.kind](namespace, invocation)
+        parts = _RUNNERS[invocation.kind](namespace, invocation, around)
     except Exception as exc:  # the candidate's exception is this test's feedback
         error = describe_exception(exc, filename)
     forbidden = take_forbidden_uses()

@@ -51,17 +51,34 @@ def _status_kib(field: str) -> int | None:
     return None
 
 
+class InProcessMeter:
+    """A context manager measuring this process's peak resident memory beyond its start.
+
+    ``peak_bytes`` is None where ``/proc/self/clear_refs`` cannot be written.
+    """
+
+    def __init__(self):
+        self.peak_bytes: int | None = None
+        self._start: int | None = None
+
+    def __enter__(self) -> "InProcessMeter":
+        fixed_mmap_threshold()
+        try:
+            with open("/proc/self/clear_refs", "w") as fh:
+                fh.write("5")  # reset the peak resident set size of this process
+        except OSError:
+            return self
+        self._start = _status_kib("VmRSS")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        peak = _status_kib("VmHWM")
+        if self._start is not None and peak is not None:
+            self.peak_bytes = max(0, peak - self._start) * 1024
+
+
 def measure_in_process(call: Callable[[], object]) -> tuple[object, int | None]:
     """Run ``call``; return its result and its peak resident bytes beyond the start (or None)."""
-    fixed_mmap_threshold()
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")  # reset the peak resident set size of this process
-    except OSError:
-        return call(), None
-    start = _status_kib("VmRSS")
-    result = call()
-    peak = _status_kib("VmHWM")
-    if start is None or peak is None:
-        return result, None
-    return result, max(0, peak - start) * 1024
+    with InProcessMeter() as meter:
+        result = call()
+    return result, meter.peak_bytes

@@ -1,199 +1,242 @@
-"""Warm sandbox workers, seen from the trusted process.
+"""Zygotes seen from the trusted process, and the pool that grading threads share.
 
-:class:`SandboxPool` starts ``python -m grader.sandbox.worker`` processes (fresh
-interpreters, so they inherit nothing from this process: no reference, no
-hidden case), hands each submission to a free one and turns the reply into a
-:class:`~grader.grading.RunReport`. Every outcome a child produced is decoded
-here with the data-only protocol and validated field by field; a malformed one
-counts as a crash of that test. A worker that dies or stops answering is
-replaced and the submission is reported as crashed, never retried silently.
+:class:`ZygoteProcess` starts ``grader.sandbox.zygote`` as a fresh interpreter
+in isolated mode (``python -I``: no user site, no ``PYTHON*`` variables) with an
+environment built from an allow-list, so that nothing of the grader's
+environment, and never the seed, exists anywhere in its memory or its
+children's. It talks to it over a ``SOCK_SEQPACKET`` socket: fork requests
+carry exactly the child's three descriptors; replies carry a pidfd, through
+which the trusted side kills the child without any race with PID reuse.
+
+:class:`SandboxPool` keeps one zygote per slot (one child at a time each),
+hands slots to grading threads and supervises each submission with
+:mod:`grader.supervisor`. A zygote that dies is replaced; if none can be
+started, every waiting and later run fails with :class:`SandboxUnavailable`
+instead of waiting forever.
 """
 
 from __future__ import annotations
 
+import glob
+import json
 import os
 import queue
 import select
+import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
 from dataclasses import asdict
 
-import torch
+from grader.datapaths import package_dir
+from grader.environment import minimal_environment
+from grader.runs import RunReport, SubmissionError
+from grader import feedback as F
+from grader.sandbox import cgroups
+from grader.sandbox.channel import encode_invocations
+from grader.sandbox.isolation import WEAK, ChildLimits, base_level, describe
+from grader.sandbox.messages import ErrorKind, Invocation, Limits
+from grader.sandbox.zygote import DEFAULT_UID_BASE
+from grader.supervisor import run_submission
 
-from grader.datapaths import data_root, package_dir
-from grader.grading import Limits, RunReport
-from grader.sandbox.channel import (RESULT_TOO_LARGE, ChannelClosed, read_exactly, read_message,
-                                    write_all)
-from grader.sandbox.isolation import LEVEL_DESCRIPTIONS, STRONG, WEAK
-from grader.sandbox.reaper import kill_uid, sandbox_uid
-from grader.sandbox.protocol import ProtocolError, decode, encode
-
-STARTUP_TIMEOUT = 120.0
-REPLY_GRACE = 30.0
+STARTUP_TIMEOUT = 180.0
+MAX_PACKET = 64 * 1024
+IDLE_POLL_SECONDS = 1.0
+MAX_CACHED_SUITES = 32
+BOOTSTRAP = ("import sys; sys.path.insert(0, sys.argv[1]); "
+             "from grader.sandbox.zygote import main; main()")
 
 
 class SandboxUnavailable(RuntimeError):
-    """No worker could be started."""
+    """No sandbox process could be started (or kept running)."""
 
 
-def _worker_env(force_weak: bool) -> dict:
-    env = dict(os.environ)
-    source_root = str(package_dir().parent)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (source_root, env.get("PYTHONPATH")) if p)
-    env["OMP_NUM_THREADS"] = "1"
-    env["MKL_NUM_THREADS"] = "1"
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    if force_weak:
-        env["ATTN_JUDGE_ISOLATION"] = WEAK
-    else:
-        env.pop("ATTN_JUDGE_ISOLATION", None)
-    return env
+class ZygoteDied(RuntimeError):
+    """The zygote stopped answering."""
 
 
-class WorkerProcess:
-    """One warm worker and its pipes."""
+def uid_base() -> int:
+    return int(os.environ.get("ATTN_JUDGE_UID_BASE", DEFAULT_UID_BASE))
+
+
+def remove_stale_scratch() -> None:
+    """Mount points, working folders and control groups left by zygotes that were killed."""
+    for path in glob.glob(os.path.join(tempfile.gettempdir(), "attn-judge-*-*-*")):
+        parts = os.path.basename(path).split("-")
+        owner = parts[3] if len(parts) > 3 else ""
+        if parts[2] in ("root", "work") and owner.isdigit() and not os.path.exists(f"/proc/{owner}"):
+            if parts[2] == "root":
+                try:
+                    os.rmdir(path)
+                except OSError:
+                    pass
+            else:
+                shutil.rmtree(path, ignore_errors=True)
+    cgroups.remove_stale()
+
+
+class ChildHandle:
+    """A forked child: its request number, pid and a pidfd to kill it by."""
+
+    def __init__(self, req: int, pid: int, pidfd: int):
+        self.req, self.pid, self.pidfd = req, pid, pidfd
+
+    def kill(self) -> None:
+        if self.pidfd < 0:
+            return
+        try:
+            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+        except OSError:
+            pass  # already gone
+        os.close(self.pidfd)
+        self.pidfd = -1
+
+
+class ZygoteProcess:
+    """One zygote and its control socket."""
 
     def __init__(self, *, force_weak: bool = False):
-        self._cwd = tempfile.mkdtemp(prefix="attn-judge-worker-")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "grader.sandbox.worker"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            cwd=self._cwd, env=_worker_env(force_weak), close_fds=True,
-        )
-        ready, _, _ = select.select([self.proc.stdout], [], [], STARTUP_TIMEOUT)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.socket = ours
+        self._stderr = tempfile.TemporaryFile()
+        args = [sys.executable, "-I", "-c", BOOTSTRAP, str(package_dir().parent), str(uid_base())]
+        if force_weak:
+            args.append("--weak")
         try:
-            if not ready:
-                raise ChannelClosed("timed out")
-            hello = decode(read_message(self.proc.stdout.fileno()))
-        except (ChannelClosed, ProtocolError) as exc:
+            self.proc = subprocess.Popen(args, stdin=theirs.fileno(), stdout=subprocess.DEVNULL,
+                                         stderr=self._stderr, cwd="/", env=minimal_environment(),
+                                         close_fds=True)
+        finally:
+            theirs.close()
+        self._req = 0
+        self._exits: dict[int, dict] = {}
+        self._lock = threading.Lock()
+        try:
+            hello, _ = self._receive(STARTUP_TIMEOUT)
+        except ZygoteDied as exc:
+            detail = self._stderr_tail()
             self.close()
-            raise SandboxUnavailable(f"the sandbox worker did not start ({exc})") from None
+            raise SandboxUnavailable(f"the sandbox did not start ({exc}){detail}") from None
+        self.pid: int = hello["pid"]
         self.level: str = hello["level"]
         self.fallback_reason: str = hello.get("fallback_reason", "")
+        group = hello.get("cgroup")
+        self.group = None if group is None else cgroups.Group(**group)
 
-    def request(self, job: dict, timeout: float) -> tuple[dict, list[tuple[int, bytes]]]:
-        write_all(self.proc.stdin.fileno(), encode(job))
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+    def _stderr_tail(self) -> str:
+        try:
+            self._stderr.seek(0, os.SEEK_END)
+            size = self._stderr.tell()
+            self._stderr.seek(max(0, size - 2000))
+            text = self._stderr.read().decode(errors="replace").strip()
+        except OSError:
+            return ""
+        return f": {text.splitlines()[-1]}" if text else ""
+
+    def _receive(self, timeout: float) -> tuple[dict, list[int]]:
+        ready, _, _ = select.select([self.socket], [], [], timeout)
         if not ready:
-            raise ChannelClosed("the sandbox worker stopped answering")
-        fd = self.proc.stdout.fileno()
-        summary = decode(read_message(fd))
-        frames = [(index, read_exactly(fd, length)) for index, length in summary["frames"]]
-        return summary, frames
+            raise ZygoteDied("no answer")
+        try:
+            data, fds, _, _ = socket.recv_fds(self.socket, MAX_PACKET, 4)
+        except OSError as exc:
+            raise ZygoteDied(str(exc)) from None
+        if not data:
+            raise ZygoteDied("it exited")
+        return json.loads(data), fds
+
+    def _next(self, op: str, req: int, timeout: float) -> tuple[dict, list[int]]:
+        """The reply ``op`` for request ``req``; exits of earlier children are recorded on the way."""
+        while True:
+            message, fds = self._receive(timeout)
+            if message.get("op") == "exited" and message.get("req") != req:
+                for fd in fds:
+                    os.close(fd)
+                continue  # a child we had already finished with
+            if message.get("op") == op and message.get("req") == req:
+                return message, fds
+            if message.get("op") == "failed" and message.get("req") == req:
+                raise ZygoteDied(f"the fork failed: {message.get('error', '')}")
+            for fd in fds:
+                os.close(fd)
+
+    def fork(self, *, fds: list[int], limits: Limits) -> ChildHandle:
+        child_limits = ChildLimits(cpu_seconds=int(limits.submission_timeout) + 1,
+                                   memory_bytes=int(limits.memory_mb) * 1024 * 1024,
+                                   max_processes=int(limits.max_processes),
+                                   max_file_bytes=int(limits.max_written_bytes))
+        with self._lock:
+            self._req += 1
+            req = self._req
+            request = {"op": "fork", "req": req, "limits": asdict(child_limits),
+                       "max_result_bytes": int(limits.max_result_bytes)}
+            try:
+                socket.send_fds(self.socket, [json.dumps(request).encode()], fds)
+            except OSError as exc:
+                raise ZygoteDied(str(exc)) from None
+            reply, reply_fds = self._next("forked", req, STARTUP_TIMEOUT)
+        if len(reply_fds) != 1:
+            raise ZygoteDied("a fork reply without its pidfd")
+        return ChildHandle(req, int(reply["pid"]), reply_fds[0])
+
+    def wait_exit(self, handle: ChildHandle, timeout: float) -> dict:
+        with self._lock:
+            message, _ = self._next("exited", handle.req, timeout)
+        return message
+
+    def cpu_seconds(self) -> float:
+        if self.group is None:
+            return 0.0
+        try:
+            return self.group.cpu_seconds()
+        except OSError:
+            return 0.0
+
+    def peak_meter(self):
+        return None if self.group is None else self.group.peak_meter()
+
+    def memory_usage(self) -> int:
+        return 0 if self.group is None else self.group.memory_usage()
 
     def close(self, *, grace: float = 0.0) -> None:
-        """Stop the worker: with ``grace``, let it finish tearing down its last child first."""
-        if grace:
-            try:
-                self.proc.stdin.close()  # end of jobs: the worker exits by itself
-                self.proc.wait(timeout=grace)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
         try:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
-        for stream in (self.proc.stdin, self.proc.stdout):
-            try:
-                stream.close()
-            except (OSError, AttributeError):
-                pass
-        try:
-            os.rmdir(self._cwd)
+            self.socket.close()  # end of requests: the zygote cleans up and exits
         except OSError:
             pass
-
-
-def _validate_outcome(value) -> dict | None:
-    """Check the shape of an outcome from the child; None if it is malformed."""
-    if not isinstance(value, dict):
-        return None
-    outcome = {
-        "value": value.get("value"),
-        "grads": value.get("grads"),
-        "param_grads": value.get("param_grads"),
-        "mutated": value.get("mutated") or [],
-        "error": value.get("error"),
-        "stats": value.get("stats"),
-    }
-    for key in ("grads", "param_grads"):
-        grads = outcome[key]
-        if grads is not None and not (
-            isinstance(grads, dict)
-            and all(g is None or isinstance(g, torch.Tensor) for g in grads.values())
-        ):
-            return None
-    if not (isinstance(outcome["mutated"], list) and all(isinstance(m, str) for m in outcome["mutated"])):
-        return None
-    error = outcome["error"]
-    if error is not None:
-        if not (isinstance(error, dict) and isinstance(error.get("type"), str)
-                and isinstance(error.get("message"), str)):
-            return None
-        lines = error.get("lines") or []
-        error["lines"] = [n for n in lines if isinstance(n, int)][:10] if isinstance(lines, list) else []
-        if not isinstance(error.get("forbidden"), (str, type(None))):
-            error["forbidden"] = None
-    if outcome["stats"] is not None and not isinstance(outcome["stats"], dict):
-        return None
-    return outcome
-
-
-def _is_memory_error(error: dict) -> bool:
-    return error["type"] == "MemoryError" or "can't allocate memory" in error["message"] or (
-        "not enough memory" in error["message"])
-
-
-def _report(summary: dict, frames: list[tuple[int, bytes]], count: int) -> RunReport:
-    outcomes: list[dict | None] = [None] * count
-    test_errors = {int(k): v for k, v in (summary.get("test_errors") or {}).items() if int(k) < count}
-    for index, payload in frames:
-        if not 0 <= index < count:
-            continue
         try:
-            outcome = _validate_outcome(decode(payload))
-        except ProtocolError:
-            outcome = None
-        if outcome is None:
-            test_errors[index] = {"kind": "crash", "message": "the test's result was malformed"}
-            continue
-        if outcome["error"] and outcome["error"]["type"] == RESULT_TOO_LARGE:
-            test_errors[index] = {"kind": "output_limit", "message": outcome["error"]["message"][:300]}
-            continue
-        if outcome["error"] and _is_memory_error(outcome["error"]):
-            test_errors[index] = {"kind": "memory_limit",
-                                  "message": f"ran out of memory: {outcome['error']['message'][:300]}"}
-            continue
-        outcomes[index] = outcome
-    error = summary.get("error")
-    if error is not None:
-        error = {"kind": str(error.get("kind", "crash")), "message": str(error.get("message", ""))[:2000],
-                 "lines": [n for n in error.get("lines") or [] if isinstance(n, int)]}
-    return RunReport(outcomes=outcomes, test_errors=test_errors, error=error,
-                     output=summary.get("output", ""), output_truncated=bool(summary.get("output_truncated")),
-                     isolation=summary.get("isolation", "unknown"), seconds=float(summary.get("seconds", 0)))
+            self.proc.wait(timeout=grace or 0.001)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+        self._stderr.close()
 
 
 class SandboxPool:
-    """A fixed number of warm workers shared by threads; use as a context manager."""
+    """A fixed number of zygotes shared by grading threads; use as a context manager."""
 
-    def __init__(self, size: int = 1, *, force_weak: bool = False, hidden: list[str] = ()):
+    def __init__(self, size: int = 1, *, force_weak: bool = False):
         self.size = max(1, int(size))
         self.force_weak = force_weak
-        self.hidden = [str(data_root()), str(package_dir())] + [str(h) for h in hidden]
-        self._idle: queue.Queue[WorkerProcess] = queue.Queue()
-        self._all: list[WorkerProcess] = []
+        self._idle: queue.Queue[ZygoteProcess] = queue.Queue()
+        self._all: list[ZygoteProcess] = []
         self._lock = threading.Lock()
-        starters = [threading.Thread(target=self._add_worker) for _ in range(self.size)]
+        self._closed = False
+        self._invocations_cache: dict[tuple[int, ...], tuple[tuple, bytes]] = {}
+        remove_stale_scratch()
+        errors: list[str] = []
+        starters = [threading.Thread(target=self._add_zygote, args=(errors,)) for _ in range(self.size)]
         for thread in starters:
             thread.start()
         for thread in starters:
             thread.join()
         if not self._all:
-            raise SandboxUnavailable("no sandbox worker could be started")
+            raise SandboxUnavailable(errors[0] if errors else "no sandbox process could be started")
         self.level = self._all[0].level
         self.fallback_reason = self._all[0].fallback_reason
 
@@ -203,47 +246,82 @@ class SandboxPool:
 
     @property
     def description(self) -> str:
-        return LEVEL_DESCRIPTIONS.get(self.level, self.level)
+        return describe(self.level)
 
-    def _add_worker(self) -> None:
+    @property
+    def weak(self) -> bool:
+        return base_level(self.level) == WEAK
+
+    def _add_zygote(self, errors: list[str] | None = None) -> bool:
         try:
-            worker = WorkerProcess(force_weak=self.force_weak)
-        except SandboxUnavailable:
-            return
+            zygote = ZygoteProcess(force_weak=self.force_weak)
+        except SandboxUnavailable as exc:
+            if errors is not None:
+                errors.append(str(exc))
+            return False
         with self._lock:
-            self._all.append(worker)
-        self._idle.put(worker)
+            if self._closed:
+                zygote.close()
+                return False
+            self._all.append(zygote)
+        self._idle.put(zygote)
+        return True
 
-    def _retire(self, worker: WorkerProcess, *, grace: float = 0.0) -> None:
-        worker.close(grace=grace)
-        if self.level == STRONG:  # whatever its children started dies with it
-            kill_uid(sandbox_uid(worker.proc.pid), reap=False)
-
-    def _replace(self, worker: WorkerProcess) -> None:
-        self._retire(worker)
+    def _replace(self, zygote: ZygoteProcess) -> None:
+        zygote.close()
         with self._lock:
-            self._all.remove(worker)
-        self._add_worker()
+            if zygote in self._all:
+                self._all.remove(zygote)
+        self._add_zygote()
+
+    def _take(self) -> ZygoteProcess:
+        while True:
+            try:
+                return self._idle.get(timeout=IDLE_POLL_SECONDS)
+            except queue.Empty:
+                with self._lock:
+                    if self._closed or not self._all:
+                        raise SandboxUnavailable("every sandbox process has stopped and none could "
+                                                 "be started again") from None
+
+    def _encoded(self, invocations: list[Invocation]) -> bytes:
+        """The invocations' encoding, made once per suite and reused for every submission.
+
+        Keyed by the identity of the invocation objects (a suite's are built once
+        per class), kept alive by the cache itself, a few suites at most.
+        """
+        key = tuple(id(i) for i in invocations)
+        with self._lock:
+            cached = self._invocations_cache.get(key)
+            if cached is not None:
+                return cached[1]
+        encoded = encode_invocations(invocations)
+        with self._lock:
+            if len(self._invocations_cache) >= MAX_CACHED_SUITES:
+                self._invocations_cache.pop(next(iter(self._invocations_cache)))
+            self._invocations_cache[key] = (tuple(invocations), encoded)
+        return encoded
 
     def run(self, *, source: str, filename: str, symbols: list[str], forbidden: list[str],
-            invocations: list[dict], limits: Limits) -> RunReport:
-        job = {"source": source, "filename": filename, "symbols": symbols, "forbidden": forbidden,
-               "invocations": invocations, "limits": asdict(limits), "hidden": self.hidden}
-        worker = self._idle.get()
+            invocations: list[Invocation], limits: Limits) -> RunReport:
+        zygote = self._take()
         try:
-            summary, frames = worker.request(job, limits.submission_timeout + REPLY_GRACE)
-        except (ChannelClosed, ProtocolError, OSError, KeyError, TypeError) as exc:
-            self._replace(worker)
+            report = run_submission(zygote, source=source, filename=filename, symbols=symbols,
+                                    forbidden=forbidden, invocations=invocations, limits=limits,
+                                    isolation=self.level, invocations_bytes=self._encoded(invocations))
+        except (ZygoteDied, OSError, ValueError) as exc:
+            self._replace(zygote)
             return RunReport(outcomes=[None] * len(invocations), isolation=self.level,
-                             error={"kind": "crash", "message": f"the sandbox worker failed ({exc})"})
-        self._idle.put(worker)
-        return _report(summary, frames, len(invocations))
+                             error=SubmissionError(ErrorKind.CRASH, F.SANDBOX_FAILED.format(why=str(exc)[:200])))
+        self._idle.put(zygote)
+        return report
 
     def close(self) -> None:
         with self._lock:
-            workers, self._all = self._all, []
-        for worker in workers:
-            self._retire(worker, grace=5.0)
+            self._closed = True
+            zygotes, self._all = self._all, []
+        for zygote in zygotes:
+            zygote.close(grace=5.0)
 
     def __enter__(self) -> "SandboxPool":
         return self

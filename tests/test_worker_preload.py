@@ -2,7 +2,7 @@
 
 Every module a child has to import costs that child (and so every submission)
 the import time again: the first backward pass with explicit grad_outputs, for
-instance, pulls in torch.fx and sympy (~0.3-1.5 s). The warm worker preloads
+instance, pulls in torch.fx and sympy (~0.3-1.5 s). The zygote preloads
 them; this test fails if a problem starts needing a module it does not preload.
 """
 
@@ -17,7 +17,7 @@ SCRIPT = r"""
 import json, os, sys
 import torch
 torch.set_num_threads(1)
-import grader.sandbox.worker  # the worker's preloads
+import grader.sandbox.zygote  # the zygote's preloads
 from grader import registry
 from grader.grading import Suite
 from grader.hidden import example

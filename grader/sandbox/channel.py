@@ -1,9 +1,14 @@
-"""Framing for the pipes between the trusted process, a warm worker and its child.
+"""Framing of the pipes between the trusted process and a sandboxed child.
 
-Child -> worker frames are ``kind (1 byte) | index (u32) | length (u32) | payload``
-so the worker can track progress without decoding anything the candidate made;
-the payload is a :mod:`grader.sandbox.protocol` message decoded only by the
-trusted process. Worker <-> trusted process messages are protocol messages.
+Trusted -> child (the job pipe): two :mod:`grader.sandbox.protocol` messages —
+the submission (:class:`~grader.sandbox.messages.Job` without its tests) and
+the tests' invocations (encoded once per suite and reused for every submission)
+— then, during a memory test, one byte ``g`` that says "the meter runs, go".
+
+Child -> trusted (the result channel): frames
+``kind (1 byte) | index (u32) | length (u32) | payload`` with kinds ``L``
+(loaded), ``B`` (a memory test begins; no payload) and ``R`` (a test's result),
+each payload a protocol message that only the trusted side decodes.
 """
 
 from __future__ import annotations
@@ -11,11 +16,13 @@ from __future__ import annotations
 import os
 import struct
 
-from grader.sandbox.protocol import HEADER_PREFIX, frame_length
+from grader.sandbox.messages import Invocation, Job
+from grader.sandbox.protocol import HEADER_PREFIX, decode, encode, frame_length
 
 CHILD_HEADER = struct.Struct("<cII")
-LOADED, RESULT = b"L", b"R"
-RESULT_TOO_LARGE = "ResultTooLarge"  # the error type a child reports instead of an oversized result
+LOADED, BEGIN, RESULT = b"L", b"B", b"R"
+FRAME_KINDS = (LOADED, BEGIN, RESULT)
+GO = b"g"
 
 
 class ChannelClosed(EOFError):
@@ -24,21 +31,6 @@ class ChannelClosed(EOFError):
 
 def child_frame(kind: bytes, index: int, payload: bytes) -> bytes:
     return CHILD_HEADER.pack(kind, index, len(payload)) + payload
-
-
-def parse_child_frames(buffer: bytearray, max_payload: int) -> list[tuple[bytes, int, bytes]]:
-    """Remove and return complete frames from ``buffer``; raise ValueError if one is invalid."""
-    frames = []
-    while len(buffer) >= CHILD_HEADER.size:
-        kind, index, length = CHILD_HEADER.unpack_from(buffer)
-        if kind not in (LOADED, RESULT) or length > max_payload:
-            raise ValueError("invalid or oversized result frame")
-        end = CHILD_HEADER.size + length
-        if len(buffer) < end:
-            break
-        frames.append((kind, index, bytes(buffer[CHILD_HEADER.size:end])))
-        del buffer[:end]
-    return frames
 
 
 def write_all(fd: int, data: bytes) -> None:
@@ -63,3 +55,22 @@ def read_message(fd: int) -> bytes:
     """Read one protocol message (validated length) from ``fd``."""
     prefix = read_exactly(fd, HEADER_PREFIX)
     return prefix + read_exactly(fd, frame_length(prefix) - HEADER_PREFIX)
+
+
+def encode_invocations(invocations) -> bytes:
+    """The tests of a suite, encoded once and sent to every child that runs them."""
+    return encode([i.to_wire() for i in invocations])
+
+
+def encode_job(job: Job, invocations: bytes | None = None) -> bytes:
+    """The bytes of the job pipe (``invocations``: the suite's encoding, if already made)."""
+    head = job.to_wire()
+    del head["invocations"]
+    return encode(head) + (invocations if invocations is not None else encode_invocations(job.invocations))
+
+
+def read_job(fd: int) -> Job:
+    """The child's side of :func:`encode_job`."""
+    head = decode(read_message(fd))
+    invocations = decode(read_message(fd))
+    return Job.from_wire(dict(head, invocations=[Invocation.from_wire(i) for i in invocations]))

@@ -1,50 +1,111 @@
 """The forked child that imports and runs a submission (untrusted side).
 
-It runs with the warm worker's memory (torch imported, nothing secret), isolates
-itself (:mod:`grader.sandbox.isolation`) before touching candidate code, then
-loads the submission and runs each invocation, sending one frame per test over
-the dedicated result pipe. Its stdout and stderr go to a capture pipe that the
-worker caps; nothing printed is ever read as a result. It always ends with
-``os._exit`` so that no cleanup code of the candidate's or of torch runs.
+Forked by the zygote (which never held any job), it keeps exactly three
+descriptors — its job input, its result channel and its captured output —
+isolates itself (:mod:`grader.sandbox.isolation`) before touching anything of
+the job, and only then reads its job from the trusted side: the submission's
+source and its tests' inputs. It loads the submission and runs each test,
+sending one frame per test on the result channel; before a test that measures
+memory it announces the test and waits for the trusted side to start its
+meter. Its stdout and stderr go to the capture pipe; nothing printed is ever
+read as a result. It always ends with ``os._exit`` so that no cleanup code of
+the candidate's or of torch runs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
 import torch
 
 from grader.sandbox import guard, isolation
-from grader.sandbox.channel import LOADED, RESULT, RESULT_TOO_LARGE, child_frame, write_all
+from grader.sandbox.channel import BEGIN, LOADED, RESULT, child_frame, read_job, write_all
 from grader.sandbox.execute import execute
 from grader.sandbox.loader import load_submission
+from grader.sandbox.messages import (ErrorKind, Job, Loaded, LoadFailure, Outcome, TestException,
+                                     loaded_to_wire, outcome_to_wire)
 from grader.sandbox.protocol import MessageTooLarge, ProtocolError, Unsupported, encode
 
+RUNTIME_FAILED = 70  # exit status: isolation or the runtime failed (not the candidate's code)
 
-def _send(fd: int, kind: bytes, index: int, value, limit: int) -> None:
+
+def _close_other_descriptors(keep: set[int]) -> None:
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def _flush_output() -> None:
+    """What the submission printed reaches the capture pipe before the frame that follows it."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:  # a closed or replaced stream: its text is the candidate's loss
+            pass
+
+
+def _send(fd: int, kind: bytes, index: int, wire: dict, limit: int) -> None:
+    _flush_output()
     try:
-        payload = encode(value, limit=limit)
+        payload = encode(wire, limit=limit)
     except MessageTooLarge as exc:
-        payload = encode({"value": None, "grads": None, "param_grads": None, "mutated": [],
-                          "stats": None, "error": {"type": RESULT_TOO_LARGE, "lines": [],
-                                                   "message": f"the result is too large: {exc}",
-                                                   "forbidden": None}})
+        wire = outcome_to_wire(Outcome(error=TestException("ResultTooLarge", f"{exc}")), wire["job_id"])
+        payload = encode(wire, limit=limit)
     except ProtocolError as exc:
-        value = dict(value)
-        value["value"] = Unsupported(f"value that cannot be sent ({exc})")
-        value["grads"] = value["param_grads"] = None
-        payload = encode(value, limit=limit)
+        wire = dict(wire, value=Unsupported(f"value that cannot be sent ({exc})"), grads=None,
+                    param_grads=None)
+        payload = encode(wire, limit=limit)
     write_all(fd, child_frame(kind, index, payload))
 
 
-def _exit_error(exc: SystemExit, when: str) -> dict:
-    return {"type": "SystemExit", "message": f"the code called sys.exit({exc.code!r}) {when}",
-            "lines": [], "forbidden": None}
+def _exit_outcome(exc: SystemExit) -> Outcome:
+    return Outcome(error=TestException("SystemExit", f"sys.exit({exc.code!r})"))
 
 
-def run(job: dict, *, first: int, result_fd: int, output_fd: int, level: str, root: str,
-        uid: int, hidden: list[str], weak_workdir: str | None) -> None:
+class _MemoryGate:
+    """Around a memory test's call: announce it, wait until the trusted side's meter runs."""
+
+    def __init__(self, job_fd: int, result_fd: int, index: int):
+        self.job_fd, self.result_fd, self.index = job_fd, result_fd, index
+
+    def __enter__(self):
+        write_all(self.result_fd, child_frame(BEGIN, self.index, b""))
+        if os.read(self.job_fd, 1) != b"g":
+            raise RuntimeError("the memory meter did not start")
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _run(job: Job, *, job_fd: int, result_fd: int, limit: int) -> None:
+    guard.install(list(job.forbidden))
+    try:
+        namespace, failure = load_submission(job.source, job.filename, list(job.symbols))
+    except SystemExit as exc:  # a SystemExit subclass that escaped the loader's own handling
+        namespace, failure = None, LoadFailure(ErrorKind.IMPORT_ERROR, f"SystemExit: sys.exit({exc.code!r})")
+    _send(result_fd, LOADED, job.first, loaded_to_wire(Loaded(job.job_id, failure)), limit)
+    if namespace is None:
+        return
+    for index in range(job.first, len(job.invocations)):
+        invocation = job.invocations[index]
+        around = ((lambda i=index: _MemoryGate(job_fd, result_fd, i)) if invocation.measure_memory
+                  else contextlib.nullcontext)
+        try:
+            outcome = execute(namespace, invocation, filename=job.filename, around=around)
+        except SystemExit as exc:
+            outcome = _exit_outcome(exc)
+        _send(result_fd, RESULT, index, outcome_to_wire(outcome, job.job_id), limit)
+
+
+def main(*, job_fd: int, result_fd: int, output_fd: int, setup: isolation.Setup,
+         limits: isolation.ChildLimits, weak_workdir: str | None, max_result_bytes: int) -> None:
     """Child main: never returns."""
     status = 0
     try:
@@ -53,45 +114,18 @@ def run(job: dict, *, first: int, result_fd: int, output_fd: int, level: str, ro
         os.dup2(devnull, 0)
         os.dup2(output_fd, 1)
         os.dup2(output_fd, 2)
-        torch.set_num_threads(1)  # a forked child must not use the parent's OpenMP pool
-        limits = job["limits"]
-        isolation.enter(
-            level, root=root, hidden=hidden, uid=uid, weak_workdir=weak_workdir,
-            limits=isolation.ChildLimits(
-                cpu_seconds=int(limits["submission_timeout"]) + 1,
-                memory_bytes=int(limits["memory_mb"]) * 1024 * 1024,
-                max_processes=int(limits["max_processes"]),
-                max_file_bytes=int(limits["max_written_bytes"]),
-            ),
-        )
+        _close_other_descriptors({0, 1, 2, job_fd, result_fd})
+        torch.set_num_threads(1)  # a forked child must not use the zygote's OpenMP pool
+        isolation.enter(setup, limits, weak_workdir=weak_workdir)
         os.environ.update({"HOME": os.getcwd(), "TMPDIR": os.getcwd()})
-        guard.install(job["forbidden"])
-        filename = job["filename"]
-        try:
-            namespace, error = load_submission(job["source"], filename, job["symbols"])
-        except SystemExit as exc:
-            namespace, error = None, {"kind": "import_error", "lines": [],
-                                      "message": _exit_error(exc, "while being imported")["message"]}
-        limit = int(limits["max_result_bytes"])
-        _send(result_fd, LOADED, first, {"error": error}, limit)
-        if namespace is not None:
-            for index in range(first, len(job["invocations"])):
-                try:
-                    outcome = execute(namespace, job["invocations"][index], filename=filename)
-                except SystemExit as exc:
-                    outcome = {"value": None, "grads": None, "param_grads": None, "mutated": [],
-                               "stats": None, "error": _exit_error(exc, "during this test")}
-                _send(result_fd, RESULT, index, outcome, limit)
+        job = read_job(job_fd)
+        _run(job, job_fd=job_fd, result_fd=result_fd, limit=max_result_bytes)
     except BaseException as exc:  # isolation failed, or running out of a limit broke the runtime
-        status = 70
+        status = RUNTIME_FAILED
         try:
             os.write(2, f"sandbox runtime failed: {type(exc).__name__}: {exc}\n".encode())
         except OSError:
             pass
     finally:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except BaseException:
-            pass
+        _flush_output()
         os._exit(status)

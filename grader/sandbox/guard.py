@@ -1,9 +1,16 @@
 """Run-time guard for forbidden APIs (a teaching rule, not a security boundary).
 
-Before a submission runs, :func:`install` replaces each forbidden callable with a
-wrapper that records the use and raises :class:`ForbiddenAPIError`. A determined
-candidate can undo this; the static check in :mod:`grader.forbidden` and the
-fact that it only ever affects the candidate's own outputs cover the rest.
+Before a submission runs, :func:`install` replaces each forbidden callable with
+a wrapper that records the use and raises :class:`ForbiddenAPIError` — and also
+the C entry points it resolves to, where a learner could reach the same kernel
+without the Python name: every function of ``torch``, ``torch._C._nn`` and
+``torch.nn.functional`` and every ``torch.ops.aten`` operator whose name
+contains the forbidden one (``torch._C._nn.scaled_dot_product_attention``,
+``torch._scaled_dot_product_flash_attention_for_cpu``,
+``torch._native_multi_head_attention``, ``torch._transformer_encoder_layer_fwd``…).
+A determined candidate can still reach the dispatcher some other way; the
+static check in :mod:`grader.forbidden` and the fact that it only ever affects
+the candidate's own outputs cover the rest.
 """
 
 from __future__ import annotations
@@ -11,7 +18,9 @@ from __future__ import annotations
 import importlib
 
 _USES: list[str] = []
-_ORIGINALS: dict[str, tuple[object, str, object]] = {}
+_ORIGINALS: list[tuple[object, str, object]] = []
+_C_NAMESPACES = ("torch", "torch._C._nn", "torch.nn.functional")
+_PREFIX = 16  # characters of a forbidden name that identify its kernels (as the static check does)
 
 
 class ForbiddenAPIError(RuntimeError):
@@ -20,6 +29,10 @@ class ForbiddenAPIError(RuntimeError):
     def __init__(self, name: str):
         self.name = name
         super().__init__(f"{name} is not allowed in this problem")
+
+
+def _normal(name: str) -> str:
+    return name.lower().replace("_", "")
 
 
 def _resolve_owner(qualified: str):
@@ -36,38 +49,91 @@ def _resolve_owner(qualified: str):
     raise ImportError(qualified)
 
 
-def _make_blocker(qualified: str, original):
-    def blocked(*args, **kwargs):
-        _USES.append(qualified)
-        raise ForbiddenAPIError(qualified)
+class _Blocked:
+    """Stands for a blocked operator: calling it, or any overload of it, raises."""
 
-    blocked.__name__ = getattr(original, "__name__", qualified.rsplit(".", 1)[-1])
-    blocked.__qualname__ = blocked.__name__
-    return blocked
+    def __init__(self, qualified: str, name: str):
+        self._qualified, self.__name__ = qualified, name
+
+    def __call__(self, *args, **kwargs):
+        _USES.append(self._qualified)
+        raise ForbiddenAPIError(self._qualified)
+
+    def __getattr__(self, name: str):  # torch.ops.aten.op.default, .out, ...
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self
+
+
+def _make_blocker(qualified: str, original):
+    if isinstance(original, type):
+        def refuse(self, *args, **kwargs):
+            _USES.append(qualified)
+            raise ForbiddenAPIError(qualified)
+
+        return type(original.__name__, (original,), {"__init__": refuse})
+    return _Blocked(qualified, getattr(original, "__name__", qualified.rsplit(".", 1)[-1]))
+
+
+def _replace(owner, attribute: str, qualified: str) -> None:
+    try:
+        original = getattr(owner, attribute)
+        setattr(owner, attribute, _make_blocker(qualified, original))
+    except (AttributeError, TypeError):  # a read-only namespace: the static check covers it
+        return
+    _ORIGINALS.append((owner, attribute, original))
+
+
+_INDEX: list[tuple[object, str, str]] = []  # (owner, attribute, normalised name) of every kernel
+
+
+def prepare() -> None:
+    """Index the names a forbidden API's kernels may have (once, in the zygote, before any fork)."""
+    if _INDEX:
+        return
+    for namespace in _C_NAMESPACES:
+        try:
+            owner = importlib.import_module(namespace) if "._C." not in namespace else _resolve_owner(
+                namespace + ".x")[0]
+        except (ImportError, AttributeError):
+            continue
+        _INDEX.extend((owner, a, _normal(a)) for a in dir(owner)
+                      if not isinstance(getattr(owner, a, None), type))
+    try:
+        import torch
+
+        names = {n.split("::", 1)[1].split(".")[0] for n in torch._C._dispatch_get_all_op_names()
+                 if n.startswith("aten::")}
+        _INDEX.extend((torch.ops.aten, n, _normal(n)) for n in sorted(names))
+    except (ImportError, AttributeError):
+        pass
+
+
+def _kernels(qualified: str):
+    """(owner, attribute) of the C entry points whose names contain the forbidden name."""
+    prepare()
+    key = _normal(qualified.rsplit(".", 1)[-1])[:_PREFIX]
+    return [(owner, attribute) for owner, attribute, normal in _INDEX if key in normal]
 
 
 def install(forbidden: list[str]) -> None:
-    """Block every API in ``forbidden`` (fully qualified names) in this process."""
+    """Block every API in ``forbidden`` (fully qualified names), and its kernels, in this process."""
     for qualified in forbidden:
         try:
             owner, attribute = _resolve_owner(qualified)
-            original = getattr(owner, attribute)
         except (ImportError, AttributeError):
             continue
-        _ORIGINALS[qualified] = (owner, attribute, original)
-        if isinstance(original, type):
-            blocker = type(original.__name__, (original,), {
-                "__init__": _make_blocker(qualified, original)})
-        else:
-            blocker = _make_blocker(qualified, original)
-        setattr(owner, attribute, blocker)
+        _replace(owner, attribute, qualified)
+        for kernel_owner, kernel in _kernels(qualified):
+            if (kernel_owner, kernel) != (owner, attribute):
+                _replace(kernel_owner, kernel, qualified)
 
 
 def uninstall() -> None:
-    """Put the original callables back (used by the in-process runner)."""
-    for owner, attribute, original in _ORIGINALS.values():
+    """Put the original callables back (used by in-process tests)."""
+    while _ORIGINALS:
+        owner, attribute, original = _ORIGINALS.pop()
         setattr(owner, attribute, original)
-    _ORIGINALS.clear()
 
 
 def take_forbidden_uses() -> list[str]:

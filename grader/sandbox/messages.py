@@ -164,7 +164,8 @@ class Job:
     def from_wire(cls, wire: dict) -> "Job":
         return cls(job_id=wire["job_id"], source=wire["source"], filename=wire["filename"],
                    symbols=tuple(wire["symbols"]), forbidden=tuple(wire["forbidden"]),
-                   invocations=tuple(Invocation.from_wire(i) for i in wire["invocations"]),
+                   invocations=tuple(i if isinstance(i, Invocation) else Invocation.from_wire(i)
+                                     for i in wire["invocations"]),
                    first=int(wire["first"]))
 
 

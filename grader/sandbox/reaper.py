@@ -1,9 +1,9 @@
-"""The private uid of a worker's children, and killing everything that runs under it.
+"""Killing everything that runs under a sandbox uid (the fallback when there is no PID namespace).
 
-A worker's children run under ``sandbox_uid(worker pid)``. After each run the
-worker kills and reaps every process of that uid; if a worker itself dies, the
-trusted process does the same sweep so that nothing a candidate started (a
-daemon, a fork bomb) outlives it.
+With PID namespaces a child's whole tree dies with it. Without them, the
+zygote kills the child's session and control group, and at the strong level
+also every process of the slot's private uid, so that a daemon started with
+``setsid`` does not outlive its submission.
 """
 
 from __future__ import annotations
@@ -11,13 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import time
-
-UID_SPAN = 4000
-
-
-def sandbox_uid(worker_pid: int) -> int:
-    """The uid a worker's children run as; graders sharing a machine can set distinct bases."""
-    return int(os.environ.get("ATTN_JUDGE_UID_BASE", "61000")) + worker_pid % UID_SPAN
 
 
 def living_processes_of(uid: int) -> list[int]:
@@ -38,19 +31,8 @@ def living_processes_of(uid: int) -> list[int]:
     return pids
 
 
-def reap_orphans() -> None:
-    """Collect every exited child of this process (a worker is its descendants' subreaper)."""
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-
-
-def kill_uid(uid: int, *, reap: bool = True) -> None:
-    """Kill every process owned by ``uid`` until none is left alive."""
+def kill_uid(uid: int) -> None:
+    """Kill every process owned by ``uid`` until none is left alive (at most ~1 s)."""
     for _ in range(500):
         pids = living_processes_of(uid)
         if not pids:
@@ -60,6 +42,4 @@ def kill_uid(uid: int, *, reap: bool = True) -> None:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
-        if reap:
-            reap_orphans()
-        time.sleep(0.001)
+        time.sleep(0.002)

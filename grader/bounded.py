@@ -1,0 +1,191 @@
+"""Trusted work on candidate-derived data, in helper processes with a time and memory budget.
+
+Some trusted steps read what a submission controls and cannot be bounded from
+the inside: pygments' Python lexer is quadratic on some inputs (90 KB of
+whitespace lines take over a minute), and a report, a similarity comparison or
+a notebook's conversion may meet a pathological input. Such steps run here, in
+helper processes (fresh interpreters, no torch) with an address-space limit,
+and each call has a time budget: a call over budget kills its helper (a new
+one starts on demand) and raises :class:`BoundedCallFailed`, so that the caller
+can fall back for that submission alone.
+
+Only the functions named in :data:`TASKS` can be called; arguments and results
+are strict JSON (:mod:`grader.jsonio`) over pipes, never pickle.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import queue
+import resource
+import select
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+from grader.datapaths import package_dir
+from grader.environment import minimal_environment
+from grader.jsonio import dumps
+
+TASKS = {
+    "report": "grader.reports.submission:write_report_task",
+    "similarity": "grader.similarity:compare_problem_task",
+    "notebook": "grader.notebooks:notebook_to_source_task",
+}
+HELPER_MEMORY_MB = 2048
+STARTUP_TIMEOUT = 60.0
+_LENGTH = struct.Struct("<I")
+MAX_MESSAGE = 256 * 1024 * 1024
+BOOTSTRAP = ("import sys; sys.path.insert(0, sys.argv[1]); "
+             "from grader.bounded import serve; serve()")
+
+
+class BoundedCallFailed(RuntimeError):
+    """The call ran out of its time or memory budget, or failed; the message says which."""
+
+
+def _write_message(fd: int, data: bytes) -> None:
+    payload = _LENGTH.pack(len(data)) + data
+    view = memoryview(payload)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_exactly(fd: int, size: int, deadline: float | None) -> bytes:
+    chunks, remaining = [], size
+    while remaining:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise TimeoutError
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read_message(fd: int, deadline: float | None = None) -> bytes:
+    (size,) = _LENGTH.unpack(_read_exactly(fd, _LENGTH.size, deadline))
+    if size > MAX_MESSAGE:
+        raise EOFError
+    return _read_exactly(fd, size, deadline)
+
+
+class Helper:
+    """One helper process."""
+
+    def __init__(self, memory_mb: int):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-c", BOOTSTRAP, str(package_dir().parent), str(memory_mb)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd="/",
+            env=minimal_environment(), close_fds=True)
+
+    def call(self, task: str, kwargs: dict, timeout: float):
+        deadline = time.monotonic() + timeout
+        try:
+            _write_message(self.proc.stdin.fileno(), dumps({"task": task, "kwargs": kwargs},
+                                                           indent=None).encode())
+            reply = json.loads(_read_message(self.proc.stdout.fileno(), deadline))
+        except TimeoutError:
+            self.kill()
+            raise BoundedCallFailed(f"over its time budget of {timeout:g} s") from None
+        except (EOFError, OSError, ValueError):
+            self.kill()
+            raise BoundedCallFailed("the helper process failed (most likely out of memory)") from None
+        if not reply.get("ok"):
+            raise BoundedCallFailed(str(reply.get("error", "failed"))[:500])
+        return reply.get("value")
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> None:
+        try:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+
+class BoundedPool:
+    """Up to ``size`` helpers, started on demand, shared by threads; use as a context manager."""
+
+    def __init__(self, size: int = 1, *, memory_mb: int = HELPER_MEMORY_MB):
+        self.size = max(1, int(size))
+        self.memory_mb = memory_mb
+        self._idle: queue.Queue[Helper] = queue.Queue()
+        self._started = 0
+        self._lock = threading.Lock()
+
+    def _take(self) -> Helper:
+        with self._lock:
+            if self._idle.empty() and self._started < self.size:
+                self._started += 1
+                return Helper(self.memory_mb)
+        return self._idle.get()
+
+    def call(self, task: str, timeout: float, **kwargs):
+        """Run ``TASKS[task](**kwargs)`` in a helper within ``timeout`` seconds."""
+        if task not in TASKS:
+            raise ValueError(f"unknown bounded task {task!r}")
+        helper = self._take()
+        try:
+            return helper.call(task, kwargs, timeout)
+        finally:
+            if helper.alive:
+                self._idle.put(helper)
+            else:
+                with self._lock:
+                    self._started -= 1
+
+    def close(self) -> None:
+        while True:
+            try:
+                helper = self._idle.get_nowait()
+            except queue.Empty:
+                return
+            helper.kill()
+
+    def __enter__(self) -> "BoundedPool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _resolve(task: str):
+    module_name, _, function = TASKS[task].partition(":")
+    return getattr(importlib.import_module(module_name), function)
+
+
+def serve() -> None:
+    """The helper's main loop (``python -I -c BOOTSTRAP <package root> <memory MB>``)."""
+    memory = int(sys.argv[2]) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    requests, replies = sys.stdin.fileno(), os.dup(sys.stdout.fileno())
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # stray prints must not corrupt the replies
+    while True:
+        try:
+            request = json.loads(_read_message(requests))
+        except (EOFError, OSError, ValueError):
+            return
+        try:
+            value = _resolve(request["task"])(**request["kwargs"])
+            reply = {"ok": True, "value": value}
+        except MemoryError:
+            reply = {"ok": False, "error": "out of memory"}
+        except Exception as exc:  # reported to the caller, which falls back
+            reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        _write_message(replies, dumps(reply, indent=None).encode())

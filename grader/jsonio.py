@@ -1,0 +1,39 @@
+"""Strict JSON for everything the grader writes.
+
+``json.dumps`` would write ``NaN`` and ``Infinity``, which strict parsers (and
+Gradescope's) reject, and would write file names that are not valid UTF-8 as
+lone surrogates that no UTF-8 file can hold. :func:`json_safe` represents a
+non-finite number explicitly as the string ``"nan"``, ``"inf"`` or ``"-inf"``
+and a name's undecodable bytes as ``\\xNN``; :func:`dumps` then refuses
+anything else that is not strict JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+
+def readable(text: str) -> str:
+    """A string whose undecodable bytes (from a file name) are shown as ``\\xNN``."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def json_safe(value):
+    if isinstance(value, float):
+        return value if math.isfinite(value) else ("nan" if value != value else ("inf" if value > 0 else "-inf"))
+    if isinstance(value, str):
+        return readable(value)
+    if isinstance(value, dict):
+        return {readable(str(k)): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def dumps(value, *, indent: int | None = 1) -> str:
+    return json.dumps(json_safe(value), allow_nan=False, ensure_ascii=False, indent=indent)

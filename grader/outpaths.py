@@ -1,0 +1,40 @@
+"""Where a class run writes what: one definition of the output layout.
+
+``OUT/<student>/<problem>/results.json`` and ``report.html`` for each
+submission; ``OUT/index.html``, ``gradebook.csv``, ``gradebook-canvas.csv``,
+``similarity.json``, ``similarity/`` and ``static/`` for the class; private state
+in ``OUT/.attn-judge/``. A student's folder is named after the student, so a
+student called ``index.html`` or ``static`` would collide with a class output:
+such names (and names starting with ``~``) get a leading ``~``, which keeps the
+mapping one-to-one and every student's folder distinct from every class file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+CLASS_FILES = frozenset({"index.html", "gradebook.csv", "gradebook-canvas.csv", "similarity.json",
+                         "similarity", "static", ".attn-judge"})
+ESCAPE = "~"
+RESULTS = "results.json"
+REPORT = "report.html"
+MAX_RESULTS_BYTES = 64 * 1024 * 1024  # a results.json larger than this is not ours
+
+
+def student_folder(student: str) -> str:
+    """The folder name of ``student`` under OUT (names of class outputs are escaped)."""
+    if student in CLASS_FILES or student.startswith(ESCAPE):
+        return ESCAPE + student
+    return student
+
+
+def submission_dir(out: Path, student: str, problem_id: str) -> Path:
+    return Path(out) / student_folder(student) / problem_id
+
+
+def results_path(out: Path, student: str, problem_id: str) -> Path:
+    return submission_dir(out, student, problem_id) / RESULTS
+
+
+def report_path(out: Path, student: str, problem_id: str) -> Path:
+    return submission_dir(out, student, problem_id) / REPORT

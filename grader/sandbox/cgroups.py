@@ -1,0 +1,283 @@
+"""One control group per sandbox slot: limits and counters for a submission's whole process tree.
+
+A submission's child, and everything it forks, runs inside its slot's group:
+memory is limited (and its peak counted) for the tree together, the number of
+processes and threads is capped for the tree, and its CPU time is counted for
+the tree, so forking does not multiply any limit. The groups are created by the
+zygote (which runs as root), joined by the child before it drops privileges,
+and read by the trusted side; the child cannot reach the cgroup file system
+(it is not in its root).
+
+Both hierarchies are supported: cgroup v2 (``memory.max``, ``memory.peak``,
+``pids.max``, ``cpu.stat``, ``cgroup.kill``) and the v1 controllers
+``memory``, ``pids`` and ``cpuacct`` mounted separately. Where neither can be
+used (not root, no delegated subtree) :func:`create` returns None and the
+sandbox falls back to per-process resource limits (and says so).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from dataclasses import dataclass
+
+ROOT = "/sys/fs/cgroup"
+PREFIX = "attn-judge-"
+
+
+def _read(path: str) -> str:
+    with open(path) as fh:
+        return fh.read()
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as fh:
+        fh.write(text)
+
+
+def _own_group(controller: str | None) -> str | None:
+    """This process's group path in the hierarchy of ``controller`` (None: the v2 hierarchy)."""
+    try:
+        lines = _read("/proc/self/cgroup").splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        number, controllers, path = line.split(":", 2)
+        if controller is None and number == "0" and controllers == "":
+            return path
+        if controller is not None and controller in controllers.split(","):
+            return path
+    return None
+
+
+@dataclass(frozen=True)
+class Group:
+    """The directories of one slot's group (v2: one; v1: one per controller)."""
+
+    version: int
+    memory: str
+    pids: str
+    cpu: str
+
+    @property
+    def directories(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((self.memory, self.pids, self.cpu)))
+
+    def join(self, pid: int = 0) -> None:
+        """Move ``pid`` (0: the caller) into the group (in every hierarchy)."""
+        for directory in self.directories:
+            _write(os.path.join(directory, "cgroup.procs"), str(pid))
+
+    def set_limits(self, *, memory_bytes: int, max_tasks: int) -> None:
+        if self.version == 2:
+            _write(os.path.join(self.memory, "memory.max"), str(memory_bytes))
+            _write_optional(os.path.join(self.memory, "memory.swap.max"), "0")
+        else:  # memory+swap may never be below memory: raise it first, lower it last
+            memory = os.path.join(self.memory, "memory.limit_in_bytes")
+            memsw = os.path.join(self.memory, "memory.memsw.limit_in_bytes")
+            try:
+                _write(memory, str(memory_bytes))
+                _write_optional(memsw, str(memory_bytes))
+            except OSError:
+                _write_optional(memsw, str(memory_bytes))
+                _write(memory, str(memory_bytes))
+        _write(os.path.join(self.pids, "pids.max"), str(max_tasks))
+
+    def memory_usage(self) -> int:
+        name = "memory.current" if self.version == 2 else "memory.usage_in_bytes"
+        return int(_read(os.path.join(self.memory, name)))
+
+    def peak_meter(self) -> "PeakMeter | None":
+        """Restart the peak counter now; None where the kernel cannot (v2 before Linux 6.12)."""
+        try:
+            if self.version == 1:
+                path = os.path.join(self.memory, "memory.max_usage_in_bytes")
+                _write(path, "0")
+                return PeakMeter(path, None)
+            # v2: a write resets the peak *as seen through that open file* (Linux 6.12+).
+            fd = os.open(os.path.join(self.memory, "memory.peak"), os.O_RDWR)
+            try:
+                os.write(fd, b"reset\n")
+            except OSError:
+                os.close(fd)
+                return None
+            return PeakMeter(None, fd)
+        except OSError:
+            return None
+
+    def oom_kills(self) -> int:
+        """How many processes of the group the kernel killed for memory, so far."""
+        if self.version == 2:
+            text = _read(os.path.join(self.memory, "memory.events"))
+        else:
+            text = _read(os.path.join(self.memory, "memory.oom_control"))
+        for line in text.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "oom_kill":
+                return int(value)
+        return 0
+
+    def tasks_refused(self) -> int:
+        """How many forks the process cap refused, so far."""
+        try:
+            text = _read(os.path.join(self.pids, "pids.events"))
+        except OSError:
+            return 0
+        for line in text.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "max":
+                return int(value)
+        return 0
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) of every process that ran in the group."""
+        if self.version == 2:
+            for line in _read(os.path.join(self.cpu, "cpu.stat")).splitlines():
+                key, _, value = line.partition(" ")
+                if key == "usage_usec":
+                    return int(value) / 1e6
+            return 0.0
+        return int(_read(os.path.join(self.cpu, "cpuacct.usage"))) / 1e9
+
+    def members(self) -> list[int]:
+        found = set()
+        for directory in self.directories:
+            try:
+                found.update(int(p) for p in _read(os.path.join(directory, "cgroup.procs")).split())
+            except OSError:
+                pass
+        return sorted(found)
+
+    def kill_all(self, *, timeout: float = 5.0) -> bool:
+        """Kill every process of the group and wait until none is left; False on timeout."""
+        kill_file = os.path.join(self.memory, "cgroup.kill")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pids = self.members()
+            if not pids:
+                return True
+            if self.version == 2 and os.path.exists(kill_file):
+                _write_optional(kill_file, "1")
+            else:
+                for pid in pids:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+            time.sleep(0.002)
+        return not self.members()
+
+    def reset_counters(self) -> None:
+        """Between two children of the same slot (v1: a fresh CPU count)."""
+        if self.version == 1:
+            _write_optional(os.path.join(self.cpu, "cpuacct.usage"), "0")
+
+    def remove(self) -> None:
+        self.kill_all(timeout=2.0)
+        for directory in self.directories:
+            try:
+                os.rmdir(directory)
+            except OSError:
+                pass
+
+
+class PeakMeter:
+    """The peak memory of a group since the meter was made."""
+
+    def __init__(self, path: str | None, fd: int | None):
+        self._path, self._fd = path, fd
+
+    def read(self) -> int:
+        if self._fd is not None:
+            return int(os.pread(self._fd, 64, 0))
+        return int(_read(self._path))
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def _write_optional(path: str, text: str) -> None:
+    try:
+        _write(path, text)
+    except OSError:
+        pass
+
+
+def _v2_base() -> str | None:
+    """A v2 directory we may create groups in, with the memory and pids controllers."""
+    own = _own_group(None)
+    for mount in (ROOT, os.path.join(ROOT, "unified")):
+        if own is None or not os.path.exists(os.path.join(mount, "cgroup.controllers")):
+            continue
+        base = os.path.join(mount, own.lstrip("/"))
+        try:
+            available = set(_read(os.path.join(base, "cgroup.controllers")).split())
+        except OSError:
+            continue
+        if {"memory", "pids"} <= available and os.access(base, os.W_OK):
+            return base
+    return None
+
+
+def _v1_base(controller: str, mount_name: str) -> str | None:
+    own = _own_group(controller)
+    if own is None:
+        return None
+    base = os.path.join(ROOT, mount_name, own.lstrip("/"))
+    return base if os.path.isdir(base) and os.access(base, os.W_OK) else None
+
+
+def create(name: str) -> Group | None:
+    """Create the group ``attn-judge-<name>``; None where this process cannot.
+
+    On v2 the group is a leaf under a group of its own (``…/attn-judge-<name>/run``),
+    so that enabling controllers never conflicts with "no internal processes".
+    """
+    group_name = PREFIX + name
+    try:
+        base = _v2_base()
+        if base is not None:
+            parent = os.path.join(base, group_name)
+            os.makedirs(parent, exist_ok=True)
+            _write(os.path.join(parent, "cgroup.subtree_control"), "+memory +pids +cpu")
+            leaf = os.path.join(parent, "run")
+            os.makedirs(leaf, exist_ok=True)
+            return Group(2, leaf, leaf, leaf)
+        bases = {c: _v1_base(c, m) for c, m in (("memory", "memory"), ("pids", "pids"),
+                                                ("cpuacct", "cpuacct"))}
+        if all(bases.values()):
+            dirs = {c: os.path.join(b, group_name) for c, b in bases.items()}
+            for directory in dirs.values():
+                os.makedirs(directory, exist_ok=True)
+            _write_optional(os.path.join(dirs["memory"], "memory.use_hierarchy"), "1")
+            return Group(1, dirs["memory"], dirs["pids"], dirs["cpuacct"])
+    except OSError:
+        return None
+    return None
+
+
+def remove_stale() -> int:
+    """Remove groups of sandboxes whose zygote is gone (left by a grader that was killed)."""
+    removed = 0
+    bases = [b for b in (_v2_base(), _v1_base("memory", "memory"), _v1_base("pids", "pids"),
+                         _v1_base("cpuacct", "cpuacct")) if b]
+    for base in bases:
+        try:
+            names = [n for n in os.listdir(base) if n.startswith(PREFIX)]
+        except OSError:
+            continue
+        for name in names:
+            owner = name[len(PREFIX):].split("-")[0]
+            if owner.isdigit() and os.path.exists(f"/proc/{owner}"):
+                continue
+            path = os.path.join(base, name)
+            for leaf in (os.path.join(path, "run"), path):
+                try:
+                    os.rmdir(leaf)
+                    removed += leaf == path
+                except OSError:
+                    pass
+    return removed

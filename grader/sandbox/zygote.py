@@ -1,0 +1,331 @@
+"""The zygote: a pristine process with torch imported that forks one isolated child per run.
+
+Started by the trusted process (:mod:`grader.pool`) as a fresh interpreter
+with a minimal environment (an allow-list set at exec, so nothing of the
+grader's environment exists anywhere in its memory) and one control socket as
+its standard input. It imports torch, numpy and the sandbox's own modules —
+never a reference solution, a hidden case or an expected value — prepares the
+isolation once (:func:`prepare`: the allow-listed root in a private mount
+namespace, the seccomp filter, the slot's control group), and then only forks.
+
+It never handles a job: the trusted side sends the child its submission and
+tests through a pipe *after* the fork and reads the child's results directly,
+so the process that forks children never holds another submission's source,
+outputs or results, and no child can inherit them. Each fork request carries
+exactly the child's three descriptors (its job input, its result channel, its
+captured output), which are the only ones the child keeps.
+
+Control messages are small JSON packets on a ``SOCK_SEQPACKET`` socket:
+
+- request ``{"op": "fork", "req": n, "limits": {...}}`` with three descriptors;
+- reply ``{"op": "forked", "req": n, "pid": p}`` with a pidfd of the child;
+- reply ``{"op": "exited", "req": n, "status": s, "oom_kills": k, "tasks_refused": t}``
+  once the child (process 1 of its PID namespace: its whole tree with it) is gone.
+
+At the end of its input it kills its child, removes its control group and its
+root's mount point, and exits. A zygote killed outright leaves at most an empty
+directory and an empty control group, which the next pool removes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import selectors
+import shutil
+import socket
+import sys
+import tempfile
+
+# Modules a submission may reasonably import, loaded once before any fork so that
+# each child gets them for free (and never has to read them inside its sandbox).
+# torch.fx's symbolic shapes (and sympy behind it) are imported by the first backward
+# pass with explicit grad_outputs: ~0.3-1.5 s that every child would otherwise pay.
+PRELOADED = ("collections", "dataclasses", "functools", "itertools", "math", "random", "typing",
+             "numpy", "torch", "torch.nn", "torch.nn.functional",
+             "torch.fx.experimental.symbolic_shapes")
+for _name in PRELOADED:
+    importlib.import_module(_name)
+
+import torch  # noqa: E402
+
+from grader.sandbox import cgroups, child, filesystem, guard, isolation, seccomp  # noqa: E402
+from grader.sandbox.hugepages import advise_huge_pages  # noqa: E402
+from grader.sandbox.isolation import STRONG, USERNS, WEAK, ChildLimits, Setup  # noqa: E402
+from grader.sandbox.memory import fixed_mmap_threshold  # noqa: E402
+from grader.sandbox.reaper import kill_uid  # noqa: E402
+from grader.sandbox.syscalls import (CLONE_NEWNS, CLONE_NEWUSER, MS_PRIVATE, MS_REC,  # noqa: E402
+                                     PR_SET_CHILD_SUBREAPER, mount, prctl, umount_lazily,
+                                     unshare)
+
+# Query (not compute) once before any fork: torch reads /proc/cpuinfo lazily, and the
+# child's root has no such file. One intra-op thread keeps OpenMP from starting a pool
+# (a fork after the pool started can deadlock the child).
+torch.set_num_threads(1)
+torch.backends.cpu.get_cpu_capability()
+guard.prepare()  # the forbidden APIs' kernels, indexed once for every child
+
+MAX_PACKET = 64 * 1024
+UID_SPAN = 4000
+DEFAULT_UID_BASE = 61000
+
+
+def sandbox_uid(zygote_pid: int, base: int = DEFAULT_UID_BASE) -> int:
+    """The private uid of a zygote's children (graders sharing a machine set distinct bases)."""
+    return base + zygote_pid % UID_SPAN
+
+
+def _probe(setup: Setup) -> str | None:
+    """Fork a throw-away child that isolates itself exactly as a real one; None if it worked."""
+    read_end, write_end = os.pipe()
+    pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY) if setup.pid_namespaces else None
+    try:
+        if pid_ns is not None:
+            isolation.new_pid_namespace_for_next_child(pid_ns)
+        pid = os.fork()
+    except OSError as exc:
+        os.close(read_end)
+        os.close(write_end)
+        return f"{exc}"
+    finally:
+        if pid_ns is not None:
+            os.close(pid_ns)
+    if pid == 0:  # pragma: no cover - the probe child
+        os.close(read_end)
+        try:
+            workdir = tempfile.mkdtemp(dir=setup.weak_workdirs) if setup.level == WEAK else None
+            isolation.enter(setup, ChildLimits(cpu_seconds=5, memory_bytes=1 << 28, max_processes=4,
+                                               max_file_bytes=1 << 16), weak_workdir=workdir)
+            os._exit(0)
+        except BaseException as exc:
+            os.write(write_end, f"{type(exc).__name__}: {exc}".encode()[:500])
+            os._exit(1)
+    os.close(write_end)
+    message = os.read(read_end, 500).decode(errors="replace")
+    os.close(read_end)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+        return None
+    return message or f"the probe child ended with status {status}"
+
+
+def _private_root(*, user_namespace: bool, package_root: str) -> str:
+    """Enter a private mount namespace (and user namespace) and build the allow-listed root."""
+    if user_namespace:
+        uid, gid = os.getuid(), os.getgid()
+        unshare(CLONE_NEWUSER | CLONE_NEWNS)
+        for name, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"), ("gid_map", f"0 {gid} 1")):
+            with open(f"/proc/self/{name}", "w") as fh:
+                fh.write(text)
+    else:
+        unshare(CLONE_NEWNS)
+    mount("none", "/", None, MS_REC | MS_PRIVATE)
+    root = tempfile.mkdtemp(prefix=f"attn-judge-root-{os.getpid()}-")
+    filesystem.build_root(root, filesystem.plan(package_root=package_root))
+    return root
+
+
+def prepare(*, uid: int, package_root: str, force_weak: bool) -> tuple[Setup, str]:
+    """The strongest isolation this machine allows, proved by a probe child; and why not stronger."""
+    reasons = []
+    group = None if force_weak else cgroups.create(str(os.getpid()))
+    syscall_filter = seccomp.build()
+    if syscall_filter is None:
+        reasons.append("seccomp: pyseccomp or libseccomp is not available")
+    if group is None and not force_weak:
+        reasons.append("cgroup: no control group can be created here")
+    candidates = [] if force_weak else ([STRONG] if os.getuid() == 0 else [USERNS])
+    for level in candidates:
+        try:
+            root = _private_root(user_namespace=level == USERNS, package_root=package_root)
+        except (OSError, ValueError) as exc:
+            reasons.append(f"{level}: {exc}")
+            continue
+        for pid_namespaces in (True, False):
+            setup = Setup(level=level, uid=uid, root=root, group=group, seccomp_filter=syscall_filter,
+                          pid_namespaces=pid_namespaces)
+            failure = _probe(setup)
+            if failure is None:
+                return setup, "; ".join(reasons)
+            reasons.append(f"{setup.name}: {failure}")
+        break  # the mount namespace is changed now; fall back to weak
+    if force_weak:
+        reasons.append("weak isolation was requested")
+    workdirs = tempfile.mkdtemp(prefix=f"attn-judge-work-{os.getpid()}-")
+    for syscall_filter_or_none in (syscall_filter, None):
+        setup = Setup(level=WEAK, uid=os.getuid(), group=group, seccomp_filter=syscall_filter_or_none,
+                      weak_workdirs=workdirs)
+        failure = _probe(setup)
+        if failure is None:
+            return setup, "; ".join(reasons)
+        reasons.append(f"{setup.name}: {failure}")
+    return Setup(level=WEAK, uid=os.getuid(), weak_workdirs=workdirs), "; ".join(reasons)
+
+
+class Zygote:
+    """The fork loop (one child at a time)."""
+
+    def __init__(self, control: socket.socket, setup: Setup):
+        self.control = control
+        self.setup = setup
+        self.pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY) if setup.pid_namespaces else None
+        self.child: tuple[int, int, int, int, int] | None = None  # pid, pidfd, req, oom, refused
+        self.workdir: str | None = None  # a weak child's directory
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(control, selectors.EVENT_READ, "control")
+
+    def send(self, message: dict, fds: list[int] = ()) -> None:
+        data = json.dumps(message).encode()
+        if fds:
+            socket.send_fds(self.control, [data], list(fds))
+        else:
+            self.control.send(data)
+
+    def serve(self) -> None:
+        while True:
+            for key, _ in self.selector.select():
+                if key.data == "child":
+                    self.reap()
+                    continue
+                data, fds, _, _ = socket.recv_fds(self.control, MAX_PACKET, 8)
+                if not data:
+                    for fd in fds:
+                        os.close(fd)
+                    return
+                try:
+                    request = json.loads(data)
+                except ValueError:
+                    request = {}
+                if request.get("op") == "fork" and len(fds) == 3:
+                    try:
+                        self.fork(request, fds)
+                    except Exception as exc:  # this request fails; the zygote serves on
+                        for fd in fds:
+                            try:
+                                os.close(fd)
+                            except OSError:
+                                pass
+                        self.send({"op": "failed", "req": request.get("req"), "error": f"{exc}"[:300]})
+                else:
+                    for fd in fds:
+                        os.close(fd)
+
+    def _counters(self) -> tuple[int, int]:
+        group = self.setup.group
+        if group is None:
+            return 0, 0
+        try:
+            return group.oom_kills(), group.tasks_refused()
+        except OSError:
+            return 0, 0
+
+    def reap(self, *, kill: bool = False) -> None:
+        """Wait for the current child (killing it first if asked) and report its end."""
+        if self.child is None:
+            return
+        pid, pidfd, req, oom_before, refused_before = self.child
+        if kill:
+            try:
+                os.kill(pid, 9)
+            except OSError:
+                pass
+        if not self.setup.pid_namespaces:  # no namespace ends its tree for us: session, group, uid
+            try:
+                os.killpg(pid, 9)
+            except OSError:
+                pass
+            if self.setup.group is not None:
+                self.setup.group.kill_all()
+            if self.setup.level == STRONG:
+                kill_uid(self.setup.uid)
+        _, status = os.waitpid(pid, 0)
+        reap_orphans()
+        if self.workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+        oom, refused = self._counters()
+        self.selector.unregister(pidfd)
+        os.close(pidfd)
+        self.child = None
+        self.send({"op": "exited", "req": req, "status": status, "oom_kills": oom - oom_before,
+                   "tasks_refused": refused - refused_before})
+
+    def fork(self, request: dict, fds: list[int]) -> None:
+        self.reap(kill=True)  # never two children of one slot at a time
+        limits = ChildLimits(**request["limits"])
+        group = self.setup.group
+        if group is not None:
+            group.set_limits(memory_bytes=limits.memory_bytes, max_tasks=limits.max_processes)
+        counters = self._counters()
+        workdir = tempfile.mkdtemp(dir=self.setup.weak_workdirs) if self.setup.level == WEAK else None
+        self.workdir = workdir
+        if self.pid_ns is not None:
+            isolation.new_pid_namespace_for_next_child(self.pid_ns)
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child never returns
+            child.main(job_fd=fds[0], result_fd=fds[1], output_fd=fds[2], setup=self.setup,
+                       limits=limits, weak_workdir=workdir,
+                       max_result_bytes=int(request.get("max_result_bytes", 1 << 25)))
+        for fd in fds:
+            os.close(fd)
+        pidfd = os.pidfd_open(pid)
+        self.selector.register(pidfd, selectors.EVENT_READ, "child")
+        self.child = (pid, pidfd, request.get("req"), *counters)
+        self.send({"op": "forked", "req": request.get("req"), "pid": pid, "workdir": workdir}, [pidfd])
+
+    def close(self) -> None:
+        self.reap(kill=True)
+        if self.setup.group is not None:
+            self.setup.group.remove()
+
+
+def main() -> None:
+    uid_base = int(sys.argv[2]) if len(sys.argv) > 2 else DEFAULT_UID_BASE
+    force_weak = "--weak" in sys.argv[3:]
+    package_root = sys.argv[1]
+    control = socket.socket(fileno=0)  # the trusted side's SOCK_SEQPACKET end
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 1)  # anything printed by accident goes nowhere
+    fixed_mmap_threshold()
+    prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphans of a weak child come back to us to be reaped
+    setup, reason = prepare(uid=sandbox_uid(os.getpid(), uid_base), package_root=package_root,
+                            force_weak=force_weak)
+    advise_huge_pages()  # after every import: makes each fork and exit several times cheaper
+    group = setup.group
+    zygote = Zygote(control, setup)
+    zygote.send({"op": "hello", "pid": os.getpid(), "level": setup.name, "fallback_reason": reason,
+                 "cgroup": None if group is None else {"version": group.version, "memory": group.memory,
+                                                       "pids": group.pids, "cpu": group.cpu}})
+    try:
+        zygote.serve()
+    finally:
+        zygote.close()
+        remove_scratch(setup)
+
+
+def remove_scratch(setup: Setup) -> None:
+    """Remove the root's mount point and the weak children's folder (nothing stays on disk)."""
+    if setup.root:
+        try:
+            umount_lazily(setup.root)
+            os.rmdir(setup.root)
+        except OSError:
+            pass  # the next pool removes it
+    if setup.weak_workdirs:
+        shutil.rmtree(setup.weak_workdirs, ignore_errors=True)
+
+
+def reap_orphans() -> None:
+    """Collect every exited descendant that was handed to us (we are a subreaper)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+if __name__ == "__main__":
+    main()

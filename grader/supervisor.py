@@ -1,0 +1,370 @@
+"""Supervising one submission's run in the sandbox, from the trusted side.
+
+For each child (a new one after a crash, so that one crash costs one test) the
+supervisor asks a zygote for a fork, writes the job into the child's input,
+and reads the child's frames and printed output itself, with every limit
+enforced here, never trusted to the child:
+
+- absolute deadlines: a test's starts when the previous test's result arrives
+  (loading counts towards the first), the submission's when its first child
+  starts; no other frame moves either;
+- the submission's whole process tree's CPU time (its control group, where the
+  machine has one), memory (the kernel's limit on the group; a kill is named
+  ``memory_limit``) and processes;
+- sizes: every frame, every result, the captured output (the first 64 KiB are
+  kept, more than ``max_output_bytes`` stops the child);
+- content: every result is decoded and validated (:mod:`grader.sandbox.messages`)
+  against this job's ID and the test it must answer; results arrive strictly in
+  order and anything else is a protocol violation that costs that test.
+
+Messages for the learner are written here, in both languages, from what was
+observed (:mod:`grader.feedback`).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import select
+import selectors
+import signal
+import time
+from dataclasses import dataclass, field, replace
+
+from grader import feedback as F
+from grader.grading import load_failure_error
+from grader.runs import RunReport, SubmissionError
+from grader.sandbox.channel import (BEGIN, CHILD_HEADER, FRAME_KINDS, GO, LOADED, RESULT, encode_job,
+                                    encode_invocations)
+from grader.sandbox.messages import (ErrorKind, Invocation, Job, Limits, Loaded, Outcome, loaded_from_wire,
+                                     outcome_from_wire)
+from grader.sandbox.protocol import ProtocolError, decode
+
+KEPT_OUTPUT_BYTES = 64 * 1024
+MAX_RESTARTS = 3
+POLL_SECONDS = 0.25  # how often CPU time is read while a child runs
+EXIT_WAIT_SECONDS = 10.0
+SIGNAL_NAMES = {s.value: s.name for s in signal.Signals}
+MIB = 1024 * 1024
+
+
+class CapturedOutput:
+    """What the children printed: the first bytes are kept, the total is counted."""
+
+    def __init__(self):
+        self.kept = bytearray()
+        self.total = 0
+
+    def add(self, data: bytes, limit: int) -> bool:
+        self.total += len(data)
+        room = KEPT_OUTPUT_BYTES - len(self.kept)
+        if room > 0:
+            self.kept += data[:room]
+        return self.total <= limit
+
+    def text(self) -> str:
+        return self.kept.decode("utf-8", errors="replace")
+
+
+@dataclass
+class ChildEnd:
+    """How one child's run ended."""
+
+    loaded: Loaded | None = None
+    results: dict[int, Outcome] = field(default_factory=dict)
+    malformed: dict[int, SubmissionError] = field(default_factory=dict)
+    stop: str | None = None  # why the supervisor stopped it
+    detail: str = ""
+    status: int | None = None
+    oom_kills: int = 0
+    tasks_refused: int = 0
+
+
+class ChildRun:
+    """One child of one submission, from test ``job.first`` on."""
+
+    def __init__(self, zygote, job: Job, job_bytes: bytes, limits: Limits, output: CapturedOutput,
+                 deadline_total: float):
+        self.zygote, self.job, self.limits, self.output = zygote, job, limits, output
+        self.job_bytes = memoryview(job_bytes)
+        self.deadline_total = deadline_total
+        self.end = ChildEnd()
+        self.expected = job.first  # the next test whose result may arrive
+        self.meter = None  # a memory meter while a memory test runs
+        self.meter_start = 0
+
+    def run(self) -> ChildEnd:
+        job_r, job_w = os.pipe()
+        result_r, result_w = os.pipe()
+        output_r, output_w = os.pipe()
+        try:
+            handle = self.zygote.fork(fds=[job_r, result_w, output_w], limits=self.limits)
+        finally:
+            for fd in (job_r, result_w, output_w):
+                os.close(fd)
+        try:
+            os.set_blocking(job_w, False)
+            self._supervise(handle, job_w, result_r, output_r)
+        finally:
+            if self.meter is not None:
+                self.meter.close()
+            finished = self._answered_everything()
+            handle.kill()
+            for fd in (job_w, result_r, output_r):
+                os.close(fd)
+            if not finished:
+                exit_info = self.zygote.wait_exit(handle, EXIT_WAIT_SECONDS)
+                self.end.status = exit_info.get("status")
+                self.end.oom_kills = int(exit_info.get("oom_kills", 0))
+                self.end.tasks_refused = int(exit_info.get("tasks_refused", 0))
+        return self.end
+
+    def _answered_everything(self) -> bool:
+        loaded = self.end.loaded
+        if self.end.stop is not None or loaded is None:
+            return False
+        return loaded.failure is not None or self.expected >= len(self.job.invocations)
+
+    def _stop(self, reason: str, detail: str = "") -> None:
+        self.end.stop, self.end.detail = reason, detail
+
+    def _supervise(self, handle, job_w: int, result_r: int, output_r: int) -> None:
+        limits = self.limits
+        deadline_test = time.monotonic() + 2 * limits.timeout  # loading counts towards the first test
+        cpu_start = self.zygote.cpu_seconds()
+        next_poll = time.monotonic() + POLL_SECONDS
+        buffer = bytearray()
+        with selectors.DefaultSelector() as selector:
+            selector.register(result_r, selectors.EVENT_READ, "result")
+            selector.register(output_r, selectors.EVENT_READ, "output")
+            selector.register(job_w, selectors.EVENT_WRITE, "job")
+            writing = True
+            while True:
+                now = time.monotonic()
+                if now >= self.deadline_total:
+                    return self._stop("submission_timeout")
+                if now >= deadline_test:
+                    return self._stop("timeout")
+                if now >= next_poll:
+                    next_poll = now + POLL_SECONDS
+                    if self.zygote.cpu_seconds() - cpu_start > limits.submission_timeout:
+                        return self._stop("cpu")
+                wait = min(deadline_test, self.deadline_total, next_poll) - now
+                for key, _ in selector.select(max(0.0, wait)):
+                    if key.data == "job":
+                        if self.job_bytes:
+                            try:
+                                written = os.write(job_w, self.job_bytes[:1 << 16])
+                            except BlockingIOError:
+                                continue
+                            except OSError:  # the child is gone; its end shows below
+                                self.job_bytes = memoryview(b"")
+                                written = 0
+                            self.job_bytes = self.job_bytes[written:]
+                        if not self.job_bytes and writing:
+                            selector.unregister(job_w)
+                            writing = False
+                        continue
+                    data = os.read(key.fd, 1 << 16)
+                    if not data:
+                        if key.data == "result":
+                            return None  # the child closed its result channel: it exited
+                        selector.unregister(key.fd)
+                        continue
+                    if key.data == "output":
+                        if not self.output.add(data, limits.max_output_bytes):
+                            return self._stop("output_limit")
+                        continue
+                    buffer += data
+                    started = self._frames(buffer, job_w)
+                    if self.end.stop or self._answered_everything():
+                        return self._drain(output_r)
+                    if started:
+                        deadline_test = time.monotonic() + limits.timeout
+
+    def _drain(self, output_r: int) -> None:
+        """Read what the child printed before its last frame (it flushes before each frame)."""
+        while select.select([output_r], [], [], 0)[0]:
+            data = os.read(output_r, 1 << 16)
+            if not data:
+                return
+            if not self.output.add(data, self.limits.max_output_bytes):
+                self._stop("output_limit")
+                return
+
+    def _frames(self, buffer: bytearray, job_w: int) -> bool:
+        """Consume complete frames; True when a test's result arrived (the next test starts)."""
+        started = False
+        while len(buffer) >= CHILD_HEADER.size and not self.end.stop:
+            kind, index, length = CHILD_HEADER.unpack_from(buffer)
+            if kind not in FRAME_KINDS:
+                self._stop("protocol", "unknown frame")
+                break
+            if length > self.limits.max_result_bytes:
+                self._stop("result_limit")
+                break
+            end = CHILD_HEADER.size + length
+            if len(buffer) < end:
+                break
+            payload = bytes(buffer[CHILD_HEADER.size:end])
+            del buffer[:end]
+            if kind == LOADED:
+                self._loaded(index, payload)
+                started = True
+            elif kind == BEGIN:
+                self._begin(index, job_w)
+            else:
+                self._result(index, payload)
+                started = True
+        return started
+
+    def _loaded(self, index: int, payload: bytes) -> None:
+        if self.end.loaded is not None or index != self.job.first:
+            return self._stop("protocol", "a second load report")
+        try:
+            self.end.loaded = loaded_from_wire(decode(payload), job_id=self.job.job_id)
+        except ProtocolError as exc:
+            self._stop("protocol", str(exc))
+
+    def _begin(self, index: int, job_w: int) -> None:
+        if (self.end.loaded is None or index != self.expected or self.meter is not None
+                or not self.job.invocations[index].measure_memory or self.job_bytes):
+            return self._stop("protocol", "an unexpected memory test")
+        self.meter = self.zygote.peak_meter()
+        self.meter_start = self.zygote.memory_usage() if self.meter is not None else 0
+        try:
+            os.write(job_w, GO)
+        except OSError:
+            pass
+
+    def _result(self, index: int, payload: bytes) -> None:
+        if self.end.loaded is None or index != self.expected:
+            return self._stop("protocol", f"a result for test {index} while test {self.expected} runs")
+        self.expected += 1
+        try:
+            outcome = outcome_from_wire(decode(payload), job_id=self.job.job_id,
+                                        forbidden=self.job.forbidden)
+        except ProtocolError as exc:
+            self.end.malformed[index] = SubmissionError(ErrorKind.CRASH,
+                                                        F.MALFORMED_RESULT.format(why=str(exc)[:200]))
+            return None
+        if self.job.invocations[index].measure_memory:
+            outcome = replace(outcome, peak_memory_bytes=self._peak())
+        self.end.results[index] = outcome
+
+    def _peak(self) -> int | None:
+        if self.meter is None:
+            return None
+        try:
+            peak = self.meter.read()
+        except (OSError, ValueError):
+            peak = None
+        self.meter.close()
+        self.meter = None
+        return None if peak is None else max(0, peak - self.meter_start)
+
+
+def _describe_end(end: ChildEnd, limits: Limits) -> SubmissionError:
+    """Why a child stopped before answering every test, as the learner reads it."""
+    reason = end.stop
+    if reason == "timeout":
+        return SubmissionError(ErrorKind.TIMEOUT, F.TEST_TIMEOUT.format(seconds=f"{limits.timeout:g}"))
+    if reason == "submission_timeout":
+        return SubmissionError(ErrorKind.TIMEOUT,
+                               F.SUBMISSION_TIMEOUT.format(seconds=f"{limits.submission_timeout:g}"))
+    if reason == "cpu":
+        return SubmissionError(ErrorKind.TIMEOUT, F.CPU_LIMIT)
+    if reason == "output_limit":
+        return SubmissionError(ErrorKind.OUTPUT_LIMIT, F.PRINTED_TOO_MUCH.format(limit=limits.max_output_bytes))
+    if reason == "result_limit":
+        return SubmissionError(ErrorKind.OUTPUT_LIMIT, F.RESULT_TOO_LARGE.format(limit=limits.max_result_bytes))
+    if reason == "protocol":
+        return SubmissionError(ErrorKind.CRASH, F.MALFORMED_RESULT.format(why=end.detail[:200]))
+    if end.oom_kills:
+        return SubmissionError(ErrorKind.MEMORY_LIMIT, F.OUT_OF_MEMORY.format(limit=limits.memory_mb))
+    status = end.status
+    if status is None:
+        return SubmissionError(ErrorKind.CRASH, F.EXITED_EARLY.format(code="?"))
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        if sig == signal.SIGXCPU:
+            return SubmissionError(ErrorKind.TIMEOUT, F.CPU_LIMIT)
+        if sig == signal.SIGXFSZ:
+            return SubmissionError(ErrorKind.RESOURCE_LIMIT, F.WROTE_TOO_MUCH.format(limit=limits.max_written_bytes))
+        if sig == signal.SIGKILL:
+            return SubmissionError(ErrorKind.MEMORY_LIMIT, F.KILLED)
+        if end.tasks_refused:
+            return SubmissionError(ErrorKind.RESOURCE_LIMIT,
+                                   F.TOO_MANY_PROCESSES.format(limit=limits.max_processes))
+        return SubmissionError(ErrorKind.CRASH, F.CRASHED_SIGNAL.format(signal=SIGNAL_NAMES.get(sig, str(sig))))
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
+    if end.tasks_refused:
+        return SubmissionError(ErrorKind.RESOURCE_LIMIT, F.TOO_MANY_PROCESSES.format(limit=limits.max_processes))
+    if code == 70:
+        return SubmissionError(ErrorKind.CRASH, F.RUNTIME_FAILED)
+    return SubmissionError(ErrorKind.CRASH, F.EXITED_EARLY.format(code=code))
+
+
+def _memory_error(outcome: Outcome) -> bool:
+    error = outcome.error
+    return error is not None and (error.type == "MemoryError" or "can't allocate memory" in error.message
+                                  or "not enough memory" in error.message)
+
+
+def _test_level_errors(results: dict[int, Outcome], limits: Limits) -> dict[int, SubmissionError]:
+    """Outcomes that are really limits hit inside one test (too large a result, out of memory)."""
+    errors = {}
+    for index, outcome in results.items():
+        if outcome.error and outcome.error.type == "ResultTooLarge":
+            errors[index] = SubmissionError(ErrorKind.OUTPUT_LIMIT,
+                                            F.RESULT_TOO_LARGE.format(limit=limits.max_result_bytes))
+        elif _memory_error(outcome):
+            errors[index] = SubmissionError(ErrorKind.MEMORY_LIMIT, F.OUT_OF_MEMORY.format(limit=limits.memory_mb))
+    return errors
+
+
+def run_submission(zygote, *, source: str, filename: str, symbols: list[str], forbidden: list[str],
+                   invocations: list[Invocation], limits: Limits, isolation: str,
+                   invocations_bytes: bytes | None = None) -> RunReport:
+    """Run every test of one submission in fresh children of ``zygote``; see the module docstring."""
+    start = time.monotonic()
+    count = len(invocations)
+    deadline_total = start + limits.submission_timeout
+    encoded = invocations_bytes if invocations_bytes is not None else encode_invocations(invocations)
+    output = CapturedOutput()
+    results: dict[int, Outcome] = {}
+    test_errors: dict[int, SubmissionError] = {}
+    error = None
+    first, restarts = 0, 0
+    job_id = secrets.token_hex(8)
+    while first < count:
+        job = Job(job_id=job_id, source=source, filename=filename, symbols=tuple(symbols),
+                  forbidden=tuple(forbidden), invocations=tuple(invocations), first=first)
+        end = ChildRun(zygote, job, encode_job(job, encoded), limits, output, deadline_total).run()
+        results.update(end.results)
+        test_errors.update(end.malformed)
+        if end.loaded is None:
+            stopped = _describe_end(end, limits)
+            error = SubmissionError(stopped.kind, F.WHILE_LOADING.format(message=stopped.message))
+            break
+        if end.loaded.failure:
+            error = load_failure_error(end.loaded.failure)
+            break
+        answered = set(end.results) | set(end.malformed)
+        first = max(answered) + 1 if answered else first
+        if first >= count:
+            break
+        stopped = _describe_end(end, limits)
+        test_errors[first] = stopped
+        restarts += 1
+        if stopped.kind == ErrorKind.TIMEOUT or restarts > MAX_RESTARTS:
+            why = F.NOT_RUN_AFTER_TIMEOUT if stopped.kind == ErrorKind.TIMEOUT else F.NOT_RUN_AFTER_CRASHES
+            for later in range(first + 1, count):
+                test_errors[later] = SubmissionError(stopped.kind, F.NOT_RUN.format(why=why))
+            break
+        first += 1
+    test_errors.update(_test_level_errors(results, limits))
+    outcomes = [None if i in test_errors else results.get(i) for i in range(count)]
+    return RunReport(outcomes=outcomes, test_errors=test_errors, error=error, output=output.text(),
+                     output_truncated=output.total > len(output.kept), isolation=isolation,
+                     seconds=time.monotonic() - start)

@@ -1,0 +1,205 @@
+"""What a sandboxed submission can see, keep and reach, proved by attacking it.
+
+Each class of weakness has an attacking submission in tests/attacks/: searching
+the file system under every install layout, sweeping environment, stack, argv,
+/proc and descriptors for planted secrets, forging replies on every descriptor,
+reading its own memory for another job's data, holding memory across forked
+processes, keeping a test alive with frames, denied system calls, the PID view.
+Each test asserts what the attacker, the victims and the grader look like after.
+"""
+
+from __future__ import annotations
+
+import ast
+import glob
+import os
+import re
+import secrets
+import shutil
+import signal
+import site
+import sys
+import sysconfig
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from grader import registry
+from grader.grading import Suite, grade
+from grader.pool import SandboxPool
+from grader.references import solution_source
+from grader.sandbox.isolation import CGROUP, PIDNS, SECCOMP, STRONG, base_level
+from grader.sandbox.messages import Limits
+from grader.seedkey import fingerprint
+from tests.sandboxing import FAST_LIMITS, attack_source
+
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
+
+PROBLEM = registry.get("scaled_dot_product_attention")
+SLOW_LIMITS = Limits(timeout=60.0, submission_timeout=120.0, memory_mb=1024)
+
+
+def _found(results: dict, key: str = "FOUND"):
+    """The value an attack reported as ``KEY=<python literal>`` in its exception message."""
+    text = results["tests"][0]["output"]
+    assert f"{key}=" in text, text
+    line = text.split(f"{key}=")[1].split("\n")[0].strip()
+    return ast.literal_eval(re.sub(r" \(line \d+\)$", "", line))
+
+
+def _grade(pool, source: str, *, limits=FAST_LIMITS, suite=None, seed=0, key=None) -> dict:
+    return grade(problem=PROBLEM, source=source, filename="scaled_dot_product_attention.py", runner=pool,
+                 suite=suite or Suite(PROBLEM, seed=seed), limits=limits, seed=seed, seed_key=key)
+
+
+@pytest.fixture(scope="module")
+def canaries():
+    """Copies of grader secrets planted where a second install or a user's files would be."""
+    base = os.path.realpath(sys.base_prefix)
+    base_site = sysconfig.get_paths(vars={"base": base, "platbase": base})["purelib"]
+    tops = [Path(base_site) / "attn_canary_second_copy", Path(site.getusersitepackages()) / "attn_canary_user",
+            Path(tempfile.gettempdir()) / "attn_canary_tmp", Path.home() / "attn_canary_home",
+            Path("/opt") / "attn_canary_opt"]
+    planted = []
+    for top in tops:
+        folder = top / "grader" / "_data" / "solutions"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "scaled_dot_product_attention.py").write_text(
+                "# ATTN-CANARY\n" + solution_source(PROBLEM), encoding="utf-8")
+            planted.append(top)
+        except OSError:
+            continue
+    yield planted
+    for top in planted:
+        shutil.rmtree(top, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def planted_secret():
+    secret = "ATTNSECRET" + secrets.token_hex(8)
+    os.environ["ATTN_JUDGE_PLANTED_TOKEN"] = secret
+    yield secret
+    os.environ.pop("ATTN_JUDGE_PLANTED_TOKEN", None)
+
+
+@pytest.fixture(scope="module")
+def pool(canaries, planted_secret):
+    # Started after the canaries and the secret exist, so that both could leak if they were able to.
+    with SandboxPool(1) as pool:
+        yield pool
+
+
+def test_every_layer_of_isolation_is_in_force_here(pool):
+    assert base_level(pool.level) == STRONG, pool.fallback_reason
+    for feature in (PIDNS, SECCOMP, CGROUP):
+        assert feature in pool.level.split("+"), (pool.level, pool.fallback_reason)
+    results = _grade(pool, solution_source(PROBLEM))
+    assert results["score"] == results["max_score"]
+    assert results["extra_data"]["isolation"] == pool.level
+
+
+def test_the_file_system_is_an_allow_list(pool, canaries):
+    assert canaries, "no canary could be planted"
+    found = _found(_grade(pool, attack_source("fs_search"), limits=SLOW_LIMITS))
+    assert not [f for f in found if "CANARY" in f or "attn_canary" in f], found
+    assert not [f for f in found if "/_data" in f or "solutions" in f or "/hidden" in f], found
+    grader_files = [f for f in found if "/grader/" in f]
+    assert all("/grader/sandbox" in f or f.endswith("/grader/__init__.py") for f in grader_files), found
+
+
+def test_environment_argv_proc_descriptors_and_memory_hold_no_secret(pool, planted_secret):
+    seed = 913579246
+    key = secrets.token_bytes(32)
+    results = _grade(pool, attack_source("secret_sweep"), limits=SLOW_LIMITS, seed=seed, key=key)
+    text = results["tests"][0]["output"]
+    found = _found(results)
+    assert planted_secret not in found and str(seed) not in found, found
+    descriptors = ast.literal_eval(text.split("FDS=")[1].split(" FOUND=")[0])
+    assert len(descriptors) == 5 and descriptors[:3] == [0, 1, 2], descriptors  # + job input, result channel
+    assert results["extra_data"]["seed_fingerprint"] == fingerprint(seed, key)
+    assert str(seed) not in repr(results)
+
+
+def test_forged_replies_on_every_descriptor_reach_nobody(pool):
+    attacker = _grade(pool, attack_source("forge_fds"))
+    assert attacker["score"] == 0
+    for _ in range(2):  # the next jobs on the same slot get their own results, and only theirs
+        victim = _grade(pool, "print('honest student')\n" + solution_source(PROBLEM))
+        assert victim["score"] == victim["max_score"], victim["tests"][0]["output"]
+        assert victim["extra_data"]["output"].strip() == "honest student"
+
+
+def test_a_child_never_holds_another_jobs_data(pool):
+    marker = "ATTNMARK" + secrets.token_hex(8)
+    honest = _grade(pool, f"# {marker}\n" + solution_source(PROBLEM))
+    assert honest["score"] == honest["max_score"]
+    own = "ATTNMARK" + secrets.token_hex(8)
+    found = _found(_grade(pool, f"# {own}\n" + attack_source("memory_marker"), limits=SLOW_LIMITS))
+    assert own in found, found  # the scan works: it finds its own
+    assert marker not in found, found
+
+
+def test_memory_is_limited_for_the_whole_process_tree(pool):
+    results = _grade(pool, attack_source("fork_memory"), limits=Limits(timeout=30.0, submission_timeout=60.0,
+                                                                       memory_mb=1024))
+    kind = (results["extra_data"]["error"] or {}).get("kind")
+    text = results["tests"][0]["output"]
+    held = int(text.split("HELD=")[1].split("MB")[0]) if "HELD=" in text else 0
+    assert kind == "memory_limit" or held < 1024, (kind, text)
+    again = _grade(pool, solution_source(PROBLEM))
+    assert again["score"] == again["max_score"]
+
+
+def test_frames_never_stretch_a_tests_deadline(pool):
+    started = time.monotonic()
+    results = _grade(pool, attack_source("frame_keepalive"))
+    elapsed = time.monotonic() - started
+    assert results["score"] == 0
+    assert (results["extra_data"]["error"] or {}).get("kind") in ("timeout", "crash")
+    assert elapsed < 20, elapsed  # the attack would keep going for 30 s per test
+
+
+def test_the_seccomp_filter_denies_what_a_submission_has_no_use_for(pool):
+    report = _found(_grade(pool, attack_source("seccomp_probe")), "SYSCALLS")
+    allowed = {name for name, outcome in report.items() if outcome == "ALLOWED"}
+    assert allowed == {"AF_UNIX"}, report
+    assert all(outcome in ("EPERM", "ENOSYS") for name, outcome in report.items() if name != "AF_UNIX"), report
+
+
+def test_a_child_sees_only_its_own_process_tree(pool):
+    text = _grade(pool, attack_source("pid_view"))["tests"][0]["output"]
+    assert "PID=1 PPID=0" in text, text
+    visible = ast.literal_eval(text.split("VISIBLE=")[1].split(" CHILD=")[0])
+    assert visible == [1], visible
+
+
+def test_the_supervisor_is_out_of_reach(pool):
+    text = _grade(pool, attack_source("kill_parent"))["tests"][0]["output"]
+    assert "ppid=0" in text and "killed" not in text, text
+    again = _grade(pool, solution_source(PROBLEM))
+    assert again["score"] == again["max_score"]
+
+
+@pytest.mark.parametrize("attack", ["forbidden_c_entry", "forbidden_vars"])
+def test_the_forbidden_kernel_is_caught_through_torch_C(pool, attack):
+    results = _grade(pool, attack_source(attack))
+    assert (results["extra_data"]["error"] or {}).get("kind") == "forbidden_api", results["output"]
+    assert results["score"] == 0
+
+
+def test_scratch_left_by_a_killed_grader_is_cleaned_at_the_next_start():
+    with SandboxPool(1) as first:
+        zygote = first._all[0]
+        roots = glob.glob(os.path.join(tempfile.gettempdir(), f"attn-judge-root-{zygote.pid}-*"))
+        group = zygote.group
+        assert roots and group is not None
+        os.kill(zygote.pid, signal.SIGKILL)
+        zygote.proc.wait(timeout=10)
+        assert os.path.isdir(roots[0]) and os.path.isdir(group.memory)
+    with SandboxPool(1):
+        assert not os.path.exists(roots[0])
+        assert not os.path.exists(os.path.dirname(group.memory)) if group.version == 2 else \
+            not os.path.exists(group.memory)

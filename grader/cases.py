@@ -15,7 +15,7 @@ from typing import Callable
 import torch
 
 from grader.checks import Check, Verdict, close_to_literal, match_literal, match_reference
-from grader.i18n import EMPTY, Text, same
+from grader.i18n import EMPTY, Text
 from grader.sandbox.messages import GradRequest, Invocation, Outcome
 from grader.sandbox.protocol import GeneratorSeed
 
@@ -48,19 +48,22 @@ def module_call(
     grad: list[str] | None = None,
     param_grads: bool = False,
     grad_seed: int = 0,
+    grad_output: int | None = None,
     chunks: tuple[int, ...] = (),
 ) -> Invocation:
     """Invocation that builds module ``symbol`` and calls it (``args=None``: build only).
 
     ``chunks`` feeds the first argument in pieces of these lengths along dim 1,
     threading the returned ``cache`` (see :class:`~grader.sandbox.messages.Invocation`).
+    ``grad_output`` differentiates only that item of a returned tuple (e.g. the
+    output, not the cache).
     """
     return Invocation(
         kind="module", symbol=symbol, init_args=tuple(init_args),
         init_kwargs=dict(init_kwargs or {}), dtype=str(dtype).replace("torch.", ""),
         state_dict=state_dict, args=() if args is None else tuple(args),
         kwargs=dict(kwargs or {}), construct_only=args is None, chunks=tuple(chunks),
-        grad=GradRequest(tuple(grad or ()), params=param_grads, seed=grad_seed)
+        grad=GradRequest(tuple(grad or ()), params=param_grads, seed=grad_seed, output=grad_output)
         if (grad or param_grads) else None)
 
 
@@ -104,8 +107,10 @@ class Case:
 
     def __post_init__(self) -> None:
         for name in ("name", "hint"):
-            if isinstance(getattr(self, name), str):  # TODO(i18n): every case gets both languages
-                object.__setattr__(self, name, same(getattr(self, name)))
+            if not isinstance(getattr(self, name), Text):
+                raise TypeError(f"case {self.number}: its {name} needs both languages, "
+                                f"written t(\"English\", \"中文\") (grader.i18n.t), "
+                                f"not a {type(getattr(self, name)).__name__}")
 
 
 def public_case(number: str, name: Text, invocation: Invocation, *, expected=None, places: int = 4,

@@ -48,10 +48,13 @@ class Verdict:
     suggests: tuple[str, ...] = ()  # misconception IDs the check itself recognised
 
     def __post_init__(self) -> None:
-        if isinstance(self.message, str):  # TODO(i18n): every verdict gets both languages
-            object.__setattr__(self, "message", same(self.message))
         if not isinstance(self.message, Text):
-            raise TypeError("a verdict's message is a grader.i18n.Text (both languages)")
+            raise TypeError("a verdict's message needs both languages: a grader.i18n.Text, written "
+                            f"t(\"English\", \"中文\") or a template's .format(...), not a "
+                            f"{type(self.message).__name__}")
+        if self.hint is not None and not isinstance(self.hint, Text):
+            raise TypeError("a verdict's hint needs both languages: a grader.i18n.Text, not a "
+                            f"{type(self.hint).__name__}")
 
 
 @dataclass(frozen=True)
@@ -207,10 +210,12 @@ def _compare_grads(got: dict | None, want: dict | None, label: Text) -> Verdict 
 
 
 def input_name(selector: str) -> Text:
-    """How a person knows an input: 'positional argument 2' or "argument 'mask'"."""
-    if selector.isdigit():
-        return F.POSITIONAL_ARGUMENT.format(n=int(selector) + 1)
-    return F.ARGUMENT.format(name=repr(selector))
+    """How a person knows an input: 'positional argument 2', "argument 'mask'", "argument 'cache'[0]"."""
+    base, bracket, rest = selector.partition("[")
+    suffix = bracket + rest
+    if base.isdigit():
+        return F.POSITIONAL_ARGUMENT.format(n=int(base) + 1) + suffix
+    return F.ARGUMENT.format(name=repr(base)) + suffix
 
 
 def failure_of_call(ctx: CheckContext) -> Verdict | None:

@@ -122,11 +122,11 @@ def test_example_figure_is_the_weight_matrix():
     public = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(public)
     example = public.EXAMPLE
-    x, w_qk, w_v = example["args"]
-    mask, exclude_self = example["kwargs"]["mask"], example["kwargs"]["exclude_self"]
+    x, w_qk, w_v = example.args
+    mask, exclude_self = example.kwargs["mask"], example.kwargs["exclude_self"]
     qk = x @ w_qk
     allowed = _explicit_mask(mask, 1, x.shape[1], exclude_self)
     scores = (qk @ qk.transpose(-2, -1) / qk.shape[-1] ** 0.5).masked_fill(~allowed, float("-inf"))
     weights = torch.softmax(scores, dim=-1)[0]
-    output = shared_qk_attention(*example["args"], **example["kwargs"])
+    output = shared_qk_attention(*example.args, **example.kwargs)
     torch.testing.assert_close(public.example_figure(output), weights)

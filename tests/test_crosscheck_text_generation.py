@@ -14,7 +14,10 @@ import pytest
 import torch
 
 from grader.grading import case_generator
-from grader.hidden import text_generation as hidden
+from grader.hidden.text_generation import CASES
+from grader.hidden.text_generation.checks import settings_of
+from grader.hidden.text_generation.models import DRAWS
+from grader.hidden.text_generation.sampling import keep_nucleus, keep_top_k, next_token_probs
 from grader.misconceptions._generation import decode
 from grader.references import solution_module
 from grader.sandbox import toy_models
@@ -175,6 +178,17 @@ def test_top_p_mask_matches_set_construction(reference, top_p):
     assert checked > 150
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_trusted_filter_is_the_references(reference, dtype):
+    """The filter the checks and the misconception references share masks what the reference does."""
+    g = torch.Generator().manual_seed(11)
+    logits = _tied_logits(g, 200, 8).to(dtype)
+    for k in (1, 2, 3, 5, 8, 20):
+        assert torch.equal(keep_top_k(logits, k), reference._keep_top_k(logits, k))
+    for top_p in (0.01, 0.3, 0.5, 0.75, 0.9, 0.999, 0.9999999):
+        assert torch.equal(keep_nucleus(logits, top_p), reference._keep_nucleus(logits, top_p))
+
+
 def test_top_p_of_one_keeps_everything(reference):
     """top_p = 1 is no filter, even when a float running total reaches 1 before the tail."""
     logits = torch.tensor([[10.0, 0.0, -30.0, -60.0]], dtype=torch.float64).expand(500, 4)
@@ -209,30 +223,30 @@ def test_correct_loop_of_the_misconception_core_is_the_reference(seed):
     """With no mistake switched on, the variants' core returns what the reference does."""
     namespace = {"generate": decode}
     reference = {"generate": solution_module("text_generation").generate}
-    for case in hidden.CASES:
+    for case in CASES:
         invocation = case.make(case_generator(seed, "text_generation", case.number))
         ours, theirs = execute(namespace, invocation), execute(reference, invocation)
-        assert theirs["error"] is None, case.number
-        assert torch.equal(ours["value"], theirs["value"]), case.number
-        assert ours["stats"] == theirs["stats"], case.number
+        assert theirs.error is None, case.number
+        assert torch.equal(ours.value, theirs.value), case.number
+        assert ours.stats == theirs.stats, case.number
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_designed_distributions_keep_their_margins(seed):
     """Every sampled case: expected counts >= 50 and top-k / top-p boundaries well apart."""
-    for case in hidden.CASES:
+    for case in CASES:
         invocation = case.make(case_generator(seed, "text_generation", case.number))
-        prompt = invocation["args"][0]
-        if prompt.shape[0] != hidden.DRAWS:
+        prompt = invocation.args[0]
+        if prompt.shape[0] != DRAWS:
             continue
-        settings = hidden._settings(invocation)
-        model = toy_models.build(invocation["model"])
+        settings = settings_of(invocation)
+        model = toy_models.build(invocation.model)
         logits = model(prompt[:1])[:, -1, :]
-        probs = hidden._filtered_probs(logits, settings["temperature"], settings["top_k"],
-                                       settings["top_p"])[0]
-        assert float(probs[probs > 0].min()) * hidden.DRAWS >= 50, case.number
+        probs = next_token_probs(logits, settings["temperature"], settings["top_k"],
+                                 settings["top_p"])[0]
+        assert float(probs[probs > 0].min()) * DRAWS >= 50, case.number
         if settings["top_p"] is not None and settings["top_p"] < 1:
-            p = hidden._filtered_probs(logits, settings["temperature"], settings["top_k"], None)[0]
+            p = next_token_probs(logits, settings["temperature"], settings["top_k"], None)[0]
             running = p.sort(descending=True).values.cumsum(0)
             assert float((running - settings["top_p"]).abs().min()) >= 0.02, case.number
 

@@ -7,10 +7,12 @@ own ID and no other.
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from grader import registry
-from grader.grading import grade
+from grader.grading import Suite, grade
 from grader.hidden import hidden_cases, public_cases
 from grader.references import misconception_variants, solution_source
 from grader.trusted_runner import NamespaceRunner, TrustedRunner
@@ -25,9 +27,15 @@ VARIANT_PARAMS = [
 ]
 
 
+@functools.lru_cache(maxsize=None)
+def _suite(problem_id: str, public: bool) -> Suite:
+    """One suite per problem: the reference's and every variant's outcomes are computed once."""
+    return Suite(registry.get(problem_id), public=public)
+
+
 def _grade(problem, runner, source="", public=False):
     return grade(problem=problem, source=source, filename=f"{problem.id}.py", runner=runner,
-                 public=public)
+                 public=public, suite=_suite(problem.id, public))
 
 
 def test_misconception_references_cover_the_catalogue_exactly():

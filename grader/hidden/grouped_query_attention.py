@@ -11,9 +11,11 @@ from dataclasses import replace
 import torch
 
 from grader.cases import Case, module_call
-from grader.checks import all_of, batch_rows_agree, match_reference, raises
+from grader.checks import all_finite, all_of, batch_rows_agree, match_reference, raises
 from grader.hidden._inputs import randn, random_mask
 from grader.hidden._modules import linear_state
+from grader.hidden.scaled_dot_product_attention import FINITE_FILL_HINT
+from grader.i18n import t
 
 F32, F64 = torch.float32, torch.float64
 SYMBOL = "GroupedQueryAttention"
@@ -107,6 +109,31 @@ def _bad_kv_heads(rng):
     return module_call(SYMBOL, (12, 4, 3), args=None)
 
 
+def _allowed_scores_at_minus_1e4(rng):
+    # head_dim = 1, an identity q_proj and a k_proj that copies features 0 and 2; every
+    # token is 100, -100 or 0 in all of its features, so every head scores tokens i and
+    # j with x[i, 0] · x[j, 0], exactly -1e4, 1e4 or 0. A query of ±100 may attend to
+    # some of the tokens scoring -1e4 only; a zero token (all scores 0) to any of them.
+    # There is no catalogued ID for it, but a blocked score filled with -1e4 (or shifted
+    # by BERT's additive -10000) then ties with or outranks the allowed ones.
+    E, H, Hkv = 4, 4, 2
+    B, L = 2, 6
+    values = torch.tensor([100.0, 100.0, -100.0, -100.0, 0.0, 0.0])
+    x = torch.stack([values[torch.randperm(L, generator=rng)] for _ in range(B)])  # (B, L)
+    scores = x.unsqueeze(-1) * x.unsqueeze(-2)  # (B, L, L), the same in every head
+    lowest = scores == -1e4
+    candidates = torch.where(lowest.any(-1, keepdim=True), lowest, True).unsqueeze(1)  # (B, 1, L, L)
+    mask = (torch.rand(B, H, L, L, generator=rng) < 0.5) & candidates  # (B, H, L, L)
+    first = candidates.int().argmax(-1, keepdim=True).expand(B, H, L, 1)
+    mask = mask.scatter(-1, first, True)  # every query keeps at least one key
+    state = {"q_proj.weight": torch.eye(E), "k_proj.weight": torch.eye(E)[[0, 2]]}
+    state |= linear_state(rng, "v_proj", E, Hkv, bias=False)
+    state |= linear_state(rng, "out_proj", E, E, bias=False)
+    x = x.unsqueeze(-1).expand(B, L, E).contiguous()  # (B, L, E)
+    return module_call(SYMBOL, (E, H, Hkv), state_dict=state, args=(x,), kwargs={"mask": mask},
+                       grad=["0"], grad_seed=13)
+
+
 def _batch_independence(rng):
     # Batch elements 0 and 2 are identical; element 1 differs: 0 and 2 must agree.
     invocation = _gqa(rng, 16, 4, 2, 2, 5, kwargs={"causal": True})
@@ -115,42 +142,66 @@ def _batch_independence(rng):
 
 
 CASES = [
-    Case("5.1", "4 query heads sharing 2 key/value heads", 1.0, _groups_of_two, tags=("groups",),
-         hint="Query head h reads key/value head h // (num_heads // num_kv_heads)."),
-    Case("5.2", "6 query heads, 3 key/value heads (float64)", 1.0, _three_groups,
-         tags=("groups", "dtype"),
-         hint="Consecutive query heads share a key/value head: repeat_interleave, not repeat."),
-    Case("5.3", "8 query heads, 2 key/value heads", 1.0, _groups_of_four, tags=("groups",)),
-    Case("5.4", "one key/value head (multi-query attention)", 1.0, _multi_query,
-         tags=("groups",),
-         hint="With num_kv_heads = 1 every query head uses the same keys and values."),
-    Case("5.5", "as many key/value heads as query heads (multi-head)", 0.5, _multi_head,
+    Case("5.1", t("4 query heads sharing 2 key/value heads", "4 个查询头共用 2 个键/值头"), 1.0,
+         _groups_of_two, tags=("groups",),
+         hint=t("Query head h reads key/value head h // (num_heads // num_kv_heads).",
+                "查询头 h 读取键/值头 h // (num_heads // num_kv_heads)。")),
+    Case("5.2", t("6 query heads, 3 key/value heads (float64)", "6 个查询头，3 个键/值头（float64）"), 1.0,
+         _three_groups, tags=("groups", "dtype"),
+         hint=t("Consecutive query heads share a key/value head: repeat_interleave, not repeat.",
+                "相邻的查询头共用一个键/值头：用 repeat_interleave，而不是 repeat。")),
+    Case("5.3", t("8 query heads, 2 key/value heads", "8 个查询头，2 个键/值头"), 1.0, _groups_of_four,
          tags=("groups",)),
-    Case("5.6", "bias=True on every projection", 0.5, _bias, tags=("parameters",),
-         hint="Pass bias=bias to all four torch.nn.Linear layers."),
-    Case("5.7", "causal=True (float64)", 1.0, _causal, tags=("causal", "dtype"),
-         hint="causal=True lets query i attend to keys j <= i: the past and itself."),
-    Case("5.8", "causal multi-query attention", 0.5, _causal_multi_query, tags=("causal",)),
-    Case("5.9", "mask of shape (L, L)", 1.0, _mask_2d, tags=("mask",),
-         hint="True means 'may attend'; block ~mask with -inf before the softmax."),
-    Case("5.10", "mask of shape (B, 1, L, L) (float64)", 0.5, _mask_per_batch,
-         tags=("mask", "dtype")),
-    Case("5.11", "mask and causal together", 1.0, _mask_and_causal, tags=("mask", "causal"),
-         hint="A key is allowed only if the mask allows it and it is not in the future."),
-    Case("5.12", "gradients of x and every parameter (float64, causal)", 1.0, _grads_f64,
-         tags=("gradients",),
-         hint="Stay within differentiable torch operations; never .detach() or use .data."),
-    Case("5.13", "gradients through a mask (float32)", 1.0, _grads_masked_f32,
-         tags=("gradients", "mask")),
-    Case("5.14", "embed_dim not divisible by num_heads raises ValueError", 0.5, _bad_embed_dim,
-         check=raises("ValueError", why="embed_dim=10 cannot be split into 4 heads"),
+    Case("5.4", t("one key/value head (multi-query attention)", "只有一个键/值头（多查询注意力）"), 1.0,
+         _multi_query, tags=("groups",),
+         hint=t("With num_kv_heads = 1 every query head uses the same keys and values.",
+                "num_kv_heads = 1 时，每个查询头都使用同样的键和值。")),
+    Case("5.5", t("as many key/value heads as query heads (multi-head)",
+                  "键/值头与查询头一样多（多头注意力）"), 0.5, _multi_head, tags=("groups",)),
+    Case("5.6", t("bias=True on every projection", "每个投影都 bias=True"), 0.5, _bias,
+         tags=("parameters",),
+         hint=t("Pass bias=bias to all four torch.nn.Linear layers.",
+                "给四个 torch.nn.Linear 层都传入 bias=bias。")),
+    Case("5.7", t("causal=True (float64)", "因果：causal=True（float64）"), 1.0, _causal,
+         tags=("causal", "dtype"),
+         hint=t("causal=True lets query i attend to keys j <= i: the past and itself.",
+                "causal=True 时，查询 i 可以关注 j <= i 的键 j：过去和它自己。")),
+    Case("5.8", t("causal multi-query attention", "因果的多查询注意力"), 0.5, _causal_multi_query,
+         tags=("causal",)),
+    Case("5.9", t("mask of shape (L, L)", "形状为 (L, L) 的掩码"), 1.0, _mask_2d, tags=("mask",),
+         hint=t("True means 'may attend'; block ~mask with -inf before the softmax.",
+                "True 表示“可以关注”；在 softmax 之前用 -inf 屏蔽 ~mask 的位置。")),
+    Case("5.10", t("mask of shape (B, 1, L, L) (float64)", "形状为 (B, 1, L, L) 的掩码（float64）"), 0.5,
+         _mask_per_batch, tags=("mask", "dtype")),
+    Case("5.11", t("mask and causal together", "掩码与因果同时使用"), 1.0, _mask_and_causal,
+         tags=("mask", "causal"),
+         hint=t("A key is allowed only if the mask allows it and it is not in the future.",
+                "只有掩码允许并且不在未来的键才被允许。")),
+    Case("5.12", t("gradients of x and every parameter (float64, causal)",
+                   "x 和每个参数的梯度（float64，因果）"), 1.0, _grads_f64, tags=("gradients",),
+         hint=t("Stay within differentiable torch operations; never .detach() or use .data.",
+                "只使用可微的 torch 运算；不要 .detach()，也不要用 .data。")),
+    Case("5.13", t("gradients through a mask (float32)", "经过掩码的梯度（float32）"), 1.0,
+         _grads_masked_f32, tags=("gradients", "mask")),
+    Case("5.14", t("embed_dim not divisible by num_heads raises ValueError",
+                   "embed_dim 不能被 num_heads 整除时抛出 ValueError"), 0.5, _bad_embed_dim,
+         check=raises("ValueError", why=t("embed_dim=10 cannot be split into 4 heads",
+                                          "embed_dim=10 无法切分成 4 个头")),
          tags=("errors",)),
-    Case("5.15", "num_heads not divisible by num_kv_heads raises ValueError", 0.5, _bad_kv_heads,
-         check=raises("ValueError", why="3 key/value heads cannot be shared by 4 query heads"),
+    Case("5.15", t("num_heads not divisible by num_kv_heads raises ValueError",
+                   "num_heads 不能被 num_kv_heads 整除时抛出 ValueError"), 0.5, _bad_kv_heads,
+         check=raises("ValueError", why=t("3 key/value heads cannot be shared by 4 query heads",
+                                          "4 个查询头无法平分 3 个键/值头")),
          tags=("errors",),
-         hint="Check num_heads % num_kv_heads in __init__ as well."),
-    Case("5.16", "batch elements are independent", 0.5, _batch_independence,
+         hint=t("Check num_heads % num_kv_heads in __init__ as well.",
+                "在 __init__ 中也要检查 num_heads % num_kv_heads。")),
+    Case("5.16", t("batch elements are independent", "批中各元素相互独立"), 0.5, _batch_independence,
          check=all_of(match_reference(),
-                      batch_rows_agree([(0, 2)], property_name="batch independence")),
+                      batch_rows_agree([(0, 2)], property_name=t("batch independence", "批元素独立性"))),
          tags=("invariant",)),
+    Case("5.17", t("allowed scores of -1e4 next to blocked keys (head_dim = 1)",
+                   "允许的得分为 -1e4，旁边是被屏蔽的键（head_dim = 1）"), 1.0,
+         _allowed_scores_at_minus_1e4, check=all_finite(compare_where_exact=True),
+         tags=("stability", "mask"),
+         hint=FINITE_FILL_HINT),
 ]

@@ -5,9 +5,18 @@ import torch
 from grader.cases import Case, call
 from grader.checks import all_finite, all_of, batch_rows_agree, match_reference
 from grader.hidden._inputs import causal_mask, one_key_mask, randint_float, randn, random_mask
+from grader.i18n import t
 
 F32, F64 = torch.float32, torch.float64
 SYMBOL = "scaled_dot_product_attention"
+
+# Shared with problems 3 and 5, whose hidden cases check the same convention.
+FINITE_FILL_HINT = t(
+    "Block with -inf, or with a value below every legal score such as -1e9 or "
+    "torch.finfo(dtype).min: scores may legally reach -1e4, so a fill of -1e4 (or adding -10000) "
+    "leaves weight on blocked keys.",
+    "用 -inf 屏蔽，或者用比任何合法得分都小的值，例如 -1e9 或 torch.finfo(dtype).min：合法的得分可以"
+    "低到 -1e4，所以填充 -1e4（或加上 -10000）会让被屏蔽的键仍有权重。")
 
 
 def _qkv(rng, batch, lq, lk, dk, dv, dtype=F32):
@@ -97,38 +106,82 @@ def _single_key(rng):
     return call(SYMBOL, *_qkv(rng, (2,), 3, 1, 4, 2))
 
 
+def _allowed_scores_at_minus_1e4(rng):
+    # Dk = 1 and q, k in {0, ±100}, so every scaled score q·k is exact: four keys score
+    # -1e4 and two score 0. Each query may attend to some of the -1e4 keys; the others
+    # and the two 0 keys are blocked. A blocked score filled with -1e4 ties with the
+    # allowed ones, one shifted by -1e4 (BERT's additive mask) too, and each mistake
+    # spreads the weight over a different set of keys.
+    sign = (torch.randint(0, 2, (2, 1, 1), generator=rng) * 2 - 1).float()  # one per batch element
+    q = (100 * sign).expand(2, 4, 1)  # (B, Lq, Dk)
+    order = torch.randperm(6, generator=rng)
+    k = torch.cat([(-100 * sign).expand(2, 4, 1), torch.zeros(2, 2, 1)], dim=1)  # (B, Lk, Dk)
+    k = k[:, order]
+    allowed = random_mask(rng, 2, 4, 4, p_keep=0.5)  # (B, Lq, 4): among the -1e4 keys
+    mask = torch.cat([allowed, torch.zeros(2, 4, 2, dtype=torch.bool)], dim=-1)[..., order]
+    v = randn(rng, 2, 6, 3)
+    return call(SYMBOL, q.contiguous(), k, v, mask=mask, grad=["0", "1", "2"], grad_seed=13)
+
+
 CASES = [
-    Case("1.1", "batched inputs, Lq != Lk, Dk != Dv", 1.0, _basic, tags=("shapes",),
-         hint="weights = softmax(q @ kᵀ / sqrt(Dk)) over the keys; output = weights @ v."),
-    Case("1.2", "no batch dimension (2-D inputs)", 0.5, _no_batch, tags=("shapes",),
-         hint="Use k.transpose(-2, -1), not k.T or a fixed axis, so any number of batch dims works."),
-    Case("1.3", "two batch dimensions", 0.5, _two_batch_dims, tags=("shapes",),
-         hint="Index axes from the end (-2, -1) so extra leading dimensions pass through."),
-    Case("1.4", "float64 inputs keep float64", 0.5, _float64, tags=("dtype",),
-         hint="Do not create float32 tensors for the scale or the mask; keep the inputs' dtype."),
-    Case("1.5", "Dk == Dv and Lq == Lk", 1.0, _same_width, tags=("shapes",),
-         hint="The output is weights @ v alone: no residual, no normalisation."),
-    Case("1.6", "mask broadcast over the batch", 1.0, _broadcast_mask, tags=("mask",),
-         hint="True means 'may attend'; block the other scores before the softmax."),
-    Case("1.7", "causal mask, float64", 1.0, _causal, tags=("mask", "dtype"),
-         hint="Masked rows must still sum to one over the allowed keys."),
-    Case("1.8", "per-batch mask with two batch dims", 1.0, _per_batch_mask, tags=("mask", "shapes")),
-    Case("1.9", "exactly one allowed key per query", 0.5, _one_key, tags=("mask",),
-         hint="With one allowed key the weight on it must be exactly 1."),
-    Case("1.10", "scores up to 1e4 stay finite (float32, gradients too)", 1.0, _large_scores,
+    Case("1.1", t("batched inputs, Lq != Lk, Dk != Dv", "带批维度的输入，Lq != Lk，Dk != Dv"), 1.0,
+         _basic, tags=("shapes",),
+         hint=t("weights = softmax(q @ kᵀ / sqrt(Dk)) over the keys; output = weights @ v.",
+                "weights = 在键上做 softmax(q @ kᵀ / sqrt(Dk))；output = weights @ v。")),
+    Case("1.2", t("no batch dimension (2-D inputs)", "没有批维度（二维输入）"), 0.5, _no_batch,
+         tags=("shapes",),
+         hint=t("Use k.transpose(-2, -1), not k.T or a fixed axis, so any number of batch dims works.",
+                "用 k.transpose(-2, -1)，不要用 k.T 或固定的维度编号，这样任意多个批维度都能工作。")),
+    Case("1.3", t("two batch dimensions", "两个批维度"), 0.5, _two_batch_dims, tags=("shapes",),
+         hint=t("Index axes from the end (-2, -1) so extra leading dimensions pass through.",
+                "从末尾开始编号维度（-2、-1），前面多出来的维度就能原样保留。")),
+    Case("1.4", t("float64 inputs keep float64", "float64 输入保持 float64"), 0.5, _float64,
+         tags=("dtype",),
+         hint=t("Do not create float32 tensors for the scale or the mask; keep the inputs' dtype.",
+                "不要为缩放因子或掩码创建 float32 张量；保持输入的 dtype。")),
+    Case("1.5", t("Dk == Dv and Lq == Lk", "Dk == Dv 且 Lq == Lk"), 1.0, _same_width, tags=("shapes",),
+         hint=t("The output is weights @ v alone: no residual, no normalisation.",
+                "输出只是 weights @ v：没有残差，也没有归一化。")),
+    Case("1.6", t("mask broadcast over the batch", "在批上广播的掩码"), 1.0, _broadcast_mask,
+         tags=("mask",),
+         hint=t("True means 'may attend'; block the other scores before the softmax.",
+                "True 表示“可以关注”；在 softmax 之前屏蔽其余的得分。")),
+    Case("1.7", t("causal mask, float64", "因果掩码，float64"), 1.0, _causal, tags=("mask", "dtype"),
+         hint=t("Masked rows must still sum to one over the allowed keys.",
+                "加了掩码的行在允许的键上之和仍必须为一。")),
+    Case("1.8", t("per-batch mask with two batch dims", "两个批维度、每个批元素各自的掩码"), 1.0,
+         _per_batch_mask, tags=("mask", "shapes")),
+    Case("1.9", t("exactly one allowed key per query", "每个查询恰好有一个允许的键"), 0.5, _one_key,
+         tags=("mask",),
+         hint=t("With one allowed key the weight on it must be exactly 1.",
+                "只有一个允许的键时，它的权重必须恰好为 1。")),
+    Case("1.10", t("scores up to 1e4 stay finite (float32, gradients too)",
+                   "得分高达 1e4 时仍为有限值（float32，梯度也是）"), 1.0, _large_scores,
          check=all_finite(compare_where_exact=True), tags=("stability",),
-         hint="Subtract each row's maximum before exp(), or use torch.softmax."),
-    Case("1.11", "scores up to 1e4 with a causal mask (float64)", 0.5, _large_scores_masked,
+         hint=t("Subtract each row's maximum before exp(), or use torch.softmax.",
+                "在 exp() 之前减去每行的最大值，或者直接用 torch.softmax。")),
+    Case("1.11", t("scores up to 1e4 with a causal mask (float64)",
+                   "得分高达 1e4，带因果掩码（float64）"), 0.5, _large_scores_masked,
          check=all_finite(compare_where_exact=True), tags=("stability", "mask")),
-    Case("1.12", "gradients of q, k, v (float64)", 1.0, _grad_f64, tags=("gradients",),
-         hint="Stay within differentiable torch operations; never .detach() or use .data."),
-    Case("1.13", "gradients through a causal mask (float32)", 1.0, _grad_masked_f32,
-         tags=("gradients", "mask")),
-    Case("1.14", "reordering keys and values together changes nothing", 0.5, _permuted_keys,
-         check=all_of(match_reference(), batch_rows_agree([(0, 1)], property_name="key-order invariance")),
+    Case("1.12", t("gradients of q, k, v (float64)", "q、k、v 的梯度（float64）"), 1.0, _grad_f64,
+         tags=("gradients",),
+         hint=t("Stay within differentiable torch operations; never .detach() or use .data.",
+                "只使用可微的 torch 运算；不要 .detach()，也不要用 .data。")),
+    Case("1.13", t("gradients through a causal mask (float32)", "经过因果掩码的梯度（float32）"), 1.0,
+         _grad_masked_f32, tags=("gradients", "mask")),
+    Case("1.14", t("reordering keys and values together changes nothing",
+                   "同时重排键和值，结果不变"), 0.5, _permuted_keys,
+         check=all_of(match_reference(), batch_rows_agree(
+             [(0, 1)], property_name=t("key-order invariance", "与键的顺序无关"))),
          tags=("invariant",)),
-    Case("1.15", "batch elements are independent", 0.5, _batch_independence,
-         check=all_of(match_reference(), batch_rows_agree([(0, 2)], property_name="batch independence")),
+    Case("1.15", t("batch elements are independent", "批中各元素相互独立"), 0.5, _batch_independence,
+         check=all_of(match_reference(), batch_rows_agree(
+             [(0, 2)], property_name=t("batch independence", "批元素独立性"))),
          tags=("invariant",)),
-    Case("1.16", "a single key (Lk = 1)", 0.5, _single_key, tags=("shapes",)),
+    Case("1.16", t("a single key (Lk = 1)", "只有一个键（Lk = 1）"), 0.5, _single_key, tags=("shapes",)),
+    Case("1.17", t("allowed scores of -1e4 next to blocked keys (Dk = 1)",
+                   "允许的得分为 -1e4，旁边是被屏蔽的键（Dk = 1）"), 1.0,
+         _allowed_scores_at_minus_1e4, check=all_finite(compare_where_exact=True),
+         tags=("stability", "mask"),
+         hint=FINITE_FILL_HINT),
 ]

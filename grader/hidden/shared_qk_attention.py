@@ -8,10 +8,17 @@ from grader.cases import Case, call
 from grader.checks import (CheckContext, Verdict, all_finite, all_of, batch_rows_agree,
                            compare_tensors, describe, match_reference)
 from grader.hidden._inputs import causal_mask, randint_float, randn, random_mask
+from grader.i18n import t
 
 F32, F64 = torch.float32, torch.float64
 SYMBOL = "shared_qk_attention"
 PERM = [3, 0, 4, 1, 2]  # token order of batch element 1 in the permutation case
+
+EQUIVARIANCE = t("permutation equivariance", "置换等变性")
+EQUIVARIANCE_NEEDS = t("{property}: expected a (B, L, Dv) tensor, got {got}",
+                       "{property}：应为形状 (B, L, Dv) 的张量，实际得到{got}")
+EQUIVARIANCE_OUTPUT = t("{property} (output of the reordered tokens)", "{property}（重排后词元的输出）")
+EQUIVARIANCE_HOLDS = t("{property}: holds", "{property}：成立")
 
 
 def _xw(rng, batch, length, d, d_k, d_v, dtype=F32):
@@ -35,13 +42,12 @@ def _permuted_rows_agree(ctx: CheckContext) -> Verdict:
     """Batch element 1 holds the tokens of element 0 in the order PERM: so must the output."""
     output = ctx.candidate.value
     if not isinstance(output, torch.Tensor) or output.dim() != 3 or output.shape[0] < 2:
-        return Verdict(False, f"permutation equivariance: expected a (B, L, Dv) tensor, got "
-                              f"{describe(output)}")
+        return Verdict(False, EQUIVARIANCE_NEEDS.format(property=EQUIVARIANCE, got=describe(output)))
     verdict = compare_tensors(output[1], output[0][PERM].detach(),
-                              what="permutation equivariance (output of the reordered tokens)")
+                              what=EQUIVARIANCE_OUTPUT.format(property=EQUIVARIANCE))
     if not verdict.passed:
         return Verdict(False, verdict.message)
-    return Verdict(True, "permutation equivariance: holds")
+    return Verdict(True, EQUIVARIANCE_HOLDS.format(property=EQUIVARIANCE))
 
 
 def _basic(rng):
@@ -135,50 +141,75 @@ def _single_token(rng):
 
 
 CASES = [
-    Case("4.1", "batched inputs, D, Dk and Dv all different", 1.0, _basic, tags=("shapes",),
-         hint="Q = K = x @ w_qk, V = x @ w_v; weights = softmax(Q Kᵀ / sqrt(Dk)) over the keys."),
-    Case("4.2", "D == Dk: the keys are projected too", 1.0, _same_width, tags=("shapes",),
-         hint="The keys are x @ w_qk, the very same tensor as the queries, not x itself."),
-    Case("4.3", "exclude_self without a mask", 1.0, _exclude_self, tags=("exclude-self",),
-         hint="Block the diagonal of the (L, L) scores before the softmax."),
-    Case("4.4", "exclude_self with D == Dk", 1.0, _exclude_self_same_width,
-         tags=("exclude-self", "shapes")),
-    Case("4.5", "(L, L) mask broadcast over the batch", 1.0, _broadcast_mask, tags=("mask",),
-         hint="True means 'may attend'; block the other scores before the softmax."),
-    Case("4.6", "per-batch (B, L, L) mask with exclude_self (float64)", 1.0, _per_batch_mask_exclude,
-         tags=("mask", "exclude-self", "dtype"),
-         hint="Combine the mask and the exclusion into one tensor of allowed keys."),
-    Case("4.7", "causal mask with exclude_self: the first token has only itself (float64)", 1.0,
+    Case("4.1", t("batched inputs, D, Dk and Dv all different", "带批维度的输入，D、Dk、Dv 各不相同"),
+         1.0, _basic, tags=("shapes",),
+         hint=t("Q = K = x @ w_qk, V = x @ w_v; weights = softmax(Q Kᵀ / sqrt(Dk)) over the keys.",
+                "Q = K = x @ w_qk，V = x @ w_v；weights = 在键上做 softmax(Q Kᵀ / sqrt(Dk))。")),
+    Case("4.2", t("D == Dk: the keys are projected too", "D == Dk：键也要经过投影"), 1.0, _same_width,
+         tags=("shapes",),
+         hint=t("The keys are x @ w_qk, the very same tensor as the queries, not x itself.",
+                "键是 x @ w_qk，与查询是同一个张量，而不是 x 本身。")),
+    Case("4.3", t("exclude_self without a mask", "没有掩码时的 exclude_self"), 1.0, _exclude_self,
+         tags=("exclude-self",),
+         hint=t("Block the diagonal of the (L, L) scores before the softmax.",
+                "在 softmax 之前屏蔽 (L, L) 得分矩阵的对角线。")),
+    Case("4.4", t("exclude_self with D == Dk", "D == Dk 时的 exclude_self"), 1.0,
+         _exclude_self_same_width, tags=("exclude-self", "shapes")),
+    Case("4.5", t("(L, L) mask broadcast over the batch", "在批上广播的 (L, L) 掩码"), 1.0,
+         _broadcast_mask, tags=("mask",),
+         hint=t("True means 'may attend'; block the other scores before the softmax.",
+                "True 表示“可以关注”；在 softmax 之前屏蔽其余的得分。")),
+    Case("4.6", t("per-batch (B, L, L) mask with exclude_self (float64)",
+                  "每个批元素各自的 (B, L, L) 掩码加 exclude_self（float64）"), 1.0,
+         _per_batch_mask_exclude, tags=("mask", "exclude-self", "dtype"),
+         hint=t("Combine the mask and the exclusion into one tensor of allowed keys.",
+                "把掩码和排除自身合并成一个表示允许关注的键的张量。")),
+    Case("4.7", t("causal mask with exclude_self: the first token has only itself (float64)",
+                  "因果掩码加 exclude_self：第一个词元只有它自己（float64）"), 1.0,
          _causal_exclude, tags=("mask", "exclude-self", "fallback", "dtype"),
-         hint="A query left with no other key attends to itself: its weight on itself is 1."),
-    Case("4.8", "rows whose only allowed key is the query itself", 1.0, _only_self,
-         tags=("mask", "exclude-self", "fallback"),
-         hint="Excluding self must never leave a row with nothing: fall back to the query itself."),
-    Case("4.9", "(B, 1, L) key-padding mask with exclude_self", 0.5, _key_padding,
-         tags=("mask", "exclude-self"),
-         hint="Let broadcasting expand the mask; do not assume it has shape (L, L)."),
-    Case("4.10", "gradients of x, w_qk and w_v through mask and exclusion (float64)", 1.0, _grad_f64,
+         hint=t("A query left with no other key attends to itself: its weight on itself is 1.",
+                "没有其他键可关注的查询关注它自己：它对自身的权重为 1。")),
+    Case("4.8", t("rows whose only allowed key is the query itself", "唯一允许的键就是查询自身的行"),
+         1.0, _only_self, tags=("mask", "exclude-self", "fallback"),
+         hint=t("Excluding self must never leave a row with nothing: fall back to the query itself.",
+                "排除自身绝不能让某一行什么都不剩：这时回退到查询自身。")),
+    Case("4.9", t("(B, 1, L) key-padding mask with exclude_self", "(B, 1, L) 的键填充掩码加 exclude_self"),
+         0.5, _key_padding, tags=("mask", "exclude-self"),
+         hint=t("Let broadcasting expand the mask; do not assume it has shape (L, L).",
+                "让广播去扩展掩码；不要假定它的形状是 (L, L)。")),
+    Case("4.10", t("gradients of x, w_qk and w_v through mask and exclusion (float64)",
+                   "经过掩码和排除自身的 x、w_qk、w_v 的梯度（float64）"), 1.0, _grad_f64,
          tags=("gradients", "fallback"),
-         hint="Stay within differentiable torch operations; never .detach() or use .data."),
-    Case("4.11", "gradients of x, w_qk and w_v (float32)", 1.0, _grad_f32, tags=("gradients",),
-         hint="w_qk is used for the queries and for the keys: both uses carry gradient."),
-    Case("4.12", "the mask and the other inputs are left unchanged", 0.5, _mask_unchanged,
-         tags=("no-mutation", "exclude-self"),
-         hint="Build a new mask (e.g. mask & ~eye) instead of writing False into the given one."),
-    Case("4.13", "batch elements are independent", 0.5, _batch_independence,
+         hint=t("Stay within differentiable torch operations; never .detach() or use .data.",
+                "只使用可微的 torch 运算；不要 .detach()，也不要用 .data。")),
+    Case("4.11", t("gradients of x, w_qk and w_v (float32)", "x、w_qk、w_v 的梯度（float32）"), 1.0,
+         _grad_f32, tags=("gradients",),
+         hint=t("w_qk is used for the queries and for the keys: both uses carry gradient.",
+                "w_qk 既用于查询也用于键：两处用途都会带来梯度。")),
+    Case("4.12", t("the mask and the other inputs are left unchanged", "掩码和其他输入都保持不变"), 0.5,
+         _mask_unchanged, tags=("no-mutation", "exclude-self"),
+         hint=t("Build a new mask (e.g. mask & ~eye) instead of writing False into the given one.",
+                "构造一个新的掩码（例如 mask & ~eye），不要往传入的掩码里写 False。")),
+    Case("4.13", t("batch elements are independent", "批中各元素相互独立"), 0.5, _batch_independence,
          check=all_of(match_reference(),
-                      batch_rows_agree([(0, 2)], property_name="batch independence")),
+                      batch_rows_agree([(0, 2)], property_name=t("batch independence", "批元素独立性"))),
          tags=("invariant",)),
-    Case("4.14", "reordering the tokens reorders the output (no mask, exclude_self)", 0.5,
+    Case("4.14", t("reordering the tokens reorders the output (no mask, exclude_self)",
+                   "重排词元，输出也随之重排（无掩码，exclude_self）"), 0.5,
          _permuted_tokens, check=all_of(match_reference(), _permuted_rows_agree), tags=("invariant",),
-         hint="Without a mask nothing may depend on a token's position, only on its vector."),
-    Case("4.15", "scores up to 1e4 stay finite (float32, exclude_self, gradients too)", 1.0,
+         hint=t("Without a mask nothing may depend on a token's position, only on its vector.",
+                "没有掩码时，结果只能取决于词元的向量，而不能取决于它的位置。")),
+    Case("4.15", t("scores up to 1e4 stay finite (float32, exclude_self, gradients too)",
+                   "得分高达 1e4 时仍为有限值（float32，exclude_self，梯度也是）"), 1.0,
          _large_scores, check=all_finite(compare_where_exact=True), tags=("stability",),
-         hint="Block with -inf and use torch.softmax, which subtracts each row's maximum."),
-    Case("4.16", "scores up to 1e4 with a causal mask and exclude_self (float64)", 0.5,
+         hint=t("Block with -inf and use torch.softmax, which subtracts each row's maximum.",
+                "用 -inf 屏蔽，并使用会减去每行最大值的 torch.softmax。")),
+    Case("4.16", t("scores up to 1e4 with a causal mask and exclude_self (float64)",
+                   "得分高达 1e4，带因果掩码和 exclude_self（float64）"), 0.5,
          _large_scores_masked, check=all_finite(compare_where_exact=True),
          tags=("stability", "fallback")),
-    Case("4.17", "a single token (L = 1) with exclude_self", 0.5, _single_token,
-         tags=("shapes", "fallback"),
-         hint="With one token the only key is the token itself, so exclude_self falls back to it."),
+    Case("4.17", t("a single token (L = 1) with exclude_self", "只有一个词元（L = 1），exclude_self"),
+         0.5, _single_token, tags=("shapes", "fallback"),
+         hint=t("With one token the only key is the token itself, so exclude_self falls back to it.",
+                "只有一个词元时，唯一的键就是它自己，所以 exclude_self 回退到它自己。")),
 ]

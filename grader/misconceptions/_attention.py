@@ -30,12 +30,15 @@ def attention(q, k, v, mask=None, *, scale: float | None = None, softmax_dim: in
     Args:
         scale: the divisor of the scores; None means sqrt(Dk) (correct), 1.0 means no scaling.
         softmax_dim: -1 is correct; -2 is the query-axis mistake.
-        mask_mode: "before" (correct), "inverted" (True blocks) or "after"
-            (weights zeroed after the softmax, no renormalisation).
+        mask_mode: "before" (correct), "inverted" (True blocks), "after"
+            (weights zeroed after the softmax, no renormalisation) or "added"
+            (``masked_value`` added to the blocked scores, as BERT adds
+            ``(1 - mask) * -10000``).
         stable: False uses exp() without subtracting the row maximum.
-        masked_value: what blocked scores are set to before the softmax; a finite
-            value such as -1e9 turns a row with no allowed key into a uniform row
-            instead of NaN.
+        masked_value: what blocked scores are set to (or, with "added", shifted
+            by) before the softmax; a finite value such as -1e9 turns a row with
+            no allowed key into a uniform row instead of NaN, and one that a
+            legal score can reach, such as -1e4, leaves weight on blocked keys.
     """
     divisor = math.sqrt(q.shape[-1]) if scale is None else scale
     scores = q @ k.transpose(-2, -1) / divisor  # (*B, Lq, Lk)
@@ -43,6 +46,8 @@ def attention(q, k, v, mask=None, *, scale: float | None = None, softmax_dim: in
         scores = scores.masked_fill(~mask, masked_value)
     elif mask is not None and mask_mode == "inverted":
         scores = scores.masked_fill(mask, masked_value)
+    elif mask is not None and mask_mode == "added":
+        scores = scores + (~mask).to(scores.dtype) * masked_value
     softmax = stable_softmax if stable else naive_softmax
     if mask is not None and not stable and mask_mode == "before":
         scores = scores.masked_fill(~mask, -1e30)

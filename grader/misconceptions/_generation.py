@@ -4,32 +4,28 @@ The misconception module of ``text_generation`` builds its variants from
 :func:`decode` instead of copying the loop: each keyword switches on one
 mistake. With every keyword at its default it is the correct loop of
 problems.md (temperature, then top-k with ties, then top-p with the boundary
-token and its ties, then ``torch.multinomial`` with the given generator).
+token and its ties, then ``torch.multinomial`` with the given generator); the
+filters are the trusted side's one implementation of the contract
+(:mod:`grader.hidden.text_generation.sampling`), which the hidden checks use too.
 """
 
 from __future__ import annotations
 
 import torch
 
-
-def _keep_top_k(logits: torch.Tensor, k: int) -> torch.Tensor:
-    kth = torch.topk(logits, min(k, logits.shape[-1]), dim=-1).values[:, -1:]
-    return logits.masked_fill(logits < kth, float("-inf"))
+from grader.hidden.text_generation.sampling import keep_nucleus, keep_top_k
 
 
-def _keep_nucleus(logits: torch.Tensor, top_p: float, boundary: bool) -> torch.Tensor:
-    probs = torch.softmax(logits, dim=-1)
-    if boundary:  # correct: the token that crosses top_p stays, with its ties
-        sorted_probs = torch.sort(probs, dim=-1, descending=True).values
-        n_keep = ((sorted_probs.cumsum(-1) < top_p).sum(-1, keepdim=True) + 1).clamp(
-            max=logits.shape[-1])
-        return logits.masked_fill(probs < sorted_probs.gather(-1, n_keep - 1), float("-inf"))
-    # The mistake: drop every token whose running total passes top_p, the crossing
-    # one included (the first token is kept so that something is left).
-    sorted_probs, order = torch.sort(probs, dim=-1, descending=True)
+def _drop_crossing_token(logits: torch.Tensor, top_p: float) -> torch.Tensor:
+    """The mistake: drop every token whose running total passes top_p, the crossing one too.
+
+    The most likely token is kept so that something is left to draw.
+    """
+    probs = torch.softmax(logits, dim=-1)  # (B, V)
+    sorted_probs, order = torch.sort(probs, dim=-1, descending=True)  # (B, V) each
     drop_sorted = sorted_probs.cumsum(-1) > top_p
     drop_sorted[:, 0] = False
-    drop = drop_sorted.scatter(-1, order, drop_sorted)
+    drop = drop_sorted.scatter(-1, order, drop_sorted)  # back in vocabulary order
     return logits.masked_fill(drop, float("-inf"))
 
 
@@ -65,9 +61,10 @@ def decode(model, prompt, max_new_tokens, temperature=1.0, top_k=None, top_p=Non
                 if temperature_on == "logits":
                     logits = logits / temperature
                 if top_k is not None:
-                    logits = _keep_top_k(logits, top_k)
+                    logits = keep_top_k(logits, top_k)
                 if top_p is not None and top_p < 1:
-                    logits = _keep_nucleus(logits, top_p, nucleus_boundary)
+                    nucleus = keep_nucleus if nucleus_boundary else _drop_crossing_token
+                    logits = nucleus(logits, top_p)
                 probs = torch.softmax(logits, dim=-1)
                 if temperature_on == "probs":
                     probs = probs / temperature

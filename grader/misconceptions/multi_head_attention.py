@@ -33,7 +33,10 @@ class _ConfigurableMHA(_REFERENCE):
         scale: divisor of the scores: "head_dim" (correct), "embed_dim" (√E) or
             "cancelled" (Q multiplied by √E and the scores divided by √E: no scaling).
         use_out_proj: False returns the concatenated heads without ``out_proj``.
-        mask_mode: passed to the attention core ("before" is correct, "inverted").
+        mask_mode: passed to the attention core ("before" is correct, "inverted",
+            "added").
+        masked_value: what blocked scores are set to (or shifted by, with "added");
+            -inf is correct, -1e4 is the finite fill of BERT-era code.
     """
 
     split = "features"
@@ -41,6 +44,7 @@ class _ConfigurableMHA(_REFERENCE):
     scale = "head_dim"
     use_out_proj = True
     mask_mode = "before"
+    masked_value = float("-inf")
 
     def _heads(self, x):
         B, L, E = x.shape
@@ -76,7 +80,7 @@ class _ConfigurableMHA(_REFERENCE):
         q, k, v = self._heads(q), self._heads(self.k_proj(key)), self._heads(self.v_proj(value))
         divisor = math.sqrt(self.head_dim if self.scale == "head_dim" else E)
         heads, weights = attention(q, k, v, self._mask(mask, B, Lq, Lk), scale=divisor,
-                                   mask_mode=self.mask_mode)
+                                   mask_mode=self.mask_mode, masked_value=self.masked_value)
         output = self._merge(heads, B, Lq)
         if self.use_out_proj:
             output = self.out_proj(output)
@@ -106,4 +110,8 @@ VARIANTS = {
     "mha.bad_head_merge": [_variant(merge="raw")],
     "mha.no_out_proj": [_variant(use_out_proj=False)],
     "mha.mask_inverted": [_variant(mask_mode="inverted")],
+    "mha.finite_mask_fill": [
+        _variant(masked_value=-1e4),  # masked_fill(~mask, -10000.0)
+        _variant(mask_mode="added", masked_value=-1e4),  # BERT: scores + (1 - mask) * -10000.0
+    ],
 }

@@ -36,4 +36,8 @@ VARIANTS = {
     "sdpa.mask_after_softmax": [_variant(mask_mode="after")],
     "sdpa.residual_added": [{"scaled_dot_product_attention": _with_residual}],
     "sdpa.unstable_softmax": [_variant(stable=False)],
+    "sdpa.finite_mask_fill": [
+        _variant(masked_value=-1e4),  # masked_fill(~mask, -10000.0)
+        _variant(mask_mode="added", masked_value=-1e4),  # BERT: scores + (1 - mask) * -10000.0
+    ],
 }

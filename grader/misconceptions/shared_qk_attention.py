@@ -20,10 +20,12 @@ def _allowed(mask, length, device, *, exclude_self, fallback):
     return torch.where(others.any(dim=-1, keepdim=True), others, itself)
 
 
-def _variant(*, key_is_input=False, honour_exclude=True, scale=None):
+def _variant(*, key_is_input=False, honour_exclude=True, scale=None, normalise_keys=False):
     def shared_qk_attention(x, w_qk, w_v, mask=None, exclude_self=False):
         q = x @ w_qk
         k = x if key_is_input else q  # key_is_input: w_qk used for the queries only
+        if normalise_keys:  # the Reformer's code: every key divided by its length
+            k = torch.nn.functional.normalize(k, dim=-1)
         exclude = exclude_self and honour_exclude
         allowed = _allowed(mask, x.shape[-2], x.device, exclude_self=exclude, fallback=True)
         return attention(q, k, x @ w_v, allowed, scale=scale)[0]
@@ -57,4 +59,8 @@ VARIANTS = {
         {"shared_qk_attention": _no_fallback_uniform},
     ],
     "shared_qk.no_scale": [_variant(scale=1.0)],
+    "shared_qk.keys_normalised": [
+        _variant(normalise_keys=True),  # unit-length keys, scores still divided by √Dk
+        _variant(normalise_keys=True, scale=1.0),  # unit-length keys and no other scale
+    ],
 }

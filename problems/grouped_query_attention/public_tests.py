@@ -18,6 +18,7 @@ import torch
 
 from grader.cases import module_call, public_case
 from grader.checks import raises
+from grader.i18n import t
 
 E, L, HEAD_DIM = 12, 3, 3
 
@@ -56,7 +57,8 @@ GQA = ("GroupedQueryAttention", (E, 4, 2))  # 4 query heads, 2 key/value heads
 
 TESTS = [
     public_case(
-        "P1", "worked example: heads 0-1 share key/value head 0, heads 2-3 share head 1",
+        "P1", t("worked example: heads 0-1 share key/value head 0, heads 2-3 share head 1",
+                "算例：头 0-1 共用键/值头 0，头 2-3 共用键/值头 1"),
         module_call(*GQA, state_dict=state(2), args=(X,)),
         # row i, features [3h, 3h+3) = head h's weights of query i over keys 0, 1, 2
         expected=torch.tensor([[
@@ -67,11 +69,12 @@ TESTS = [
             [0.1933, 0.1933, 0.6134,  0.1933, 0.6134, 0.1933,
              0.2192, 0.3904, 0.3904,  0.3333, 0.3333, 0.3333],
         ]]),
-        hint="Query head h reads key/value head h // (num_heads // num_kv_heads); "
-             "scale by sqrt(head_dim) = sqrt(3).",
+        hint=t("Query head h reads key/value head h // (num_heads // num_kv_heads); "
+               "scale by sqrt(head_dim) = sqrt(3).",
+               "查询头 h 读取键/值头 h // (num_heads // num_kv_heads)；按 sqrt(head_dim) = sqrt(3) 缩放。"),
     ),
     public_case(
-        "P2", "causal=True: each query sees itself and the past",
+        "P2", t("causal=True: each query sees itself and the past", "causal=True：每个查询看到自己和过去"),
         module_call(*GQA, state_dict=state(2), args=(X,), kwargs={"causal": True}),
         expected=torch.tensor([[
             [1.0000, 0.0000, 0.0000,  1.0000, 0.0000, 0.0000,
@@ -81,10 +84,12 @@ TESTS = [
             [0.1933, 0.1933, 0.6134,  0.1933, 0.6134, 0.1933,
              0.2192, 0.3904, 0.3904,  0.3333, 0.3333, 0.3333],
         ]]),
-        hint="causal=True allows key j for query i only when j <= i.",
+        hint=t("causal=True allows key j for query i only when j <= i.",
+               "causal=True 时，只有 j <= i 的键 j 才允许查询 i 关注。"),
     ),
     public_case(
-        "P3", "one key/value head for all four query heads (multi-query attention)",
+        "P3", t("one key/value head for all four query heads (multi-query attention)",
+                "四个查询头共用一个键/值头（多查询注意力）"),
         module_call("GroupedQueryAttention", (E, 4, 1), state_dict=state(1), args=(X,)),
         expected=torch.tensor([[
             [0.6134, 0.1933, 0.1933,  0.1933, 0.1933, 0.6134,
@@ -94,10 +99,11 @@ TESTS = [
             [0.1933, 0.1933, 0.6134,  0.1933, 0.6134, 0.1933,
              0.2645, 0.2645, 0.4711,  0.3333, 0.3333, 0.3333],
         ]]),
-        hint="With num_kv_heads = 1 every query head uses key/value head 0.",
+        hint=t("With num_kv_heads = 1 every query head uses key/value head 0.",
+               "num_kv_heads = 1 时，每个查询头都使用键/值头 0。"),
     ),
     public_case(
-        "P4", "a mask and causal=True together (float64)",
+        "P4", t("a mask and causal=True together (float64)", "掩码与 causal=True 同时使用（float64）"),
         module_call(*GQA, dtype=torch.float64, args=(X.double(),),
                     state_dict={k: v.double() for k, v in state(2).items()},
                     kwargs={"mask": torch.tensor([[True, False, False], [True, True, False],
@@ -112,14 +118,18 @@ TESTS = [
              0.0, 0.5, 0.5,  0.0, 0.5, 0.5],
         ]], dtype=torch.float64),
         places=6,
-        hint="A key is allowed only when the mask allows it and it is not in the future; keep "
-             "the inputs' dtype.",
+        hint=t("A key is allowed only when the mask allows it and it is not in the future; keep "
+               "the inputs' dtype.",
+               "只有掩码允许且不在未来的键才被允许；保持输入的 dtype。"),
     ),
     public_case(
-        "P5", "num_heads not divisible by num_kv_heads raises ValueError",
+        "P5", t("num_heads not divisible by num_kv_heads raises ValueError",
+                "num_heads 不能被 num_kv_heads 整除时抛出 ValueError"),
         module_call("GroupedQueryAttention", (E, 4, 3), args=None),
-        check=raises("ValueError", why="3 key/value heads cannot be shared by 4 query heads"),
-        hint="Check both embed_dim % num_heads and num_heads % num_kv_heads in __init__.",
+        check=raises("ValueError", why=t("3 key/value heads cannot be shared by 4 query heads",
+                                         "4 个查询头无法平分 3 个键/值头")),
+        hint=t("Check both embed_dim % num_heads and num_heads % num_kv_heads in __init__.",
+               "在 __init__ 中同时检查 embed_dim % num_heads 和 num_heads % num_kv_heads。"),
     ),
 ]
 

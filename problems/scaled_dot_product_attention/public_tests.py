@@ -9,6 +9,7 @@ import torch
 
 from grader.cases import call, public_case
 from grader.checks import all_finite
+from grader.i18n import t
 
 Q = torch.tensor([[[1.0, 0.0], [0.0, 1.0]]])  # (B=1, Lq=2, Dk=2)
 K = torch.tensor([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]])  # (B=1, Lk=3, Dk=2)
@@ -16,34 +17,37 @@ V = torch.tensor([[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]])  # (B=1, Lk=3, Dv=2)
 
 TESTS = [
     public_case(
-        "P1", "worked example: two queries, three keys",
+        "P1", t("worked example: two queries, three keys", "算例：两个查询，三个键"),
         call("scaled_dot_product_attention", Q, K, V),
         # scores = q kᵀ / √2 = [[0.7071, 0, 0.7071], [0, 0.7071, 0.7071]]
         expected=(
             torch.tensor([[[3.0000, 4.0000], [3.4067, 4.4067]]]),
             torch.tensor([[[0.4011, 0.1978, 0.4011], [0.1978, 0.4011, 0.4011]]]),
         ),
-        hint="Divide the scores by sqrt(Dk) = sqrt(2) and take the softmax over the keys.",
+        hint=t("Divide the scores by sqrt(Dk) = sqrt(2) and take the softmax over the keys.",
+               "把得分除以 sqrt(Dk) = sqrt(2)，再在键上做 softmax。"),
     ),
     public_case(
-        "P2", "a mask: True means 'may attend'",
+        "P2", t("a mask: True means 'may attend'", "掩码：True 表示“可以关注”"),
         call("scaled_dot_product_attention", Q, K, V,
              mask=torch.tensor([[True, False, True], [True, True, False]])),
         expected=(
             torch.tensor([[[3.0000, 4.0000], [2.3395, 3.3395]]]),
             torch.tensor([[[0.5000, 0.0000, 0.5000], [0.3302, 0.6698, 0.0000]]]),
         ),
-        hint="Blocked weights are exactly 0 and each row still sums to 1.",
+        hint=t("Blocked weights are exactly 0 and each row still sums to 1.",
+               "被屏蔽的权重恰好为 0，每行之和仍为 1。"),
     ),
     public_case(
-        "P3", "no batch dimension: one query, one key",
+        "P3", t("no batch dimension: one query, one key", "没有批维度：一个查询，一个键"),
         call("scaled_dot_product_attention", torch.tensor([[2.0, 0.0]]),
              torch.tensor([[1.0, 1.0]]), torch.tensor([[7.0, -1.0, 0.5]])),
         expected=(torch.tensor([[7.0, -1.0, 0.5]]), torch.tensor([[1.0]])),
-        hint="With a single key its weight is 1 and the output is its value.",
+        hint=t("With a single key its weight is 1 and the output is its value.",
+               "只有一个键时，它的权重为 1，输出就是它的值。"),
     ),
     public_case(
-        "P4", "float64 in, float64 out",
+        "P4", t("float64 in, float64 out", "输入 float64，输出 float64"),
         call("scaled_dot_product_attention", Q.double(), K.double(), V.double()),
         expected=(
             torch.tensor([[[3.0, 4.0], [3.406673, 4.406673]]], dtype=torch.float64),
@@ -51,14 +55,15 @@ TESTS = [
                          dtype=torch.float64),
         ),
         places=6,
-        hint="Keep the inputs' dtype.",
+        hint=t("Keep the inputs' dtype.", "保持输入的 dtype。"),
     ),
     public_case(
-        "P5", "scores of 1e4 stay finite",
+        "P5", t("scores of 1e4 stay finite", "得分为 1e4 时仍为有限值"),
         call("scaled_dot_product_attention", torch.tensor([[100.0] * 4]),
              torch.tensor([[100.0] * 4, [-100.0] * 4]), torch.tensor([[1.0], [2.0]])),
         check=all_finite(),
-        hint="Subtract each row's maximum before exp(), or use torch.softmax.",
+        hint=t("Subtract each row's maximum before exp(), or use torch.softmax.",
+               "在 exp() 之前减去每行的最大值，或者直接用 torch.softmax。"),
     ),
 ]
 

@@ -1,0 +1,119 @@
+"""Everything a learner reads exists in English and in Chinese.
+
+Feedback templates (``grader/feedback.py`` and the templates a problem's hidden
+checks define next to them) have a Chinese side written in Chinese and the same
+``{placeholders}`` in both languages; every test of every problem (hidden and
+public, taken from the registry) has a name and, where it has one, a hint in
+both languages; a plain string is refused where both languages are required;
+and the language a person gets is ``--lang``, else ``ATTN_JUDGE_LANG``, else
+the locale.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from types import ModuleType
+
+import pytest
+
+from grader import feedback, registry
+from grader.cases import Case, call
+from grader.checks import Verdict
+from grader.hidden import hidden_cases, public_cases
+from grader.i18n import Text, resolve_lang, t
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+WORD = re.compile(r"[A-Za-z]{2,}")
+
+PROBLEMS = registry.all_problems()
+IDS = [p.id for p in PROBLEMS]
+
+
+def _templates(module: ModuleType) -> dict[str, Text]:
+    return {name: value for name, value in vars(module).items() if isinstance(value, Text)}
+
+
+def _hidden_modules(problem_id: str) -> list[ModuleType]:
+    """The hidden-case module of a problem, or every module of its package."""
+    module = importlib.import_module(f"grader.hidden.{problem_id}")
+    modules = [module]
+    if hasattr(module, "__path__"):
+        modules += [importlib.import_module(info.name)
+                    for info in pkgutil.walk_packages(module.__path__, f"{module.__name__}.")]
+    return modules
+
+
+def _template_problems(name: str, template: Text) -> list[str]:
+    problems = []
+    words = WORD.search(PLACEHOLDER.sub("", template.en))
+    if words and not CJK.search(template.zh):  # "{what}[{index}]" has no words to translate
+        problems.append(f"{name}: the Chinese side has no Chinese: {template.zh!r}")
+    if template.placeholders("en") != template.placeholders("zh"):
+        problems.append(f"{name}: placeholders {sorted(template.placeholders('en'))} in English, "
+                        f"{sorted(template.placeholders('zh'))} in Chinese")
+    return problems
+
+
+def test_feedback_templates_exist_in_both_languages():
+    templates = _templates(feedback)
+    assert len(templates) > 50
+    problems = [p for name, template in templates.items() for p in _template_problems(name, template)]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("problem_id", IDS)
+def test_hidden_check_templates_exist_in_both_languages(problem_id):
+    problems = [p for module in _hidden_modules(problem_id)
+                for name, template in _templates(module).items()
+                for p in _template_problems(f"{module.__name__}.{name}", template)]
+    assert not problems, "\n".join(problems)
+
+
+def _case_problems(case: Case) -> list[str]:
+    problems = []
+    for field, required in (("name", True), ("hint", False)):
+        value = getattr(case, field)
+        if not isinstance(value, Text):
+            problems.append(f"{case.number}: {field} is a {type(value).__name__}, not a Text")
+        elif (required or value) and not (value.en.strip() and CJK.search(value.zh)):
+            problems.append(f"{case.number}: {field} lacks its Chinese side: {value.zh!r}")
+    return problems
+
+
+@pytest.mark.parametrize("problem", PROBLEMS, ids=IDS)
+def test_every_case_is_named_in_both_languages(problem):
+    cases = list(hidden_cases(problem.id)) + list(public_cases(problem))
+    assert cases
+    problems = [p for case in cases for p in _case_problems(case)]
+    assert not problems, "\n".join(problems)
+
+
+def test_a_plain_string_is_refused_where_both_languages_are_required():
+    invocation = call("f", 1)
+    with pytest.raises(TypeError, match="both languages"):
+        Case("9.1", "a name in one language", 1.0, lambda rng: invocation)
+    with pytest.raises(TypeError, match="both languages"):
+        Case("9.1", t("a name", "一个名字"), 1.0, lambda rng: invocation, hint="one language")
+    with pytest.raises(TypeError, match="both languages"):
+        Verdict(False, "a message in one language")
+    with pytest.raises(TypeError, match="both languages"):
+        Verdict(False, t("a message", "一条消息"), hint="one language")
+    assert Case("9.1", t("a name", "一个名字"), 1.0, lambda rng: invocation).hint == Text("", "")
+
+
+@pytest.mark.parametrize("lang,environ,expected", [
+    ("zh", {"ATTN_JUDGE_LANG": "en", "LANG": "en_US.UTF-8"}, "zh"),  # --lang first
+    ("en", {"ATTN_JUDGE_LANG": "zh", "LANG": "zh_CN.UTF-8"}, "en"),
+    (None, {"ATTN_JUDGE_LANG": "zh_CN", "LANG": "en_US.UTF-8"}, "zh"),  # then the variable
+    (None, {"ATTN_JUDGE_LANG": "en", "LC_ALL": "zh_CN.UTF-8"}, "en"),
+    (None, {"LANG": "zh_TW.UTF-8"}, "zh"),  # then the locale
+    (None, {"LC_ALL": "en_GB.UTF-8", "LANG": "zh_CN.UTF-8"}, "en"),  # LC_ALL before LANG
+    (None, {"LC_MESSAGES": "zh_CN.UTF-8", "LANG": "en_US.UTF-8"}, "zh"),  # LC_MESSAGES too
+    (None, {"LANG": "C.UTF-8"}, "en"),
+    (None, {}, "en"),
+])
+def test_language_comes_from_the_flag_then_the_variable_then_the_locale(lang, environ, expected):
+    assert resolve_lang(lang, environ) == expected

@@ -1,0 +1,100 @@
+"""Invariants of a rotary position embedding, judged on the candidate's own outputs.
+
+A rotation keeps the length of every feature pair it turns, and rotating a query
+by m·θ and a key by n·θ leaves their dot product a function of m - n. Both
+checks compare the candidate's output with its own input or with itself, never
+with the reference, so a failure names the broken property rather than a
+difference from hidden values. Trusted side only.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from grader.checks import (Check, CheckContext, Verdict, compare_tensors, failure_of_call,
+                           structure_problem)
+from grader.i18n import t
+
+PAIR_NORMS = t("norms of the feature pairs (2i, 2i+1)", "特征对 (2i, 2i+1) 的范数")
+NORMS_KEPT = t("every feature pair (2i, 2i+1) kept its norm", "每一对特征 (2i, 2i+1) 都保持了范数")
+NORM_CHANGED = t(
+    "a rotation keeps the length of each pair it turns, but the pair x[{where}, {first}:{stop}] "
+    "came out with its norm changed by {error} ({detail})",
+    "旋转会保持它所转动的每一对特征的长度，但特征对 x[{where}, {first}:{stop}] 输出后的范数变化了 "
+    "{error}（{detail}）")
+OFFSET_ONLY = t("⟨rope(q, m), rope(k, n)⟩ depends only on m − n for every pair of positions",
+                "对所有位置对，⟨rope(q, m), rope(k, n)⟩ 都只取决于 m − n")
+OFFSET_BROKEN = t(
+    "⟨rope(q, m), rope(k, n)⟩ must depend only on m − n, but (m, n) = ({m1}, {n1}) and "
+    "(m, n) = ({m2}, {n2}), both {offset} apart, give dot products that differ by {error}",
+    "⟨rope(q, m), rope(k, n)⟩ 必须只取决于 m − n，但 (m, n) = ({m1}, {n1}) 与 (m, n) = ({m2}, {n2})"
+    " 的位置差都是 {offset}，点积却相差 {error}")
+DOT_PRODUCTS = t("dot products of rotated queries and keys", "旋转后查询与键的点积")
+
+
+def _differences(got: torch.Tensor, want: torch.Tensor) -> torch.Tensor:
+    """|got - want| in float64, with nan counted as an infinite difference."""
+    return torch.nan_to_num((got.double() - want.double()).abs(), nan=float("inf"))
+
+
+def _pair_norms(x: torch.Tensor) -> torch.Tensor:
+    return x.unflatten(-1, (-1, 2)).norm(dim=-1)  # (*B, L, D/2)
+
+
+def pairs_keep_their_norm() -> Check:
+    """Each pair (2i, 2i+1) of the output has the norm of the same pair of the input ``args[0]``."""
+
+    def check(ctx: CheckContext) -> Verdict:
+        failure = failure_of_call(ctx)
+        if failure:
+            return failure
+        problem = structure_problem(ctx.candidate.value, ctx.expected.value)
+        if problem:
+            return problem
+        x, out = ctx.invocation.args[0], ctx.candidate.value
+        want, got = _pair_norms(x), _pair_norms(out)
+        verdict = compare_tensors(got, want, what=PAIR_NORMS)
+        if verdict.passed:
+            return Verdict(True, NORMS_KEPT, verdict.max_error)
+        error = _differences(got, want)
+        *where, pair = torch.unravel_index(error.argmax(), error.shape)  # (*B, L) index and pair
+        message = NORM_CHANGED.format(where=", ".join(str(int(i)) for i in where),
+                                      first=2 * int(pair), stop=2 * int(pair) + 2,
+                                      error=f"{float(error.max()):.3g}", detail=verdict.message)
+        return Verdict(False, message, verdict.max_error)
+
+    return check
+
+
+def scores_depend_on_offset_only() -> Check:
+    """On ``x`` of shape (2, L, D) holding queries (element 0) and keys (element 1), the dot
+    product of output query t and output key s depends only on positions[t] - positions[s]."""
+
+    def check(ctx: CheckContext) -> Verdict:
+        failure = failure_of_call(ctx)
+        if failure:
+            return failure
+        problem = structure_problem(ctx.candidate.value, ctx.expected.value)
+        if problem:
+            return problem
+        out, positions = ctx.candidate.value, ctx.invocation.args[1]
+        scores = out[0] @ out[1].transpose(-2, -1)  # (L, L): query at t with key at s
+        offsets = positions.unsqueeze(1) - positions.unsqueeze(0)  # (L, L): m - n for (t, s)
+        for offset in offsets.unique().tolist():
+            same = torch.nonzero(offsets == offset)  # (count, 2): every (t, s) this far apart
+            if len(same) < 2:
+                continue
+            group = scores[same[:, 0], same[:, 1]]
+            verdict = compare_tensors(group, group[:1].expand_as(group).clone(), what=DOT_PRODUCTS)
+            if verdict.passed:
+                continue
+            error = _differences(group, group[:1].expand_as(group))
+            worst = 1 + int(error[1:].argmax())  # the pair furthest from the first one
+            (t1, s1), (t2, s2) = same[0].tolist(), same[worst].tolist()
+            return Verdict(False, OFFSET_BROKEN.format(
+                m1=int(positions[t1]), n1=int(positions[s1]), m2=int(positions[t2]),
+                n2=int(positions[s2]), offset=offset, error=f"{float(error[worst]):.3g}"),
+                float(error[worst]))
+        return Verdict(True, OFFSET_ONLY)
+
+    return check

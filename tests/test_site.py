@@ -251,6 +251,32 @@ def test_the_known_wrong_answers_are_corrected():
     assert "too spread out" in claims("why-scale")
 
 
+def test_answers_agree_with_the_articles_and_the_literature():
+    _, questions = content.load_questions()
+    by_id = {q.id: q for q in questions}
+    text = lambda qid: " ".join([by_id[qid].answer.en, by_id[qid].answer.zh,
+                                 *(c.claim.en + c.why.en + c.why.zh for c in by_id[qid].corrections)])
+    assert "never runs" in text("multi-head-attention")  # 000's code calls self_attention with 4 arguments
+    assert "view(B, L, h, d_h)" in text("multi-head-attention") and "transpose(1, 2)" in text("multi-head-attention")
+    assert "O(L d + d^2)" in text("complexity")
+    assert "causal mask" in text("what-is-self-attention") and "Haviv" in text("positional-encoding")
+    assert r"\lVert q_j \rVert" in text("shared-attention")  # the Reformer normalises its keys
+    assert "很小的负数" not in text("masking") and "绝对值很大的负数" in text("masking")
+
+
+WAVE_TWO = ("transformer_encoder_layer", "transformer_decoder_layer", "rotary_embedding", "kv_cache",
+            "flash_attention", "sliding_window_attention", "beam_search")
+
+
+def test_every_new_problem_has_interview_questions():
+    _, questions = content.load_questions()
+    for problem_id in WAVE_TWO:
+        assert any(problem_id in q.problems for q in questions), problem_id
+    ids = {q.id for q in questions}
+    for needed in ("multi-head-where", "bert-self-attention", "recursive-attention-and-fusion"):
+        assert needed in ids
+
+
 # --- the whole site -----------------------------------------------------------------
 
 @pytest.fixture(scope="module")

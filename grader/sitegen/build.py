@@ -5,9 +5,10 @@ Layout of the output directory::
     index.html                 problems, difficulty, tags, sources, progress
     problem/<id>.html          one page per problem in the registry
     questions.html             the interview questions with corrected answers
+    quiz.html                  a self-check quiz, answered in the page
     search.html                offline search over problems and questions
     static/                    style.css (shared), study.css, study.js, search.js,
-                               search-index.js (generated)
+                               quiz.js, search-index.js and quiz-data.js (generated)
 
 Every link is relative, every asset local, so the site works from ``file://``
 with no network. A problem that is still being written (no statement yet, no
@@ -17,6 +18,7 @@ it never stops the build.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import shutil
@@ -36,7 +38,7 @@ from grader.templating import make_environment
 
 log = logging.getLogger(__name__)
 
-STATIC_FILES = ("style.css", "study.css", "study.js", "search.js")
+STATIC_FILES = ("style.css", "study.css", "study.js", "search.js", "quiz.js")
 PROBLEM_DIR = "problem"
 
 
@@ -188,6 +190,83 @@ def _search_index(views: list[ProblemView], rendered_questions: list[dict], topi
     return entries
 
 
+@dataclass
+class QuizTarget:
+    """The page a quiz question sends the learner to."""
+
+    href: str  # relative to the site root
+    kind: str  # "question" or "problem"
+    title: Bilingual
+    section: str  # the problem page's section, or "" for a misconception or a question
+    mistake: Bilingual | None = None
+
+
+@dataclass
+class QuizView:
+    q: content.QuizQuestion
+    number: int
+    question: Bilingual
+    choices: list[Bilingual]
+    explanation: Bilingual
+    target: QuizTarget
+
+
+def _page_anchors(view: ProblemView) -> set[str]:
+    """The anchors of a problem page that other pages may link to."""
+    anchors = {"statement"}
+    if view.hints:
+        anchors.add("hints")
+    if view.misconceptions:
+        anchors |= {"mistakes", *(m.id for m in view.misconceptions)}
+    if view.solution:
+        anchors.add("solution")
+    return anchors
+
+
+def _quiz_target(link: str, questions: dict, views: dict[str, ProblemView]) -> QuizTarget:
+    page, anchor = link.split("#")
+    if page == "questions.html":
+        q = questions[anchor]
+        return QuizTarget(link, "question", Bilingual(q.question.en, q.question.zh), "")
+    problem = views[page.removeprefix(f"{PROBLEM_DIR}/").removesuffix(".html")].problem
+    title = Bilingual(problem.title, problem.title_zh)
+    mistake = next((m for m in problem.misconceptions if m.id == anchor), None)
+    if mistake is None:
+        return QuizTarget(link, "problem", title, anchor)
+    return QuizTarget(link, "problem", title, "", Bilingual(mistake.title, mistake.title_zh))
+
+
+def _quiz_views(quiz, questions, views: dict[str, ProblemView]) -> list[QuizView]:
+    by_id = {q.id: q for q in questions}
+    return [
+        QuizView(
+            q=q, number=number,
+            question=Bilingual(markup.inline(q.question.en), markup.inline(q.question.zh)),
+            choices=[Bilingual(markup.inline(c.en), markup.inline(c.zh)) for c in q.choices],
+            explanation=Bilingual(markup.markdown(q.explanation.en), markup.markdown(q.explanation.zh)),
+            target=_quiz_target(q.link, by_id, views),
+        )
+        for number, q in enumerate(quiz, start=1)
+    ]
+
+
+def _quiz_key(quiz) -> dict:
+    """What quiz.js needs to grade each question (the texts are in the page)."""
+    key = {}
+    for q in quiz:
+        entry: dict = {"kind": q.kind}
+        if q.kind == "choice":
+            entry["correct"] = q.correct
+        else:
+            entry.update(answer=q.answer, tolerance=q.tolerance,
+                         answerText=f"{q.answer:g}", toleranceText=f"{q.tolerance:g}")
+        # A saved answer is dropped when the question's key changes under it.
+        fingerprint = json.dumps([q.kind, [c.en for c in q.choices], q.correct, q.answer, q.tolerance])
+        entry["fp"] = hashlib.sha256(fingerprint.encode("utf-8")).hexdigest()[:12]
+        key[q.id] = entry
+    return key
+
+
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
@@ -242,6 +321,13 @@ def build_site(*, out: Path) -> Path:
                       for s in sources},
         "used_by": {s.id: [v for v in views if s.id in v.problem.sources] for s in sources},
     })
+    quiz = content.load_quiz(
+        topic_ids={t.id for t in topics}, question_ids={q.id for q in questions},
+        source_ids=source_ids, problem_anchors={v.problem.id: _page_anchors(v) for v in views})
+    quiz_views = _quiz_views(quiz, questions, known)
+    pages["quiz.html"] = ("site/quiz.html", {
+        "root": "", "page": "quiz", "topics": topics, "quiz": quiz_views,
+    })
     pages["search.html"] = ("site/search.html", {"root": "", "page": "search"})
 
     for relative, (template, context) in pages.items():
@@ -255,4 +341,6 @@ def build_site(*, out: Path) -> Path:
     # A script, not a .json file: pages opened from file:// may not fetch().
     _write(static_out / "search-index.js",
            "window.ATTN_SEARCH_INDEX = " + json.dumps(index, ensure_ascii=True, separators=(",", ":")) + ";\n")
+    _write(static_out / "quiz-data.js",
+           "window.ATTN_QUIZ = " + json.dumps({"questions": _quiz_key(quiz)}, separators=(",", ":")) + ";\n")
     return out / "index.html"

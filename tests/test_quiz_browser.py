@@ -1,0 +1,240 @@
+"""The self-check quiz in a real headless Chromium, opened from file:// as a learner would.
+
+Screenshots go to ``test-artifacts/site/quiz-*.png`` for people to look at.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from grader.sitegen import content
+from tests.browser import ARTIFACTS as BROWSER_ARTIFACTS, Watched
+from tests.site_support import build
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = BROWSER_ARTIFACTS / "site"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    build(out, tmp_path_factory.mktemp("home"))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def quiz():
+    topics, questions = content.load_questions()
+    return content.load_quiz(topic_ids={t.id for t in topics}, question_ids={q.id for q in questions})
+
+
+@pytest.fixture()
+def context(browser):
+    ctx = browser.new_context(viewport={"width": 1100, "height": 900})
+    yield ctx
+    ctx.close()
+
+
+def open_quiz(context, site: Path) -> Watched:
+    w = Watched(context)
+    w.page.goto((site / "quiz.html").as_uri())
+    return w
+
+
+def form(w: Watched, qid: str):
+    return w.page.locator(f"form#quiz-{qid}")
+
+
+def choose(w: Watched, question, index: int) -> None:
+    """Click the label of a choice, as a reader does, then the Check button."""
+    f = form(w, question.id)
+    f.locator("label.quiz-choice").nth(index).click()
+    f.get_by_role("button").click()
+
+
+def type_number(w: Watched, question, text: str) -> None:
+    f = form(w, question.id)
+    f.locator("input[type=number]").fill(text)
+    f.get_by_role("button").click()
+
+
+def score(w: Watched) -> tuple[str, str]:
+    lang = w.page.get_attribute("html", "data-lang") or "en"
+    status = w.page.locator(f"#quiz-score .{lang}")
+    return status.locator("[data-quiz-right]").inner_text(), status.locator("[data-quiz-answered]").inner_text()
+
+
+def shot(page, name: str, *, full: bool = False) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"quiz-{name}.png"), full_page=full)
+
+
+def choice_questions(quiz):
+    return [q for q in quiz if q.kind == "choice"]
+
+
+def test_a_right_and_a_wrong_choice_in_both_languages(site, context, quiz):
+    first, second, third, fourth = choice_questions(quiz)[:4]
+    w = open_quiz(context, site)
+    assert score(w) == ("0", "0")
+
+    choose(w, first, first.correct)
+    f = form(w, first.id)
+    assert "✓ Right." in f.locator(".quiz-verdict .en").inner_text()
+    assert f.locator(".quiz-explanation .prose.en").is_visible()
+    assert not f.locator(".quiz-explanation .prose.zh").is_visible()
+    assert f.locator(".quiz-choice.is-correct").count() == 1
+    assert score(w) == ("1", "1")
+
+    wrong = (second.correct + 1) % len(second.choices)
+    choose(w, second, wrong)
+    f = form(w, second.id)
+    verdict = f.locator(".quiz-verdict .en").inner_text()
+    assert verdict.startswith("✗ Not quite. The answer is:")
+    right_text = f.locator("label.quiz-choice").nth(second.correct).locator(".quiz-choice-text .en").inner_text()
+    assert right_text in verdict
+    assert f.locator("label.quiz-choice").nth(wrong).get_attribute("class").endswith("is-chosen-wrong")
+    assert f.locator("input:disabled").count() == len(second.choices)
+    assert score(w) == ("1", "2")
+    f.scroll_into_view_if_needed()
+    shot(w.page, "en-answered")
+
+    # The feedback already shown, and new feedback, follow the language switch.
+    w.page.click("#lang-switch")
+    assert f.locator(".quiz-verdict .zh").is_visible() and not f.locator(".quiz-verdict .en").is_visible()
+    assert f.locator(".quiz-verdict .zh").inner_text().startswith("✗ 不对。正确答案是：")
+    assert f.locator(".quiz-explanation .prose.zh").is_visible()
+    choose(w, third, third.correct)
+    assert form(w, third.id).locator(".quiz-verdict .zh").inner_text() == "✓ 回答正确。"
+    choose(w, fourth, (fourth.correct + 1) % len(fourth.choices))
+    assert "不对" in form(w, fourth.id).locator(".quiz-verdict .zh").inner_text()
+    assert score(w) == ("2", "4")
+    assert "已答 4 题，答对 2 题" in w.page.locator("#quiz-score .zh").inner_text()
+    form(w, second.id).scroll_into_view_if_needed()
+    shot(w.page, "zh-answered")
+    w.page.click("#lang-switch")  # leave English for the other tests
+    assert w.problems == []
+
+
+def test_numeric_answers_count_within_their_tolerance(site, context, quiz):
+    tolerant = next(q for q in quiz if q.kind == "number" and q.tolerance > 0)
+    exact = next(q for q in quiz if q.kind == "number" and q.id != tolerant.id)
+    w = open_quiz(context, site)
+
+    # Nothing typed: a prompt, and nothing is scored.
+    form(w, tolerant.id).get_by_role("button").click()
+    assert form(w, tolerant.id).locator(".quiz-verdict .en").inner_text() == "Type a number first."
+    assert score(w) == ("0", "0")
+
+    near = tolerant.answer + 0.9 * tolerant.tolerance
+    type_number(w, tolerant, f"{near:.6g}")
+    verdict = form(w, tolerant.id).locator(".quiz-verdict .en").inner_text()
+    assert verdict.startswith("✓ Right: the answer is") and "within ±" in verdict
+    assert score(w) == ("1", "1")
+
+    # The Enter key submits too; a wrong number is answered with the right one.
+    f = form(w, exact.id)
+    f.locator("input[type=number]").fill(f"{exact.answer + exact.tolerance + 1:g}")
+    f.locator("input[type=number]").press("Enter")
+    verdict = f.locator(".quiz-verdict .en").inner_text()
+    assert verdict.startswith("✗ Not quite: you answered") and f"the answer is {exact.answer:g}" in verdict
+    assert f.locator(".quiz-explanation").is_visible()
+    assert score(w) == ("1", "2")
+    f.scroll_into_view_if_needed()
+    shot(w.page, "numeric")
+    assert w.problems == []
+
+
+def test_progress_survives_a_reload_and_start_again_clears_it(site, context, quiz):
+    first, second = choice_questions(quiz)[:2]
+    number = next(q for q in quiz if q.kind == "number")
+    w = open_quiz(context, site)
+    choose(w, first, first.correct)
+    choose(w, second, (second.correct + 1) % len(second.choices))
+    type_number(w, number, f"{number.answer:g}")
+    assert score(w) == ("2", "3")
+
+    w.page.reload()
+    assert score(w) == ("2", "3")
+    assert form(w, first.id).locator(".quiz-verdict .en").inner_text() == "✓ Right."
+    assert form(w, second.id).locator(".quiz-verdict").get_attribute("class") == "quiz-verdict wrong"
+    assert form(w, number.id).locator("input[type=number]").input_value() == f"{number.answer:g}"
+    assert form(w, first.id).locator("input:checked").get_attribute("value") == str(first.correct)
+    assert form(w, first.id).get_by_role("button").get_attribute("aria-disabled") == "true"
+    assert w.page.locator(".quiz-meter").get_attribute("aria-valuenow") == "3"
+    shot(w.page, "restored")
+
+    w.page.click("#quiz-reset")
+    assert score(w) == ("0", "0")
+    assert w.page.locator("#quiz-reset-status .en").inner_text() == "Your answers were cleared."
+    assert w.page.locator(".quiz-question.is-answered").count() == 0
+    assert w.page.locator(".quiz-explanation:visible").count() == 0
+    assert w.page.locator("input:checked").count() == 0 and w.page.locator("input:disabled").count() == 0
+    w.page.reload()
+    assert score(w) == ("0", "0") and w.page.locator(".quiz-question.is-answered").count() == 0
+    assert w.problems == []
+
+
+def test_keyboard_only(site, context, quiz):
+    question = choice_questions(quiz)[0]
+    w = open_quiz(context, site)
+    form(w, question.id).locator("input[type=radio]").first.focus()
+    w.page.keyboard.press("Space")
+    for _ in range(question.correct):
+        w.page.keyboard.press("ArrowDown")
+    w.page.keyboard.press("Tab")
+    assert w.page.evaluate("document.activeElement.className") == "quiz-check"
+    w.page.keyboard.press("Enter")
+    assert form(w, question.id).locator(".quiz-verdict .en").inner_text() == "✓ Right."
+    # The pressed button keeps the focus, so the next Tab continues from there.
+    assert w.page.evaluate("document.activeElement.className") == "quiz-check"
+    assert w.problems == []
+
+
+def test_every_quiz_link_resolves(site, context, quiz):
+    w = open_quiz(context, site)
+    links = w.page.eval_on_selector_all(".quiz-more a", "els => els.map(a => a.href)")
+    assert len(links) == len(quiz)
+    ids: dict[str, set[str]] = {}
+    for href in links:
+        parts = urlsplit(href)
+        assert parts.scheme == "file" and parts.fragment, href
+        target = Path(parts.path)
+        assert target.is_file(), href
+        if target not in ids:
+            other = context.new_page()
+            other.goto(target.as_uri())
+            ids[target] = set(other.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
+            other.close()
+        assert parts.fragment in ids[target], href
+    assert w.problems == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_desktop_and_phone(site, browser, quiz, scheme):
+    question = choice_questions(quiz)[1]
+    for name, options in (("desktop", {"viewport": {"width": 1280, "height": 900}}),
+                          ("phone", {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
+                                     "is_mobile": True, "has_touch": True})):
+        ctx = browser.new_context(color_scheme=scheme, **options)
+        try:
+            w = open_quiz(ctx, site)
+            width = w.page.evaluate("document.documentElement.scrollWidth")
+            assert width <= options["viewport"]["width"], f"{name}: scrolls sideways ({width}px)"
+            shot(w.page, f"{name}-{scheme}-top")
+            choose(w, question, (question.correct + 1) % len(question.choices))
+            f = form(w, question.id)
+            f.scroll_into_view_if_needed()
+            # The sticky score bar stays in view and leaves most of the screen to the questions.
+            bar = w.page.locator(".quiz-status").bounding_box()
+            assert 0 <= bar["y"] < options["viewport"]["height"] / 2, name
+            assert bar["height"] < options["viewport"]["height"] / 6, name
+            assert w.page.evaluate("document.documentElement.scrollWidth") <= options["viewport"]["width"]
+            shot(w.page, f"{name}-{scheme}-answered")
+            assert w.problems == []
+        finally:
+            ctx.close()

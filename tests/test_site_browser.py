@@ -176,9 +176,9 @@ def test_figures_are_drawn(site, context):
     for problem in registry.all_problems():
         w.page.goto(url(site, f"problem/{problem.id}.html"))
         figure = w.page.locator("#figure")
-        if not figure.count():
-            continue
-        box = figure.locator("svg.heatmap, table.steps").first.bounding_box()
+        assert figure.count(), f"{problem.id} has no figure"
+        drawn = figure.locator("svg.heatmap, table.steps, figure.problem-figure svg, figure.problem-figure table")
+        box = drawn.first.bounding_box()
         assert box and box["width"] > 50 and box["height"] > 30, problem.id
         figure.screenshot(path=str(ARTIFACTS / f"figure_{problem.id}.png"))
     assert w.problems == []

@@ -63,6 +63,17 @@ def _display_math_in_text(self, tokens, idx, options, env) -> str:
     return math(tokens[idx].content, display=True)
 
 
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+
+
+def _softbreak(self, tokens, idx, options, env) -> str:
+    """A line break inside a paragraph: a space between words, nothing between Chinese characters
+    (a browser shows the newline between two of them as a stray space)."""
+    before = tokens[idx - 1].content[-1:] if idx > 0 else ""
+    after = tokens[idx + 1].content[:1] if idx + 1 < len(tokens) else ""
+    return "" if _CJK.match(before) and _CJK.match(after) else "\n"
+
+
 def _code_block(self, tokens, idx, options, env) -> str:
     return str(highlight(tokens[idx].content, "text"))
 
@@ -77,6 +88,7 @@ def _block_parser() -> MarkdownIt:
     md.add_render_rule("math_inline_double", _display_math_in_text)
     md.add_render_rule("fence", _fence)
     md.add_render_rule("code_block", _code_block)
+    md.add_render_rule("softbreak", _softbreak)
     return md
 
 

@@ -1,42 +1,37 @@
 """The ``attn-judge`` command line: parse, call a service function, print.
 
 Errors a user can cause are one line on stderr and exit code 2; ``check`` exits
-1 when a test fails; everything else exits 0 once grading ran.
+1 when a test fails; everything else exits 0 once grading ran (130 after Ctrl-C
+in a class run, with everything finished saved). Anything from a submission
+that reaches the terminal goes through :func:`grader.terminal.safe`.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import sys
-import threading
 from pathlib import Path
 
 import click
 
 from grader import __version__, registry, services
-from grader.grading import DEFAULT_SEED, Limits
+from grader import feedback as F
+from grader.grading import DEFAULT_SEED
+from grader.i18n import LANGS, Text, resolve_lang
+from grader.sandbox.messages import Limits
+from grader.terminal import safe
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+LANG_OPTION = click.option("--lang", type=click.Choice(LANGS), default=None,
+                           help="Language of every message (default: ATTN_JUDGE_LANG, else the locale).")
 
 
 class UsageProblem(click.ClickException):
     exit_code = 2
 
 
-def _safe_terminal_text(text: str) -> str:
-    """Candidate-controlled text without terminal control sequences."""
-    return _CONTROL.sub("?", text)
-
-
 def _fail(exc: Exception) -> None:
-    raise UsageProblem(str(exc))
-
-
-def _limits(timeout: float, memory: int) -> Limits:
-    return Limits(timeout=timeout, memory_mb=memory,
-                  submission_timeout=max(60.0, timeout * 6))
+    raise UsageProblem(safe(str(exc)))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -65,9 +60,10 @@ def list_command(as_json: bool) -> None:
 
 @main.command()
 @click.argument("problem_id")
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
-def show(problem_id: str, lang: str) -> None:
+@LANG_OPTION
+def show(problem_id: str, lang: str | None) -> None:
     """Print a problem's statement."""
+    lang = resolve_lang(lang)
     try:
         problem = services.find_problem(problem_id)
     except services.UserError as exc:
@@ -76,66 +72,77 @@ def show(problem_id: str, lang: str) -> None:
     click.echo(click.style(f"{title}  [{problem.difficulty}]", bold=True))
     click.echo(f"{problem.id} · tags: {', '.join(problem.tags)}\n")
     click.echo(problem.statement(lang))
-    start_hint = "开始：" if lang == "zh" else "Start with:"
-    click.echo(f"\n{start_hint} attn-judge start {problem.id}")
+    click.echo(f"\n{F.START_WITH.get(lang)} attn-judge start {problem.id}")
 
 
 @main.command()
 @click.argument("problem_id")
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="Where to write PROBLEM_ID.py.")
-def start(problem_id: str, directory: Path) -> None:
+@LANG_OPTION
+def start(problem_id: str, directory: Path, lang: str | None) -> None:
     """Write the problem's stub to DIR/PROBLEM_ID.py (never overwrites)."""
     try:
         target = services.start_problem(problem_id=problem_id, directory=directory)
     except services.UserError as exc:
         _fail(exc)
-    click.echo(f"Wrote {target}. Fill it in, then run: attn-judge check {target}")
+    click.echo(F.WROTE_STUB.format(path=str(target)).get(resolve_lang(lang)))
 
 
-def _print_results(results: dict, *, title: str) -> None:
+def _print_results(results: dict, *, title: Text, lang: str) -> None:
     extra = results["extra_data"]
-    click.echo(click.style(title, bold=True) + f"  (isolation: {extra['isolation']})")
+    click.echo(click.style(safe(title.get(lang)), bold=True) + "  ("
+               + F.ISOLATION_LABEL.format(level=extra["isolation"]).get(lang) + ")")
     if extra.get("isolation_warning"):
-        click.echo(click.style(f"warning: {extra['isolation_warning']}", fg="yellow"), err=True)
+        click.echo(click.style(F.WARNING.format(message=safe(extra["isolation_warning"])).get(lang),
+                               fg="yellow"), err=True)
     ordered = sorted(results["tests"], key=lambda t: t["status"] == "passed")
     previous_first_line = None
     for test in ordered:
         ok = test["status"] == "passed"
         mark = click.style("✓" if ok else "✗", fg="green" if ok else "red")
-        click.echo(f"  {mark} {test['number']:<5} {test['name']}  ({test['score']:g}/{test['max_score']:g})")
+        click.echo(f"  {mark} {safe(test['number']):<5} {safe(test['name'])}  "
+                   f"({test['score']:g}/{test['max_score']:g})")
         if not ok:
-            lines = _safe_terminal_text(test["output"]).splitlines() or [""]
+            lines = safe(test["output"]).splitlines() or [""]
             if lines[0] == previous_first_line:
-                lines[0] = "(same as above)"
+                lines[0] = F.SAME_AS_ABOVE.get(lang)
             else:
                 previous_first_line = lines[0]
             for line in lines:
                 click.echo(f"        {line}")
     if extra.get("error"):
-        click.echo(click.style(f"error ({extra['error']['kind']}): ", fg="red")
-                   + _safe_terminal_text(extra["error"]["message"]))
+        click.echo(click.style(F.ERROR_LABEL.format(kind=safe(extra["error"]["kind"])).get(lang), fg="red")
+                   + safe(extra["error"]["message"]))
     if extra.get("output"):
-        shown = _safe_terminal_text(extra["output"][:2000])
-        more = " (truncated)" if extra.get("output_truncated") or len(extra["output"]) > 2000 else ""
-        click.echo(click.style(f"captured output{more}:", dim=True))
+        shown = safe(extra["output"][:2000])
+        truncated = extra.get("output_truncated") or len(extra["output"]) > 2000
+        more = F.TRUNCATED if truncated else Text("", "")
+        click.echo(click.style(F.CAPTURED_OUTPUT.format(more=more).get(lang), dim=True))
         click.echo(shown.rstrip())
-    click.echo(_safe_terminal_text(results["output"]))
+    click.echo(safe(results["output"]))
+
+
+def _problem_title(problem_id: str) -> Text:
+    problem = registry.get(problem_id)
+    return Text(problem.title, problem.title_zh)
 
 
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--problem", "problem_id", help="Problem ID (default: from the file name).")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=Limits.timeout, show_default=True,
               help="Seconds allowed per test.")
-def check(file: Path, problem_id: str | None, timeout: float) -> None:
+@LANG_OPTION
+def check(file: Path, problem_id: str | None, timeout: float, lang: str | None) -> None:
     """Run the public tests on FILE; exit 1 if any fails."""
+    lang = resolve_lang(lang)
     try:
-        results = services.check_file(path=file, problem_id=problem_id, timeout=timeout)
+        results = services.check_file(path=file, problem_id=problem_id, timeout=timeout, lang=lang)
     except services.UserError as exc:
         _fail(exc)
-    problem = registry.get(results["extra_data"]["problem"])
-    _print_results(results, title=f"{problem.title} — public tests")
+    title = F.PUBLIC_TESTS_TITLE.format(title=_problem_title(results["extra_data"]["problem"]))
+    _print_results(results, title=title, lang=lang)
     if results["score"] < results["max_score"]:
         sys.exit(1)
 
@@ -150,29 +157,34 @@ def check(file: Path, problem_id: str | None, timeout: float) -> None:
               help="Seed of the hidden tests' random inputs (keep yours secret).")
 @click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1,
               show_default="number of cores", help="Submissions graded in parallel.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=Limits.timeout, show_default=True,
               help="Seconds allowed per test.")
-@click.option("--memory", type=click.IntRange(min=64), default=1024, show_default=True,
-              help="Memory limit per submission, in MB.")
+@click.option("--memory", type=click.IntRange(min=64), default=Limits.memory_mb, show_default=True,
+              help="Memory limit per submission (its whole process tree), in MB.")
 @click.option("--resume", is_flag=True, help="Skip submissions already graded in OUT.")
 @click.option("--allow-weak-isolation", is_flag=True,
               help="Grade even if only weak isolation is available (results say so).")
 @click.option("--allow-forbidden", multiple=True, metavar="PROBLEM_ID",
               help="Switch off the forbidden-API rule for this problem (repeatable).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Grade on a Dask cluster: tcp://HOST:8786, or local:N for N local workers.")
+@LANG_OPTION
 def grade(path: Path, problem_id, out, as_json, seed, workers, timeout, memory, resume,
-          allow_weak_isolation, allow_forbidden) -> None:
+          allow_weak_isolation, allow_forbidden, scheduler, lang) -> None:
     """Grade one submission (FILE) or a class (DIR/<student>/<problem>.py) on the hidden tests."""
-    limits = _limits(timeout, memory)
+    lang = resolve_lang(lang)
+    limits = Limits.for_timeout(timeout, memory)
     try:
         allowed = frozenset(services.find_problem(p).id for p in allow_forbidden)
         if path.is_dir() and not path.is_symlink() and path.suffix != ".py":
-            _grade_class(path, problem_id, out, seed, workers, limits, resume,
-                         allow_weak_isolation, allowed)
+            _grade_class(path, problem_id=problem_id, out=out or Path("attn-judge-results"), seed=seed,
+                         workers=workers, limits=limits, resume=resume, allow_weak=allow_weak_isolation,
+                         allowed=allowed, scheduler=scheduler, lang=lang)
             return
         if not path.exists() and not path.is_symlink():
-            raise services.UserError(f"{path}: no such file or directory")
+            raise services.UserError(f"{safe(path)}: no such file or directory")
         results = services.grade_file(path=path, problem_id=problem_id, seed=seed, limits=limits,
-                                      allow_weak=allow_weak_isolation, allow_forbidden=allowed)
+                                      allow_weak=allow_weak_isolation, allow_forbidden=allowed, lang=lang)
     except services.UserError as exc:
         _fail(exc)
     if out:
@@ -180,70 +192,90 @@ def grade(path: Path, problem_id, out, as_json, seed, workers, timeout, memory, 
     if as_json:
         click.echo(services.results_json(results))
         return
-    _print_results(results, title=f"{registry.get(results['extra_data']['problem']).title} — hidden tests")
+    title = F.HIDDEN_TESTS_TITLE.format(title=_problem_title(results["extra_data"]["problem"]))
+    _print_results(results, title=title, lang=lang)
     if out:
         click.echo(f"Report: {(out / results['extra_data']['problem'] / 'report.html').resolve()}", err=True)
 
 
 def _write_single_report(out: Path, path: Path, results: dict) -> None:
     from grader.fsutil import write_atomic
-    from grader.reports import copy_static, write_submission_report
+    from grader.reports import copy_static
+    from grader.reports.submission import write_report
+    from grader.submission import BadSubmission, read_submission
 
     target = out / results["extra_data"]["problem"]
     try:
-        source = path.read_text(encoding="utf-8", errors="replace") if path.is_file() and not path.is_symlink() else ""
-    except OSError:
+        source = read_submission(path).source
+    except BadSubmission:
         source = ""
-    write_submission_report(target / "report.html", results=results, source=source,
-                            problem=registry.get(results["extra_data"]["problem"]),
-                            static_href="static/")
+    write_report(target / "report.html", results=results, source=source,
+                 problem=registry.get(results["extra_data"]["problem"]), static_href="static/")
     copy_static(target / "static")
     write_atomic(target / "results.json", services.results_json(results))
 
 
-def _grade_class(root: Path, problem_id, out, seed, workers, limits, resume, allow_weak, allowed):
-    from grader.batch import grade_class
-    from grader.reports import write_class_outputs, write_submission_report
+def _executor(*, workers: int, allow_weak: bool, scheduler: str | None):
+    if scheduler is None:
+        return services.open_executor(workers=workers, allow_weak=allow_weak)
+    from grader.dask_backend import open_dask_executor
 
+    return open_dask_executor(scheduler, allow_weak=allow_weak)
+
+
+def _grade_class(root: Path, *, problem_id, out, seed, workers, limits, resume, allow_weak, allowed,
+                 scheduler, lang) -> None:
     only = services.find_problem(problem_id) if problem_id else None
-    out = out or Path("attn-judge-results")
-    if out.resolve() == root.resolve() or root.resolve() in out.resolve().parents:
-        raise services.UserError(f"--out {out} is inside the class directory {root}; choose "
-                                 "another place so that results are never taken for submissions")
-    sandbox = services.open_sandbox(workers=workers, allow_weak=allow_weak, hidden=[root.resolve(), out.resolve()])
-    if sandbox.warning:
-        click.echo(click.style(f"warning: {sandbox.warning}", fg="yellow"), err=True)
-    click.echo(f"Isolation: {sandbox.pool.level} — {sandbox.pool.description}", err=True)
-    static_href = "../../static/"
-
-    def report(path, *, results, source, problem):
-        write_submission_report(path, results=results, source=source, problem=problem,
-                                static_href=static_href)
-
-    from grader.batch import plan_class
-    total = len(plan_class(root, only=only).jobs)
-    stop = threading.Event()
+    executor = _executor(workers=workers, allow_weak=allow_weak, scheduler=scheduler)
+    bar = None
     try:
-        with click.progressbar(length=total, label="Grading", file=sys.stderr,
-                               show_pos=True, show_eta=True) as bar:
-            plan, summary = grade_class(
-                root=root, out=out, runner=sandbox.pool, seed=seed, limits=limits, workers=workers,
-                resume=resume, only=only, allow_forbidden=allowed, write_report=report, stop=stop,
-                on_progress=lambda job: bar.update(1))
-    except KeyboardInterrupt:
-        sandbox.pool.close()
-        plan = plan_class(root, only=only)
-        write_class_outputs(out, problems=list(registry.all_problems()), roster=plan.roster)
+        if executor.warning:
+            click.echo(click.style(f"warning: {executor.warning}", fg="yellow"), err=True)
+        click.echo(f"Isolation: {executor.isolation} — {executor.description}", err=True)
+
+        def on_plan(plan) -> None:
+            nonlocal bar
+            bar = click.progressbar(length=len(plan.entries), label="Grading", file=sys.stderr,
+                                    show_pos=True, show_eta=True)
+            bar.__enter__()
+
+        plan, summary = services.grade_class(
+            root=root, out=out, executor=executor, seed=seed, limits=limits, resume=resume, only=only,
+            allow_forbidden=allowed, lang=lang, on_plan=on_plan, on_progress=lambda entry: bar.update(1))
+    except KeyboardInterrupt:  # before the class run started: nothing was graded
+        click.echo("\nInterrupted.", err=True)
+        sys.exit(130)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+        executor.close(wait=False)
+    if summary.interrupted:
         click.echo("\nInterrupted. Everything finished so far is saved; run the same command "
                    "with --resume to continue.", err=True)
         sys.exit(130)
-    finally:
-        sandbox.pool.close()
-    write_class_outputs(out, problems=list(registry.all_problems()), roster=plan.roster)
     errors = ", ".join(f"{k}: {v}" for k, v in sorted(summary.errors.items())) or "none"
     click.echo(f"Graded {summary.graded} submissions ({summary.skipped} already done) of "
                f"{summary.students} students in {summary.seconds:.1f} s. Errors: {errors}.", err=True)
+    if summary.retried:
+        click.echo(f"Graded again after a lost worker: {len(summary.retried)} submission(s).", err=True)
     click.echo(f"Class overview: {(out / 'index.html').resolve()}")
+
+
+@main.command()
+@click.option("--describe", is_flag=True, help="Also say what each layer of isolation means.")
+def isolation(describe: bool) -> None:
+    """Print the strongest isolation this machine gives submissions (starts one sandbox)."""
+    from grader.pool import SandboxPool, SandboxUnavailable
+
+    try:
+        with SandboxPool(1) as pool:
+            click.echo(pool.level)
+            if describe:
+                click.echo(pool.description)
+            if pool.fallback_reason:
+                click.echo(f"not stronger because: {safe(pool.fallback_reason)}", err=True)
+    except SandboxUnavailable as exc:
+        _fail(f"cannot start the sandbox: {exc}")
 
 
 @main.group()

@@ -154,3 +154,39 @@ NO_MEMORY_COUNTER = t("no memory counter the submission cannot reset", "没有�
 MEMORY_NOT_MEASURED = t("the call's memory could not be measured on this machine ({why}); "
                         "the values were checked",
                         "这台机器上无法测量调用的内存（{why}）；只检查了数值")
+
+# ----------------------------------------------------------------------------- submission files
+NO_SUCH_FILE = t("{path}: no such file", "{path}：文件不存在")
+CANNOT_READ = t("{path}: cannot be read ({why})", "{path}：无法读取（{why}）")
+IS_SYMLINK = t("{path}: is a symbolic link, which is never followed; submit the file itself",
+               "{path}：是符号链接，评测器从不跟随符号链接；请提交文件本身")
+IS_DIRECTORY = t("{path}: is a directory; a submission is a single .py file",
+                 "{path}：是一个目录；提交应是单个 .py 文件")
+NOT_REGULAR = t("{path}: is not a regular file", "{path}：不是普通文件")
+TOO_LARGE = t("{path}: is {size} MiB; a submission may be at most 1 MiB — remove data or generated code",
+              "{path}：大小为 {size} MiB；提交最多 1 MiB——请删去数据或自动生成的代码")
+IS_BINARY = t("{path}: is a binary file, not Python source", "{path}：是二进制文件，不是 Python 源代码")
+OTHER_ENCODING = t("{path}: declares the encoding {encoding}; save it as UTF-8 and remove the coding line",
+                   "{path}：声明了编码 {encoding}；请以 UTF-8 保存并删除编码声明行")
+NOT_UTF8 = t("{path}: is not valid UTF-8 (byte {offset}); save it as UTF-8",
+             "{path}：不是有效的 UTF-8（第 {offset} 个字节）；请以 UTF-8 保存")
+EMPTY_FILE = t("{path}: is empty; start from 'attn-judge start <problem>'",
+               "{path}：是空文件；请从 'attn-judge start <problem>' 开始")
+NOTEBOOK_AS_PY = t("{path}: is a Jupyter notebook saved with the .py extension; rename it to .ipynb "
+                   "(or export its code as a Python script)",
+                   "{path}：是以 .py 扩展名保存的 Jupyter 笔记本；请把它改名为 .ipynb（或把代码导出为 Python 脚本）")
+IS_NOTEBOOK = t("{path}: is a Jupyter notebook whose code could not be read ({why})",
+                "{path}：是 Jupyter 笔记本，但无法读取其中的代码（{why}）")
+
+# ----------------------------------------------------------------------------- command line
+PUBLIC_TESTS_TITLE = t("{title} — public tests", "{title}——公开测试")
+HIDDEN_TESTS_TITLE = t("{title} — hidden tests", "{title}——隐藏测试")
+ISOLATION_LABEL = t("isolation: {level}", "隔离：{level}")
+WARNING = t("warning: {message}", "警告：{message}")
+SAME_AS_ABOVE = t("(same as above)", "（同上）")
+ERROR_LABEL = t("error ({kind}): ", "错误（{kind}）：")
+CAPTURED_OUTPUT = t("captured output{more}:", "捕获的输出{more}：")
+TRUNCATED = t(" (truncated)", "（已截断）")
+START_WITH = t("Start with:", "开始：")
+WROTE_STUB = t("Wrote {path}. Fill it in, then run: attn-judge check {path}",
+               "已写入 {path}。完成后运行：attn-judge check {path}")

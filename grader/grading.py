@@ -75,6 +75,14 @@ class Suite:
         return self._expected[index]
 
     def variant_outcomes(self, index: int) -> dict[str, list[Outcome]]:
+        """Every misconception reference's outcome on test ``index`` (computed once).
+
+        A memory test names its mistake by measurement (its check suggests it), and
+        value mistakes are named by the value tests: the references are not run
+        on its (large) inputs.
+        """
+        if self.invocations[index].measure_memory:
+            return {}
         if index not in self._variants:
             self._variants[index] = {
                 mid: [execute(ns, self.invocations[index], filename="<misconception>") for ns in variants]

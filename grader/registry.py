@@ -12,10 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
+from grader import tomlcompat as tomllib
 
 from grader.datapaths import problems_dir
 

@@ -2,7 +2,8 @@
 
 A submission is one UTF-8 ``.py`` file of at most 1 MiB (a BOM and CRLF line
 endings are fine). Symlinks are never followed. Everything else is a
-:class:`BadSubmission` whose message names the file, the problem and what to do.
+:class:`BadSubmission` whose message (both languages) names the file and says
+what to do. Reading is bounded: never more than 1 MiB + 1 byte is read.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader import feedback as F
+from grader.i18n import Text
+from grader.jsonio import readable
+
 MAX_BYTES = 1024 * 1024
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 _UTF8_NAMES = {"utf-8", "utf8", "utf_8", "utf-8-sig", "utf8-sig"}
@@ -24,71 +29,81 @@ class BadSubmission(ValueError):
 
     kind = "bad_submission"
 
+    def __init__(self, message: Text):
+        self.message = message
+        super().__init__(message.en)
+
 
 @dataclass(frozen=True)
 class Submission:
     path: Path
     source: str  # decoded, BOM removed, line endings normalised to "\n"
     sha256: str  # of the bytes as submitted
+    data: bytes  # the bytes as submitted
 
 
-def _open_no_follow(path: Path) -> bytes:
+def _bad(template: Text, path: Path, **params) -> BadSubmission:
+    return BadSubmission(template.format(path=readable(str(path)), **params))
+
+
+def read_bytes(path: Path, limit: int = MAX_BYTES) -> bytes:
+    """The file's bytes (at most ``limit``), never through a symlink; :class:`BadSubmission` otherwise."""
     try:
         info = os.lstat(path)
     except FileNotFoundError:
-        raise BadSubmission(f"{path}: no such file") from None
+        raise _bad(F.NO_SUCH_FILE, path) from None
     except OSError as exc:
-        raise BadSubmission(f"{path}: cannot be read ({exc.strerror})") from None
+        raise _bad(F.CANNOT_READ, path, why=exc.strerror) from None
     if stat.S_ISLNK(info.st_mode):
-        raise BadSubmission(f"{path}: is a symbolic link, which is never followed; "
-                            "submit the file itself")
+        raise _bad(F.IS_SYMLINK, path)
     if stat.S_ISDIR(info.st_mode):
-        raise BadSubmission(f"{path}: is a directory; a submission is a single .py file")
+        raise _bad(F.IS_DIRECTORY, path)
     if not stat.S_ISREG(info.st_mode):
-        raise BadSubmission(f"{path}: is not a regular file")
-    if info.st_size > MAX_BYTES:
-        raise BadSubmission(f"{path}: is {info.st_size / 1024 / 1024:.1f} MiB; a submission "
-                            "may be at most 1 MiB — remove data or generated code")
+        raise _bad(F.NOT_REGULAR, path)
+    if info.st_size > limit:
+        raise _bad(F.TOO_LARGE, path, size=f"{info.st_size / 1024 / 1024:.1f}")
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
-        raise BadSubmission(f"{path}: cannot be read ({exc.strerror})") from None
+        raise _bad(F.CANNOT_READ, path, why=exc.strerror) from None
     with os.fdopen(fd, "rb") as fh:
-        data = fh.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise BadSubmission(f"{path}: is larger than 1 MiB")
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # replaced since lstat
+            raise _bad(F.NOT_REGULAR, path)
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise _bad(F.TOO_LARGE, path, size=f"> {limit / 1024 / 1024:g}")
     return data
 
 
 def decode_source(data: bytes, path: Path) -> str:
-    """Bytes of a submission -> source text, or :class:`BadSubmission`."""
+    """Bytes of a Python submission -> source text, or :class:`BadSubmission`."""
     if data[:4] in (b"PK\x03\x04",) or b"\x00" in data:
-        raise BadSubmission(f"{path}: is a binary file, not Python source")
-    stripped = data.lstrip()
-    if stripped.startswith(b"{") and b'"cells"' in data[:4096]:
-        raise BadSubmission(f"{path}: is a Jupyter notebook; export it as a Python script "
-                            "(File > Save and Export Notebook As > Executable Script) and submit the .py")
+        raise _bad(F.IS_BINARY, path)
+    if data.lstrip().startswith(b"{") and b'"cells"' in data[:4096]:
+        raise _bad(F.NOTEBOOK_AS_PY, path)
     for line in data.splitlines()[:2]:
         match = _COOKIE.match(line)
         if match and match.group(1).decode("ascii", "replace").lower() not in _UTF8_NAMES:
-            raise BadSubmission(f"{path}: declares the encoding {match.group(1).decode('ascii', 'replace')!r}; "
-                                "save it as UTF-8 and remove the coding line")
+            raise _bad(F.OTHER_ENCODING, path, encoding=repr(match.group(1).decode("ascii", "replace")))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise BadSubmission(f"{path}: is not valid UTF-8 (byte {exc.start}); save it as UTF-8") from None
+        raise _bad(F.NOT_UTF8, path, offset=exc.start) from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        raise BadSubmission(f"{path}: is empty; start from 'attn-judge start <problem>'")
+        raise _bad(F.EMPTY_FILE, path)
     return text
 
 
 def read_submission(path: Path) -> Submission:
-    """Read and check one submission file."""
+    """Read and check one submission file (``.py``, or a notebook's code cells)."""
     path = Path(path)
     if path.suffix == ".ipynb":
-        raise BadSubmission(f"{path}: is a Jupyter notebook; export it as a Python script "
-                            "(File > Save and Export Notebook As > Executable Script) and submit the .py")
-    data = _open_no_follow(path)
-    source = decode_source(data, path)
-    return Submission(path=path, source=source, sha256=hashlib.sha256(data).hexdigest())
+        from grader.notebooks import MAX_NOTEBOOK_BYTES, notebook_source
+
+        data = read_bytes(path, MAX_NOTEBOOK_BYTES)
+        source = notebook_source(data, path)
+    else:
+        data = read_bytes(path)
+        source = decode_source(data, path)
+    return Submission(path=path, source=source, sha256=hashlib.sha256(data).hexdigest(), data=data)

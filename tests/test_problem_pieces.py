@@ -20,10 +20,7 @@ from grader.hidden import example, hidden_cases, public_cases
 from grader.sitegen import content
 from grader.sitegen.problem_figures import has_custom_figure
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
+from grader import tomlcompat as tomllib
 
 TESTS = Path(__file__).parent
 GOLDEN = TESTS / "golden"

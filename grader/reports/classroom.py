@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from grader.jsonio import readable
+from grader.outpaths import MAX_RESULTS_BYTES, REPORT, RESULTS, student_folder, submission_dir
 from grader.registry import Problem
 from grader.reports.figures import histogram
 from grader.reports.gradebook import write_gradebooks
@@ -183,14 +185,17 @@ class ClassData:
         return {k for keys in self.row_keys for k in keys.split()}
 
 
-def _safe_component(name: str) -> bool:
-    return bool(name) and name not in (".", "..") and not any(ch in name for ch in "/\\\x00")
+def _single_component(name: str) -> bool:
+    """A name that is one folder name (every name the batch planner finds is)."""
+    return bool(name) and name not in (".", "..") and "/" not in name and "\x00" not in name
 
 
 def _read_results(path: Path) -> dict | None:
     try:
+        if path.stat().st_size > MAX_RESULTS_BYTES:
+            return None
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
 
@@ -204,18 +209,18 @@ def _number(value, default=0.0) -> float:
 
 
 def _cell(out_dir: Path, student: str, problem: Problem, notes: list[str]) -> tuple[Cell, dict | None]:
-    folder = out_dir / student / problem.id
-    results = _read_results(folder / "results.json")
+    folder = submission_dir(out_dir, student, problem.id)
+    results = _read_results(folder / RESULTS)
     if results is None:
-        why = "missing" if not (folder / "results.json").exists() else "unreadable"
+        why = "missing" if not (folder / RESULTS).exists() else "unreadable"
         notes.append(f"{problem.id}: results {why}; grade again (with --resume) to complete it")
         return Cell(), None
     extra = results.get("extra_data") if isinstance(results.get("extra_data"), dict) else {}
     error = extra.get("error") if isinstance(extra.get("error"), dict) else None
     link = None
-    for name in ("report.html", "results.json"):
+    for name in (REPORT, RESULTS):
         if (folder / name).is_file():
-            link = f"{url_part(student)}/{url_part(problem.id)}/{name}"
+            link = f"{url_part(student_folder(student))}/{url_part(problem.id)}/{name}"
             break
     return Cell(graded=True, score=_number(results.get("score")), max_score=_number(results.get("max_score")),
                 error_kind=str(error.get("kind")) if error else None,
@@ -238,14 +243,14 @@ def load_class(out_dir: Path, *, problems: list[Problem], roster: dict[str, dict
             if problem_id not in index:
                 notes.append(f"{problem_id}: not a problem of this run")
                 continue
-            if not _safe_component(name):
+            if not _single_component(name):
                 notes.append(f"{problem_id}: results not read (the student name is not a folder name)")
                 continue
             i = index[problem_id]
             cells[i], results = _cell(out_dir, name, problems[i], notes)
             if results is not None:
                 _count(stats[i], cells[i], results)
-        students.append(Student(name=name, cells=cells, notes=notes))
+        students.append(Student(name=readable(name), cells=cells, notes=notes))
     for stat in stats:
         if not stat.max_score:
             stat.max_score = _catalogue_max(stat.problem)
@@ -278,7 +283,8 @@ def _catalogue_max(problem: Problem) -> float:
         return 0.0
 
 
-def write_class_outputs(out_dir: Path, *, problems: list[Problem], roster: dict[str, dict]) -> None:
+def write_class_outputs(out_dir: Path, *, problems: list[Problem], roster: dict[str, dict],
+                        overview: bool = True) -> None:
     """Write the class overview, the gradebooks and the static files of a class run.
 
     Args:
@@ -289,11 +295,13 @@ def write_class_outputs(out_dir: Path, *, problems: list[Problem], roster: dict[
         roster: student name -> ``{"graded": [problem_id, ...], "notes": [str, ...]}``;
             every student gets a row, graded or not.
 
-    Writes ``index.html``, ``gradebook.csv``, ``gradebook-canvas.csv`` and ``static/``.
+    Writes ``gradebook.csv``, ``gradebook-canvas.csv`` and, with ``overview``,
+    ``index.html`` and ``static/``.
     """
     out_dir = Path(out_dir)
     klass = load_class(out_dir, problems=problems, roster=roster)
-    copy_static(out_dir / "static")
     write_gradebooks(out_dir, klass)
-    write_atomic(out_dir / "index.html", render("report/class.html", root="", klass=klass,
-                                               total_bins=histogram(klass.total_fractions)))
+    if overview:
+        copy_static(out_dir / "static")
+        write_atomic(out_dir / "index.html", render("report/class.html", root="", klass=klass,
+                                                   total_bins=histogram(klass.total_fractions)))

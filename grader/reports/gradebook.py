@@ -58,10 +58,18 @@ def canvas_rows(klass) -> list[list[str]]:
     possible = ["Points Possible", "", "", "", "", *(points(klass.stats[i].max_score) for i, _ in problems)]
     rows = [header, possible]
     for student in klass.students:
-        rows.append([student.name, "", "", student.name, "",
+        rows.append([_canvas_display_name(student.name), "", "", student.name, "",
                      *(points(student.cells[i].score) if student.cells[i].graded else ""
                        for i, _ in problems)])
     return rows
+
+
+def _canvas_display_name(name: str) -> str:
+    """Canvas takes a row whose Student cell reads "Points Possible" for the maximum points:
+    a student of that name is shown as "Points Possible (student)" (their login column is exact)."""
+    if name.strip().casefold() == "points possible":
+        return f"{name} (student)"
+    return name
 
 
 def write_gradebooks(out_dir: Path, klass) -> None:

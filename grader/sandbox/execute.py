@@ -69,9 +69,13 @@ def _select(args: list, kwargs: dict, selector: str):
 
 
 def _prepare_inputs(args: list, kwargs: dict, wrt: list[str]):
-    """Copy inputs, switch on requires_grad where asked, remember their bytes."""
-    args = [materialise(a) for a in args]
-    kwargs = {k: materialise(v) for k, v in kwargs.items()}
+    """Copy inputs, switch on requires_grad where asked, remember their bytes.
+
+    Every tensor is a fresh copy, so that code that changes its inputs in place
+    never changes the invocation itself (which the trusted side reuses).
+    """
+    args = [_fresh(materialise(a)) for a in args]
+    kwargs = {k: _fresh(materialise(v)) for k, v in kwargs.items()}
     for selector in wrt:
         tensor = _select(args, kwargs, selector).detach().clone().requires_grad_(True)
         if selector.isdigit():
@@ -79,21 +83,43 @@ def _prepare_inputs(args: list, kwargs: dict, wrt: list[str]):
         else:
             kwargs[selector] = tensor
     named = {str(i): a for i, a in enumerate(args)} | dict(kwargs)
-    snapshot = {
-        name: t.detach().clone() for name, t in named.items() if isinstance(t, torch.Tensor)
-    }
+    snapshot = {name: t.detach().clone() for name, t in _tensors_by_name(named).items()}
     return args, kwargs, named, snapshot
 
 
+def _fresh(value):
+    if isinstance(value, torch.Tensor):
+        return value.detach().clone()
+    if isinstance(value, tuple):
+        return tuple(_fresh(v) for v in value)
+    if isinstance(value, list):
+        return [_fresh(v) for v in value]
+    return value
+
+
+def _tensors_by_name(named: dict) -> dict[str, torch.Tensor]:
+    """Every input tensor, nested ones included (``cache[0]`` of a ``(k, v)`` cache)."""
+    found: dict[str, torch.Tensor] = {}
+    stack = list(named.items())
+    while stack:
+        name, value = stack.pop()
+        if isinstance(value, torch.Tensor):
+            found[name] = value
+        elif isinstance(value, (tuple, list)):
+            stack.extend((f"{name}[{i}]", v) for i, v in enumerate(value[:MAX_ITEMS]))
+    return found
+
+
 def _mutated(named: dict, snapshot: dict) -> list[str]:
+    current = _tensors_by_name(named)
     changed = []
     for name, before in snapshot.items():
-        after = named[name]
-        if after.shape != before.shape or after.dtype != before.dtype:
+        after = current.get(name)
+        if after is None or after.shape != before.shape or after.dtype != before.dtype:
             changed.append(name)
         elif not torch.equal(after.detach(), before) and not _same_nans(after.detach(), before):
             changed.append(name)
-    return changed
+    return sorted(changed)
 
 
 def _same_nans(a: torch.Tensor, b: torch.Tensor) -> bool:
@@ -112,7 +138,10 @@ def _cotangents(outputs: list[torch.Tensor], seed: int) -> list[torch.Tensor]:
     ]
 
 
-def _gradients(value, sources: dict[str, torch.Tensor], seed: int) -> dict:
+def _gradients(value, sources: dict[str, torch.Tensor], seed: int, output: int | None = None) -> dict:
+    """Gradients of the returned tensors (or only of item ``output`` of a returned tuple)."""
+    if output is not None and isinstance(value, (tuple, list)) and len(value) > output:
+        value = value[output]
     outputs = [t for t in _flat_tensors(value) if t.is_floating_point()]
     differentiable = [t for t in outputs if t.requires_grad]
     if not sources:
@@ -151,7 +180,7 @@ def _run_call(namespace: dict, inv: Invocation, around: Around) -> dict:
     with around():
         value = namespace[inv.symbol](*args, **kwargs)
     sources = {s: named[s] for s in wrt}
-    grads = _gradients(value, sources, inv.grad.seed) if wrt else None
+    grads = _gradients(value, sources, inv.grad.seed, inv.grad.output) if wrt else None
     return {"value": value, "grads": grads, "mutated": _mutated(named, snapshot)}
 
 
@@ -172,7 +201,7 @@ def _run_module(namespace: dict, inv: Invocation, around: Around) -> dict:
         sources = {s: named[s] for s in wrt}
         params = dict(module.named_parameters()) if inv.grad.params else {}
         everything = _gradients(value, sources | {f"param:{k}": v for k, v in params.items()},
-                                inv.grad.seed)
+                                inv.grad.seed, inv.grad.output)
         outcome["grads"] = {k: v for k, v in everything.items() if not k.startswith("param:")}
         outcome["param_grads"] = {
             k[len("param:"):]: v for k, v in everything.items() if k.startswith("param:")

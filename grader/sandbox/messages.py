@@ -87,6 +87,7 @@ class GradRequest:
     wrt: tuple[str, ...] = ()
     params: bool = False
     seed: int = 0
+    output: int | None = None  # differentiate only this item of a returned tuple (None: all)
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ class Invocation:
                 "chunks": list(self.chunks), "grad": None}
         if self.grad is not None:
             wire["grad"] = {"wrt": list(self.grad.wrt), "params": self.grad.params,
-                            "seed": self.grad.seed}
+                            "seed": self.grad.seed, "output": self.grad.output}
         return wire
 
     @classmethod
@@ -140,7 +141,7 @@ class Invocation:
                    construct_only=bool(wire["construct_only"]),
                    measure_memory=bool(wire["measure_memory"]), chunks=tuple(wire["chunks"]),
                    grad=None if grad is None else GradRequest(tuple(grad["wrt"]), bool(grad["params"]),
-                                                              int(grad["seed"])))
+                                                              int(grad["seed"]), grad.get("output")))
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
+from grader import tomlcompat as tomllib
 
 from grader.datapaths import site_assets_dir
 

@@ -1,0 +1,116 @@
+"""Where submissions are graded: the local sandbox pool, or (grader.dask_backend) a cluster.
+
+An executor takes :class:`GradeRequest` objects — plain data, everything needed
+to grade one submission — and returns futures of their ``results.json``
+content. :func:`grade_request` is the one grading step both executors run on
+their trusted side (this process, or a Dask worker), with the suites (reference
+outputs) computed once per problem and seed and shared by every submission.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from grader import registry
+from grader.grading import DEFAULT_SEED, Suite, grade
+from grader.i18n import DEFAULT_LANG
+from grader.pool import SandboxPool
+from grader.registry import Problem
+from grader.sandbox.messages import Limits
+
+
+class WeakIsolationRefused(RuntimeError):
+    """Only weak isolation is available and the caller did not allow it."""
+
+
+@dataclass(frozen=True)
+class GradeRequest:
+    """One readable submission to grade (plain data, so that it can travel to a cluster)."""
+
+    key: str  # "<student>/<problem>", for progress and retries
+    problem_id: str
+    source: str
+    filename: str
+    sha256: str
+    seed: int = DEFAULT_SEED
+    limits: Limits = Limits()
+    enforce_forbidden: bool = True
+    lang: str = DEFAULT_LANG
+    seed_key: bytes | None = None
+    figure: bool = True
+
+
+class SuiteCache:
+    """Prepared suites by (problem, seed): references and misconception outcomes, once each."""
+
+    def __init__(self):
+        self._suites: dict[tuple[str, int], Suite] = {}
+        self._lock = threading.Lock()
+
+    def get(self, problem: Problem, seed: int) -> Suite:
+        with self._lock:
+            key = (problem.id, seed)
+            if key not in self._suites:
+                self._suites[key] = Suite(problem, seed=seed).prepare(misconceptions=True)
+            return self._suites[key]
+
+
+def grade_request(request: GradeRequest, *, runner, suites: SuiteCache) -> dict:
+    """Grade one request on ``runner`` (the trusted side of whichever executor runs it)."""
+    problem = registry.get(request.problem_id)
+    return grade(problem=problem, source=request.source, filename=request.filename, runner=runner,
+                 seed=request.seed, limits=request.limits, suite=suites.get(problem, request.seed),
+                 source_sha256=request.sha256, figure=request.figure,
+                 enforce_forbidden=request.enforce_forbidden, lang=request.lang,
+                 seed_key=request.seed_key)
+
+
+class LocalExecutor:
+    """Grading threads in this process, each using a slot of one sandbox pool."""
+
+    def __init__(self, *, workers: int, allow_weak: bool, force_weak: bool = False):
+        self.pool = SandboxPool(workers, force_weak=force_weak)
+        self.warning = None
+        if self.pool.weak:
+            reason = f" ({self.pool.fallback_reason})" if self.pool.fallback_reason else ""
+            self.warning = ("only weak isolation is available on this machine" + reason + ": "
+                            "submissions run with resource limits but can read the grader user's files.")
+            if not allow_weak:
+                self.pool.close()
+                raise WeakIsolationRefused(self.warning)
+        self.workers = workers
+        self.suites = SuiteCache()
+        self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grade")
+
+    @property
+    def isolation(self) -> str:
+        return self.pool.level
+
+    @property
+    def description(self) -> str:
+        return self.pool.description
+
+    @property
+    def capacity(self) -> int:
+        """Requests worth having in flight at once."""
+        return 2 * self.workers
+
+    def prepare(self, problems, seed: int) -> None:
+        """Compute the suites before the grading threads share them."""
+        for problem in problems:
+            self.suites.get(problem, seed)
+
+    def submit(self, request: GradeRequest) -> Future:
+        return self._threads.submit(grade_request, request, runner=self.pool, suites=self.suites)
+
+    def close(self, *, wait: bool = True) -> None:
+        self._threads.shutdown(wait=wait, cancel_futures=True)
+        self.pool.close()
+
+    def __enter__(self) -> "LocalExecutor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close(wait=exc[0] is None)

@@ -21,18 +21,20 @@ from grader.sandbox.protocol import GeneratorSeed
 
 
 def call(symbol: str, *args, grad: list[str] | None = None, grad_seed: int = 0,
-         measure_memory: bool = False, **kwargs) -> Invocation:
+         grad_output: int | None = None, measure_memory: bool = False, **kwargs) -> Invocation:
     """Invocation that calls function ``symbol(*args, **kwargs)``.
 
     Args:
         grad: selectors of the inputs to differentiate with respect to:
             ``"0"``, ``"1"``… for positional arguments, names for keywords.
         grad_seed: seed of the random cotangent used for the backward pass.
+        grad_output: differentiate only this item of a returned tuple (e.g. the
+            output, not a log-sum-exp returned next to it).
         measure_memory: the trusted side measures the call's peak memory from
             outside the child (checked with :func:`grader.checks.peak_memory_below`).
     """
     return Invocation(kind="call", symbol=symbol, args=tuple(args), kwargs=kwargs,
-                      grad=GradRequest(tuple(grad), seed=grad_seed) if grad else None,
+                      grad=GradRequest(tuple(grad), seed=grad_seed, output=grad_output) if grad else None,
                       measure_memory=measure_memory)
 
 

@@ -20,7 +20,7 @@ import torch
 from grader import feedback as F
 from grader import formatting
 from grader.i18n import Text, join, same, text
-from grader.sandbox.messages import Invocation, Outcome, TestException
+from grader.sandbox.messages import MEMORY_LIMIT_EXCEEDED, MIB, Invocation, Outcome, TestException
 from grader.sandbox.protocol import Unsupported, dtype_name
 
 TOLERANCES = {
@@ -409,7 +409,6 @@ def close_to_literal(got, want, places: int) -> Verdict:
         max_error)
 
 
-MIB = 1024 * 1024
 
 
 def peak_memory_below(bound_mib: float, *, misconception: str, hint: Text | None = None) -> Check:
@@ -423,6 +422,11 @@ def peak_memory_below(bound_mib: float, *, misconception: str, hint: Text | None
     """
 
     def check(ctx: CheckContext) -> Verdict:
+        error = ctx.candidate.error
+        if error is not None and error.type == MEMORY_LIMIT_EXCEEDED:
+            return Verdict(False, F.KILLED_AT_MEMORY_LIMIT.format(
+                limit=f"{(ctx.candidate.peak_memory_bytes or 0) / MIB:.0f}", bound=f"{bound_mib:g}"),
+                hint=hint, suggests=(misconception,))
         failure = failure_of_call(ctx)
         if failure:
             return failure

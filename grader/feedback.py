@@ -150,6 +150,9 @@ TOO_MANY_PROCESSES = t("started more than {limit} processes or threads", "启动
 SANDBOX_FAILED = t("the sandbox failed ({why})", "沙箱出错（{why}）")
 PEAK_MEMORY = t("peak memory of the call: {measured} MiB beyond its inputs (bound: {bound} MiB)",
                 "调用的峰值内存：超出输入 {measured} MiB（上限 {bound} MiB）")
+KILLED_AT_MEMORY_LIMIT = t("the call was stopped at the submission's memory limit of {limit} MiB "
+                           "(the bound of this test is {bound} MiB beyond its inputs)",
+                           "调用在提交的内存上限 {limit} MiB 处被终止（本测试的上限是超出输入 {bound} MiB）")
 NO_MEMORY_COUNTER = t("no memory counter the submission cannot reset", "没有提交无法重置的内存计数器")
 MEMORY_NOT_MEASURED = t("the call's memory could not be measured on this machine ({why}); "
                         "the values were checked",

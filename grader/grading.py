@@ -113,7 +113,12 @@ def _diagnosis(suite: Suite, report: RunReport, verdicts: list[Verdict]):
     evidence = []
     for index, (case, verdict) in enumerate(zip(suite.cases, verdicts)):
         outcome = report.outcomes[index] if index < len(report.outcomes) else None
-        if verdict.passed or outcome is None or outcome.error:
+        if verdict.passed or outcome is None:
+            continue
+        if outcome.error:  # only what the check itself recognised (a memory test stopped at the limit)
+            if verdict.suggests:
+                evidence.append(TestEvidence(case.number, outcome, suite.expected(index), {}, None,
+                                             verdict.suggests))
             continue
         evidence.append(TestEvidence(case.number, outcome, suite.expected(index),
                                      suite.variant_outcomes(index), case.similar, verdict.suggests))

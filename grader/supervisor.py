@@ -36,8 +36,8 @@ from grader.grading import load_failure_error
 from grader.runs import RunReport, SubmissionError
 from grader.sandbox.channel import (BEGIN, CHILD_HEADER, FRAME_KINDS, GO, LOADED, RESULT, encode_job,
                                     encode_invocations)
-from grader.sandbox.messages import (ErrorKind, Invocation, Job, Limits, Loaded, Outcome, loaded_from_wire,
-                                     outcome_from_wire)
+from grader.sandbox.messages import (MEMORY_LIMIT_EXCEEDED, MIB, ErrorKind, Invocation, Job, Limits, Loaded,
+                                     Outcome, TestException, loaded_from_wire, outcome_from_wire)
 from grader.sandbox.protocol import ProtocolError, decode
 
 KEPT_OUTPUT_BYTES = 64 * 1024
@@ -45,7 +45,6 @@ MAX_RESTARTS = 3
 POLL_SECONDS = 0.25  # how often CPU time is read while a child runs
 EXIT_WAIT_SECONDS = 10.0
 SIGNAL_NAMES = {s.value: s.name for s in signal.Signals}
-MIB = 1024 * 1024
 
 
 class CapturedOutput:
@@ -355,6 +354,12 @@ def run_submission(zygote, *, source: str, filename: str, symbols: list[str], fo
         if first >= count:
             break
         stopped = _describe_end(end, limits)
+        if stopped.kind == ErrorKind.MEMORY_LIMIT and invocations[first].measure_memory:
+            # A memory test killed at the limit is that test's measurement, judged by its check.
+            results[first] = Outcome(error=TestException(MEMORY_LIMIT_EXCEEDED, stopped.message.en),
+                                     peak_memory_bytes=limits.memory_mb * MIB)
+            first += 1
+            continue
         test_errors[first] = stopped
         restarts += 1
         if stopped.kind == ErrorKind.TIMEOUT or restarts > MAX_RESTARTS:

@@ -25,6 +25,8 @@ import torch
 
 from grader.sandbox.protocol import GeneratorSeed, ProtocolError, Unsupported
 
+MIB = 1024 * 1024
+
 # Caps on what a child may send (refused beyond them on the trusted side).
 MAX_MESSAGE_CHARS = 2000  # an exception message or a load failure's detail
 MAX_TYPE_CHARS = 100  # an exception class name
@@ -57,6 +59,9 @@ class ErrorKind(str, enum.Enum):
 
 
 LOAD_FAILURES = (ErrorKind.SYNTAX_ERROR, ErrorKind.IMPORT_ERROR, ErrorKind.MISSING_SYMBOL)
+# The outcome of a memory test whose child the kernel stopped at the memory limit
+# (written by the trusted side, which observed the kill; never accepted from a child).
+MEMORY_LIMIT_EXCEEDED = "MemoryLimitExceeded"
 
 
 @dataclass(frozen=True)
@@ -340,8 +345,8 @@ def outcome_from_wire(wire, *, job_id: str, forbidden: tuple[str, ...]) -> Outco
     if wire["error"] is not None:
         raw = _dict(wire["error"], {"type", "message", "lines", "forbidden"}, "error")
         type_name = _string(raw["type"], MAX_TYPE_CHARS, "error type")
-        if not _TYPE_NAME.fullmatch(type_name):
-            _refuse("error type: not a class name")
+        if not _TYPE_NAME.fullmatch(type_name) or type_name == MEMORY_LIMIT_EXCEEDED:
+            _refuse("error type: not a class name a child may report")
         if raw["forbidden"] is not None and raw["forbidden"] not in forbidden:
             _refuse("error: names an API that is not forbidden here")
         error = TestException(type=type_name, message=_string(raw["message"], MAX_MESSAGE_CHARS,

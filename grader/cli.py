@@ -17,6 +17,7 @@ import click
 
 from grader import __version__, registry, services
 from grader import feedback as F
+from grader.cli_export import export
 from grader.grading import DEFAULT_SEED
 from grader.i18n import LANGS, Text, resolve_lang
 from grader.sandbox.messages import Limits
@@ -293,6 +294,8 @@ def site_build(out: Path) -> None:
     index = build_site(out=out)
     click.echo(f"Study site: {Path(index).resolve()}")
 
+
+main.add_command(export)
 
 if __name__ == "__main__":
     main()

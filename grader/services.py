@@ -11,6 +11,7 @@ outputs, after an interruption too.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from pathlib import Path
@@ -33,7 +34,10 @@ from grader.reports.submission import write_report
 from grader.runs import SubmissionError
 from grader.sandbox.messages import ErrorKind, Limits
 from grader.seedkey import class_key, user_key
+from grader.similarity import write_similarity
 from grader.submission import BadSubmission, read_submission
+
+log = logging.getLogger(__name__)
 
 CLASS_STATIC_HREF = "../../static/"  # from OUT/<student>/<problem>/report.html
 GRADER_FAILED = t("the grader could not judge this submission ({why}); the rest of the class was graded",
@@ -197,8 +201,11 @@ def grade_class(
     helpers = BoundedPool(1) if reports else None
     pending: dict[Future, tuple[Entry, str, str]] = {}
     entries = iter(plan.entries)
+    sources: dict[str, dict[str, str]] = {}  # problem -> student -> source, for the similarity report
 
     def finish(entry: Entry, results: dict, source: str) -> None:
+        if source:
+            sources.setdefault(entry.problem.id, {})[entry.student] = source
         target = results_path(out, entry.student, entry.problem.id)
         if reports:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -265,11 +272,21 @@ def grade_class(
         for future in pending:
             future.cancel()
     finally:
+        if reports and not summary.interrupted:
+            _similarity(out, sources, helpers)
         if helpers is not None:
             helpers.close()
         write_class_outputs(out, problems=problems_of(plan), roster=plan.roster, overview=reports)
         summary.seconds = time.perf_counter() - start
     return plan, summary
+
+
+def _similarity(out: Path, sources: dict[str, dict[str, str]], helpers) -> None:
+    """The similarity report; it may fail (it reads candidate sources) without costing the class."""
+    try:
+        write_similarity(out=out, submissions=sources, helpers=helpers)
+    except Exception as exc:  # noqa: BLE001 - reported, never fatal
+        log.warning("the similarity report could not be written: %s", exc)
 
 
 def problems_of(plan: ClassPlan) -> list[Problem]:

@@ -216,18 +216,10 @@ def _write_single_report(out: Path, path: Path, results: dict) -> None:
     write_atomic(target / "results.json", services.results_json(results))
 
 
-def _executor(*, workers: int, allow_weak: bool, scheduler: str | None):
-    if scheduler is None:
-        return services.open_executor(workers=workers, allow_weak=allow_weak)
-    from grader.dask_backend import open_dask_executor
-
-    return open_dask_executor(scheduler, allow_weak=allow_weak)
-
-
 def _grade_class(root: Path, *, problem_id, out, seed, workers, limits, resume, allow_weak, allowed,
                  scheduler, lang) -> None:
     only = services.find_problem(problem_id) if problem_id else None
-    executor = _executor(workers=workers, allow_weak=allow_weak, scheduler=scheduler)
+    executor = services.open_executor(workers=workers, allow_weak=allow_weak, scheduler=scheduler)
     bar = None
     try:
         if executor.warning:

@@ -58,6 +58,13 @@ class ZygoteDied(RuntimeError):
     """The zygote stopped answering."""
 
 
+def forbidden_apis() -> list[str]:
+    """Every API some problem forbids (public data): the zygote resolves their kernels once."""
+    from grader import registry
+
+    return sorted({name for problem in registry.all_problems() for name in problem.forbidden})
+
+
 def uid_base() -> int:
     return int(os.environ.get("ATTN_JUDGE_UID_BASE", DEFAULT_UID_BASE))
 
@@ -102,7 +109,8 @@ class ZygoteProcess:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.socket = ours
         self._stderr = tempfile.TemporaryFile()
-        args = [sys.executable, "-I", "-c", BOOTSTRAP, str(package_dir().parent), str(uid_base())]
+        args = [sys.executable, "-I", "-c", BOOTSTRAP, str(package_dir().parent), str(uid_base()),
+                "--forbidden=" + ",".join(forbidden_apis())]
         if force_weak:
             args.append("--weak")
         try:

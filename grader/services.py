@@ -81,9 +81,12 @@ def start_problem(*, problem_id: str, directory: Path) -> Path:
     return target
 
 
-def open_executor(*, workers: int = 1, allow_weak: bool) -> LocalExecutor:
-    """The local executor (its ``warning`` says when only weak isolation exists)."""
+def open_executor(*, workers: int = 1, allow_weak: bool, scheduler: str | None = None):
+    """The local executor, or a Dask one for ``scheduler``; its ``warning`` says when only weak
+    isolation exists."""
     try:
+        if scheduler is not None:
+            return _dask_executor(scheduler, allow_weak=allow_weak)
         executor = LocalExecutor(workers=workers, allow_weak=allow_weak, force_weak=_force_weak())
     except WeakIsolationRefused as exc:
         raise UserError(f"{exc} Run as root or enable user namespaces, or pass "
@@ -91,6 +94,20 @@ def open_executor(*, workers: int = 1, allow_weak: bool) -> LocalExecutor:
     except SandboxUnavailable as exc:
         raise UserError(f"cannot start the sandbox: {exc}") from None
     return executor
+
+
+def _dask_executor(scheduler: str, *, allow_weak: bool):
+    try:
+        from grader.dask_backend import open_dask_executor
+    except ImportError:
+        raise UserError("--scheduler needs Dask: install the extra with "
+                        "pip install 'attention-judge[dask]'") from None
+    try:
+        return open_dask_executor(scheduler, allow_weak=allow_weak, force_weak=_force_weak())
+    except ValueError as exc:
+        raise UserError(f"--scheduler: {exc}") from None
+    except OSError as exc:
+        raise UserError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc})") from None
 
 
 def _force_weak() -> bool:

@@ -8,14 +8,18 @@ installed reference solutions stay invisible to a submission.
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import subprocess
 import sys
+import sysconfig
 import venv
 from pathlib import Path
 
 import pytest
 
+from grader import registry
 from tests.sandboxing import attack_source
 
 pytestmark = pytest.mark.slow
@@ -30,10 +34,15 @@ def installed(tmp_path_factory) -> Path:
                     str(ROOT)], check=True, capture_output=True, timeout=600)
     wheel = next((base / "dist").glob("attention_judge-*.whl"))
     env_dir = base / "venv"
-    venv.create(env_dir, system_site_packages=True, with_pip=True)
+    venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
     subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "-q", str(wheel)], check=True,
                    capture_output=True, timeout=600)
+    # torch and the other dependencies come from this interpreter's environment (appended
+    # after the new environment's own site-packages, so its grader is the installed one).
+    target = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    Path(target, "dependencies-of-the-tests.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return env_dir / "bin"
 
 
@@ -45,7 +54,7 @@ def _run(bin_dir: Path, *args, cwd: Path) -> subprocess.CompletedProcess:
 def test_installed_command_lists_and_shows(installed, tmp_path):
     listed = _run(installed, "list", "--json", cwd=tmp_path)
     assert listed.returncode == 0, listed.stderr
-    assert len(json.loads(listed.stdout)) == 7
+    assert [p["id"] for p in json.loads(listed.stdout)] == registry.problem_ids()
     location = subprocess.run([str(installed / "python"), "-c", "import grader; print(grader.__file__)"],
                               cwd=tmp_path, capture_output=True, text=True).stdout
     assert str(ROOT) not in location  # really the installed copy
@@ -61,12 +70,15 @@ def test_installed_check_and_hidden_data(installed, tmp_path):
                            "from grader.datapaths import data_root; print(data_root())"],
                           cwd=tmp_path, capture_output=True, text=True).stdout.strip()
     assert data.endswith("_data")
+    assert Path(data, "solutions", "scaled_dot_product_attention.py").is_file()
     snoop = tmp_path / "snoop" / "scaled_dot_product_attention.py"
     snoop.parent.mkdir()
-    snoop.write_text(attack_source("snoop_files", TARGETS=f"{data}/solutions/*|{Path(data).parent}/hidden/*"))
-    graded = _run(installed, "grade", str(snoop), "--json", cwd=tmp_path)
+    snoop.write_text(attack_source("fs_search"))
+    graded = _run(installed, "grade", str(snoop), "--json", "--timeout", "60", cwd=tmp_path)
     assert graded.returncode == 0, graded.stderr
-    assert "FOUND=[]" in json.loads(graded.stdout)["tests"][0]["output"]
+    output = json.loads(graded.stdout)["tests"][0]["output"]
+    found = ast.literal_eval(re.sub(r" \(line \d+\)$", "", output.split("FOUND=")[1].split("\n")[0]))
+    assert not [f for f in found if "/_data" in f or "solutions" in f or "/hidden" in f], found
 
 
 def test_installed_site_build(installed, tmp_path):

@@ -149,32 +149,29 @@ class Group:
                 pass
         return sorted(found)
 
-    def kill_all(self, *, timeout: float = 5.0) -> bool:
-        """Kill every process of the group and wait until none is left; False on timeout."""
-        kill_file = os.path.join(self.memory, "cgroup.kill")
+    def kill_all(self, *, exclude: set[int] = frozenset(), timeout: float = 5.0) -> bool:
+        """Kill every process of the group but ``exclude`` and wait until they are gone; False on timeout."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            pids = self.members()
+            pids = [p for p in self.members() if p not in exclude]
             if not pids:
                 return True
-            if self.version == 2 and os.path.exists(kill_file):
-                _write_optional(kill_file, "1")
-            else:
-                for pid in pids:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except OSError:
-                        pass
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
             time.sleep(0.002)
-        return not self.members()
-
-    def reset_counters(self) -> None:
-        """Between two children of the same slot (v1: a fresh CPU count)."""
-        if self.version == 1:
-            _write_optional(os.path.join(self.cpu, "cpuacct.usage"), "0")
+        return not [p for p in self.members() if p not in exclude]
 
     def remove(self) -> None:
-        self.kill_all(timeout=2.0)
+        """Kill what is left, leave the group (when the caller is in it) and delete it."""
+        self.kill_all(exclude={os.getpid()}, timeout=2.0)
+        for directory in self.directories:  # back to the parent group, so that it can be removed
+            parent = os.path.dirname(directory.rstrip("/"))
+            if self.version == 2:
+                parent = os.path.dirname(parent)
+            _write_optional(os.path.join(parent, "cgroup.procs"), "0")
         for directory in self.directories:
             try:
                 os.rmdir(directory)

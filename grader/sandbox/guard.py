@@ -87,8 +87,24 @@ def _replace(owner, attribute: str, qualified: str) -> None:
 _INDEX: list[tuple[object, str, str]] = []  # (owner, attribute, normalised name) of every kernel
 
 
-def prepare() -> None:
-    """Index the names a forbidden API's kernels may have (once, in the zygote, before any fork)."""
+_KERNELS: dict[str, list[tuple[object, str]]] = {}  # forbidden name -> its kernels, resolved
+
+
+def prepare(forbidden: list[str] = ()) -> None:
+    """Index the kernels' names, and resolve those of ``forbidden`` (once, in the zygote).
+
+    Resolving an aten operator creates its Python packet (a fraction of a
+    millisecond each): done before any fork, every child only swaps attributes.
+    """
+    _index()
+    for qualified in forbidden:
+        if qualified not in _KERNELS:
+            _KERNELS[qualified] = _find_kernels(qualified)
+            for owner, attribute in _KERNELS[qualified]:
+                getattr(owner, attribute, None)
+
+
+def _index() -> None:
     if _INDEX:
         return
     for namespace in _C_NAMESPACES:
@@ -109,11 +125,17 @@ def prepare() -> None:
         pass
 
 
-def _kernels(qualified: str):
-    """(owner, attribute) of the C entry points whose names contain the forbidden name."""
-    prepare()
+def _find_kernels(qualified: str) -> list[tuple[object, str]]:
+    _index()
     key = _normal(qualified.rsplit(".", 1)[-1])[:_PREFIX]
     return [(owner, attribute) for owner, attribute, normal in _INDEX if key in normal]
+
+
+def _kernels(qualified: str) -> list[tuple[object, str]]:
+    """(owner, attribute) of the C entry points whose names contain the forbidden name."""
+    if qualified not in _KERNELS:
+        _KERNELS[qualified] = _find_kernels(qualified)
+    return _KERNELS[qualified]
 
 
 def install(forbidden: list[str]) -> None:

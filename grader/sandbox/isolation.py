@@ -171,8 +171,9 @@ def enter(setup: Setup, limits: ChildLimits, *, weak_workdir: str | None = None)
     """Isolate the calling (freshly forked) child; raise :class:`IsolationError` on any failure."""
     try:
         prctl(PR_SET_PDEATHSIG, 9)  # die with the zygote
-        if setup.group is not None:
-            setup.group.join()  # first: everything from here on is counted in the slot's group
+        if setup.group is not None:  # born in the slot's group; the first the OOM killer picks there
+            with open("/proc/self/oom_score_adj", "w") as fh:
+                fh.write("1000")
         base_memory = _virtual_memory_bytes()  # before /proc is replaced
         if setup.level == STRONG:
             _enter_root(setup, limits, owner=setup.uid)

@@ -22,8 +22,10 @@ glibc falls back to ``clone``, whose flags the filter can inspect):
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import socket
+import tempfile
 
 try:
     import pyseccomp
@@ -48,6 +50,41 @@ CLONE_NEW_FLAGS = (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0
 
 def available() -> bool:
     return pyseccomp is not None
+
+
+class Program:
+    """A compiled filter, loaded by a child with one system call (compiling it takes ~1.3 ms)."""
+
+    PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
+
+    def __init__(self, bpf: bytes):
+        self._code = ctypes.create_string_buffer(bpf, len(bpf))
+
+        class SockFprog(ctypes.Structure):
+            _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+        self._prog = SockFprog(len(bpf) // 8, ctypes.addressof(self._code))  # 8 bytes an instruction
+        self._libc = ctypes.CDLL(None, use_errno=True)
+
+    def load(self) -> None:
+        """Install the filter in the calling thread's process (needs no_new_privs)."""
+        if self._libc.prctl(self.PR_SET_SECCOMP, self.SECCOMP_MODE_FILTER, ctypes.byref(self._prog), 0, 0):
+            error = ctypes.get_errno()
+            raise OSError(error, f"seccomp: {errno.errorcode.get(error, error)}")
+
+
+def compile_program() -> Program | None:
+    """:func:`build` compiled to BPF once, or None where seccomp cannot be used."""
+    syscall_filter = build()
+    if syscall_filter is None:
+        return None
+    try:
+        with tempfile.TemporaryFile() as fh:
+            syscall_filter.export_bpf(fh)
+            fh.seek(0)
+            return Program(fh.read())
+    except (OSError, RuntimeError, ValueError):
+        return None
 
 
 def build():

@@ -64,7 +64,6 @@ from grader.sandbox.syscalls import (CLONE_NEWNS, CLONE_NEWUSER, MS_PRIVATE, MS_
 # (a fork after the pool started can deadlock the child).
 torch.set_num_threads(1)
 torch.backends.cpu.get_cpu_capability()
-guard.prepare()  # the forbidden APIs' kernels, indexed once for every child
 
 MAX_PACKET = 64 * 1024
 UID_SPAN = 4000
@@ -130,7 +129,16 @@ def prepare(*, uid: int, package_root: str, force_weak: bool) -> tuple[Setup, st
     """The strongest isolation this machine allows, proved by a probe child; and why not stronger."""
     reasons = []
     group = None if force_weak else cgroups.create(str(os.getpid()))
-    syscall_filter = seccomp.build()
+    if group is not None:
+        try:
+            # Children are born in the group (moving a process into a cgroup costs 5-20 ms per
+            # child); each child makes itself the OOM killer's first choice there.
+            group.join()
+        except OSError as exc:
+            reasons.append(f"cgroup: {exc}")
+            group.remove()
+            group = None
+    syscall_filter = seccomp.compile_program()
     if syscall_filter is None:
         reasons.append("seccomp: pyseccomp or libseccomp is not available")
     if group is None and not force_weak:
@@ -236,7 +244,7 @@ class Zygote:
             except OSError:
                 pass
             if self.setup.group is not None:
-                self.setup.group.kill_all()
+                self.setup.group.kill_all(exclude={os.getpid()})
             if self.setup.level == STRONG:
                 kill_uid(self.setup.uid)
         _, status = os.waitpid(pid, 0)
@@ -255,8 +263,9 @@ class Zygote:
         self.reap(kill=True)  # never two children of one slot at a time
         limits = ChildLimits(**request["limits"])
         group = self.setup.group
-        if group is not None:
-            group.set_limits(memory_bytes=limits.memory_bytes, max_tasks=limits.max_processes)
+        if group is not None:  # the zygote is a member too: its own usage and itself come on top
+            group.set_limits(memory_bytes=limits.memory_bytes + group.memory_usage(),
+                             max_tasks=limits.max_processes + 1)
         counters = self._counters()
         workdir = tempfile.mkdtemp(dir=self.setup.weak_workdirs) if self.setup.level == WEAK else None
         self.workdir = workdir
@@ -281,8 +290,13 @@ class Zygote:
 
 
 def main() -> None:
+    """``zygote <package root> <uid base> [--weak] [--forbidden=name,name,...]``."""
     uid_base = int(sys.argv[2]) if len(sys.argv) > 2 else DEFAULT_UID_BASE
-    force_weak = "--weak" in sys.argv[3:]
+    options = sys.argv[3:]
+    force_weak = "--weak" in options
+    forbidden = [name for option in options if option.startswith("--forbidden=")
+                 for name in option.split("=", 1)[1].split(",") if name]
+    guard.prepare(forbidden)  # the forbidden APIs' kernels, resolved once for every child
     package_root = sys.argv[1]
     control = socket.socket(fileno=0)  # the trusted side's SOCK_SEQPACKET end
     devnull = os.open(os.devnull, os.O_RDWR)

@@ -1,0 +1,176 @@
+"""Grading a class on a Dask cluster (the optional extra ``attention-judge[dask]``).
+
+``attn-judge grade DIR --scheduler tcp://HOST:8786`` (Dask's own address
+convention) or ``--scheduler local:N`` (a ``LocalCluster`` of N worker
+processes). Each Dask worker hosts its own sandbox pool, started once by a
+worker plugin and isolated exactly as locally; the references and hidden cases
+live only on the workers' trusted side, and the client receives each
+submission's ``results.json`` content, which :func:`grader.services.grade_class`
+writes atomically as for the local pool (resume, progress, gradebook, overview
+and similarity report unchanged).
+
+A worker that dies mid-class loses nothing: the scheduler reports the lost
+tasks (``KilledWorker``; local clusters are created with no silent retries so
+that every retry is counted here) and they are submitted again, each a bounded
+number of times; a submission whose tries all ended with a lost worker is
+marked ``crash`` instead of taking the cluster down one worker at a time. The
+run summary lists what was graded again.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from concurrent.futures import Future
+
+import dask
+from distributed import Client, LocalCluster, WorkerPlugin, get_worker
+
+from grader import registry
+from grader.executors import GradeRequest, SuiteCache, WeakIsolationRefused, grade_request
+from grader.grading import Suite, not_graded
+from grader.i18n import t
+from grader.runs import SubmissionError
+from grader.sandbox.isolation import WEAK, base_level, describe
+from grader.sandbox.messages import ErrorKind
+
+PLUGIN_NAME = "attn-judge-sandbox"
+MAX_TRIES = 3
+CONNECT_SECONDS = 30
+WORKERS_LOST = t("the grading worker was lost {tries} times while grading this submission; it was not "
+                 "graded again", "评测这份提交时，评测进程丢失了 {tries} 次；不再重新评测")
+
+
+class SandboxPlugin(WorkerPlugin):
+    """A Dask worker plugin: one sandbox pool (a slot per worker thread) and its suites."""
+
+    name = PLUGIN_NAME
+
+    def __init__(self, force_weak: bool = False):
+        self.force_weak = force_weak
+        self.pool = None
+        self.suites = None
+
+    def setup(self, worker) -> None:
+        from grader.pool import SandboxPool
+
+        self.pool = SandboxPool(worker.state.nthreads, force_weak=self.force_weak)
+        self.suites = SuiteCache()
+
+    def teardown(self, worker) -> None:
+        if self.pool is not None:
+            self.pool.close()
+
+
+def _plugin() -> SandboxPlugin:
+    return get_worker().plugins[PLUGIN_NAME]
+
+
+def grade_on_worker(request: GradeRequest) -> dict:
+    """The task a Dask worker runs: grade one request on its own sandbox pool."""
+    plugin = _plugin()
+    return grade_request(request, runner=plugin.pool, suites=plugin.suites)
+
+
+def worker_isolation(dask_worker) -> tuple[str, str]:
+    plugin = dask_worker.plugins[PLUGIN_NAME]
+    return plugin.pool.level, plugin.pool.fallback_reason
+
+
+class DaskExecutor:
+    """Submits grade requests to a Dask cluster; futures resolve to ``results.json`` content."""
+
+    def __init__(self, client, *, allow_weak: bool, force_weak: bool = False, cluster=None,
+                 task=grade_on_worker, max_tries: int = MAX_TRIES):
+        self.client = client
+        self.cluster = cluster
+        self.task = task
+        self.max_tries = max_tries
+        self.retried: list[str] = []
+        self._lock = threading.Lock()
+        client.register_plugin(SandboxPlugin(force_weak), name=PLUGIN_NAME)
+        levels = client.run(worker_isolation)
+        if not levels:
+            raise RuntimeError("the Dask cluster has no workers")
+        self.levels = {address: level for address, (level, _) in levels.items()}
+        weakest = min(self.levels.values(), key=lambda level: base_level(level) != WEAK)
+        self.isolation = weakest
+        self.description = describe(weakest)
+        self.warning = None
+        if base_level(weakest) == WEAK:
+            reasons = "; ".join(sorted({reason for _, reason in levels.values() if reason}))
+            self.warning = ("only weak isolation is available on some Dask workers"
+                            + (f" ({reasons})" if reasons else "") + ": submissions run with resource "
+                            "limits but can read the worker user's files.")
+            if not allow_weak:
+                self.close()
+                raise WeakIsolationRefused(self.warning)
+
+    @property
+    def capacity(self) -> int:
+        threads = sum(self.client.nthreads().values()) or 1
+        return 2 * threads
+
+    def prepare(self, problems, seed: int) -> None:
+        """Nothing to do here: each worker computes a problem's suite the first time it needs it."""
+
+    def submit(self, request: GradeRequest) -> Future:
+        result: Future = Future()
+        self._submit(request, result, tries=1)
+        return result
+
+    def _submit(self, request: GradeRequest, result: Future, *, tries: int) -> None:
+        key = f"attn-judge-{uuid.uuid4().hex}"
+        future = self.client.submit(self.task, request, key=key, pure=False, retries=0)
+
+        def done(finished) -> None:
+            try:
+                result.set_result(finished.result())
+            except Exception as exc:  # a lost worker, or the trusted side failing on the worker
+                if type(exc).__name__ != "KilledWorker":
+                    result.set_exception(exc)
+                elif tries < self.max_tries:
+                    with self._lock:
+                        self.retried.append(request.key)
+                    self._submit(request, result, tries=tries + 1)
+                else:
+                    result.set_result(_workers_lost(request, tries, self.isolation))
+
+        future.add_done_callback(done)
+
+    def close(self, *, wait: bool = True) -> None:
+        try:
+            self.client.close()
+        finally:
+            if self.cluster is not None:
+                self.cluster.close()
+
+
+def _workers_lost(request: GradeRequest, tries: int, isolation: str) -> dict:
+    problem = registry.get(request.problem_id)
+    error = SubmissionError(ErrorKind.CRASH, WORKERS_LOST.format(tries=tries))
+    return not_graded(problem=problem, suite=Suite(problem, seed=request.seed), seed=request.seed,
+                      error=error, source_sha256=request.sha256, isolation=isolation, lang=request.lang,
+                      seed_key=request.seed_key)
+
+
+def open_dask_executor(scheduler: str, *, allow_weak: bool, force_weak: bool = False) -> DaskExecutor:
+    """A Dask executor for ``tcp://HOST:PORT`` (an existing scheduler) or ``local:N`` (N local workers).
+
+    Raises ImportError without the ``dask`` extra, ValueError for a malformed
+    address, OSError when the scheduler cannot be reached.
+    """
+    if scheduler.startswith("local:"):
+        count = scheduler.split(":", 1)[1] or "1"
+        if not count.isdigit() or int(count) < 1:
+            raise ValueError(f"local:N needs a number of workers, not {count!r}")
+        workers = int(count)
+        with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=None, silence_logs=40)
+        client = Client(cluster)
+        return DaskExecutor(client, allow_weak=allow_weak, force_weak=force_weak, cluster=cluster)
+    if "://" not in scheduler:
+        raise ValueError(f"{scheduler!r} is not a scheduler address (tcp://HOST:PORT or local:N)")
+    return DaskExecutor(Client(scheduler, timeout=CONNECT_SECONDS), allow_weak=allow_weak,
+                        force_weak=force_weak)

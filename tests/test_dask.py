@@ -1,0 +1,119 @@
+"""Grading on a Dask cluster: same results as the local pool, lost workers cost nothing.
+
+Uses a LocalCluster of two worker processes (each hosting its own sandbox pool)
+through the same service the CLI calls, and a worker killed with SIGKILL in
+the middle of a class.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from grader import registry
+from grader.dask_backend import DaskExecutor, grade_on_worker, open_dask_executor
+from grader.executors import LocalExecutor
+from grader.outpaths import results_path
+from grader.references import solution_source
+from grader.services import grade_class
+
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
+
+SDPA = "scaled_dot_product_attention"
+MHA = "multi_head_attention"
+
+
+def _class(root: Path, students: int) -> None:
+    for i in range(students):
+        for problem_id, source in ((SDPA, solution_source(registry.get(SDPA))),
+                                   (MHA, registry.get(MHA).stub() if i % 3 == 0 else solution_source(registry.get(MHA)))):
+            path = root / f"s{i:02d}" / f"{problem_id}.py"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(f"# student {i}\n" + source, encoding="utf-8")
+
+
+def _verdicts(out: Path) -> dict[str, tuple]:
+    found = {}
+    for path in sorted(out.glob("*/*/results.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        extra = data["extra_data"]
+        found[f"{path.parent.parent.name}/{path.parent.name}"] = (
+            data["score"], data["max_score"], tuple(extra["diagnosis"]), (extra["error"] or {}).get("kind"),
+            tuple((t["number"], t["status"]) for t in data["tests"]))
+    return found
+
+
+@pytest.fixture(scope="module")
+def dask_executor():
+    executor = open_dask_executor("local:2", allow_weak=False)
+    yield executor
+    executor.close()
+
+
+def test_a_class_graded_on_dask_equals_the_local_pool(tmp_path, dask_executor):
+    root = tmp_path / "class"
+    _class(root, 6)
+    with LocalExecutor(workers=2, allow_weak=False) as local:
+        grade_class(root=root, out=tmp_path / "local", executor=local, reports=False)
+    plan, summary = grade_class(root=root, out=tmp_path / "dask", executor=dask_executor, reports=True)
+    assert summary.graded == len(plan.entries) == 12 and not summary.retried
+    assert _verdicts(tmp_path / "dask") == _verdicts(tmp_path / "local")
+    assert (tmp_path / "dask" / "index.html").is_file() and (tmp_path / "dask" / "gradebook.csv").is_file()
+    assert dask_executor.isolation.startswith("namespaces+uid")
+
+
+def test_a_worker_killed_mid_class_loses_nothing_and_nothing_is_graded_twice(tmp_path, dask_executor):
+    root, out = tmp_path / "class", tmp_path / "out"
+    _class(root, 10)
+    for path in root.glob(f"*/{SDPA}.py"):  # slow enough that the kill lands on running work
+        path.write_text("import time\ntime.sleep(0.4)\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    workers = dask_executor.client.run(os.getpid)
+    victim = sorted(workers.values())[0]
+    writes: list[str] = []
+
+    def kill_after_three(entry) -> None:
+        writes.append(f"{entry.student}/{entry.problem.id}")
+        if len(writes) == 3:
+            os.kill(victim, signal.SIGKILL)
+
+    plan, summary = grade_class(root=root, out=out, executor=dask_executor, reports=False,
+                                on_progress=kill_after_three)
+    assert sorted(writes) == sorted(f"{e.student}/{e.problem.id}" for e in plan.entries)
+    assert len(writes) == len(set(writes)) == 20  # every submission written once
+    assert summary.retried, "the killed worker's submissions were not graded again"
+    for entry in plan.entries:
+        data = json.loads(results_path(out, entry.student, entry.problem.id).read_text(encoding="utf-8"))
+        assert data["extra_data"]["error"] is None
+    deadline = time.monotonic() + 60
+    while len(dask_executor.client.nthreads()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.5)  # the nanny restarts the worker for the next test
+
+
+def _kills_its_worker_for(key: str):
+    def task(request):
+        if request.key == key:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return grade_on_worker(request)
+
+    return task
+
+
+def test_a_submission_that_kills_workers_is_marked_crash_after_bounded_tries(tmp_path, dask_executor):
+    root, out = tmp_path / "class", tmp_path / "out"
+    _class(root, 2)
+    executor = DaskExecutor(dask_executor.client, allow_weak=False, task=_kills_its_worker_for(f"s01/{SDPA}"),
+                            max_tries=2)
+    plan, summary = grade_class(root=root, out=out, executor=executor, reports=False)
+    crashed = json.loads(results_path(out, "s01", SDPA).read_text(encoding="utf-8"))
+    assert crashed["extra_data"]["error"]["kind"] == "crash" and crashed["score"] == 0
+    assert "lost 2 times" in crashed["extra_data"]["error"]["message"]
+    others = [e for e in plan.entries if (e.student, e.problem.id) != ("s01", SDPA)]
+    for entry in others:
+        data = json.loads(results_path(out, entry.student, entry.problem.id).read_text(encoding="utf-8"))
+        assert data["extra_data"]["error"] is None
+    assert f"s01/{SDPA}" in summary.retried

@@ -176,7 +176,7 @@ CASES = [
                 "F.scaled_dot_product_attention(is_causal=True) 的对齐方式相同），与 Lq、Lk 无关。")),
     Case("12.7", t("causal with Lq > Lk, top-left aligned", "因果，Lq > Lk，左上角对齐"), 0.5,
          _causal_more_queries, tags=("causal", "shapes")),
-    Case("12.8", t("block_size = 1", "block_size = 1"), 0.5, _block_of_one, tags=("blocks",),
+    Case("12.8", t("block_size = 1 (one key per block)", "block_size = 1（每块只有一个键）"), 0.5, _block_of_one, tags=("blocks",),
          hint=t("With one key per block the maximum changes often: rescale every time it grows.",
                 "每块只有一个键时最大值经常变化：每次增大都要重新缩放。")),
     Case("12.9", t("default block_size, larger than Lk", "默认 block_size，大于 Lk"), 0.5,

@@ -24,6 +24,9 @@ from grader.reports.render import copy_static, render, url_part
 from grader.reports.submission import test_key
 
 HARDEST_CHECKS = 10  # shown at the top of the overview; every check is in the per-problem tables
+SIMILARITY_JSON = "similarity.json"  # written by grader.similarity, with its pages in SIMILARITY_PAGES
+SIMILARITY_PAGES = "similarity"
+SIMILARITY_LISTED = 50  # flagged pairs listed (each with a page) per problem
 
 
 @dataclass
@@ -283,6 +286,59 @@ def _catalogue_max(problem: Problem) -> float:
         return 0.0
 
 
+def similarity_page(problem_id: str, number: int) -> str:
+    """The page of a problem's ``number``-th flagged pair, relative to OUT (problem IDs are URL-safe)."""
+    return f"{SIMILARITY_PAGES}/{problem_id}/{int(number)}.html"
+
+
+def similarity_view(out_dir: Path, problems: list[Problem]) -> dict | None:
+    """A small view of ``OUT/similarity.json`` for the overview; None when the run wrote none.
+
+    The file is read bounded in size and taken as data: only known problems,
+    numbers and strings are kept, and a pair links to its page only when the
+    page exists (its URL is made here, never taken from the file).
+    """
+    path = Path(out_dir) / SIMILARITY_JSON
+    if not path.is_file():
+        return None
+    data = _read_results(path)
+    if data is None or not isinstance(data.get("problems"), dict):
+        return {"unreadable": True}
+    settings = data.get("settings") if isinstance(data.get("settings"), dict) else {}
+    rows = []
+    for problem in problems:
+        entry = data["problems"].get(problem.id)
+        if not isinstance(entry, dict):
+            continue
+        distribution = entry.get("distribution") if isinstance(entry.get("distribution"), dict) else {}
+        flagged = []
+        for number, pair in enumerate(_list(entry.get("flagged")), 1):
+            if number > SIMILARITY_LISTED or not isinstance(pair, dict):
+                break
+            page = similarity_page(problem.id, number)
+            students = [readable(str(s)) for s in _list(pair.get("students"))][:2]
+            flagged.append({"number": number, "students": students + ["?"] * (2 - len(students)),
+                            "score": _number(pair.get("score")),
+                            "href": page if (Path(out_dir) / page).is_file() else None})
+        total = int(_number(entry.get("flagged_total"), len(flagged)))
+        rows.append({"id": problem.id, "title": problem.title,
+                     "students": int(_number(entry.get("students"))), "pairs": int(_number(entry.get("pairs"))),
+                     "median": _number(distribution.get("median")),
+                     "threshold": _number(entry.get("threshold")), "flagged": flagged, "flagged_total": total,
+                     "unlisted": max(0, total - len(flagged)),
+                     "error": str(entry["error"])[:500] if entry.get("error") else None,
+                     "left_out": len(_list(entry.get("left_out"))), "cut": len(_list(entry.get("cut"))),
+                     "compared_chars": _number(entry.get("compared_chars"))})
+    return {"unreadable": False, "problems": rows,
+            "settings": {k: _number(settings.get(k)) for k in ("score_floor", "score_ceiling", "spread",
+                                                                  "min_students_for_spread")},
+            "cannot_see": [str(item)[:500] for item in _list(data.get("cannot_see"))][:10]}
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
 def write_class_outputs(out_dir: Path, *, problems: list[Problem], roster: dict[str, dict],
                         overview: bool = True) -> None:
     """Write the class overview, the gradebooks and the static files of a class run.
@@ -296,7 +352,8 @@ def write_class_outputs(out_dir: Path, *, problems: list[Problem], roster: dict[
             every student gets a row, graded or not.
 
     Writes ``gradebook.csv``, ``gradebook-canvas.csv`` and, with ``overview``,
-    ``index.html`` and ``static/``.
+    ``index.html`` (with a section made from ``similarity.json`` when the run
+    wrote one) and ``static/``.
     """
     out_dir = Path(out_dir)
     klass = load_class(out_dir, problems=problems, roster=roster)
@@ -304,4 +361,5 @@ def write_class_outputs(out_dir: Path, *, problems: list[Problem], roster: dict[
     if overview:
         copy_static(out_dir / "static")
         write_atomic(out_dir / "index.html", render("report/class.html", root="", klass=klass,
-                                                   total_bins=histogram(klass.total_fractions)))
+                                                   total_bins=histogram(klass.total_fractions),
+                                                   similarity=similarity_view(out_dir, problems)))

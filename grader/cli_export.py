@@ -1,10 +1,130 @@
-"""``attn-judge export``: bundles that grade on course platforms (to be written)."""
+"""``attn-judge export``: bundles that grade on course platforms (a thin layer over grader.exports).
+
+``gradescope`` and ``prairielearn`` write the bundles; ``gradescope-run`` and
+``prairielearn-run`` are what the bundles' own scripts call inside the
+platform's container. Errors a user can cause are one line on stderr and exit
+code 2. The seed is printed once, only when the export drew it at random.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+
+from grader.i18n import LANGS, resolve_lang
+from grader.sandbox.messages import Limits
+from grader.terminal import safe
+
+
+def _usage_problem(exc: Exception) -> click.ClickException:
+    from grader.cli import UsageProblem  # cli imports this module: resolved at call time
+
+    return UsageProblem(safe(str(exc)))
+
+
+def _bundle_options(command):
+    """The options every export shares (how the bundle grades)."""
+    options = [
+        click.option("--seed", type=int, default=None,
+                     help="Seed of the hidden tests' random inputs (default: a random secret one)."),
+        click.option("--timeout", type=click.FloatRange(min=0.1), default=Limits.timeout, show_default=True,
+                     help="Seconds allowed per test."),
+        click.option("--memory", "memory_mb", type=click.IntRange(min=64), default=Limits.memory_mb,
+                     show_default=True, help="Memory limit per submission, in MB."),
+        click.option("--lang", type=click.Choice(LANGS), default=None,
+                     help="Language of statements and feedback (default: ATTN_JUDGE_LANG, else the locale)."),
+        click.option("--allow-weak-isolation", "allow_weak", is_flag=True,
+                     help="Grade even where the platform's container allows only the weak sandbox "
+                          "(submissions could then read the bundle; the results say so)."),
+        click.option("--wheel", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                     help="This package's wheel to ship (default: built from the source checkout)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _report(exported, what: str) -> None:
+    click.echo(f"{what}: {safe(Path(exported.path).resolve())} ({', '.join(exported.problems)})")
+    if exported.seed_chosen:
+        click.echo(f"Seed: {exported.seed} (drawn at random and stored in the bundle, readable by root only). "
+                   f"Keep it secret; re-grade locally with: attn-judge grade FILE --seed {exported.seed}",
+                   err=True)
 
 
 @click.group()
 def export() -> None:
     """Write an autograder bundle for a course platform."""
+
+
+@export.command("gradescope")
+@click.argument("problem_ids", nargs=-1, required=True, metavar="PROBLEM...")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="The autograder zip to write.")
+@_bundle_options
+def gradescope(problem_ids, out, seed, timeout, memory_mb, lang, allow_weak, wheel) -> None:
+    """Write a Gradescope autograder zip that grades PROBLEM... together (see docs/gradescope.md)."""
+    from grader.exports import export_gradescope
+    from grader.services import UserError
+
+    try:
+        exported = export_gradescope(problem_ids=problem_ids, out=out, seed=seed, timeout=timeout,
+                                     memory_mb=memory_mb, lang=resolve_lang(lang), allow_weak=allow_weak,
+                                     wheel=wheel)
+    except UserError as exc:
+        raise _usage_problem(exc) from None
+    _report(exported, "Gradescope autograder")
+
+
+@export.command("prairielearn")
+@click.argument("problem_ids", nargs=-1, required=True, metavar="PROBLEM...")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="A new folder for the questions and the grader image.")
+@click.option("--image", default=None, metavar="NAME",
+              help="The grader image's name in info.json (default: attn-judge-grader:VERSION).")
+@_bundle_options
+def prairielearn(problem_ids, out, image, seed, timeout, memory_mb, lang, allow_weak, wheel) -> None:
+    """Write a PrairieLearn question per PROBLEM and the external grader image (see docs/prairielearn.md)."""
+    from grader.exports import export_prairielearn
+    from grader.exports.prairielearn import DEFAULT_IMAGE
+    from grader.services import UserError
+
+    try:
+        exported = export_prairielearn(problem_ids=problem_ids, out=out, seed=seed, timeout=timeout,
+                                       memory_mb=memory_mb, lang=resolve_lang(lang), allow_weak=allow_weak,
+                                       wheel=wheel, image=image or DEFAULT_IMAGE)
+    except UserError as exc:
+        raise _usage_problem(exc) from None
+    _report(exported, "PrairieLearn questions and grader image")
+
+
+@export.command("gradescope-run")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("/autograder"),
+              show_default=True, help="Gradescope's autograder folder.")
+def gradescope_run(root: Path) -> None:
+    """Grade a Gradescope submission (run by the bundle's run_autograder)."""
+    from grader.exports import run_gradescope
+    from grader.services import UserError
+
+    try:
+        results = run_gradescope(root=root)
+    except UserError as exc:
+        raise _usage_problem(exc) from None
+    click.echo(f"score {results['score']:g} of {results['extra_data']['max_score']:g}; "
+               f"{len(results['tests'])} tests; results in {safe(root / 'results' / 'results.json')}")
+
+
+@export.command("prairielearn-run")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("/grade"),
+              show_default=True, help="PrairieLearn's grading folder.")
+def prairielearn_run(root: Path) -> None:
+    """Grade a PrairieLearn submission (run by the grader image's entrypoint)."""
+    from grader.exports import run_prairielearn
+    from grader.services import UserError
+
+    try:
+        results = run_prairielearn(root=root)
+    except UserError as exc:
+        raise _usage_problem(exc) from None
+    click.echo(f"score {results['score']:g} (gradable: {str(results['gradable']).lower()}); "
+               f"results in {safe(root / 'results' / 'results.json')}")

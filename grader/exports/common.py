@@ -1,0 +1,489 @@
+"""What the Gradescope and PrairieLearn exports share.
+
+On the instructor's machine: the bundle's settings (``config.json``), the secret
+seed in a file of its own, the key that fingerprints it, the package's wheel and
+the bundle's templates (``site/templates/exports/``). Inside the platform's
+container: reading them back, finding the learner's files by name, grading each
+problem with the full sandbox (:func:`grader.services.grade_file`) and keeping
+the platform's results file within its size limit.
+
+Never: write the seed anywhere but :data:`SEED_FILE` (readable by root only; not
+in ``config.json``, a command line, an environment variable, a template or a
+result); read a submission folder or a bundle file without a bound; let one
+problem's failure cost another problem of the same submission.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import logging
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import jinja2
+from markupsafe import Markup
+
+from grader import __version__, registry, services
+from grader.datapaths import package_dir, site_assets_dir
+from grader.fsutil import write_atomic
+from grader.grading import DEFAULT_SEED, Suite, not_graded
+from grader.i18n import DEFAULT_LANG, EMPTY, LANGS, Text, t
+from grader.jsonio import dumps, readable
+from grader.registry import Problem
+from grader.runs import SubmissionError
+from grader.sandbox.messages import ErrorKind, Limits
+from grader.seedkey import KEY_BYTES, KEY_FILE, user_key
+
+log = logging.getLogger(__name__)
+
+CONFIG_FILE = "config.json"
+SEED_FILE = "seed"  # the seed alone, mode 0600: the only place a bundle keeps it
+HOME_DIR = "home"  # the graders' ATTN_JUDGE_HOME: the key of the seed's fingerprint (mode 0700)
+NOT_GRADED_FILE = "not-graded.json"  # what the runner script writes when the grader cannot run at all
+TORCH_SPEC = "torch==2.13.0"
+TORCH_INDEX = "https://download.pytorch.org/whl/cpu"  # PyTorch's CPU builds: no CUDA download
+WHEEL_NAME = re.compile(r"^attention_judge-[A-Za-z0-9_.+]+-[A-Za-z0-9_.]+-[A-Za-z0-9_.]+-[A-Za-z0-9_.]+\.whl$")
+MAX_SMALL_FILE = 64 * 1024  # config.json and the seed are tiny; anything larger is not ours
+WHEEL_BUILD_TIMEOUT = 600.0
+
+# A submission folder is whatever the learner uploaded: it is looked at to a bounded depth
+# and number of entries, never through a symbolic link to a folder.
+MAX_DEPTH = 3
+MAX_ENTRIES = 2000
+MAX_NOTES = 20
+SUBMISSION_SUFFIXES = (".py", ".ipynb")
+IGNORED_NAMES = ("__pycache__", "__MACOSX")
+
+# Free text in results (test outputs, messages, captured output) is cut to a budget of
+# characters; the budget shrinks until the whole file fits the platform's limit.
+BUDGETS = (8000, 2000, 500, 100, 0)
+CAPTURED_SHARE = 4  # captured output may take this many budgets
+
+NO_FILE = t("no file named {expected} in your submission (or {notebook}, a notebook); "
+            "name your file exactly so and submit again",
+            "你的提交里没有名为 {expected} 的文件（或名为 {notebook} 的笔记本）；请按这个名字命名文件后重新提交")
+DUPLICATE = t("{name}: another file for the same problem; only {graded} was graded",
+              "{name}：同一道题的另一个文件；只评测了 {graded}")
+MISNAMED_GRADED = t("{name}: graded as {expected}, the only problem of this assignment; "
+                    "name your file {expected} next time",
+                    "{name}：已按 {expected} 评测（本次作业只有这一道题）；下次请把文件命名为 {expected}")
+NOT_GRADED_NAME = t("{name}: not a file this assignment grades{hint}; it was not graded",
+                    "{name}：不是本次作业评测的文件{hint}；没有评测")
+DID_YOU_MEAN = t(" (did you mean {expected}?)", "（是不是想用 {expected}？）")
+NOTEBOOK_GRADED = t("{name}: a notebook; its code cells were graded one after another, without "
+                    "IPython magics and shell lines (%, !)",
+                    "{name}：这是笔记本；评测的是按顺序连接起来的代码单元格，不含 IPython 魔法命令和 shell 行（%、!）")
+TOO_MANY_FILES = t("the submission holds more than {count} files and folders; only the first were looked at",
+                   "提交中的文件和文件夹超过 {count} 个；只查看了前面的部分")
+MORE_NOTES = t("… and {count} more notes like these", "……还有 {count} 条类似的说明")
+WEAK_GRADED = t("Only weak isolation was available in this grading container (no Linux namespaces); "
+                "the instructor chose to grade anyway. Your code ran with resource limits only.",
+                "这个评测容器只提供弱隔离（没有 Linux 命名空间）；教师选择照常评测。你的代码只受资源限制约束。")
+SANDBOX_REFUSED = t("Not graded: the grading container could not isolate your code ({detail}). "
+                    "Your instructor has to fix the autograder; your submission can then be graded again.",
+                    "未评测：评测容器无法隔离你的代码（{detail}）。需要教师修复自动评分器，之后可以重新评测你的提交。")
+GRADER_FAILED = t("the grader could not judge this problem ({why}); ask your instructor to look at the "
+                  "autograder's log",
+                  "评测器无法评判这道题（{why}）；请让教师查看自动评分器的日志")
+CUT = t("[… {count} more characters cut]", "［……其余 {count} 个字符已截去］")
+
+
+@dataclass(frozen=True)
+class Exported:
+    """What an export wrote, for the command line to report."""
+
+    path: Path
+    seed: int
+    seed_chosen: bool  # True when the seed was drawn at random (the instructor did not give one)
+    problems: tuple[str, ...]
+
+
+class BundleError(services.UserError):
+    """A bundle that cannot be read: missing, damaged or not an export of this package."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How a bundle grades: everything but the seed."""
+
+    problems: tuple[str, ...]
+    lang: str = DEFAULT_LANG
+    timeout: float = Limits.timeout
+    memory_mb: int = Limits.memory_mb
+    allow_weak: bool = False
+    grader_version: str = __version__
+
+    @property
+    def limits(self) -> Limits:
+        return Limits.for_timeout(self.timeout, self.memory_mb)
+
+    def problem_objects(self) -> list[Problem]:
+        try:
+            return [registry.get(problem_id) for problem_id in self.problems]
+        except registry.UnknownProblemError as exc:
+            raise BundleError(f"this bundle grades {exc.problem_id!r}, which attention-judge {__version__} "
+                              f"does not know (the bundle was written by {self.grader_version})") from None
+
+    def write(self, folder: Path) -> None:
+        write_atomic(Path(folder) / CONFIG_FILE, dumps(asdict(self)))
+
+    @classmethod
+    def read(cls, folder: Path) -> "Settings":
+        try:
+            raw = json.loads(_read_small(Path(folder) / CONFIG_FILE))
+            settings = cls(problems=tuple(str(p) for p in raw["problems"]), lang=str(raw["lang"]),
+                           timeout=float(raw["timeout"]), memory_mb=int(raw["memory_mb"]),
+                           allow_weak=bool(raw["allow_weak"]), grader_version=str(raw["grader_version"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BundleError(f"{Path(folder) / CONFIG_FILE}: not the settings of an attn-judge export "
+                              f"({type(exc).__name__})") from None
+        if settings.lang not in LANGS or not settings.problems:
+            raise BundleError(f"{Path(folder) / CONFIG_FILE}: not the settings of an attn-judge export")
+        return settings
+
+
+def _read_small(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_SMALL_FILE + 1)
+    except OSError as exc:
+        raise BundleError(f"{path}: cannot be read ({exc.strerror}); is this an attn-judge export?") from None
+    if len(data) > MAX_SMALL_FILE:
+        raise BundleError(f"{path}: too large to be part of an attn-judge export")
+    return data
+
+
+def resolve_problems(problem_ids: Iterable[str]) -> list[Problem]:
+    """The problems named, in the order given, each once; :class:`services.UserError` for an unknown one."""
+    problems: list[Problem] = []
+    for problem_id in problem_ids:
+        problem = services.find_problem(problem_id)
+        if problem not in problems:
+            problems.append(problem)
+    if not problems:
+        raise services.UserError("name at least one problem to export (see 'attn-judge list')")
+    return problems
+
+
+def choose_seed(seed: int | None) -> int:
+    """``seed``, or a fresh random one: never the public default, which anyone can reproduce."""
+    if seed is not None:
+        return seed
+    return secrets.randbelow(2**31 - 2) + 1
+
+
+# ----------------------------------------------------------------------------- secrets
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.chmod(path, 0o600)  # also when the file existed with looser bits
+
+
+def write_secrets(folder: Path, seed: int) -> None:
+    """The seed and a fresh fingerprint key in ``folder``, readable by their owner (root) only."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_private(folder / SEED_FILE, f"{seed}\n".encode("ascii"))
+    home = folder / HOME_DIR
+    home.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(home, 0o700)
+    _write_private(home / KEY_FILE, secrets.token_bytes(KEY_BYTES))
+
+
+def read_seed(folder: Path) -> int:
+    data = _read_small(Path(folder) / SEED_FILE)
+    try:
+        return int(data.decode("ascii").strip())
+    except (UnicodeDecodeError, ValueError):
+        raise BundleError(f"{Path(folder) / SEED_FILE}: not a seed") from None
+
+
+# ----------------------------------------------------------------------------- the wheel
+
+def provide_wheel(*, dest: Path, wheel: Path | None) -> str:
+    """Put this package's wheel into ``dest`` and return its file name.
+
+    Args:
+        wheel: a wheel built beforehand; without one, ``pip wheel --no-deps`` builds
+            it from the source checkout this package runs from.
+
+    Raises:
+        services.UserError: no wheel given and no source checkout, or the build failed.
+    """
+    dest = Path(dest)
+    if wheel is not None:
+        wheel = Path(wheel)
+        if not wheel.is_file() or not WHEEL_NAME.match(wheel.name):
+            raise services.UserError(f"--wheel {readable(str(wheel))}: not a wheel of attention-judge "
+                                     "(attention_judge-<version>-py3-none-any.whl)")
+        shutil.copyfile(wheel, dest / wheel.name)
+        return wheel.name
+    project = package_dir().parent
+    if not (project / "pyproject.toml").is_file():
+        raise services.UserError("attn-judge is installed from a wheel, so the bundle's wheel cannot be "
+                                 "built here: pass the wheel you installed with --wheel PATH")
+    with tempfile.TemporaryDirectory(prefix="attn-judge-wheel-") as build:
+        try:
+            done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", build,
+                                   str(project)], capture_output=True, text=True, timeout=WHEEL_BUILD_TIMEOUT)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise services.UserError(f"building the wheel failed ({type(exc).__name__})") from None
+        built = [p for p in Path(build).iterdir() if WHEEL_NAME.match(p.name)]
+        if done.returncode != 0 or len(built) != 1:
+            tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no wheel was written"]
+            raise services.UserError(f"'pip wheel --no-deps {project}' failed: {tail[0]}")
+        shutil.copyfile(built[0], dest / built[0].name)
+        return built[0].name
+
+
+# ----------------------------------------------------------------------------- templates
+
+def shell_word(value) -> Markup:
+    """``value`` quoted as one shell word (Markup only so that HTML escaping leaves it alone)."""
+    import shlex
+
+    return Markup(shlex.quote(str(value)))
+
+
+def mustache_safe(html) -> Markup:
+    """HTML whose braces are character references, so that a mustache renderer leaves it as is."""
+    return Markup(str(html).replace("{", "&#123;").replace("}", "&#125;"))
+
+
+@lru_cache(maxsize=None)
+def _environment() -> jinja2.Environment:
+    from grader.templating import make_environment
+
+    return make_environment(filters={"sh": shell_word, "mustache_safe": mustache_safe},
+                            keep_trailing_newline=True)
+
+
+def render(template: str, **context) -> str:
+    """Render ``site/templates/exports/<template>``."""
+    return _environment().get_template(f"exports/{template}").render(**context)
+
+
+def copy_template(template: str, target: Path) -> None:
+    """Copy ``site/templates/exports/<template>`` as it is."""
+    shutil.copyfile(site_assets_dir() / "templates" / "exports" / template, target)
+
+
+# ----------------------------------------------------------------------------- finding the files
+
+@dataclass
+class Found:
+    """The files of a submission, by problem, and what the learner should know about them."""
+
+    files: dict[str, Path] = field(default_factory=dict)
+    notes: list[Text] = field(default_factory=list)
+
+
+def _list_files(folder: Path) -> tuple[list[Path], bool]:
+    """Files (and links) under ``folder``, shallowest first; True when the listing was cut short."""
+    files: list[Path] = []
+    queue = [(0, Path(folder))]
+    seen = 0
+    while queue:
+        depth, current = queue.pop(0)
+        try:
+            with os.scandir(current) as listing:
+                entries = sorted(itertools.islice(listing, MAX_ENTRIES - seen + 1), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            seen += 1
+            if seen > MAX_ENTRIES:
+                return files, True
+            if entry.name.startswith(".") or entry.name in IGNORED_NAMES:
+                continue
+            try:
+                is_folder = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_folder:
+                if depth + 1 < MAX_DEPTH:
+                    queue.append((depth + 1, Path(entry.path)))
+            else:
+                files.append(Path(entry.path))
+    return files, False
+
+
+def find_submission_files(folder: Path, problems: Sequence[Problem]) -> Found:
+    """Each problem's file in a submission folder: ``<problem_id>.py`` or ``<problem_id>.ipynb``.
+
+    The shallowest file wins, a ``.py`` before a notebook; other candidates are
+    named in a note. When the bundle grades a single problem and the folder holds
+    no file of that name but exactly one ``.py`` or ``.ipynb`` file, that file is
+    graded as the problem's, with a note asking for the right name next time;
+    otherwise a misnamed file is only reported, with the close match.
+    """
+    folder = Path(folder)
+    ids = [p.id for p in problems]
+    files, truncated = _list_files(folder)
+
+    def shown(path: Path) -> str:
+        return readable(str(path.relative_to(folder)))
+
+    def rank(path: Path):
+        return len(path.relative_to(folder).parts), path.suffix != ".py", str(path)
+
+    found, others = Found(), []
+    for path in sorted(files, key=rank):
+        stem, suffix = os.path.splitext(path.name)
+        if suffix not in SUBMISSION_SUFFIXES:
+            continue
+        if stem in ids and stem in found.files:
+            found.notes.append(DUPLICATE.format(name=shown(path), graded=shown(found.files[stem])))
+        elif stem in ids:
+            found.files[stem] = path
+        else:
+            others.append(path)
+    if len(ids) == 1 and not found.files and len(others) == 1:
+        found.files[ids[0]] = others[0]
+        found.notes.append(MISNAMED_GRADED.format(name=shown(others[0]), expected=f"{ids[0]}.py"))
+    else:
+        for path in others:
+            stem, suffix = os.path.splitext(path.name)
+            close = [c for c in registry.close_matches(stem) if c in ids]
+            hint = DID_YOU_MEAN.format(expected=close[0] + suffix) if close else EMPTY
+            found.notes.append(NOT_GRADED_NAME.format(name=shown(path), hint=hint))
+    for path in found.files.values():
+        if path.suffix == ".ipynb":
+            found.notes.append(NOTEBOOK_GRADED.format(name=shown(path)))
+    if truncated:
+        found.notes.append(TOO_MANY_FILES.format(count=MAX_ENTRIES))
+    if len(found.notes) > MAX_NOTES:
+        found.notes[MAX_NOTES:] = [MORE_NOTES.format(count=len(found.notes) - MAX_NOTES)]
+    return found
+
+
+# ----------------------------------------------------------------------------- grading
+
+@dataclass
+class Graded:
+    """One problem of a submission: its ``results.json`` content, and whether the sandbox ran it."""
+
+    problem: Problem
+    results: dict
+    ran: bool
+
+
+def _not_graded(problem: Problem, *, seed: int, settings: Settings, kind: ErrorKind, message: Text,
+                isolation: str) -> dict:
+    seed_key = None if seed == DEFAULT_SEED else user_key()
+    sha = hashlib.sha256(f"not graded:{message.en}".encode("utf-8")).hexdigest()
+    return not_graded(problem=problem, suite=Suite(problem, seed=seed), seed=seed,
+                      error=SubmissionError(kind, message), source_sha256=sha, isolation=isolation,
+                      lang=settings.lang, seed_key=seed_key)
+
+
+def grade_submission(*, found: Found, settings: Settings, seed: int) -> tuple[list[Graded], list[Text]]:
+    """Grade every problem of the bundle, each on its own.
+
+    A found file is graded in the sandbox; a problem without a file scores 0 with
+    a ``bad_submission`` message naming the file expected. When the container
+    cannot give the sandbox the isolation the bundle requires, no problem is run
+    and each says why. A failure of the trusted side costs that problem only.
+
+    Returns:
+        The results of each problem, in the bundle's order, and notes about the run.
+    """
+    graded: list[Graded] = []
+    notes: list[Text] = []
+    refused: Text | None = None
+    for problem in settings.problem_objects():
+        path = found.files.get(problem.id)
+        if path is None:
+            message = NO_FILE.format(expected=f"{problem.id}.py", notebook=f"{problem.id}.ipynb")
+            graded.append(Graded(problem, _not_graded(problem, seed=seed, settings=settings,
+                                                      kind=ErrorKind.BAD_SUBMISSION, message=message,
+                                                      isolation="not run"), ran=False))
+            continue
+        if refused is None:
+            try:
+                results = services.grade_file(path=path, problem_id=problem.id, seed=seed,
+                                              limits=settings.limits, allow_weak=settings.allow_weak,
+                                              lang=settings.lang)
+            except services.UserError as exc:  # no sandbox that this container allows
+                refused = SANDBOX_REFUSED.format(detail=str(exc))
+            except Exception as exc:  # noqa: BLE001 - costs this problem only; logged for the instructor
+                log.exception("grading %s failed", problem.id)
+                results = _not_graded(problem, seed=seed, settings=settings, kind=ErrorKind.GRADER_ERROR,
+                                      message=GRADER_FAILED.format(why=type(exc).__name__),
+                                      isolation="not run")
+                graded.append(Graded(problem, results, ran=False))
+                continue
+            else:
+                if results["extra_data"].pop("isolation_warning", None) and WEAK_GRADED not in notes:
+                    notes.append(WEAK_GRADED)
+                graded.append(Graded(problem, results, ran=True))
+                continue
+        graded.append(Graded(problem, _not_graded(problem, seed=seed, settings=settings,
+                                                  kind=ErrorKind.GRADER_ERROR, message=refused,
+                                                  isolation="not run"), ran=False))
+    return graded, notes
+
+
+# ----------------------------------------------------------------------------- size
+
+def clip(text: str, limit: int, lang: str) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was cut."""
+    if len(text) <= limit:
+        return text
+    return text[:limit] + "\n" + CUT.format(count=len(text) - limit).get(lang)
+
+
+def fitted(build: Callable[[int], dict], *, max_bytes: int) -> dict:
+    """``build(budget)`` for the largest budget of :data:`BUDGETS` whose JSON fits ``max_bytes``.
+
+    ``build`` cuts every free text (captured output, test outputs, messages) to
+    the budget; the last budget (0) keeps only what the grader wrote itself.
+    """
+    results: dict = {}
+    for budget in BUDGETS:
+        results = build(budget)
+        if len(dumps(results).encode("utf-8")) <= max_bytes:
+            return results
+    log.warning("results stay above %d bytes even without free text", max_bytes)
+    return results
+
+
+def problem_title(problem: Problem, lang: str) -> str:
+    return Text(problem.title, problem.title_zh).get(lang)
+
+
+def captured_output(results: dict, *, budget: int, lang: str) -> str:
+    """The submission's captured output under its heading, cut to its share of the budget ("" if none)."""
+    from grader import feedback as F
+
+    extra = results["extra_data"]
+    if not extra.get("output"):
+        return ""
+    more = F.TRUNCATED if extra.get("output_truncated") else EMPTY
+    heading = F.CAPTURED_OUTPUT.format(more=more).get(lang)
+    return heading + "\n" + clip(extra["output"], CAPTURED_SHARE * budget, lang)
+
+
+# The per-problem facts that travel with a platform's results (never the figure or the output itself).
+KEPT_EXTRA = ("problem", "submission_sha256", "seed", "seed_fingerprint", "diagnosis", "error", "isolation",
+              "suite", "lang", "output_truncated", "grader_version")
+
+
+def kept_extra(results: dict) -> dict:
+    extra = results["extra_data"]
+    kept = {key: extra[key] for key in KEPT_EXTRA if key in extra}
+    kept.update(score=results["score"], max_score=results["max_score"])
+    return kept

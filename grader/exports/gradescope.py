@@ -1,0 +1,178 @@
+"""Gradescope: the autograder zip (``attn-judge export gradescope``) and the grading run inside it.
+
+The zip holds, at its root, ``setup.sh`` (installs PyTorch's CPU build and this
+package from the wheel beside it) and an executable ``run_autograder``, which
+Gradescope runs for every submission; it calls ``attn-judge export
+gradescope-run``, i.e. :func:`run_gradescope`, which grades every problem of the
+assignment found in ``/autograder/submission`` and writes ONE
+``/autograder/results/results.json`` (Gradescope's results format: the tests of
+every problem, numbered ``<problem order>.<test>``, a combined score, our data
+under ``extra_data``).
+
+Never: put the seed in ``config.json``, a script, a command line, an environment
+variable or the results (the zip carries it in ``seed``, mode 0600, and the
+scripts make the whole source folder root-only); write HTML or Markdown into
+the results (every text is declared ``text``, so Gradescope shows it verbatim).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+from grader import __version__, services
+from grader.exports.common import (HOME_DIR, NOT_GRADED_FILE, SEED_FILE, TORCH_INDEX, TORCH_SPEC, Exported,
+                                   Graded, Settings, captured_output, choose_seed, clip, copy_template,
+                                   find_submission_files, fitted, grade_submission, kept_extra,
+                                   problem_title, provide_wheel, read_seed, render, resolve_problems,
+                                   write_secrets)
+from grader.fsutil import write_atomic
+from grader.i18n import DEFAULT_LANG, Text, t
+from grader.jsonio import dumps
+from grader.sandbox.messages import Limits
+
+VENV = "/opt/attn-judge"  # where setup.sh installs; run_autograder looks there first
+EXECUTABLES = ("setup.sh", "run_autograder")
+PRIVATE = (SEED_FILE, f"{HOME_DIR}/")  # root-only inside the zip too, as far as the unzip keeps modes
+MAX_RESULTS_BYTES = 1_000_000  # Gradescope states no limit; a page of feedback never needs more
+TEXT = "text"  # Gradescope shows "text" outputs verbatim in a <pre>: nothing a submission prints is markup
+
+HEADER = t("Graded by attention-judge {version}. Isolation of your code: {isolation}.",
+           "由 attention-judge {version} 评测。你的代码的隔离级别：{isolation}。")
+NOT_RUN = t("not run", "未运行")
+
+
+def export_gradescope(*, problem_ids, out: Path, seed: int | None = None, timeout: float = Limits.timeout,
+                      memory_mb: int = Limits.memory_mb, lang: str = DEFAULT_LANG, allow_weak: bool = False,
+                      wheel: Path | None = None) -> Exported:
+    """Write a Gradescope autograder zip that grades ``problem_ids`` together.
+
+    Args:
+        out: the zip to write (replaced atomically).
+        seed: the hidden tests' seed; a random one when None (the result says which).
+        allow_weak: grade even where the container allows only the weak sandbox.
+        wheel: this package's wheel; built from the source checkout when None.
+
+    Raises:
+        services.UserError: an unknown problem, an unusable ``out`` or wheel.
+    """
+    problems = resolve_problems(problem_ids)
+    out = Path(out).resolve()
+    if out.is_dir():
+        raise services.UserError(f"--out {out}: is a folder; give the path of the zip to write")
+    settings = Settings(problems=tuple(p.id for p in problems), lang=lang, timeout=timeout,
+                        memory_mb=memory_mb, allow_weak=allow_weak)
+    chosen = choose_seed(seed)
+    with tempfile.TemporaryDirectory(prefix="attn-judge-gradescope-") as tmp:
+        stage = Path(tmp)
+        context = {"wheel": provide_wheel(dest=stage, wheel=wheel), "venv": VENV, "torch_spec": TORCH_SPEC,
+                   "torch_index": TORCH_INDEX, "version": __version__, "problems": settings.problems}
+        for name in EXECUTABLES:
+            (stage / name).write_text(render(f"gradescope/{name}", **context), encoding="utf-8")
+        copy_template(f"gradescope/{NOT_GRADED_FILE}", stage / NOT_GRADED_FILE)
+        settings.write(stage)
+        write_secrets(stage, chosen)
+        _write_zip(stage, out)
+    return Exported(path=out, seed=chosen, seed_chosen=seed is None, problems=settings.problems)
+
+
+def _mode(name: str, is_dir: bool) -> int:
+    if name in EXECUTABLES:
+        return 0o755
+    if any(name == p.rstrip("/") or name.startswith(p) for p in PRIVATE):
+        return 0o700 if is_dir else 0o600
+    return 0o755 if is_dir else 0o644
+
+
+def _write_zip(stage: Path, out: Path) -> None:
+    """Zip ``stage``'s files at the archive's root, with their Unix modes; replace ``out`` atomically."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(stage.rglob("*")):
+                name = path.relative_to(stage).as_posix()
+                info = zipfile.ZipInfo(name + ("/" if path.is_dir() else ""), time.localtime()[:6])
+                kind = stat.S_IFDIR if path.is_dir() else stat.S_IFREG
+                info.external_attr = (kind | _mode(name, path.is_dir())) << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, b"" if path.is_dir() else path.read_bytes())
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+# ----------------------------------------------------------------------------- inside Gradescope
+
+def run_gradescope(*, root: Path = Path("/autograder")) -> dict:
+    """Grade the submission in ``root/submission`` with the bundle in ``root/source``.
+
+    Writes ``root/results/results.json`` and returns its content.
+
+    Raises:
+        services.UserError: ``root/source`` is not an attn-judge bundle.
+    """
+    started = time.perf_counter()
+    root = Path(root)
+    source = root / "source"
+    settings = Settings.read(source)
+    seed = read_seed(source)
+    found = find_submission_files(root / "submission", settings.problem_objects())
+    graded, notes = grade_submission(found=found, settings=settings, seed=seed)
+    notes = found.notes + notes
+    seconds = time.perf_counter() - started
+    results = fitted(lambda budget: gradescope_results(graded, notes=notes, settings=settings, budget=budget,
+                                                       seconds=seconds), max_bytes=MAX_RESULTS_BYTES)
+    write_atomic(root / "results" / "results.json", dumps(results))
+    return results
+
+
+def _number(graded: Graded, number: str) -> str:
+    """A test's number, prefixed by its problem's order unless it already is (it stays unique)."""
+    order = str(graded.problem.order)
+    return number if number.split(".")[0] == order else f"{order}.{number}"
+
+
+def gradescope_results(graded: list[Graded], *, notes: list[Text], settings: Settings, budget: int,
+                       seconds: float) -> dict:
+    """One Gradescope ``results.json`` for every problem of the assignment."""
+    lang = settings.lang
+    several = len(graded) > 1
+    tests = []
+    for item in graded:
+        title = problem_title(item.problem, lang)
+        for test in item.results["tests"]:
+            tests.append({
+                **test,
+                "name": f"{title}: {test['name']}" if several else test["name"],
+                "number": _number(item, test["number"]),
+                "output": clip(test["output"], budget, lang),
+            })
+    levels = sorted({item.results["extra_data"]["isolation"] for item in graded if item.ran})
+    parts = [HEADER.format(version=__version__, isolation=", ".join(levels) or NOT_RUN.get(lang)).get(lang)]
+    parts += [clip(note.get(lang), budget, lang) for note in notes]
+    for item in graded:
+        parts.append(clip(item.results["output"], budget, lang))
+        captured = captured_output(item.results, budget=budget, lang=lang)
+        if captured:
+            parts.append(captured)
+    return {
+        "score": round(sum(item.results["score"] for item in graded), 6),
+        "execution_time": round(seconds, 3),
+        "output": "\n\n".join(parts),
+        "output_format": TEXT,
+        "test_output_format": TEXT,
+        "test_name_format": TEXT,
+        "stdout_visibility": "hidden",  # the run's log is for the instructor
+        "tests": tests,
+        "extra_data": {
+            "grader_version": __version__,
+            "bundle_version": settings.grader_version,
+            "max_score": round(sum(item.results["max_score"] for item in graded), 6),
+            "problems": {item.problem.id: kept_extra(item.results) for item in graded},
+        },
+    }

@@ -1,0 +1,402 @@
+"""``attn-judge export gradescope``: the zip, and its real ``run_autograder`` on a copy of /autograder.
+
+Each run test unpacks the exported zip into a fake ``/autograder`` (``source/``
+as Gradescope unpacks it, ``run_autograder`` copied to the root, the student's
+files in ``submission/``), skips ``setup.sh`` (the package is installed here)
+and runs the bundle's own ``run_autograder`` with the root moved by
+``ATTN_JUDGE_AUTOGRADER_ROOT``, exactly as Gradescope would run it. Every
+``results.json`` is validated against Gradescope's published results format.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import jsonschema
+import nbformat
+import pytest
+from click.testing import CliRunner
+
+from grader import registry
+from grader.cli import main
+from grader.exports import export_gradescope
+from grader.exports.common import CONFIG_FILE, SEED_FILE, find_submission_files
+from grader.references import solution_source
+from tests.sandboxing import attack_source
+
+ROOT = Path(__file__).resolve().parents[1]
+SDPA = "scaled_dot_product_attention"
+MHA = "multi_head_attention"
+SEED = 913524680  # 9 digits starting 9135: what tests/attacks/secret_sweep.py looks for
+ATTN_JUDGE = Path(sys.executable).with_name("attn-judge")
+WRONG_SDPA = (ROOT / "tests" / "golden" / "sdpa_mask_inverted_where" / "submission.py").read_text()
+
+# Gradescope's results format, written down from "Autograder Specifications → Output format"
+# (gradescope-autograders.readthedocs.io/en/latest/specs/): top-level score or per-test scores,
+# optional output, formats, visibility, extra_data; tests with score, max_score, status, name,
+# number, output, tags, visibility, extra_data.
+_VISIBILITY = {"enum": ["hidden", "after_due_date", "after_published", "visible"]}
+_FORMAT = {"enum": ["text", "html", "simple_format", "md", "ansi"]}
+GRADESCOPE_RESULTS = {
+    "type": "object",
+    "properties": {
+        "score": {"type": "number"},
+        "execution_time": {"type": "number", "minimum": 0},
+        "output": {"type": "string"},
+        "output_format": _FORMAT,
+        "test_output_format": _FORMAT,
+        "test_name_format": _FORMAT,
+        "visibility": _VISIBILITY,
+        "stdout_visibility": _VISIBILITY,
+        "extra_data": {"type": "object"},
+        "leaderboard": {"type": "array"},
+        "tests": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "score": {"type": "number"},
+                    "max_score": {"type": "number"},
+                    "status": {"enum": ["passed", "failed"]},
+                    "name": {"type": "string"},
+                    "name_format": _FORMAT,
+                    "number": {"type": "string"},
+                    "output": {"type": "string"},
+                    "output_format": _FORMAT,
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                    "visibility": _VISIBILITY,
+                    "extra_data": {"type": "object"},
+                },
+                "additionalProperties": False,
+            },
+        },
+    },
+    "anyOf": [{"required": ["score"]},
+              {"required": ["tests"], "properties": {"tests": {"items": {"required": ["score"]}}}}],
+    "additionalProperties": False,
+}
+
+pytestmark = [pytest.mark.slow]
+
+
+def unpack(bundle: Path, target: Path) -> None:
+    """Unpack a zip the way ``unzip`` does on Linux: Unix modes kept."""
+    with zipfile.ZipFile(bundle) as archive:
+        for info in archive.infolist():
+            path = target / info.filename
+            if info.is_dir():
+                path.mkdir(parents=True, exist_ok=True)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(archive.read(info))
+            mode = (info.external_attr >> 16) & 0o7777
+            if mode:
+                path.chmod(mode)
+
+
+def write_files(folder: Path, files: dict[str, str | bytes]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+
+
+def run_script(script: Path, *, env: dict[str, str], cwd: Path,
+               timeout: float = 600) -> subprocess.CompletedProcess:
+    """A bundle's script, executed as the platform executes it (its own shebang and mode)."""
+    return subprocess.run([str(script)], cwd=cwd, env={**os.environ, **env}, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def run_autograder(bundle: Path, tmp: Path, files: dict[str, str | bytes], *, env: dict | None = None,
+                   plant: dict[str, str] | None = None) -> tuple[Path, subprocess.CompletedProcess, dict]:
+    root = tmp / "autograder"
+    unpack(bundle, root / "source")
+    write_files(root / "source", plant or {})
+    (root / "run_autograder").write_bytes((root / "source" / "run_autograder").read_bytes())
+    (root / "run_autograder").chmod(0o755)
+    write_files(root / "submission", files)
+    done = run_script(root / "run_autograder", cwd=root,
+                      env={"ATTN_JUDGE_AUTOGRADER_ROOT": str(root), "ATTN_JUDGE_BIN": str(ATTN_JUDGE),
+                           **(env or {})})
+    results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+    jsonschema.validate(results, GRADESCOPE_RESULTS)
+    return root, done, results
+
+
+def found_paths(output: str) -> list[str]:
+    """The paths tests/attacks/fs_search.py reports in its exception message."""
+    listed = output.split("FOUND=")[1].split("\n")[0]
+    return ast.literal_eval(re.sub(r" \(line \d+\)$", "", listed))
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory) -> Path:
+    """Problem 1 alone, the wheel built by the export itself (pip wheel --no-deps)."""
+    out = tmp_path_factory.mktemp("gradescope") / "autograder.zip"
+    export_gradescope(problem_ids=[SDPA], out=out, seed=SEED, timeout=60, lang="en")
+    return out
+
+
+@pytest.fixture(scope="module")
+def wheel(bundle, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("wheel")
+    with zipfile.ZipFile(bundle) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".whl"))
+        (folder / name).write_bytes(archive.read(name))
+    return folder / name
+
+
+@pytest.fixture(scope="module")
+def two_problems(wheel, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("gradescope2") / "autograder.zip"
+    export_gradescope(problem_ids=[SDPA, MHA], out=out, seed=SEED, lang="en", wheel=wheel)
+    return out
+
+
+# ----------------------------------------------------------------------------- the zip
+
+def test_zip_has_the_scripts_at_its_root_and_the_seed_in_a_root_only_file(bundle):
+    with zipfile.ZipFile(bundle) as archive:
+        infos = {info.filename: info for info in archive.infolist()}
+        mode = {name: (info.external_attr >> 16) & 0o777 for name, info in infos.items()}
+        assert mode["setup.sh"] == mode["run_autograder"] == 0o755
+        assert mode[SEED_FILE] == mode["home/seed-key"] == 0o600 and mode["home/"] == 0o700
+        assert archive.read(SEED_FILE).decode().strip() == str(SEED)
+        config = json.loads(archive.read(CONFIG_FILE))
+        assert config["problems"] == [SDPA] and config["timeout"] == 60
+        for name in infos:
+            if name not in (SEED_FILE, "home/seed-key") and not name.endswith("/"):
+                assert str(SEED).encode() not in archive.read(name), name
+        wheels = [n for n in infos if re.fullmatch(r"attention_judge-[^/]+-py3-none-any\.whl", n)]
+        assert len(wheels) == 1
+        setup = archive.read("setup.sh").decode()
+    assert "--index-url https://download.pytorch.org/whl/cpu torch==2.13.0" in setup
+    assert f'pip install -q "$SOURCE"/{wheels[0]}' in setup
+    assert subprocess.run(["bash", "-n", "-c", setup]).returncode == 0
+
+
+def test_setup_sh_is_idempotent_and_says_what_it_does(bundle, tmp_path):
+    """setup.sh run twice against stand-ins for python3 and pip: the second run installs nothing new."""
+    source = tmp_path / "source"
+    unpack(bundle, source)
+    fakes, venv, log = tmp_path / "bin", tmp_path / "venv", tmp_path / "calls.log"
+    fakes.mkdir()
+    # python3 stand-in: answers the version and venv checks, and "python3 -m venv DIR" writes a
+    # DIR/bin/python stand-in whose pip records what it installs (torch: importable afterwards).
+    (fakes / "python3").write_text(f"""#!/usr/bin/env bash
+echo "python3 $*" >> {log}
+if [ "$1" = -m ] && [ "$2" = venv ]; then
+  mkdir -p "$3/bin"
+  cat > "$3/bin/python" <<'EOF'
+#!/usr/bin/env bash
+echo "venv-python $*" >> {log}
+if [ "$1" = -c ]; then
+  case "$2" in *"import torch"*) [ -e "$(dirname "$0")/torch" ] || exit 1;; esac
+  exit 0
+fi
+if [ "$1 $2" = "-m pip" ]; then case "$*" in *torch==*) touch "$(dirname "$0")/torch";; esac; fi
+EOF
+  printf '#!/usr/bin/env bash\\necho "attn-judge $*" >> {log}\\n' > "$3/bin/attn-judge"
+  chmod +x "$3/bin/python" "$3/bin/attn-judge"
+fi
+exit 0
+""")
+    (fakes / "python3").chmod(0o755)
+    script = (source / "setup.sh").read_text().replace("VENV=/opt/attn-judge", f"VENV={venv}")
+    (source / "setup.sh").write_text(script)
+    env = {"PATH": f"{fakes}:{os.environ['PATH']}"}
+    first = run_script(source / "setup.sh", env=env, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    calls_first = log.read_text().splitlines()
+    second = run_script(source / "setup.sh", env=env, cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    calls_second = log.read_text().splitlines()[len(calls_first):]
+    assert "creating the environment" in first.stdout and "installing torch==2.13.0" in first.stdout
+    assert "exists already" in second.stdout and "PyTorch is installed already" in second.stdout
+    assert sum("-m venv" in c for c in calls_first) == 1 and not any("-m venv" in c for c in calls_second)
+    assert any("torch==2.13.0" in c for c in calls_first) and not any("torch==" in c for c in calls_second)
+    assert stat.S_IMODE(source.stat().st_mode) == 0o700
+    assert stat.S_IMODE((source / SEED_FILE).stat().st_mode) == 0o600
+
+
+# ----------------------------------------------------------------------------- run_autograder
+
+@pytest.mark.sandbox
+def test_a_correct_submission_scores_full_marks(bundle, tmp_path):
+    root, done, results = run_autograder(bundle, tmp_path, {f"{SDPA}.py": solution_source(registry.get(SDPA))})
+    assert done.returncode == 0, done.stderr
+    assert results["score"] == results["extra_data"]["max_score"] == 13
+    assert all(t["status"] == "passed" for t in results["tests"])
+    assert results["output_format"] == results["test_output_format"] == "text"
+    assert "Isolation of your code: namespaces+uid" in results["output"]
+    assert str(SEED) not in json.dumps(results)
+    assert results["extra_data"]["problems"][SDPA]["seed_fingerprint"]
+    assert stat.S_IMODE((root / "source").stat().st_mode) == 0o700
+
+
+@pytest.mark.sandbox
+def test_a_wrong_submission_is_diagnosed(bundle, tmp_path):
+    _, _, results = run_autograder(bundle, tmp_path, {f"{SDPA}.py": WRONG_SDPA})
+    assert 0 < results["score"] < results["extra_data"]["max_score"]
+    assert results["extra_data"]["problems"][SDPA]["diagnosis"] == ["sdpa.mask_inverted"]
+    assert "Likely mistake" in results["output"]
+    assert any("sdpa.mask_inverted" in t["output"] for t in results["tests"] if t["status"] == "failed")
+
+
+@pytest.mark.sandbox
+def test_a_submission_searching_the_file_system_never_sees_the_bundle(bundle, tmp_path):
+    plant = {"attn_canary.txt": "ATTN-CANARY"}  # next to the seed and the wheel: must stay invisible
+    root, _, results = run_autograder(bundle, tmp_path, {f"{SDPA}.py": attack_source("fs_search")},
+                                      plant=plant)
+    output = results["tests"][0]["output"]
+    assert "FOUND=" in output, output
+    found = found_paths(output)
+    leaked = [p for p in found if any(s in p for s in ("autograder", "canary", "CANARY", "attention_judge",
+                                                       "_data", "solutions", "/hidden", SEED_FILE))]
+    assert not leaked, leaked
+    assert results["score"] == 0
+
+
+@pytest.mark.sandbox
+def test_the_seed_is_in_no_environment_argument_or_memory_the_submission_can_read(bundle, tmp_path):
+    _, _, results = run_autograder(bundle, tmp_path, {f"{SDPA}.py": attack_source("secret_sweep")})
+    output = results["tests"][0]["output"]
+    assert "FOUND=" in output, output
+    assert str(SEED) not in output and str(SEED) not in json.dumps(results)
+
+
+@pytest.mark.sandbox
+def test_several_problems_make_one_results_file_with_unique_numbers(two_problems, tmp_path):
+    _, _, results = run_autograder(two_problems, tmp_path, {f"{SDPA}.py": solution_source(registry.get(SDPA))})
+    numbers = [t["number"] for t in results["tests"]]
+    assert len(numbers) == len(set(numbers))
+    assert {n.split(".")[0] for n in numbers} == {"1", "3"}
+    by_problem = results["extra_data"]["problems"]
+    assert results["score"] == by_problem[SDPA]["score"] == by_problem[SDPA]["max_score"]
+    assert by_problem[MHA]["score"] == 0 and by_problem[MHA]["error"]["kind"] == "bad_submission"
+    assert f"{MHA}.py" in by_problem[MHA]["error"]["message"]
+    assert results["extra_data"]["max_score"] == by_problem[SDPA]["max_score"] + by_problem[MHA]["max_score"]
+    assert all(t["name"].startswith(("Scaled dot-product attention: ", "Multi-head attention: "))
+               for t in results["tests"])
+
+
+@pytest.mark.sandbox
+def test_a_single_misnamed_file_is_graded_with_a_note_when_one_problem_is_exported(bundle, tmp_path):
+    _, _, results = run_autograder(bundle, tmp_path, {"my_attention.py": solution_source(registry.get(SDPA))})
+    assert results["score"] == results["extra_data"]["max_score"]
+    assert f"my_attention.py: graded as {SDPA}.py" in results["output"]
+
+
+@pytest.mark.sandbox
+def test_a_notebook_is_graded_from_its_code_cells_with_a_note(bundle, tmp_path):
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# my answer"),
+                                               nbformat.v4.new_code_cell("%matplotlib inline"),
+                                               nbformat.v4.new_code_cell(solution_source(registry.get(SDPA)))])
+    _, _, results = run_autograder(bundle, tmp_path, {f"hw1/{SDPA}.ipynb": nbformat.writes(notebook)})
+    assert results["score"] == results["extra_data"]["max_score"]
+    assert f"hw1/{SDPA}.ipynb: a notebook" in results["output"]
+
+
+@pytest.mark.sandbox
+def test_a_container_without_namespaces_refuses_unless_the_export_allowed_weak_isolation(bundle, wheel,
+                                                                                           tmp_path):
+    weak_only = {"ATTN_JUDGE_ISOLATION": "weak"}  # how the sandbox behaves where namespaces are forbidden
+    _, done, refused = run_autograder(bundle, tmp_path / "refused", {f"{SDPA}.py": WRONG_SDPA}, env=weak_only)
+    assert done.returncode == 0, done.stderr
+    assert refused["score"] == 0
+    assert "Not graded: the grading container could not isolate your code" in refused["output"]
+    assert refused["extra_data"]["problems"][SDPA]["error"]["kind"] == "grader_error"
+
+    allowing = tmp_path / "allowing.zip"
+    export_gradescope(problem_ids=[SDPA], out=allowing, seed=SEED, allow_weak=True, wheel=wheel)
+    _, _, graded = run_autograder(allowing, tmp_path / "allowed", {f"{SDPA}.py": WRONG_SDPA}, env=weak_only)
+    assert 0 < graded["score"] < graded["extra_data"]["max_score"]
+    assert "Isolation of your code: weak" in graded["output"]
+    assert "Only weak isolation was available" in graded["output"]
+
+
+def test_without_attn_judge_the_student_gets_the_not_graded_message(bundle, tmp_path):
+    _, done, results = run_autograder(bundle, tmp_path, {f"{SDPA}.py": "x = 1\n"},
+                                      env={"ATTN_JUDGE_BIN": str(tmp_path / "missing"),
+                                           "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0
+    assert results["score"] == 0 and results["tests"] == []
+    assert "could not be graded" in results["output"] and "未能评测" in results["output"]
+
+
+# ----------------------------------------------------------------------------- finding the files
+
+def _found(tmp_path: Path, files: dict[str, str], problems=(SDPA,)):
+    write_files(tmp_path / "submission", files)
+    return find_submission_files(tmp_path / "submission", [registry.get(p) for p in problems])
+
+
+def test_the_shallowest_py_file_wins_and_the_others_are_named(tmp_path):
+    found = _found(tmp_path, {f"a/{SDPA}.py": "1", f"{SDPA}.ipynb": "2", f"{SDPA}.py": "3"})
+    assert found.files == {SDPA: tmp_path / "submission" / f"{SDPA}.py"}
+    notes = [n.en for n in found.notes]
+    assert any(n.startswith(f"{SDPA}.ipynb: another file") for n in notes)
+    assert any(n.startswith(f"a/{SDPA}.py: another file") for n in notes)
+
+
+def test_misnamed_files_are_only_reported_when_several_problems_are_exported(tmp_path):
+    found = _found(tmp_path, {"scaled_dot_product_atention.py": "1"}, problems=(SDPA, MHA))
+    assert found.files == {}
+    assert found.notes[0].en == ("scaled_dot_product_atention.py: not a file this assignment grades "
+                                 f"(did you mean {SDPA}.py?); it was not graded")
+    assert "没有评测" in found.notes[0].zh
+
+
+def test_the_search_never_follows_a_folder_link_nor_goes_deeper_than_three_levels(tmp_path):
+    outside = tmp_path / "outside"
+    write_files(outside, {f"{SDPA}.py": "1"})
+    write_files(tmp_path / "submission", {f"a/b/c/{SDPA}.py": "too deep"})
+    (tmp_path / "submission" / "linked").symlink_to(outside, target_is_directory=True)
+    assert find_submission_files(tmp_path / "submission", [registry.get(SDPA)]).files == {}
+    write_files(tmp_path / "submission", {f"a/b/{SDPA}.py": "deep enough"})
+    found = find_submission_files(tmp_path / "submission", [registry.get(SDPA)])
+    assert found.files == {SDPA: tmp_path / "submission" / "a" / "b" / f"{SDPA}.py"}
+
+
+def test_the_search_stops_after_2000_entries(tmp_path):
+    found = _found(tmp_path, {f"{n:04d}.txt": "" for n in range(2100)})
+    assert found.files == {}
+    assert [n.en for n in found.notes] == ["the submission holds more than 2000 files and folders; "
+                                           "only the first were looked at"]
+
+
+# ----------------------------------------------------------------------------- the command
+
+def test_the_command_reports_user_mistakes_in_one_line(tmp_path):
+    runner = CliRunner()
+    unknown = runner.invoke(main, ["export", "gradescope", "multihead_attention",
+                                   "--out", str(tmp_path / "a.zip")])
+    assert unknown.exit_code == 2 and MHA in unknown.output and "Traceback" not in unknown.output
+    folder = runner.invoke(main, ["export", "gradescope", SDPA, "--out", str(tmp_path)])
+    assert folder.exit_code == 2 and "is a folder" in folder.output
+    wheel = runner.invoke(main, ["export", "gradescope", SDPA, "--out", str(tmp_path / "a.zip"),
+                                 "--wheel", str(tmp_path / "nothing.whl")])
+    assert wheel.exit_code == 2 and "not a wheel of attention-judge" in wheel.output
+    assert not (tmp_path / "a.zip").exists()
+    not_a_bundle = runner.invoke(main, ["export", "gradescope-run", "--root", str(tmp_path)])
+    assert not_a_bundle.exit_code == 2 and "is this an attn-judge export?" in not_a_bundle.output
+    assert len(not_a_bundle.output.strip().splitlines()) == 1
+
+
+def test_a_random_seed_is_drawn_and_printed_once_when_none_is_given(wheel, tmp_path):
+    result = CliRunner().invoke(main, ["export", "gradescope", SDPA, "--out", str(tmp_path / "a.zip"),
+                                       "--wheel", str(wheel)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(tmp_path / "a.zip") as archive:
+        seed = int(archive.read(SEED_FILE))
+    assert seed != 0 and f"Seed: {seed} " in result.output

@@ -6,14 +6,22 @@ shapes and dtypes, how far off the answer was and what to look at; they never
 print a hidden expected value (public tests, whose expected values are written
 out in the learner's file, show them next to the learner's).
 
+Where a message names a line of the submission it asks :func:`where` for the
+words: " (line 12)" for a ``.py`` file, " (cell 4, line 3)" while
+:func:`line_labels` is in force for a notebook (set by
+:func:`grader.grading.results_from_report` around the checks, so that no check
+needs to carry the notebook's map).
+
 Tolerances are those of problems.md: float32 ``rtol=1e-4, atol=1e-5``; float64
 ``rtol=1e-9, atol=1e-10``; gradients use ``atol * max(1, max|reference grad|)``.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import torch
 
@@ -65,6 +73,30 @@ class CheckContext:
 
 
 Check = Callable[[CheckContext], Verdict]
+LineLabel = Callable[[int], Text]  # a submission's line number -> how a person finds that line
+
+_LINE_LABEL: ContextVar[LineLabel | None] = ContextVar("line_label", default=None)
+
+
+@contextmanager
+def line_labels(label: LineLabel | None) -> Iterator[None]:
+    """Within the block, :func:`where` names lines with ``label`` (e.g. a notebook's cells).
+
+    A context variable, so each grading thread has its own; ``None`` keeps plain line numbers.
+    """
+    token = _LINE_LABEL.set(label)
+    try:
+        yield
+    finally:
+        _LINE_LABEL.reset(token)
+
+
+def where(line: int) -> Text:
+    """" (line 12)", or " (cell 4, line 3)" under :func:`line_labels` for a notebook."""
+    label = _LINE_LABEL.get()
+    if label is None:
+        return F.AT_LINE.format(line=line)
+    return F.AT_PLACE.format(place=label(line))
 
 
 def tolerance(dtype: torch.dtype) -> tuple[float, float]:
@@ -91,12 +123,12 @@ def exception_verdict(error: TestException) -> Verdict:
 
 
 def error_message(error: TestException) -> Text:
-    where = F.AT_LINE.format(line=error.lines[-1]) if error.lines else same("")
+    place = where(error.lines[-1]) if error.lines else same("")
     if error.forbidden:
-        return F.USES_FORBIDDEN.format(name=error.forbidden, where=where)
+        return F.USES_FORBIDDEN.format(name=error.forbidden, where=place)
     if error.type == "NotImplementedError":
-        return F.NOT_IMPLEMENTED.format(where=where)
-    return F.RAISED.format(type=error.type, message=error.message, where=where)
+        return F.NOT_IMPLEMENTED.format(where=place)
+    return F.RAISED.format(type=error.type, message=error.message, where=place)
 
 
 def structure_problem(got, want, *, what: Text = F.OUTPUT) -> Verdict | None:

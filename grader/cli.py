@@ -79,15 +79,24 @@ def show(problem_id: str, lang: str | None) -> None:
 @main.command()
 @click.argument("problem_id")
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="Where to write PROBLEM_ID.py.")
+              show_default=True, help="Where to write PROBLEM_ID.py (or .ipynb).")
+@click.option("--notebook", is_flag=True,
+              help="Write a Jupyter notebook instead: the statement, the stub and a cell that checks it.")
 @LANG_OPTION
-def start(problem_id: str, directory: Path, lang: str | None) -> None:
-    """Write the problem's stub to DIR/PROBLEM_ID.py (never overwrites)."""
+def start(problem_id: str, directory: Path, notebook: bool, lang: str | None) -> None:
+    """Write the problem's stub to DIR/PROBLEM_ID.py, or a notebook with --notebook (never overwrites)."""
+    lang = resolve_lang(lang)
     try:
-        target = services.start_problem(problem_id=problem_id, directory=directory)
+        if notebook:
+            from grader.notebooks import start_notebook
+
+            target = start_notebook(problem_id=problem_id, directory=directory, lang=lang)
+        else:
+            target = services.start_problem(problem_id=problem_id, directory=directory)
     except services.UserError as exc:
         _fail(exc)
-    click.echo(F.WROTE_STUB.format(path=str(target)).get(resolve_lang(lang)))
+    done = F.WROTE_NOTEBOOK if notebook else F.WROTE_STUB
+    click.echo(done.format(path=str(target)).get(lang))
 
 
 def _print_results(results: dict, *, title: Text, lang: str) -> None:
@@ -200,6 +209,7 @@ def grade(path: Path, problem_id, out, as_json, seed, workers, timeout, memory, 
 
 
 def _write_single_report(out: Path, path: Path, results: dict) -> None:
+    from grader.bounded import BoundedPool
     from grader.fsutil import write_atomic
     from grader.reports import copy_static
     from grader.reports.submission import write_report
@@ -210,8 +220,10 @@ def _write_single_report(out: Path, path: Path, results: dict) -> None:
         source = read_submission(path).source
     except BadSubmission:
         source = ""
-    write_report(target / "report.html", results=results, source=source,
-                 problem=registry.get(results["extra_data"]["problem"]), static_href="static/")
+    with BoundedPool(1) as helpers:  # the page is rendered within its time budget
+        write_report(target / "report.html", results=results, source=source,
+                     problem=registry.get(results["extra_data"]["problem"]), static_href="static/",
+                     helpers=helpers)
     copy_static(target / "static")
     write_atomic(target / "results.json", services.results_json(results))
 

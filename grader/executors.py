@@ -40,6 +40,7 @@ class GradeRequest:
     lang: str = DEFAULT_LANG
     seed_key: bytes | None = None
     figure: bool = True
+    source_map: object | None = None  # a notebook's grader.notebooks.SourceMap (lines -> cells)
 
 
 class SuiteCache:
@@ -64,7 +65,7 @@ def grade_request(request: GradeRequest, *, runner, suites: SuiteCache) -> dict:
                  seed=request.seed, limits=request.limits, suite=suites.get(problem, request.seed),
                  source_sha256=request.sha256, figure=request.figure,
                  enforce_forbidden=request.enforce_forbidden, lang=request.lang,
-                 seed_key=request.seed_key)
+                 seed_key=request.seed_key, source_map=request.source_map)
 
 
 class LocalExecutor:

@@ -193,3 +193,61 @@ TRUNCATED = t(" (truncated)", "（已截断）")
 START_WITH = t("Start with:", "开始：")
 WROTE_STUB = t("Wrote {path}. Fill it in, then run: attn-judge check {path}",
                "已写入 {path}。完成后运行：attn-judge check {path}")
+
+# ----------------------------------------------------------------------------- notebooks
+LINE_NUMBER = t("line {line}", "第 {line} 行")
+AT_PLACE = t(" ({place})", "（{place}）")
+CELL_LINES = t("cell {cell}, lines {first}–{last}", "第 {cell} 个单元格第 {first}–{last} 行")
+AND_MORE = t("and {count} more", "另有 {count} 处")
+SKIPPED_LINES = t("Not run: {count} line(s) of IPython syntax (magics, shell commands, help requests, "
+                  "get_ipython() calls) — {where}.",
+                  "未运行：{count} 行 IPython 语法（魔法命令、shell 命令、帮助请求、get_ipython() 调用）——{where}。")
+FORBIDDEN_STATIC_AT = t("{place}: {name} is not allowed in this problem; implement it yourself",
+                        "{place}：本题不允许使用 {name}，请自己实现")
+# why a notebook's code could not be read: the {why} of IS_NOTEBOOK
+NOTEBOOK_NOT_JSON = t("it is not valid JSON", "它不是有效的 JSON")
+NOTEBOOK_TOO_DEEP = t("its JSON is nested too deeply", "它的 JSON 嵌套过深")
+NOTEBOOK_NO_CELLS = t("it has no list of cells", "它没有单元格列表")
+NOTEBOOK_OLD_FORMAT = t("it uses notebook format {version}; open it in a recent Jupyter and save it again",
+                        "它使用第 {version} 版笔记本格式；请用较新的 Jupyter 打开并重新保存")
+NOTEBOOK_INVALID = t("it does not follow the notebook format: {detail}", "它不符合笔记本格式：{detail}")
+NOTEBOOK_CODE_TOO_LARGE = t("its code cells hold {size} MiB of code; the code may be at most 1 MiB (outputs do "
+                            "not count) — remove data or generated code",
+                            "它的代码单元格共有 {size} MiB 代码；代码最多 1 MiB（输出不计）——请删去数据或自动生成的代码")
+NOTEBOOK_OVER_BUDGET = t("it could not be read within the grader's budget ({why})",
+                         "无法在评测器的预算内读取它（{why}）")
+NOTEBOOK_TOO_LARGE = t("{path}: is {size} MiB; a notebook may be at most 32 MiB, outputs included — clear "
+                       "its outputs and save it again",
+                       "{path}：大小为 {size} MiB；笔记本（含输出）最多 32 MiB——请清除输出后重新保存")
+WROTE_NOTEBOOK = t("Wrote {path}. Open it in Jupyter, fill in the code cell, then run the last cell.",
+                   "已写入 {path}。在 Jupyter 中打开它，完成代码单元格，然后运行最后一个单元格。")
+NOTEBOOK_CHECK_CELL = t("# Run the public tests on the code above (in the sandbox).",
+                        "# 在沙箱中对上面的代码运行公开测试。")
+
+# ----------------------------------------------------------------------------- check() inside a notebook
+NB_TESTS = t("Tests", "测试")
+NB_TEST = t("Test", "测试")
+NB_POINTS = t("Points", "得分")
+NB_RESULT = t("Result", "结果")
+NB_FEEDBACK = t("Feedback", "反馈")
+NB_PASSED = t("passed", "通过")
+NB_FAILED = t("failed", "未通过")
+NB_DIAGNOSIS = t("Diagnosis", "诊断")
+NB_MATCHES = t("Your wrong outputs match these known mistakes.", "你的错误输出与这些已知错误一致。")
+NB_MISTAKE = t("Mistake", "错误写法")
+NB_FIX = t("Fix", "修正")
+NB_TESTS_PASSED = t("{passed} of {total} tests passed", "通过 {passed}/{total} 个测试")
+NB_UNKNOWN_PROBLEM = t("check(): there is no problem {name}{close} (see 'attn-judge list')",
+                       "check()：没有题目 {name}{close}（见 'attn-judge list'）")
+NB_DID_YOU_MEAN = t("; did you mean {names}?", "；你是不是想找 {names}？")
+NB_WHICH_PROBLEM = t("check(): cannot tell which problem {name} solves; pass problem=\"<problem_id>\" "
+                     "(see 'attn-judge list')",
+                     "check()：无法判断 {name} 解的是哪道题；请传入 problem=\"<problem_id>\"（见 'attn-judge list'）")
+NB_NOT_DEFINED = t("check(): {name} is not defined here; run the cell that defines it first",
+                   "check()：这里没有定义 {name}；请先运行定义它的单元格")
+NB_NO_SOURCE = t("check(): the source of {name} cannot be found (define it in a cell of this notebook)",
+                 "check()：找不到 {name} 的源代码（请在本笔记本的单元格中定义它）")
+NB_NOT_CHECKABLE = t("check(): give a problem ID, a function or a class, not {type}",
+                     "check()：请传入题目 ID、函数或类，而不是 {type}")
+ALREADY_EXISTS = t("{path} already exists; it was left untouched. Delete or rename it to start over.",
+                   "{path} 已存在，未作改动。如要重新开始，请删除或重命名它。")

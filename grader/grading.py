@@ -5,6 +5,12 @@ sandbox for candidates; :mod:`grader.trusted_runner` only for trusted code). It
 builds every invocation from the seed, obtains the reference's outcome in this
 process, compares, diagnoses misconceptions and returns a Gradescope-compatible
 ``results.json`` dictionary.
+
+A notebook's module comes with a :class:`~grader.notebooks.SourceMap`: messages
+then name lines as "cell 4, line 3", the summary says which lines were not
+run (IPython syntax), and ``extra_data`` records the map (``"cells"``:
+``[cell, first module line, number of lines, first line in the cell]`` per run
+of lines, ``"skipped_lines"``) for the report's listing.
 """
 
 from __future__ import annotations
@@ -12,23 +18,27 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from typing import TYPE_CHECKING
 
 import torch
 
 from grader import __version__
 from grader import feedback as F
 from grader.cases import Case
-from grader.checks import CheckContext, Verdict
-from grader.diagnosis import TestEvidence, diagnose
+from grader.checks import CheckContext, Verdict, line_labels
+from grader.diagnosis import TestEvidence, diagnose, telling
 from grader.forbidden import AnalysisFailed, find_forbidden
 from grader.hidden import example, hidden_cases, public_cases
-from grader.i18n import DEFAULT_LANG, EMPTY, Text, join, text
+from grader.i18n import DEFAULT_LANG, Text, join, same, text
 from grader.references import misconception_variants, solution_namespace
 from grader.registry import Problem
 from grader.runs import RunReport, Runner, SubmissionError
 from grader.sandbox.execute import execute
 from grader.sandbox.messages import ErrorKind, Limits, LoadFailure, Outcome
 from grader.seedkey import fingerprint
+
+if TYPE_CHECKING:
+    from grader.notebooks import SourceMap
 
 DEFAULT_SEED = 0
 
@@ -51,6 +61,7 @@ class Suite:
         ]
         self._expected: dict[int, Outcome] = {}
         self._variants: dict[int, dict[str, list[Outcome]]] = {}
+        self._telling: dict[int, dict[str, list[Outcome]]] = {}
 
     def prepare(self, *, misconceptions: bool = False) -> "Suite":
         """Compute every reference outcome now (before grading threads share the suite).
@@ -61,7 +72,7 @@ class Suite:
         for index in range(len(self.cases)):
             self.expected(index)
             if misconceptions:
-                self.variant_outcomes(index)
+                self.telling_outcomes(index)
         return self
 
     def expected(self, index: int) -> Outcome:
@@ -73,6 +84,13 @@ class Suite:
                 self._expected[index] = execute(solution_namespace(self.problem),
                                                 self.invocations[index], filename="<reference>")
         return self._expected[index]
+
+    def telling_outcomes(self, index: int) -> dict[str, list[Outcome]]:
+        """The variant outcomes of test ``index`` that could explain a failure (computed once)."""
+        if index not in self._telling:
+            self._telling[index] = telling(self.variant_outcomes(index), self.expected(index),
+                                           self.cases[index].similar)
+        return self._telling[index]
 
     def variant_outcomes(self, index: int) -> dict[str, list[Outcome]]:
         """Every misconception reference's outcome on test ``index`` (computed once).
@@ -121,7 +139,7 @@ def _diagnosis(suite: Suite, report: RunReport, verdicts: list[Verdict]):
                                              verdict.suggests))
             continue
         evidence.append(TestEvidence(case.number, outcome, suite.expected(index),
-                                     suite.variant_outcomes(index), case.similar, verdict.suggests))
+                                     suite.telling_outcomes(index), case.similar, verdict.suggests))
     return diagnose(evidence, suite.problem.misconception_ids)
 
 
@@ -153,7 +171,8 @@ def load_failure_error(failure: LoadFailure) -> SubmissionError:
     return SubmissionError(failure.kind, template.format(**{key: failure.detail}), failure.lines)
 
 
-def _static_forbidden(source: str, forbidden: list[str]) -> SubmissionError | None:
+def _static_forbidden(source: str, forbidden: list[str],
+                      source_map: "SourceMap | None" = None) -> SubmissionError | None:
     """The static forbidden-API check; a check that cannot complete fails closed."""
     try:
         uses = find_forbidden(source, forbidden)
@@ -162,8 +181,46 @@ def _static_forbidden(source: str, forbidden: list[str]) -> SubmissionError | No
     if not uses:
         return None
     use = uses[0]
-    return SubmissionError(ErrorKind.FORBIDDEN_API, F.FORBIDDEN_STATIC.format(line=use.line, name=use.name),
-                           tuple(sorted({u.line for u in uses}))[:10])
+    if source_map is None:
+        message = F.FORBIDDEN_STATIC.format(line=use.line, name=use.name)
+    else:
+        message = F.FORBIDDEN_STATIC_AT.format(place=source_map.label(use.line), name=use.name)
+    return SubmissionError(ErrorKind.FORBIDDEN_API, message, tuple(sorted({u.line for u in uses}))[:10])
+
+
+def _placed_load_error(error: SubmissionError, source_map: "SourceMap") -> SubmissionError:
+    """A syntax or import error of a notebook's module, its line named by cell.
+
+    The child writes a syntax error's detail as ``"<message> (line N)"``
+    (:mod:`grader.sandbox.loader`); that ending is replaced, an import error
+    gets the place added.
+    """
+    if not error.lines or error.kind not in (ErrorKind.SYNTAX_ERROR, ErrorKind.IMPORT_ERROR):
+        return error
+    line = error.lines[0] if error.kind == ErrorKind.SYNTAX_ERROR else error.lines[-1]
+    message = error.message
+    ending = f" (line {line})"
+    if error.kind == ErrorKind.SYNTAX_ERROR and message.en.endswith(ending) and message.en == message.zh:
+        message = same(message.en[: -len(ending)])
+    placed = message + F.AT_PLACE.format(place=source_map.label(line))
+    return SubmissionError(error.kind, placed, error.lines)
+
+
+def add_source_map(results: dict, source_map: "SourceMap", *, lang: str = DEFAULT_LANG) -> dict:
+    """Record a notebook's map in ``results`` (``extra_data``) and note its skipped lines in the summary.
+
+    :func:`grade` does this itself when given the map; a caller that graded the
+    module without it (a class run's executor) calls it afterwards. Done once:
+    results that already hold a map are returned as they are.
+    """
+    extra = results.setdefault("extra_data", {})
+    if "cells" in extra:
+        return results
+    extra.update(source_map.to_json())
+    note = source_map.skipped_note()
+    if note is not None:
+        results["output"] = " ".join(part for part in (results.get("output") or "", note.get(lang)) if part)
+    return results
 
 
 def _test_output(problem: Problem, case: Case, verdict: Verdict, matched: list[str]) -> Text:
@@ -203,6 +260,7 @@ def grade(
     figure: bool = False,
     lang: str = DEFAULT_LANG,
     seed_key: bytes | None = None,
+    source_map: "SourceMap | None" = None,
 ) -> dict:
     """Grade one submission of ``problem`` and return its ``results.json`` content.
 
@@ -210,13 +268,15 @@ def grade(
         lang: the language of every message in the results (``"en"`` or ``"zh"``).
         seed_key: the secret that keys the fingerprint of a non-default seed
             (:func:`grader.seedkey.fingerprint`); required when ``seed`` is not the default.
+        source_map: where the lines of ``source`` came from when it was assembled
+            from a notebook's cells (:class:`grader.notebooks.SourceMap`); None for a ``.py`` file.
     """
     start = time.perf_counter()
     suite = suite or Suite(problem, seed=seed, public=public)
     forbidden = list(problem.forbidden) if enforce_forbidden else []
     shown = example(problem) if figure else None
     invocations = suite.invocations + ([shown.invocation] if shown else [])
-    refused = _static_forbidden(source, forbidden) if forbidden else None
+    refused = _static_forbidden(source, forbidden, source_map) if forbidden else None
     if refused:
         report = RunReport(outcomes=[None] * len(invocations), isolation=runner.isolation, error=refused)
     else:
@@ -224,19 +284,27 @@ def grade(
                             forbidden=forbidden, invocations=invocations, limits=limits)
     return results_from_report(problem=problem, suite=suite, report=report, seed=seed,
                                source_sha256=source_sha256 or hashlib.sha256(source.encode("utf-8")).hexdigest(),
-                               shown=shown, started=start, lang=lang, seed_key=seed_key)
+                               shown=shown, started=start, lang=lang, seed_key=seed_key,
+                               source_map=source_map)
 
 
 def results_from_report(*, problem: Problem, suite: Suite, report: RunReport, seed: int,
                         source_sha256: str, shown=None, started: float | None = None,
-                        lang: str = DEFAULT_LANG, seed_key: bytes | None = None) -> dict:
-    """Judge a run and write its ``results.json`` content (in ``lang``)."""
+                        lang: str = DEFAULT_LANG, seed_key: bytes | None = None,
+                        source_map: "SourceMap | None" = None) -> dict:
+    """Judge a run and write its ``results.json`` content (in ``lang``).
+
+    With ``source_map`` (a notebook) lines are named by cell; see :func:`grade`.
+    """
     start = time.perf_counter() if started is None else started
     example_outcome = report.outcomes[-1] if shown else None
     if shown:  # the worked example is unscored: keep it out of the tests' bookkeeping
         report.outcomes = report.outcomes[:-1]
         report.test_errors.pop(len(suite.cases), None)
-    verdicts = _verdicts(suite, report)
+    if source_map is not None and report.error is not None:
+        report.error = _placed_load_error(report.error, source_map)
+    with line_labels(source_map.label if source_map is not None else None):
+        verdicts = _verdicts(suite, report)
     diagnosed, per_test = _diagnosis(suite, report, verdicts) if not report.error else ([], {})
     error = _submission_error(report)
 
@@ -276,7 +344,7 @@ def results_from_report(*, problem: Problem, suite: Suite, report: RunReport, se
         extra["seed"] = seed
     else:
         extra["seed_fingerprint"] = fingerprint(seed, seed_key)
-    return {
+    results = {
         "score": round(score, 6),
         "max_score": round(max_score, 6),
         "execution_time": round(time.perf_counter() - start, 4),
@@ -284,6 +352,7 @@ def results_from_report(*, problem: Problem, suite: Suite, report: RunReport, se
         "tests": tests,
         "extra_data": extra,
     }
+    return add_source_map(results, source_map, lang=lang) if source_map is not None else results
 
 
 def not_graded(*, problem: Problem, suite: Suite, seed: int, error: SubmissionError,

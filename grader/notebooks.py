@@ -1,93 +1,437 @@
 """Jupyter notebooks as submissions: their code cells, in order, become the module.
 
-Read with ``nbformat`` (version 4). IPython magics (``%time``, ``%%writefile``)
-and shell lines (``!pip install``) are not executed: each becomes an empty line
-so that line numbers still map to cells, and the feedback says which were
-skipped. A notebook's outputs are ignored (a notebook whose outputs are huge is
-judged by its code alone); its code obeys the same rules as a ``.py`` file
-(at most 1 MiB). The conversion runs with a time budget in a helper process
-(:mod:`grader.bounded`) when one is given, since a notebook is candidate data.
+A notebook (nbformat 4) is candidate data. Its outputs, markdown and
+attachments are dropped before ``nbformat`` validates it, so a notebook whose
+outputs are huge (the file may hold 32 MiB, outputs included) is judged by its
+code alone, and validation costs time in proportion to the code. The code
+obeys the rule of a ``.py`` file: at most 1 MiB. Where a class is graded the
+conversion runs in a helper process with a time budget (:func:`read_notebook`
+with a :class:`grader.bounded.BoundedPool`; the task ``"notebook"`` is
+:func:`notebook_to_source_task`).
+
+IPython syntax is not Python: line magics (``%time``), cell magics
+(``%%writefile``), shell lines (``!pip``, ``x = !ls``), help requests
+(``?obj``, ``obj?``) and ``get_ipython()`` calls are not run. Each becomes an
+empty line (``pass`` where it is indented, so that its block stays valid), only
+where a statement can start (never inside a string or brackets), so every
+module line still comes from one line of one cell. The body of ``%%time`` and
+``%%capture`` cells runs (IPython runs it too); other cell magics skip their
+whole cell. A :class:`SourceMap` records where each module line came from and
+which lines were skipped, so that feedback says "cell 4, line 3".
+
+Cells are numbered by their position in the notebook, markdown cells
+included, as a person counts them scrolling down.
+
+:func:`start_notebook` writes the other kind of notebook: a problem's
+statement, its stub and a cell that checks the code (``attn-judge start ID
+--notebook``).
+
+This module never runs a notebook and never imports the grader's heavy parts.
 """
 
 from __future__ import annotations
 
+import bisect
+import json
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
 
 from grader import feedback as F
-from grader.i18n import t
+from grader.i18n import Text, join, t
 from grader.jsonio import readable
+from grader.submission import MAX_BYTES, BadSubmission, refuse_binary, utf8_text
+
+if TYPE_CHECKING:
+    from grader.registry import Problem
 
 MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024  # outputs included
-MAX_CODE_CHARS = 1024 * 1024
+MAX_CODE_BYTES = MAX_BYTES  # the code cells together, as for a .py file
+READ_SECONDS = 20.0  # time budget of one notebook's conversion in a helper process
+MAX_RECORDED_SPANS = 2000  # cell spans written into results.json
+MAX_RECORDED_SKIPPED = 2000  # skipped lines written into results.json
+MAX_NOTED_RANGES = 5  # skipped ranges named in the summary's note
+PYTHON_CELL_MAGICS = ("time", "capture")  # cell magics whose body IPython runs as Python
 CELL_LINE = t("cell {cell}, line {line}", "第 {cell} 个单元格第 {line} 行")
+
+# Matched at a line's start. No two neighbouring parts can take the same characters, so a
+# hostile line (a megabyte of spaces) costs linear time.
+_LINE_MAGIC = re.compile(r"\s*[%!]")
+_MAGIC_ASSIGNMENT = re.compile(r"[\w.,()\[\]* \t]+=\s*[%!]")
+_HELP = re.compile(r"\s*(\?{1,2}\s*\S.*|[%\w.*\[\]]+\s*\?{1,2})\s*$")
+_GET_IPYTHON = re.compile(r"([\w.,()\[\]* \t]+=)?\s*get_ipython\s*\(")
+_TOKENS = re.compile(r'"""|\'\'\'|"|\'|#|[(\[{]|[)\]}]|\\$')
+_STRING_ENDS = {quote: re.compile(r"\\.|\\$|" + re.escape(quote), re.DOTALL)
+                for quote in ('"""', "'''", '"', "'")}
+
+
+class NotebookUnreadable(ValueError):
+    """Not a notebook whose code can be read; ``why`` says why in both languages."""
+
+    def __init__(self, why: Text):
+        self.why = why
+        super().__init__(why.en)
+
+
+@dataclass(frozen=True)
+class SourceMap:
+    """Where each line of a module assembled from cells came from, and which were not run.
+
+    ``spans`` are runs of consecutive module lines from one cell:
+    ``(cell, first module line, number of lines, first line in the cell)``,
+    in module order. A module line outside every span (a line the grader
+    added) is labelled by its module line number.
+    """
+
+    spans: tuple[tuple[int, int, int, int], ...]
+    skipped: tuple[int, ...] = ()
+
+    @classmethod
+    def from_origins(cls, origins: list[tuple[int, int] | None], skipped: Iterable[int] = ()) -> "SourceMap":
+        """The map of a module whose line ``n`` came from ``origins[n - 1]`` (cell, line) or from nowhere."""
+        spans: list[list[int]] = []
+        for number, origin in enumerate(origins, start=1):
+            if origin is None:
+                continue
+            cell, line = origin
+            last = spans[-1] if spans else None
+            if last and last[0] == cell and last[1] + last[2] == number and last[3] + last[2] == line:
+                last[2] += 1
+            else:
+                spans.append([cell, number, 1, line])
+        return cls(tuple(tuple(s) for s in spans), tuple(skipped))
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_starts", [span[1] for span in self.spans])  # for bisect
+
+    def locate(self, line: int) -> tuple[int, int] | None:
+        """``(cell, line in the cell)`` of module line ``line``, or None."""
+        index = bisect.bisect_right(self._starts, line) - 1
+        if index < 0:
+            return None
+        cell, first, count, cell_first = self.spans[index]
+        if line >= first + count:
+            return None
+        return cell, cell_first + line - first
+
+    def label(self, line: int) -> Text:
+        """'cell 4, line 3' for a module line (its module number where no cell holds it)."""
+        where = self.locate(line)
+        if where is None:
+            return F.LINE_NUMBER.format(line=line)
+        return CELL_LINE.format(cell=where[0], line=where[1])
+
+    def skipped_note(self) -> Text | None:
+        """The summary's sentence naming the lines that were not run, or None."""
+        if not self.skipped:
+            return None
+        ranges = self._skipped_ranges()
+        shown = [self._range_label(*r) for r in ranges[:MAX_NOTED_RANGES]]
+        if len(ranges) > MAX_NOTED_RANGES:
+            shown.append(F.AND_MORE.format(count=len(ranges) - MAX_NOTED_RANGES))
+        return F.SKIPPED_LINES.format(count=len(self.skipped), where=join("; ", shown))
+
+    def _skipped_ranges(self) -> list[tuple[int, int]]:
+        """Skipped module lines grouped into runs within one cell: ``(first, last)``."""
+        ranges: list[list[int]] = []
+        for line in self.skipped:
+            if ranges and ranges[-1][1] == line - 1 and self._same_cell(ranges[-1][1], line):
+                ranges[-1][1] = line
+            else:
+                ranges.append([line, line])
+        return [tuple(r) for r in ranges]
+
+    def _same_cell(self, a: int, b: int) -> bool:
+        where_a, where_b = self.locate(a), self.locate(b)
+        return where_a is not None and where_b is not None and where_a[0] == where_b[0]
+
+    def _range_label(self, first: int, last: int) -> Text:
+        if first == last:
+            return self.label(first)
+        start, end = self.locate(first), self.locate(last)
+        if start is None or end is None:
+            return self.label(first)
+        return F.CELL_LINES.format(cell=start[0], first=start[1], last=end[1])
+
+    def to_json(self, *, capped: bool = True) -> dict:
+        """The record of ``results.json`` (``extra_data["cells"]`` and ``["skipped_lines"]``).
+
+        Args:
+            capped: keep at most :data:`MAX_RECORDED_SPANS` spans and
+                :data:`MAX_RECORDED_SKIPPED` lines (results stay small whatever the notebook).
+        """
+        spans, skipped = self.spans, self.skipped
+        if capped:
+            spans, skipped = spans[:MAX_RECORDED_SPANS], skipped[:MAX_RECORDED_SKIPPED]
+        return {"cells": [list(s) for s in spans], "skipped_lines": list(skipped)}
+
+    @classmethod
+    def from_json(cls, record: dict) -> "SourceMap | None":
+        """The map in a ``results.json``'s ``extra_data`` (or a task's reply); None when absent or malformed."""
+        spans, skipped = record.get("cells"), record.get("skipped_lines") or []
+        if not isinstance(spans, list) or not isinstance(skipped, list):
+            return None
+        valid = all(isinstance(s, list) and len(s) == 4 and all(type(v) is int and v >= 0 for v in s)
+                    for s in spans)
+        if not valid or not all(type(n) is int for n in skipped):
+            return None
+        ordered = sorted((tuple(s) for s in spans if s[2] > 0), key=lambda s: s[1])
+        return cls(tuple(ordered), tuple(sorted(set(skipped))))
 
 
 @dataclass(frozen=True)
 class NotebookCode:
-    source: str
-    line_map: tuple[tuple[int, int], ...]  # module line n (1-based) -> (code cell number, line in cell)
-    skipped: tuple[int, ...]  # module lines that were magics or shell commands
+    source: str  # the module: one line per line of the code cells, IPython syntax blanked
+    source_map: SourceMap
 
 
-def _is_magic(line: str) -> bool:
-    """A line IPython would not hand to Python: a magic, a shell command, a help request."""
-    stripped = line.strip()
-    return stripped.startswith(("%", "!", "?")) or (stripped.endswith("?") and not stripped.startswith("#"))
+class _StatementStarts:
+    """Tracks, line by line, whether the next line starts a statement (not in a string or brackets)."""
+
+    def __init__(self):
+        self.quote: str | None = None
+        self.depth = 0
+        self.continued = False
+
+    @property
+    def at_start(self) -> bool:
+        return self.quote is None and self.depth == 0 and not self.continued
+
+    def feed(self, line: str) -> None:
+        self.continued = False
+        position = 0
+        while position <= len(line):
+            if self.quote:
+                position = self._close_string(line, position)
+                if position < 0:
+                    return
+                continue
+            match = _TOKENS.search(line, position)
+            if not match or match.group() == "#":
+                return
+            token, position = match.group(), match.end()
+            if token in _STRING_ENDS:
+                self.quote = token
+            elif token in "([{":
+                self.depth += 1
+            elif token in ")]}":
+                self.depth = max(0, self.depth - 1)
+            else:  # a backslash ending the line
+                self.continued = True
+                return
+
+    def _close_string(self, line: str, position: int) -> int:
+        """Where the open string ends in ``line`` (after it), or -1 if it goes on."""
+        for match in _STRING_ENDS[self.quote].finditer(line, position):
+            if match.group() == self.quote:
+                self.quote = None
+                return match.end()
+            if match.group() == "\\":  # a backslash ending the line continues any string
+                return -1
+        if len(self.quote) == 1:  # an unterminated one-line string: Python reports it
+            self.quote = None
+        return -1
 
 
-def convert(text: str) -> NotebookCode:
-    """The code of a notebook (its JSON text); ValueError when it is not a readable notebook."""
+def _ipython_only(line: str) -> bool:
+    """A line that starts a statement IPython handles itself: magic, shell, help, get_ipython()."""
+    return bool(_LINE_MAGIC.match(line) or _MAGIC_ASSIGNMENT.match(line) or _HELP.match(line)
+                or _GET_IPYTHON.match(line))
+
+
+def _not_run(line: str) -> str:
+    indent = line[: len(line) - len(line.lstrip())]
+    return indent + "pass" if indent else ""
+
+
+def _cell_lines(source: str) -> list[str]:
+    source = source.replace("\r\n", "\n").replace("\r", "\n")
+    lines = source.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the cell's final newline ends its last line
+    return lines
+
+
+def _skipped_whole(lines: list[str]) -> tuple[bool, int | None]:
+    """(whether a cell magic skips the whole cell, index of its magic line)."""
+    for index, line in enumerate(lines):
+        if not line.strip():
+            continue
+        if not line.startswith("%%"):
+            return False, None
+        name = line[2:].split(maxsplit=1)[0] if line[2:].strip() else ""
+        return name not in PYTHON_CELL_MAGICS, index
+    return False, None
+
+
+def code_from_cells(cells: Iterable[tuple[int, str]]) -> NotebookCode:
+    """The module of code cells given as ``(cell number, source)``, IPython syntax blanked."""
+    lines: list[str] = []
+    origins: list[tuple[int, int]] = []
+    skipped: list[int] = []
+    for cell, source in cells:
+        cell_lines = _cell_lines(source)
+        whole, magic_line = _skipped_whole(cell_lines)
+        starts = _StatementStarts()
+        for index, line in enumerate(cell_lines):
+            not_run = whole or index == magic_line or (starts.at_start and _ipython_only(line))
+            if not_run:
+                line = _not_run(line)
+                skipped.append(len(lines) + 1)
+            else:
+                starts.feed(line)
+            lines.append(line)
+            origins.append((cell, index + 1))
+    source = "\n".join(lines) + ("\n" if lines else "")
+    return NotebookCode(source, SourceMap.from_origins(origins, skipped))
+
+
+def _code_only(notebook: dict) -> dict:
+    """The notebook with outputs, markdown text and attachments emptied (what validation needs to see)."""
+    cells = []
+    for cell in notebook["cells"]:
+        if not isinstance(cell, dict):
+            cells.append(cell)  # validation names the problem
+            continue
+        cell = dict(cell)
+        cell.pop("attachments", None)
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = []
+        elif "source" in cell:
+            cell["source"] = ""
+        cells.append(cell)
+    return {**notebook, "cells": cells}
+
+
+def _validated(notebook: dict) -> dict:
     import nbformat
 
     try:
-        with warnings.catch_warnings():  # nbformat warns about old notebooks on stderr
+        with warnings.catch_warnings():  # nbformat warns (on stderr) about cells without ids
             warnings.simplefilter("ignore")
-            notebook = nbformat.reads(text, as_version=4)
-    except Exception as exc:  # nbformat raises several kinds for malformed input
-        raise ValueError(f"{type(exc).__name__}") from None
-    lines: list[str] = []
-    line_map: list[tuple[int, int]] = []
-    skipped: list[int] = []
-    cell_number = 0
-    for cell in notebook.get("cells", ()):
-        if cell.get("cell_type") != "code":
-            continue
-        cell_number += 1
-        source = cell.get("source", "")
-        if isinstance(source, list):
-            source = "".join(source)
-        in_cell_magic = source.lstrip().startswith("%%")
-        for index, line in enumerate(source.split("\n"), start=1):
-            lines.append("" if (in_cell_magic or _is_magic(line)) else line)
-            line_map.append((cell_number, index))
-            if in_cell_magic or _is_magic(line):
-                skipped.append(len(lines))
-        lines.append("")  # cells end with a newline
-        line_map.append((cell_number, index + 1))
-    code = "\n".join(lines)
-    if len(code) > MAX_CODE_CHARS:
-        raise ValueError("its code is larger than 1 MiB")
-    return NotebookCode(code, tuple(line_map), tuple(skipped))
+            node = nbformat.from_dict(notebook)
+            nbformat.validate(node)
+    except RecursionError:
+        raise NotebookUnreadable(F.NOTEBOOK_TOO_DEEP) from None
+    except Exception as exc:  # nbformat raises several kinds for what it refuses
+        detail = str(getattr(exc, "message", "") or type(exc).__name__).splitlines()[0][:200]
+        raise NotebookUnreadable(F.NOTEBOOK_INVALID.format(detail=detail)) from None
+    return node
+
+
+def _source_text(source) -> str:
+    return "".join(source) if isinstance(source, list) else source
+
+
+def convert(text: str) -> NotebookCode:
+    """The code of a notebook (its JSON text); :class:`NotebookUnreadable` when there is none to read."""
+    try:
+        notebook = json.loads(text)
+    except RecursionError:
+        raise NotebookUnreadable(F.NOTEBOOK_TOO_DEEP) from None
+    except ValueError:
+        raise NotebookUnreadable(F.NOTEBOOK_NOT_JSON) from None
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        version = notebook.get("nbformat") if isinstance(notebook, dict) else None
+        if type(version) is int and version < 4:
+            raise NotebookUnreadable(F.NOTEBOOK_OLD_FORMAT.format(version=version))
+        raise NotebookUnreadable(F.NOTEBOOK_NO_CELLS)
+    notebook = _validated(_code_only(notebook))
+    code_cells = [(position, _source_text(cell["source"]))
+                  for position, cell in enumerate(notebook["cells"], start=1) if cell["cell_type"] == "code"]
+    size = sum(len(source.encode("utf-8", "surrogatepass")) for _, source in code_cells)
+    if size > MAX_CODE_BYTES:
+        raise NotebookUnreadable(F.NOTEBOOK_CODE_TOO_LARGE.format(size=f"{size / 1024 / 1024:.1f}"))
+    return code_from_cells(code_cells)
 
 
 def notebook_to_source_task(*, text: str) -> dict:
-    """:func:`convert` in a bounded helper process."""
-    code = convert(text)
-    return {"source": code.source, "line_map": [list(p) for p in code.line_map], "skipped": list(code.skipped)}
+    """:func:`convert` in a bounded helper process: the module and its map, or why there is none."""
+    try:
+        code = convert(text)
+    except NotebookUnreadable as exc:
+        return {"why": {"en": exc.why.en, "zh": exc.why.zh}}
+    return {"source": code.source, **code.source_map.to_json(capped=False)}
 
 
-def notebook_source(data: bytes, path: Path) -> str:
-    """The module source of a notebook file's bytes, or :class:`~grader.submission.BadSubmission`."""
-    from grader.submission import BadSubmission
+def read_notebook(data: bytes, path: Path, *, helpers=None) -> NotebookCode:
+    """The code of a notebook file's bytes, or :class:`~grader.submission.BadSubmission`.
+
+    Args:
+        data: the file's bytes (at most :data:`MAX_NOTEBOOK_BYTES`).
+        path: the file, named in messages.
+        helpers: a :class:`grader.bounded.BoundedPool`: the conversion then runs there
+            within :data:`READ_SECONDS`; without one it runs in this process.
+    """
+    refuse_binary(data, path)
+    text = utf8_text(data, path)
+    shown = readable(str(path))
+    try:
+        code = _convert_bounded(text, helpers) if helpers is not None else convert(text)
+    except NotebookUnreadable as exc:
+        raise BadSubmission(F.IS_NOTEBOOK.format(path=shown, why=exc.why)) from None
+    except (RecursionError, MemoryError) as exc:
+        raise BadSubmission(F.IS_NOTEBOOK.format(path=shown, why=type(exc).__name__)) from None
+    if not code.source.strip():
+        raise BadSubmission(F.EMPTY_FILE.format(path=shown))
+    return code
+
+
+def _convert_bounded(text: str, helpers) -> NotebookCode:
+    from grader.bounded import BoundedCallFailed
 
     try:
-        text = data.decode("utf-8-sig")
-        source = convert(text).source
-    except (UnicodeDecodeError, ValueError, RecursionError, MemoryError) as exc:
-        why = "not UTF-8" if isinstance(exc, UnicodeDecodeError) else str(exc) or type(exc).__name__
-        raise BadSubmission(F.IS_NOTEBOOK.format(path=readable(str(path)), why=why)) from None
-    if not source.strip():
-        raise BadSubmission(F.EMPTY_FILE.format(path=readable(str(path))))
-    return source
+        reply = helpers.call("notebook", READ_SECONDS, text=text)
+    except BoundedCallFailed as exc:
+        raise NotebookUnreadable(F.NOTEBOOK_OVER_BUDGET.format(why=str(exc))) from None
+    if "why" in reply:
+        raise NotebookUnreadable(Text(str(reply["why"]["en"]), str(reply["why"]["zh"])))
+    source_map = SourceMap.from_json(reply)
+    if source_map is None or not isinstance(reply.get("source"), str):
+        raise NotebookUnreadable(F.NOTEBOOK_OVER_BUDGET.format(why="malformed reply"))
+    return NotebookCode(reply["source"], source_map)
+
+
+def starter_notebook(problem: "Problem", *, lang: str) -> str:
+    """A problem's starter notebook (JSON text): its statement, its stub, and a cell that checks.
+
+    The statement is the markdown of the registry (math in ``$…$`` and ``$$…$$``,
+    which Jupyter renders), under the problem's title in ``lang``.
+    """
+    import nbformat
+    from nbformat import v4
+
+    title = problem.title_zh if lang == "zh" else problem.title
+    check_cell = f'{F.NOTEBOOK_CHECK_CELL.get(lang)}\nfrom grader import check\n\ncheck("{problem.id}", lang="{lang}")'
+    notebook = v4.new_notebook(
+        cells=[v4.new_markdown_cell(f"# {title}\n\n{problem.statement(lang).strip()}\n"),
+               v4.new_code_cell(problem.stub().rstrip("\n")),
+               v4.new_code_cell(check_cell)],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+                  "language_info": {"name": "python"}})
+    nbformat.validate(notebook)
+    return nbformat.writes(notebook)
+
+
+def start_notebook(*, problem_id: str, directory: Path, lang: str) -> Path:
+    """Write ``directory/<id>.ipynb`` (:func:`starter_notebook`); never overwrite.
+
+    Raises:
+        grader.services.UserError: an unknown problem, or a file already in the way.
+    """
+    from grader.services import UserError, find_problem
+
+    problem = find_problem(problem_id)
+    target = Path(directory) / f"{problem.id}.ipynb"
+    if target.exists() or target.is_symlink():
+        raise UserError(F.ALREADY_EXISTS.format(path=str(target)).get(lang))
+    text = starter_notebook(problem, lang=lang)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(target, "x", encoding="utf-8") as fh:
+            fh.write(text)
+    except FileExistsError:  # appeared since the check above
+        raise UserError(F.ALREADY_EXISTS.format(path=str(target)).get(lang)) from None
+    return target

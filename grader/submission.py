@@ -1,9 +1,12 @@
 """Reads a submission file safely and says clearly what is wrong with a bad one.
 
 A submission is one UTF-8 ``.py`` file of at most 1 MiB (a BOM and CRLF line
-endings are fine). Symlinks are never followed. Everything else is a
-:class:`BadSubmission` whose message (both languages) names the file and says
-what to do. Reading is bounded: never more than 1 MiB + 1 byte is read.
+endings are fine), or a Jupyter notebook (``.ipynb``, at most 32 MiB with its
+outputs, at most 1 MiB of code; :mod:`grader.notebooks` turns its code cells
+into the module and records where each line came from). Symlinks are never
+followed. Everything else is a :class:`BadSubmission` whose message (both
+languages) names the file and says what to do. Reading is bounded: never more
+than the limit + 1 byte is read.
 """
 
 from __future__ import annotations
@@ -14,10 +17,14 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader import feedback as F
 from grader.i18n import Text
 from grader.jsonio import readable
+
+if TYPE_CHECKING:
+    from grader.notebooks import SourceMap
 
 MAX_BYTES = 1024 * 1024
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
@@ -40,14 +47,19 @@ class Submission:
     source: str  # decoded, BOM removed, line endings normalised to "\n"
     sha256: str  # of the bytes as submitted
     data: bytes  # the bytes as submitted
+    source_map: "SourceMap | None" = None  # a notebook's: which cell each line came from
 
 
 def _bad(template: Text, path: Path, **params) -> BadSubmission:
     return BadSubmission(template.format(path=readable(str(path)), **params))
 
 
-def read_bytes(path: Path, limit: int = MAX_BYTES) -> bytes:
-    """The file's bytes (at most ``limit``), never through a symlink; :class:`BadSubmission` otherwise."""
+def read_bytes(path: Path, limit: int = MAX_BYTES, *, too_large: Text = F.TOO_LARGE) -> bytes:
+    """The file's bytes (at most ``limit``), never through a symlink; :class:`BadSubmission` otherwise.
+
+    Args:
+        too_large: the message template (``{path}``, ``{size}``) for a file over ``limit``.
+    """
     try:
         info = os.lstat(path)
     except FileNotFoundError:
@@ -61,7 +73,7 @@ def read_bytes(path: Path, limit: int = MAX_BYTES) -> bytes:
     if not stat.S_ISREG(info.st_mode):
         raise _bad(F.NOT_REGULAR, path)
     if info.st_size > limit:
-        raise _bad(F.TOO_LARGE, path, size=f"{info.st_size / 1024 / 1024:.1f}")
+        raise _bad(too_large, path, size=f"{info.st_size / 1024 / 1024:.1f}")
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
@@ -71,39 +83,56 @@ def read_bytes(path: Path, limit: int = MAX_BYTES) -> bytes:
             raise _bad(F.NOT_REGULAR, path)
         data = fh.read(limit + 1)
     if len(data) > limit:
-        raise _bad(F.TOO_LARGE, path, size=f"> {limit / 1024 / 1024:g}")
+        raise _bad(too_large, path, size=f"> {limit / 1024 / 1024:g}")
     return data
+
+
+def refuse_binary(data: bytes, path: Path) -> None:
+    """:class:`BadSubmission` for a binary file (an archive, or anything holding NUL bytes)."""
+    if data[:4] in (b"PK\x03\x04",) or b"\x00" in data:
+        raise _bad(F.IS_BINARY, path)
+
+
+def utf8_text(data: bytes, path: Path) -> str:
+    """The bytes decoded as UTF-8 (a BOM removed), or :class:`BadSubmission` naming the bad byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _bad(F.NOT_UTF8, path, offset=exc.start) from None
 
 
 def decode_source(data: bytes, path: Path) -> str:
     """Bytes of a Python submission -> source text, or :class:`BadSubmission`."""
-    if data[:4] in (b"PK\x03\x04",) or b"\x00" in data:
-        raise _bad(F.IS_BINARY, path)
+    refuse_binary(data, path)
     if data.lstrip().startswith(b"{") and b'"cells"' in data[:4096]:
         raise _bad(F.NOTEBOOK_AS_PY, path)
     for line in data.splitlines()[:2]:
         match = _COOKIE.match(line)
         if match and match.group(1).decode("ascii", "replace").lower() not in _UTF8_NAMES:
             raise _bad(F.OTHER_ENCODING, path, encoding=repr(match.group(1).decode("ascii", "replace")))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise _bad(F.NOT_UTF8, path, offset=exc.start) from None
+    text = utf8_text(data, path)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise _bad(F.EMPTY_FILE, path)
     return text
 
 
-def read_submission(path: Path) -> Submission:
-    """Read and check one submission file (``.py``, or a notebook's code cells)."""
+def read_submission(path: Path, *, helpers=None) -> Submission:
+    """Read and check one submission file (``.py``, or a notebook's code cells).
+
+    Args:
+        helpers: a :class:`grader.bounded.BoundedPool` in which a notebook is
+            converted within a time budget (a class run); without one the
+            conversion runs in this process (a learner's own file).
+    """
     path = Path(path)
     if path.suffix == ".ipynb":
-        from grader.notebooks import MAX_NOTEBOOK_BYTES, notebook_source
+        from grader.notebooks import MAX_NOTEBOOK_BYTES, read_notebook
 
-        data = read_bytes(path, MAX_NOTEBOOK_BYTES)
-        source = notebook_source(data, path)
-    else:
-        data = read_bytes(path)
-        source = decode_source(data, path)
+        data = read_bytes(path, MAX_NOTEBOOK_BYTES, too_large=F.NOTEBOOK_TOO_LARGE)
+        code = read_notebook(data, path, helpers=helpers)
+        return Submission(path=path, source=code.source, sha256=hashlib.sha256(data).hexdigest(), data=data,
+                          source_map=code.source_map)
+    data = read_bytes(path)
+    source = decode_source(data, path)
     return Submission(path=path, source=source, sha256=hashlib.sha256(data).hexdigest(), data=data)

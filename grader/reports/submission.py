@@ -1,4 +1,9 @@
-"""The report of one submission: ``report.html`` next to its ``results.json``."""
+"""The report of one submission: ``report.html`` next to its ``results.json``.
+
+A notebook's results record which cell each line came from
+(:class:`grader.notebooks.SourceMap`): its listing is then shown cell by cell,
+numbered as in the cell, and the lines that were not run are named.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,8 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
+from grader.i18n import DEFAULT_LANG, LANGS
+from grader.notebooks import SourceMap
 from grader.registry import Problem
 from grader.reports.figures import figure_view
 from grader.fsutil import write_atomic
@@ -27,10 +34,17 @@ def test_key(number) -> tuple:
     return tuple(int(p) if p.isdigit() else 10**9 for p in str(number).split("."))
 
 
-def highlighted(code: str, *, marked: list[int] = (), anchors: str = "") -> Markup:
-    """Python source as pygments HTML (pygments escapes it), lines in ``marked`` highlighted."""
+def highlighted(code: str, *, marked: list[int] = (), anchors: str = "", first_line: int = 1) -> Markup:
+    """Python source as pygments HTML (pygments escapes it), lines in ``marked`` highlighted.
+
+    Args:
+        marked: line numbers counted from the snippet's first line as 1.
+        anchors: with it, lines are numbered and each line is ``<span id="{anchors}-{number}">``.
+        first_line: the number shown (and used in ids) for the snippet's first line.
+    """
     formatter = HtmlFormatter(cssclass="hl", linenos="inline" if anchors else False,
-                              hl_lines=list(marked), linespans=anchors, wrapcode=True)
+                              hl_lines=list(marked), linespans=anchors, wrapcode=True,
+                              linenostart=first_line)
     return Markup(highlight(code, PythonLexer(stripnl=False, ensurenl=True), formatter))
 
 
@@ -58,11 +72,13 @@ def _tests(results: dict) -> list[dict]:
     return sorted(tests, key=lambda t: (t["status"] == "passed", test_key(t.get("number"))))
 
 
-def _source(source: str, error_lines: list[int], *, highlight: bool = True) -> dict:
+def _source(source: str, error_lines: list[int], *, highlight: bool = True,
+            source_map: SourceMap | None = None, lang: str = DEFAULT_LANG) -> dict:
     """The listing: at most MAX_SOURCE_LINES lines and MAX_SOURCE_CHARS characters.
 
     Highlighted by pygments, or (``highlight=False``, the fallback when a page ran
-    over its time budget) escaped line by line by the template.
+    over its time budget) escaped line by line by the template. With a notebook's
+    ``source_map`` the listing is cut into ``cells`` (see :func:`_cell_blocks`).
     """
     text = source.replace("\r\n", "\n")
     lines = printable(text[:MAX_SOURCE_CHARS]).split("\n")
@@ -73,16 +89,66 @@ def _source(source: str, error_lines: list[int], *, highlight: bool = True) -> d
     cut = len(lines) < total or len(text) > MAX_SOURCE_CHARS
     marked = [n for n in error_lines if 1 <= n <= len(lines)]
     view = {"lines": total, "cut": cut, "marked": marked, "shown_lines": len(lines),
-            "html": None, "plain_lines": None}
-    if highlight:
+            "html": None, "plain_lines": None, "cells": None, "error_links": None}
+    if source_map is not None:
+        view["cells"] = _cell_blocks(lines, set(marked), source_map, highlight=highlight)
+        view["error_links"] = [{"anchor": _anchor(source_map, n), "label": source_map.label(n).get(lang)}
+                               for n in error_lines]
+    elif highlight:
         view["html"] = highlighted("\n".join(lines), marked=marked, anchors="L")
     else:
         view["plain_lines"] = lines
     return view
 
 
+def _anchor(source_map: SourceMap, line: int) -> str:
+    """The id of a module line in a cell-by-cell listing: ``L-c4-3`` (cell 4, line 3), else ``L-12``."""
+    where = source_map.locate(line)
+    return f"L-{line}" if where is None else f"L-c{where[0]}-{where[1]}"
+
+
+def _cell_blocks(lines: list[str], marked: set[int], source_map: SourceMap, *, highlight: bool) -> list[dict]:
+    """The listing as runs of lines from one cell each, numbered as in the cell.
+
+    A run's lines have ids ``L-c<cell>-<line>``; lines from no cell (added by
+    the grader) form runs of their own, numbered and identified by module line.
+    """
+    blocks = []
+    start = 1
+    while start <= len(lines):
+        origin = source_map.locate(start)
+        end = start
+        while end < len(lines) and _continues(source_map.locate(end + 1), origin, end + 1 - start):
+            end += 1
+        cell, first = (None, start) if origin is None else origin
+        prefix = "L" if cell is None else f"L-c{cell}"
+        chunk = lines[start - 1:end]
+        relative = [n - start + 1 for n in range(start, end + 1) if n in marked]
+        block = {"cell": cell, "html": None, "plain_lines": None}
+        if highlight:
+            # one "\n" per line, so that a cell's trailing empty lines (skipped magics) are all shown
+            block["html"] = highlighted("".join(line + "\n" for line in chunk), marked=relative, anchors=prefix,
+                                        first_line=first)
+        else:
+            block["plain_lines"] = [{"id": f"{prefix}-{first + i}", "number": first + i, "text": text,
+                                     "marked": i + 1 in relative} for i, text in enumerate(chunk)]
+        blocks.append(block)
+        start = end + 1
+    return blocks
+
+
+def _continues(where: tuple[int, int] | None, origin: tuple[int, int] | None, offset: int) -> bool:
+    """Whether the line ``offset`` lines after a run's first (from ``origin``) belongs to the same run."""
+    if origin is None or where is None:
+        return origin is None and where is None
+    return where == (origin[0], origin[1] + offset)
+
+
 def submission_context(*, results: dict, source: str, problem: Problem, highlight: bool = True) -> dict:
     extra = results.get("extra_data") or {}
+    source_map = SourceMap.from_json(extra) if "cells" in extra else None
+    lang = extra.get("lang") if extra.get("lang") in LANGS else DEFAULT_LANG
+    note = source_map.skipped_note() if source_map is not None else None
     output = str(extra.get("output") or "")
     error_lines = sorted({n for n in extra.get("error_lines") or () if isinstance(n, int)})
     tests = _tests(results)
@@ -106,7 +172,8 @@ def submission_context(*, results: dict, source: str, problem: Problem, highligh
         "passed": sum(t["status"] == "passed" for t in tests),
         "misconceptions": _misconceptions(problem, extra.get("diagnosis")),
         "figure": figure_view(extra.get("figure")),
-        "source": _source(source, error_lines, highlight=highlight),
+        "source": _source(source, error_lines, highlight=highlight, source_map=source_map, lang=lang),
+        "skipped_note": note.get(lang) if note is not None else "",
         "error_lines": error_lines,
         "output": output[:MAX_OUTPUT_CHARS],
         "output_chars": len(output),
@@ -158,8 +225,8 @@ def write_report(path: Path, *, results: dict, source: str, problem: Problem, st
 
     if helpers is not None:
         try:
-            helpers.call("report", RENDER_SECONDS, path=str(path), results=results, source=source,
-                         problem_id=problem.id, static_href=static_href)
+            helpers.call("report", RENDER_SECONDS, path=str(Path(path).resolve()), results=results,
+                         source=source, problem_id=problem.id, static_href=static_href)
             return True
         except BoundedCallFailed:
             pass

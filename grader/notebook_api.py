@@ -1,0 +1,452 @@
+"""``check()`` inside a notebook: the learner's live code through the sandbox of ``attn-judge check``.
+
+::
+
+    from grader import check
+    check(MyAttention, problem="multi_head_attention")   # this class (and what it needs)
+    check("self_attention")                               # the notebook's definition of the symbol
+
+The module to check is assembled from the live objects: ``inspect`` finds the
+source of the given class or function (or, with only a problem ID, of the
+problem's symbols as the notebook defines them), and ``ast`` finds the names it
+uses; each one that the notebook defines is added the same way, modules become
+``import`` lines, objects of other modules ``from … import`` lines, and simple
+constants assignments. Where a definition has no source to find, the
+notebook's input history is used instead (its cells in order, IPython syntax
+blanked as for a notebook file). Lines keep the cell they came from, so the
+feedback says "cell 4, line 3" (the cell's execution count, as in ``In [4]``).
+
+The module then runs in the sandbox through :func:`grader.services.check_source`,
+never in the kernel. The result displays as rich HTML in Jupyter (the test
+table and the diagnosis, from the autoescaped template
+``report/notebook.html``) and as plain text elsewhere.
+
+This module must never execute the learner's code itself, and is imported
+only when ``check`` is first used (``import grader`` stays light).
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import linecache
+import math
+import re
+import sys
+import textwrap
+from dataclasses import dataclass
+
+from grader import feedback as F
+from grader import registry
+from grader.i18n import Text, resolve_lang
+from grader.notebooks import SourceMap, code_from_cells
+from grader.registry import Problem
+from grader.sandbox.messages import Limits
+from grader.terminal import safe
+
+MAX_CONSTANT_CHARS = 1000  # a longer literal is not copied into the checked module
+MAX_SHOWN_OUTPUT = 2000  # characters of captured output shown under the results
+_CELL_NAME = re.compile(r"In\[(\d+)\]")
+_IMPORTS_GRADER = re.compile(r"^\s*(from\s+grader[\s.]|import\s+grader\b)", re.MULTILINE)
+
+
+class CheckError(ValueError):
+    """A mistake in how ``check`` was called; shown in a notebook as one line, without a traceback."""
+
+    def _render_traceback_(self) -> list[str]:  # IPython shows this instead of a traceback
+        return [str(self)]
+
+
+class _NoSource(LookupError):
+    """``inspect`` cannot find the source of an object."""
+
+
+@dataclass(frozen=True)
+class _Definition:
+    lines: list[str]  # dedented source lines of one top-level definition
+    cell: int | None  # the execution count of the cell that holds it, when known
+    first_line: int  # its first line's number in that cell (or file)
+
+
+def check(target, problem: str | None = None, *, lang: str | None = None,
+          timeout: float = Limits.timeout) -> "CheckResult":
+    """Run a problem's public tests on code defined in this notebook, in the sandbox.
+
+    Args:
+        target: a problem ID (the notebook's definition of the problem's symbol
+            is checked), or the class or function to check.
+        problem: the problem ID when ``target`` is an object whose name is not
+            the problem's symbol (e.g. ``check(MyAttention, problem="multi_head_attention")``).
+        lang: ``"en"`` or ``"zh"`` (default: ``ATTN_JUDGE_LANG``, else the locale).
+        timeout: seconds allowed per test.
+
+    Returns:
+        A :class:`CheckResult`: rich HTML in Jupyter, plain text elsewhere; its
+        ``results`` are the ``results.json`` content of ``attn-judge check``.
+
+    Raises:
+        CheckError: an unknown problem, an undefined symbol, no source to check.
+    """
+    from grader import services
+
+    lang = resolve_lang(lang)
+    if isinstance(target, str):
+        found = _problem(target if problem is None else problem, lang)
+        source, source_map = _source_for_problem(found, lang)
+    elif inspect.isclass(target) or inspect.isfunction(target):
+        found = _problem(problem, lang) if problem is not None else _problem_of(target, lang)
+        source, source_map = _source_for_object(target, found, lang)
+    else:
+        raise CheckError(F.NB_NOT_CHECKABLE.format(type=type(target).__name__).get(lang))
+    try:
+        results = services.check_source(source=source, problem_id=found.id, filename=f"{found.id}.py",
+                                        source_map=source_map, timeout=timeout, lang=lang)
+    except services.UserError as exc:
+        raise CheckError(str(exc)) from None
+    return CheckResult(results=results, problem=found, lang=lang)
+
+
+def _problem(problem_id: str, lang: str) -> Problem:
+    try:
+        return registry.get(problem_id)
+    except registry.UnknownProblemError as exc:
+        close = F.NB_DID_YOU_MEAN.format(names=", ".join(exc.suggestions)) if exc.suggestions else ""
+        raise CheckError(F.NB_UNKNOWN_PROBLEM.format(name=repr(problem_id), close=close).get(lang)) from None
+
+
+def _problem_of(target, lang: str) -> Problem:
+    """The problem whose symbol is the object's name."""
+    matches = [p for p in registry.all_problems() if target.__name__ in p.symbols]
+    if len(matches) != 1:
+        raise CheckError(F.NB_WHICH_PROBLEM.format(name=target.__name__).get(lang))
+    return matches[0]
+
+
+# --------------------------------------------------------------------------- where the code is
+
+def _shell():
+    """The running IPython shell, or None (IPython is never imported just to ask)."""
+    ipython = sys.modules.get("IPython")
+    return ipython.get_ipython() if ipython is not None else None
+
+
+def _user_namespace() -> dict:
+    shell = _shell()
+    return shell.user_ns if shell is not None else vars(sys.modules["__main__"])
+
+
+def _namespace_of(target) -> dict:
+    """The globals a function or class was defined in."""
+    if inspect.isfunction(target):
+        return target.__globals__
+    for function in _functions_of(target):
+        return function.__globals__
+    return _user_namespace()
+
+
+def _functions_of(cls) -> list:
+    """The plain functions behind a class's methods, static and class methods and properties."""
+    functions = []
+    for value in vars(cls).values():
+        value = getattr(value, "__func__", None) or getattr(value, "fget", None) or value
+        if inspect.isfunction(value):
+            functions.append(value)
+    return functions
+
+
+def _cell_of(filename: str) -> int | None:
+    """The execution count of the cell IPython compiled into ``filename`` (``In [4]``), if known."""
+    shell = _shell()
+    name = getattr(getattr(shell, "compile", None), "format_code_name", None)
+    if name is None:
+        return None
+    try:
+        described = name(filename)
+    except Exception:  # an IPython without this helper's usual behaviour
+        return None
+    match = _CELL_NAME.fullmatch(described[1]) if described else None
+    return int(match.group(1)) if match else None
+
+
+def _definition(obj) -> _Definition:
+    """The source of a top-level function or class, with the cell it is in."""
+    try:
+        lines, first = inspect.getsourcelines(obj)
+        filename = inspect.getsourcefile(obj) or inspect.getfile(obj)
+    except (OSError, TypeError):
+        if not inspect.isclass(obj):
+            raise _NoSource(obj.__name__) from None
+        lines, first, filename = _class_lines(obj)
+    text = textwrap.dedent("".join(lines))
+    return _Definition(text.splitlines(), _cell_of(filename), max(first, 1))
+
+
+def _class_lines(cls) -> tuple[list[str], int, str]:
+    """A class's source found through its methods' code (classes of ``__main__`` have no file)."""
+    for function in _functions_of(cls):
+        code = function.__code__
+        lines = linecache.getlines(code.co_filename)
+        if not lines:
+            continue
+        try:
+            tree = ast.parse("".join(lines))
+        except (SyntaxError, ValueError, RecursionError):
+            continue
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.ClassDef) and node.name == cls.__name__
+                    and node.lineno <= code.co_firstlineno <= node.end_lineno):
+                start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                return lines[start - 1:node.end_lineno], start, code.co_filename
+    raise _NoSource(cls.__name__)
+
+
+def _names_used(lines: list[str]) -> list[str]:
+    """The names a definition reads, in order of appearance."""
+    try:
+        tree = ast.parse("\n".join(lines))
+    except (SyntaxError, ValueError, RecursionError):
+        return []
+    names = sorted(((n.lineno, n.col_offset, n.id) for n in ast.walk(tree) if isinstance(n, ast.Name)))
+    return list(dict.fromkeys(name for _, _, name in names))
+
+
+def _import_line(name: str, value) -> str | None:
+    """``import torch`` for a module, ``from math import sqrt`` for another module's object; else None."""
+    if inspect.ismodule(value):
+        module = value.__name__
+        parent, _, last = module.rpartition(".")
+        if name == module:
+            return f"import {module}"
+        if parent and name == last:
+            return f"from {parent} import {last}"
+        return f"import {module} as {name}"
+    module, qualname = getattr(value, "__module__", None), getattr(value, "__qualname__", None)
+    if not isinstance(module, str) or not isinstance(qualname, str) or "." in qualname:
+        return None
+    if module in ("builtins", "__main__") or getattr(sys.modules.get(module), qualname, None) is not value:
+        return None
+    return f"from {module} import {qualname}" + (f" as {name}" if name != qualname else "")
+
+
+def _constant(name: str, value) -> str | None:
+    """``D = 64`` for a simple literal the definitions use (never IPython's ``_`` history)."""
+    if name.startswith("_") or not _is_literal(value):
+        return None
+    text = repr(value)
+    return f"{name} = {text}" if len(text) <= MAX_CONSTANT_CHARS else None
+
+
+def _is_literal(value) -> bool:
+    if value is None or isinstance(value, (bool, int, str, bytes)):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, tuple):
+        return all(_is_literal(v) for v in value)
+    return False
+
+
+class _Assembler:
+    """The module of some definitions and everything they need, with the cell of each line."""
+
+    def __init__(self, namespace: dict):
+        self.namespace = namespace
+        self.module_name = namespace.get("__name__")
+        self.imports: list[str] = []
+        self.constants: list[str] = []
+        self.definitions: list[_Definition] = []
+        self.aliases: list[str] = []
+        self._names: set[str] = set()
+        self._objects: set[int] = set()
+
+    def add(self, name: str, obj) -> None:
+        """``obj`` (a function or class of this notebook), bound to ``name`` in the module."""
+        if id(obj) not in self._objects:
+            self._objects.add(id(obj))
+            definition = _definition(obj)
+            for used in _names_used(definition.lines):
+                self._add_name(used)
+            self.definitions.append(definition)  # after what it needs: base classes, decorators
+        if name != obj.__name__:
+            self.aliases.append(f"{name} = {obj.__name__}")
+
+    def _add_name(self, name: str) -> None:
+        if name in self._names or name not in self.namespace:
+            return  # seen, or a local, a builtin or undefined (the sandbox names what is missing)
+        self._names.add(name)
+        value = self.namespace[name]
+        if (inspect.isfunction(value) or inspect.isclass(value)) and value.__module__ == self.module_name:
+            self.add(name, value)
+            return
+        line = _import_line(name, value) or _constant(name, value)
+        if line is not None:
+            (self.imports if line.startswith(("import ", "from ")) else self.constants).append(line)
+
+    def module(self) -> tuple[str, SourceMap | None]:
+        lines: list[str] = []
+        origins: list[tuple[int, int] | None] = []
+        for extra in (self.imports, self.constants):
+            lines += extra + ([""] if extra else [])
+            origins += [None] * (len(extra) + (1 if extra else 0))
+        for definition in self.definitions:
+            for offset, line in enumerate(definition.lines):
+                lines.append(line)
+                origins.append(None if definition.cell is None else
+                               (definition.cell, definition.first_line + offset))
+            lines.append("")
+            origins.append(None)
+        lines += self.aliases
+        origins += [None] * len(self.aliases)
+        source_map = SourceMap.from_origins(origins)
+        return "\n".join(lines) + "\n", (source_map if source_map.spans else None)
+
+
+def _source_for_object(target, problem: Problem, lang: str) -> tuple[str, SourceMap | None]:
+    namespace = _namespace_of(target)
+    assembler = _Assembler(namespace)
+    try:
+        assembler.add(problem.symbols[0], target)
+        for symbol in problem.symbols[1:]:
+            _add_symbol(assembler, symbol, lang)
+    except _NoSource as exc:
+        raise CheckError(F.NB_NO_SOURCE.format(name=str(exc)).get(lang)) from None
+    return assembler.module()
+
+
+def _add_symbol(assembler: _Assembler, symbol: str, lang: str) -> None:
+    if symbol not in assembler.namespace:
+        raise CheckError(F.NB_NOT_DEFINED.format(name=symbol).get(lang))
+    value = assembler.namespace[symbol]
+    if not (inspect.isclass(value) or inspect.isfunction(value)):
+        raise CheckError(F.NB_NOT_CHECKABLE.format(type=type(value).__name__).get(lang))
+    assembler.add(symbol, value)
+
+
+def _source_for_problem(problem: Problem, lang: str) -> tuple[str, SourceMap | None]:
+    """The notebook's definitions of the problem's symbols, or else its input history."""
+    assembler = _Assembler(_user_namespace())
+    try:
+        for symbol in problem.symbols:
+            _add_symbol(assembler, symbol, lang)
+    except _NoSource as exc:
+        history = _history()
+        if history is None:
+            raise CheckError(F.NB_NO_SOURCE.format(name=str(exc)).get(lang)) from None
+        return history
+    return assembler.module()
+
+
+def _history() -> tuple[str, SourceMap] | None:
+    """The cells run so far, IPython syntax blanked: not this one, nor any that uses the grader.
+
+    A cell that imports the grader or calls :func:`check` would fail in the
+    sandbox (the grader is not there), and is not what is being checked.
+    """
+    shell = _shell()
+    if shell is None:
+        return None
+    raw = list(shell.history_manager.input_hist_raw)
+    current = shell.execution_count
+    cells = [(number, text) for number, text in enumerate(raw)
+             if number and number != current and not _uses_grader(number, text, shell.user_ns)]
+    code = code_from_cells(cells)
+    return code.source, code.source_map
+
+
+def _uses_grader(number: int, text: str, namespace: dict) -> bool:
+    if _IMPORTS_GRADER.search(text):
+        return True
+    try:
+        tree = ast.parse(code_from_cells([(number, text)]).source)
+    except (SyntaxError, ValueError, RecursionError):
+        return False  # the sandbox reports it, in its cell
+    return any(isinstance(node, ast.Name) and namespace.get(node.id) is check for node in ast.walk(tree))
+
+
+# --------------------------------------------------------------------------- the result
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of :func:`check`: ``results.json`` content that displays itself."""
+
+    results: dict
+    problem: Problem
+    lang: str
+
+    @property
+    def passed(self) -> bool:
+        """Whether every public test passed."""
+        return self.results["score"] >= self.results["max_score"] and not self.results["extra_data"]["error"]
+
+    def _title(self) -> str:
+        return F.PUBLIC_TESTS_TITLE.format(title=Text(self.problem.title, self.problem.title_zh)).get(self.lang)
+
+    def _tests(self) -> list[dict]:
+        from grader.reports.submission import test_key
+
+        return sorted(self.results["tests"], key=lambda t: (t["status"] == "passed", test_key(t["number"])))
+
+    def _repr_html_(self) -> str:
+        from grader.reports.render import render
+
+        return render("report/notebook.html", **self._html_context())
+
+    def _html_context(self) -> dict:
+        from grader.reports.submission import highlighted
+
+        lang, extra = self.lang, self.results["extra_data"]
+        diagnosis = []
+        for mid in extra.get("diagnosis") or ():
+            item = self.problem.misconception(mid)
+            diagnosis.append({
+                "id": item.id, "title": Text(item.title, item.title_zh).get(lang),
+                "explanation": Text(item.explanation, item.explanation_zh).get(lang),
+                "mistake": highlighted(item.mistake) if item.mistake else None,
+                "fix": highlighted(item.fix) if item.fix else None,
+            })
+        tests = self._tests()
+        passed = sum(t["status"] == "passed" for t in tests)
+        labels = {key: getattr(F, f"NB_{key.upper()}").get(lang)
+                  for key in ("tests", "test", "points", "result", "feedback", "passed", "failed",
+                              "diagnosis", "matches", "mistake", "fix")}
+        output = str(extra.get("output") or "")
+        return {
+            "title": self._title(), "score": self.results["score"], "max_score": self.results["max_score"],
+            "summary": self.results["output"], "tests": tests, "diagnosis": diagnosis, "labels": labels,
+            "counts": F.NB_TESTS_PASSED.format(passed=passed, total=len(tests)).get(lang),
+            "error": extra.get("error"),
+            "error_label": F.ERROR_LABEL.format(kind=(extra.get("error") or {}).get("kind", "")).get(lang),
+            "isolation": F.ISOLATION_LABEL.format(level=extra.get("isolation", "")).get(lang),
+            "warning": F.WARNING.format(message=extra["isolation_warning"]).get(lang)
+            if extra.get("isolation_warning") else "",
+            "output": output[:MAX_SHOWN_OUTPUT], "output_label": self._output_label(output),
+            "lang": lang,
+        }
+
+    def _output_label(self, output: str) -> str:
+        truncated = self.results["extra_data"].get("output_truncated") or len(output) > MAX_SHOWN_OUTPUT
+        return F.CAPTURED_OUTPUT.format(more=F.TRUNCATED if truncated else Text("", "")).get(self.lang)
+
+    def __str__(self) -> str:
+        """The results as plain text: failed tests first, each with its feedback, then the summary."""
+        extra, lang = self.results["extra_data"], self.lang
+        lines = [f"{safe(self._title())}  ({F.ISOLATION_LABEL.format(level=extra.get('isolation', '')).get(lang)})"]
+        if extra.get("isolation_warning"):
+            lines.append(F.WARNING.format(message=safe(extra["isolation_warning"])).get(lang))
+        for test in self._tests():
+            ok = test["status"] == "passed"
+            lines.append(f"  {'✓' if ok else '✗'} {safe(test['number']):<5} {safe(test['name'])}  "
+                         f"({test['score']:g}/{test['max_score']:g})")
+            if not ok:
+                lines += [f"        {line}" for line in safe(test["output"]).splitlines()]
+        if extra.get("error"):
+            lines.append(F.ERROR_LABEL.format(kind=safe(extra["error"]["kind"])).get(lang)
+                         + safe(extra["error"]["message"]))
+        output = str(extra.get("output") or "")
+        if output:
+            lines += [self._output_label(output), safe(output[:MAX_SHOWN_OUTPUT]).rstrip()]
+        lines.append(safe(self.results["output"]))
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return str(self)

@@ -22,24 +22,32 @@ class TestEvidence:
     number: str
     candidate: Outcome
     expected: Outcome
-    variant_outcomes: dict[str, list[Outcome]]  # misconception ID -> outcome of each variant
+    # misconception ID -> the outcomes of its variants that differ from the reference's
+    # on this test (an error or a right answer can explain no failure)
+    telling_outcomes: dict[str, list[Outcome]]
     similar: Callable[[Outcome, Outcome], bool] | None = None
     suggested: tuple[str, ...] = ()  # IDs the test's check recognised by itself
+
+
+def telling(variant_outcomes: dict[str, list[Outcome]], expected: Outcome,
+            similar: Callable[[Outcome, Outcome], bool] | None) -> dict[str, list[Outcome]]:
+    """The variant outcomes that could explain a failure: no error, not the reference's answer.
+
+    The same for every submission of a class, so the suite computes it once per test.
+    """
+    similar = similar or values_close
+    kept = {mid: [o for o in outcomes if not o.error and not similar(o, expected)]
+            for mid, outcomes in variant_outcomes.items()}
+    return {mid: outcomes for mid, outcomes in kept.items() if outcomes}
 
 
 def explained_by(evidence: TestEvidence) -> list[str]:
     """Misconception IDs whose output matches the submission's on this failed test."""
     similar = evidence.similar or values_close
     matches = list(evidence.suggested)
-    for mid, outcomes in evidence.variant_outcomes.items():
-        if mid in matches:
-            continue
-        for outcome in outcomes:
-            if outcome.error or similar(outcome, evidence.expected):
-                continue
-            if similar(evidence.candidate, outcome):
-                matches.append(mid)
-                break
+    for mid, outcomes in evidence.telling_outcomes.items():
+        if mid not in matches and any(similar(evidence.candidate, o) for o in outcomes):
+            matches.append(mid)
     return matches
 
 

@@ -10,38 +10,25 @@ outputs, after an interruption too.
 
 from __future__ import annotations
 
-import hashlib
-import logging
-import time
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+import os
 from pathlib import Path
 from typing import Callable
 
 from grader import progress, registry
-from grader.batch import (ClassPlan, ClassSummary, Entry, already_graded, plan_class,
-                          remove_stale_temporaries)
-from grader.bounded import BoundedPool
-from grader.executors import GradeRequest, LocalExecutor, WeakIsolationRefused
-from grader.fsutil import write_atomic
+from grader.batch import ClassPlan, ClassSummary, Entry, plan_class, remove_stale_temporaries
+from grader.classrun import ClassRun, Settings, bad_submission_sha
+from grader.executors import LocalExecutor, WeakIsolationRefused
 from grader.grading import DEFAULT_SEED, Suite, grade, not_graded
-from grader.i18n import DEFAULT_LANG, t
+from grader.i18n import DEFAULT_LANG
 from grader.jsonio import dumps, readable
-from grader.outpaths import report_path, results_path
+from grader.notebooks import SourceMap
 from grader.pool import SandboxUnavailable
 from grader.registry import Problem, UnknownProblemError
 from grader.reports import write_class_outputs
-from grader.reports.submission import write_report
 from grader.runs import SubmissionError
 from grader.sandbox.messages import ErrorKind, Limits
 from grader.seedkey import class_key, user_key
-from grader.similarity import write_similarity
 from grader.submission import BadSubmission, read_submission
-
-log = logging.getLogger(__name__)
-
-CLASS_STATIC_HREF = "../../static/"  # from OUT/<student>/<problem>/report.html
-GRADER_FAILED = t("the grader could not judge this submission ({why}); the rest of the class was graded",
-                  "评测器无法评判这份提交（{why}）；班上其他提交照常评测")
 
 
 class UserError(Exception):
@@ -111,25 +98,43 @@ def _dask_executor(scheduler: str, *, allow_weak: bool):
 
 
 def _force_weak() -> bool:
-    import os
-
     return os.environ.get("ATTN_JUDGE_ISOLATION") == "weak"
 
 
 def check_file(*, path: Path, problem_id: str | None, timeout: float = Limits.timeout,
                lang: str = DEFAULT_LANG) -> dict:
-    """Run the public tests on a learner's file; record progress; return the results."""
+    """Run the public tests on a learner's file (``.py`` or ``.ipynb``); record progress; return the results."""
     path = Path(path)
     problem = infer_problem(path, problem_id)
     try:
         submission = read_submission(path)
     except BadSubmission as exc:
         raise UserError(exc.message.get(lang)) from None
+    return check_source(source=submission.source, problem_id=problem.id, filename=path.name,
+                        source_sha256=submission.sha256, source_map=submission.source_map,
+                        timeout=timeout, lang=lang)
+
+
+def check_source(*, source: str, problem_id: str, filename: str, source_sha256: str | None = None,
+                 source_map: SourceMap | None = None, timeout: float = Limits.timeout,
+                 lang: str = DEFAULT_LANG) -> dict:
+    """Run the public tests on source text (e.g. code taken from a live notebook); record progress.
+
+    The same sandbox and the same results as :func:`check_file`.
+
+    Args:
+        source: the module to check.
+        problem_id: the problem it solves (:class:`UserError` when unknown).
+        filename: the name its tracebacks carry.
+        source_sha256: recorded in the results (default: the hash of ``source``).
+        source_map: where its lines came from, when it was assembled from notebook cells.
+    """
+    problem = find_problem(problem_id)
     executor = open_executor(allow_weak=True)
     try:
-        results = grade(problem=problem, source=submission.source, filename=path.name,
-                        runner=executor.pool, public=True, source_sha256=submission.sha256,
-                        limits=Limits.for_timeout(timeout), lang=lang)
+        results = grade(problem=problem, source=source, filename=filename, runner=executor.pool,
+                        public=True, source_sha256=source_sha256, limits=Limits.for_timeout(timeout),
+                        lang=lang, source_map=source_map)
     finally:
         executor.close()
     results["extra_data"]["isolation_warning"] = executor.warning
@@ -151,28 +156,18 @@ def grade_file(*, path: Path, problem_id: str | None, seed: int = DEFAULT_SEED,
         except BadSubmission as exc:
             return not_graded(problem=problem, suite=Suite(problem, seed=seed), seed=seed,
                               error=SubmissionError(ErrorKind.BAD_SUBMISSION, exc.message),
-                              source_sha256=_bad_sha(exc), isolation=executor.isolation, lang=lang,
+                              source_sha256=bad_submission_sha(exc), isolation=executor.isolation, lang=lang,
                               seed_key=seed_key)
         results = grade(problem=problem, source=submission.source, filename=path.name,
                         runner=executor.pool, seed=seed, limits=limits, figure=True,
                         source_sha256=submission.sha256, lang=lang, seed_key=seed_key,
-                        enforce_forbidden=problem.id not in allow_forbidden)
+                        enforce_forbidden=problem.id not in allow_forbidden,
+                        source_map=submission.source_map)
     finally:
         executor.close()
     if executor.warning:
         results["extra_data"]["isolation_warning"] = executor.warning
     return results
-
-
-def _bad_sha(exc: BadSubmission) -> str:
-    return hashlib.sha256(f"bad:{exc.message.en}".encode()).hexdigest()
-
-
-def _grader_error_results(entry: Entry, *, seed: int, why: str, sha: str, isolation: str,
-                          lang: str, seed_key: bytes | None) -> dict:
-    error = SubmissionError(ErrorKind.GRADER_ERROR, GRADER_FAILED.format(why=why[:300]))
-    return not_graded(problem=entry.problem, suite=Suite(entry.problem, seed=seed), seed=seed,
-                      error=error, source_sha256=sha, isolation=isolation, lang=lang, seed_key=seed_key)
 
 
 def grade_class(
@@ -200,110 +195,32 @@ def grade_class(
         reports: write each submission's ``report.html`` (and the class overview).
         on_plan, on_progress: called with the plan once, and with each finished entry.
 
+    A notebook is converted in a helper process within a time budget
+    (:func:`grader.notebooks.read_notebook`); its results record which cell
+    each line came from.
+
     Returns:
         The plan and a summary. After Ctrl-C the summary says ``interrupted``;
         everything finished is saved and the class outputs are written.
     """
-    root, out = Path(root), Path(out)
-    if out.resolve() == root.resolve() or root.resolve() in out.resolve().parents:
+    # Absolute: helper processes (reports, notebooks) run from another directory.
+    root, out = Path(root).resolve(), Path(out).resolve()
+    if out == root or root in out.parents:
         raise UserError(f"--out {out} is inside the class directory {root}; choose another place so "
                         "that results are never taken for submissions")
-    start = time.perf_counter()
     remove_stale_temporaries(out)
     plan = plan_class(root, only=only)
     on_plan(plan)
-    seed_key = class_key(out) if seed != DEFAULT_SEED else None
-    summary = ClassSummary(isolation=executor.isolation, students=len(plan.roster))
+    settings = Settings(out=out, seed=seed, limits=limits, resume=resume, allow_forbidden=allow_forbidden,
+                        lang=lang, reports=reports,
+                        seed_key=class_key(out) if seed != DEFAULT_SEED else None)
     executor.prepare({e.problem for e in plan.entries}, seed)
-    helpers = BoundedPool(1) if reports else None
-    pending: dict[Future, tuple[Entry, str, str]] = {}
-    entries = iter(plan.entries)
-    sources: dict[str, dict[str, str]] = {}  # problem -> student -> source, for the similarity report
-
-    def finish(entry: Entry, results: dict, source: str) -> None:
-        if source:
-            sources.setdefault(entry.problem.id, {})[entry.student] = source
-        target = results_path(out, entry.student, entry.problem.id)
-        if reports:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            write_report(report_path(out, entry.student, entry.problem.id), results=results,
-                         source=source, problem=entry.problem, static_href=CLASS_STATIC_HREF,
-                         helpers=helpers)
-        write_atomic(target, dumps(results))
-        summary.graded += 1
-        kind = (results["extra_data"].get("error") or {}).get("kind")
-        if kind:
-            summary.errors[kind] = summary.errors.get(kind, 0) + 1
-        on_progress(entry)
-
-    def submit_next() -> bool:
-        for entry in entries:
-            try:
-                submission = read_submission(entry.path)
-            except BadSubmission as exc:
-                sha = _bad_sha(exc)
-                if resume and already_graded(out, entry, sha, seed, seed_key):
-                    summary.skipped += 1
-                    on_progress(entry)
-                    continue
-                results = not_graded(problem=entry.problem, suite=Suite(entry.problem, seed=seed),
-                                     seed=seed, error=SubmissionError(ErrorKind.BAD_SUBMISSION, exc.message),
-                                     source_sha256=sha, isolation=executor.isolation, lang=lang,
-                                     seed_key=seed_key)
-                finish(entry, results, "")
-                continue
-            if resume and already_graded(out, entry, submission.sha256, seed, seed_key):
-                summary.skipped += 1
-                on_progress(entry)
-                continue
-            request = GradeRequest(key=f"{entry.student}/{entry.problem.id}", problem_id=entry.problem.id,
-                                   source=submission.source, filename=entry.path.name,
-                                   sha256=submission.sha256, seed=seed, limits=limits,
-                                   enforce_forbidden=entry.problem.id not in allow_forbidden,
-                                   lang=lang, seed_key=seed_key)
-            pending[executor.submit(request)] = (entry, submission.source, submission.sha256)
-            return True
-        return False
-
+    run = ClassRun(plan, executor=executor, settings=settings, on_progress=on_progress)
     try:
-        while True:
-            while len(pending) < executor.capacity and submit_next():
-                pass
-            if not pending:
-                break
-            done, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-            for future in done:
-                entry, source, sha = pending.pop(future)
-                try:
-                    results = future.result()
-                except SandboxUnavailable:
-                    raise
-                except Exception as exc:  # a failure of the trusted side costs this submission only
-                    results = _grader_error_results(entry, seed=seed, why=f"{type(exc).__name__}: {exc}",
-                                                    sha=sha, isolation=executor.isolation, lang=lang,
-                                                    seed_key=seed_key)
-                finish(entry, results, source)
-        summary.retried = list(getattr(executor, "retried", []))
-    except KeyboardInterrupt:
-        summary.interrupted = True
-        for future in pending:
-            future.cancel()
+        summary = run.run()
     finally:
-        if reports and not summary.interrupted:
-            _similarity(out, sources, helpers)
-        if helpers is not None:
-            helpers.close()
         write_class_outputs(out, problems=problems_of(plan), roster=plan.roster, overview=reports)
-        summary.seconds = time.perf_counter() - start
     return plan, summary
-
-
-def _similarity(out: Path, sources: dict[str, dict[str, str]], helpers) -> None:
-    """The similarity report; it may fail (it reads candidate sources) without costing the class."""
-    try:
-        write_similarity(out=out, submissions=sources, helpers=helpers)
-    except Exception as exc:  # noqa: BLE001 - reported, never fatal
-        log.warning("the similarity report could not be written: %s", exc)
 
 
 def problems_of(plan: ClassPlan) -> list[Problem]:

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from grader import feedback as F
 from grader.grading import load_failure_error
 from grader.runs import RunReport, SubmissionError
-from grader.sandbox.channel import (BEGIN, CHILD_HEADER, FRAME_KINDS, GO, LOADED, RESULT, encode_job,
+from grader.sandbox.channel import (BEGIN, CHILD_HEADER, FRAME_KINDS, GO, LOADED, encode_job,
                                     encode_invocations)
 from grader.sandbox.messages import (MEMORY_LIMIT_EXCEEDED, MIB, ErrorKind, Invocation, Job, Limits, Loaded,
                                      Outcome, TestException, loaded_from_wire, outcome_from_wire)

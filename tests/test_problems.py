@@ -13,7 +13,6 @@ import pytest
 
 from grader import registry
 from grader.grading import Suite, grade
-from grader.hidden import hidden_cases, public_cases
 from grader.references import misconception_variants, solution_source
 from grader.trusted_runner import NamespaceRunner, TrustedRunner
 

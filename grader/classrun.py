@@ -1,0 +1,212 @@
+"""One class run: submissions streamed to an executor, results written as they arrive.
+
+:func:`grader.services.grade_class` is the entry point; this module holds its
+machinery. The main thread reads submissions (bounded: a notebook is converted
+in a helper process within a time budget) and keeps the executor busy with a
+bounded number of requests in flight; each graded submission goes to a writer
+thread, which renders its report (in a bounded helper process) and then writes
+its ``results.json`` atomically — the completion marker, always last — so that
+writing never holds up grading. An interruption cancels what is not started,
+lets every write in progress finish, and still writes the class outputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from grader.batch import ClassPlan, ClassSummary, Entry, already_graded
+from grader.bounded import BoundedPool
+from grader.executors import GradeRequest
+from grader.fsutil import write_atomic
+from grader.grading import Suite, add_source_map, not_graded
+from grader.i18n import t
+from grader.jsonio import dumps
+from grader.outpaths import report_path, results_path
+from grader.pool import SandboxUnavailable
+from grader.reports.submission import write_report
+from grader.runs import SubmissionError
+from grader.sandbox.messages import ErrorKind, Limits
+from grader.similarity import remove_similarity, write_similarity
+from grader.submission import BadSubmission, read_submission
+
+log = logging.getLogger(__name__)
+
+CLASS_STATIC_HREF = "../../static/"  # from OUT/<student>/<problem>/report.html
+HELPERS = max(1, min(2, os.cpu_count() or 1))  # report pages, notebooks and similarity, side by side
+GRADER_FAILED = t("the grader could not judge this submission ({why}); the rest of the class was graded",
+                  "评测器无法评判这份提交（{why}）；班上其他提交照常评测")
+
+
+def bad_submission_sha(exc: BadSubmission) -> str:
+    """What identifies an unreadable submission in its results (and for --resume)."""
+    return hashlib.sha256(f"bad:{exc.message.en}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every submission of the run is graded with."""
+
+    out: Path
+    seed: int
+    limits: Limits
+    resume: bool
+    allow_forbidden: frozenset[str]
+    lang: str
+    reports: bool
+    seed_key: bytes | None
+
+
+@dataclass(frozen=True)
+class Submitted:
+    entry: Entry
+    source: str
+    sha256: str
+    source_map: object | None
+
+
+class ClassRun:
+    """Grades ``plan`` with ``executor`` into ``settings.out``; see the module docstring."""
+
+    def __init__(self, plan: ClassPlan, *, executor, settings: Settings,
+                 on_progress: Callable[[Entry], None]):
+        self.plan, self.executor, self.settings, self.on_progress = plan, executor, settings, on_progress
+        self.summary = ClassSummary(isolation=executor.isolation, students=len(plan.roster))
+        self.sources: dict[str, dict[str, str]] = {}  # problem -> student -> source (similarity)
+        self.helpers = BoundedPool(HELPERS)
+        self.writers = ThreadPoolExecutor(max_workers=HELPERS, thread_name_prefix="write")
+        self.grading: dict[Future, Submitted] = {}
+        self.writing: dict[Future, Entry] = {}
+        self._entries = iter(plan.entries)
+        self._lock = threading.Lock()
+
+    def run(self) -> ClassSummary:
+        start = time.perf_counter()
+        try:
+            self._loop()
+            self.summary.retried = list(getattr(self.executor, "retried", []))
+        except KeyboardInterrupt:
+            self.summary.interrupted = True
+            for future in self.grading:
+                future.cancel()
+        finally:
+            self.writers.shutdown(wait=True)  # whatever was graded is saved
+            self._report_similarity()
+            self.helpers.close()
+            self.summary.seconds = time.perf_counter() - start
+        return self.summary
+
+    def _loop(self) -> None:
+        while True:
+            while len(self.grading) < self.executor.capacity and self._submit_next():
+                pass
+            if not self.grading and not self.writing:
+                return
+            done, _ = wait([*self.grading, *self.writing], timeout=0.5, return_when=FIRST_COMPLETED)
+            for future in done:
+                if future in self.grading:
+                    self._graded(self.grading.pop(future), future)
+                else:
+                    entry = self.writing.pop(future)
+                    future.result()  # a results file that cannot be written stops the run
+                    self.on_progress(entry)
+
+    def _submit_next(self) -> bool:
+        settings = self.settings
+        for entry in self._entries:
+            try:
+                submission = read_submission(entry.path, helpers=self.helpers)
+            except BadSubmission as exc:
+                sha = bad_submission_sha(exc)
+                if self._skip(entry, sha, source=None):
+                    continue
+                results = not_graded(problem=entry.problem, suite=Suite(entry.problem, seed=settings.seed),
+                                     seed=settings.seed,
+                                     error=SubmissionError(ErrorKind.BAD_SUBMISSION, exc.message),
+                                     source_sha256=sha, isolation=self.executor.isolation,
+                                     lang=settings.lang, seed_key=settings.seed_key)
+                self._write(Submitted(entry, "", sha, None), results)
+                continue
+            if self._skip(entry, submission.sha256, source=submission.source):
+                continue
+            request = GradeRequest(
+                key=f"{entry.student}/{entry.problem.id}", problem_id=entry.problem.id,
+                source=submission.source, filename=entry.path.name, sha256=submission.sha256,
+                seed=settings.seed, limits=settings.limits,
+                enforce_forbidden=entry.problem.id not in settings.allow_forbidden, lang=settings.lang,
+                seed_key=settings.seed_key, source_map=submission.source_map)
+            submitted = Submitted(entry, submission.source, submission.sha256, submission.source_map)
+            self.grading[self.executor.submit(request)] = submitted
+            return True
+        return False
+
+    def _skip(self, entry: Entry, sha: str, *, source: str | None) -> bool:
+        """With --resume: True (and counted) when OUT already holds these bytes' results."""
+        settings = self.settings
+        if not (settings.resume and already_graded(settings.out, entry, sha, settings.seed, settings.seed_key)):
+            return False
+        if source:
+            self._remember(entry, source)
+        self.summary.skipped += 1
+        self.on_progress(entry)
+        return True
+
+    def _graded(self, submitted: Submitted, future: Future) -> None:
+        try:
+            results = future.result()
+        except SandboxUnavailable:
+            raise
+        except Exception as exc:  # a failure of the trusted side costs this submission only
+            entry, settings = submitted.entry, self.settings
+            error = SubmissionError(ErrorKind.GRADER_ERROR,
+                                    GRADER_FAILED.format(why=f"{type(exc).__name__}: {exc}"[:300]))
+            results = not_graded(problem=entry.problem, suite=Suite(entry.problem, seed=settings.seed),
+                                 seed=settings.seed, error=error, source_sha256=submitted.sha256,
+                                 isolation=self.executor.isolation, lang=settings.lang,
+                                 seed_key=settings.seed_key)
+        self._write(submitted, results)
+
+    def _write(self, submitted: Submitted, results: dict) -> None:
+        self.writing[self.writers.submit(self._save, submitted, results)] = submitted.entry
+
+    def _save(self, submitted: Submitted, results: dict) -> None:
+        """Report first, then results.json (the completion marker); in a writer thread."""
+        entry, settings = submitted.entry, self.settings
+        if submitted.source_map is not None:  # a notebook: its cells label the lines
+            add_source_map(results, submitted.source_map, lang=settings.lang)
+        if submitted.source:
+            self._remember(entry, submitted.source)
+        target = results_path(settings.out, entry.student, entry.problem.id)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if settings.reports:
+            write_report(report_path(settings.out, entry.student, entry.problem.id), results=results,
+                         source=submitted.source, problem=entry.problem, static_href=CLASS_STATIC_HREF,
+                         helpers=self.helpers)
+        write_atomic(target, dumps(results))
+        kind = (results["extra_data"].get("error") or {}).get("kind")
+        with self._lock:
+            self.summary.graded += 1
+            if kind:
+                self.summary.errors[kind] = self.summary.errors.get(kind, 0) + 1
+
+    def _remember(self, entry: Entry, source: str) -> None:
+        with self._lock:
+            self.sources.setdefault(entry.problem.id, {})[entry.student] = source
+
+    def _report_similarity(self) -> None:
+        """The similarity report; it reads candidate sources, so it may fail without costing the class."""
+        out = self.settings.out
+        if not self.settings.reports or self.summary.interrupted:
+            remove_similarity(out=out)  # no report of this run: none of an earlier one either
+            return
+        try:
+            write_similarity(out=out, submissions=self.sources, helpers=self.helpers)
+        except Exception as exc:  # noqa: BLE001 - reported, never fatal
+            log.warning("the similarity report could not be written: %s", exc)

@@ -30,6 +30,7 @@ from grader import formatting
 from grader.i18n import Text, join, same, text
 from grader.sandbox.messages import MEMORY_LIMIT_EXCEEDED, MIB, Invocation, Outcome, TestException
 from grader.sandbox.protocol import Unsupported, dtype_name
+from grader.sandbox.state_dicts import MISMATCH_TYPE, Mismatch, mismatch_from_message
 
 TOLERANCES = {
     torch.float32: (1e-4, 1e-5),
@@ -118,12 +119,42 @@ def describe(value) -> Text:
 
 def exception_verdict(error: TestException) -> Verdict:
     """The failing verdict of a call that raised (its case's hint only for real exceptions)."""
-    unrelated = error.forbidden is not None or error.type == "NotImplementedError"
+    unrelated = (error.forbidden is not None or error.type == "NotImplementedError"
+                 or parameter_mismatch(error) is not None)
     return Verdict(False, error_message(error), shows_case_hint=not unrelated)
+
+
+def parameter_mismatch(error: TestException | None) -> Mismatch | None:
+    """The parameters a module has too many or too few of, when that is why its test raised."""
+    if error is None or error.type != MISMATCH_TYPE:
+        return None
+    return mismatch_from_message(error.message)
+
+
+def mismatch_summary(mismatch: Mismatch) -> Text:
+    """Said once per submission: what the contract allows and what the module differs by."""
+    details = []
+    if mismatch.extra:
+        details.append(F.PARAMETERS_EXTRA.format(names=_listed(mismatch.extra)))
+    if mismatch.missing:
+        details.append(F.PARAMETERS_MISSING.format(names=_listed(mismatch.missing)))
+    if mismatch.reshaped:
+        items = [F.PARAMETER_SHAPES.format(name=name, got=formatting.shape(got), want=formatting.shape(want))
+                 for name, got, want in mismatch.reshaped]
+        details.append(F.PARAMETERS_RESHAPED.format(items=join(F.LIST_SEPARATOR, items)))
+    if mismatch.more:
+        details.append(F.PARAMETERS_MORE.format(count=mismatch.more))
+    return F.SUMMARY_PARAMETERS.format(details=join("", details))
+
+
+def _listed(names) -> Text:
+    return join(F.LIST_SEPARATOR, [same(name) for name in names])
 
 
 def error_message(error: TestException) -> Text:
     place = where(error.lines[-1]) if error.lines else same("")
+    if parameter_mismatch(error) is not None:
+        return F.PARAMETERS_TEST
     if error.forbidden:
         return F.USES_FORBIDDEN.format(name=error.forbidden, where=place)
     if error.type == "NotImplementedError":

@@ -104,6 +104,23 @@ SUMMARY = t("{title}: passed {passed} of {total} tests, {score}/{max_score} poin
 SUMMARY_ERROR = t("The submission could not be graded normally ({kind}): {message}",
                   "这份提交无法正常评测（{kind}）：{message}")
 SUMMARY_MISTAKE = t("Likely mistake — {title}: {explanation}", "可能的错误——{title}：{explanation}")
+SUMMARY_PARAMETERS = t(
+    "The module's parameters do not match the contract, so the tests that load the reference weights "
+    "(load_state_dict(strict=True)) could not run: it must have exactly the submodules the statement "
+    "names, and no other parameters or persistent buffers.{details} Remove what is extra (a buffer you "
+    "need can be registered with persistent=False) and use the statement's names.",
+    "模块的参数与题目约定不一致，所以需要载入参考权重（load_state_dict(strict=True)）的测试无法运行："
+    "模块必须恰好拥有题面列出的子模块，不能有其他参数或持久缓冲区。{details}请删去多余的部分"
+    "（确实需要的缓冲区可以用 persistent=False 注册），并使用题面给出的名字。")
+LIST_SEPARATOR = t(", ", "、")
+PARAMETERS_EXTRA = t(" It has too many: {names}.", "多出了：{names}。")
+PARAMETERS_MISSING = t(" It lacks: {names}.", "缺少：{names}。")
+PARAMETERS_RESHAPED = t(" Shaped differently: {items}.", "形状不同：{items}。")
+PARAMETER_SHAPES = t("{name} is {got}, the contract's is {want}", "{name} 是 {got}，约定是 {want}")
+PARAMETERS_MORE = t(" ({count} more differences not listed.)", "（另有 {count} 处差异未列出。）")
+PARAMETERS_TEST = t("the module's parameters do not match the contract, so the reference weights could "
+                    "not be loaded (see the summary)",
+                    "模块的参数与题目约定不一致，无法载入参考权重（见总结）")
 SUMMARY_ALL_CORRECT = t("Everything checked is correct.", "所有检查都正确。")
 FORBIDDEN_STATIC = t("line {line}: {name} is not allowed in this problem; implement it yourself",
                      "第 {line} 行：本题不允许使用 {name}，请自己实现")

@@ -25,7 +25,7 @@ import torch
 from grader import __version__
 from grader import feedback as F
 from grader.cases import Case
-from grader.checks import CheckContext, Verdict, line_labels
+from grader.checks import CheckContext, Verdict, line_labels, mismatch_summary, parameter_mismatch
 from grader.diagnosis import TestEvidence, diagnose, telling
 from grader.forbidden import AnalysisFailed, find_forbidden
 from grader.hidden import example, hidden_cases, public_cases
@@ -35,6 +35,7 @@ from grader.registry import Problem
 from grader.runs import RunReport, Runner, SubmissionError
 from grader.sandbox.execute import execute
 from grader.sandbox.messages import ErrorKind, Limits, LoadFailure, Outcome
+from grader.sandbox.state_dicts import Mismatch
 from grader.seedkey import fingerprint
 
 if TYPE_CHECKING:
@@ -147,13 +148,25 @@ def _points(value: float) -> str:
     return f"{value:g}"
 
 
+def _mismatch(report: RunReport) -> Mismatch | None:
+    """The first parameter mismatch a module test reported (every such test reports the same)."""
+    for outcome in report.outcomes:
+        mismatch = parameter_mismatch(outcome.error) if outcome else None
+        if mismatch is not None:
+            return mismatch
+    return None
+
+
 def _summary(problem: Problem, score: float, max_score: float, passed: int, total: int,
-             diagnosed: list[str], error: SubmissionError | None) -> Text:
+             diagnosed: list[str], error: SubmissionError | None,
+             mismatch: Mismatch | None = None) -> Text:
     title = Text(problem.title, problem.title_zh)
     parts = [F.SUMMARY.format(title=title, passed=passed, total=total, score=_points(score),
                               max_score=_points(max_score))]
     if error:
         parts.append(F.SUMMARY_ERROR.format(kind=error.kind.value, message=error.message))
+    if mismatch is not None:
+        parts.append(mismatch_summary(mismatch))
     for mid in diagnosed:
         item = problem.misconception(mid)
         parts.append(F.SUMMARY_MISTAKE.format(title=Text(item.title, item.title_zh),
@@ -348,7 +361,8 @@ def results_from_report(*, problem: Problem, suite: Suite, report: RunReport, se
         "score": round(score, 6),
         "max_score": round(max_score, 6),
         "execution_time": round(time.perf_counter() - start, 4),
-        "output": _summary(problem, score, max_score, passed, len(tests), diagnosed, error).get(lang),
+        "output": _summary(problem, score, max_score, passed, len(tests), diagnosed, error,
+                           _mismatch(report)).get(lang),
         "tests": tests,
         "extra_data": extra,
     }

@@ -27,6 +27,7 @@ from grader.sandbox.guard import ForbiddenAPIError, take_forbidden_uses
 from grader.sandbox.messages import (MAX_ITEMS, MAX_LINES, MAX_STRING_CHARS, MAX_VALUE_DEPTH,
                                      Invocation, Outcome, TestException, materialise, truncate)
 from grader.sandbox.protocol import Unsupported
+from grader.sandbox.state_dicts import load_contract_weights
 
 
 Around = Callable[[], ContextManager]
@@ -191,7 +192,7 @@ def _run_module(namespace: dict, inv: Invocation, around: Around) -> dict:
         return {"value": None}
     module = module.to(getattr(torch, inv.dtype))
     if inv.state_dict is not None:
-        module.load_state_dict(inv.state_dict, strict=True)
+        load_contract_weights(module, inv.state_dict)
     wrt = list(inv.grad.wrt) if inv.grad else []
     args, kwargs, named, snapshot = _prepare_inputs(inv.args, inv.kwargs, wrt)
     with around():

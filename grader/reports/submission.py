@@ -7,6 +7,7 @@ numbered as in the cell, and the lines that were not run are named.
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -48,6 +49,12 @@ def highlighted(code: str, *, marked: list[int] = (), anchors: str = "", first_l
     return Markup(highlight(code, PythonLexer(stripnl=False, ensurenl=True), formatter))
 
 
+@functools.lru_cache(maxsize=256)
+def _snippet(code: str) -> Markup:
+    """A misconception's snippet (problem data, so the same few strings in every report of a class)."""
+    return highlighted(code)
+
+
 def _misconceptions(problem: Problem, ids) -> list[dict]:
     items = []
     for mid in ids or ():
@@ -59,8 +66,8 @@ def _misconceptions(problem: Problem, ids) -> list[dict]:
         items.append({
             "id": item.id, "known": True, "title": item.title, "title_zh": item.title_zh,
             "explanation": item.explanation,
-            "mistake": highlighted(item.mistake) if item.mistake else None,
-            "fix": highlighted(item.fix) if item.fix else None,
+            "mistake": _snippet(item.mistake) if item.mistake else None,
+            "fix": _snippet(item.fix) if item.fix else None,
         })
     return items
 

@@ -165,7 +165,10 @@ def open_dask_executor(scheduler: str, *, allow_weak: bool, force_weak: bool = F
         if not count.isdigit() or int(count) < 1:
             raise ValueError(f"local:N needs a number of workers, not {count!r}")
         workers = int(count)
-        with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        # One task at a time per worker thread (no tasks queued on a worker): a worker that a
+        # submission kills then takes no bystander's try with it.
+        with dask.config.set({"distributed.scheduler.allowed-failures": 0,
+                              "distributed.scheduler.worker-saturation": 1.0}):
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    host="127.0.0.1", dashboard_address=None, silence_logs=40)
         client = Client(cluster)

@@ -133,7 +133,11 @@ class BoundedPool:
         with self._lock:
             if self._idle.empty() and self._started < self.size:
                 self._started += 1
-                return Helper(self.memory_mb)
+                try:
+                    return Helper(self.memory_mb)
+                except OSError as exc:  # no process could be started: this call fails, the pool stays usable
+                    self._started -= 1
+                    raise BoundedCallFailed(f"no helper process could be started ({exc})") from None
         return self._idle.get()
 
     def call(self, task: str, timeout: float, **kwargs):

@@ -7,15 +7,22 @@ in ``OUT/.attn-judge/``. A student's folder is named after the student, so a
 student called ``index.html`` or ``static`` would collide with a class output:
 such names (and names starting with ``~``) get a leading ``~``, which keeps the
 mapping one-to-one and every student's folder distinct from every class file.
+Where the leading ``~`` would make a name longer than a file name may be, the
+folder is ``~#`` and the SHA-256 of the name instead: no other name maps there
+(an escaped name starts with ``~~`` or with a class file's name).
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import Path
 
 CLASS_FILES = frozenset({"index.html", "gradebook.csv", "gradebook-canvas.csv", "similarity.json",
                          "similarity", "static", ".attn-judge"})
 ESCAPE = "~"
+HASHED = "#"  # after ESCAPE: a name too long to escape, given as its hash
+NAME_MAX = 255  # bytes in one file name (Linux, macOS)
 RESULTS = "results.json"
 REPORT = "report.html"
 MAX_RESULTS_BYTES = 64 * 1024 * 1024  # a results.json larger than this is not ours
@@ -24,7 +31,10 @@ MAX_RESULTS_BYTES = 64 * 1024 * 1024  # a results.json larger than this is not o
 def student_folder(student: str) -> str:
     """The folder name of ``student`` under OUT (names of class outputs are escaped)."""
     if student in CLASS_FILES or student.startswith(ESCAPE):
-        return ESCAPE + student
+        escaped = ESCAPE + student
+        if len(os.fsencode(escaped)) <= NAME_MAX:
+            return escaped
+        return ESCAPE + HASHED + hashlib.sha256(os.fsencode(student)).hexdigest()
     return student
 
 

@@ -2,7 +2,8 @@
 
 Student names, file names and notes are candidate-controlled; a spreadsheet
 would run a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
-return as a formula, so every such cell gets a leading ``'``. The column layout
+return as a formula, so every such cell gets a leading ``'``. A folder name's
+undecodable bytes are written as ``\\xNN``. The column layout
 is documented in ``docs/gradebook.md``.
 """
 
@@ -13,6 +14,7 @@ import io
 from pathlib import Path
 
 from grader.fsutil import write_atomic
+from grader.jsonio import readable
 from grader.reports.render import points
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -23,7 +25,7 @@ CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 
 def defuse(cell) -> str:
     """A CSV cell that no spreadsheet evaluates: ``'`` before a formula-starting character."""
-    text = "" if cell is None else str(cell)
+    text = "" if cell is None else readable(str(cell))
     return "'" + text if text.startswith(FORMULA_START) else text
 
 

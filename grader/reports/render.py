@@ -10,6 +10,7 @@ that pygments has already escaped is ever marked safe.
 from __future__ import annotations
 
 import math
+import os
 import re
 import shutil
 from functools import lru_cache
@@ -50,8 +51,11 @@ def printable(text) -> str:
 
 
 def url_part(text) -> str:
-    """Percent-encode one path segment: ``/``, ``?``, ``#``, ``%`` and quotes included."""
-    return quote(str(text), safe="")
+    """Percent-encode one path segment: ``/``, ``?``, ``#``, ``%`` and quotes included.
+
+    A file name's undecodable bytes (held as surrogates) are encoded as those
+    bytes, so the link finds the folder on disk."""
+    return quote(os.fsencode(str(text)), safe="")
 
 
 def percent(value) -> str:

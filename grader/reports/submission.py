@@ -8,6 +8,7 @@ numbered as in the cell, and the lines that were not run are named.
 from __future__ import annotations
 
 import functools
+import os
 import re
 from pathlib import Path
 
@@ -212,11 +213,15 @@ def write_submission_report(path: Path, *, results: dict, source: str, problem: 
     write_atomic(Path(path), html)
 
 
-def write_report_task(*, path: str, results: dict, source: str, problem_id: str, static_href: str) -> None:
-    """The report, written in a bounded helper process (:mod:`grader.bounded`)."""
+def write_report_task(*, path_hex: str, results: dict, source: str, problem_id: str, static_href: str) -> None:
+    """The report, written in a bounded helper process (:mod:`grader.bounded`).
+
+    The path travels as the hex of its bytes: JSON cannot hold a folder name
+    that is not valid UTF-8, and such a name must still find its folder."""
     from grader import registry
 
-    write_submission_report(Path(path), results=results, source=source, problem=registry.get(problem_id),
+    path = Path(os.fsdecode(bytes.fromhex(path_hex)))
+    write_submission_report(path, results=results, source=source, problem=registry.get(problem_id),
                             static_href=static_href)
 
 
@@ -232,7 +237,7 @@ def write_report(path: Path, *, results: dict, source: str, problem: Problem, st
 
     if helpers is not None:
         try:
-            helpers.call("report", RENDER_SECONDS, path=str(Path(path).resolve()), results=results,
+            helpers.call("report", RENDER_SECONDS, path_hex=os.fsencode(Path(path).resolve()).hex(), results=results,
                          source=source, problem_id=problem.id, static_href=static_href)
             return True
         except BoundedCallFailed:

@@ -4,9 +4,11 @@ Feedback templates (``grader/feedback.py`` and the templates a problem's hidden
 checks define next to them) have a Chinese side written in Chinese and the same
 ``{placeholders}`` in both languages; every test of every problem (hidden and
 public, taken from the registry) has a name and, where it has one, a hint in
-both languages; a plain string is refused where both languages are required;
-and the language a person gets is ``--lang``, else ``ATTN_JUDGE_LANG``, else
-the locale.
+both languages; the fixed wording of the reports (``grader/reports/wording.py``)
+has both sides, Chinese punctuation, a label for every error kind and no
+message that no page uses; a plain string is refused where both languages are
+required; and the language a person gets is ``--lang``, else
+``ATTN_JUDGE_LANG``, else the locale.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -21,10 +24,14 @@ import pytest
 from grader import feedback, registry
 from grader.cases import Case, call
 from grader.checks import Verdict
+from grader.datapaths import site_assets_dir
 from grader.hidden import hidden_cases, public_cases
 from grader.i18n import Text, resolve_lang, t
+from grader.reports import figures, wording
+from grader.sandbox.messages import ErrorKind
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
+ASCII_PUNCTUATION_BY_CJK = re.compile(r"[\u4e00-\u9fff][,:;()!?]|[,:;()!?][\u4e00-\u9fff]")
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 WORD = re.compile(r"[A-Za-z]{2,}")
 
@@ -62,6 +69,29 @@ def test_feedback_templates_exist_in_both_languages():
     assert len(templates) > 50
     problems = [p for name, template in templates.items() for p in _template_problems(name, template)]
     assert not problems, "\n".join(problems)
+
+
+def test_report_wording_exists_in_both_languages():
+    messages = wording.every_message()
+    assert len(messages) > 60
+    problems = [p for name, message in messages.items() for p in _template_problems(name, message)]
+    problems += [f"{name}: an empty side: {message!r}" for name, message in messages.items()
+                 if not (message.en.strip() and message.zh.strip())]
+    problems += [f"{name}: ASCII punctuation in Chinese: {message.zh!r}" for name, message in messages.items()
+                 if ASCII_PUNCTUATION_BY_CJK.search(message.zh)]
+    assert not problems, "\n".join(problems)
+    assert set(wording.ERROR_KINDS) == {kind.value for kind in ErrorKind}
+
+
+def test_every_report_message_is_used():
+    """A message is read as ``t.name`` by a report template or as ``W.NAME`` by the figure data."""
+    templates = site_assets_dir() / "templates" / "report"
+    used = " ".join(path.read_text(encoding="utf-8") for path in templates.glob("*.html"))
+    used += Path(figures.__file__).read_text(encoding="utf-8").replace("W.", "t.").lower()
+    indirect = {"WORKED_EXAMPLE"}  # a caption the results store in English, shown through CAPTIONS
+    unused = [name for name in wording.MESSAGES
+              if name not in indirect and not re.search(rf"\bt\.{name.lower()}\b", used)]
+    assert not unused, f"report messages no page uses: {unused}"
 
 
 @pytest.mark.parametrize("problem_id", IDS)

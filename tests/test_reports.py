@@ -1,4 +1,4 @@
-"""The reports: escaping, CSV safety, gradebook arithmetic, figures, the Canvas file."""
+"""The reports: escaping, CSV safety, gradebook arithmetic, figures, the Canvas file, the language."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from grader.reports.figures import figure_view, histogram
 from grader.reports.gradebook import defuse
 from grader.reports.render import STATIC_FILES, points
 from grader.reports.submission import MAX_OUTPUT_CHARS
+from grader.reports.wording import Wording
 from tests.report_samples import (FORMULA_NAMES, HOSTILE_NAME, HOSTILE_OUTPUT, ODD_NAME,
                             PROBLEM_ID, build_class, graded, problem, tokens_figure, weights_figure)
 
@@ -180,6 +181,40 @@ def test_static_href_must_name_the_static_folder(tmp_path):
         _report(tmp_path, results, source, static_href="../assets/")
     html = _report(tmp_path, results, source, static_href="../../static/")
     assert 'href="../../static/style.css"' in html and 'href="../../index.html"' in html
+
+
+def test_report_is_in_the_language_of_the_results(tmp_path):
+    results, source = graded("syntax")
+    results["extra_data"]["lang"] = "zh"
+    results["extra_data"]["output"] = "x" * (MAX_OUTPUT_CHARS + 1)
+    html = _report(tmp_path, results, source)
+    zh = Wording("zh")
+    assert '<html lang="zh">' in html and f"<title>{problem().title_zh} — " in html
+    assert "<strong>语法错误</strong>。这份提交无法正常评测。" in html
+    assert f"<h2>{zh.your_code}</h2>" in html and "Your code" not in html and "Syntax error" not in html
+    assert "错误信息中提到的行：<a href=" in html and "本页只显示前 20,000 个字符（共 20,001 个）。" in html
+    english = _report(tmp_path, graded("syntax")[0], source)
+    assert '<html lang="en">' in english and "<strong>Syntax error</strong>. The submission" in english
+
+
+def test_figure_is_drawn_in_the_language_of_the_page():
+    view = figure_view(weights_figure(heads=True), "zh")
+    head = view["heads"][0]
+    assert head["label"] == "头 0" and [p["title"] for p in head["panels"]] == ["你的结果", "参考答案",
+                                                                                 "差异（你的结果 − 参考答案）"]
+    assert head["panels"][1]["cells"][1]["title"] == "查询 0，键 1：0"
+    assert head["panels"][1]["label"] == "参考答案：3 个查询 × 3 个键"
+    assert view["caption"] == "题目中的算例（公开输入）"
+    assert figure_view(dict(weights_figure(), candidate=None), "zh")["candidate_note"] == \
+        "对这个输入，你的提交没有给出权重。"
+    assert figure_view(weights_figure())["heads"][0]["panels"][0]["title"] == "Yours"
+
+
+def test_an_empty_submission_says_so(tmp_path):
+    results, _ = graded("stub")
+    assert Wording("en").no_source in _report(tmp_path, results, "")
+    results["extra_data"]["lang"] = "zh"
+    assert Wording("zh").no_source in _report(tmp_path, results, "")
 
 
 def test_report_does_not_change_the_results(tmp_path):

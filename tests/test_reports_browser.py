@@ -2,19 +2,27 @@
 
 Checks that pages load without console errors or failed (or any network)
 requests, that every link resolves, that the heatmaps render, that the student
-table sorts and filters, and that a candidate's markup never runs. Screenshots
-go to test-artifacts/ for a person to look at.
+table sorts and filters, that a candidate's markup never runs, and that a
+report graded in Chinese shows no English wording. Screenshots go to
+test-artifacts/ for a person to look at.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from grader.grading import grade
+from grader.references import misconception_variants, solution_source
+from grader.reports import copy_static, write_submission_report
+from grader.reports.wording import Wording, every_message
+from grader.trusted_runner import NamespaceRunner
 from tests.browser import ARTIFACTS
-from tests.report_samples import HOSTILE_DIR_NAME, HOSTILE_OUTPUT, PROBLEM_ID, build_class
+from tests.report_samples import (HOSTILE_DIR_NAME, HOSTILE_OUTPUT, PROBLEM_ID, build_class, problem,
+                                  weights_figure)
 
 pytestmark = pytest.mark.browser
 
@@ -194,3 +202,82 @@ def test_candidate_markup_never_runs(klass, visit):
     shown = visit(klass / "bob" / PROBLEM_ID / "report.html").page.inner_text("#output pre")
     assert "<script>window.__pwned = 1</script>" in shown  # shown as text, not run
     assert HOSTILE_OUTPUT.splitlines()[1] in shown
+
+
+# --- a report in Chinese ----------------------------------------------------------------
+
+PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+# What the page shows of the submission and its results (code, captured output, IDs, the
+# grader's messages, which tests/test_i18n.py checks): data that may hold English words.
+DATA = ".source, .snippet, pre, code, td.feedback, p.summary"
+
+
+@pytest.fixture(scope="module")
+def zh_report(tmp_path_factory) -> Path:
+    """The report of a failing submission graded in Chinese, with its figure and some output."""
+    p = problem()
+    runner = NamespaceRunner(misconception_variants(p.id)["sdpa.no_scale"][0])
+    results = grade(problem=p, source=solution_source(p), filename=f"{p.id}.py", runner=runner, lang="zh")
+    assert results["extra_data"]["lang"] == "zh" and results["score"] < results["max_score"]
+    results["extra_data"]["figure"] = weights_figure()
+    results["extra_data"]["output"] = "printed by the submission\n"
+    out = tmp_path_factory.mktemp("zh")
+    copy_static(out / "static")
+    write_submission_report(out / "report.html", results=results, source=solution_source(p), problem=p,
+                            static_href="static/")
+    return out / "report.html"
+
+
+def _english_wording() -> set[str]:
+    """The English side of every report message, cut at its placeholders, that Chinese never shares.
+
+    Pieces of three characters or fewer ("of", "Fix") and those the Chinese side
+    keeps as they are ("NaN", "stdout") could be data, so they are left out."""
+    pieces = set()
+    for message in every_message().values():
+        for piece in PLACEHOLDER.split(message.en):
+            piece = piece.strip(" .,:;()—−")
+            if len(piece) > 3 and piece not in message.zh:
+                pieces.add(piece)
+    return pieces
+
+
+def _wording_shown(v: Visit, leave_out: str) -> str:
+    """The page's visible text without the elements ``leave_out`` selects, its title and its aria labels."""
+    return v.page.evaluate("""selector => {
+        const body = document.body.cloneNode(true);
+        body.querySelectorAll(selector).forEach(e => e.remove());
+        document.documentElement.append(body);  // innerText of an element that is not rendered is raw
+        const text = body.innerText;
+        body.remove();
+        return [text, document.title,
+                ...Array.from(document.querySelectorAll('[aria-label]'), e => e.getAttribute('aria-label'))]
+            .join('\\n'); }""", leave_out)
+
+
+def _headings(v: Visit) -> list[str]:
+    return v.page.evaluate("Array.from(document.querySelectorAll('main h2'), h => h.innerText)")
+
+
+def test_chinese_report_has_no_english_wording(zh_report, visit):
+    v = visit(zh_report)
+    assert v.problems == []
+    assert v.page.evaluate("document.documentElement.lang") == "zh"
+    zh = Wording("zh")
+    assert _headings(v) == [zh.diagnosis, zh.tests, zh.figure_weights, zh.your_code, zh.output]
+    assert _headings(v)[:2] == ["诊断", "测试"]
+    shown = _wording_shown(v, f'{DATA}, [lang="en"]')  # the English titles of the problem and mistake
+    assert zh.tests_passed in shown and zh.reference in shown and zh.key_weights in shown
+    assert zh.score in shown  # the score card's aria label
+    english = sorted(piece for piece in _english_wording() if piece in shown)
+    assert not english, f"English wording on the Chinese page: {english}"
+    _shot(v, "report-zh")
+
+
+def test_english_report_has_no_chinese_wording(klass, visit):
+    v = visit(klass / "bob" / PROBLEM_ID / "report.html")
+    assert v.page.evaluate("document.documentElement.lang") == "en"
+    en = Wording("en")
+    assert _headings(v) == [en.diagnosis, en.tests, en.figure_weights, en.your_code, en.output]
+    shown = _wording_shown(v, f'{DATA}, [lang="zh"]')  # the Chinese titles of the problem and mistake
+    assert not re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", shown), shown

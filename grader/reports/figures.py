@@ -4,14 +4,18 @@ The results' ``extra_data["figure"]`` holds the attention weights (or generated
 token IDs) of the submission and of the reference on the *public* example input.
 Nothing here trusts its shape: the submission's part may be missing, ragged,
 non-numeric or not finite, and each case still yields a readable figure. The
-SVG itself is written by ``site/templates/report/_figures.html``: a few hundred
+SVG itself is written by ``site/templates/report/_macros.html``: a few hundred
 ``<rect>`` elements that stay sharp at any zoom, weigh a few kilobytes and take
-their colours from the page's theme.
+their colours from the page's theme. Titles, hover labels and notes are in the
+report's language, worded in :mod:`grader.reports.wording`.
 """
 
 from __future__ import annotations
 
 import math
+
+from grader.i18n import DEFAULT_LANG, Text
+from grader.reports import wording as W
 
 CELL = 18  # SVG user units per heatmap cell
 MAX_SIDE = 32  # rows/columns drawn per heatmap; the rest is cut with a note
@@ -68,9 +72,10 @@ def _ticks(n: int) -> list[int]:
     return list(range(0, n, step))
 
 
-def _panel(title: str, matrix: list[list[float]], *, kind: str, vmax: float,
-           row_name: str = "query", col_name: str = "key") -> dict:
+def _panel(title: Text, matrix: list[list[float]], *, kind: str, vmax: float, signed: bool, lang: str) -> dict:
+    """One heatmap; a signed table's cells are named by row and column, weights' by query and key."""
     rows, cols = min(len(matrix), MAX_SIDE), min(len(matrix[0]), MAX_SIDE)
+    cell_title, label = (W.CELL_VALUE, W.MAP_VALUES) if signed else (W.CELL_WEIGHT, W.MAP_WEIGHTS)
     with_titles = rows * cols <= CELL_TITLES_UP_TO
     cells = []
     for i in range(rows):
@@ -84,16 +89,17 @@ def _panel(title: str, matrix: list[list[float]], *, kind: str, vmax: float,
                 cls, opacity = "w", min(max(v / vmax, 0.0), 1.0)
             cells.append({
                 "x": j * CELL, "y": i * CELL, "cls": cls, "o": f"{opacity:.2f}",
-                "title": f"{row_name} {i}, {col_name} {j}: {v:{'+' if kind == 'diff' else ''}.3g}"
+                "title": cell_title.format(row=i, col=j, value=f"{v:{'+' if kind == 'diff' else ''}.3g}").get(lang)
                 if with_titles else None,
             })
-    return {"title": title, "kind": kind, "rows": rows, "cols": cols, "cell": CELL,
+    return {"title": title.get(lang), "label": label.format(title=title, rows=rows, cols=cols).get(lang),
+            "kind": kind, "rows": rows, "cols": cols, "cell": CELL,
             "width": cols * CELL, "height": rows * CELL, "cells": cells,
             "row_ticks": _ticks(rows), "col_ticks": _ticks(cols),
             "cut": rows < len(matrix) or cols < len(matrix[0])}
 
 
-def weights_figure(figure: dict) -> dict | None:
+def weights_figure(figure: dict, lang: str = DEFAULT_LANG) -> dict | None:
     reference = _heads(figure.get("reference"))
     if reference is None:
         return None
@@ -110,38 +116,36 @@ def weights_figure(figure: dict) -> dict | None:
     if signed:
         kind = "signed"
         vmax = max((abs(v) for v in finite), default=1.0) or 1.0
-        names = {"row_name": "row", "col_name": "column"}
     else:
         kind = "w"
         top = max(finite, default=1.0)
         vmax = min(top, 1.0) if top > 0 else 1.0
-        names = {}
+    drawn = {"signed": signed, "lang": lang}
 
     heads = []
     for index in range(min(len(reference), MAX_HEADS)):
-        row = {"label": f"head {index}" if len(reference) > 1 else "", "panels": [], "max_diff": None}
+        row = {"label": W.HEAD.format(index=index).get(lang) if len(reference) > 1 else "", "panels": [],
+               "max_diff": None}
         if candidate is not None and index < len(candidate):
-            row["panels"].append(_panel("Yours", candidate[index], kind=kind, vmax=vmax, **names))
-        row["panels"].append(_panel("Reference", reference[index], kind=kind, vmax=vmax, **names))
+            row["panels"].append(_panel(W.YOURS, candidate[index], kind=kind, vmax=vmax, **drawn))
+        row["panels"].append(_panel(W.REFERENCE, reference[index], kind=kind, vmax=vmax, **drawn))
         if same_shape:
             diff = [[c - r for c, r in zip(crow, rrow)]
                     for crow, rrow in zip(candidate[index], reference[index])]
             finite = _finite([abs(v) for r in diff for v in r])
             biggest = max(finite, default=0.0)
             row["max_diff"] = biggest
-            row["panels"].append(_panel("Difference (yours − reference)", diff, kind="diff",
-                                        vmax=max(biggest, DIFF_FLOOR), **names))
+            row["panels"].append(_panel(W.DIFFERENCE, diff, kind="diff", vmax=max(biggest, DIFF_FLOOR), **drawn))
             row["diff_scale"] = max(biggest, DIFF_FLOOR)
         heads.append(row)
 
-    what = "values" if signed else "weights"
+    what = W.WHAT_VALUES if signed else W.WHAT_WEIGHTS
     if raw_candidate is None:
-        candidate_note = f"Your submission produced no {what} for this input."
+        candidate_note = W.NO_CANDIDATE.format(what=what).get(lang)
     elif candidate is None:
-        candidate_note = f"Your submission's {what} could not be drawn (not a table of numbers)."
+        candidate_note = W.NOT_DRAWABLE.format(what=what).get(lang)
     elif not same_shape:
-        candidate_note = (f"Your {what} have shape {_shape(candidate)}, the reference's "
-                          f"{_shape(reference)}, so there is no difference map.")
+        candidate_note = W.OTHER_SHAPE.format(what=what, got=_shape(candidate), want=_shape(reference)).get(lang)
     else:
         candidate_note = ""
     all_cells = [v for h in (candidate or []) for r in h for v in r]
@@ -168,7 +172,7 @@ def _sequences(value) -> list[list[str]] | None:
             for s in value]
 
 
-def tokens_figure(figure: dict) -> dict | None:
+def tokens_figure(figure: dict, lang: str = DEFAULT_LANG) -> dict | None:
     reference = _sequences(figure.get("reference"))
     if reference is None:
         return None
@@ -192,24 +196,24 @@ def tokens_figure(figure: dict) -> dict | None:
         "kind": "tokens",
         "caption": str(figure.get("caption") or ""),
         "sequences": rows,
-        "candidate_note": "" if candidate is not None else
-        "Your submission produced no tokens for this input.",
+        "candidate_note": "" if candidate is not None else W.NO_TOKENS.get(lang),
         "cut": len(reference) > MAX_SEQUENCES,
     }
 
 
-def figure_view(figure) -> dict | None:
-    """The view model of ``extra_data["figure"]``, or None when there is nothing to draw."""
+def figure_view(figure, lang: str = DEFAULT_LANG) -> dict | None:
+    """The view model of ``extra_data["figure"]`` in ``lang``, or None when there is nothing to draw."""
     if not isinstance(figure, dict):
         return None
     if figure.get("kind") == "weights":
-        view = weights_figure(figure)
+        view = weights_figure(figure, lang)
     elif figure.get("kind") == "tokens":
-        view = tokens_figure(figure)
+        view = tokens_figure(figure, lang)
     else:
         return None
     if view and view["caption"]:
-        view["caption"] = view["caption"][:1].upper() + view["caption"][1:]
+        caption = W.Wording(lang).caption(view["caption"])
+        view["caption"] = caption[:1].upper() + caption[1:]
     return view
 
 

@@ -5,6 +5,9 @@ Templates live in ``site/templates/report/`` (found through
 extend the shared ``site/templates/base.html``. Autoescaping is always on: a
 value reaches a page as text unless a template marks it safe, and only output
 that pygments has already escaped is ever marked safe.
+
+Fixed wording comes from :mod:`grader.reports.wording`: a page is given its
+catalogue as ``t``, and every template can name one with ``wording(lang)``.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 import jinja2
+from markupsafe import Markup
 
 from grader.datapaths import site_assets_dir
+from grader.reports.wording import Wording
 from grader.templating import make_environment
 
 # What a report folder needs next to it: the shared stylesheet, the report-only
@@ -62,14 +67,28 @@ def percent(value) -> str:
     return f"{100 * value:.0f}%" if value is not None else ""
 
 
+def fill(message: str, **values) -> Markup:
+    """A catalogue message with its ``{placeholders}`` filled in.
+
+    The message and every plain value are escaped (control characters shown as
+    by :func:`printable`); a value that is already markup, such as a link built
+    by the template, is kept, so that a sentence stays whole in either language.
+    """
+    shown = {name: printable(value) if type(value) is str else value for name, value in values.items()}
+    return Markup.escape(message).format(**shown)
+
+
 @lru_cache(maxsize=None)
 def environment() -> jinja2.Environment:
     # every plain string a template prints shows its control characters visibly;
     # Markup (pygments' already-escaped HTML) is left alone
-    return make_environment(
-        filters={"points": points, "printable": printable, "url_part": url_part, "percent": percent},
+    env = make_environment(
+        filters={"points": points, "printable": printable, "url_part": url_part, "percent": percent,
+                 "fill": fill},
         finalize=lambda value: printable(value) if type(value) is str else value,
     )
+    env.globals["wording"] = Wording
+    return env
 
 
 def render(template: str, **context) -> str:

@@ -3,6 +3,10 @@
 A notebook's results record which cell each line came from
 (:class:`grader.notebooks.SourceMap`): its listing is then shown cell by cell,
 numbered as in the cell, and the lines that were not run are named.
+
+The page is in the language of the results (``extra_data["lang"]``): its fixed
+wording comes from :mod:`grader.reports.wording`, and the results' own messages
+were written in that language already.
 """
 
 from __future__ import annotations
@@ -17,12 +21,13 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
-from grader.i18n import DEFAULT_LANG, LANGS
+from grader.i18n import DEFAULT_LANG, LANGS, Text
 from grader.notebooks import SourceMap
 from grader.registry import Problem
 from grader.reports.figures import figure_view
 from grader.fsutil import write_atomic
 from grader.reports.render import printable, render, root_from_static_href
+from grader.reports.wording import Wording
 
 MAX_OUTPUT_CHARS = 20_000  # of captured output shown on the page
 MAX_SOURCE_LINES = 3_000  # of the submission shown on the page
@@ -56,7 +61,7 @@ def _snippet(code: str) -> Markup:
     return highlighted(code)
 
 
-def _misconceptions(problem: Problem, ids) -> list[dict]:
+def _misconceptions(problem: Problem, ids, lang: str) -> list[dict]:
     items = []
     for mid in ids or ():
         try:
@@ -66,7 +71,7 @@ def _misconceptions(problem: Problem, ids) -> list[dict]:
             continue
         items.append({
             "id": item.id, "known": True, "title": item.title, "title_zh": item.title_zh,
-            "explanation": item.explanation,
+            "explanation": Text(item.explanation, item.explanation_zh).get(lang),
             "mistake": _snippet(item.mistake) if item.mistake else None,
             "fix": _snippet(item.fix) if item.fix else None,
         })
@@ -163,6 +168,9 @@ def submission_context(*, results: dict, source: str, problem: Problem, highligh
     isolation = str(extra.get("isolation") or "unknown")
     return {
         "problem": problem,
+        "lang": lang,
+        "t": Wording(lang),
+        "title": Text(problem.title, problem.title_zh).get(lang),
         "score": results.get("score", 0),
         "max_score": results.get("max_score", 0),
         "fraction": (results.get("score", 0) / results["max_score"]) if results.get("max_score") else 0,
@@ -178,8 +186,8 @@ def submission_context(*, results: dict, source: str, problem: Problem, highligh
         "error": extra.get("error") if isinstance(extra.get("error"), dict) else None,
         "tests": tests,
         "passed": sum(t["status"] == "passed" for t in tests),
-        "misconceptions": _misconceptions(problem, extra.get("diagnosis")),
-        "figure": figure_view(extra.get("figure")),
+        "misconceptions": _misconceptions(problem, extra.get("diagnosis"), lang),
+        "figure": figure_view(extra.get("figure"), lang),
         "source": _source(source, error_lines, highlight=highlight, source_map=source_map, lang=lang),
         "skipped_note": note.get(lang) if note is not None else "",
         "error_lines": error_lines,

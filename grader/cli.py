@@ -15,12 +15,12 @@ from pathlib import Path
 
 import click
 
-from grader import __version__, registry, services
+from grader import __version__, registry, zygote_launch
 from grader import feedback as F
 from grader.cli_export import export
-from grader.grading import DEFAULT_SEED
 from grader.i18n import LANGS, Text, resolve_lang
-from grader.sandbox.messages import Limits
+from grader.sandbox.limits import Limits
+from grader.seedkey import DEFAULT_SEED
 from grader.terminal import safe
 
 LANG_OPTION = click.option("--lang", type=click.Choice(LANGS), default=None,
@@ -39,17 +39,26 @@ def _fail(exc: Exception) -> None:
 @click.version_option(__version__, prog_name="attn-judge")
 def main() -> None:
     """Practise, grade and study Transformer-attention coding problems."""
-    # The trusted side computes on tiny tensors from several threads; extra intra-op
-    # threads only fight the sandboxed children for the cores.
+
+
+def _services():
+    """The service layer, imported on first use: it imports torch (about 1.5 s), which a
+    command that grades does only after it has started its sandbox process."""
     import torch
 
+    from grader import services
+
+    # The trusted side computes on tiny tensors from several threads; extra intra-op
+    # threads only fight the sandboxed children for the cores.
     torch.set_num_threads(1)
+    return services
 
 
 @main.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
 def list_command(as_json: bool) -> None:
     """List the problems."""
+    services = _services()
     problems = services.list_problems()
     if as_json:
         click.echo(json.dumps(problems, ensure_ascii=False, indent=1))
@@ -64,6 +73,7 @@ def list_command(as_json: bool) -> None:
 @LANG_OPTION
 def show(problem_id: str, lang: str | None) -> None:
     """Print a problem's statement."""
+    services = _services()
     lang = resolve_lang(lang)
     try:
         problem = services.find_problem(problem_id)
@@ -85,6 +95,7 @@ def show(problem_id: str, lang: str | None) -> None:
 @LANG_OPTION
 def start(problem_id: str, directory: Path, notebook: bool, lang: str | None) -> None:
     """Write the problem's stub to DIR/PROBLEM_ID.py, or a notebook with --notebook (never overwrites)."""
+    services = _services()
     lang = resolve_lang(lang)
     try:
         if notebook:
@@ -146,6 +157,8 @@ def _problem_title(problem_id: str) -> Text:
 @LANG_OPTION
 def check(file: Path, problem_id: str | None, timeout: float, lang: str | None) -> None:
     """Run the public tests on FILE; exit 1 if any fails."""
+    zygote_launch.prestart(quick_start=True)  # its start-up (torch) overlaps with ours
+    services = _services()
     lang = resolve_lang(lang)
     try:
         results = services.check_file(path=file, problem_id=problem_id, timeout=timeout, lang=lang)
@@ -182,6 +195,9 @@ def check(file: Path, problem_id: str | None, timeout: float, lang: str | None) 
 def grade(path: Path, problem_id, out, as_json, seed, workers, timeout, memory, resume,
           allow_weak_isolation, allow_forbidden, scheduler, lang) -> None:
     """Grade one submission (FILE) or a class (DIR/<student>/<problem>.py) on the hidden tests."""
+    if scheduler is None:  # the sandbox's start-up (torch) overlaps with ours
+        zygote_launch.prestart(quick_start=not path.is_dir())
+    services = _services()
     lang = resolve_lang(lang)
     limits = Limits.for_timeout(timeout, memory)
     try:
@@ -209,6 +225,7 @@ def grade(path: Path, problem_id, out, as_json, seed, workers, timeout, memory, 
 
 
 def _write_single_report(out: Path, path: Path, results: dict) -> None:
+    services = _services()
     from grader.bounded import BoundedPool
     from grader.fsutil import write_atomic
     from grader.reports import copy_static
@@ -230,6 +247,7 @@ def _write_single_report(out: Path, path: Path, results: dict) -> None:
 
 def _grade_class(root: Path, *, problem_id, out, seed, workers, limits, resume, allow_weak, allowed,
                  scheduler, lang) -> None:
+    services = _services()
     only = services.find_problem(problem_id) if problem_id else None
     executor = services.open_executor(workers=workers, allow_weak=allow_weak, scheduler=scheduler)
     bar = None

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from grader.i18n import LANGS, resolve_lang
-from grader.sandbox.messages import Limits
+from grader.sandbox.limits import Limits
 from grader.terminal import safe
 
 

@@ -71,8 +71,8 @@ def grade_request(request: GradeRequest, *, runner, suites: SuiteCache) -> dict:
 class LocalExecutor:
     """Grading threads in this process, each using a slot of one sandbox pool."""
 
-    def __init__(self, *, workers: int, allow_weak: bool, force_weak: bool = False):
-        self.pool = SandboxPool(workers, force_weak=force_weak)
+    def __init__(self, *, workers: int, allow_weak: bool, force_weak: bool = False, quick_start: bool = False):
+        self.pool = SandboxPool(workers, force_weak=force_weak, quick_start=quick_start)
         self.warning = None
         if self.pool.weak:
             reason = f" ({self.pool.fallback_reason})" if self.pool.fallback_reason else ""
@@ -107,8 +107,9 @@ class LocalExecutor:
         return self._threads.submit(grade_request, request, runner=self.pool, suites=self.suites)
 
     def close(self, *, wait: bool = True) -> None:
+        """Stop; ``wait=False`` waits neither for running grading threads nor for the zygotes' exit."""
         self._threads.shutdown(wait=wait, cancel_futures=True)
-        self.pool.close()
+        self.pool.close(wait=wait)
 
     def __enter__(self) -> "LocalExecutor":
         return self

@@ -36,13 +36,10 @@ from grader.runs import RunReport, Runner, SubmissionError
 from grader.sandbox.execute import execute
 from grader.sandbox.messages import ErrorKind, Limits, LoadFailure, Outcome
 from grader.sandbox.state_dicts import Mismatch
-from grader.seedkey import fingerprint
+from grader.seedkey import DEFAULT_SEED, fingerprint
 
 if TYPE_CHECKING:
     from grader.notebooks import SourceMap
-
-DEFAULT_SEED = 0
-
 
 def case_generator(seed: int, problem_id: str, number: str) -> torch.Generator:
     digest = hashlib.sha256(f"{seed}:{problem_id}:{number}".encode()).digest()

@@ -1,10 +1,10 @@
 """Zygotes seen from the trusted process, and the pool that grading threads share.
 
-:class:`ZygoteProcess` starts ``grader.sandbox.zygote`` as a fresh interpreter
-in isolated mode (``python -I``: no user site, no ``PYTHON*`` variables) with an
-environment built from an allow-list, so that nothing of the grader's
-environment, and never the seed, exists anywhere in its memory or its
-children's. It talks to it over a ``SOCK_SEQPACKET`` socket: fork requests
+:class:`ZygoteProcess` starts ``grader.sandbox.zygote`` through
+:mod:`grader.zygote_launch` (a fresh interpreter in isolated mode with an
+allow-listed environment, so that nothing of the grader's environment, and
+never the seed, exists anywhere in its memory or its children's), or takes the
+one a command prestarted there. It talks to it over a ``SOCK_SEQPACKET`` socket: fork requests
 carry exactly the child's three descriptors; replies carry a pidfd, through
 which the trusted side kills the child without any race with PID reuse.
 
@@ -26,28 +26,23 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 from dataclasses import asdict
 
-from grader.datapaths import package_dir
-from grader.environment import minimal_environment
 from grader.runs import RunReport, SubmissionError
 from grader import feedback as F
 from grader.sandbox import cgroups
 from grader.sandbox.channel import encode_invocations
 from grader.sandbox.isolation import WEAK, ChildLimits, base_level, describe
 from grader.sandbox.messages import ErrorKind, Invocation, Limits
-from grader.sandbox.zygote import DEFAULT_UID_BASE
 from grader.supervisor import run_submission
+from grader.zygote_launch import launch, take_prestarted
 
 STARTUP_TIMEOUT = 180.0
 MAX_PACKET = 64 * 1024
 IDLE_POLL_SECONDS = 1.0
 MAX_CACHED_SUITES = 32
-BOOTSTRAP = ("import sys; sys.path.insert(0, sys.argv[1]); "
-             "from grader.sandbox.zygote import main; main()")
 
 
 class SandboxUnavailable(RuntimeError):
@@ -56,17 +51,6 @@ class SandboxUnavailable(RuntimeError):
 
 class ZygoteDied(RuntimeError):
     """The zygote stopped answering."""
-
-
-def forbidden_apis() -> list[str]:
-    """Every API some problem forbids (public data): the zygote resolves their kernels once."""
-    from grader import registry
-
-    return sorted({name for problem in registry.all_problems() for name in problem.forbidden})
-
-
-def uid_base() -> int:
-    return int(os.environ.get("ATTN_JUDGE_UID_BASE", DEFAULT_UID_BASE))
 
 
 def remove_stale_scratch() -> None:
@@ -105,20 +89,13 @@ class ChildHandle:
 class ZygoteProcess:
     """One zygote and its control socket."""
 
-    def __init__(self, *, force_weak: bool = False):
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.socket = ours
-        self._stderr = tempfile.TemporaryFile()
-        args = [sys.executable, "-I", "-c", BOOTSTRAP, str(package_dir().parent), str(uid_base()),
-                "--forbidden=" + ",".join(forbidden_apis())]
-        if force_weak:
-            args.append("--weak")
+    def __init__(self, *, force_weak: bool = False, quick_start: bool = False):
         try:
-            self.proc = subprocess.Popen(args, stdin=theirs.fileno(), stdout=subprocess.DEVNULL,
-                                         stderr=self._stderr, cwd="/", env=minimal_environment(),
-                                         close_fds=True)
-        finally:
-            theirs.close()
+            launched = (take_prestarted(force_weak=force_weak, quick_start=quick_start)
+                        or launch(force_weak=force_weak, quick_start=quick_start))
+        except OSError as exc:
+            raise SandboxUnavailable(f"the sandbox did not start ({exc})") from None
+        self.proc, self.socket, self._stderr = launched.proc, launched.socket, launched.stderr
         self._req = 0
         self._exits: dict[int, dict] = {}
         self._lock = threading.Lock()
@@ -209,11 +186,17 @@ class ZygoteProcess:
     def memory_usage(self) -> int:
         return 0 if self.group is None else self.group.memory_usage()
 
-    def close(self, *, grace: float = 0.0) -> None:
+    def close(self, *, grace: float = 0.0, wait: bool = True) -> None:
+        """End the zygote: it kills its child, cleans up and exits within ``grace`` seconds, or is
+        killed. ``wait=False`` does not wait for it (its exit takes about half a second once it has
+        run a child, which a command about to exit need not spend)."""
         try:
             self.socket.close()  # end of requests: the zygote cleans up and exits
         except OSError:
             pass
+        if not wait:
+            self._stderr.close()
+            return
         try:
             self.proc.wait(timeout=grace or 0.001)
         except subprocess.TimeoutExpired:
@@ -228,9 +211,10 @@ class ZygoteProcess:
 class SandboxPool:
     """A fixed number of zygotes shared by grading threads; use as a context manager."""
 
-    def __init__(self, size: int = 1, *, force_weak: bool = False):
+    def __init__(self, size: int = 1, *, force_weak: bool = False, quick_start: bool = False):
         self.size = max(1, int(size))
         self.force_weak = force_weak
+        self.quick_start = quick_start  # one submission: see grader.zygote_launch.launch
         self._idle: queue.Queue[ZygoteProcess] = queue.Queue()
         self._all: list[ZygoteProcess] = []
         self._lock = threading.Lock()
@@ -262,7 +246,7 @@ class SandboxPool:
 
     def _add_zygote(self, errors: list[str] | None = None) -> bool:
         try:
-            zygote = ZygoteProcess(force_weak=self.force_weak)
+            zygote = ZygoteProcess(force_weak=self.force_weak, quick_start=self.quick_start)
         except SandboxUnavailable as exc:
             if errors is not None:
                 errors.append(str(exc))
@@ -324,12 +308,13 @@ class SandboxPool:
         self._idle.put(zygote)
         return report
 
-    def close(self) -> None:
+    def close(self, *, wait: bool = True) -> None:
+        """Stop every zygote; ``wait=False`` leaves them to finish their clean-up on their own."""
         with self._lock:
             self._closed = True
             zygotes, self._all = self._all, []
         for zygote in zygotes:
-            zygote.close(grace=5.0)
+            zygote.close(grace=5.0, wait=wait)
 
     def __enter__(self) -> "SandboxPool":
         return self

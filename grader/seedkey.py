@@ -18,6 +18,8 @@ from pathlib import Path
 
 from grader.progress import home
 
+DEFAULT_SEED = 0  # of the hidden tests' random inputs, unless the instructor picks another
+
 KEY_BYTES = 32
 KEY_FILE = "seed-key"
 STATE_DIR = ".attn-judge"  # a class output folder's private state (never a student's folder)

@@ -10,7 +10,6 @@ outputs, after an interruption too.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Callable
 
@@ -23,6 +22,7 @@ from grader.i18n import DEFAULT_LANG
 from grader.jsonio import dumps, readable
 from grader.notebooks import SourceMap
 from grader.pool import SandboxUnavailable
+from grader.zygote_launch import weak_forced
 from grader.registry import Problem, UnknownProblemError
 from grader.reports import write_class_outputs
 from grader.runs import SubmissionError
@@ -68,13 +68,16 @@ def start_problem(*, problem_id: str, directory: Path) -> Path:
     return target
 
 
-def open_executor(*, workers: int = 1, allow_weak: bool, scheduler: str | None = None):
+def open_executor(*, workers: int = 1, allow_weak: bool, scheduler: str | None = None,
+                  quick_start: bool = False):
     """The local executor, or a Dask one for ``scheduler``; its ``warning`` says when only weak
-    isolation exists."""
+    isolation exists. ``quick_start``: it will grade one submission (see
+    :func:`grader.zygote_launch.launch`)."""
     try:
         if scheduler is not None:
             return _dask_executor(scheduler, allow_weak=allow_weak)
-        executor = LocalExecutor(workers=workers, allow_weak=allow_weak, force_weak=_force_weak())
+        executor = LocalExecutor(workers=workers, allow_weak=allow_weak, force_weak=weak_forced(),
+                                 quick_start=quick_start)
     except WeakIsolationRefused as exc:
         raise UserError(f"{exc} Run as root or enable user namespaces, or pass "
                         "--allow-weak-isolation to grade anyway (the results will say so).") from None
@@ -90,15 +93,11 @@ def _dask_executor(scheduler: str, *, allow_weak: bool):
         raise UserError("--scheduler needs Dask: install the extra with "
                         "pip install 'attention-judge[dask]'") from None
     try:
-        return open_dask_executor(scheduler, allow_weak=allow_weak, force_weak=_force_weak())
+        return open_dask_executor(scheduler, allow_weak=allow_weak, force_weak=weak_forced())
     except ValueError as exc:
         raise UserError(f"--scheduler: {exc}") from None
     except OSError as exc:
         raise UserError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc})") from None
-
-
-def _force_weak() -> bool:
-    return os.environ.get("ATTN_JUDGE_ISOLATION") == "weak"
 
 
 def check_file(*, path: Path, problem_id: str | None, timeout: float = Limits.timeout,
@@ -130,13 +129,13 @@ def check_source(*, source: str, problem_id: str, filename: str, source_sha256: 
         source_map: where its lines came from, when it was assembled from notebook cells.
     """
     problem = find_problem(problem_id)
-    executor = open_executor(allow_weak=True)
+    executor = open_executor(allow_weak=True, quick_start=True)
     try:
         results = grade(problem=problem, source=source, filename=filename, runner=executor.pool,
                         public=True, source_sha256=source_sha256, limits=Limits.for_timeout(timeout),
                         lang=lang, source_map=source_map)
     finally:
-        executor.close()
+        executor.close(wait=False)  # one submission, finished: the zygote exits on its own
     results["extra_data"]["isolation_warning"] = executor.warning
     progress.record(problem.id, score=results["score"], max_score=results["max_score"])
     return results
@@ -149,7 +148,7 @@ def grade_file(*, path: Path, problem_id: str | None, seed: int = DEFAULT_SEED,
     path = Path(path)
     problem = infer_problem(path, problem_id)
     seed_key = None if seed == DEFAULT_SEED else user_key()
-    executor = open_executor(allow_weak=allow_weak)
+    executor = open_executor(allow_weak=allow_weak, quick_start=True)
     try:
         try:
             submission = read_submission(path)
@@ -164,7 +163,7 @@ def grade_file(*, path: Path, problem_id: str | None, seed: int = DEFAULT_SEED,
                         enforce_forbidden=problem.id not in allow_forbidden,
                         source_map=submission.source_map)
     finally:
-        executor.close()
+        executor.close(wait=False)  # one submission, finished: the zygote exits on its own
     if executor.warning:
         results["extra_data"]["isolation_warning"] = executor.warning
     return results

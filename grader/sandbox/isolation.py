@@ -57,6 +57,14 @@ FEATURE_DESCRIPTIONS = {
     CGROUP: "a control group limiting memory and processes of the whole submission",
 }
 
+UID_SPAN = 4000
+DEFAULT_UID_BASE = 61000
+
+
+def sandbox_uid(zygote_pid: int, base: int = DEFAULT_UID_BASE) -> int:
+    """The private uid of a zygote's children (graders sharing a machine set distinct bases)."""
+    return base + zygote_pid % UID_SPAN
+
 
 class IsolationError(OSError):
     """An isolation step failed; the child must not run candidate code."""

@@ -11,7 +11,8 @@ and fields over their caps; every cap is defined here and enforced by the
 decoder on the trusted side, never trusted to the child. The child truncates
 to the same caps so that an honest submission is never refused.
 
-This module also holds the one definition of the grading limits' defaults.
+The grading limits (:class:`~grader.sandbox.limits.Limits`) are re-exported
+from :mod:`grader.sandbox.limits`, which holds their one set of defaults.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from grader.sandbox.limits import Limits  # noqa: F401  (re-exported: part of the messages' vocabulary)
 from grader.sandbox.protocol import GeneratorSeed, ProtocolError, Unsupported
 
 MIB = 1024 * 1024
@@ -62,25 +64,6 @@ LOAD_FAILURES = (ErrorKind.SYNTAX_ERROR, ErrorKind.IMPORT_ERROR, ErrorKind.MISSI
 # The outcome of a memory test whose child the kernel stopped at the memory limit
 # (written by the trusted side, which observed the kill; never accepted from a child).
 MEMORY_LIMIT_EXCEEDED = "MemoryLimitExceeded"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits of one submission (seconds, megabytes, bytes): the one set of defaults."""
-
-    timeout: float = 10.0  # per test, from the moment the test starts
-    submission_timeout: float = 60.0  # all tests of one submission together
-    memory_mb: int = 1024  # the submission's whole process tree
-    max_output_bytes: int = 1024 * 1024  # captured stdout+stderr before the child is stopped
-    max_result_bytes: int = 32 * 1024 * 1024  # one test's result
-    max_processes: int = 16  # processes and threads of the submission
-    max_written_bytes: int = 16 * 1024 * 1024  # files it writes, together
-
-    @classmethod
-    def for_timeout(cls, timeout: float, memory_mb: int = 1024) -> "Limits":
-        """Limits for a per-test timeout: the whole submission gets six tests' worth, at least 60 s."""
-        return cls(timeout=timeout, memory_mb=memory_mb,
-                   submission_timeout=max(cls.submission_timeout, 6 * timeout))
 
 
 # ----------------------------------------------------------------------------- trusted -> child

@@ -52,7 +52,8 @@ import torch  # noqa: E402
 
 from grader.sandbox import cgroups, child, filesystem, guard, isolation, seccomp  # noqa: E402
 from grader.sandbox.hugepages import advise_huge_pages  # noqa: E402
-from grader.sandbox.isolation import STRONG, USERNS, WEAK, ChildLimits, Setup  # noqa: E402
+from grader.sandbox.isolation import (DEFAULT_UID_BASE, STRONG, USERNS, WEAK, ChildLimits, Setup,  # noqa: E402
+                                      sandbox_uid)
 from grader.sandbox.memory import fixed_mmap_threshold  # noqa: E402
 from grader.sandbox.reaper import kill_uid  # noqa: E402
 from grader.sandbox.syscalls import (CLONE_NEWNS, CLONE_NEWUSER, MS_PRIVATE, MS_REC,  # noqa: E402
@@ -66,13 +67,6 @@ torch.set_num_threads(1)
 torch.backends.cpu.get_cpu_capability()
 
 MAX_PACKET = 64 * 1024
-UID_SPAN = 4000
-DEFAULT_UID_BASE = 61000
-
-
-def sandbox_uid(zygote_pid: int, base: int = DEFAULT_UID_BASE) -> int:
-    """The private uid of a zygote's children (graders sharing a machine set distinct bases)."""
-    return base + zygote_pid % UID_SPAN
 
 
 def _probe(setup: Setup) -> str | None:
@@ -290,10 +284,11 @@ class Zygote:
 
 
 def main() -> None:
-    """``zygote <package root> <uid base> [--weak] [--forbidden=name,name,...]``."""
+    """``zygote <package root> <uid base> [--weak] [--quick-start] [--forbidden=name,name,...]``."""
     uid_base = int(sys.argv[2]) if len(sys.argv) > 2 else DEFAULT_UID_BASE
     options = sys.argv[3:]
     force_weak = "--weak" in options
+    quick_start = "--quick-start" in options  # one submission: skip what pays off over many forks
     forbidden = [name for option in options if option.startswith("--forbidden=")
                  for name in option.split("=", 1)[1].split(",") if name]
     guard.prepare(forbidden)  # the forbidden APIs' kernels, resolved once for every child
@@ -305,14 +300,17 @@ def main() -> None:
     prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphans of a weak child come back to us to be reaped
     setup, reason = prepare(uid=sandbox_uid(os.getpid(), uid_base), package_root=package_root,
                             force_weak=force_weak)
-    advise_huge_pages()  # after every import: makes each fork and exit several times cheaper
+    if not quick_start:
+        advise_huge_pages()  # after every import: makes each fork and exit several times cheaper
     group = setup.group
     zygote = Zygote(control, setup)
-    zygote.send({"op": "hello", "pid": os.getpid(), "level": setup.name, "fallback_reason": reason,
-                 "cgroup": None if group is None else {"version": group.version, "memory": group.memory,
-                                                       "pids": group.pids, "cpu": group.cpu}})
     try:
+        zygote.send({"op": "hello", "pid": os.getpid(), "level": setup.name, "fallback_reason": reason,
+                     "cgroup": None if group is None else {"version": group.version, "memory": group.memory,
+                                                           "pids": group.pids, "cpu": group.cpu}})
         zygote.serve()
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # nobody wants this zygote any more (a prestarted one that was not taken)
     finally:
         zygote.close()
         remove_scratch(setup)

@@ -108,14 +108,16 @@ class Suite:
 
 
 def _verdicts(suite: Suite, report: RunReport) -> list[Verdict]:
+    """One verdict per test; a test that did not run (or whose run broke) gets no case hint,
+    which would be about what the test checks, not about why it could not."""
     verdicts = []
     for index, case in enumerate(suite.cases):
         if report.error:
-            verdicts.append(Verdict(False, F.NOT_RUN.format(why=report.error.message)))
+            verdicts.append(Verdict(False, F.NOT_RUN.format(why=report.error.message), shows_case_hint=False))
         elif index in report.test_errors:
-            verdicts.append(Verdict(False, report.test_errors[index].message))
+            verdicts.append(Verdict(False, report.test_errors[index].message, shows_case_hint=False))
         elif report.outcomes[index] is None:
-            verdicts.append(Verdict(False, F.NOT_RUN.format(why=F.EARLIER_FAILURE)))
+            verdicts.append(Verdict(False, F.NOT_RUN.format(why=F.EARLIER_FAILURE), shows_case_hint=False))
         else:
             ctx = CheckContext(suite.invocations[index], report.outcomes[index], suite.expected(index))
             try:

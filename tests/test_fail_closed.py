@@ -124,6 +124,7 @@ def _assert_contained(results: dict) -> None:
     error = results["extra_data"]["error"]
     assert error is not None and error["kind"] in ERROR_KINDS
     assert "\n" not in error["message"] and len(error["message"]) <= 1000
+    assert not any("Hint:" in test["output"] for test in results["tests"])  # none about what failed
     text = json.dumps(results, ensure_ascii=False, allow_nan=False)
     assert len(text) < 64 * 1024
     assert _no_control(text.replace("\\n", "\n")) and "\x1b" not in text and "\\u001b" not in text

@@ -17,6 +17,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader import feedback as F
 from grader import registry
 from grader.grading import DEFAULT_SEED
 from grader.jsonio import readable
@@ -39,7 +40,7 @@ class Entry:
 @dataclass
 class ClassPlan:
     entries: list[Entry]
-    roster: dict[str, dict]  # student -> {"graded": [problem ids], "notes": [str]}
+    roster: dict[str, dict]  # student -> {"graded": [problem ids], "notes": [grader.i18n.Text]}
 
 
 @dataclass
@@ -78,7 +79,7 @@ def plan_class(root: Path, *, only: Problem | None = None) -> ClassPlan:
         folder = Path(root) / student
         shown = readable(student)
         if _is_symlink(folder):
-            roster[student] = {"graded": [], "notes": [f"{shown}: a symbolic link; not followed, not graded"]}
+            roster[student] = {"graded": [], "notes": [F.PLAN_SYMLINK.format(name=shown)]}
             continue
         if not folder.is_dir():
             continue  # a stray file next to the student folders
@@ -94,8 +95,8 @@ def plan_class(root: Path, *, only: Problem | None = None) -> ClassPlan:
                     entry["graded"].append(problem.id)
             elif suffix in SUBMISSION_SUFFIXES or stem not in ids:
                 close = registry.close_matches(stem)
-                hint = f" (did you mean {close[0]}.{suffix or 'py'}?)" if close else ""
-                entry["notes"].append(f"{readable(name)}: not a problem ID{hint}; not graded")
+                hint = F.PLAN_DID_YOU_MEAN.format(name=f"{close[0]}.{suffix or 'py'}") if close else ""
+                entry["notes"].append(F.PLAN_NOT_A_PROBLEM.format(name=readable(name), hint=hint))
     return ClassPlan(entries, roster)
 
 

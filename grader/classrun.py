@@ -207,6 +207,6 @@ class ClassRun:
             remove_similarity(out=out)  # no report of this run: none of an earlier one either
             return
         try:
-            write_similarity(out=out, submissions=self.sources, helpers=self.helpers)
+            write_similarity(out=out, submissions=self.sources, helpers=self.helpers, lang=self.settings.lang)
         except Exception as exc:  # noqa: BLE001 - reported, never fatal
             log.warning("the similarity report could not be written: %s", exc)

@@ -268,3 +268,8 @@ NB_NOT_CHECKABLE = t("check(): give a problem ID, a function or a class, not {ty
                      "check()：请传入题目 ID、函数或类，而不是 {type}")
 ALREADY_EXISTS = t("{path} already exists; it was left untouched. Delete or rename it to start over.",
                    "{path} 已存在，未作改动。如要重新开始，请删除或重命名它。")
+
+# ----------------------------------------------------------------------------- a class folder's odd entries
+PLAN_SYMLINK = t("{name}: a symbolic link; not followed, not graded", "{name}：符号链接；不跟随，不评测")
+PLAN_NOT_A_PROBLEM = t("{name}: not a problem ID{hint}; not graded", "{name}：不是题目 ID{hint}；不评测")
+PLAN_DID_YOU_MEAN = t(" (did you mean {name}?)", "（你是不是想写 {name}？）")

@@ -218,7 +218,7 @@ def grade_class(
     try:
         summary = run.run()
     finally:
-        write_class_outputs(out, problems=problems_of(plan), roster=plan.roster, overview=reports)
+        write_class_outputs(out, problems=problems_of(plan), roster=plan.roster, overview=reports, lang=lang)
     return plan, summary
 
 

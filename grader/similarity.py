@@ -80,12 +80,14 @@ import numpy as np
 from grader import registry
 from grader.bounded import BoundedCallFailed, BoundedPool
 from grader.fsutil import write_atomic
+from grader.i18n import DEFAULT_LANG
 from grader.jsonio import dumps, readable
 from grader.outpaths import REPORT, student_folder, submission_dir
-from grader.reports.classroom import (SIMILARITY_JSON, SIMILARITY_LISTED, SIMILARITY_PAGES,
+from grader.reports.classroom import (SIMILARITY_JSON, SIMILARITY_LISTED, SIMILARITY_PAGES, cannot_see,
                                       similarity_page)
 from grader.reports.render import render, url_part
 from grader.reports.submission import MAX_SOURCE_LINES
+from grader.reports.wording import Wording
 
 log = logging.getLogger(__name__)
 
@@ -111,16 +113,10 @@ PROBLEM_SECONDS = 120.0
 PAIR_SECONDS = 0.0005
 TOKENISE_SECONDS = 5.0  # time budget of tokenising one submission, inside the helper
 
-WHAT_IT_CANNOT_SEE = (
-    "logic rewritten in other words (other loops, other library calls, another order inside a function)",
-    f"submissions with fewer than {MIN_MATCHED} characters of token text beyond the stub",
-    "an outside source: students who copied the same tutorial or answer are flagged as a pair "
-    "(it cannot tell copying each other from copying the same page), and a source most of the "
-    "class used is discounted like an idiom",
-    "code written with an AI assistant, unless two students got the same code",
-    f"anything after the first {MAX_COMPARED_CHARS // 1024} Ki characters of a submission (fewer when a "
-    f"problem has more than {MAX_PROBLEM_CHARS // MAX_COMPARED_CHARS} submissions)",
-)
+# In both languages for the pages; similarity.json records the English side.
+CANNOT_SEE = tuple(cannot_see(min_matched=MIN_MATCHED, compared_chars=MAX_COMPARED_CHARS,
+                              problem_chars=MAX_PROBLEM_CHARS))
+WHAT_IT_CANNOT_SEE = tuple(item.en for item in CANNOT_SEE)
 
 
 _OPERAND_AT = re.compile(r"@(?=[^\W\d])")  # an @ that pygments would read as a decorator
@@ -384,7 +380,8 @@ def compared_text(source: str, limit: int = MAX_COMPARED_CHARS) -> tuple[str, bo
     return text, len(source) > limit
 
 
-def write_similarity(*, out: Path, submissions: dict[str, dict[str, str]], helpers=None) -> dict:
+def write_similarity(*, out: Path, submissions: dict[str, dict[str, str]], helpers=None,
+                     lang: str = DEFAULT_LANG) -> dict:
     """Write ``OUT/similarity.json`` and the pages of flagged pairs; return the report (as written).
 
     Args:
@@ -392,6 +389,7 @@ def write_similarity(*, out: Path, submissions: dict[str, dict[str, str]], helpe
         submissions: problem ID -> {student: source} of every readable submission.
         helpers: a :class:`grader.bounded.BoundedPool` to run comparisons with a time budget
             (without one, a pool of one helper is opened for the call).
+        lang: the language of the pair pages (the JSON is the same in both).
     """
     out = Path(out)
     own_pool = helpers is None
@@ -405,7 +403,7 @@ def write_similarity(*, out: Path, submissions: dict[str, dict[str, str]], helpe
     try:
         # one problem per helper: a pool of several helpers compares several problems at once
         with ThreadPoolExecutor(max_workers=max(1, getattr(pool, "size", 1))) as threads:
-            entries = threads.map(lambda p: _compare_safely(out, p, submissions[p.id], pool), handed_in)
+            entries = threads.map(lambda p: _compare_safely(out, p, submissions[p.id], pool, lang), handed_in)
             report["problems"] = {p.id: entry for p, entry in zip(handed_in, entries)}
     finally:
         if own_pool:
@@ -447,18 +445,18 @@ def _settings() -> dict:
                          "alone below min_students_for_spread students"}
 
 
-def _compare_safely(out: Path, problem, by_student: dict[str, str], pool) -> dict:
+def _compare_safely(out: Path, problem, by_student: dict[str, str], pool, lang: str) -> dict:
     """:func:`_compare_problem`; whatever goes wrong costs this problem only."""
     try:
-        return _compare_problem(out, problem, by_student, pool)
+        return _compare_problem(out, problem, by_student, pool, lang)
     except Exception as exc:  # noqa: BLE001 - reported in the JSON and on the overview
         log.warning("similarity of %s not computed: %s", problem.id, exc)
         return {"students": len(by_student), "pairs": len(by_student) * (len(by_student) - 1) // 2,
                 "flagged": [], "error": f"the comparison failed ({type(exc).__name__})"}
 
 
-def _compare_problem(out: Path, problem, by_student: dict[str, str], pool) -> dict:
-    """One problem: the bounded comparison, then the pages; a failure ends in ``"error"``."""
+def _compare_problem(out: Path, problem, by_student: dict[str, str], pool, lang: str) -> dict:
+    """One problem: the bounded comparison, then the pages (in ``lang``); a failure ends in ``"error"``."""
     names = sorted(by_student, key=lambda n: (n.casefold(), n))
     limit = max(1024, min(MAX_COMPARED_CHARS, MAX_PROBLEM_CHARS // len(names)))
     compared = [compared_text(by_student[name], limit) for name in names]
@@ -488,7 +486,7 @@ def _compare_problem(out: Path, problem, by_student: dict[str, str], pool) -> di
     for number, (found, flagged) in enumerate(zip(result["flagged"], entry["flagged"]), 1):
         sides = [(names[i], compared[i]) for i in found["pair"]]
         try:
-            _write_pair_page(out, problem, entry, number, sides)
+            _write_pair_page(out, problem, entry, number, sides, lang)
         except Exception as exc:  # noqa: BLE001 - costs this page only
             log.warning("similarity page %s not written: %s", flagged["page"], exc)
             flagged["page"] = None
@@ -593,8 +591,8 @@ def _remove_pages(out: Path, problem_id: str, *, keep: int) -> None:
             page.unlink(missing_ok=True)
 
 
-def _write_pair_page(out: Path, problem, entry: dict, number: int, sides: list) -> None:
-    """The page of one flagged pair; ``sides`` holds each student's name and (text, cut)."""
+def _write_pair_page(out: Path, problem, entry: dict, number: int, sides: list, lang: str) -> None:
+    """The page of one flagged pair, in ``lang``; ``sides`` holds each student's name and (text, cut)."""
     flagged = entry["flagged"][number - 1]
     views = []
     for side, (name, (text, cut)) in enumerate(sides):
@@ -605,10 +603,11 @@ def _write_pair_page(out: Path, problem, entry: dict, number: int, sides: list) 
                             if has_report else None),
             "cut": cut, **listing(text, flagged["regions"][side]),
         })
-    html = render("report/similarity_pair.html", root="../../", problem=problem, number=number,
-                  listed=len(entry["flagged"]), score=flagged["score"], threshold=entry["threshold"],
-                  distribution=entry["distribution"], students=entry["students"], sides=views,
-                  settings=_settings(), tool=_tool(), cannot_see=WHAT_IT_CANNOT_SEE)
+    wording = Wording(lang)
+    html = render("report/similarity_pair.html", root="../../", lang=wording.lang, t=wording, problem=problem,
+                  number=number, listed=len(entry["flagged"]), score=flagged["score"],
+                  threshold=entry["threshold"], distribution=entry["distribution"], students=entry["students"],
+                  sides=views, settings=_settings(), tool=_tool(), cannot_see=CANNOT_SEE)
     write_atomic(out / similarity_page(problem.id, number), html)
 
 

@@ -3,16 +3,23 @@
 Chromium comes from Debian (``make test`` installs the ``chromium`` package when
 it is missing); ``ATTN_JUDGE_CHROMIUM`` names another binary. A browser test
 that cannot find it fails with what to install: it never skips.
+
+:func:`english_wording` finds the reports' English wording on a page meant to
+be in Chinese (the report of a submission, the class overview, a pair's page).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+from grader.reports.wording import every_message
 
 CHROMIUM = os.environ.get("ATTN_JUDGE_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -56,3 +63,48 @@ class Watched:
         self.page.on("requestfailed", lambda r: self.problems.append(f"failed request: {r.url}"))
         self.page.on("request", lambda r: urlsplit(r.url).scheme not in ("file", "data", "about")
                      and self.problems.append(f"network request: {r.url}"))
+
+
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+# A page's wording as a person meets it: its visible text (with every <details> opened, as a
+# reader can), its title, and the labels, tooltips, placeholders and options it offers.
+_SHOWN = """selector => {
+    const body = document.body.cloneNode(true);
+    body.querySelectorAll(selector).forEach(e => e.remove());
+    body.querySelectorAll('details').forEach(d => { d.open = true; });
+    document.documentElement.append(body);  // innerText of an element that is not rendered is raw
+    const text = body.innerText;
+    const attributes = Array.from(body.querySelectorAll('[aria-label], [title], [placeholder]'),
+        e => ['aria-label', 'title', 'placeholder'].map(a => e.getAttribute(a) || '').join('\\n'));
+    const options = Array.from(body.querySelectorAll('option'), o => o.textContent);
+    body.remove();
+    return [text, document.title, ...attributes, ...options].join('\\n'); }"""
+
+
+@lru_cache(maxsize=1)
+def _english_pieces() -> frozenset[str]:
+    """The English side of every report message, cut at its placeholders, that Chinese never shares.
+
+    Pieces of three characters or fewer ("of", "Fix") and those the Chinese side
+    keeps as they are ("NaN", "stdout") could be data, so they are left out."""
+    pieces = set()
+    for message in every_message().values():
+        for piece in _PLACEHOLDER.split(message.en):
+            piece = piece.strip(" .,:;()—−")
+            if len(piece) > 3 and piece not in message.zh:
+                pieces.add(piece)
+    return frozenset(pieces)
+
+
+def wording_shown(page, leave_out: str) -> str:
+    """What ``page`` says once the elements ``leave_out`` selects (data: names, code, the
+    results' own messages, text marked as in the other language) are taken out."""
+    return page.evaluate(_SHOWN, leave_out)
+
+
+def english_wording(page, leave_out: str) -> list[str]:
+    """The catalogue's English pieces that ``page`` shows outside ``leave_out``; empty on a page
+    all in Chinese."""
+    shown = wording_shown(page, leave_out)
+    return sorted(piece for piece in _english_pieces() if piece in shown)

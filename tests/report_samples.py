@@ -14,6 +14,7 @@ from pathlib import Path
 
 from grader import registry
 from grader.grading import grade
+from grader.i18n import DEFAULT_LANG
 from grader.references import misconception_variants, solution_source
 from grader.reports import write_class_outputs, write_submission_report
 from grader.trusted_runner import NamespaceRunner, TrustedRunner
@@ -35,7 +36,7 @@ def problem():
 
 
 @lru_cache(maxsize=None)
-def _graded(kind: str) -> tuple[dict, str]:
+def _graded(kind: str, lang: str) -> tuple[dict, str]:
     p = problem()
     reference = solution_source(p)
     if kind == "reference":
@@ -48,12 +49,12 @@ def _graded(kind: str) -> tuple[dict, str]:
         source, runner = reference.replace("def ", "def (", 1), TrustedRunner()
     else:
         raise ValueError(kind)
-    return grade(problem=p, source=source, filename=f"{p.id}.py", runner=runner), source
+    return grade(problem=p, source=source, filename=f"{p.id}.py", runner=runner, lang=lang), source
 
 
-def graded(kind: str) -> tuple[dict, str]:
-    """(results, source) of a fresh copy of a graded submission of problem 1."""
-    results, source = _graded(kind)
+def graded(kind: str, lang: str = DEFAULT_LANG) -> tuple[dict, str]:
+    """(results, source) of a fresh copy of a graded submission of problem 1, graded in ``lang``."""
+    results, source = _graded(kind, lang)
     return copy.deepcopy(results), source
 
 
@@ -73,11 +74,13 @@ def tokens_figure() -> dict:
 
 def unsubmitted_problem():
     """A problem column that nobody submitted (no hidden cases: its maximum is unknown)."""
-    return dataclasses.replace(problem(), id="nobody_submitted", title="Nobody submitted", order=99)
+    return dataclasses.replace(problem(), id="nobody_submitted", title="Nobody submitted", title_zh="无人提交",
+                               order=99)
 
 
-def _save(out: Path, student: str, kind: str, *, figure=None, output=None, report=True) -> dict:
-    results, source = graded(kind)
+def _save(out: Path, student: str, kind: str, *, figure=None, output=None, report=True,
+          lang: str = DEFAULT_LANG) -> dict:
+    results, source = graded(kind, lang)
     if figure is not None:
         results["extra_data"]["figure"] = figure
     if output is not None:
@@ -91,14 +94,15 @@ def _save(out: Path, student: str, kind: str, *, figure=None, output=None, repor
     return results
 
 
-def build_class(out: Path) -> dict[str, dict]:
-    """A small class with every kind of student the overview must handle; returns the roster."""
+def build_class(out: Path, lang: str = DEFAULT_LANG) -> dict[str, dict]:
+    """A small class with every kind of student the overview must handle, graded and written in
+    ``lang``; returns the roster (whose notes are the batch planner's, in English)."""
     roster = {}
 
     def add(name, kind=None, **kwargs):
         roster[name] = {"graded": [], "notes": []}
         if kind:
-            _save(out, name, kind, **kwargs)
+            _save(out, name, kind, lang=lang, **kwargs)
             roster[name]["graded"].append(PROBLEM_ID)
 
     add("alice", "reference", figure=weights_figure())
@@ -115,5 +119,5 @@ def build_class(out: Path) -> dict[str, dict]:
     roster["dave"]["graded"].append(PROBLEM_ID)
     add("erin")
     roster["erin"]["notes"].append("mha.py: not a problem ID (did you mean multi_head_attention?); not graded")
-    write_class_outputs(out, problems=[problem(), unsubmitted_problem()], roster=roster)
+    write_class_outputs(out, problems=[problem(), unsubmitted_problem()], roster=roster, lang=lang)
     return roster

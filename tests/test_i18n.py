@@ -4,9 +4,10 @@ Feedback templates (``grader/feedback.py`` and the templates a problem's hidden
 checks define next to them) have a Chinese side written in Chinese and the same
 ``{placeholders}`` in both languages; every test of every problem (hidden and
 public, taken from the registry) has a name and, where it has one, a hint in
-both languages; the fixed wording of the reports (``grader/reports/wording.py``)
-has both sides, Chinese punctuation, a label for every error kind and no
-message that no page uses; a plain string is refused where both languages are
+both languages; the fixed wording of the reports (``grader/reports/wording.py``
+and the class run's pages in ``grader/reports/wording_class.py``) has both
+sides, Chinese punctuation, a label for every error kind and no message that
+no page uses; a plain string is refused where both languages are
 required; and the language a person gets is ``--lang``, else
 ``ATTN_JUDGE_LANG``, else the locale.
 """
@@ -27,7 +28,7 @@ from grader.checks import Verdict
 from grader.datapaths import site_assets_dir
 from grader.hidden import hidden_cases, public_cases
 from grader.i18n import Text, resolve_lang, t
-from grader.reports import figures, wording
+from grader.reports import classroom, figures, wording
 from grader.sandbox.messages import ErrorKind
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -83,11 +84,17 @@ def test_report_wording_exists_in_both_languages():
     assert set(wording.ERROR_KINDS) == {kind.value for kind in ErrorKind}
 
 
+# The modules that build messages in Python, each reading the catalogue as ``W.NAME``.
+MESSAGE_BUILDERS = (figures, classroom)
+
+
 def test_every_report_message_is_used():
-    """A message is read as ``t.name`` by a report template or as ``W.NAME`` by the figure data."""
+    """A message is read as ``t.name`` by a report template or as ``W.NAME`` by a module that builds
+    messages (the figure data, the overview's notes)."""
     templates = site_assets_dir() / "templates" / "report"
     used = " ".join(path.read_text(encoding="utf-8") for path in templates.glob("*.html"))
-    used += Path(figures.__file__).read_text(encoding="utf-8").replace("W.", "t.").lower()
+    for module in MESSAGE_BUILDERS:
+        used += Path(module.__file__).read_text(encoding="utf-8").replace("W.", "t.").lower()
     indirect = {"WORKED_EXAMPLE"}  # a caption the results store in English, shown through CAPTIONS
     unused = [name for name in wording.MESSAGES
               if name not in indirect and not re.search(rf"\bt\.{name.lower()}\b", used)]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 from urllib.parse import unquote
 
 import pytest
 
-from grader.reports import copy_static, write_submission_report
+from grader import similarity
+from grader.reports import copy_static, write_class_outputs, write_submission_report
 from grader.reports.figures import figure_view, histogram
 from grader.reports.gradebook import defuse
 from grader.reports.render import STATIC_FILES, points
@@ -325,3 +327,30 @@ def test_histogram_bins():
 def test_points_format():
     assert [points(x) for x in (7.5, 12.0, 1 / 3, 0, -0.0, None, float("nan"))] == \
         ["7.5", "12", "0.3333", "0", "0", "", ""]
+
+
+# --- a class in Chinese -----------------------------------------------------------------
+
+def test_class_overview_is_in_the_language_of_the_run(tmp_path):
+    build_class(tmp_path, lang="zh")
+    html = (tmp_path / "index.html").read_text(encoding="utf-8")
+    zh = Wording("zh")
+    assert '<html lang="zh">' in html and f"<title>{zh.class_overview} — attention-judge</title>" in html
+    assert f'<span class="v">14</span><span class="k">{zh.stat_students}</span>' in html
+    assert f"<h3>{problem().title_zh}</h3>" in html and f"<h2>{zh.checks_failed_most}</h2>" in html
+    assert f"{PROBLEM_ID}：结果缺失；" in html and "<td>缩放点积注意力（1）</td>" in html
+    assert "Class overview" not in html and "results missing" not in html and "Syntax error" not in html
+    notes = {row[0]: row[-1] for row in _rows(tmp_path / "gradebook.csv")[1:]}
+    assert notes["dave"].startswith(f"{PROBLEM_ID}: results missing;")  # the CSV is the same in both
+
+
+def test_recorded_limits_of_the_similarity_report_are_shown_in_the_page_language(tmp_path):
+    """A limit the catalogue knows is shown in the page's language; any other as the run wrote it."""
+    recorded = {"problems": {}, "settings": similarity._settings(),
+                "cannot_see": [similarity.WHAT_IT_CANNOT_SEE[1], "a limit of another version"]}
+    (tmp_path / "similarity.json").write_text(json.dumps(recorded), encoding="utf-8")
+    write_class_outputs(tmp_path, problems=[problem()], roster={}, lang="zh")
+    html = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert f"<li>除题目模板外，词法单元文本不到 {similarity.MIN_MATCHED} 个字符的提交</li>" in html
+    assert "<li>a limit of another version</li>" in html
+    assert similarity.WHAT_IT_CANNOT_SEE[1] not in html

@@ -3,8 +3,8 @@
 Checks that pages load without console errors or failed (or any network)
 requests, that every link resolves, that the heatmaps render, that the student
 table sorts and filters, that a candidate's markup never runs, and that a
-report graded in Chinese shows no English wording. Screenshots go to
-test-artifacts/ for a person to look at.
+report graded in Chinese, and the overview of a class graded in Chinese, show
+no English wording. Screenshots go to test-artifacts/ for a person to look at.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ import pytest
 from grader.grading import grade
 from grader.references import misconception_variants, solution_source
 from grader.reports import copy_static, write_submission_report
-from grader.reports.wording import Wording, every_message
+from grader.reports.wording import Wording
 from grader.trusted_runner import NamespaceRunner
-from tests.browser import ARTIFACTS
+from tests.browser import ARTIFACTS, english_wording, wording_shown
 from tests.report_samples import (HOSTILE_DIR_NAME, HOSTILE_OUTPUT, PROBLEM_ID, build_class, problem,
                                   weights_figure)
 
@@ -206,7 +206,7 @@ def test_candidate_markup_never_runs(klass, visit):
 
 # --- a report in Chinese ----------------------------------------------------------------
 
-PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+CHINESE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")  # CJK characters and punctuation
 # What the page shows of the submission and its results (code, captured output, IDs, the
 # grader's messages, which tests/test_i18n.py checks): data that may hold English words.
 DATA = ".source, .snippet, pre, code, td.feedback, p.summary"
@@ -228,33 +228,6 @@ def zh_report(tmp_path_factory) -> Path:
     return out / "report.html"
 
 
-def _english_wording() -> set[str]:
-    """The English side of every report message, cut at its placeholders, that Chinese never shares.
-
-    Pieces of three characters or fewer ("of", "Fix") and those the Chinese side
-    keeps as they are ("NaN", "stdout") could be data, so they are left out."""
-    pieces = set()
-    for message in every_message().values():
-        for piece in PLACEHOLDER.split(message.en):
-            piece = piece.strip(" .,:;()—−")
-            if len(piece) > 3 and piece not in message.zh:
-                pieces.add(piece)
-    return pieces
-
-
-def _wording_shown(v: Visit, leave_out: str) -> str:
-    """The page's visible text without the elements ``leave_out`` selects, its title and its aria labels."""
-    return v.page.evaluate("""selector => {
-        const body = document.body.cloneNode(true);
-        body.querySelectorAll(selector).forEach(e => e.remove());
-        document.documentElement.append(body);  // innerText of an element that is not rendered is raw
-        const text = body.innerText;
-        body.remove();
-        return [text, document.title,
-                ...Array.from(document.querySelectorAll('[aria-label]'), e => e.getAttribute('aria-label'))]
-            .join('\\n'); }""", leave_out)
-
-
 def _headings(v: Visit) -> list[str]:
     return v.page.evaluate("Array.from(document.querySelectorAll('main h2'), h => h.innerText)")
 
@@ -266,10 +239,11 @@ def test_chinese_report_has_no_english_wording(zh_report, visit):
     zh = Wording("zh")
     assert _headings(v) == [zh.diagnosis, zh.tests, zh.figure_weights, zh.your_code, zh.output]
     assert _headings(v)[:2] == ["诊断", "测试"]
-    shown = _wording_shown(v, f'{DATA}, [lang="en"]')  # the English titles of the problem and mistake
+    leave_out = f'{DATA}, [lang="en"]'  # and the English titles of the problem and mistake
+    shown = wording_shown(v.page, leave_out)
     assert zh.tests_passed in shown and zh.reference in shown and zh.key_weights in shown
     assert zh.score in shown  # the score card's aria label
-    english = sorted(piece for piece in _english_wording() if piece in shown)
+    english = english_wording(v.page, leave_out)
     assert not english, f"English wording on the Chinese page: {english}"
     _shot(v, "report-zh")
 
@@ -279,5 +253,55 @@ def test_english_report_has_no_chinese_wording(klass, visit):
     assert v.page.evaluate("document.documentElement.lang") == "en"
     en = Wording("en")
     assert _headings(v) == [en.diagnosis, en.tests, en.figure_weights, en.your_code, en.output]
-    shown = _wording_shown(v, f'{DATA}, [lang="zh"]')  # the Chinese titles of the problem and mistake
-    assert not re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", shown), shown
+    shown = wording_shown(v.page, f'{DATA}, [lang="zh"]')  # the Chinese titles of the problem and mistake
+    assert not CHINESE.search(shown), shown
+
+
+# --- a class overview in Chinese ------------------------------------------------------------
+
+# What the overview shows of the class: names, the batch planner's notes (checked below for the
+# overview's own), IDs and file names in <code>.
+CLASS_DATA = "td.name, td.notes, code"
+
+
+@pytest.fixture(scope="module")
+def zh_klass(tmp_path_factory) -> Path:
+    """The small class graded and written in Chinese."""
+    out = tmp_path_factory.mktemp("class-zh")
+    build_class(out, lang="zh")
+    return out
+
+
+def test_chinese_class_overview_has_no_english_wording(zh_klass, visit):
+    v = visit(zh_klass / "index.html")
+    assert v.problems == []
+    assert v.page.evaluate("document.documentElement.lang") == "zh"
+    zh = Wording("zh")
+    assert v.page.title() == f"{zh.class_overview} — attention-judge"
+    assert _headings(v) == [zh.score_distribution, zh.checks_failed_most, zh.misconceptions_seen,
+                            zh.submission_errors, zh.students, zh.similar_submissions]
+    assert v.page.text_content("#student-count") == "14 名学生"
+    v.page.fill("#student-search", "ALIC")
+    assert v.page.text_content("#student-count") == "显示 1 名学生（共 14 名）"  # the script keeps the language
+    v.page.fill("#student-search", "")
+    assert v.page.text_content("#student-count") == "14 名学生"
+    dave = v.page.locator("#student-table tr", has_text="dave").locator("td.notes").inner_text()
+    assert dave == f"{PROBLEM_ID}：结果缺失；请重新评测（加上 --resume）补全"
+    shown = wording_shown(v.page, CLASS_DATA)
+    assert zh.total_histogram in shown and zh.search_placeholder in shown and zh.no_similarity in shown
+    english = english_wording(v.page, CLASS_DATA)
+    assert not english, f"English wording on the Chinese overview: {english}"
+    assert _check_links(v) > 10
+    _shot(v, "class-overview-zh")
+    phone = visit(zh_klass / "index.html", **PHONE)
+    assert phone.problems == []
+    assert phone.page.evaluate("document.documentElement.scrollWidth") <= 390
+    _shot(phone, "class-overview-zh-phone")
+
+
+def test_english_class_overview_has_no_chinese_wording(klass, visit):
+    v = visit(klass / "index.html")
+    assert v.page.evaluate("document.documentElement.lang") == "en"
+    assert _headings(v)[0] == Wording("en").score_distribution
+    shown = wording_shown(v.page, CLASS_DATA)  # a student's name holds 李
+    assert not CHINESE.search(shown), shown

@@ -3,7 +3,8 @@
 Opened from file:// as an instructor would: no console errors, no failed or
 network requests, every link resolves, both sources are shown side by side with
 the matched regions marked, a candidate's markup (in a name or a source) never
-runs, and a phone does not scroll sideways. Screenshots go to test-artifacts/.
+runs, a phone does not scroll sideways, and in a class run in Chinese neither
+page shows English wording. Screenshots go to test-artifacts/.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from grader.i18n import DEFAULT_LANG
 from grader.reports import write_class_outputs, write_submission_report
+from grader.reports.wording import Wording
 from grader.similarity import write_similarity
-from tests.browser import ARTIFACTS
+from tests.browser import ARTIFACTS, english_wording
 from tests.report_samples import HOSTILE_DIR_NAME, ODD_NAME, PROBLEM_ID, graded, problem
 from tests.test_reports_browser import PHONE, _check_links, _shot, visit  # noqa: F401 (a fixture)
 from tests.test_similarity import HOSTILE_SOURCE_TAIL, disguise, honest_class
@@ -23,26 +26,35 @@ from tests.test_similarity import HOSTILE_SOURCE_TAIL, disguise, honest_class
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def klass(tmp_path_factory) -> Path:
-    """A graded class of scaled dot-product attention in which one student hid a copy of another's."""
-    out = tmp_path_factory.mktemp("similarity-class")
+def _similarity_class(out: Path, lang: str = DEFAULT_LANG) -> Path:
+    """A graded class of scaled dot-product attention in which one student hid a copy of another's,
+    its pages written in ``lang``."""
     honest = honest_class(PROBLEM_ID)
     sources = {"alice": honest["reference"],
                HOSTILE_DIR_NAME: disguise(honest["reference"]) + HOSTILE_SOURCE_TAIL,
                ODD_NAME: honest["sdpa_correct_einsum_finfo"], "carol": honest["sdpa_correct_bmm_flattened"],
                "dave": honest["sdpa_correct_manual_softmax"], "erin": honest["sdpa_correct_log_softmax"]}
-    results, _ = graded("reference")
+    results, _ = graded("reference", lang)
     for name, source in sources.items():
         folder = out / name / PROBLEM_ID
         folder.mkdir(parents=True)
         (folder / "results.json").write_text(json.dumps(results), encoding="utf-8")
         write_submission_report(folder / "report.html", results=results, source=source, problem=problem(),
                                 static_href="../../static/")
-    write_similarity(out=out, submissions={PROBLEM_ID: sources})
+    write_similarity(out=out, submissions={PROBLEM_ID: sources}, lang=lang)
     roster = {name: {"graded": [PROBLEM_ID], "notes": []} for name in sources}
-    write_class_outputs(out, problems=[problem()], roster=roster)
+    write_class_outputs(out, problems=[problem()], roster=roster, lang=lang)
     return out
+
+
+@pytest.fixture(scope="module")
+def klass(tmp_path_factory) -> Path:
+    return _similarity_class(tmp_path_factory.mktemp("similarity-class"))
+
+
+@pytest.fixture(scope="module")
+def zh_klass(tmp_path_factory) -> Path:
+    return _similarity_class(tmp_path_factory.mktemp("similarity-class-zh"), lang="zh")
 
 
 def test_the_overview_section_lists_the_pair_and_links_its_page(klass, visit):
@@ -96,3 +108,33 @@ def test_the_pair_page_shows_both_sources_side_by_side(klass, visit):
 def _shot_element(v, selector: str, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     v.page.locator(selector).screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+# What the pages show of the class: names (in the pair tables, headings and the table of shares),
+# the sources and code.
+DATA = "td.names, h1, .sim-side h3, pre, code"
+
+
+def test_in_a_chinese_run_both_pages_have_no_english_wording(zh_klass, visit):
+    zh = Wording("zh")
+    overview = visit(zh_klass / "index.html")
+    assert overview.problems == []
+    assert overview.page.evaluate("document.documentElement.lang") == "zh"
+    section = overview.page.locator("#similarity")
+    assert section.locator("h2").inner_text() == zh.similar_submissions
+    assert section.locator("details summary").inner_text() == zh.cannot_see
+    assert section.locator("details li").count() == 5
+    english = english_wording(overview.page, DATA)
+    assert not english, f"English wording on the Chinese overview: {english}"
+    section.scroll_into_view_if_needed()
+    _shot_element(overview, "#similarity", "similarity-overview-zh")
+
+    pair = visit(zh_klass / "similarity" / PROBLEM_ID / "1.html", viewport={"width": 1280, "height": 900})
+    assert pair.problems == []
+    assert pair.page.evaluate("document.documentElement.lang") == "zh"
+    assert " 和 " in pair.page.locator("h1").inner_text()
+    assert pair.page.locator("#meaning h2").inner_text() == zh.what_score_means
+    english = english_wording(pair.page, DATA)
+    assert not english, f"English wording on the Chinese pair page: {english}"
+    assert _check_links(pair) >= 5
+    _shot(pair, "similarity-pair-zh")

@@ -3,6 +3,12 @@
 Reads what the batch grader saved, ``OUT/<student>/<problem>/results.json``, for
 the students and problems it is told about; it never grades. A student with
 nothing gradable still gets a row everywhere.
+
+The overview is in the run's language: its fixed wording comes from
+:mod:`grader.reports.wording_class`, and the notes made here are
+:class:`grader.i18n.Text`, shown on the page in that language and written to
+the gradebook CSV in English (the CSV's columns and the batch planner's notes
+are English, and scripts read it).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from grader.i18n import DEFAULT_LANG, Text, same
 from grader.jsonio import readable
 from grader.outpaths import MAX_RESULTS_BYTES, REPORT, RESULTS, student_folder, submission_dir
 from grader.registry import Problem
@@ -22,6 +29,8 @@ from grader.reports.gradebook import write_gradebooks
 from grader.fsutil import write_atomic
 from grader.reports.render import copy_static, render, url_part
 from grader.reports.submission import test_key
+from grader.reports import wording_class as W
+from grader.reports.wording import Wording
 
 HARDEST_CHECKS = 10  # shown at the top of the overview; every check is in the per-problem tables
 SIMILARITY_JSON = "similarity.json"  # written by grader.similarity, with its pages in SIMILARITY_PAGES
@@ -55,7 +64,12 @@ class Cell:
 class Student:
     name: str
     cells: list[Cell]
-    notes: list[str]
+    remarks: list[Text]  # what the grader noticed, in both languages
+
+    @property
+    def notes(self) -> list[str]:
+        """The remarks as the gradebook CSV writes them (in English)."""
+        return [remark.en for remark in self.remarks]
 
     @property
     def total(self) -> float:
@@ -73,7 +87,7 @@ class Student:
             if c.error_kind:
                 keys.update(("e", f"e-{c.error_kind}"))
             keys.update(codes[mid] for mid in c.diagnosis if mid in codes)
-        if self.notes:
+        if self.remarks:
             keys.add("n")
         if not self.graded:
             keys.add("0")
@@ -117,13 +131,15 @@ class ProblemStats:
 
     @property
     def misconception_rows(self) -> list[dict]:
+        """Each misconception seen, its title and explanation as :class:`Text` (the page picks one)."""
         rows = []
         for mid, count in self.misconceptions.most_common():
             try:
                 item = self.problem.misconception(mid)
-                title, explanation = item.title, item.explanation
+                title = Text(item.title, item.title_zh or item.title)
+                explanation = Text(item.explanation, item.explanation_zh or item.explanation)
             except KeyError:
-                title, explanation = mid, ""
+                title, explanation = same(mid), same("")
             rows.append({"id": mid, "title": title, "explanation": explanation, "count": count,
                          "share": count / self.submitted if self.submitted else 0})
         return rows
@@ -151,10 +167,10 @@ class ClassData:
 
     @cached_property
     def error_rows(self) -> list[dict]:
-        kinds: dict[str, Counter] = defaultdict(Counter)
+        kinds: dict[str, Counter] = defaultdict(Counter)  # kind -> problem -> submissions
         for stat in self.stats:
             for kind, count in stat.errors.items():
-                kinds[kind][stat.problem.title] += count
+                kinds[kind][stat.problem] += count
         rows = [{"kind": k, "count": sum(c.values()), "problems": c.most_common()} for k, c in kinds.items()]
         return sorted(rows, key=lambda r: (-r["count"], r["kind"]))
 
@@ -211,12 +227,12 @@ def _number(value, default=0.0) -> float:
     return number if number == number else default  # NaN -> default
 
 
-def _cell(out_dir: Path, student: str, problem: Problem, notes: list[str]) -> tuple[Cell, dict | None]:
+def _cell(out_dir: Path, student: str, problem: Problem, notes: list[Text]) -> tuple[Cell, dict | None]:
     folder = submission_dir(out_dir, student, problem.id)
     results = _read_results(folder / RESULTS)
     if results is None:
-        why = "missing" if not (folder / RESULTS).exists() else "unreadable"
-        notes.append(f"{problem.id}: results {why}; grade again (with --resume) to complete it")
+        note = W.RESULTS_MISSING if not (folder / RESULTS).exists() else W.RESULTS_UNREADABLE
+        notes.append(note.format(problem=problem.id))
         return Cell(), None
     extra = results.get("extra_data") if isinstance(results.get("extra_data"), dict) else {}
     error = extra.get("error") if isinstance(extra.get("error"), dict) else None
@@ -239,21 +255,21 @@ def load_class(out_dir: Path, *, problems: list[Problem], roster: dict[str, dict
     students = []
     for name in sorted(roster, key=lambda n: (n.casefold(), n)):
         entry = roster[name] or {}
-        notes = [str(n) for n in entry.get("notes") or ()]
+        notes = [n if isinstance(n, Text) else same(n) for n in entry.get("notes") or ()]
         cells = [Cell() for _ in problems]
         graded = [str(g) for g in entry.get("graded") or ()]
         for problem_id in dict.fromkeys(graded):
             if problem_id not in index:
-                notes.append(f"{problem_id}: not a problem of this run")
+                notes.append(W.NOT_IN_RUN.format(problem=problem_id))
                 continue
             if not _single_component(name):
-                notes.append(f"{problem_id}: results not read (the student name is not a folder name)")
+                notes.append(W.NAME_NOT_FOLDER.format(problem=problem_id))
                 continue
             i = index[problem_id]
             cells[i], results = _cell(out_dir, name, problems[i], notes)
             if results is not None:
                 _count(stats[i], cells[i], results)
-        students.append(Student(name=readable(name), cells=cells, notes=notes))
+        students.append(Student(name=readable(name), cells=cells, remarks=notes))
     for stat in stats:
         if not stat.max_score:
             stat.max_score = _catalogue_max(stat.problem)
@@ -291,6 +307,29 @@ def similarity_page(problem_id: str, number: int) -> str:
     return f"{SIMILARITY_PAGES}/{problem_id}/{int(number)}.html"
 
 
+def cannot_see(*, min_matched: int, compared_chars: int, problem_chars: int) -> list[Text]:
+    """What the similarity comparison cannot see, with its settings filled in.
+
+    :mod:`grader.similarity` records the English side in ``similarity.json``;
+    the pages show the page's language."""
+    return [W.CANNOT_SEE_REWRITTEN, W.CANNOT_SEE_SHORT.format(min_matched=min_matched), W.CANNOT_SEE_SOURCE,
+            W.CANNOT_SEE_AI, W.CANNOT_SEE_LONG.format(kib=compared_chars // 1024,
+                                                      submissions=problem_chars // compared_chars)]
+
+
+def _cannot_see_view(recorded: list, settings: dict) -> list[Text]:
+    """The limits a run recorded: each one the catalogue knows (filled with the run's own settings)
+    as a :class:`Text`, any other as written."""
+    try:
+        known = {item.en: item for item in cannot_see(
+            min_matched=int(_number(settings.get("min_matched"))),
+            compared_chars=int(_number(settings.get("max_compared_chars"))),
+            problem_chars=int(_number(settings.get("max_problem_chars"))))}
+    except (ValueError, OverflowError, ZeroDivisionError):  # settings missing or not numbers
+        known = {}
+    return [known.get(item) or same(item) for item in (str(entry)[:500] for entry in recorded[:10])]
+
+
 def similarity_view(out_dir: Path, problems: list[Problem]) -> dict | None:
     """A small view of ``OUT/similarity.json`` for the overview; None when the run wrote none.
 
@@ -321,7 +360,7 @@ def similarity_view(out_dir: Path, problems: list[Problem]) -> dict | None:
                             "score": _number(pair.get("score")),
                             "href": page if (Path(out_dir) / page).is_file() else None})
         total = int(_number(entry.get("flagged_total"), len(flagged)))
-        rows.append({"id": problem.id, "title": problem.title,
+        rows.append({"id": problem.id, "problem": problem,
                      "students": int(_number(entry.get("students"))), "pairs": int(_number(entry.get("pairs"))),
                      "median": _number(distribution.get("median")),
                      "threshold": _number(entry.get("threshold")), "flagged": flagged, "flagged_total": total,
@@ -332,7 +371,7 @@ def similarity_view(out_dir: Path, problems: list[Problem]) -> dict | None:
     return {"unreadable": False, "problems": rows,
             "settings": {k: _number(settings.get(k)) for k in ("score_floor", "score_ceiling", "spread",
                                                                   "min_students_for_spread")},
-            "cannot_see": [str(item)[:500] for item in _list(data.get("cannot_see"))][:10]}
+            "cannot_see": _cannot_see_view(_list(data.get("cannot_see")), settings)}
 
 
 def _list(value) -> list:
@@ -340,7 +379,7 @@ def _list(value) -> list:
 
 
 def write_class_outputs(out_dir: Path, *, problems: list[Problem], roster: dict[str, dict],
-                        overview: bool = True) -> None:
+                        overview: bool = True, lang: str = DEFAULT_LANG) -> None:
     """Write the class overview, the gradebooks and the static files of a class run.
 
     Args:
@@ -348,8 +387,9 @@ def write_class_outputs(out_dir: Path, *, problems: list[Problem], roster: dict[
             ``out_dir/<student>/<problem>/results.json`` and reports are linked at
             ``out_dir/<student>/<problem>/report.html``.
         problems: the problems of the run, in column order.
-        roster: student name -> ``{"graded": [problem_id, ...], "notes": [str, ...]}``;
-            every student gets a row, graded or not.
+        roster: student name -> ``{"graded": [problem_id, ...], "notes": [note, ...]}``, a
+            note a string or a :class:`grader.i18n.Text`; every student gets a row, graded or not.
+        lang: the language of the overview (``"en"`` or ``"zh"``); the CSV files are the same in both.
 
     Writes ``gradebook.csv``, ``gradebook-canvas.csv`` and, with ``overview``,
     ``index.html`` (with a section made from ``similarity.json`` when the run
@@ -360,6 +400,7 @@ def write_class_outputs(out_dir: Path, *, problems: list[Problem], roster: dict[
     write_gradebooks(out_dir, klass)
     if overview:
         copy_static(out_dir / "static")
-        write_atomic(out_dir / "index.html", render("report/class.html", root="", klass=klass,
-                                                   total_bins=histogram(klass.total_fractions),
-                                                   similarity=similarity_view(out_dir, problems)))
+        wording = Wording(lang)
+        html = render("report/class.html", root="", klass=klass, lang=wording.lang, t=wording,
+                      total_bins=histogram(klass.total_fractions), similarity=similarity_view(out_dir, problems))
+        write_atomic(out_dir / "index.html", html)

@@ -9,14 +9,24 @@ as a :class:`Wording` and a template reads a message by its lower-case name,
 words the report shares with the notebook view of ``check()`` are the ones of
 :mod:`grader.feedback`, so that no message is written twice.
 
+The pages of a class run (the overview, its similarity section and the page of
+a flagged pair) have their messages in :mod:`grader.reports.wording_class`;
+they join this catalogue, so :class:`Wording` reads every page's wording.
+
 Numbers, code, IDs, the submission's own text and the messages of its results
 (already in one language when the results were written) are not wording.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from grader import feedback as F
-from grader.i18n import DEFAULT_LANG, LANGS, Text, t
+from grader.i18n import DEFAULT_LANG, LANGS, Text, t, text
+from grader.reports import wording_class
+
+if TYPE_CHECKING:
+    from grader.registry import Problem
 
 # ----------------------------------------------------------------------------- shared with check()
 TESTS = F.NB_TESTS
@@ -128,6 +138,7 @@ NO_SOURCE = t("The submission is empty: there is no code to show.", "这份提�
 ERROR_LINES = t("Lines named in errors: {lines} (highlighted below).",
                 "错误信息中提到的行：{lines}（已在下方高亮显示）。")
 CELL_SEPARATOR = t("; ", "；")
+NOTE_SEPARATOR = CELL_SEPARATOR  # between a student's notes on the class overview
 CELL = t("Cell {cell}", "第 {cell} 个单元格")
 ADDED_BY_GRADER = t("Added by the grader", "由评测器添加")
 SOURCE_CUT = t("Showing the first {shown} of {total} lines.", "只显示前 {shown} 行（共 {total} 行）。")
@@ -141,7 +152,17 @@ OUTPUT_BOTH = t("Output truncated: the grader stopped capturing at its output li
                 "the first {shown} of {total} characters.",
                 "输出已截断：评测器在达到输出上限时停止了捕获；本页只显示其中前 {shown} 个字符（共 {total} 个）。")
 
-MESSAGES: dict[str, Text] = {name: value for name, value in globals().items() if isinstance(value, Text)}
+
+def _messages(names: dict) -> dict[str, Text]:
+    """The messages of a module's namespace: its upper-case names that hold a Text."""
+    return {name: value for name, value in names.items() if isinstance(value, Text) and name.isupper()}
+
+
+_REPORT = _messages(globals())
+_CLASS = _messages(vars(wording_class))
+if _REPORT.keys() & _CLASS.keys():
+    raise ImportError(f"messages named twice: {sorted(_REPORT.keys() & _CLASS.keys())}")
+MESSAGES: dict[str, Text] = {**_REPORT, **_CLASS}
 CAPTIONS: dict[str, Text] = {WORKED_EXAMPLE.en: WORKED_EXAMPLE}  # figure captions as results store them
 
 
@@ -182,3 +203,11 @@ class Wording:
     def caption(self, caption: str) -> str:
         """A figure caption from the results: a known one in this language, any other as written."""
         return _pick(CAPTIONS, caption, self.lang)
+
+    def text(self, value: "Text | str") -> str:
+        """A message made in Python (a note, a mistake's title) in this language; a plain string as it is."""
+        return text(value).get(self.lang)
+
+    def title(self, problem: "Problem") -> str:
+        """A problem's title in this language (its English one when it has no other)."""
+        return (problem.title_zh or problem.title) if self.lang == "zh" else problem.title

@@ -63,7 +63,10 @@
       row.hidden = !visible;
       if (visible) shown += 1;
     });
-    if (count) count.textContent = shown === rows.length ? rows.length + " students" : shown + " of " + rows.length + " students";
+    if (count) {  // the page's own wording (data-all, data-some), in its language
+      var wording = shown === rows.length ? count.getAttribute("data-all") : count.getAttribute("data-some");
+      count.textContent = wording.replace("{shown}", shown).replace("{count}", rows.length);
+    }
   }
 
   if (search) search.addEventListener("input", applyFilter);

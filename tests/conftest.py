@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from grader import registry
+from grader.pool import SandboxPool
 from tests import sandboxing  # noqa: F401  (gives this session its own sandbox uids)
 from tests.browser import launch
 
@@ -35,6 +36,13 @@ def pytest_collection_modifyitems(config, items):
 def browser():
     """One headless Chromium for the whole session (tests/browser.py)."""
     yield from launch()
+
+
+@pytest.fixture(scope="module")
+def pool():
+    """Two warm sandbox workers shared by one module's tests (a module may define its own)."""
+    with SandboxPool(2) as pool:
+        yield pool
 
 
 @pytest.fixture(scope="session")

@@ -40,7 +40,6 @@ from grader.forbidden import AnalysisFailed, find_forbidden
 from grader.grading import Suite, grade
 from grader.jsonio import readable
 from grader.outpaths import student_folder
-from grader.pool import SandboxPool
 from grader.references import solution_source
 from grader.reports import submission as report_module
 from grader.reports.gradebook import defuse
@@ -102,12 +101,6 @@ def test_the_static_check_answers_or_says_it_cannot_on_deep_source(form, depth):
 def test_a_huge_source_is_refused_by_the_static_check():
     with pytest.raises(AnalysisFailed, match="too large"):
         find_forbidden("x = 1\n" * 1_000_000, ["torch.softmax"])
-
-
-@pytest.fixture(scope="module")
-def pool():
-    with SandboxPool(2) as pool:
-        yield pool
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,6 @@ import pytest
 
 from grader import registry
 from grader.grading import Limits, Suite, grade
-from grader.pool import SandboxPool
 from grader.submission import read_submission
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
@@ -63,12 +62,6 @@ def mismatches(results: dict, expected: dict) -> list[str]:
         message = (extra["error"] or {}).get("message", "")
         found.append(f"error kind {kind!r} ({message}), expected {expected.get('error')!r}")
     return found
-
-
-@pytest.fixture(scope="module")
-def pool():
-    with SandboxPool(2) as pool:
-        yield pool
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,6 @@ import torch
 from grader import registry
 from grader.datapaths import data_root, package_dir, solutions_dir
 from grader.grading import Suite, grade
-from grader.pool import SandboxPool
 from grader.references import solution_source
 from grader.sandbox.isolation import STRONG, base_level
 from tests.sandboxing import FAST_LIMITS, attack_source, outputs, sandbox_processes
@@ -30,12 +29,6 @@ from tests.sandboxing import FAST_LIMITS, attack_source, outputs, sandbox_proces
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
 PROBLEM = registry.get("scaled_dot_product_attention")
-
-
-@pytest.fixture(scope="module")
-def pool():
-    with SandboxPool(2) as pool:
-        yield pool
 
 
 @pytest.fixture(scope="module")

@@ -22,12 +22,6 @@ pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 PROBLEMS = registry.all_problems()
 
 
-@pytest.fixture(scope="module")
-def pool():
-    with SandboxPool(2) as pool:
-        yield pool
-
-
 @pytest.mark.parametrize("problem", PROBLEMS, ids=[p.id for p in PROBLEMS])
 @pytest.mark.parametrize("public", [False, True], ids=["hidden", "public"])
 def test_reference_and_stub_through_the_sandbox(pool, problem, public):

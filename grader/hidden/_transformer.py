@@ -1,4 +1,4 @@
-"""Parameters, masks and designed scores for the Transformer-layer problems (8 and 9).
+"""Parameters, masks, designed scores and shared cases for the Transformer-layer problems (8 and 9).
 
 Trusted side only. Every tensor is drawn from the case's seeded generator, with
 two designs on top for the stability cases:
@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import torch
 
+from grader.cases import Case
+from grader.checks import all_finite, raises
 from grader.hidden._inputs import randint_float, randn
 from grader.hidden._modules import linear_state
+from grader.i18n import t
 
 PROJECTIONS = ("q_proj", "k_proj", "v_proj", "out_proj")
 SCORE_FLOOR = 100.0  # scores_just_below: queries are 100, keys -100 or -101
@@ -104,3 +107,32 @@ def scores_just_below(state: dict, prefix: str, d_model: int) -> dict:
     state[f"{prefix}.k_proj.weight"] = -torch.eye(d_model, dtype=like.dtype)
     state[f"{prefix}.k_proj.bias"] = torch.full((d_model,), -SCORE_FLOOR, dtype=like.dtype)
     return state
+
+
+# ----------------------------------------------------------------------------- cases both layers share
+
+LOW_SCORE_HINT = t("Fill blocked scores with -inf (or a value below any legal score, such as the "
+                   "dtype's minimum); a finite -1e4 can tie with an allowed score.",
+                   "被屏蔽的得分要填 -inf（或者比任何合法得分都小的值，例如该 dtype 的最小值）；"
+                   "有限的 -1e4 可能和允许的得分一样大。")
+
+
+def bad_d_model_case(number: str, make) -> Case:
+    """d_model = 10 with 4 heads must raise ValueError."""
+    return Case(number, t("d_model not divisible by num_heads raises ValueError",
+                          "d_model 不能被 num_heads 整除时抛出 ValueError"),
+                0.5, make,
+                check=raises("ValueError", why=t("d_model=10 cannot be split into 4 heads",
+                                                 "d_model=10 无法切分成 4 个头")),
+                tags=("errors",),
+                hint=t("Check d_model % num_heads in __init__ and raise ValueError.",
+                       "在 __init__ 里检查 d_model % num_heads，不能整除就抛出 ValueError。"))
+
+
+def large_scores_case(number: str, make) -> Case:
+    """Scores near 1e4 (see :func:`amplify_scores`): outputs and gradients stay finite."""
+    return Case(number, t("scores near 1e4 before a LayerNorm stay finite (gradients too)",
+                          "进入层归一化之前的得分接近 1e4 时，输出和梯度仍是有限值"),
+                1.0, make, check=all_finite(), tags=("stability",),
+                hint=t("Use torch.softmax (or subtract each row's maximum before exp()).",
+                       "使用 torch.softmax（或者在 exp() 之前减去每行的最大值）。"))

@@ -28,9 +28,9 @@ from __future__ import annotations
 import torch
 
 from grader.checks import Check, CheckContext, Verdict, describe, exception_verdict
-from grader.hidden.text_generation.sampling import keep_top_k, next_token_probs
+from grader.hidden.text_generation.expectations import next_distribution
+from grader.hidden.text_generation.sampling import keep_top_k
 from grader.i18n import Text, t
-from grader.sandbox import toy_models
 from grader.sandbox.messages import Invocation, Outcome
 
 P_VALUE = 1e-6  # chi-square rejection level
@@ -292,14 +292,13 @@ def in_support() -> Check:
         if problem:
             return problem
         settings = settings_of(ctx.invocation)
-        model, ids = toy_models.build(ctx.invocation.model), ctx.candidate.value
+        spec, ids = ctx.invocation.model, ctx.candidate.value
+        block_size = int(spec["block_size"])
         T0 = ctx.invocation.args[0].shape[1]
         finished = torch.zeros(ids.shape[0], dtype=torch.bool)
         for t in range(T0, ids.shape[1]):
-            with torch.no_grad():
-                logits = model(ids[:, max(0, t - model.block_size):t])[:, -1, :]
-            probs = next_token_probs(logits, settings["temperature"], settings["top_k"],
-                                     settings["top_p"], slack=SUPPORT_SLACK)
+            logits, probs = next_distribution(spec, ids[:, max(0, t - block_size):t], settings,
+                                              slack=SUPPORT_SLACK)
             token = ids[:, t]
             allowed = probs.gather(-1, token.unsqueeze(-1))[:, 0] > 0
             bad = ~(allowed | finished)
@@ -327,11 +326,8 @@ def chi_square(*, p_value: float = P_VALUE) -> Check:
         prompt = ctx.invocation.args[0]
         if ctx.candidate.value.shape[1] <= prompt.shape[1]:
             return Verdict(False, NOTHING_GENERATED, hint=HINT_ONE_TOKEN)
-        model = toy_models.build(ctx.invocation.model)
-        with torch.no_grad():
-            logits = model(prompt[:1])[:, -1, :]
-        expected = next_token_probs(logits, settings["temperature"], settings["top_k"],
-                                    settings["top_p"])[0]  # (V,)
+        logits, probs = next_distribution(ctx.invocation.model, prompt[:1], settings)
+        expected = probs[0]  # (V,)
         tokens = ctx.candidate.value[:, prompt.shape[1]]
         counts = torch.bincount(tokens, minlength=expected.shape[0]).double()
         n = float(counts.sum())

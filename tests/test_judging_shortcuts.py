@@ -1,0 +1,75 @@
+"""Shortcuts the trusted side takes to judge faster give the answers of the long way.
+
+- Diagnosis compares a large tensor on a sample of entries first
+  (:func:`grader.checks._all_close`): a sample that matches must never be
+  taken for a match of the whole.
+- The text-generation checks keep next-token distributions by content
+  (:mod:`grader.hidden.text_generation.expectations`): what they return must
+  be what a fresh model computes, for any context, and the memory they keep
+  is bounded whatever the contexts.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from grader.checks import PROBE_ENTRIES, _all_close
+from grader.hidden.text_generation import expectations
+from grader.hidden.text_generation.sampling import next_token_probs
+from grader.sandbox import toy_models
+
+
+def test_a_sample_that_matches_is_not_taken_for_the_whole():
+    want = torch.randn(64, 512, dtype=torch.float64)
+    got = want.clone()
+    got.reshape(-1)[1] += 1.0  # between two sampled entries
+    assert _all_close(got, want, rtol=1e-7, atol=1e-9) is False
+    assert _all_close(want.clone(), want, rtol=1e-7, atol=1e-9) is True
+    small = torch.randn(2 * PROBE_ENTRIES)
+    assert _all_close(small + 1.0, small, rtol=1e-5, atol=1e-6) is False
+
+
+def test_a_far_off_sample_settles_it_and_nan_equals_nan():
+    want = torch.randn(10_000)
+    assert _all_close(want + 1.0, want, rtol=1e-5, atol=1e-6) is False
+    with_nan = want.clone()
+    with_nan[::7] = float("nan")
+    assert _all_close(with_nan.clone(), with_nan, rtol=1e-5, atol=1e-6) is True
+
+
+def _spec(seed: int) -> dict:
+    rng = torch.Generator().manual_seed(seed)
+    return toy_models.table_model(torch.randn(13, 11, generator=rng, dtype=torch.float64), block_size=6,
+                                  window=3, mult=5, shift=1)
+
+
+def test_remembered_distributions_are_what_a_fresh_model_computes():
+    spec = _spec(0)
+    rng = torch.Generator().manual_seed(1)
+    for settings in ({"temperature": 0.7, "top_k": 4, "top_p": None},
+                     {"temperature": 1.0, "top_k": None, "top_p": 0.8},
+                     {"temperature": 0, "top_k": None, "top_p": None}):
+        for _ in range(5):
+            context = torch.randint(0, 11, (3, 4), generator=rng)
+            for _ in range(2):  # the second call is answered from memory
+                logits, probs = expectations.next_distribution(spec, context, settings)
+                fresh = toy_models.build(spec)(context)[:, -1, :]
+                assert torch.equal(logits, fresh)
+                assert torch.equal(probs, next_token_probs(fresh, settings["temperature"], settings["top_k"],
+                                                           settings["top_p"]))
+    other = _spec(2)  # same shape, other table: never answered with the first model's rows
+    context = torch.zeros(1, 2, dtype=torch.int64)
+    settings = {"temperature": 1.0, "top_k": None, "top_p": None}
+    first = expectations.next_distribution(spec, context, settings)[0]
+    second = expectations.next_distribution(other, context, settings)[0]
+    assert torch.equal(second, toy_models.build(other)(context)[:, -1, :])
+    assert not torch.equal(first, second)
+
+
+def test_the_memory_kept_is_bounded():
+    spec = _spec(3)
+    settings = {"temperature": 1.0, "top_k": None, "top_p": None}
+    for n in range(expectations.MAX_ENTRIES + 50):
+        context = torch.tensor([[n % 11, (n // 11) % 11, (n // 121) % 11, n // 1331]])
+        expectations.next_distribution(spec, context, settings)
+    assert len(expectations._distributions) == expectations.MAX_ENTRIES

@@ -3,7 +3,10 @@
 Errors a user can cause are one line on stderr and exit code 2; ``check`` exits
 1 when a test fails; everything else exits 0 once grading ran (130 after Ctrl-C
 in a class run, with everything finished saved). Anything from a submission
-that reaches the terminal goes through :func:`grader.terminal.safe`.
+that reaches the terminal goes through :func:`grader.terminal.safe`. Every
+line is printed in the user's language: the errors' wording is in
+:mod:`grader.user_errors`, the rest in :mod:`grader.feedback` and
+:mod:`grader.cli_wording`.
 """
 
 from __future__ import annotations
@@ -12,13 +15,16 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import IO, NoReturn
 
 import click
 
 from grader import __version__, registry, zygote_launch
+from grader import cli_wording as W
 from grader import feedback as F
+from grader import user_errors as UE
 from grader.cli_export import export
-from grader.i18n import LANGS, Text, resolve_lang
+from grader.i18n import LANGS, Text, join, resolve_lang
 from grader.sandbox.limits import Limits
 from grader.seedkey import DEFAULT_SEED
 from grader.terminal import safe
@@ -28,11 +34,22 @@ LANG_OPTION = click.option("--lang", type=click.Choice(LANGS), default=None,
 
 
 class UsageProblem(click.ClickException):
+    """A mistake the user can fix: one line on stderr in their language, exit code 2."""
+
     exit_code = 2
 
+    def __init__(self, message: Text, lang: str) -> None:
+        super().__init__(safe(message.get(lang)))
+        self.lang = lang
 
-def _fail(exc: Exception) -> None:
-    raise UsageProblem(safe(str(exc)))
+    def show(self, file: IO | None = None) -> None:
+        line = W.ERROR_LINE.format(message=self.format_message()).get(self.lang)
+        click.echo(line, file=file, err=file is None, color=self.show_color)
+
+
+def _fail(message: Text, lang: str) -> NoReturn:
+    """Stop the command with ``message`` (a :class:`services.UserError`'s ``text``) in ``lang``."""
+    raise UsageProblem(message, lang)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -78,10 +95,11 @@ def show(problem_id: str, lang: str | None) -> None:
     try:
         problem = services.find_problem(problem_id)
     except services.UserError as exc:
-        _fail(exc)
+        _fail(exc.text, lang)
     title = problem.title_zh if lang == "zh" else problem.title
     click.echo(click.style(f"{title}  [{problem.difficulty}]", bold=True))
-    click.echo(f"{problem.id} · tags: {', '.join(problem.tags)}\n")
+    tags = join(UE.LIST_SEPARATOR, problem.tags)
+    click.echo(W.PROBLEM_TAGS.format(id=problem.id, tags=tags).get(lang) + "\n")
     click.echo(problem.statement(lang))
     click.echo(f"\n{F.START_WITH.get(lang)} attn-judge start {problem.id}")
 
@@ -105,7 +123,7 @@ def start(problem_id: str, directory: Path, notebook: bool, lang: str | None) ->
         else:
             target = services.start_problem(problem_id=problem_id, directory=directory)
     except services.UserError as exc:
-        _fail(exc)
+        _fail(exc.text, lang)
     done = F.WROTE_NOTEBOOK if notebook else F.WROTE_STUB
     click.echo(done.format(path=str(target)).get(lang))
 
@@ -163,7 +181,7 @@ def check(file: Path, problem_id: str | None, timeout: float, lang: str | None) 
     try:
         results = services.check_file(path=file, problem_id=problem_id, timeout=timeout, lang=lang)
     except services.UserError as exc:
-        _fail(exc)
+        _fail(exc.text, lang)
     title = F.PUBLIC_TESTS_TITLE.format(title=_problem_title(results["extra_data"]["problem"]))
     _print_results(results, title=title, lang=lang)
     if results["score"] < results["max_score"]:
@@ -208,11 +226,11 @@ def grade(path: Path, problem_id, out, as_json, seed, workers, timeout, memory, 
                          allowed=allowed, scheduler=scheduler, lang=lang)
             return
         if not path.exists() and not path.is_symlink():
-            raise services.UserError(f"{safe(path)}: no such file or directory")
+            raise services.UserError(UE.NO_SUCH_PATH.format(path=safe(path)))
         results = services.grade_file(path=path, problem_id=problem_id, seed=seed, limits=limits,
                                       allow_weak=allow_weak_isolation, allow_forbidden=allowed, lang=lang)
     except services.UserError as exc:
-        _fail(exc)
+        _fail(exc.text, lang)
     if out:
         _write_single_report(out, path, results)
     if as_json:
@@ -221,7 +239,8 @@ def grade(path: Path, problem_id, out, as_json, seed, workers, timeout, memory, 
     title = F.HIDDEN_TESTS_TITLE.format(title=_problem_title(results["extra_data"]["problem"]))
     _print_results(results, title=title, lang=lang)
     if out:
-        click.echo(f"Report: {(out / results['extra_data']['problem'] / 'report.html').resolve()}", err=True)
+        report = (out / results["extra_data"]["problem"] / "report.html").resolve()
+        click.echo(W.REPORT_AT.format(path=safe(report)).get(lang), err=True)
 
 
 def _write_single_report(out: Path, path: Path, results: dict) -> None:
@@ -253,12 +272,14 @@ def _grade_class(root: Path, *, problem_id, out, seed, workers, limits, resume, 
     bar = None
     try:
         if executor.warning:
-            click.echo(click.style(f"warning: {executor.warning}", fg="yellow"), err=True)
-        click.echo(f"Isolation: {executor.isolation} — {executor.description}", err=True)
+            warning = F.WARNING.format(message=safe(executor.warning))
+            click.echo(click.style(warning.get(lang), fg="yellow"), err=True)
+        isolation_line = W.ISOLATION_OF_RUN.format(level=executor.isolation, description=executor.description)
+        click.echo(isolation_line.get(lang), err=True)
 
         def on_plan(plan) -> None:
             nonlocal bar
-            bar = click.progressbar(length=len(plan.entries), label="Grading", file=sys.stderr,
+            bar = click.progressbar(length=len(plan.entries), label=W.GRADING.get(lang), file=sys.stderr,
                                     show_pos=True, show_eta=True)
             bar.__enter__()
 
@@ -266,22 +287,23 @@ def _grade_class(root: Path, *, problem_id, out, seed, workers, limits, resume, 
             root=root, out=out, executor=executor, seed=seed, limits=limits, resume=resume, only=only,
             allow_forbidden=allowed, lang=lang, on_plan=on_plan, on_progress=lambda entry: bar.update(1))
     except KeyboardInterrupt:  # before the class run started: nothing was graded
-        click.echo("\nInterrupted.", err=True)
+        click.echo("\n" + W.INTERRUPTED.get(lang), err=True)
         sys.exit(130)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
         executor.close(wait=False)
     if summary.interrupted:
-        click.echo("\nInterrupted. Everything finished so far is saved; run the same command "
-                   "with --resume to continue.", err=True)
+        click.echo("\n" + W.INTERRUPTED_SAVED.get(lang), err=True)
         sys.exit(130)
-    errors = ", ".join(f"{k}: {v}" for k, v in sorted(summary.errors.items())) or "none"
-    click.echo(f"Graded {summary.graded} submissions ({summary.skipped} already done) of "
-               f"{summary.students} students in {summary.seconds:.1f} s. Errors: {errors}.", err=True)
+    counts = [W.ERROR_COUNT.format(kind=kind, count=count) for kind, count in sorted(summary.errors.items())]
+    errors = join(UE.LIST_SEPARATOR, counts) if counts else W.NO_ERRORS
+    done = W.CLASS_SUMMARY.format(graded=summary.graded, skipped=summary.skipped, students=summary.students,
+                                  seconds=f"{summary.seconds:.1f}", errors=errors)
+    click.echo(done.get(lang), err=True)
     if summary.retried:
-        click.echo(f"Graded again after a lost worker: {len(summary.retried)} submission(s).", err=True)
-    click.echo(f"Class overview: {(out / 'index.html').resolve()}")
+        click.echo(W.GRADED_AGAIN.format(count=len(summary.retried)).get(lang), err=True)
+    click.echo(W.CLASS_OVERVIEW_AT.format(path=safe((out / "index.html").resolve())).get(lang))
 
 
 @main.command()
@@ -290,15 +312,16 @@ def isolation(describe: bool) -> None:
     """Print the strongest isolation this machine gives submissions (starts one sandbox)."""
     from grader.pool import SandboxPool, SandboxUnavailable
 
+    lang = resolve_lang(None)
     try:
         with SandboxPool(1) as pool:
             click.echo(pool.level)
             if describe:
                 click.echo(pool.description)
             if pool.fallback_reason:
-                click.echo(f"not stronger because: {safe(pool.fallback_reason)}", err=True)
+                click.echo(W.NOT_STRONGER.format(reason=safe(pool.fallback_reason)).get(lang), err=True)
     except SandboxUnavailable as exc:
-        _fail(f"cannot start the sandbox: {exc}")
+        _fail(UE.SANDBOX_UNAVAILABLE.format(detail=str(exc)), lang)
 
 
 @main.group()
@@ -314,7 +337,7 @@ def site_build(out: Path) -> None:
     from grader.sitegen import build_site
 
     index = build_site(out=out)
-    click.echo(f"Study site: {Path(index).resolve()}")
+    click.echo(W.STUDY_SITE_AT.format(path=safe(Path(index).resolve())).get(resolve_lang(None)))
 
 
 main.add_command(export)

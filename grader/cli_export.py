@@ -3,7 +3,9 @@
 ``gradescope`` and ``prairielearn`` write the bundles; ``gradescope-run`` and
 ``prairielearn-run`` are what the bundles' own scripts call inside the
 platform's container. Errors a user can cause are one line on stderr and exit
-code 2. The seed is printed once, only when the export drew it at random.
+code 2. The seed is printed once, only when the export drew it at random. Every
+line is in the user's language (the ``--lang`` of an export, else
+``ATTN_JUDGE_LANG``, else the locale), worded in :mod:`grader.cli_wording`.
 """
 
 from __future__ import annotations
@@ -12,15 +14,18 @@ from pathlib import Path
 
 import click
 
-from grader.i18n import LANGS, resolve_lang
+from grader import cli_wording as W
+from grader import user_errors as UE
+from grader.i18n import LANGS, Text, join, resolve_lang
 from grader.sandbox.limits import Limits
 from grader.terminal import safe
 
 
-def _usage_problem(exc: Exception) -> click.ClickException:
+def _usage_problem(message: Text, lang: str) -> click.ClickException:
+    """The error that stops a command with ``message`` (a UserError's ``text``) in ``lang``."""
     from grader.cli import UsageProblem  # cli imports this module: resolved at call time
 
-    return UsageProblem(safe(str(exc)))
+    return UsageProblem(message, lang)
 
 
 def _bundle_options(command):
@@ -45,12 +50,12 @@ def _bundle_options(command):
     return command
 
 
-def _report(exported, what: str) -> None:
-    click.echo(f"{what}: {safe(Path(exported.path).resolve())} ({', '.join(exported.problems)})")
+def _report(exported, written: Text, lang: str) -> None:
+    """Where the bundle is (``written`` fills in its path and problems) and, if drawn here, its seed."""
+    problems = join(UE.LIST_SEPARATOR, exported.problems)
+    click.echo(written.format(path=safe(Path(exported.path).resolve()), problems=problems).get(lang))
     if exported.seed_chosen:
-        click.echo(f"Seed: {exported.seed} (drawn at random and stored in the bundle, readable by root only). "
-                   f"Keep it secret; re-grade locally with: attn-judge grade FILE --seed {exported.seed}",
-                   err=True)
+        click.echo(W.SEED_DRAWN.format(seed=exported.seed).get(lang), err=True)
 
 
 @click.group()
@@ -67,13 +72,13 @@ def gradescope(problem_ids, out, seed, timeout, memory_mb, lang, allow_weak, whe
     from grader.exports import export_gradescope
     from grader.services import UserError
 
+    lang = resolve_lang(lang)
     try:
         exported = export_gradescope(problem_ids=problem_ids, out=out, seed=seed, timeout=timeout,
-                                     memory_mb=memory_mb, lang=resolve_lang(lang), allow_weak=allow_weak,
-                                     wheel=wheel)
+                                     memory_mb=memory_mb, lang=lang, allow_weak=allow_weak, wheel=wheel)
     except UserError as exc:
-        raise _usage_problem(exc) from None
-    _report(exported, "Gradescope autograder")
+        raise _usage_problem(exc.text, lang) from None
+    _report(exported, W.GRADESCOPE_WRITTEN, lang)
 
 
 @export.command("prairielearn")
@@ -89,13 +94,14 @@ def prairielearn(problem_ids, out, image, seed, timeout, memory_mb, lang, allow_
     from grader.exports.prairielearn import DEFAULT_IMAGE
     from grader.services import UserError
 
+    lang = resolve_lang(lang)
     try:
         exported = export_prairielearn(problem_ids=problem_ids, out=out, seed=seed, timeout=timeout,
-                                       memory_mb=memory_mb, lang=resolve_lang(lang), allow_weak=allow_weak,
-                                       wheel=wheel, image=image or DEFAULT_IMAGE)
+                                       memory_mb=memory_mb, lang=lang, allow_weak=allow_weak, wheel=wheel,
+                                       image=image or DEFAULT_IMAGE)
     except UserError as exc:
-        raise _usage_problem(exc) from None
-    _report(exported, "PrairieLearn questions and grader image")
+        raise _usage_problem(exc.text, lang) from None
+    _report(exported, W.PRAIRIELEARN_WRITTEN, lang)
 
 
 @export.command("gradescope-run")
@@ -106,12 +112,15 @@ def gradescope_run(root: Path) -> None:
     from grader.exports import run_gradescope
     from grader.services import UserError
 
+    lang = resolve_lang(None)
     try:
         results = run_gradescope(root=root)
     except UserError as exc:
-        raise _usage_problem(exc) from None
-    click.echo(f"score {results['score']:g} of {results['extra_data']['max_score']:g}; "
-               f"{len(results['tests'])} tests; results in {safe(root / 'results' / 'results.json')}")
+        raise _usage_problem(exc.text, lang) from None
+    done = W.GRADESCOPE_GRADED.format(score=f"{results['score']:g}",
+                                      max_score=f"{results['extra_data']['max_score']:g}",
+                                      tests=len(results["tests"]), path=safe(root / "results" / "results.json"))
+    click.echo(done.get(lang))
 
 
 @export.command("prairielearn-run")
@@ -122,9 +131,12 @@ def prairielearn_run(root: Path) -> None:
     from grader.exports import run_prairielearn
     from grader.services import UserError
 
+    lang = resolve_lang(None)
     try:
         results = run_prairielearn(root=root)
     except UserError as exc:
-        raise _usage_problem(exc) from None
-    click.echo(f"score {results['score']:g} (gradable: {str(results['gradable']).lower()}); "
-               f"results in {safe(root / 'results' / 'results.json')}")
+        raise _usage_problem(exc.text, lang) from None
+    done = W.PRAIRIELEARN_GRADED.format(score=f"{results['score']:g}",
+                                        gradable=str(results["gradable"]).lower(),
+                                        path=safe(root / "results" / "results.json"))
+    click.echo(done.get(lang))

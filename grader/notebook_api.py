@@ -102,7 +102,7 @@ def check(target, problem: str | None = None, *, lang: str | None = None,
         results = services.check_source(source=source, problem_id=found.id, filename=f"{found.id}.py",
                                         source_map=source_map, timeout=timeout, lang=lang)
     except services.UserError as exc:
-        raise CheckError(str(exc)) from None
+        raise CheckError(exc.text.get(lang)) from None
     return CheckResult(results=results, problem=found, lang=lang)
 
 

@@ -426,12 +426,12 @@ def start_notebook(*, problem_id: str, directory: Path, lang: str) -> Path:
     problem = find_problem(problem_id)
     target = Path(directory) / f"{problem.id}.ipynb"
     if target.exists() or target.is_symlink():
-        raise UserError(F.ALREADY_EXISTS.format(path=str(target)).get(lang))
+        raise UserError(F.ALREADY_EXISTS.format(path=readable(str(target))))
     text = starter_notebook(problem, lang=lang)
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         with open(target, "x", encoding="utf-8") as fh:
             fh.write(text)
     except FileExistsError:  # appeared since the check above
-        raise UserError(F.ALREADY_EXISTS.format(path=str(target)).get(lang)) from None
+        raise UserError(F.ALREADY_EXISTS.format(path=readable(str(target)))) from None
     return target

@@ -14,21 +14,22 @@ from pathlib import Path
 
 from grader import tomlcompat as tomllib
 
+from grader import user_errors as UE
 from grader.datapaths import problems_dir
+from grader.i18n import join
 
 DIFFICULTIES = ("easy", "medium", "hard")
 
 
 class UnknownProblemError(LookupError):
-    """A problem ID that the registry does not know."""
+    """A problem ID that the registry does not know; ``text`` says so in both languages."""
 
     def __init__(self, problem_id: str, suggestions: list[str]):
         self.problem_id = problem_id
         self.suggestions = suggestions
-        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(
-            f"unknown problem {problem_id!r}.{hint} Run 'attn-judge list' to see all problems."
-        )
+        close = UE.DID_YOU_MEAN.format(names=join(UE.LIST_SEPARATOR, suggestions)) if suggestions else ""
+        self.text = UE.UNKNOWN_PROBLEM.format(name=repr(problem_id), close=close)
+        super().__init__(self.text.en)
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,12 @@
 """Service functions behind the CLI: keyword-only, testable without click.
 
-User mistakes raise :class:`UserError` (one clear line, exit code 2 in the
-CLI). :func:`grade_class` is the one way a class is graded, whatever executes
-the submissions (the local sandbox pool or a Dask cluster): it plans the
-class once, streams submissions to the executor, writes each one's report and
-``results.json`` atomically as it finishes, and always writes the class
-outputs, after an interruption too.
+User mistakes raise :class:`UserError`: one clear line in both languages (the
+messages are in :mod:`grader.user_errors`), which the CLI prints in the user's
+language with exit code 2. :func:`grade_class` is the one way a class is graded,
+whatever executes the submissions (the local sandbox pool or a Dask cluster):
+it plans the class once, streams submissions to the executor, writes each
+one's report and ``results.json`` atomically as it finishes, and always writes
+the class outputs, after an interruption too.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from pathlib import Path
 from typing import Callable
 
 from grader import progress, registry
+from grader import user_errors as UE
 from grader.batch import ClassPlan, ClassSummary, Entry, plan_class, remove_stale_temporaries
 from grader.classrun import ClassRun, Settings, bad_submission_sha
 from grader.executors import LocalExecutor, WeakIsolationRefused
 from grader.grading import DEFAULT_SEED, Suite, grade, not_graded
-from grader.i18n import DEFAULT_LANG
+from grader.i18n import DEFAULT_LANG, Text, join
 from grader.jsonio import dumps, readable
 from grader.notebooks import SourceMap
 from grader.pool import SandboxUnavailable
@@ -32,14 +34,24 @@ from grader.submission import BadSubmission, read_submission
 
 
 class UserError(Exception):
-    """Something the user can fix; the message says what and how."""
+    """Something the user can fix; the message says what and how, in both languages.
+
+    ``text`` is the message (a :class:`grader.i18n.Text`, never a plain string);
+    ``str()`` of the error is its English side, for logs.
+    """
+
+    def __init__(self, text: Text) -> None:
+        if not isinstance(text, Text):
+            raise TypeError("a UserError says what went wrong in both languages: give it a Text")
+        super().__init__(text)  # the only argument: the error pickles and str() gives the English side
+        self.text = text
 
 
 def find_problem(problem_id: str) -> Problem:
     try:
         return registry.get(problem_id)
     except UnknownProblemError as exc:
-        raise UserError(str(exc)) from None
+        raise UserError(exc.text) from None
 
 
 def infer_problem(path: Path, problem_id: str | None) -> Problem:
@@ -50,9 +62,9 @@ def infer_problem(path: Path, problem_id: str | None) -> Problem:
     if stem in registry.problem_ids():
         return registry.get(stem)
     close = registry.close_matches(stem)
-    hint = f" Did you mean {', '.join(c + '.py' for c in close)}?" if close else ""
-    raise UserError(f"{readable(str(path))}: cannot tell the problem from the file name.{hint} Rename "
-                    "the file to <problem_id>.py or pass --problem (see 'attn-judge list').")
+    names = join(UE.LIST_SEPARATOR, (name + ".py" for name in close))
+    hint = UE.DID_YOU_MEAN.format(names=names) if close else ""
+    raise UserError(UE.CANNOT_TELL_PROBLEM.format(path=readable(str(path)), close=hint))
 
 
 def start_problem(*, problem_id: str, directory: Path) -> Path:
@@ -60,8 +72,7 @@ def start_problem(*, problem_id: str, directory: Path) -> Path:
     problem = find_problem(problem_id)
     target = Path(directory) / f"{problem.id}.py"
     if target.exists() or target.is_symlink():
-        raise UserError(f"{target} already exists; it was left untouched. Delete or rename it "
-                        "to start over.")
+        raise UserError(UE.ALREADY_EXISTS.format(path=readable(str(target))))
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "x", encoding="utf-8") as fh:
         fh.write(problem.stub())
@@ -79,10 +90,9 @@ def open_executor(*, workers: int = 1, allow_weak: bool, scheduler: str | None =
         executor = LocalExecutor(workers=workers, allow_weak=allow_weak, force_weak=weak_forced(),
                                  quick_start=quick_start)
     except WeakIsolationRefused as exc:
-        raise UserError(f"{exc} Run as root or enable user namespaces, or pass "
-                        "--allow-weak-isolation to grade anyway (the results will say so).") from None
+        raise UserError(UE.WEAK_ISOLATION_REFUSED.format(detail=str(exc).rstrip("."))) from None
     except SandboxUnavailable as exc:
-        raise UserError(f"cannot start the sandbox: {exc}") from None
+        raise UserError(UE.SANDBOX_UNAVAILABLE.format(detail=str(exc))) from None
     return executor
 
 
@@ -90,14 +100,13 @@ def _dask_executor(scheduler: str, *, allow_weak: bool):
     try:
         from grader.dask_backend import open_dask_executor
     except ImportError:
-        raise UserError("--scheduler needs Dask: install the extra with "
-                        "pip install 'attention-judge[dask]'") from None
+        raise UserError(UE.DASK_MISSING) from None
     try:
         return open_dask_executor(scheduler, allow_weak=allow_weak, force_weak=weak_forced())
-    except ValueError as exc:
-        raise UserError(f"--scheduler: {exc}") from None
+    except ValueError:  # a malformed address
+        raise UserError(UE.NOT_A_SCHEDULER.format(scheduler=scheduler)) from None
     except OSError as exc:
-        raise UserError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc})") from None
+        raise UserError(UE.SCHEDULER_UNREACHABLE.format(scheduler=scheduler, detail=str(exc))) from None
 
 
 def check_file(*, path: Path, problem_id: str | None, timeout: float = Limits.timeout,
@@ -108,7 +117,7 @@ def check_file(*, path: Path, problem_id: str | None, timeout: float = Limits.ti
     try:
         submission = read_submission(path)
     except BadSubmission as exc:
-        raise UserError(exc.message.get(lang)) from None
+        raise UserError(exc.message) from None
     return check_source(source=submission.source, problem_id=problem.id, filename=path.name,
                         source_sha256=submission.sha256, source_map=submission.source_map,
                         timeout=timeout, lang=lang)
@@ -205,8 +214,7 @@ def grade_class(
     # Absolute: helper processes (reports, notebooks) run from another directory.
     root, out = Path(root).resolve(), Path(out).resolve()
     if out == root or root in out.parents:
-        raise UserError(f"--out {out} is inside the class directory {root}; choose another place so "
-                        "that results are never taken for submissions")
+        raise UserError(UE.OUT_INSIDE_CLASS.format(out=readable(str(out)), root=readable(str(root))))
     remove_stale_temporaries(out)
     plan = plan_class(root, only=only)
     on_plan(plan)

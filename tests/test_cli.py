@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -153,6 +154,37 @@ def test_a_notebook_that_is_not_valid_gets_one_clear_message(tmp_path):
 def test_missing_path_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(main, ["grade", str(tmp_path / "nope.py")])
     assert result.exit_code == 2 and "no such file" in result.output
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _told_in_chinese(result: subprocess.CompletedProcess, *words: str) -> None:
+    """Exit code 2 and one line on stderr, in Chinese, naming ``words``; nothing else printed."""
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("错误：") and CJK.search(lines[0]), lines[0]
+    assert all(word in lines[0] for word in words), lines[0]
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+@pytest.mark.parametrize("lang_args, lang_variable", [(["--lang", "zh"], "en"), ([], "zh")],
+                         ids=["option", "variable"])
+def test_user_errors_are_told_in_the_users_language(tmp_path, lang_args, lang_variable):
+    """``--lang zh`` (over ATTN_JUDGE_LANG=en), or ATTN_JUDGE_LANG=zh alone, gives the Chinese message."""
+    env = {"ATTN_JUDGE_LANG": lang_variable, "ATTN_JUDGE_HOME": str(tmp_path / "home")}
+    missing = attn("check", "self_attention.py", *lang_args, cwd=tmp_path, env=env)
+    _told_in_chinese(missing, "self_attention.py", "文件不存在")
+    unknown = attn("show", "no_such_problem", *lang_args, cwd=tmp_path, env=env)
+    _told_in_chinese(unknown, "no_such_problem", "没有题目", "attn-judge list")
+
+
+def test_user_errors_stay_in_english_for_an_english_user(tmp_path):
+    result = attn("show", "no_such_problem", cwd=tmp_path, env={"ATTN_JUDGE_LANG": "en"})
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == ["Error: unknown problem 'no_such_problem'. Run 'attn-judge list' "
+                                          "to see all problems."]
 
 
 @pytest.mark.sandbox

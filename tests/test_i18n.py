@@ -7,8 +7,10 @@ public, taken from the registry) has a name and, where it has one, a hint in
 both languages; the fixed wording of the reports (``grader/reports/wording.py``
 and the class run's pages in ``grader/reports/wording_class.py``) has both
 sides, Chinese punctuation, a label for every error kind and no message that
-no page uses; a plain string is refused where both languages are
-required; and the language a person gets is ``--lang``, else
+no page uses; so has what the command line says (the errors a user can cause,
+``grader/user_errors.py``, and its other lines, ``grader/cli_wording.py``),
+each message of which is used; a plain string is refused where both
+languages are required; and the language a person gets is ``--lang``, else
 ``ATTN_JUDGE_LANG``, else the locale.
 """
 
@@ -22,7 +24,7 @@ from types import ModuleType
 
 import pytest
 
-from grader import feedback, registry
+from grader import cli_wording, feedback, registry, services, user_errors
 from grader.cases import Case, call
 from grader.checks import Verdict
 from grader.datapaths import site_assets_dir
@@ -32,6 +34,7 @@ from grader.reports import classroom, figures, wording
 from grader.sandbox.messages import ErrorKind
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
+CJK_OR_FULL_WIDTH = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 ASCII_PUNCTUATION_BY_CJK = re.compile(r"[\u4e00-\u9fff][,:;()!?]|[,:;()!?][\u4e00-\u9fff]")
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 WORD = re.compile(r"[A-Za-z]{2,}")
@@ -101,6 +104,38 @@ def test_every_report_message_is_used():
     assert not unused, f"report messages no page uses: {unused}"
 
 
+# The command line's catalogues and the alias each is read through (``UE.NAME``, ``W.NAME``).
+COMMAND_LINE_WORDING = {user_errors: "UE", cli_wording: "W"}
+
+
+@pytest.mark.parametrize("module", list(COMMAND_LINE_WORDING), ids=lambda module: module.__name__)
+def test_command_line_wording_exists_in_both_languages(module):
+    """Both sides written, the same placeholders, Chinese (or at least full-width punctuation, for a
+    message of punctuation only, like a list separator) on the Chinese side, no ASCII punctuation
+    next to a Chinese character."""
+    messages = _templates(module)
+    assert len(messages) > 10
+    problems = [p for name, message in messages.items() for p in _template_problems(name, message)]
+    problems += [f"{name}: an empty side: {message!r}" for name, message in messages.items()
+                 if not (message.en.strip() and message.zh.strip())]
+    problems += [f"{name}: nothing Chinese in {message.zh!r}" for name, message in messages.items()
+                 if not CJK_OR_FULL_WIDTH.search(message.zh)]
+    problems += [f"{name}: ASCII punctuation in Chinese: {message.zh!r}" for name, message in messages.items()
+                 if ASCII_PUNCTUATION_BY_CJK.search(message.zh)]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("module", list(COMMAND_LINE_WORDING), ids=lambda module: module.__name__)
+def test_every_command_line_message_is_used(module):
+    """Each message is read as ``UE.NAME`` / ``W.NAME`` by a module that imports the catalogue so."""
+    alias = COMMAND_LINE_WORDING[module]
+    imported_as = f"{module.__name__.rsplit('.', 1)[-1]} as {alias}"
+    sources = (path.read_text(encoding="utf-8") for path in Path(registry.__file__).parent.rglob("*.py"))
+    used = " ".join(source for source in sources if imported_as in source)
+    unused = [name for name in _templates(module) if not re.search(rf"\b{alias}\.{name}\b", used)]
+    assert not unused, f"{module.__name__}: messages nothing prints: {unused}"
+
+
 @pytest.mark.parametrize("problem_id", IDS)
 def test_hidden_check_templates_exist_in_both_languages(problem_id):
     problems = [p for module in _hidden_modules(problem_id)
@@ -139,6 +174,10 @@ def test_a_plain_string_is_refused_where_both_languages_are_required():
     with pytest.raises(TypeError, match="both languages"):
         Verdict(False, t("a message", "一条消息"), hint="one language")
     assert Case("9.1", t("a name", "一个名字"), 1.0, lambda rng: invocation).hint == Text("", "")
+    with pytest.raises(TypeError, match="both languages"):
+        services.UserError("an error in one language")
+    error = services.UserError(t("an error", "一个错误"))
+    assert error.text == t("an error", "一个错误") and str(error) == "an error"
 
 
 @pytest.mark.parametrize("lang,environ,expected", [

@@ -35,6 +35,7 @@ import jinja2
 from markupsafe import Markup
 
 from grader import __version__, registry, services
+from grader import user_errors as UE
 from grader.datapaths import package_dir, site_assets_dir
 from grader.fsutil import write_atomic
 from grader.grading import DEFAULT_SEED, Suite, not_graded
@@ -132,8 +133,8 @@ class Settings:
         try:
             return [registry.get(problem_id) for problem_id in self.problems]
         except registry.UnknownProblemError as exc:
-            raise BundleError(f"this bundle grades {exc.problem_id!r}, which attention-judge {__version__} "
-                              f"does not know (the bundle was written by {self.grader_version})") from None
+            raise BundleError(UE.BUNDLE_UNKNOWN_PROBLEM.format(name=repr(exc.problem_id), version=__version__,
+                                                               written_by=self.grader_version)) from None
 
     def write(self, folder: Path) -> None:
         write_atomic(Path(folder) / CONFIG_FILE, dumps(asdict(self)))
@@ -146,11 +147,15 @@ class Settings:
                            timeout=float(raw["timeout"]), memory_mb=int(raw["memory_mb"]),
                            allow_weak=bool(raw["allow_weak"]), grader_version=str(raw["grader_version"]))
         except (ValueError, KeyError, TypeError) as exc:
-            raise BundleError(f"{Path(folder) / CONFIG_FILE}: not the settings of an attn-judge export "
-                              f"({type(exc).__name__})") from None
+            why = UE.IN_PARENTHESES.format(detail=type(exc).__name__)
+            raise BundleError(_not_settings(folder, why)) from None
         if settings.lang not in LANGS or not settings.problems:
-            raise BundleError(f"{Path(folder) / CONFIG_FILE}: not the settings of an attn-judge export")
+            raise BundleError(_not_settings(folder, EMPTY))
         return settings
+
+
+def _not_settings(folder: Path, why: Text) -> Text:
+    return UE.NOT_BUNDLE_SETTINGS.format(path=readable(str(Path(folder) / CONFIG_FILE)), why=why)
 
 
 def _read_small(path: Path) -> bytes:
@@ -158,9 +163,10 @@ def _read_small(path: Path) -> bytes:
         with open(path, "rb") as fh:
             data = fh.read(MAX_SMALL_FILE + 1)
     except OSError as exc:
-        raise BundleError(f"{path}: cannot be read ({exc.strerror}); is this an attn-judge export?") from None
+        raise BundleError(UE.BUNDLE_FILE_UNREADABLE.format(path=readable(str(path)),
+                                                           why=exc.strerror)) from None
     if len(data) > MAX_SMALL_FILE:
-        raise BundleError(f"{path}: too large to be part of an attn-judge export")
+        raise BundleError(UE.BUNDLE_FILE_TOO_LARGE.format(path=readable(str(path))))
     return data
 
 
@@ -172,7 +178,7 @@ def resolve_problems(problem_ids: Iterable[str]) -> list[Problem]:
         if problem not in problems:
             problems.append(problem)
     if not problems:
-        raise services.UserError("name at least one problem to export (see 'attn-judge list')")
+        raise services.UserError(UE.NO_PROBLEM_TO_EXPORT)
     return problems
 
 
@@ -208,7 +214,7 @@ def read_seed(folder: Path) -> int:
     try:
         return int(data.decode("ascii").strip())
     except (UnicodeDecodeError, ValueError):
-        raise BundleError(f"{Path(folder) / SEED_FILE}: not a seed") from None
+        raise BundleError(UE.NOT_A_SEED.format(path=readable(str(Path(folder) / SEED_FILE)))) from None
 
 
 # ----------------------------------------------------------------------------- the wheel
@@ -227,24 +233,23 @@ def provide_wheel(*, dest: Path, wheel: Path | None) -> str:
     if wheel is not None:
         wheel = Path(wheel)
         if not wheel.is_file() or not WHEEL_NAME.match(wheel.name):
-            raise services.UserError(f"--wheel {readable(str(wheel))}: not a wheel of attention-judge "
-                                     "(attention_judge-<version>-py3-none-any.whl)")
+            raise services.UserError(UE.NOT_A_WHEEL.format(path=readable(str(wheel))))
         shutil.copyfile(wheel, dest / wheel.name)
         return wheel.name
     project = package_dir().parent
     if not (project / "pyproject.toml").is_file():
-        raise services.UserError("attn-judge is installed from a wheel, so the bundle's wheel cannot be "
-                                 "built here: pass the wheel you installed with --wheel PATH")
+        raise services.UserError(UE.NO_CHECKOUT_FOR_WHEEL)
     with tempfile.TemporaryDirectory(prefix="attn-judge-wheel-") as build:
         try:
             done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", build,
                                    str(project)], capture_output=True, text=True, timeout=WHEEL_BUILD_TIMEOUT)
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise services.UserError(f"building the wheel failed ({type(exc).__name__})") from None
+            raise services.UserError(UE.WHEEL_BUILD_FAILED.format(why=type(exc).__name__)) from None
         built = [p for p in Path(build).iterdir() if WHEEL_NAME.match(p.name)]
         if done.returncode != 0 or len(built) != 1:
             tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no wheel was written"]
-            raise services.UserError(f"'pip wheel --no-deps {project}' failed: {tail[0]}")
+            raise services.UserError(UE.PIP_WHEEL_FAILED.format(project=readable(str(project)),
+                                                                detail=tail[0]))
         shutil.copyfile(built[0], dest / built[0].name)
         return built[0].name
 
@@ -418,7 +423,7 @@ def grade_submission(*, found: Found, settings: Settings, seed: int) -> tuple[li
                                               limits=settings.limits, allow_weak=settings.allow_weak,
                                               lang=settings.lang)
             except services.UserError as exc:  # no sandbox that this container allows
-                refused = SANDBOX_REFUSED.format(detail=str(exc))
+                refused = SANDBOX_REFUSED.format(detail=exc.text)
             except Exception as exc:  # noqa: BLE001 - costs this problem only; logged for the instructor
                 log.exception("grading %s failed", problem.id)
                 results = _not_graded(problem, seed=seed, settings=settings, kind=ErrorKind.GRADER_ERROR,

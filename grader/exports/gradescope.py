@@ -25,6 +25,7 @@ import zipfile
 from pathlib import Path
 
 from grader import __version__, services
+from grader import user_errors as UE
 from grader.exports.common import (HOME_DIR, NOT_GRADED_FILE, SEED_FILE, TORCH_INDEX, TORCH_SPEC, Exported,
                                    Graded, Settings, captured_output, choose_seed, clip, copy_template,
                                    find_submission_files, fitted, grade_submission, kept_extra,
@@ -32,7 +33,7 @@ from grader.exports.common import (HOME_DIR, NOT_GRADED_FILE, SEED_FILE, TORCH_I
                                    write_secrets)
 from grader.fsutil import write_atomic
 from grader.i18n import DEFAULT_LANG, Text, t
-from grader.jsonio import dumps
+from grader.jsonio import dumps, readable
 from grader.sandbox.messages import Limits
 
 VENV = "/opt/attn-judge"  # where setup.sh installs; run_autograder looks there first
@@ -63,7 +64,7 @@ def export_gradescope(*, problem_ids, out: Path, seed: int | None = None, timeou
     problems = resolve_problems(problem_ids)
     out = Path(out).resolve()
     if out.is_dir():
-        raise services.UserError(f"--out {out}: is a folder; give the path of the zip to write")
+        raise services.UserError(UE.OUT_IS_FOLDER.format(out=readable(str(out))))
     settings = Settings(problems=tuple(p.id for p in problems), lang=lang, timeout=timeout,
                         memory_mb=memory_mb, allow_weak=allow_weak)
     chosen = choose_seed(seed)

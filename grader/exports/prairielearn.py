@@ -25,13 +25,14 @@ from pathlib import Path
 
 from grader import __version__, services
 from grader import feedback as F
+from grader import user_errors as UE
 from grader.exports.common import (NOT_GRADED_FILE, TORCH_INDEX, TORCH_SPEC, Exported, Graded, Settings,
                                    captured_output, choose_seed, clip, copy_template, find_submission_files,
                                    fitted, grade_submission, kept_extra, problem_title, provide_wheel,
                                    read_seed, render, resolve_problems, write_secrets)
 from grader.fsutil import write_atomic
 from grader.i18n import DEFAULT_LANG, Text, t
-from grader.jsonio import dumps
+from grader.jsonio import dumps, readable
 from grader.registry import Problem
 from grader.sandbox.messages import Limits
 from grader.sitegen.markup import markdown
@@ -76,8 +77,7 @@ def _statement_html(problem: Problem, lang: str):
 
 def _prepare_out(out: Path) -> None:
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise services.UserError(f"--out {out}: exists and is not an empty folder; choose a new folder "
-                                 "(an export never mixes with older files)")
+        raise services.UserError(UE.OUT_NOT_EMPTY.format(out=readable(str(out))))
 
 
 def export_prairielearn(*, problem_ids, out: Path, seed: int | None = None, timeout: float = Limits.timeout,
@@ -99,7 +99,7 @@ def export_prairielearn(*, problem_ids, out: Path, seed: int | None = None, time
     out = Path(out).resolve()
     _prepare_out(out)
     if not image or any(c.isspace() for c in image):
-        raise services.UserError(f"--image {image!r}: not a Docker image name")
+        raise services.UserError(UE.NOT_AN_IMAGE_NAME.format(image=repr(image)))
     chosen = choose_seed(seed)
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = out.with_name(f".{out.name}.{os.getpid()}.tmp")

@@ -1,0 +1,53 @@
+"""What the command line itself says besides errors, in both languages.
+
+The lines ``attn-judge`` prints around its results (where a report or the
+class overview is, how a class run went, what an export wrote) are each a
+:class:`grader.i18n.Text` here; the commands print the side of the user's
+language. The errors a user can cause are in :mod:`grader.user_errors`;
+the words the command line shares with the learner feedback (a warning, the
+isolation label) stay in :mod:`grader.feedback`. This module imports nothing
+heavy: the command line reads it before it imports torch.
+"""
+
+from __future__ import annotations
+
+from grader.i18n import t
+
+# ----------------------------------------------------------------------------- any command
+ERROR_LINE = t("Error: {message}", "错误：{message}")
+
+# ------------------------------------------------------------------- show, grade FILE, isolation, site
+PROBLEM_TAGS = t("{id} · tags: {tags}", "{id} · 标签：{tags}")
+REPORT_AT = t("Report: {path}", "报告：{path}")
+NOT_STRONGER = t("not stronger because: {reason}", "未能提供更强隔离的原因：{reason}")
+STUDY_SITE_AT = t("Study site: {path}", "学习网站：{path}")
+
+# ----------------------------------------------------------------------------- grading a class
+ISOLATION_OF_RUN = t("Isolation: {level} — {description}", "隔离：{level} — {description}")
+GRADING = t("Grading", "评测中")
+INTERRUPTED = t("Interrupted.", "已中断。")
+INTERRUPTED_SAVED = t("Interrupted. Everything finished so far is saved; run the same command with --resume "
+                      "to continue.",
+                      "已中断。到目前为止完成的部分都已保存；加上 --resume 选项再次运行同一命令即可继续。")
+CLASS_SUMMARY = t("Graded {graded} submissions ({skipped} already done) of {students} students in "
+                  "{seconds} s. Errors: {errors}.",
+                  "已评测 {students} 名学生的 {graded} 份提交（其中 {skipped} 份此前已完成），用时 {seconds} 秒。"
+                  "错误：{errors}。")
+ERROR_COUNT = t("{kind}: {count}", "{kind}：{count}")  # one item of the {errors} of CLASS_SUMMARY
+NO_ERRORS = t("none", "无")
+GRADED_AGAIN = t("Graded again after a lost worker: {count} submission(s).",
+                 "工作进程丢失后重新评测的提交：{count} 份。")
+CLASS_OVERVIEW_AT = t("Class overview: {path}", "班级概览：{path}")
+
+# ----------------------------------------------------------------------------- export
+GRADESCOPE_WRITTEN = t("Gradescope autograder: {path} ({problems})", "Gradescope 自动评分包：{path}（{problems}）")
+PRAIRIELEARN_WRITTEN = t("PrairieLearn questions and grader image: {path} ({problems})",
+                         "PrairieLearn 题目和评测镜像：{path}（{problems}）")
+SEED_DRAWN = t("Seed: {seed} (drawn at random and stored in the bundle, readable by root only). Keep it "
+               "secret; re-grade locally with: attn-judge grade FILE --seed {seed}",
+               "种子：{seed}（随机抽取，保存在评测包中，只有 root 可读）。请保密；"
+               "在本地重新评测：attn-judge grade FILE --seed {seed}")
+GRADESCOPE_GRADED = t("score {score} of {max_score}; {tests} tests; results in {path}",
+                      "得分 {score}，满分 {max_score}；{tests} 个测试；结果在 {path}")
+PRAIRIELEARN_GRADED = t("score {score} (gradable: {gradable}); results in {path}",
+                        "得分 {score}（可评分：{gradable}）；结果在 {path}")

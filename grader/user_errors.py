@@ -1,0 +1,85 @@
+"""What a user is told when a command cannot do what was asked, in both languages.
+
+Each message is a :class:`grader.i18n.Text` with ``{placeholders}`` for the
+paths, names and option values it mentions; a raise site fills it in
+(``raise UserError(UE.NO_SUCH_PATH.format(path=...))``) and the command line
+prints the side of the user's language. Command names, options, file names,
+IDs and numbers read the same in both languages. A message the learner
+feedback already declares (:mod:`grader.feedback`) is named here, not written
+again. This module imports nothing heavy: the command line reads it before it
+imports torch.
+"""
+
+from __future__ import annotations
+
+from grader import feedback as F
+from grader.i18n import t
+
+# ----------------------------------------------------------------------------- shared with the feedback
+ALREADY_EXISTS = F.ALREADY_EXISTS
+LIST_SEPARATOR = F.LIST_SEPARATOR
+
+# ----------------------------------------------------------------------------- problems and files
+UNKNOWN_PROBLEM = t("unknown problem {name}.{close} Run 'attn-judge list' to see all problems.",
+                    "没有题目 {name}。{close}运行 'attn-judge list' 可查看全部题目。")
+# the {close} of UNKNOWN_PROBLEM and CANNOT_TELL_PROBLEM, when some names are close to the one given
+DID_YOU_MEAN = t(" Did you mean {names}?", "你是不是想找 {names}？")
+CANNOT_TELL_PROBLEM = t("{path}: cannot tell the problem from the file name.{close} Rename the file to "
+                        "<problem_id>.py or pass --problem (see 'attn-judge list').",
+                        "{path}：无法从文件名判断是哪道题目。{close}请把文件改名为 <problem_id>.py，"
+                        "或使用 --problem 选项（见 'attn-judge list'）。")
+NO_SUCH_PATH = t("{path}: no such file or directory", "{path}：文件或文件夹不存在")
+OUT_INSIDE_CLASS = t("--out {out} is inside the class directory {root}; choose another place so that "
+                     "results are never taken for submissions",
+                     "--out {out} 位于班级文件夹 {root} 之内；请另选位置，以免评测结果被当作提交")
+
+# ----------------------------------------------------------------------------- the sandbox and the scheduler
+SANDBOX_UNAVAILABLE = t("cannot start the sandbox: {detail}", "无法启动沙箱：{detail}")
+# {detail}: why only weak isolation exists, as the sandbox reports it (one sentence, no full stop)
+WEAK_ISOLATION_REFUSED = t("{detail}. Run as root or enable user namespaces, or pass --allow-weak-isolation "
+                           "to grade anyway (the results will say so).",
+                           "只有弱隔离可用（{detail}）。请以 root 身份运行或启用用户命名空间，"
+                           "或者加上 --allow-weak-isolation 选项照常评测（评测结果会注明这一点）。")
+DASK_MISSING = t("--scheduler needs Dask: install the extra with pip install 'attention-judge[dask]'",
+                 "--scheduler 选项需要 Dask：请用 pip install 'attention-judge[dask]' 安装这个附加组件")
+NOT_A_SCHEDULER = t("--scheduler {scheduler}: not a scheduler address; give tcp://HOST:PORT, or local:N "
+                    "for N local workers (N at least 1)",
+                    "--scheduler {scheduler}：不是调度器地址；请给出 tcp://HOST:PORT，"
+                    "或 local:N 表示 N 个本地工作进程（N 至少为 1）")
+SCHEDULER_UNREACHABLE = t("--scheduler {scheduler}: cannot reach the Dask scheduler ({detail})",
+                          "--scheduler {scheduler}：无法连接 Dask 调度器（{detail}）")
+
+# ----------------------------------------------------------------------------- writing a bundle
+NO_PROBLEM_TO_EXPORT = t("name at least one problem to export (see 'attn-judge list')",
+                         "请至少指定一道要导出的题目（见 'attn-judge list'）")
+NOT_A_WHEEL = t("--wheel {path}: not a wheel of attention-judge (attention_judge-<version>-py3-none-any.whl)",
+                "--wheel {path}：不是 attention-judge 的 wheel 文件（应为 "
+                "attention_judge-<version>-py3-none-any.whl）")
+NO_CHECKOUT_FOR_WHEEL = t("attn-judge is installed from a wheel, so the bundle's wheel cannot be built here: "
+                          "pass the wheel you installed with --wheel PATH",
+                          "attn-judge 是从 wheel 安装的，无法在这里构建评测包所需的 wheel："
+                          "请用 --wheel PATH 选项给出你安装的那个 wheel 文件")
+WHEEL_BUILD_FAILED = t("building the wheel failed ({why})", "构建 wheel 失败（{why}）")
+PIP_WHEEL_FAILED = t("'pip wheel --no-deps {project}' failed: {detail}",
+                     "'pip wheel --no-deps {project}' 失败：{detail}")
+OUT_IS_FOLDER = t("--out {out}: is a folder; give the path of the zip to write",
+                  "--out {out}：是一个文件夹；请给出要写入的 zip 文件的路径")
+OUT_NOT_EMPTY = t("--out {out}: exists and is not an empty folder; choose a new folder (an export never "
+                  "mixes with older files)",
+                  "--out {out}：已存在且不是空文件夹；请另选一个新文件夹（导出的文件从不与旧文件混在一起）")
+NOT_AN_IMAGE_NAME = t("--image {image}: not a Docker image name", "--image {image}：不是 Docker 镜像名")
+
+# ----------------------------------------------------------------------------- reading a bundle
+BUNDLE_UNKNOWN_PROBLEM = t("this bundle grades {name}, which attention-judge {version} does not know "
+                           "(the bundle was written by {written_by})",
+                           "这个评测包要评测题目 {name}，但 attention-judge {version} 没有这道题目"
+                           "（评测包由 {written_by} 版写成）")
+# {why}: the empty Text, or IN_PARENTHESES around what was wrong
+NOT_BUNDLE_SETTINGS = t("{path}: not the settings of an attn-judge export{why}",
+                        "{path}：不是 attn-judge 导出的设置文件{why}")
+IN_PARENTHESES = t(" ({detail})", "（{detail}）")
+BUNDLE_FILE_UNREADABLE = t("{path}: cannot be read ({why}); is this an attn-judge export?",
+                           "{path}：无法读取（{why}）；这是 attn-judge 导出的评测包吗？")
+BUNDLE_FILE_TOO_LARGE = t("{path}: too large to be part of an attn-judge export",
+                          "{path}：文件太大，不会是 attn-judge 导出的评测包的一部分")
+NOT_A_SEED = t("{path}: not a seed", "{path}：不是有效的种子")

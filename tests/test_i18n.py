@@ -28,6 +28,7 @@ from grader import cli_wording, feedback, registry, services, user_errors
 from grader.cases import Case, call
 from grader.checks import Verdict
 from grader.datapaths import site_assets_dir
+from grader.grading import Suite
 from grader.hidden import hidden_cases, public_cases
 from grader.i18n import Text, resolve_lang, t
 from grader.reports import classroom, figures, wording
@@ -85,6 +86,12 @@ def test_report_wording_exists_in_both_languages():
                  if ASCII_PUNCTUATION_BY_CJK.search(message.zh)]
     assert not problems, "\n".join(problems)
     assert set(wording.ERROR_KINDS) == {kind.value for kind in ErrorKind}
+
+
+def test_every_test_tag_has_its_words(problems):
+    tags = {tag for problem in problems for public in (False, True)
+            for case in Suite(problem, public=public).cases for tag in case.tags}
+    assert tags <= set(wording.TEST_TAGS), f"tags without words: {sorted(tags - set(wording.TEST_TAGS))}"
 
 
 # The modules that build messages in Python, each reading the catalogue as ``W.NAME``.

@@ -64,6 +64,48 @@ GRADER = t("Grader", "评测器")
 WEAK_ISOLATION = t("This submission ran without the strong sandbox ({isolation}).",
                    "这份提交没有在强隔离的沙箱中运行（{isolation}）。")
 SUITES: dict[str, Text] = {"hidden": t("hidden", "隐藏"), "public": t("public", "公开")}
+# What a test looks at, as the cases tag it (grader/hidden/*): shown next to the test's name.
+TEST_TAGS: dict[str, Text] = {
+    "base": t("base", "底数"),
+    "batch": t("batch", "批量"),
+    "blocks": t("blocks", "分块"),
+    "cache": t("cache", "缓存"),
+    "causal": t("causal", "因果"),
+    "chunks": t("chunks", "分段"),
+    "context": t("context", "上下文"),
+    "cross-attention": t("cross-attention", "交叉注意力"),
+    "decoding": t("decoding", "解码"),
+    "dtype": t("dtype", "数据类型"),
+    "eos": t("eos", "结束符"),
+    "errors": t("errors", "报错"),
+    "exclude-self": t("exclude-self", "排除自身"),
+    "fallback": t("fallback", "回退"),
+    "gradients": t("gradients", "梯度"),
+    "greedy": t("greedy", "贪心"),
+    "groups": t("groups", "分组"),
+    "inputs": t("inputs", "输入"),
+    "invariant": t("invariant", "不变性"),
+    "layer-norm": t("layer-norm", "层归一化"),
+    "layout": t("layout", "布局"),
+    "length-penalty": t("length-penalty", "长度惩罚"),
+    "loop": t("loop", "循环"),
+    "mask": t("mask", "掩码"),
+    "memory": t("memory", "内存"),
+    "no-mutation": t("no-mutation", "不改输入"),
+    "online-softmax": t("online-softmax", "在线 softmax"),
+    "parameters": t("parameters", "参数"),
+    "positions": t("positions", "位置"),
+    "post-norm": t("post-norm", "后置归一化"),
+    "pre-norm": t("pre-norm", "前置归一化"),
+    "precision": t("precision", "精度"),
+    "sampling": t("sampling", "采样"),
+    "search": t("search", "搜索"),
+    "shapes": t("shapes", "形状"),
+    "stability": t("stability", "数值稳定"),
+    "values": t("values", "数值"),
+    "weights": t("weights", "权重"),
+    "window": t("window", "窗口"),
+}
 
 # ----------------------------------------------------------------------------- could not be graded
 NOT_GRADED = t("{kind}. The submission could not be graded normally.", "{kind}。这份提交无法正常评测。")
@@ -170,7 +212,8 @@ def every_message() -> dict[str, Text]:
     """The whole catalogue under unique names: the named messages, the error kinds and the suites."""
     return {**MESSAGES,
             **{f"ERROR_KINDS[{kind!r}]": label for kind, label in ERROR_KINDS.items()},
-            **{f"SUITES[{name!r}]": label for name, label in SUITES.items()}}
+            **{f"SUITES[{name!r}]": label for name, label in SUITES.items()},
+            **{f"TEST_TAGS[{name!r}]": label for name, label in TEST_TAGS.items()}}
 
 
 def _pick(messages: dict[str, Text], key: str, lang: str) -> str:
@@ -199,6 +242,10 @@ class Wording:
     def suite(self, name: str) -> str:
         """``hidden`` or ``public`` in words; anything else as it is."""
         return _pick(SUITES, str(name), self.lang)
+
+    def tag(self, name: str) -> str:
+        """A test's tag (``mask``, ``gradients``…) in words; an unknown tag as it is."""
+        return _pick(TEST_TAGS, str(name), self.lang)
 
     def caption(self, caption: str) -> str:
         """A figure caption from the results: a known one in this language, any other as written."""

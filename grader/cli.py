@@ -272,8 +272,8 @@ def _grade_class(root: Path, *, problem_id, out, seed, workers, limits, resume, 
     bar = None
     try:
         if executor.warning:
-            warning = F.WARNING.format(message=safe(executor.warning))
-            click.echo(click.style(warning.get(lang), fg="yellow"), err=True)
+            warning = F.WARNING.format(message=executor.warning)
+            click.echo(click.style(safe(warning.get(lang)), fg="yellow"), err=True)
         isolation_line = W.ISOLATION_OF_RUN.format(level=executor.isolation, description=executor.description)
         click.echo(isolation_line.get(lang), err=True)
 

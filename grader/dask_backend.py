@@ -27,6 +27,7 @@ import dask
 from distributed import Client, LocalCluster, WorkerPlugin, get_worker
 
 from grader import registry
+from grader import user_errors as UE
 from grader.executors import GradeRequest, SuiteCache, WeakIsolationRefused, grade_request
 from grader.grading import Suite, not_graded
 from grader.i18n import t
@@ -99,9 +100,7 @@ class DaskExecutor:
         self.warning = None
         if base_level(weakest) == WEAK:
             reasons = "; ".join(sorted({reason for _, reason in levels.values() if reason}))
-            self.warning = ("only weak isolation is available on some Dask workers"
-                            + (f" ({reasons})" if reasons else "") + ": submissions run with resource "
-                            "limits but can read the worker user's files.")
+            self.warning = UE.WEAK_ON_WORKERS.format(why=UE.WHY_WEAK.format(reason=reasons) if reasons else "")
             if not allow_weak:
                 self.close()
                 raise WeakIsolationRefused(self.warning)

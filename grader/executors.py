@@ -15,14 +15,19 @@ from dataclasses import dataclass
 
 from grader import registry
 from grader.grading import DEFAULT_SEED, Suite, grade
-from grader.i18n import DEFAULT_LANG
+from grader import user_errors as UE
+from grader.i18n import DEFAULT_LANG, Text
 from grader.pool import SandboxPool
 from grader.registry import Problem
 from grader.sandbox.messages import Limits
 
 
 class WeakIsolationRefused(RuntimeError):
-    """Only weak isolation is available and the caller did not allow it."""
+    """Only weak isolation is available and the caller did not allow it (``text``: why, in both languages)."""
+
+    def __init__(self, text: Text):
+        super().__init__(text.en)
+        self.text = text
 
 
 @dataclass(frozen=True)
@@ -73,11 +78,10 @@ class LocalExecutor:
 
     def __init__(self, *, workers: int, allow_weak: bool, force_weak: bool = False, quick_start: bool = False):
         self.pool = SandboxPool(workers, force_weak=force_weak, quick_start=quick_start)
-        self.warning = None
+        self.warning: Text | None = None  # said to every user of its results when isolation is weak
         if self.pool.weak:
-            reason = f" ({self.pool.fallback_reason})" if self.pool.fallback_reason else ""
-            self.warning = ("only weak isolation is available on this machine" + reason + ": "
-                            "submissions run with resource limits but can read the grader user's files.")
+            reason = self.pool.fallback_reason
+            self.warning = UE.WEAK_HERE.format(why=UE.WHY_WEAK.format(reason=reason) if reason else "")
             if not allow_weak:
                 self.pool.close()
                 raise WeakIsolationRefused(self.warning)

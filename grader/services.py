@@ -90,7 +90,7 @@ def open_executor(*, workers: int = 1, allow_weak: bool, scheduler: str | None =
         executor = LocalExecutor(workers=workers, allow_weak=allow_weak, force_weak=weak_forced(),
                                  quick_start=quick_start)
     except WeakIsolationRefused as exc:
-        raise UserError(UE.WEAK_ISOLATION_REFUSED.format(detail=str(exc).rstrip("."))) from None
+        raise UserError(UE.WEAK_ISOLATION_REFUSED.format(detail=exc.text)) from None
     except SandboxUnavailable as exc:
         raise UserError(UE.SANDBOX_UNAVAILABLE.format(detail=str(exc))) from None
     return executor
@@ -145,7 +145,7 @@ def check_source(*, source: str, problem_id: str, filename: str, source_sha256: 
                         lang=lang, source_map=source_map)
     finally:
         executor.close(wait=False)  # one submission, finished: the zygote exits on its own
-    results["extra_data"]["isolation_warning"] = executor.warning
+    results["extra_data"]["isolation_warning"] = executor.warning.get(lang) if executor.warning else None
     progress.record(problem.id, score=results["score"], max_score=results["max_score"])
     return results
 
@@ -174,7 +174,7 @@ def grade_file(*, path: Path, problem_id: str | None, seed: int = DEFAULT_SEED,
     finally:
         executor.close(wait=False)  # one submission, finished: the zygote exits on its own
     if executor.warning:
-        results["extra_data"]["isolation_warning"] = executor.warning
+        results["extra_data"]["isolation_warning"] = executor.warning.get(lang)
     return results
 
 

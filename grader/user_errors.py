@@ -36,10 +36,19 @@ OUT_INSIDE_CLASS = t("--out {out} is inside the class directory {root}; choose a
 # ----------------------------------------------------------------------------- the sandbox and the scheduler
 SANDBOX_UNAVAILABLE = t("cannot start the sandbox: {detail}", "无法启动沙箱：{detail}")
 # {detail}: why only weak isolation exists, as the sandbox reports it (one sentence, no full stop)
-WEAK_ISOLATION_REFUSED = t("{detail}. Run as root or enable user namespaces, or pass --allow-weak-isolation "
+# {detail}: one of the WEAK_* sentences below
+WEAK_ISOLATION_REFUSED = t("{detail} Run as root or enable user namespaces, or pass --allow-weak-isolation "
                            "to grade anyway (the results will say so).",
-                           "只有弱隔离可用（{detail}）。请以 root 身份运行或启用用户命名空间，"
+                           "{detail}请以 root 身份运行或启用用户命名空间，"
                            "或者加上 --allow-weak-isolation 选项照常评测（评测结果会注明这一点）。")
+# {why}: the sandbox's own reason (in English, as the kernel and the sandbox report it), in WHY_WEAK
+WEAK_HERE = t("Only weak isolation is available on this machine{why}: submissions run with resource limits "
+              "but can read the grader user's files.",
+              "这台机器只有弱隔离{why}：提交在资源限制下运行，但能读取评测器所属用户的文件。")
+WEAK_ON_WORKERS = t("Only weak isolation is available on some Dask workers{why}: submissions run with "
+                    "resource limits but can read the worker user's files.",
+                    "部分 Dask 工作进程只有弱隔离{why}：提交在资源限制下运行，但能读取工作进程所属用户的文件。")
+WHY_WEAK = t(" ({reason})", "（{reason}）")
 DASK_MISSING = t("--scheduler needs Dask: install the extra with pip install 'attention-judge[dask]'",
                  "--scheduler 选项需要 Dask：请用 pip install 'attention-judge[dask]' 安装这个附加组件")
 NOT_A_SCHEDULER = t("--scheduler {scheduler}: not a scheduler address; give tcp://HOST:PORT, or local:N "

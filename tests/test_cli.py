@@ -194,6 +194,8 @@ def test_weak_isolation_is_refused_for_grading_unless_allowed(tmp_path):
     weak = {"ATTN_JUDGE_ISOLATION": "weak"}
     refused = attn("grade", str(path), "--json", cwd=tmp_path, env=weak)
     assert refused.returncode == 2 and "--allow-weak-isolation" in refused.stderr
+    refused_zh = attn("grade", str(path), "--json", "--lang", "zh", cwd=tmp_path, env=weak)
+    assert refused_zh.returncode == 2 and "只有弱隔离" in refused_zh.stderr and "Only weak" not in refused_zh.stderr
     assert refused.stdout == ""
     allowed = attn("grade", str(path), "--json", "--allow-weak-isolation", cwd=tmp_path, env=weak)
     assert allowed.returncode == 0

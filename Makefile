@@ -9,9 +9,11 @@ PYTHON ?= python3
 VENV ?= .venv
 VENV_PY := $(VENV)/bin/python
 PIP := $(VENV_PY) -m pip
-# The CPU build of torch. Elsewhere, point pip at PyTorch's CPU index, e.g.
+# The CPU build of torch. On x86-64 Linux, PyPI's torch is the CUDA build (gigabytes of
+# nvidia-* wheels), so ask for the +cpu build there; if pip cannot find it, point it at
+# PyTorch's CPU index or a directory of wheels, e.g.
 #   make test TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"
-TORCH_SPEC ?= torch==2.13.0
+TORCH_SPEC ?= torch==2.13.0$(if $(filter Linux-x86_64,$(shell uname -s)-$(shell uname -m)),+cpu)
 TORCH_PIP_ARGS ?=
 DEMO_OUT ?= demo-out
 # root needs no sudo; anyone else needs it (or must install the packages by hand).
@@ -53,7 +55,9 @@ venv: $(VENV_PY)
 
 # Torch first and on its own, so that installing the package never pulls a CUDA build.
 install: $(VENV_PY)
-	@$(VENV_PY) -c "import torch" 2>/dev/null || $(PIP) install $(TORCH_PIP_ARGS) "$(TORCH_SPEC)"
+	@$(VENV_PY) -c "import torch" 2>/dev/null || $(PIP) install $(TORCH_PIP_ARGS) "$(TORCH_SPEC)" || { \
+	  echo "error: pip could not install $(TORCH_SPEC), the CPU build of torch. Point pip at PyTorch's CPU wheels, e.g." >&2; \
+	  echo "  make $(or $(MAKECMDGOALS),install) TORCH_PIP_ARGS=\"--index-url https://download.pytorch.org/whl/cpu\"   (or --find-links DIR)" >&2; exit 2; }
 	$(PIP) install -q -e .
 
 install-dev: install
@@ -77,8 +81,17 @@ demo: install
 	@echo "Study site:     $(abspath $(DEMO_OUT))/site/index.html"
 	@echo "The command is installed in $(VENV)/: run $(VENV)/bin/attn-judge, or 'source $(VENV)/bin/activate' first."
 
+# The sandbox tests prove the strongest isolation, which needs root (a private uid, a PID
+# namespace per submission, a control group). As a plain user a hostile test submission could
+# signal every process of that user, so pytest runs through sudo; files it wrote are given back.
+# PYTEST_ARGS picks tests, e.g. make test PYTEST_ARGS="tests/test_site_browser.py -x".
+PYTEST_ARGS ?=
 test: install-dev system-deps
-	ATTN_JUDGE_STRICT=1 $(VENV_PY) -m pytest
+	@if [ "$(SUDO)" = NO-SUDO ]; then echo "error: the sandbox tests need root: run make test as root or through sudo" >&2; exit 2; fi
+	@status=0; $(SUDO) env ATTN_JUDGE_STRICT=1 $(if $(ATTN_JUDGE_CHROMIUM),ATTN_JUDGE_CHROMIUM="$(ATTN_JUDGE_CHROMIUM)") \
+	  $(VENV_PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
+	if [ -n "$(SUDO)" ]; then $(SUDO) find . -xdev -user 0 -exec chown -h "$$(id -u):$$(id -g)" {} +; fi; \
+	exit $$status
 
 bench: install
 	$(VENV_PY) bench/grading.py

@@ -7,7 +7,7 @@ import os
 import pytest
 import torch
 
-from grader import registry
+from grader import registry, zygote_launch
 from grader.pool import SandboxPool
 from tests import sandboxing  # noqa: F401  (gives this session its own sandbox uids)
 from tests.browser import launch
@@ -30,6 +30,13 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def _no_prestarted_zygote_outlives_its_test():
+    """A command run in-process (CliRunner) may prestart a zygote it never takes: end it with the test."""
+    yield
+    zygote_launch._abandon_unused()
 
 
 @pytest.fixture(scope="session")

@@ -26,14 +26,6 @@ def test_the_command_line_starts_without_torch():
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 
-@pytest.fixture(autouse=True)
-def no_leftovers():
-    """Zygotes prestarted by earlier in-process commands (a check that failed early) are let go."""
-    zygote_launch._abandon_unused()
-    yield
-    zygote_launch._abandon_unused()
-
-
 def test_a_pool_takes_the_prestarted_zygote_and_grades_with_it():
     zygote_launch.prestart(quick_start=True)
     prestarted = zygote_launch._prestarted[-1]

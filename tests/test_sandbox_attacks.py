@@ -22,6 +22,7 @@ import torch
 from grader import registry
 from grader.datapaths import data_root, package_dir, solutions_dir
 from grader.grading import Suite, grade
+from grader.pool import SandboxPool
 from grader.references import solution_source
 from grader.sandbox.isolation import STRONG, base_level
 from tests.sandboxing import FAST_LIMITS, attack_source, outputs, sandbox_processes
@@ -238,6 +239,16 @@ def test_a_huge_result_is_refused(run):
     results = run("huge_result")
     assert _kind(results) == "output_limit"
     assert results["score"] == 0
+
+
+def test_without_a_pid_namespace_signals_reach_only_the_own_group(suite):
+    # weak isolation (as root on CI: its children run as root, and see every process); signal 0
+    # delivers nothing, so this asks the kernel what a kill(-1, SIGKILL) could have reached
+    with SandboxPool(1, force_weak=True) as weak:
+        results = grade(problem=PROBLEM, source=attack_source("signal_reach"), filename=f"{PROBLEM.id}.py",
+                        runner=weak, suite=suite, limits=FAST_LIMITS)
+    reach = outputs(results)
+    assert "reach all=operation parent=operation group=ok thread=operation" in reach, reach
 
 
 def test_forged_frames_never_count_and_the_grader_stays_up(run):

@@ -18,6 +18,14 @@ glibc falls back to ``clone``, whose flags the filter can inspect):
   ``iopl``/``ioperm``, ``quotactl``, ``lookup_dcookie``, ``vhangup``;
 - sockets of any family but ``AF_UNIX`` (the network namespace has no network
   anyway; Python's own machinery only ever needs local socket pairs).
+
+A child without a PID namespace of its own (where the machine gives none, and
+at the weak level) sees every process of the machine, and its uid's signals
+reach every process of that uid, the grader's included (``kill(-1, SIGKILL)``
+would end them all). Its filter (``confine_signals``) also refuses sending a
+signal anywhere but to its own process group: ``kill`` with any pid but 0,
+``tkill``, ``tgkill``, ``rt_sigqueueinfo``, ``rt_tgsigqueueinfo`` and
+``pidfd_send_signal``.
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ DENIED = (
     "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "iopl", "ioperm", "quotactl",
     "lookup_dcookie", "vhangup",
 )
+SIGNAL_SENDERS = ("tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_send_signal")
 # CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET, NEWTIME
 CLONE_NEW_FLAGS = (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000,
                    0x40000000, 0x00000080)
@@ -73,9 +82,9 @@ class Program:
             raise OSError(error, f"seccomp: {errno.errorcode.get(error, error)}")
 
 
-def compile_program() -> Program | None:
+def compile_program(*, confine_signals: bool = False) -> Program | None:
     """:func:`build` compiled to BPF once, or None where seccomp cannot be used."""
-    syscall_filter = build()
+    syscall_filter = build(confine_signals=confine_signals)
     if syscall_filter is None:
         return None
     try:
@@ -87,7 +96,7 @@ def compile_program() -> Program | None:
         return None
 
 
-def build():
+def build(*, confine_signals: bool = False):
     """The filter (not loaded yet), or None where seccomp cannot be used."""
     if pyseccomp is None:
         return None
@@ -103,6 +112,13 @@ def build():
         for flag in CLONE_NEW_FLAGS:  # one rule per flag: any of them set is refused
             syscall_filter.add_rule(deny, "clone", pyseccomp.Arg(0, pyseccomp.MASKED_EQ, flag, flag))
         syscall_filter.add_rule(pyseccomp.ERRNO(errno.ENOSYS), "clone3")
+        if confine_signals:
+            syscall_filter.add_rule(deny, "kill", pyseccomp.Arg(0, pyseccomp.NE, 0))
+            for name in SIGNAL_SENDERS:
+                try:
+                    syscall_filter.add_rule(deny, name)
+                except (ValueError, RuntimeError, OSError):
+                    pass
         return syscall_filter
     except (ValueError, RuntimeError, OSError):
         return None

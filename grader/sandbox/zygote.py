@@ -133,6 +133,7 @@ def prepare(*, uid: int, package_root: str, force_weak: bool) -> tuple[Setup, st
             group.remove()
             group = None
     syscall_filter = seccomp.compile_program()
+    confined_filter = seccomp.compile_program(confine_signals=True)  # for children that see every process
     if syscall_filter is None:
         reasons.append("seccomp: pyseccomp or libseccomp is not available")
     if group is None and not force_weak:
@@ -145,7 +146,8 @@ def prepare(*, uid: int, package_root: str, force_weak: bool) -> tuple[Setup, st
             reasons.append(f"{level}: {exc}")
             continue
         for pid_namespaces in (True, False):
-            setup = Setup(level=level, uid=uid, root=root, group=group, seccomp_filter=syscall_filter,
+            setup = Setup(level=level, uid=uid, root=root, group=group,
+                          seccomp_filter=syscall_filter if pid_namespaces else confined_filter,
                           pid_namespaces=pid_namespaces)
             failure = _probe(setup)
             if failure is None:
@@ -155,7 +157,7 @@ def prepare(*, uid: int, package_root: str, force_weak: bool) -> tuple[Setup, st
     if force_weak:
         reasons.append("weak isolation was requested")
     workdirs = tempfile.mkdtemp(prefix=f"attn-judge-work-{os.getpid()}-")
-    for syscall_filter_or_none in (syscall_filter, None):
+    for syscall_filter_or_none in (confined_filter, None):
         setup = Setup(level=WEAK, uid=os.getuid(), group=group, seccomp_filter=syscall_filter_or_none,
                       weak_workdirs=workdirs)
         failure = _probe(setup)

@@ -29,7 +29,7 @@ help:
 
 # apt-get, once per make run, only when a package is missing; exits with what to do when it cannot.
 define apt_install
-	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if ! command -v apt-get >/dev/null 2>&1; then \
 	    echo "error: install these packages with your system's package manager:$$missing" >&2; exit 2; fi; \

@@ -87,9 +87,12 @@ def _english_pieces() -> frozenset[str]:
     """The English side of every report message, cut at its placeholders, that Chinese never shares.
 
     Pieces of three characters or fewer ("of", "Fix") and those the Chinese side
-    keeps as they are ("NaN", "stdout") could be data, so they are left out."""
+    keeps as they are ("NaN", "stdout") could be data, so they are left out; so are
+    the test tags, identifiers ("window", "cache") that code on the page may contain."""
     pieces = set()
-    for message in every_message().values():
+    for name, message in every_message().items():
+        if name.startswith("TEST_TAGS["):
+            continue
         for piece in _PLACEHOLDER.split(message.en):
             piece = piece.strip(" .,:;()—−")
             if len(piece) > 3 and piece not in message.zh:

@@ -16,18 +16,14 @@ from dataclasses import dataclass
 from grader import registry
 from grader.grading import DEFAULT_SEED, Suite, grade
 from grader import user_errors as UE
-from grader.i18n import DEFAULT_LANG, Text
+from grader.i18n import DEFAULT_LANG, Text, TextError
 from grader.pool import SandboxPool
 from grader.registry import Problem
 from grader.sandbox.messages import Limits
 
 
-class WeakIsolationRefused(RuntimeError):
-    """Only weak isolation is available and the caller did not allow it (``text``: why, in both languages)."""
-
-    def __init__(self, text: Text):
-        super().__init__(text.en)
-        self.text = text
+class WeakIsolationRefused(TextError):
+    """Only weak isolation is available and the caller did not allow it (``text``: why)."""
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,17 @@ def join(separator: "Text | str", items: Iterable["Text | str"]) -> Text:
 EMPTY = Text("", "")
 
 
+class TextError(Exception):
+    """An error whose message a person reads, in both languages: ``text`` (a :class:`Text`, never
+    a plain string); ``str()`` is the English side, for logs, and the error pickles."""
+
+    def __init__(self, text: Text) -> None:
+        if not isinstance(text, Text):
+            raise TypeError(f"{type(self).__name__} says what went wrong in both languages: give it a Text")
+        super().__init__(text)
+        self.text = text
+
+
 def resolve_lang(lang: str | None = None, environ: dict | None = None) -> str:
     """The language to use: ``lang`` if given, else ATTN_JUDGE_LANG, else the locale."""
     environ = os.environ if environ is None else environ

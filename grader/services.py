@@ -20,7 +20,7 @@ from grader.batch import ClassPlan, ClassSummary, Entry, plan_class, remove_stal
 from grader.classrun import ClassRun, Settings, bad_submission_sha
 from grader.executors import LocalExecutor, WeakIsolationRefused
 from grader.grading import DEFAULT_SEED, Suite, grade, not_graded
-from grader.i18n import DEFAULT_LANG, Text, join
+from grader.i18n import DEFAULT_LANG, TextError, join
 from grader.jsonio import dumps, readable
 from grader.notebooks import SourceMap
 from grader.pool import SandboxUnavailable
@@ -33,18 +33,8 @@ from grader.seedkey import class_key, user_key
 from grader.submission import BadSubmission, read_submission
 
 
-class UserError(Exception):
-    """Something the user can fix; the message says what and how, in both languages.
-
-    ``text`` is the message (a :class:`grader.i18n.Text`, never a plain string);
-    ``str()`` of the error is its English side, for logs.
-    """
-
-    def __init__(self, text: Text) -> None:
-        if not isinstance(text, Text):
-            raise TypeError("a UserError says what went wrong in both languages: give it a Text")
-        super().__init__(text)  # the only argument: the error pickles and str() gives the English side
-        self.text = text
+class UserError(TextError):
+    """Something the user can fix; the message (``text``) says what and how, in both languages."""
 
 
 def find_problem(problem_id: str) -> Problem:

@@ -137,13 +137,14 @@ def _virtual_memory_bytes() -> int:
     return 0
 
 
-def _user_process_count(uid: int) -> int:
+def _user_task_count(uid: int) -> int:
+    """Processes and threads of ``uid``: what ``RLIMIT_NPROC`` counts."""
     count = 0
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 if os.stat(f"/proc/{entry}").st_uid == uid:
-                    count += 1
+                    count += len(os.listdir(f"/proc/{entry}/task"))
             except OSError:
                 pass
     return count
@@ -190,11 +191,11 @@ def enter(setup: Setup, limits: ChildLimits, *, weak_workdir: str | None = None)
             os.setresgid(setup.uid, setup.uid, setup.uid)
             os.setresuid(setup.uid, setup.uid, setup.uid)
         elif setup.level == USERNS:
-            extra = 0 if setup.pid_namespaces else _user_process_count(os.getuid())
+            extra = 0 if setup.pid_namespaces else _user_task_count(os.getuid())
             _enter_root(setup, limits, owner=None)
             _apply_limits(setup, limits, base_memory=base_memory, extra_processes=extra)
         elif setup.level == WEAK:
-            extra = _user_process_count(os.getuid()) if os.getuid() != 0 else 0
+            extra = _user_task_count(os.getuid()) if os.getuid() != 0 else 0
             if weak_workdir:
                 os.chdir(weak_workdir)
             _apply_limits(setup, limits, base_memory=base_memory, extra_processes=extra)

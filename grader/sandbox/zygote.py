@@ -6,7 +6,9 @@ grader's environment exists anywhere in its memory) and one control socket as
 its standard input. It imports torch, numpy and the sandbox's own modules —
 never a reference solution, a hidden case or an expected value — prepares the
 isolation once (:func:`prepare`: the allow-listed root in a private mount
-namespace, the seccomp filter, the slot's control group), and then only forks.
+namespace, the seccomp filter, the slot's control group), runs the children's
+code paths once on made-up data (:mod:`grader.sandbox.warmup`), and then only
+forks, from a thread of its own (:func:`serve_from_forker_thread`).
 
 It never handles a job: the trusted side sends the child its submission and
 tests through a pipe *after* the fork and reads the child's results directly,
@@ -37,6 +39,7 @@ import shutil
 import socket
 import sys
 import tempfile
+import threading
 
 # Modules a submission may reasonably import, loaded once before any fork so that
 # each child gets them for free (and never has to read them inside its sandbox).
@@ -56,9 +59,10 @@ from grader.sandbox.isolation import (DEFAULT_UID_BASE, STRONG, USERNS, WEAK, Ch
                                       sandbox_uid)
 from grader.sandbox.memory import fixed_mmap_threshold  # noqa: E402
 from grader.sandbox.reaper import kill_uid  # noqa: E402
-from grader.sandbox.syscalls import (CLONE_NEWNS, CLONE_NEWUSER, MS_PRIVATE, MS_REC,  # noqa: E402
-                                     PR_SET_CHILD_SUBREAPER, mount, prctl, umount_lazily,
-                                     unshare)
+from grader.sandbox.syscalls import (CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, MS_PRIVATE,  # noqa: E402
+                                     MS_REC, PR_SET_CHILD_SUBREAPER, mount, prctl, setns,
+                                     umount_lazily, unshare)
+from grader.sandbox.warmup import warm_up  # noqa: E402
 
 # Query (not compute) once before any fork: torch reads /proc/cpuinfo lazily, and the
 # child's root has no such file. One intra-op thread keeps OpenMP from starting a pool
@@ -259,9 +263,9 @@ class Zygote:
         self.reap(kill=True)  # never two children of one slot at a time
         limits = ChildLimits(**request["limits"])
         group = self.setup.group
-        if group is not None:  # the zygote is a member too: its own usage and itself come on top
+        if group is not None:  # the zygote is a member too: its own usage and threads come on top
             group.set_limits(memory_bytes=limits.memory_bytes + group.memory_usage(),
-                             max_tasks=limits.max_processes + 1)
+                             max_tasks=limits.max_processes + len(os.listdir("/proc/self/task")))
         counters = self._counters()
         workdir = tempfile.mkdtemp(dir=self.setup.weak_workdirs) if self.setup.level == WEAK else None
         self.workdir = workdir
@@ -302,7 +306,8 @@ def main() -> None:
     prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphans of a weak child come back to us to be reaped
     setup, reason = prepare(uid=sandbox_uid(os.getpid(), uid_base), package_root=package_root,
                             force_weak=force_weak)
-    if not quick_start:
+    if not quick_start:  # both pay off over many forks, not for one child
+        warm_up()  # the children's code paths once, on made-up data
         advise_huge_pages()  # after every import: makes each fork and exit several times cheaper
     group = setup.group
     zygote = Zygote(control, setup)
@@ -310,12 +315,42 @@ def main() -> None:
         zygote.send({"op": "hello", "pid": os.getpid(), "level": setup.name, "fallback_reason": reason,
                      "cgroup": None if group is None else {"version": group.version, "memory": group.memory,
                                                            "pids": group.pids, "cpu": group.cpu}})
-        zygote.serve()
+        serve_from_forker_thread(zygote)
     except (BrokenPipeError, ConnectionResetError):
         pass  # nobody wants this zygote any more (a prestarted one that was not taken)
     finally:
         zygote.close()
         remove_scratch(setup)
+
+
+def serve_from_forker_thread(zygote: Zygote) -> None:
+    """Serve, and so fork every child, from a thread of the zygote's own; raise what it raises.
+
+    A child's allocations go to the malloc arena of the thread that forked it.
+    The main thread's arena is the zygote's heap, its free chunks scattered
+    over pages every child would copy on first write; a new thread's arena is
+    nearly empty, and a child fills its fresh pages one after the other.
+    Measured: about a quarter fewer page faults per child and 5 ms less per
+    submission. The forking thread becomes the child's only and main thread
+    (Python's view too: ``signal.signal`` works there), and the child's
+    parent-death signal fires when that thread ends, which is when the zygote
+    ends.
+    """
+    if zygote.pid_ns is not None:  # a thread can only be started in the zygote's own PID namespace
+        setns(zygote.pid_ns, CLONE_NEWPID)
+    failure: list[BaseException] = []
+
+    def serve() -> None:
+        try:
+            zygote.serve()
+        except BaseException as exc:  # noqa: BLE001 - raised again on the main thread
+            failure.append(exc)
+
+    forker = threading.Thread(target=serve, name="forker")
+    forker.start()
+    forker.join()
+    if failure:
+        raise failure[0]
 
 
 def remove_scratch(setup: Setup) -> None:

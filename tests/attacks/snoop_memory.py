@@ -17,7 +17,8 @@ def scaled_dot_product_attention(q, k, v, mask=None):
     for obj in gc.get_objects():
         if type(obj).__name__ in TRUSTED_TYPES:
             found.add("object " + type(obj).__name__)
-        module = getattr(obj, "__module__", "") or ""
+        module = getattr(obj, "__module__", "")
+        module = module if isinstance(module, str) else ""  # a class's own descriptor, on some types
         if callable(obj) and module.startswith(("attn_judge", "solutions", "grader.misconceptions")):
             found.add(f"function from {module}")
         if isinstance(obj, dict) and isinstance(obj.get("expected"), (torch.Tensor, tuple, list)):

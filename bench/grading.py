@@ -164,10 +164,15 @@ def load() -> float:
     return os.getloadavg()[0]
 
 
-def cpu_seconds() -> float:
-    """CPU time of this process and of every finished descendant (workers, their children)."""
+def cpu_split() -> tuple[float, float]:
+    """CPU seconds of this process (every thread) and of its finished descendants (workers, their
+    children, helper processes)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+def cpu_seconds() -> float:
+    return sum(cpu_split())
 
 
 # --------------------------------------------------------------------------- (c) floor
@@ -301,7 +306,7 @@ def measure_fresh(jobs, *, sample: int, workers: int, total: int, seed: int) -> 
 def measure_executor(root: Path, out: Path, kinds: dict[str, str], *, executor_factory,
                      reports: bool) -> dict:
     """The real grading service on the whole class with one executor, from its start to the outputs."""
-    cpu = cpu_seconds()
+    own_cpu, children_cpu = cpu_split()
     wall_start = time.perf_counter()
     executor = executor_factory()
     startup = time.perf_counter() - wall_start
@@ -312,13 +317,16 @@ def measure_executor(root: Path, out: Path, kinds: dict[str, str], *, executor_f
     finally:
         executor.close()
     wall = time.perf_counter() - wall_start
-    cpu = cpu_seconds() - cpu  # the pools' processes were reaped on close, so their CPU is in
+    own_after, children_after = cpu_split()
+    own_cpu, children_cpu = own_after - own_cpu, children_after - children_cpu
+    cpu = own_cpu + children_cpu  # the pools' processes were reaped on close, so their CPU is in
     wrong = unexpected_verdicts(out, kinds)  # not timed
     n = summary.graded
     return {"isolation": executor.isolation, "submissions": n, "errors": summary.errors,
             "unexpected_verdicts": len(wrong), "unexpected_examples": wrong[:10],
             "startup_s": startup, "grading_s": grading, "class_wall_s": wall,
             "cost_ms": 1000 * grading * WORKERS[0] / n, "cpu_ms": 1000 * cpu / n,
+            "trusted_cpu_ms": 1000 * own_cpu / n, "sandbox_cpu_ms": 1000 * children_cpu / n,
             "per_second": n / grading, "reports": reports}
 
 
@@ -398,6 +406,9 @@ def print_table(runs: list[dict], *, students: int, problems: int, workers: int)
     print(f"(b) overhead per submission: {overhead:.1f} ms (cost {m('warm', 'cost_ms'):.1f} ms on "
           f"{workers} workers, floor {floor:.1f} ms)   goal <= {GOAL_OVERHEAD_MS:g} ms: "
           f"{'met' if overhead <= GOAL_OVERHEAD_MS else 'not met'}")
+    print(f"(b) CPU per submission: {m('warm', 'trusted_cpu_ms'):.1f} ms in this (trusted) process, "
+          f"{m('warm', 'sandbox_cpu_ms'):.1f} ms in sandbox workers, their children and report helpers "
+          f"(starting them included)")
     if "dask" in runs[0]:
         print(f"(d) the Dask scheduler costs {m('dask_scheduler_ms'):.1f} ms per submission "
               f"over the local pool (cost {m('dask', 'cost_ms'):.1f} vs {m('warm', 'cost_ms'):.1f} ms)")

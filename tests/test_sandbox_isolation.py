@@ -22,6 +22,7 @@ import sys
 import sysconfig
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,7 @@ from grader.references import solution_source
 from grader.sandbox.isolation import CGROUP, PIDNS, SECCOMP, STRONG, base_level
 from grader.sandbox.messages import Limits
 from grader.seedkey import fingerprint
-from tests.sandboxing import FAST_LIMITS, attack_source
+from tests.sandboxing import FAST_LIMITS, attack_source, sandbox_processes
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
@@ -188,6 +189,26 @@ def test_the_forbidden_kernel_is_caught_through_torch_C(pool, attack):
     results = _grade(pool, attack_source(attack))
     assert (results["extra_data"]["error"] or {}).get("kind") == "forbidden_api", results["output"]
     assert results["score"] == 0
+
+
+def test_a_killed_zygote_takes_its_running_child_with_it():
+    # Two mechanisms, whichever acts first: the child's parent-death signal (it belongs to
+    # the thread that forked it, the zygote's forking thread, which ends with the zygote)
+    # and the trusted side, which kills a child whose zygote died.
+    with SandboxPool(1) as pool:
+        zygote = pool._all[0]
+        with ThreadPoolExecutor(1) as runner:
+            running = runner.submit(_grade, pool, attack_source("infinite_loop"))
+            deadline = time.monotonic() + 30
+            while not sandbox_processes() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert sandbox_processes(), "the child never started"
+            os.kill(zygote.pid, signal.SIGKILL)
+            running.result(timeout=60)
+        deadline = time.monotonic() + 10
+        while sandbox_processes() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sandbox_processes() == []
 
 
 def test_scratch_left_by_a_killed_grader_is_cleaned_at_the_next_start():

@@ -154,6 +154,71 @@ def test_memory_is_limited_for_the_whole_process_tree(pool):
     assert again["score"] == again["max_score"]
 
 
+LARGE_FILES = """
+import os
+
+
+def scaled_dot_product_attention(q, k, v, mask=None):
+    found, seen = [], set()
+    for folder, _, names in os.walk("/"):
+        if folder.startswith(("/proc", "/work", "/dev")):
+            continue
+        for name in names:
+            try:
+                info = os.stat(os.path.join(folder, name))
+            except OSError:
+                continue
+            if info.st_size >= 8 << 20 and (info.st_dev, info.st_ino) not in seen:
+                seen.add((info.st_dev, info.st_ino))
+                found.append((info.st_size, os.path.join(folder, name)))
+    raise RuntimeError("FILES=" + repr(sorted(found, reverse=True)[:12]))
+"""
+
+READ_FILES = """
+import os
+
+
+def scaled_dot_product_attention(q, k, v, mask=None):
+    total = 0
+    for path in PATHS:
+        fd = os.open(path, os.O_RDONLY)
+        while chunk := os.read(fd, 1 << 20):
+            total += len(chunk)
+        os.close(fd)
+    raise RuntimeError(f"READ={total}")
+"""
+
+
+def _reclaimable_cache(group) -> int:
+    stat = dict(line.split()[:2] for line in Path(group.memory, "memory.stat").read_text().splitlines())
+    return int(stat.get("file" if group.version == 2 else "cache", 0)) - int(stat.get("shmem", 0))
+
+
+def test_page_cache_a_child_read_is_no_extra_memory_for_the_next(pool):
+    # A submission that reads large files leaves their page cache charged to the slot's
+    # group. The next child's limit must not count that cache as the zygote's own memory:
+    # the kernel reclaims it on demand, so the child could hold it on top of its limit.
+    listed = _grade(pool, LARGE_FILES)["tests"][0]["output"]
+    files = ast.literal_eval(listed.split("FILES=")[1].split(" (line")[0])
+    paths = [path for _, path in files]
+    for path in paths:  # the same paths outside: the root is made of read-only bind mounts
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)  # unmapped pages leave the cache
+        finally:
+            os.close(fd)
+    read = _grade(pool, READ_FILES.replace("PATHS", repr(paths)), limits=SLOW_LIMITS)
+    assert f"READ={sum(size for size, _ in files)}" in read["tests"][0]["output"], read["tests"][0]["output"]
+    group = pool._all[0].group
+    assert _reclaimable_cache(group) > 200 << 20, ("too little of those files was left uncached", files)
+    held_1200 = attack_source("fork_memory").replace("CHILDREN, EACH_MB = 4, 400", "CHILDREN, EACH_MB = 3, 400")
+    results = _grade(pool, held_1200, limits=Limits(timeout=30.0, submission_timeout=60.0, memory_mb=1024))
+    kind = (results["extra_data"]["error"] or {}).get("kind")
+    text = results["tests"][0]["output"]
+    held = int(text.split("HELD=")[1].split("MB")[0]) if "HELD=" in text else 0
+    assert kind == "memory_limit" or held < 1024, (kind, text)
+
+
 def test_frames_never_stretch_a_tests_deadline(pool):
     started = time.monotonic()
     results = _grade(pool, attack_source("frame_keepalive"))

@@ -88,6 +88,20 @@ class Group:
         name = "memory.current" if self.version == 2 else "memory.usage_in_bytes"
         return int(_read(os.path.join(self.memory, name)))
 
+    def memory_in_use(self) -> int:
+        """The usage without the page cache the kernel can reclaim (file pages that are not shmem).
+
+        A group's usage also counts the page cache its processes read in (the
+        zygote's and earlier children's code pages, files a submission read):
+        a limit of "the submission's memory plus the usage" would hand that
+        cache to the next child as extra memory, since the kernel reclaims it
+        on demand. shmem (a child's tmpfs) cannot be reclaimed and counts.
+        """
+        stat = dict(line.split()[:2] for line in _read(os.path.join(self.memory, "memory.stat")).splitlines()
+                    if len(line.split()) >= 2)
+        cache = int(stat.get("file" if self.version == 2 else "cache", 0)) - int(stat.get("shmem", 0))
+        return max(0, self.memory_usage() - max(0, cache))
+
     def peak_meter(self) -> "PeakMeter | None":
         """Restart the peak counter now; None where the kernel cannot (v2 before Linux 6.12)."""
         try:

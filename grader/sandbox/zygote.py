@@ -263,8 +263,8 @@ class Zygote:
         self.reap(kill=True)  # never two children of one slot at a time
         limits = ChildLimits(**request["limits"])
         group = self.setup.group
-        if group is not None:  # the zygote is a member too: its own usage and threads come on top
-            group.set_limits(memory_bytes=limits.memory_bytes + group.memory_usage(),
+        if group is not None:  # the zygote is a member too: its own memory and threads come on top
+            group.set_limits(memory_bytes=limits.memory_bytes + group.memory_in_use(),
                              max_tasks=limits.max_processes + len(os.listdir("/proc/self/task")))
         counters = self._counters()
         workdir = tempfile.mkdtemp(dir=self.setup.weak_workdirs) if self.setup.level == WEAK else None

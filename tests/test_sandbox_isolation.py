@@ -189,11 +189,6 @@ def scaled_dot_product_attention(q, k, v, mask=None):
 """
 
 
-def _reclaimable_cache(group) -> int:
-    stat = dict(line.split()[:2] for line in Path(group.memory, "memory.stat").read_text().splitlines())
-    return int(stat.get("file" if group.version == 2 else "cache", 0)) - int(stat.get("shmem", 0))
-
-
 def test_page_cache_a_child_read_is_no_extra_memory_for_the_next(pool):
     # A submission that reads large files leaves their page cache charged to the slot's
     # group. The next child's limit must not count that cache as the zygote's own memory:
@@ -210,7 +205,8 @@ def test_page_cache_a_child_read_is_no_extra_memory_for_the_next(pool):
     read = _grade(pool, READ_FILES.replace("PATHS", repr(paths)), limits=SLOW_LIMITS)
     assert f"READ={sum(size for size, _ in files)}" in read["tests"][0]["output"], read["tests"][0]["output"]
     group = pool._all[0].group
-    assert _reclaimable_cache(group) > 200 << 20, ("too little of those files was left uncached", files)
+    reclaimable_cache = group.memory_usage() - group.memory_in_use()
+    assert reclaimable_cache > 200 << 20, ("too little of those files was left uncached", files)
     held_1200 = attack_source("fork_memory").replace("CHILDREN, EACH_MB = 4, 400", "CHILDREN, EACH_MB = 3, 400")
     results = _grade(pool, held_1200, limits=Limits(timeout=30.0, submission_timeout=60.0, memory_mb=1024))
     kind = (results["extra_data"]["error"] or {}).get("kind")

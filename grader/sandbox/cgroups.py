@@ -31,6 +31,16 @@ def _read(path: str) -> str:
         return fh.read()
 
 
+def _keyed(path: str) -> dict[str, int]:
+    """A "key value" per line file (memory.stat, memory.events, pids.events, cpu.stat...)."""
+    values = {}
+    for line in _read(path).splitlines():
+        key, _, value = line.partition(" ")
+        if value.strip().lstrip("-").isdigit():
+            values[key] = int(value)
+    return values
+
+
 def _write(path: str, text: str) -> None:
     with open(path, "w") as fh:
         fh.write(text)
@@ -97,9 +107,8 @@ class Group:
         cache to the next child as extra memory, since the kernel reclaims it
         on demand. shmem (a child's tmpfs) cannot be reclaimed and counts.
         """
-        stat = dict(line.split()[:2] for line in _read(os.path.join(self.memory, "memory.stat")).splitlines()
-                    if len(line.split()) >= 2)
-        cache = int(stat.get("file" if self.version == 2 else "cache", 0)) - int(stat.get("shmem", 0))
+        stat = _keyed(os.path.join(self.memory, "memory.stat"))
+        cache = stat.get("file" if self.version == 2 else "cache", 0) - stat.get("shmem", 0)
         return max(0, self.memory_usage() - max(0, cache))
 
     def peak_meter(self) -> "PeakMeter | None":
@@ -122,36 +131,20 @@ class Group:
 
     def oom_kills(self) -> int:
         """How many processes of the group the kernel killed for memory, so far."""
-        if self.version == 2:
-            text = _read(os.path.join(self.memory, "memory.events"))
-        else:
-            text = _read(os.path.join(self.memory, "memory.oom_control"))
-        for line in text.splitlines():
-            key, _, value = line.partition(" ")
-            if key == "oom_kill":
-                return int(value)
-        return 0
+        name = "memory.events" if self.version == 2 else "memory.oom_control"
+        return _keyed(os.path.join(self.memory, name)).get("oom_kill", 0)
 
     def tasks_refused(self) -> int:
         """How many forks the process cap refused, so far."""
         try:
-            text = _read(os.path.join(self.pids, "pids.events"))
+            return _keyed(os.path.join(self.pids, "pids.events")).get("max", 0)
         except OSError:
             return 0
-        for line in text.splitlines():
-            key, _, value = line.partition(" ")
-            if key == "max":
-                return int(value)
-        return 0
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) of every process that ran in the group."""
         if self.version == 2:
-            for line in _read(os.path.join(self.cpu, "cpu.stat")).splitlines():
-                key, _, value = line.partition(" ")
-                if key == "usage_usec":
-                    return int(value) / 1e6
-            return 0.0
+            return _keyed(os.path.join(self.cpu, "cpu.stat")).get("usage_usec", 0) / 1e6
         return int(_read(os.path.join(self.cpu, "cpuacct.usage"))) / 1e9
 
     def members(self) -> list[int]:

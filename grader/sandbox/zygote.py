@@ -39,7 +39,7 @@ import shutil
 import socket
 import sys
 import tempfile
-import threading
+from concurrent.futures import ThreadPoolExecutor
 
 # Modules a submission may reasonably import, loaded once before any fork so that
 # each child gets them for free (and never has to read them inside its sandbox).
@@ -338,19 +338,8 @@ def serve_from_forker_thread(zygote: Zygote) -> None:
     """
     if zygote.pid_ns is not None:  # a thread can only be started in the zygote's own PID namespace
         setns(zygote.pid_ns, CLONE_NEWPID)
-    failure: list[BaseException] = []
-
-    def serve() -> None:
-        try:
-            zygote.serve()
-        except BaseException as exc:  # noqa: BLE001 - raised again on the main thread
-            failure.append(exc)
-
-    forker = threading.Thread(target=serve, name="forker")
-    forker.start()
-    forker.join()
-    if failure:
-        raise failure[0]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="forker") as forker:
+        forker.submit(zygote.serve).result()
 
 
 def remove_scratch(setup: Setup) -> None:

@@ -19,12 +19,12 @@ from pathlib import Path
 from markupsafe import Markup
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
-from pygments.lexers import PythonLexer
 
 from grader.i18n import DEFAULT_LANG, LANGS, Text
 from grader.notebooks import SourceMap
 from grader.registry import Problem
 from grader.reports.figures import figure_view
+from grader.reports.python_lexer import TokenizeLexer
 from grader.fsutil import write_atomic
 from grader.reports.render import printable, render, root_from_static_href
 from grader.reports.wording import Wording
@@ -52,7 +52,7 @@ def highlighted(code: str, *, marked: list[int] = (), anchors: str = "", first_l
     formatter = HtmlFormatter(cssclass="hl", linenos="inline" if anchors else False,
                               hl_lines=list(marked), linespans=anchors, wrapcode=True,
                               linenostart=first_line)
-    return Markup(highlight(code, PythonLexer(stripnl=False, ensurenl=True), formatter))
+    return Markup(highlight(code, TokenizeLexer(stripnl=False, ensurenl=True), formatter))
 
 
 @functools.lru_cache(maxsize=256)

@@ -1,0 +1,118 @@
+"""The reports' Python lexer: every character kept, the same colours as pygments' own lexer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pygments.lexers import PythonLexer
+from pygments.token import Keyword, Name, Number, Operator, String
+
+from grader.reports import python_lexer
+from grader.reports.python_lexer import TokenizeLexer, Untokenizable, tokens
+from grader.reports.submission import highlighted
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = sorted([*ROOT.glob("solutions/*.py"), *ROOT.glob("examples/class/*/*.py"),
+                  *ROOT.glob("tests/golden/*/submission.py")])
+STYLED = ("k", "kn", "kd", "kc", "s", "s1", "s2", "sd", "c", "c1", "cm", "mi", "mf", "nf", "nc",
+          "o", "ow", "nb", "bp")  # the classes the pages' stylesheet colours
+
+ODD_TEXTS = {
+    "empty": "",
+    "crlf": "def f(x):\r\n    return x\r\n",
+    "lone cr": "a = 1\rb = 2\r",
+    "tabs and form feed": "if x:\n\tpass\n\x0c\ny = 2\n",
+    "continuation": "total = 1 + \\\n    2\n",
+    "non-ascii names": "注意力 = softmax(分数)  # 注释\n",
+    "unterminated string": 's = "abc\nprint(s)\n',
+    "unterminated triple quote": 'x = """never closed\n\n',
+    "open bracket at the end": "y = f(1,\n",
+    "inconsistent dedent": "if x:\n        a = 1\n    b = 2\n",
+    "null byte": "a = 1\x00\n",
+    "stray dollar": "cost = $5\n",
+    "line separator": "a = 1\u2028b = 2\n",
+    "no final newline": "return",
+}
+
+
+def _kept(lexer_class, text: str) -> str:
+    return "".join(value for _, value in lexer_class(stripnl=False, ensurenl=True).get_tokens(text))
+
+
+@pytest.mark.parametrize("name", sorted(ODD_TEXTS))
+def test_every_character_is_kept_on_odd_text(name):
+    text = ODD_TEXTS[name]
+    assert _kept(TokenizeLexer, text) == _kept(PythonLexer, text)
+
+
+def _styles(lexer_class, text: str) -> list[str | None]:
+    """Per character, the stylesheet class it is coloured by (None: not coloured)."""
+    from pygments.token import STANDARD_TYPES
+
+    out = []
+    for token_type, value in lexer_class(stripnl=False, ensurenl=True).get_tokens(text):
+        style = STANDARD_TYPES.get(token_type)
+        while style is None and token_type.parent is not None:
+            token_type = token_type.parent
+            style = STANDARD_TYPES.get(token_type)
+        out += [style if style in STYLED else None] * len(value)
+    return out
+
+
+def _colour(style: str | None) -> str | None:
+    """Classes the stylesheet gives one colour count as one."""
+    groups = {"k": "k", "kn": "k", "kd": "k", "kc": "k", "s": "s", "s1": "s", "s2": "s", "sd": "s",
+              "c": "c", "c1": "c", "cm": "c", "mi": "m", "mf": "m", "nf": "n", "nc": "n",
+              "o": "o", "ow": "o", "nb": "b", "bp": "b"}
+    return groups.get(style) if style else None
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_real_sources_keep_every_character_and_pygments_colours(path):
+    """Except where pygments colours the fields inside f-strings as code, and ``1j`` as 1 and a name."""
+    text = path.read_text(encoding="utf-8")
+    assert _kept(TokenizeLexer, text) == _kept(PythonLexer, text)
+    ours = [_colour(s) for s in _styles(TokenizeLexer, text)]
+    theirs = [_colour(s) for s in _styles(PythonLexer, text)]
+    exempt = set()
+    for start, token_type, value in tokens(text if text.endswith("\n") else text + "\n"):
+        f_string = token_type in String and value[:2].lower() in ('f"', "f'", "rf", "fr")
+        imaginary = token_type in Number and value[-1:] in "jJ"
+        if f_string or imaginary:
+            exempt.update(range(start, start + len(value)))
+    differences = [(i, text[max(0, i - 15):i + 15]) for i, (a, b) in enumerate(zip(ours, theirs))
+                   if a != b and i not in exempt]
+    assert not differences, differences[:5]
+
+
+def test_names_in_context():
+    text = ("import torch.nn as nn\nfrom a.b import c\n@torch.no_grad()\nclass Block(nn.Module):\n"
+            "    def forward(self, x):\n        \"\"\"Doc.\"\"\"\n        return max(x.max(), None) @ w\n")
+    found: dict = {}
+    for _, token_type, value in tokens(text):
+        found.setdefault(value, token_type)  # the first time each text appears
+    assert found["torch"] is Name.Namespace and found["c"] is Name
+    assert found["Block"] is Name.Class and found["forward"] is Name.Function
+    assert found["self"] is Name.Builtin.Pseudo and found["None"] is Keyword.Constant
+    assert found['"""Doc."""'] is String.Doc
+    assert [t for _, t, v in tokens(text) if v == "max"] == [Name.Builtin, Name]  # max(x.max())
+    assert [t for _, t, v in tokens(text) if v == "@"] == [Name.Decorator, Operator]  # @torch, x @ w
+    assert found["w"] is Name
+
+
+@pytest.mark.parametrize("name", ["unterminated triple quote", "open bracket at the end",
+                                  "inconsistent dedent"])
+def test_text_the_tokenizer_cannot_read_is_lexed_by_pygments(name):
+    text = ODD_TEXTS[name]
+    with pytest.raises(Untokenizable):
+        python_lexer.tokens(text)
+    ours = list(TokenizeLexer(stripnl=False, ensurenl=True).get_tokens(text))
+    assert ours == list(PythonLexer(stripnl=False, ensurenl=True).get_tokens(text))
+
+
+def test_report_source_is_highlighted_with_line_anchors():
+    html = str(highlighted("def f(x):\n    return x  # done\n", marked=[2], anchors="L"))
+    assert '<span class="k">def</span>' in html and '<span class="nf">f</span>' in html
+    assert '<span class="c1"># done</span>' in html
+    assert 'id="L-1"' in html and 'id="L-2"' in html and 'class="hll"' in html

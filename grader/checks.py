@@ -18,6 +18,8 @@ Tolerances are those of problems.md: float32 ``rtol=1e-4, atol=1e-5``; float64
 
 from __future__ import annotations
 
+import math
+
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -189,6 +191,11 @@ def _error(value: float) -> str:
     return f"{value:.3g}"
 
 
+def _within_tolerance(what: Text, rtol: float, atol: float, max_error: float) -> Verdict:
+    return Verdict(True, F.WITHIN_TOLERANCE.format(what=what, rtol=f"{rtol:g}", atol=f"{atol:g}",
+                                                   error=f"{max_error:.2e}"), max_error)
+
+
 def compare_tensors(got, want: torch.Tensor, *, what: Text, scale_atol: bool = False,
                     equal_nan: bool = False) -> Verdict:
     """Compare one tensor with dtype-specific tolerances."""
@@ -205,16 +212,19 @@ def compare_tensors(got, want: torch.Tensor, *, what: Text, scale_atol: bool = F
         finite = want[torch.isfinite(want)]
         atol *= max(1.0, float(finite.abs().max()) if finite.numel() else 1.0)
     got64, want64 = got.double(), want.double()
+    diff = (got64 - want64).abs()
+    if bool((diff <= atol + rtol * want64.abs()).all()):  # torch.isclose's test, when every error is finite
+        max_error = float(diff.max()) if diff.numel() else 0.0
+        if math.isfinite(max_error):
+            return _within_tolerance(what, rtol, atol, max_error)
     if not equal_nan and not bool(torch.isfinite(got64).all()) and bool(torch.isfinite(want64).all()):
         bad = int((~torch.isfinite(got64)).sum())
         return Verdict(False, F.NOT_FINITE.format(what=what, count=bad))
     close = torch.isclose(got64, want64, rtol=rtol, atol=atol, equal_nan=equal_nan)
-    diff = (got64 - want64).abs()
     diff = torch.where(torch.isfinite(diff), diff, torch.full_like(diff, float("inf")))
     max_error = float(diff.max()) if diff.numel() else 0.0
     if bool(close.all()):
-        return Verdict(True, F.WITHIN_TOLERANCE.format(what=what, rtol=f"{rtol:g}", atol=f"{atol:g}",
-                                                       error=f"{max_error:.2e}"), max_error)
+        return _within_tolerance(what, rtol, atol, max_error)
     wrong = int((~close).sum())
     precision_only = want.dtype == torch.float64 and _within_float32(got64, want64, scale_atol)
     return Verdict(False, F.ENTRIES_OFF.format(what=what, count=wrong, total=want.numel(),

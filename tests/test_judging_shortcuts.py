@@ -3,6 +3,9 @@
 - Diagnosis compares a large tensor on a sample of entries first
   (:func:`grader.checks._all_close`): a sample that matches must never be
   taken for a match of the whole.
+- A tensor comparison first tests every entry the quick way
+  (:func:`grader.checks.compare_tensors`): it must pass exactly what
+  ``torch.isclose`` passes, with the same largest error.
 - The text-generation checks keep next-token distributions by content
   (:mod:`grader.hidden.text_generation.expectations`): what they return must
   be what a fresh model computes, for any context, and the memory they keep
@@ -13,7 +16,10 @@ from __future__ import annotations
 
 import torch
 
-from grader.checks import PROBE_ENTRIES, _all_close
+import pytest
+
+from grader.checks import PROBE_ENTRIES, _all_close, compare_tensors, tolerance
+from grader.i18n import same
 from grader.hidden.text_generation import expectations
 from grader.hidden.text_generation.sampling import next_token_probs
 from grader.sandbox import toy_models
@@ -35,6 +41,45 @@ def test_a_far_off_sample_settles_it_and_nan_equals_nan():
     with_nan = want.clone()
     with_nan[::7] = float("nan")
     assert _all_close(with_nan.clone(), with_nan, rtol=1e-5, atol=1e-6) is True
+
+
+def _edge_cases():
+    want = torch.randn(6, 5)
+    rtol, atol = tolerance(torch.float32)
+    bound = atol + rtol * want.double().abs()
+    cases = {"equal": (want.clone(), want), "empty": (torch.empty(0, 3), torch.empty(0, 3))}
+    cases["at the bound"] = ((want.double() + bound).float(), want)
+    cases["past the bound"] = ((want.double() + 1.5 * bound).float(), want)
+    for name, value in (("nan", float("nan")), ("inf", float("inf")), ("-inf", -float("inf"))):
+        got = want.clone()
+        got[2, 3] = value
+        cases[f"{name} where a number is expected"] = (got, want)
+        cases[f"{name} where {name} is expected"] = (got, got.clone())
+    both = want.clone()
+    both[0, 0] = float("inf")
+    flipped = both.clone()
+    flipped[0, 0] = -float("inf")
+    cases["-inf where inf is expected"] = (flipped, both)
+    precise = torch.randn(4, 4, dtype=torch.float64)
+    cases["float64 computed in float32"] = (precise.float().double(), precise)
+    return cases
+
+
+EDGE_CASES = _edge_cases()
+
+
+@pytest.mark.parametrize("name", sorted(EDGE_CASES))
+@pytest.mark.parametrize("equal_nan", [False, True])
+def test_quick_tensor_comparison_passes_what_isclose_passes(name, equal_nan):
+    got, want = EDGE_CASES[name]
+    rtol, atol = tolerance(want.dtype)
+    verdict = compare_tensors(got, want, what=same("output"), equal_nan=equal_nan)
+    expected = bool(torch.isclose(got.double(), want.double(), rtol=rtol, atol=atol, equal_nan=equal_nan).all())
+    assert verdict.passed is expected
+    if expected and want.numel():
+        diff = (got.double() - want.double()).abs()
+        finite = torch.where(torch.isfinite(diff), diff, torch.full_like(diff, float("inf")))
+        assert verdict.max_error == float(finite.max())
 
 
 def _spec(seed: int) -> dict:

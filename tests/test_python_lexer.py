@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,22 @@ def test_real_sources_keep_every_character_and_pygments_colours(path):
     differences = [(i, text[max(0, i - 15):i + 15]) for i, (a, b) in enumerate(zip(ours, theirs))
                    if a != b and i not in exempt]
     assert not differences, differences[:5]
+
+
+def test_every_character_is_kept_on_mangled_sources():
+    """Random damage of the kinds that trip a tokenizer: quotes, brackets, backslashes, indents."""
+    rng = random.Random(7)
+    pieces = ['"', "'", '"""', "(", ")", "[", "\\", "\t", "\n", "    ", "#", "f'{", "\r", "\x0c", "é"]
+    text = (ROOT / "solutions" / "multi_head_attention.py").read_text(encoding="utf-8")
+    for _ in range(150):
+        mangled = text
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(mangled))
+            if rng.random() < 0.5:
+                mangled = mangled[:at] + rng.choice(pieces) + mangled[at:]
+            else:
+                mangled = mangled[:at] + mangled[at + rng.randint(1, 8):]
+        assert _kept(TokenizeLexer, mangled) == _kept(PythonLexer, mangled)
 
 
 def test_names_in_context():

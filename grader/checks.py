@@ -191,6 +191,15 @@ def _error(value: float) -> str:
     return f"{value:.3g}"
 
 
+def _isclose(got64: torch.Tensor, want64: torch.Tensor, diff: torch.Tensor, within: torch.Tensor, *,
+             equal_nan: bool) -> torch.Tensor:
+    """``torch.isclose(got64, want64, ...)`` from the error and its test, already computed."""
+    close = (within & torch.isfinite(diff)) | (got64 == want64)
+    if equal_nan:
+        close |= torch.isnan(got64) & torch.isnan(want64)
+    return close
+
+
 def _within_tolerance(what: Text, rtol: float, atol: float, max_error: float) -> Verdict:
     return Verdict(True, F.WITHIN_TOLERANCE.format(what=what, rtol=f"{rtol:g}", atol=f"{atol:g}",
                                                    error=f"{max_error:.2e}"), max_error)
@@ -212,16 +221,17 @@ def compare_tensors(got, want: torch.Tensor, *, what: Text, scale_atol: bool = F
         finite = want[torch.isfinite(want)]
         atol *= max(1.0, float(finite.abs().max()) if finite.numel() else 1.0)
     got64, want64 = got.double(), want.double()
-    diff = (got64 - want64).abs()
-    if bool((diff <= atol + rtol * want64.abs()).all()):  # torch.isclose's test, when every error is finite
+    diff = (got64 - want64).abs_()
+    within = diff <= want64.abs().mul_(rtol).add_(atol)  # torch.isclose's test of finite errors
+    if bool(within.all()):
         max_error = float(diff.max()) if diff.numel() else 0.0
-        if math.isfinite(max_error):
+        if math.isfinite(max_error):  # the quick pass: every entry within, every error finite
             return _within_tolerance(what, rtol, atol, max_error)
     if not equal_nan and not bool(torch.isfinite(got64).all()) and bool(torch.isfinite(want64).all()):
         bad = int((~torch.isfinite(got64)).sum())
         return Verdict(False, F.NOT_FINITE.format(what=what, count=bad))
-    close = torch.isclose(got64, want64, rtol=rtol, atol=atol, equal_nan=equal_nan)
-    diff = torch.where(torch.isfinite(diff), diff, torch.full_like(diff, float("inf")))
+    close = _isclose(got64, want64, diff, within, equal_nan=equal_nan)
+    diff = diff.nan_to_num(nan=math.inf, posinf=math.inf)  # an error that is not a number is infinite
     max_error = float(diff.max()) if diff.numel() else 0.0
     if bool(close.all()):
         return _within_tolerance(what, rtol, atol, max_error)

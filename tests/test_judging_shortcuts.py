@@ -3,9 +3,10 @@
 - Diagnosis compares a large tensor on a sample of entries first
   (:func:`grader.checks._all_close`): a sample that matches must never be
   taken for a match of the whole.
-- A tensor comparison first tests every entry the quick way
-  (:func:`grader.checks.compare_tensors`): it must pass exactly what
-  ``torch.isclose`` passes, with the same largest error.
+- A tensor comparison first tests every entry the quick way and reuses that
+  test when it fails (:func:`grader.checks.compare_tensors`): it must pass
+  exactly what ``torch.isclose`` passes, with the same largest error, and
+  count the same wrong entries.
 - The text-generation checks keep next-token distributions by content
   (:mod:`grader.hidden.text_generation.expectations`): what they return must
   be what a fresh model computes, for any context, and the memory they keep
@@ -74,8 +75,11 @@ def test_quick_tensor_comparison_passes_what_isclose_passes(name, equal_nan):
     got, want = EDGE_CASES[name]
     rtol, atol = tolerance(want.dtype)
     verdict = compare_tensors(got, want, what=same("output"), equal_nan=equal_nan)
-    expected = bool(torch.isclose(got.double(), want.double(), rtol=rtol, atol=atol, equal_nan=equal_nan).all())
+    close = torch.isclose(got.double(), want.double(), rtol=rtol, atol=atol, equal_nan=equal_nan)
+    expected = bool(close.all())
     assert verdict.passed is expected
+    if " entries off" in verdict.message.en:  # the count of wrong entries is isclose's
+        assert verdict.message.en.startswith(f"output: {int((~close).sum())} of {want.numel()} entries off")
     if expected and want.numel():
         diff = (got.double() - want.double()).abs()
         finite = torch.where(torch.isfinite(diff), diff, torch.full_like(diff, float("inf")))

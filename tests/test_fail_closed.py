@@ -159,8 +159,11 @@ def test_oversize_and_escape_laden_exceptions_are_capped_and_made_printable(pool
 # ----------------------------------------------------------------------------- 3. rendering
 
 def test_a_listing_over_its_render_budget_is_written_plain(tmp_path, monkeypatch):
-    # 3,000 lines of whitespace: within the listing's caps, about 10 s of pygments on two cores
-    source = solution_source(PROBLEM) + (" \t" * 20 + "\n") * 3_000
+    # A dedent to no earlier indentation, which the standard tokenizer refuses, so pygments lexes
+    # the listing; then 3,000 lines of whitespace: within the listing's caps, about 10 s of
+    # pygments on two cores
+    source = (solution_source(PROBLEM) + "if True:\n        a = 1\n    b = 2\n"
+              + (" \t" * 20 + "\n") * 2_900)
     results = _grade_trusted(source)
     monkeypatch.setattr(report_module, "RENDER_SECONDS", 1.0)
     path = tmp_path / "report.html"

@@ -131,8 +131,8 @@ def _exhaustive(invocation) -> tuple[torch.Tensor, torch.Tensor]:
         ids = torch.cat([row.expand(len(continuations), -1), continuations], dim=1)  # (C, T0 + n)
         score = torch.zeros(len(continuations), dtype=torch.float64)
         with torch.no_grad():
-            for t in range(steps):
-                end = prompt.shape[1] + t
+            for step in range(steps):
+                end = prompt.shape[1] + step
                 logits = model(ids[:, max(0, end - model.block_size):end])[:, -1, :]
                 log_probs = torch.log_softmax(logits.double(), dim=-1)
                 score += log_probs.gather(1, ids[:, end:end + 1])[:, 0]

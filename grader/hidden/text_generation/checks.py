@@ -296,15 +296,15 @@ def in_support() -> Check:
         block_size = int(spec["block_size"])
         T0 = ctx.invocation.args[0].shape[1]
         finished = torch.zeros(ids.shape[0], dtype=torch.bool)
-        for t in range(T0, ids.shape[1]):
-            logits, probs = next_distribution(spec, ids[:, max(0, t - block_size):t], settings,
+        for position in range(T0, ids.shape[1]):
+            logits, probs = next_distribution(spec, ids[:, max(0, position - block_size):position], settings,
                                               slack=SUPPORT_SLACK)
-            token = ids[:, t]
+            token = ids[:, position]
             allowed = probs.gather(-1, token.unsqueeze(-1))[:, 0] > 0
             bad = ~(allowed | finished)
             if bool(bad.any()):
                 row = int(bad.nonzero()[0])
-                return Verdict(False, OUTSIDE_SUPPORT.format(row=row, step=t - T0 + 1,
+                return Verdict(False, OUTSIDE_SUPPORT.format(row=row, step=position - T0 + 1,
                                                              token=int(token[row]),
                                                              count=int(bad.sum())),
                                hint=_filter_hint(logits[bad], settings, token[bad]))

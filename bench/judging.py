@@ -68,8 +68,9 @@ def _measure(grader_root: Path, problem_count: int, repeat: int) -> dict[str, li
 
 def _measure_in_process(grader_root: Path, args) -> dict[str, list[float]]:
     with tempfile.NamedTemporaryFile("r", suffix=".json") as out:
-        subprocess.run([sys.executable, __file__, "--problems", str(args.problems), "--repeat", str(args.repeat),
-                        "--grader", str(grader_root), "--json-out", out.name], check=True)
+        subprocess.run([sys.executable, __file__, "--problems", str(args.problems),
+                        "--repeat", str(args.repeat), "--grader", str(grader_root), "--json-out", out.name],
+                       check=True)
         return json.loads(Path(out.name).read_text(encoding="utf-8"))
 
 

@@ -310,10 +310,17 @@ def measure_executor(root: Path, out: Path, kinds: dict[str, str], *, executor_f
     wall_start = time.perf_counter()
     executor = executor_factory()
     startup = time.perf_counter() - wall_start
+    last_saved = [0.0]  # when the last submission's results were written
+
+    def saved(entry) -> None:
+        last_saved[0] = time.perf_counter()
+
     try:
         grading_start = time.perf_counter()
-        plan, summary = services.grade_class(root=root, out=out, executor=executor, reports=reports)
+        plan, summary = services.grade_class(root=root, out=out, executor=executor, reports=reports,
+                                             on_progress=saved)
         grading = time.perf_counter() - grading_start
+        class_outputs = max(0.0, grading_start + grading - last_saved[0]) if last_saved[0] else 0.0
     finally:
         executor.close()
     wall = time.perf_counter() - wall_start
@@ -324,7 +331,8 @@ def measure_executor(root: Path, out: Path, kinds: dict[str, str], *, executor_f
     n = summary.graded
     return {"isolation": executor.isolation, "submissions": n, "errors": summary.errors,
             "unexpected_verdicts": len(wrong), "unexpected_examples": wrong[:10],
-            "startup_s": startup, "grading_s": grading, "class_wall_s": wall,
+            "startup_s": startup, "grading_s": grading, "class_outputs_s": class_outputs,
+            "class_wall_s": wall,
             "cost_ms": 1000 * grading * WORKERS[0] / n, "cpu_ms": 1000 * cpu / n,
             "trusted_cpu_ms": 1000 * own_cpu / n, "sandbox_cpu_ms": 1000 * children_cpu / n,
             "per_second": n / grading, "reports": reports}
@@ -419,8 +427,9 @@ def print_table(runs: list[dict], *, students: int, problems: int, workers: int)
             figures = run[key]
             errors = ", ".join(f"{k} {v}" for k, v in sorted(figures["errors"].items())) or "none"
             print(f"run {index + 1} ({key}): start {figures['startup_s']:.1f} s, grading "
-                  f"{figures['grading_s']:.1f} s; submission errors: {errors}; verdicts contradicting "
-                  f"the generated kind: {figures['unexpected_verdicts']}")
+                  f"{figures['grading_s']:.1f} s, of which {figures['class_outputs_s']:.1f} s after the last "
+                  f"submission's results (similarity report, overview, gradebooks); submission errors: "
+                  f"{errors}; verdicts contradicting the generated kind: {figures['unexpected_verdicts']}")
             for example in figures["unexpected_examples"]:
                 print(f"    {example}")
 

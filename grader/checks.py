@@ -19,7 +19,6 @@ Tolerances are those of problems.md: float32 ``rtol=1e-4, atol=1e-5``; float64
 from __future__ import annotations
 
 import math
-
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass

@@ -160,7 +160,7 @@ def test_oversize_and_escape_laden_exceptions_are_capped_and_made_printable(pool
 
 def test_a_listing_over_its_render_budget_is_written_plain(tmp_path, monkeypatch):
     # A dedent to no earlier indentation, which the standard tokenizer refuses, so pygments lexes
-    # the listing; then 3,000 lines of whitespace: within the listing's caps, about 10 s of
+    # the listing; then 2,900 lines of whitespace: within the listing's caps, about 8 s of
     # pygments on two cores
     source = (solution_source(PROBLEM) + "if True:\n        a = 1\n    b = 2\n"
               + (" \t" * 20 + "\n") * 2_900)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from pygments.lexers import PythonLexer
-from pygments.token import Keyword, Name, Number, Operator, String
+from pygments.token import STANDARD_TYPES, Keyword, Name, Number, Operator, String
 
 from grader.reports import python_lexer
 from grader.reports.python_lexer import TokenizeLexer, Untokenizable, tokens
@@ -16,8 +16,9 @@ from grader.reports.submission import highlighted
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted([*ROOT.glob("solutions/*.py"), *ROOT.glob("examples/class/*/*.py"),
                   *ROOT.glob("tests/golden/*/submission.py")])
-STYLED = ("k", "kn", "kd", "kc", "s", "s1", "s2", "sd", "c", "c1", "cm", "mi", "mf", "nf", "nc",
-          "o", "ow", "nb", "bp")  # the classes the pages' stylesheet colours
+COLOURS = {"k": "k", "kn": "k", "kd": "k", "kc": "k", "s": "s", "s1": "s", "s2": "s", "sd": "s",
+           "c": "c", "c1": "c", "cm": "c", "mi": "m", "mf": "m", "nf": "n", "nc": "n",
+           "o": "o", "ow": "o", "nb": "b", "bp": "b"}  # the classes the pages' stylesheet colours, by colour
 
 ODD_TEXTS = {
     "empty": "",
@@ -47,26 +48,16 @@ def test_every_character_is_kept_on_odd_text(name):
     assert _kept(TokenizeLexer, text) == _kept(PythonLexer, text)
 
 
-def _styles(lexer_class, text: str) -> list[str | None]:
-    """Per character, the stylesheet class it is coloured by (None: not coloured)."""
-    from pygments.token import STANDARD_TYPES
-
+def _colours(lexer_class, text: str) -> list[str | None]:
+    """Per character, the colour the stylesheet gives it (classes of one colour count as one)."""
     out = []
     for token_type, value in lexer_class(stripnl=False, ensurenl=True).get_tokens(text):
         style = STANDARD_TYPES.get(token_type)
         while style is None and token_type.parent is not None:
             token_type = token_type.parent
             style = STANDARD_TYPES.get(token_type)
-        out += [style if style in STYLED else None] * len(value)
+        out += [COLOURS.get(style)] * len(value)
     return out
-
-
-def _colour(style: str | None) -> str | None:
-    """Classes the stylesheet gives one colour count as one."""
-    groups = {"k": "k", "kn": "k", "kd": "k", "kc": "k", "s": "s", "s1": "s", "s2": "s", "sd": "s",
-              "c": "c", "c1": "c", "cm": "c", "mi": "m", "mf": "m", "nf": "n", "nc": "n",
-              "o": "o", "ow": "o", "nb": "b", "bp": "b"}
-    return groups.get(style) if style else None
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
@@ -74,8 +65,7 @@ def test_real_sources_keep_every_character_and_pygments_colours(path):
     """Except where pygments colours the fields inside f-strings as code, and ``1j`` as 1 and a name."""
     text = path.read_text(encoding="utf-8")
     assert _kept(TokenizeLexer, text) == _kept(PythonLexer, text)
-    ours = [_colour(s) for s in _styles(TokenizeLexer, text)]
-    theirs = [_colour(s) for s in _styles(PythonLexer, text)]
+    ours, theirs = _colours(TokenizeLexer, text), _colours(PythonLexer, text)
     exempt = set()
     for start, token_type, value in tokens(text if text.endswith("\n") else text + "\n"):
         f_string = token_type in String and value[:2].lower() in ('f"', "f'", "rf", "fr")

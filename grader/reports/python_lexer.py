@@ -142,6 +142,8 @@ def tokens(text: str) -> list[tuple[int, _TokenType, str]]:
                 context = ""
             if kind not in (tokenize.NL, tokenize.COMMENT):
                 previous_kind, previous_word = kind, word
+    except Untokenizable:
+        raise
     except Exception as exc:  # noqa: BLE001 - whatever the tokenizer trips on, pygments reads
         raise Untokenizable(f"{type(exc).__name__}: {exc}") from None
     if position < len(text):

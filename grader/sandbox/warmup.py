@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from grader.sandbox import protocol, toy_models
+from grader.sandbox.channel import encode_invocations
 from grader.sandbox.execute import execute
 from grader.sandbox.messages import GradRequest, Invocation, Outcome, outcome_to_wire
 
@@ -99,7 +100,7 @@ def warm_up() -> None:
         generator = torch.Generator().manual_seed(0)
         namespace = {"attention": _attention, "Layer": _Layer, "generate": _generate}
         invocations = _invocations(generator)
-        wire = protocol.decode(protocol.encode([invocation.to_wire() for invocation in invocations]))
+        wire = protocol.decode(encode_invocations(invocations))  # as the trusted side sends them
         for index, invocation in enumerate(Invocation.from_wire(item) for item in wire):
             outcome = execute(namespace, invocation, filename="<warm-up>")
             protocol.decode(protocol.encode(outcome_to_wire(outcome, f"{index:016x}")))

@@ -123,3 +123,11 @@ def test_report_source_is_highlighted_with_line_anchors():
     assert '<span class="k">def</span>' in html and '<span class="nf">f</span>' in html
     assert '<span class="c1"># done</span>' in html
     assert 'id="L-1"' in html and 'id="L-2"' in html and 'class="hll"' in html
+
+
+def test_an_f_string_is_one_string_token_on_every_python():
+    """Python 3.12 and later tokenise f-strings in pieces; they are joined back into one token."""
+    text = 'x = f"a{b:>{w}}c{f\'{d}\'}" + 1\nprint(rf"""{{x}}\n{y!r}""")\n'
+    strings = [(start, value) for start, token_type, value in tokens(text) if token_type in String]
+    assert strings == [(4, 'f"a{b:>{w}}c{f\'{d}\'}"'), (36, 'rf"""{{x}}\n{y!r}"""')]
+    assert not [value for _, token_type, value in tokens(text) if token_type is python_lexer.Error]

@@ -12,6 +12,10 @@ formatter still writes the markup.
 ``tokenize`` cannot read every text (an unterminated string or bracket at the
 end, inconsistent dedents): for those, and whenever its tokens would not give
 back the exact text, the lexer hands the whole text to ``PythonLexer``.
+
+An f-string is one string token, as Python 3.10 and 3.11 give it: from 3.12 on
+``tokenize`` splits it into pieces (its literal parts, braces, the fields'
+tokens), which are joined back here so that every version colours it alike.
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ BUILTIN_NAMES = frozenset(name for name in dir(builtins) if not name.startswith(
 PUNCTUATION = frozenset("()[]{},:;")
 STATEMENT_STARTS = frozenset({None, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT})
 SKIPPED = frozenset({tokenize.DEDENT, tokenize.ENDMARKER})
+# Python 3.12 and later tokenise f-strings (3.14: t-strings too) in pieces, between these
+STRING_STARTS = frozenset(getattr(tokenize, n) for n in ("FSTRING_START", "TSTRING_START") if hasattr(tokenize, n))
+STRING_ENDS = frozenset(getattr(tokenize, n) for n in ("FSTRING_END", "TSTRING_END") if hasattr(tokenize, n))
 
 
 class Untokenizable(Exception):
@@ -100,17 +107,27 @@ def tokens(text: str) -> list[tuple[int, _TokenType, str]]:
     previous_kind = None  # of the last significant token
     previous_word: str | None = None
     context = ""  # see _name_type
+    pieces, string_start = 0, 0  # how deep in a string tokenised in pieces, and where it began
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
             if token.type in SKIPPED:
                 continue
             start = offsets[token.start[0]] + token.start[1]
             end = offsets[token.end[0]] + token.end[1]
-            if start < position or end > len(text) or text[start:end] != token.string:
-                raise Untokenizable(f"token {token.string[:20]!r} out of place")
+            kind, word = token.type, token.string
+            if pieces or kind in STRING_STARTS:
+                if kind in STRING_STARTS:
+                    string_start = start if not pieces else string_start
+                    pieces += 1
+                elif kind in STRING_ENDS:
+                    pieces -= 1
+                if pieces:
+                    continue
+                start, kind, word = string_start, tokenize.STRING, text[string_start:end]
+            if start < position or end > len(text) or text[start:end] != word:
+                raise Untokenizable(f"token {word[:20]!r} out of place")
             if start > position:
                 out.append((position, Text, text[position:start]))
-            kind, word = token.type, token.string
             if kind == tokenize.NAME:
                 if word in NAMESPACE_KEYWORDS and previous_kind in STATEMENT_STARTS:
                     context = "path"

@@ -7,10 +7,11 @@ side by side and the matched regions marked. It points a person at pairs worth
 reading; it never decides that anyone copied.
 
 How a pair is scored
-    With copydetect (winnowing, as in MOSS, over pygments tokens): names of
-    variables, functions, classes and attributes and the contents of strings
-    become one letter each, comments and whitespace disappear, so renaming,
-    re-commenting and re-spacing change nothing. Every run of
+    With copydetect (winnowing, as in MOSS) over the token text of
+    :mod:`grader.similarity_tokens`: names of variables, functions, classes
+    and attributes and each string become one letter each, comments and
+    whitespace disappear, so renaming, re-commenting and re-spacing change
+    nothing. Every run of
     ``NOISE_THRESHOLD`` characters of that token text is a fingerprint
     (copydetect's defaults; a window of 1, so that scores do not depend on
     Python's per-process string hashing), and reordering functions only loses
@@ -36,8 +37,8 @@ How the threshold is chosen (per problem, from the class's own scores)
     ``SCORE_CEILING`` of its code is still flagged. Calibration
     (``tests/test_similarity.py``, on the project's golden submissions and
     references): independently written solutions of the same problem score at
-    most about 0.6, disguised copies (renamed, reordered, re-commented,
-    re-spaced) 0.89 or more.
+    most about 0.62, disguised copies (renamed, reordered, re-commented,
+    re-spaced) 0.92 or more.
 
 What it cannot see
     Logic rewritten in other words (other loops, other library calls), code
@@ -50,8 +51,9 @@ What it cannot see
     very large class: ``MAX_PROBLEM_CHARS`` per problem).
 
 Bounds
-    Reading candidate sources is heavy and super-linear (pygments is quadratic
-    on runs of whitespace-only lines; O(n²) pairs), so comparing a problem runs
+    Reading candidate sources can be heavy and super-linear (pygments, which
+    reads what the standard tokenizer refuses, is quadratic on runs of
+    whitespace-only lines; O(n²) pairs), so comparing a problem runs
     in a :class:`grader.bounded.BoundedPool` helper with a time budget
     (:func:`problem_budget`) and the helper's memory limit; inside it,
     tokenising one submission has its own budget (``TOKENISE_SECONDS``) and a
@@ -88,6 +90,7 @@ from grader.reports.classroom import (SIMILARITY_JSON, SIMILARITY_LISTED, SIMILA
 from grader.reports.render import render, url_part
 from grader.reports.submission import MAX_SOURCE_LINES
 from grader.reports.wording import Wording
+from grader.similarity_tokens import TokenText, token_text
 
 log = logging.getLogger(__name__)
 
@@ -119,9 +122,6 @@ CANNOT_SEE = tuple(cannot_see(min_matched=MIN_MATCHED, compared_chars=MAX_COMPAR
 WHAT_IT_CANNOT_SEE = tuple(item.en for item in CANNOT_SEE)
 
 
-_OPERAND_AT = re.compile(r"@(?=[^\W\d])")  # an @ that pygments would read as a decorator
-
-
 class _TokeniseTimeout(Exception):
     """Tokenising one submission ran over TOKENISE_SECONDS."""
 
@@ -148,11 +148,8 @@ def compare_problem_task(*, stub: str, sources: list[str]) -> dict:
         each side, ``[start, end)`` character ranges of its text).
     """
     # copydetect (and the matplotlib it imports for its own reports) is loaded
-    # in the helper only, never in the grading process
-    from copydetect import CodeFingerprint
-
-    stub_hashes = CodeFingerprint("stub.py", NOISE_THRESHOLD, 1, fp=io.StringIO(_prepared(stub)[0]),
-                                  language="python").hashes
+    # in the helper only (see _winnowed), never in the grading process
+    stub_hashes = _winnowed(token_text(stub).text, 1).hashes
     prints, left_out = {}, []
     for index, text in enumerate(sources):
         try:
@@ -176,38 +173,6 @@ def compare_problem_task(*, stub: str, sources: list[str]) -> dict:
     return {"students": len(sources), "pairs": pairs, "left_out": left_out, "common": len(common),
             "distribution": distribution, "threshold": threshold, "flagged_total": len(flagged),
             "flagged": flagged[:MAX_LISTED]}
-
-
-def _prepared(text: str):
-    """The text handed to pygments, and for each of its characters the position in ``text``.
-
-    Done by hand, with a map back, for three reasons. pygments changes the
-    text before tokenising (it drops a byte-order mark and leading newlines),
-    which copydetect's offsets do not account for. pygments' Python lexer is
-    quadratic on runs of whitespace-only lines, so trailing whitespace is
-    removed from every line (it is no token: the fingerprints stay the same).
-    And it reads ``@name`` as a decorator anywhere on a line, which keeps the
-    name of a matrix product's operand written without a space (``q@k``, where
-    ``q @ k`` gives a normalised name), so a space is inserted after an ``@``
-    that does not begin its line.
-    """
-    pieces, kept, position = [], [], 0
-    for line in text.split("\n"):
-        stripped = line.rstrip()
-        indent = len(stripped) - len(stripped.lstrip())
-        places = [m.start() + 1 for m in _OPERAND_AT.finditer(stripped) if m.start() != indent]
-        positions = np.append(np.arange(position, position + len(stripped)), position + len(line))
-        if places:
-            stripped = " ".join(stripped[a:b] for a, b in zip([0, *places], [*places, len(stripped)]))
-            positions = np.insert(positions, places, positions[np.array(places) - 1])
-        pieces.append(stripped)
-        kept.append(positions)
-        position += len(line) + 1
-    prepared = "\n".join(pieces)
-    index = np.concatenate(kept)[: len(prepared)] if kept else np.zeros(0, dtype=np.int64)
-    lead = 1 if prepared.startswith("\ufeff") else 0
-    lead += len(prepared[lead:]) - len(prepared[lead:].lstrip("\n"))
-    return prepared[lead:], index[lead:]
 
 
 @contextmanager
@@ -237,36 +202,20 @@ def _time_limit(seconds: float):
 
 
 def _fingerprint(text: str):
-    """copydetect's fingerprint of one submission, and the map back to ``text``."""
-    from copydetect import CodeFingerprint
-
-    prepared, index = _prepared(text)
+    """copydetect's fingerprint of one submission's token text, and the token text."""
     started = time.monotonic()
     with _time_limit(TOKENISE_SECONDS):
-        fingerprint = CodeFingerprint("submission.py", NOISE_THRESHOLD,
-                                      GUARANTEE_THRESHOLD - NOISE_THRESHOLD + 1,
-                                      fp=io.StringIO(prepared), language="python")
+        compared = token_text(text)
     if time.monotonic() - started > TOKENISE_SECONDS:  # the signal came late, or in a finaliser
         raise _TokeniseTimeout
-    _repair_class_offsets(fingerprint)
-    return fingerprint, index
+    return _winnowed(compared.text, GUARANTEE_THRESHOLD - NOISE_THRESHOLD + 1), compared
 
 
-def _repair_class_offsets(fingerprint) -> None:
-    """Correct copydetect's offset entry of each class name (done by hand: a library bug).
+def _winnowed(text: str, window: int):
+    """copydetect's fingerprint of a token text (made by :func:`token_text`, not by copydetect)."""
+    from copydetect import CodeFingerprint
 
-    copydetect 0.5 records, for a class name, the name's length where it
-    records the running count of removed characters for every other token, so
-    a match that starts or ends at a class name would be marked hundreds of
-    characters early. The true count is the next entry's minus the name's
-    removed characters (nothing is removed in between).
-    """
-    offsets, code = fingerprint.offsets, fingerprint.filtered_code
-    for j in range(len(offsets) - 2, 0, -1):
-        at = int(offsets[j, 0])
-        if (code[at:at + 1] == "O" and code[max(at - 5, 0):at] == "class"
-                and int(offsets[j - 1, 0]) != at):
-            offsets[j, 1] = offsets[j + 1, 1] - offsets[j, 1]
+    return CodeFingerprint("submission.py", NOISE_THRESHOLD, window, filter=False, fp=io.StringIO(text))
 
 
 def _common_hashes(prints, students: int) -> set:
@@ -347,21 +296,22 @@ def _regions(prints: dict, pair: list[int]) -> list[list[list[int]]]:
     """For each side, the merged ``[start, end)`` ranges of its text that match the other."""
     from copydetect import compare_files
 
-    (fp_a, index_a), (fp_b, index_b) = prints[pair[0]], prints[pair[1]]
+    (fp_a, compared_a), (fp_b, compared_b) = prints[pair[0]], prints[pair[1]]
     _, _, (slices_a, slices_b) = compare_files(fp_a, fp_b)
-    return [_to_text(slices_a, index_a), _to_text(slices_b, index_b)]
+    return [_to_text(slices_a, compared_a), _to_text(slices_b, compared_b)]
 
 
-def _to_text(slices, index) -> list[list[int]]:
-    """copydetect's slices (positions in the prepared text) as merged ranges of the original."""
-    if len(slices) == 0 or len(index) == 0:
+def _to_text(slices, compared: TokenText) -> list[list[int]]:
+    """copydetect's slices (positions in the token text) as merged ranges of the source."""
+    length = len(compared.text)
+    if len(slices) == 0 or length == 0:
         return []
     ranges = []
     for start, end in sorted(zip(slices[0].tolist(), slices[1].tolist())):
-        start, end = min(max(int(start), 0), len(index) - 1), min(max(int(end), 1), len(index))
+        start, end = min(max(int(start), 0), length - 1), min(max(int(end), 1), length)
         if end <= start:
             continue
-        first, last = int(index[start]), int(index[end - 1]) + 1
+        first, last = int(compared.starts[start]), int(compared.ends[end - 1])
         if ranges and first <= ranges[-1][1]:
             ranges[-1][1] = max(ranges[-1][1], last)
         else:
@@ -429,7 +379,7 @@ def _tool() -> dict:
     return {"name": "copydetect", "version": version, "noise_threshold": NOISE_THRESHOLD,
             "guarantee_threshold": GUARANTEE_THRESHOLD,
             "window": GUARANTEE_THRESHOLD - NOISE_THRESHOLD + 1, "language": "python",
-            "identifiers_normalised": True}
+            "identifiers_normalised": True, "tokens": "tokenize"}
 
 
 def _settings() -> dict:

@@ -321,34 +321,13 @@ def test_a_submission_over_its_tokenising_budget_is_left_out_alone(monkeypatch):
     students = dict(honest, copier=disguise(honest["reference"]))
     names = sorted(students) + ["big"]
     texts = [similarity.compared_text(students[n])[0] for n in names[:-1]]
-    texts.append(honest["reference"] + "value = self.out_proj(query) @ key\n" * 20_000)  # 700 KB, uncapped
+    texts.append(honest["reference"] + "value = self.out_proj(query) @ key\n" * 60_000)  # 2 MB, uncapped
     result = similarity.compare_problem_task(stub=registry.get(MHA).stub(), sources=texts)
     assert [(names[i], why) for i, why in result["left_out"]] == [("big", "tokenising took over 0.5 s")]
     assert [[names[i] for i in f["pair"]] for f in result["flagged"]] == [["copier", "reference"]]
 
 
 # --- the pieces done by hand ---------------------------------------------------------------
-
-def test_prepared_text_maps_back_to_the_source():
-    text = "\ufeff\n\nx = q@k  \n    @decorator\n  \t \ny = a@b@c\n"
-    prepared, index = similarity._prepared(text)
-    assert prepared == "x = q@ k\n    @decorator\n\ny = a@ b@ c\n"
-    assert len(index) == len(prepared)
-    assert "".join(text[i] for i in index) == "x = q@@k\n    @decorator\n\ny = a@@b@@c\n"
-
-
-def test_class_names_map_back_to_the_source():
-    """copydetect 0.5 records a class name's length where it records the running count of removed
-    characters; repaired by hand, each normalised name maps back to where it starts."""
-    text = ("import torch\n" + "# a comment that is removed, and shifts what follows\n" * 5
-            + "class Attention(torch.nn.Module):\n    def forward(self, x):\n        return x\n")
-    fingerprint, _ = similarity._fingerprint(text)
-    code, offsets = fingerprint.filtered_code, fingerprint.offsets
-    at = code.index("O")
-    entry = next(j for j in range(len(offsets)) if offsets[j, 0] == at)
-    assert text[at + offsets[entry, 1]:].startswith("Attention(")
-    assert list(offsets[:, 1]) == sorted(offsets[:, 1])
-
 
 def test_listing_marks_regions_line_by_line_without_indentation():
     text = "a = 1\n    b = 2\n    c = 3\nd = 4"

@@ -1,0 +1,91 @@
+"""The token text the similarity report compares: what it keeps, what it hides, and its map back."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader.reports.python_lexer import Untokenizable, tokens
+from grader.similarity_tokens import prepared, pygments_token_text, token_text
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = sorted([*ROOT.glob("solutions/*.py"), *ROOT.glob("tests/golden/*/submission.py"),
+                  *ROOT.glob("problems/*/stub.py"), *ROOT.glob("examples/class/*/*.py")])
+IDENTIFIER = re.compile(r"[^\W\d]\w*")
+STRING = re.compile(r"(?is)[rbuft]*['\"].*")  # a literal, from its prefix or quote to its end
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("scores = q @ k.transpose(-2, -1)  # raw\n", "V=V@V.V(-2,-1)"),
+    ("scores = q@k.transpose(-2,-1)\n", "V=V@V.V(-2,-1)"),
+    ('msg = "it\'s"\n', "V=S"),
+    ("msg = 'it\\'s'\n", "V=S"),
+    ('msg = f"{name!r} has {len(x):>{width}} rows"\n', "V=S"),
+    ('msg = "a" "b"\n', "V=SS"),
+    ('def forward(self, x):\n    """Docstring."""\n    return self.proj(x)\n',
+     "defF(self,V):Sreturnself.V(V)"),
+    ("class Attention(nn.Module):\n    def __init__(self):\n        super().__init__()\n",
+     "classO(V.V):def__init__(self):super().__init__()"),
+    ("import torch.nn.functional as F\nfrom math import sqrt\n",
+     "importtorch.nn.functionalasFfrommathimportV"),
+    ("@torch.no_grad()\ndef step(x):\n    return len(x) if x is not None else 0\n",
+     "@torch.V()defF(V):returnlen(V)ifVisnotNoneelse0"),
+    ("\ufeffx = 1\n", "V=1"),
+    ("", ""),
+])
+def test_names_and_strings_become_letters_and_the_rest_stays(source, expected):
+    """Both readers agree: the standard tokenizer's and, for text it refuses, pygments'."""
+    assert token_text(source).text == expected
+    assert pygments_token_text(source).text == expected
+
+
+def _maps_back(source: str, compared) -> None:
+    assert len(compared.starts) == len(compared.ends) == len(compared.text)
+    assert np.all(compared.starts < compared.ends) and np.all(np.diff(compared.starts) > 0)
+    for char, start, end in zip(compared.text, compared.starts.tolist(), compared.ends.tolist()):
+        piece = source[start:end]  # a character kept as written, or the token its letter stands for
+        kept = piece == char
+        assert kept or (char in "VFO" and IDENTIFIER.fullmatch(piece)) or (char == "S" and STRING.fullmatch(piece)), \
+            (char, piece)
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_real_sources_read_alike_both_ways_and_map_back(path):
+    """Except ``1j``, which pygments reads as the number 1 and a name."""
+    source = path.read_text(encoding="utf-8")
+    ours, theirs = token_text(source), pygments_token_text(source)
+    _maps_back(source, ours)
+    _maps_back(source, theirs)
+    if not re.search(r"\dj\b", source):
+        assert ours.text == theirs.text
+        assert ours.starts.tolist() == theirs.starts.tolist() and ours.ends.tolist() == theirs.ends.tolist()
+
+
+def test_text_the_tokenizer_refuses_is_read_by_pygments_and_maps_back():
+    source = ("def f(x):\n    return x @ y  # fine so far\n"
+              "   bad_dedent = 1\n"  # no earlier indentation is three spaces wide
+              's = """never closed\n')
+    with pytest.raises(Untokenizable):
+        tokens(source)
+    compared = token_text(source)
+    assert compared.text.startswith("defF(V):returnV@V")
+    _maps_back(source, compared)
+
+
+def test_renaming_respacing_and_recommenting_change_nothing():
+    original = "def attend(q, k):\n    s = q @ k.mT  # scores\n    return s.softmax(-1)\n"
+    disguised = "def look( a ,b ) :\n    # my own work\n    out=a@b.mT\n    return out .softmax( -1 )\n"
+    assert token_text(original).text == token_text(disguised).text
+
+
+def test_prepared_text_maps_back_to_the_source():
+    """What pygments is given: no trailing whitespace (it is quadratic on whitespace-only lines),
+    and a space after an operand's ``@`` (it would read ``@k`` as a decorator)."""
+    text = "x = q@k  \n    @decorator\n  \t \ny = a@b@c\n"
+    text_for_pygments, index = prepared(text)
+    assert text_for_pygments == "x = q@ k\n    @decorator\n\ny = a@ b@ c\n"
+    assert len(index) == len(text_for_pygments) + 1 and index[-1] == len(text)
+    assert "".join(text[i] for i in index[:-1]) == "x = q@@k\n    @decorator\n\ny = a@@b@@c\n"

@@ -12,7 +12,6 @@ line is printed in the user's language: the errors' wording is in
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import IO, NoReturn
@@ -196,8 +195,8 @@ def check(file: Path, problem_id: str | None, timeout: float, lang: str | None) 
 @click.option("--json", "as_json", is_flag=True, help="Single file: print results.json only.")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
               help="Seed of the hidden tests' random inputs (keep yours secret).")
-@click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1,
-              show_default="number of cores", help="Submissions graded in parallel.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, show_default="number of cores",
+              help="Submissions graded in parallel (at most 4 per core and 1 per GB of memory).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=Limits.timeout, show_default=True,
               help="Seconds allowed per test.")
 @click.option("--memory", type=click.IntRange(min=64), default=Limits.memory_mb, show_default=True,

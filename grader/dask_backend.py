@@ -26,7 +26,7 @@ from concurrent.futures import Future
 import dask
 from distributed import Client, LocalCluster, WorkerPlugin, get_worker
 
-from grader import registry
+from grader import capacity, registry
 from grader import user_errors as UE
 from grader.executors import GradeRequest, SuiteCache, WeakIsolationRefused, grade_request
 from grader.grading import Suite, not_graded
@@ -157,13 +157,14 @@ def open_dask_executor(scheduler: str, *, allow_weak: bool, force_weak: bool = F
     """A Dask executor for ``tcp://HOST:PORT`` (an existing scheduler) or ``local:N`` (N local workers).
 
     Raises ImportError without the ``dask`` extra, ValueError for a malformed
-    address, OSError when the scheduler cannot be reached.
+    address (:class:`grader.capacity.TooManyWorkers` for more local workers than
+    the machine holds), OSError when the scheduler cannot be reached.
     """
     if scheduler.startswith("local:"):
         count = scheduler.split(":", 1)[1] or "1"
         if not count.isdigit() or int(count) < 1:
             raise ValueError(f"local:N needs a number of workers, not {count!r}")
-        workers = int(count)
+        workers = capacity.checked_workers(int(count))
         # One task at a time per worker thread (no tasks queued on a worker): a worker that a
         # submission kills then takes no bystander's try with it.
         with dask.config.set({"distributed.scheduler.allowed-failures": 0,

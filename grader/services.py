@@ -14,13 +14,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from grader import progress, registry
+from grader import capacity, progress, registry
 from grader import user_errors as UE
 from grader.batch import ClassPlan, ClassSummary, Entry, plan_class, remove_stale_temporaries
 from grader.classrun import ClassRun, Settings, bad_submission_sha
 from grader.executors import LocalExecutor, WeakIsolationRefused
 from grader.grading import DEFAULT_SEED, Suite, grade, not_graded
-from grader.i18n import DEFAULT_LANG, TextError, join
+from grader.i18n import DEFAULT_LANG, Text, TextError, join
 from grader.jsonio import dumps, readable
 from grader.notebooks import SourceMap
 from grader.pool import SandboxUnavailable
@@ -69,16 +69,20 @@ def start_problem(*, problem_id: str, directory: Path) -> Path:
     return target
 
 
-def open_executor(*, workers: int = 1, allow_weak: bool, scheduler: str | None = None,
+def open_executor(*, workers: int | None = None, allow_weak: bool, scheduler: str | None = None,
                   quick_start: bool = False):
-    """The local executor, or a Dask one for ``scheduler``; its ``warning`` says when only weak
-    isolation exists. ``quick_start``: it will grade one submission (see
-    :func:`grader.zygote_launch.launch`)."""
+    """The local executor (``workers``: one per core by default), or a Dask one for ``scheduler``;
+    its ``warning`` says when only weak isolation exists. ``quick_start``: it will grade one
+    submission (see :func:`grader.zygote_launch.launch`)."""
+    workers = capacity.default_workers() if workers is None else workers
     try:
         if scheduler is not None:
             return _dask_executor(scheduler, allow_weak=allow_weak)
-        executor = LocalExecutor(workers=workers, allow_weak=allow_weak, force_weak=weak_forced(),
-                                 quick_start=quick_start)
+        executor = LocalExecutor(workers=capacity.checked_workers(workers), allow_weak=allow_weak,
+                                 force_weak=weak_forced(), quick_start=quick_start)
+    except capacity.TooManyWorkers as exc:
+        raise UserError(_too_many(f"--workers {exc.asked}" if scheduler is None else f"--scheduler {scheduler}",
+                                  exc)) from None
     except WeakIsolationRefused as exc:
         raise UserError(UE.WEAK_ISOLATION_REFUSED.format(detail=exc.text)) from None
     except SandboxUnavailable as exc:
@@ -93,10 +97,17 @@ def _dask_executor(scheduler: str, *, allow_weak: bool):
         raise UserError(UE.DASK_MISSING) from None
     try:
         return open_dask_executor(scheduler, allow_weak=allow_weak, force_weak=weak_forced())
+    except capacity.TooManyWorkers:
+        raise
     except ValueError:  # a malformed address
         raise UserError(UE.NOT_A_SCHEDULER.format(scheduler=scheduler)) from None
     except OSError as exc:
         raise UserError(UE.SCHEDULER_UNREACHABLE.format(scheduler=scheduler, detail=str(exc))) from None
+
+
+def _too_many(option: str, exc: capacity.TooManyWorkers) -> Text:
+    return UE.TOO_MANY_WORKERS.format(option=option, most=exc.most, cores=capacity.cores(),
+                                      memory_gb=round(capacity.memory_mb() / 1024))
 
 
 def check_file(*, path: Path, problem_id: str | None, timeout: float = Limits.timeout,
@@ -128,7 +139,7 @@ def check_source(*, source: str, problem_id: str, filename: str, source_sha256: 
         source_map: where its lines came from, when it was assembled from notebook cells.
     """
     problem = find_problem(problem_id)
-    executor = open_executor(allow_weak=True, quick_start=True)
+    executor = open_executor(workers=1, allow_weak=True, quick_start=True)
     try:
         results = grade(problem=problem, source=source, filename=filename, runner=executor.pool,
                         public=True, source_sha256=source_sha256, limits=Limits.for_timeout(timeout),
@@ -147,7 +158,7 @@ def grade_file(*, path: Path, problem_id: str | None, seed: int = DEFAULT_SEED,
     path = Path(path)
     problem = infer_problem(path, problem_id)
     seed_key = None if seed == DEFAULT_SEED else user_key()
-    executor = open_executor(allow_weak=allow_weak, quick_start=True)
+    executor = open_executor(workers=1, allow_weak=allow_weak, quick_start=True)
     try:
         try:
             submission = read_submission(path)

@@ -55,6 +55,10 @@ NOT_A_SCHEDULER = t("--scheduler {scheduler}: not a scheduler address; give tcp:
                     "for N local workers (N at least 1)",
                     "--scheduler {scheduler}：不是调度器地址；请给出 tcp://HOST:PORT，"
                     "或 local:N 表示 N 个本地工作进程（N 至少为 1）")
+TOO_MANY_WORKERS = t("{option}: at most {most} workers on this machine ({cores} cores, {memory_gb} GB of memory; "
+                     "each worker holds its own copy of torch): ask for {most} or fewer",
+                     "{option}：这台机器最多 {most} 个工作进程（{cores} 个核心，{memory_gb} GB 内存；"
+                     "每个工作进程各自载入一份 torch）：请设为 {most} 或更少")
 SCHEDULER_UNREACHABLE = t("--scheduler {scheduler}: cannot reach the Dask scheduler ({detail})",
                           "--scheduler {scheduler}：无法连接 Dask 调度器（{detail}）")
 

@@ -156,6 +156,66 @@ def test_missing_path_is_a_usage_error(tmp_path):
     assert result.exit_code == 2 and "no such file" in result.output
 
 
+
+def _class_of_one(tmp_path: Path) -> Path:
+    root = tmp_path / "class"
+    (root / "ana").mkdir(parents=True)
+    (root / "ana" / "self_attention.py").write_text(solution_source(registry.get("self_attention")))
+    return root
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--workers", "100000"], ["--workers 100000: at most", "cores", "GB of memory", "or fewer"]),
+    (["--scheduler", "local:100000"], ["--scheduler local:100000: at most", "or fewer"]),
+    (["--scheduler", "local:0"], ["--scheduler local:0: not a scheduler address", "local:N"]),
+    (["--scheduler", "8786"], ["--scheduler 8786: not a scheduler address", "tcp://HOST:PORT"]),
+], ids=["workers", "local-workers", "local-zero", "no-protocol"])
+def test_a_class_asked_of_too_many_workers_or_no_scheduler_gets_one_message(tmp_path, args, words):
+    """Refused before any worker starts: 100,000 workers would each load torch and exhaust the memory."""
+    root = _class_of_one(tmp_path)
+    result = attn("grade", str(root), "--out", str(tmp_path / "out"), *args, cwd=tmp_path, timeout=120)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert all(word in lines[0] for word in words), lines[0]
+    assert not (tmp_path / "out").exists()
+
+
+
+@pytest.mark.parametrize("grade_one", ["check", "grade_file"])
+def test_one_submission_starts_one_sandbox_worker_whatever_the_cores(tmp_path, monkeypatch, grade_one):
+    """A learner's check (and grading one file) must not pay a torch import per core."""
+    from grader import services
+
+    class Started(Exception):
+        pass
+
+    def recording_executor(*, workers, **_):
+        raise Started(workers)
+
+    monkeypatch.setattr(services, "LocalExecutor", recording_executor)
+    monkeypatch.setattr(services.capacity, "cores", lambda: 8)
+    path = tmp_path / "self_attention.py"
+    path.write_text(solution_source(registry.get("self_attention")))
+    with pytest.raises(Started) as started:
+        if grade_one == "check":
+            services.check_file(path=path, problem_id=None)
+        else:
+            services.grade_file(path=path, problem_id=None)
+    assert started.value.args == (1,)
+    with pytest.raises(Started) as started:
+        services.open_executor(allow_weak=False)  # a class: one per core
+    assert started.value.args == (8,)
+
+def test_an_unreachable_scheduler_gets_one_message(monkeypatch):
+    from grader import dask_backend, services
+
+    monkeypatch.setattr(dask_backend, "CONNECT_SECONDS", 1)
+    with pytest.raises(services.UserError) as caught:
+        services.open_executor(allow_weak=False, scheduler="tcp://127.0.0.1:9")
+    assert caught.value.text.en.startswith("--scheduler tcp://127.0.0.1:9: cannot reach the Dask scheduler")
+
+
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 

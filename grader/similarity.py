@@ -122,8 +122,13 @@ CANNOT_SEE = tuple(cannot_see(min_matched=MIN_MATCHED, compared_chars=MAX_COMPAR
 WHAT_IT_CANNOT_SEE = tuple(item.en for item in CANNOT_SEE)
 
 
-class _TokeniseTimeout(Exception):
-    """Tokenising one submission ran over TOKENISE_SECONDS."""
+class _TokeniseTimeout(BaseException):
+    """Tokenising one submission ran over TOKENISE_SECONDS.
+
+    Not an ``Exception``: the lexer reads any ``Exception`` inside the tokenizer
+    as text it cannot read and hands the text to pygments, which would then run
+    without a budget.
+    """
 
 
 # ---------------------------------------------------------------------------

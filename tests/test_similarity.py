@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import registry, similarity
+from grader import registry, similarity, similarity_tokens
 from grader import tomlcompat as tomllib
 from grader.outpaths import student_folder
 from grader.references import solution_source
@@ -326,6 +326,17 @@ def test_a_submission_over_its_tokenising_budget_is_left_out_alone(monkeypatch):
     assert [(names[i], why) for i, why in result["left_out"]] == [("big", "tokenising took over 0.5 s")]
     assert [[names[i] for i in f["pair"]] for f in result["flagged"]] == [["copier", "reference"]]
 
+
+
+def test_the_tokenising_budget_is_not_read_as_text_the_tokenizer_refuses(monkeypatch):
+    """Running over the budget inside the tokenizer ends the submission's tokenising: the text does
+    not go on to pygments (which would then run without a budget)."""
+    monkeypatch.setattr(similarity, "TOKENISE_SECONDS", 0.05)  # tokenising 2 MB takes far longer
+    monkeypatch.setattr(similarity_tokens, "pygments_token_text",
+                        lambda source: pytest.fail("the timeout was read as a refusal"))
+    big = "value = self.out_proj(query) @ key\n" * 60_000
+    with pytest.raises(similarity._TokeniseTimeout):
+        similarity._fingerprint(big)
 
 # --- the pieces done by hand ---------------------------------------------------------------
 

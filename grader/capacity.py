@@ -5,12 +5,16 @@ that forks a child per submission, and a Dask worker adds a trusted process of
 the same size. More workers than cores only queue for the cores; far more
 exhaust the memory and bring the machine down. So a machine runs at most
 ``WORKERS_PER_CORE`` workers per core and one per ``MB_PER_WORKER`` of its
-memory, whatever is asked (``--workers N``, ``--scheduler local:N``).
+memory (a container's limit where it has one), whatever is asked
+(``--workers N``, ``--scheduler local:N``); by default one per core, within
+that ceiling.
 """
 
 from __future__ import annotations
 
 import os
+
+from grader.sandbox import cgroups
 
 WORKERS_PER_CORE = 4
 MB_PER_WORKER = 1024  # a sandbox worker and, on Dask, the trusted process beside it
@@ -29,10 +33,13 @@ def cores() -> int:
 
 
 def memory_mb() -> int:
+    """The machine's memory, or its control group's limit where lower (a container's)."""
     try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError):  # not reported: the cores alone decide
-        return MB_PER_WORKER * WORKERS_PER_CORE * cores()
+        physical = MB_PER_WORKER * WORKERS_PER_CORE * cores() * 1024 * 1024
+    limit = cgroups.own_memory_limit()
+    return min(physical, limit if limit is not None else physical) // (1024 * 1024)
 
 
 def default_workers() -> int:

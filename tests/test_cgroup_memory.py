@@ -33,3 +33,50 @@ def test_without_cache_figures_everything_is_in_use(tmp_path):
 def test_a_stat_larger_than_the_usage_never_gives_a_negative_figure(tmp_path):
     group = _group(tmp_path, 1, 100 * MB, {"cache": 300 * MB})  # v1's usage is approximate
     assert group.memory_in_use() == 0
+
+
+# --- the limit of the group the grader itself runs in (a container's) --------------------------
+
+def _fake_hierarchy(tmp_path, monkeypatch, *, v2: dict[str, str] | None = None, v1_stat: str | None = None):
+    """A cgroup mount under ``tmp_path``: v2 ``memory.max`` by group path, or a v1 memory.stat."""
+    from grader.sandbox import cgroups
+
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    monkeypatch.setattr(cgroups, "ROOT", str(tmp_path))
+    groups = {None: "/kubepods/pod1/box" if v2 is not None else None,
+              "memory": "/docker/box" if v1_stat is not None else None}
+    monkeypatch.setattr(cgroups, "_own_group", lambda controller: groups[controller])
+    if v2 is not None:
+        (tmp_path / "cgroup.controllers").write_text("memory pids\n")
+        for path, value in v2.items():
+            (tmp_path / path).mkdir(parents=True, exist_ok=True)
+            (tmp_path / path / "memory.max").write_text(value + "\n")
+    if v1_stat is not None:
+        (tmp_path / "memory" / "docker" / "box").mkdir(parents=True)
+        (tmp_path / "memory" / "docker" / "box" / "memory.stat").write_text(v1_stat)
+    return cgroups
+
+
+def test_the_smallest_v2_limit_on_the_way_to_the_root_counts(tmp_path, monkeypatch):
+    cgroups = _fake_hierarchy(tmp_path, monkeypatch, v2={
+        "kubepods/pod1/box": "max", "kubepods/pod1": "4294967296", "kubepods": "8589934592"})
+    assert cgroups.own_memory_limit() == 4 * 1024 ** 3
+
+
+def test_a_v1_hierarchical_limit_counts_and_no_limit_is_none(tmp_path, monkeypatch):
+    cgroups = _fake_hierarchy(tmp_path, monkeypatch, v1_stat="cache 0\nhierarchical_memory_limit 2147483648\n")
+    assert cgroups.own_memory_limit() == 2 * 1024 ** 3
+    unlimited = _fake_hierarchy(tmp_path / "u", monkeypatch, v2={"kubepods/pod1/box": "max"})
+    assert unlimited.own_memory_limit() is None
+
+
+def test_a_container_limit_caps_the_workers(tmp_path, monkeypatch):
+    """16 cores in a 4 GB container: 4 workers at most, and the default one per core is capped too."""
+    from grader import capacity
+
+    _fake_hierarchy(tmp_path, monkeypatch, v2={"kubepods/pod1/box": "4294967296"})
+    monkeypatch.setattr(capacity, "cores", lambda: 16)
+    assert capacity.memory_mb() == 4096
+    assert capacity.max_workers() == 4 and capacity.default_workers() == 4
+    with pytest.raises(capacity.TooManyWorkers):
+        capacity.checked_workers(5)

@@ -61,6 +61,38 @@ def _own_group(controller: str | None) -> str | None:
     return None
 
 
+
+def own_memory_limit() -> int | None:
+    """The memory limit (bytes) of the group this process runs in, its ancestors' included; None if none.
+
+    In a container this is the container's limit, which the machine's physical
+    memory does not show. v2: the smallest ``memory.max`` from this group up to
+    the root of the mount; v1: the memory controller's ``hierarchical_memory_limit``.
+    """
+    limits = []
+    own = _own_group(None)
+    if own is not None and os.path.exists(os.path.join(ROOT, "cgroup.controllers")):
+        path = own.strip("/")
+        while True:
+            try:
+                value = _read(os.path.join(ROOT, path, "memory.max")).strip()
+            except OSError:
+                value = ""
+            if value.isdigit():
+                limits.append(int(value))
+            if not path:
+                break
+            path = os.path.dirname(path)
+    own_v1 = _own_group("memory")
+    if own_v1 is not None:
+        try:
+            stat = _keyed(os.path.join(ROOT, "memory", own_v1.lstrip("/"), "memory.stat"))
+        except OSError:
+            stat = {}
+        if stat.get("hierarchical_memory_limit", 0) > 0:
+            limits.append(stat["hierarchical_memory_limit"])
+    return min(limits) if limits else None
+
 @dataclass(frozen=True)
 class Group:
     """The directories of one slot's group (v2: one; v1: one per controller)."""

@@ -18,7 +18,7 @@ from typing import IO, NoReturn
 
 import click
 
-from grader import __version__, registry, zygote_launch
+from grader import __version__, capacity, registry, zygote_launch
 from grader import cli_wording as W
 from grader import feedback as F
 from grader import user_errors as UE
@@ -196,7 +196,8 @@ def check(file: Path, problem_id: str | None, timeout: float, lang: str | None) 
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
               help="Seed of the hidden tests' random inputs (keep yours secret).")
 @click.option("--workers", type=click.IntRange(min=1), default=None, show_default="number of cores",
-              help="Submissions graded in parallel (at most 4 per core and 1 per GB of memory).")
+              help=f"Submissions graded in parallel (at most {capacity.WORKERS_PER_CORE} per core and "
+                   f"1 per {capacity.MB_PER_WORKER} MB of memory).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=Limits.timeout, show_default=True,
               help="Seconds allowed per test.")
 @click.option("--memory", type=click.IntRange(min=64), default=Limits.memory_mb, show_default=True,

@@ -171,7 +171,7 @@ def open_dask_executor(scheduler: str, *, allow_weak: bool, force_weak: bool = F
                               "distributed.scheduler.worker-saturation": 1.0}):
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    host="127.0.0.1", dashboard_address=None, silence_logs=40)
-        client = Client(cluster, direct_to_workers=True)  # results from the workers, not through the scheduler
+        client = Client(cluster, direct_to_workers=True)  # results from the workers, not via the scheduler
         return DaskExecutor(client, allow_weak=allow_weak, force_weak=force_weak, cluster=cluster)
     if "://" not in scheduler:
         raise ValueError(f"{scheduler!r} is not a scheduler address (tcp://HOST:PORT or local:N)")

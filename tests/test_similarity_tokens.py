@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 
@@ -89,3 +90,19 @@ def test_prepared_text_maps_back_to_the_source():
     assert text_for_pygments == "x = q@ k\n    @decorator\n\ny = a@ b@ c\n"
     assert len(index) == len(text_for_pygments) + 1 and index[-1] == len(text)
     assert "".join(text[i] for i in index[:-1]) == "x = q@@k\n    @decorator\n\ny = a@@b@@c\n"
+
+
+def test_damaged_sources_are_read_and_map_back():
+    """Random damage of the kinds that trip a tokenizer (quotes, brackets, f-strings, control
+    characters): every text gets a token text, by one reader or the other, that maps back."""
+    rng = random.Random(11)
+    pieces = ['"', "'", '"""', "(", ")", "[", "{", "}", "\\", "\t", "\n", "\r", "\x0c", "\x00", "\ufeff",
+              "#", "f'{", 'f"{x!r:>{w}}"', "rb'", "@", "1j", "é", "\u2028", "$", "?"]
+    texts = [path.read_text(encoding="utf-8") for path in SOURCES[:20]]
+    for _ in range(300):
+        damaged = rng.choice(texts)
+        for _ in range(rng.randint(1, 6)):
+            at = rng.randrange(len(damaged) + 1)
+            cut = 0 if rng.random() < 0.6 else rng.randint(1, 30)
+            damaged = damaged[:at] + (rng.choice(pieces) if not cut else "") + damaged[at + cut:]
+        _maps_back(damaged, token_text(damaged))

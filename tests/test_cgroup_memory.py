@@ -76,6 +76,8 @@ def test_a_container_limit_caps_the_workers(tmp_path, monkeypatch):
 
     _fake_hierarchy(tmp_path, monkeypatch, v2={"kubepods/pod1/box": "4294967296"})
     monkeypatch.setattr(capacity, "cores", lambda: 16)
+    machine = {"SC_PAGE_SIZE": 4096, "SC_PHYS_PAGES": 16 * 1024 ** 2}  # 64 GB, whatever runs the test
+    monkeypatch.setattr(capacity.os, "sysconf", machine.__getitem__)
     assert capacity.memory_mb() == 4096
     assert capacity.max_workers() == 4 and capacity.default_workers() == 4
     with pytest.raises(capacity.TooManyWorkers):

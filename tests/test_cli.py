@@ -156,7 +156,6 @@ def test_missing_path_is_a_usage_error(tmp_path):
     assert result.exit_code == 2 and "no such file" in result.output
 
 
-
 def _class_of_one(tmp_path: Path) -> Path:
     root = tmp_path / "class"
     (root / "ana").mkdir(parents=True)
@@ -181,7 +180,6 @@ def test_a_class_asked_of_too_many_workers_or_no_scheduler_gets_one_message(tmp_
     assert not (tmp_path / "out").exists()
 
 
-
 @pytest.mark.parametrize("grade_one", ["check", "grade_file"])
 def test_one_submission_starts_one_sandbox_worker_whatever_the_cores(tmp_path, monkeypatch, grade_one):
     """A learner's check (and grading one file) must not pay a torch import per core."""
@@ -195,6 +193,7 @@ def test_one_submission_starts_one_sandbox_worker_whatever_the_cores(tmp_path, m
 
     monkeypatch.setattr(services, "LocalExecutor", recording_executor)
     monkeypatch.setattr(services.capacity, "cores", lambda: 8)
+    monkeypatch.setattr(services.capacity, "memory_mb", lambda: 64 * 1024)  # any machine: 8 fit
     path = tmp_path / "self_attention.py"
     path.write_text(solution_source(registry.get("self_attention")))
     with pytest.raises(Started) as started:
@@ -206,6 +205,7 @@ def test_one_submission_starts_one_sandbox_worker_whatever_the_cores(tmp_path, m
     with pytest.raises(Started) as started:
         services.open_executor(allow_weak=False)  # a class: one per core
     assert started.value.args == (8,)
+
 
 def test_an_unreachable_scheduler_gets_one_message(monkeypatch):
     from grader import dask_backend, services

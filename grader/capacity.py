@@ -23,8 +23,8 @@ MB_PER_WORKER = 1024  # a sandbox worker and, on Dask, the trusted process besid
 class TooManyWorkers(ValueError):
     """More workers were asked for than this machine can hold."""
 
-    def __init__(self, asked: int):
-        self.asked, self.most = asked, max_workers()
+    def __init__(self, asked: int, most: int):
+        self.asked, self.most = asked, most
         super().__init__(f"{asked} workers asked, at most {self.most} on this machine")
 
 
@@ -53,6 +53,7 @@ def max_workers() -> int:
 
 def checked_workers(asked: int) -> int:
     """``asked``, or :class:`TooManyWorkers` above :func:`max_workers`."""
-    if asked > max_workers():
-        raise TooManyWorkers(asked)
+    most = max_workers()
+    if asked > most:
+        raise TooManyWorkers(asked, most)
     return asked

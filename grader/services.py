@@ -74,12 +74,12 @@ def open_executor(*, workers: int | None = None, allow_weak: bool, scheduler: st
     """The local executor (``workers``: one per core by default), or a Dask one for ``scheduler``;
     its ``warning`` says when only weak isolation exists. ``quick_start``: it will grade one
     submission (see :func:`grader.zygote_launch.launch`)."""
-    workers = capacity.default_workers() if workers is None else workers
     try:
         if scheduler is not None:
             return _dask_executor(scheduler, allow_weak=allow_weak)
-        executor = LocalExecutor(workers=capacity.checked_workers(workers), allow_weak=allow_weak,
-                                 force_weak=weak_forced(), quick_start=quick_start)
+        executor = LocalExecutor(
+            workers=capacity.checked_workers(capacity.default_workers() if workers is None else workers),
+            allow_weak=allow_weak, force_weak=weak_forced(), quick_start=quick_start)
     except capacity.TooManyWorkers as exc:
         raise UserError(_too_many(f"--workers {exc.asked}" if scheduler is None else f"--scheduler {scheduler}",
                                   exc)) from None

@@ -184,8 +184,8 @@ def compare_problem_task(*, stub: str, sources: list[str]) -> dict:
 def _time_limit(seconds: float):
     """Raise :class:`_TokeniseTimeout` in this block after ``seconds`` (main thread only).
 
-    pygments spends its time in many short regex matches, so the signal is
-    usually handled within milliseconds; it can be lost when it lands in a
+    The tokenizer and pygments spend their time in many short steps, so the
+    signal is usually handled within milliseconds; it can be lost when it lands in a
     finaliser (whose exceptions Python ignores), so callers check the time
     afterwards too. Elsewhere than the main thread (a test calling the task from
     a thread) the block runs unlimited; the helper's own time budget still holds.

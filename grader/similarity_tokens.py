@@ -51,7 +51,7 @@ class TokenText:
 
 def token_text(source: str) -> TokenText:
     """``source`` as compared (see the module's docstring); linear in its length except through pygments."""
-    bom = 1 if source.startswith("\ufeff") else 0  # an editor's mark, not a token
+    bom = _mark(source)
     try:
         return _normalised(tokens(source[bom:]), np.arange(bom, len(source) + 1))
     except Untokenizable:
@@ -62,9 +62,14 @@ def pygments_token_text(source: str) -> TokenText:
     """The same through pygments' ``PythonLexer``: for text the tokenizer refuses (slower)."""
     from pygments.lexers import PythonLexer
 
-    bom = 1 if source.startswith("\ufeff") else 0
+    bom = _mark(source)
     text, index = prepared(source[bom:])
     return _normalised(list(PythonLexer().get_tokens_unprocessed(text)), index + bom)
+
+
+def _mark(source: str) -> int:
+    """1 if ``source`` starts with a byte-order mark (an editor's mark, not a token), else 0."""
+    return 1 if source.startswith("\ufeff") else 0
 
 
 def _letter(token_type: _TokenType, value: str) -> str | None:

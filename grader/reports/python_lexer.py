@@ -117,7 +117,8 @@ def tokens(text: str) -> list[tuple[int, _TokenType, str]]:
             kind, word = token.type, token.string
             if pieces or kind in STRING_STARTS:
                 if kind in STRING_STARTS:
-                    string_start = start if not pieces else string_start
+                    if not pieces:
+                        string_start = start
                     pieces += 1
                 elif kind in STRING_ENDS:
                     pieces -= 1

@@ -81,6 +81,7 @@ import numpy as np
 
 from grader import registry
 from grader.bounded import BoundedCallFailed, BoundedPool
+from grader.copydetect_loader import copydetect
 from grader.fsutil import write_atomic
 from grader.i18n import DEFAULT_LANG
 from grader.jsonio import dumps, readable
@@ -152,8 +153,7 @@ def compare_problem_task(*, stub: str, sources: list[str]) -> dict:
         (two indices), ``score``, ``shares``, ``matched`` and ``regions`` (for
         each side, ``[start, end)`` character ranges of its text).
     """
-    # copydetect (and the matplotlib it imports for its own reports) is loaded
-    # in the helper only (see _winnowed), never in the grading process
+    # copydetect is loaded in the helper only (see _winnowed), never in the grading process
     stub_hashes = _winnowed(token_text(stub).text, 1).hashes
     prints, left_out = {}, []
     for index, text in enumerate(sources):
@@ -218,9 +218,8 @@ def _fingerprint(text: str):
 
 def _winnowed(text: str, window: int):
     """copydetect's fingerprint of a token text (made by :func:`token_text`, not by copydetect)."""
-    from copydetect import CodeFingerprint
-
-    return CodeFingerprint("submission.py", NOISE_THRESHOLD, window, filter=False, fp=io.StringIO(text))
+    return copydetect().CodeFingerprint("submission.py", NOISE_THRESHOLD, window, filter=False,
+                                        fp=io.StringIO(text))
 
 
 def _common_hashes(prints, students: int) -> set:
@@ -241,18 +240,15 @@ def _discount(fingerprint, drop: set) -> None:
     The common idioms are known only once the whole class is fingerprinted, so
     both are removed here, from the documented attributes.
     """
-    from copydetect.utils import get_token_coverage
-
     fingerprint.hashes = fingerprint.hashes - drop
     fingerprint.hash_idx = {h: i for h, i in fingerprint.hash_idx.items() if h in fingerprint.hashes}
-    fingerprint.token_coverage = get_token_coverage(fingerprint.hash_idx, fingerprint.k,
+    fingerprint.token_coverage = copydetect().utils.get_token_coverage(fingerprint.hash_idx, fingerprint.k,
                                                     len(fingerprint.filtered_code))
 
 
 def _score_pairs(prints: dict) -> list[dict]:
     """copydetect's comparison of every pair that shares a fingerprint (the others score 0)."""
-    from copydetect import compare_files
-
+    compare_files = copydetect().compare_files
     postings: dict[int, list[int]] = {}
     for index, (fp, _) in prints.items():
         for h in fp.hashes:
@@ -299,10 +295,8 @@ def _threshold(distribution: dict, students: int) -> float:
 
 def _regions(prints: dict, pair: list[int]) -> list[list[list[int]]]:
     """For each side, the merged ``[start, end)`` ranges of its text that match the other."""
-    from copydetect import compare_files
-
     (fp_a, compared_a), (fp_b, compared_b) = prints[pair[0]], prints[pair[1]]
-    _, _, (slices_a, slices_b) = compare_files(fp_a, fp_b)
+    _, _, (slices_a, slices_b) = copydetect().compare_files(fp_a, fp_b)
     return [_to_text(slices_a, compared_a), _to_text(slices_b, compared_b)]
 
 

@@ -351,6 +351,30 @@ def test_listing_marks_regions_line_by_line_without_indentation():
 
 # --- end to end: as an instructor types it ---------------------------------------------------
 
+COMPARE_IN_A_FRESH_PROCESS = """
+import json, sys
+from grader import registry, similarity
+from grader.references import solution_source
+reference = solution_source(registry.get(sys.argv[1]))
+result = similarity.compare_problem_task(stub=registry.get(sys.argv[1]).stub(),
+                                         sources=[reference, sys.argv[2], reference + "# mine"])
+loaded_during = "matplotlib" in sys.modules
+import matplotlib
+print(json.dumps({"flagged": [f["pair"] for f in result["flagged"]], "loaded_during": loaded_during,
+                  "real_afterwards": hasattr(matplotlib, "__version__")}))
+"""
+
+
+def test_comparing_does_not_load_copydetects_plotting_library_and_leaves_it_importable():
+    """A helper comparing a class skips matplotlib's import (copydetect uses it for its own reports only)."""
+    other = next(source for source, full in goldens()[SDPA].values() if full)
+    result = subprocess.run([sys.executable, "-c", COMPARE_IN_A_FRESH_PROCESS, SDPA, other],
+                            capture_output=True, text=True, timeout=120, cwd=Path(__file__).parent.parent)
+    assert result.returncode == 0, result.stderr[-2000:]
+    seen = json.loads(result.stdout)
+    assert seen == {"flagged": [[0, 2]], "loaded_during": False, "real_afterwards": True}
+
+
 @pytest.mark.sandbox
 @pytest.mark.slow
 def test_grade_writes_the_report_and_the_overview_section(tmp_path):

@@ -110,9 +110,6 @@ class DaskExecutor:
         threads = sum(self.client.nthreads().values()) or 1
         return 2 * threads
 
-    def prepare(self, problems, seed: int) -> None:
-        """Nothing to do here: each worker computes a problem's suite the first time it needs it."""
-
     def submit(self, request: GradeRequest) -> Future:
         result: Future = Future()
         self._submit(request, result, tries=1)

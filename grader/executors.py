@@ -45,15 +45,27 @@ class GradeRequest:
 
 
 class SuiteCache:
-    """Prepared suites by (problem, seed): references and misconception outcomes, once each."""
+    """Prepared suites by (problem, seed): references and misconception outcomes, once each.
+
+    A suite is computed the first time a grading thread needs it, under a lock of
+    its own: threads needing other problems go on meanwhile (grading, or
+    computing their own suites), so that at the start of a class the sandboxes
+    do not wait for every problem's references.
+    """
 
     def __init__(self):
         self._suites: dict[tuple[str, int], Suite] = {}
+        self._locks: dict[tuple[str, int], threading.Lock] = {}
         self._lock = threading.Lock()
 
     def get(self, problem: Problem, seed: int) -> Suite:
+        key = (problem.id, seed)
+        suite = self._suites.get(key)
+        if suite is not None:
+            return suite
         with self._lock:
-            key = (problem.id, seed)
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
             if key not in self._suites:
                 self._suites[key] = Suite(problem, seed=seed).prepare(misconceptions=True)
             return self._suites[key]
@@ -97,11 +109,6 @@ class LocalExecutor:
     def capacity(self) -> int:
         """Requests worth having in flight at once."""
         return 2 * self.workers
-
-    def prepare(self, problems, seed: int) -> None:
-        """Compute the suites before the grading threads share them."""
-        for problem in problems:
-            self.suites.get(problem, seed)
 
     def submit(self, request: GradeRequest) -> Future:
         return self._threads.submit(grade_request, request, runner=self.pool, suites=self.suites)

@@ -199,7 +199,8 @@ def grade_class(
     Args:
         executor: :class:`grader.executors.LocalExecutor` or a
             :class:`grader.dask_backend.DaskExecutor` (anything with ``submit``,
-            ``prepare``, ``capacity`` and ``isolation``).
+            ``capacity`` and ``isolation``); each computes a problem's references
+            when a submission of it first needs them.
         resume: skip submissions whose results in ``out`` record the same bytes and seed.
         reports: write each submission's ``report.html`` (and the class overview).
         on_plan, on_progress: called with the plan once, and with each finished entry.
@@ -222,7 +223,6 @@ def grade_class(
     settings = Settings(out=out, seed=seed, limits=limits, resume=resume, allow_forbidden=allow_forbidden,
                         lang=lang, reports=reports,
                         seed_key=class_key(out) if seed != DEFAULT_SEED else None)
-    executor.prepare({e.problem for e in plan.entries}, seed)
     run = ClassRun(plan, executor=executor, settings=settings, on_progress=on_progress)
     try:
         summary = run.run()

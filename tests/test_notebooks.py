@@ -320,9 +320,6 @@ class _TrustedExecutor:
     def __init__(self):
         self.requests = []
 
-    def prepare(self, problems, seed):
-        pass
-
     def submit(self, request) -> Future:
         self.requests.append(request)
         future: Future = Future()

@@ -11,7 +11,8 @@ submission is graded.
 matplotlib during the import only; they are removed afterwards, so a later
 ``import matplotlib`` in the same process gets the real library. copydetect's
 own report functions would fail on the placeholder and are never called. Where
-matplotlib (or copydetect) is loaded already, the import is the plain one.
+matplotlib (or copydetect) is loaded already, or a copydetect version needs more
+of matplotlib at import than the placeholders offer, the import is the plain one.
 """
 
 from __future__ import annotations
@@ -24,13 +25,25 @@ STAND_INS = ("matplotlib", "matplotlib.pyplot")
 
 def copydetect() -> types.ModuleType:
     """The ``copydetect`` package, with ``copydetect.utils`` loaded."""
-    if "copydetect.detector" in sys.modules or "matplotlib" in sys.modules:
-        import copydetect as package
-        import copydetect.utils  # noqa: F401 - loaded for the caller
-        return package
+    if "copydetect.detector" not in sys.modules and "matplotlib" not in sys.modules:
+        try:
+            return _import_with_stand_ins()
+        except Exception:  # noqa: BLE001 - a copydetect that needs more of matplotlib: the plain import
+            for name in [n for n in sys.modules if n == "copydetect" or n.startswith("copydetect.")]:
+                del sys.modules[name]
+    import copydetect as package
+    import copydetect.utils  # noqa: F401 - loaded for the caller
+    return package
+
+
+def _import_with_stand_ins() -> types.ModuleType:
     stand_ins = {name: types.ModuleType(name, "a stand-in while copydetect is imported") for name in STAND_INS}
-    stand_ins["matplotlib"].__path__ = []  # a package, so that "import matplotlib.pyplot" resolves
-    stand_ins["matplotlib"].pyplot = stand_ins["matplotlib.pyplot"]
+    if "matplotlib" in stand_ins:
+        stand_ins["matplotlib"].__path__ = []  # a package, so that "import matplotlib.pyplot" resolves
+    for name, module in stand_ins.items():
+        parent, _, child = name.rpartition(".")
+        if parent in stand_ins:
+            setattr(stand_ins[parent], child, module)
     sys.modules.update(stand_ins)
     try:
         import copydetect as package

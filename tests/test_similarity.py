@@ -353,7 +353,8 @@ def test_listing_marks_regions_line_by_line_without_indentation():
 
 COMPARE_IN_A_FRESH_PROCESS = """
 import json, sys
-from grader import registry, similarity
+from grader import copydetect_loader, registry, similarity
+copydetect_loader.STAND_INS = tuple(sys.argv[3:]) or copydetect_loader.STAND_INS
 from grader.references import solution_source
 reference = solution_source(registry.get(sys.argv[1]))
 result = similarity.compare_problem_task(stub=registry.get(sys.argv[1]).stub(),
@@ -365,14 +366,24 @@ print(json.dumps({"flagged": [f["pair"] for f in result["flagged"]], "loaded_dur
 """
 
 
-def test_comparing_does_not_load_copydetects_plotting_library_and_leaves_it_importable():
-    """A helper comparing a class skips matplotlib's import (copydetect uses it for its own reports only)."""
+def _compare_in_a_fresh_process(*stand_ins: str) -> dict:
     other = next(source for source, full in goldens()[SDPA].values() if full)
-    result = subprocess.run([sys.executable, "-c", COMPARE_IN_A_FRESH_PROCESS, SDPA, other],
+    result = subprocess.run([sys.executable, "-c", COMPARE_IN_A_FRESH_PROCESS, SDPA, other, *stand_ins],
                             capture_output=True, text=True, timeout=120, cwd=Path(__file__).parent.parent)
     assert result.returncode == 0, result.stderr[-2000:]
-    seen = json.loads(result.stdout)
+    return json.loads(result.stdout)
+
+
+def test_comparing_does_not_load_copydetects_plotting_library_and_leaves_it_importable():
+    """A helper comparing a class skips matplotlib's import (copydetect uses it for its own reports only)."""
+    seen = _compare_in_a_fresh_process()
     assert seen == {"flagged": [[0, 2]], "loaded_during": False, "real_afterwards": True}
+
+
+def test_a_copydetect_needing_more_than_the_stand_ins_is_imported_plainly():
+    """Stand-ins that do not satisfy copydetect's import (here: no pyplot) fall back to the real matplotlib."""
+    seen = _compare_in_a_fresh_process("matplotlib")
+    assert seen == {"flagged": [[0, 2]], "loaded_during": True, "real_afterwards": True}
 
 
 @pytest.mark.sandbox

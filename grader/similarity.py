@@ -242,8 +242,8 @@ def _discount(fingerprint, drop: set) -> None:
     """
     fingerprint.hashes = fingerprint.hashes - drop
     fingerprint.hash_idx = {h: i for h, i in fingerprint.hash_idx.items() if h in fingerprint.hashes}
-    fingerprint.token_coverage = copydetect().utils.get_token_coverage(fingerprint.hash_idx, fingerprint.k,
-                                                    len(fingerprint.filtered_code))
+    fingerprint.token_coverage = copydetect().utils.get_token_coverage(
+        fingerprint.hash_idx, fingerprint.k, len(fingerprint.filtered_code))
 
 
 def _score_pairs(prints: dict) -> list[dict]:

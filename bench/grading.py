@@ -347,16 +347,19 @@ WORKERS = [1]  # set by main(): the parallelism of (a), (b) and (d)
 def one_run(root: Path, jobs, kinds, args, index: int) -> dict:
     figures = {"load_before": load()}
     figures["floor"] = measure_floor(jobs, repeats=args.floor_repeats)
-    measured = [("warm", lambda: LocalExecutor(workers=args.workers, allow_weak=True))]
+    local_pool = lambda: LocalExecutor(workers=args.workers, allow_weak=True)  # noqa: E731
+    measured = [("warm", local_pool, not args.no_reports)]
+    if args.like_for_like and not args.no_reports:
+        measured.append(("plain", local_pool, False))
     if args.dask:
         from grader.dask_backend import open_dask_executor
 
-        measured.append(("dask", lambda: open_dask_executor(f"local:{args.workers}", allow_weak=True)))
-    for name, factory in measured:
+        measured.append(("dask", lambda: open_dask_executor(f"local:{args.workers}", allow_weak=True),
+                         not args.no_reports))
+    for name, factory, reports in measured:
         out = Path(tempfile.mkdtemp(prefix="attn-judge-bench-out-"))
         try:
-            figures[name] = measure_executor(root, out, kinds, executor_factory=factory,
-                                             reports=not args.no_reports)
+            figures[name] = measure_executor(root, out, kinds, executor_factory=factory, reports=reports)
         finally:
             if args.keep and index == 0 and name == "warm":
                 shutil.copytree(out, args.keep / "results", dirs_exist_ok=True)
@@ -365,10 +368,12 @@ def one_run(root: Path, jobs, kinds, args, index: int) -> dict:
                                      workers=args.workers, total=len(jobs), seed=args.seed)
     figures["load_after"] = load()
     floor = figures["floor"]["cost_ms"]
-    for key in ("fresh", "warm", "dask"):
+    for key in ("fresh", "warm", "plain", "dask"):
         if key in figures:
             figures[key]["overhead_ms"] = figures[key]["cost_ms"] - floor
     figures["ratio_fresh_over_warm"] = figures["fresh"]["overhead_ms"] / figures["warm"]["overhead_ms"]
+    if "plain" in figures:  # like for like: neither (a) nor this run writes HTML
+        figures["ratio_fresh_over_plain"] = figures["fresh"]["overhead_ms"] / figures["plain"]["overhead_ms"]
     warm = figures["warm"]  # the same, without the class outputs, which (a) does not make either
     submissions_s = warm["grading_s"] - warm["class_outputs_s"]
     warm["per_submission_cost_ms"] = 1000 * submissions_s * WORKERS[0] / warm["submissions"]
@@ -400,6 +405,8 @@ def print_table(runs: list[dict], *, students: int, problems: int, workers: int)
     reports = ", every report written" if runs[0]["warm"]["reports"] else ", results.json only"
     rows = [("(a) fresh process", "fresh", f"sample of {runs[0]['fresh']['sample']}, extrapolated"),
             ("(b) warm sandboxes", "warm", "whole class" + reports)]
+    if "plain" in runs[0]:
+        rows.append(("(b) without HTML", "plain", "whole class, results.json only (like for like)"))
     if "dask" in runs[0]:
         rows.append(("(d) dask, local", "dask", f"LocalCluster of {workers}" + reports))
     print(f"{'':20} {'cost ms/sub':>11} {'overhead ms':>11} {'CPU ms/sub':>10} {'subs/s':>7} "
@@ -413,6 +420,10 @@ def print_table(runs: list[dict], *, students: int, problems: int, workers: int)
     ratio, rate, overhead = m("ratio_fresh_over_warm"), m("warm", "per_second"), m("warm", "overhead_ms")
     print(f"\nratio a/b (overhead): {ratio:.1f}x   target >= {TARGET_RATIO:g}x: "
           f"{'met' if ratio >= TARGET_RATIO else 'NOT met'}")
+    if "plain" in runs[0]:
+        like = m("ratio_fresh_over_plain")
+        print(f"ratio a/b like for like (neither side writes HTML): {like:.1f}x   >= {TARGET_RATIO:g}x: "
+              f"{'yes' if like >= TARGET_RATIO else 'no'}")
     print(f"ratio b/c (cost):     {m('ratio_warm_over_floor'):.1f}x")
     print(f"(b) throughput: {rate:.1f} submissions/s   floor >= {TARGET_PER_SECOND:g}/s on 2 cores: "
           f"{'met' if rate >= TARGET_PER_SECOND else 'NOT met'}")
@@ -430,7 +441,7 @@ def print_table(runs: list[dict], *, students: int, problems: int, workers: int)
         print(f"(d) the Dask scheduler costs {m('dask_scheduler_ms'):.1f} ms per submission "
               f"over the local pool (cost {m('dask', 'cost_ms'):.1f} vs {m('warm', 'cost_ms'):.1f} ms)")
     for index, run in enumerate(runs):
-        for key in ("warm", "dask"):
+        for key in ("warm", "plain", "dask"):
             if key not in run:
                 continue
             figures = run[key]
@@ -455,6 +466,9 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="run everything N times, report medians")
     parser.add_argument("--quick", action="store_true", help="a small class for a smoke test")
     parser.add_argument("--no-reports", action="store_true", help="results.json only, no HTML")
+    parser.add_argument("--like-for-like", action="store_true",
+                        help="also grade the class writing results.json only, in the same run, for the "
+                             "ratio with neither side writing HTML")
     parser.add_argument("--problems", choices=("seven", "all"), default="seven",
                         help="the first release's seven problems (the targets' class) or all of them")
     parser.add_argument("--dask", action="store_true", help="also grade on a local Dask cluster")
@@ -502,6 +516,9 @@ def main(argv=None) -> int:
             "fresh_class_wall_s_extrapolated": median_of(runs, "fresh", "class_wall_s"),
             "warm_per_second": median_of(runs, "warm", "per_second"),
         }
+        if "plain" in runs[0]:
+            medians["plain_cost_ms"] = median_of(runs, "plain", "cost_ms")
+            medians["ratio_fresh_over_plain"] = median_of(runs, "ratio_fresh_over_plain")
         if args.dask:
             medians["dask_cost_ms"] = median_of(runs, "dask", "cost_ms")
             medians["dask_scheduler_ms"] = median_of(runs, "dask_scheduler_ms")

@@ -31,6 +31,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import random
@@ -347,7 +348,7 @@ WORKERS = [1]  # set by main(): the parallelism of (a), (b) and (d)
 def one_run(root: Path, jobs, kinds, args, index: int) -> dict:
     figures = {"load_before": load()}
     figures["floor"] = measure_floor(jobs, repeats=args.floor_repeats)
-    local_pool = lambda: LocalExecutor(workers=args.workers, allow_weak=True)  # noqa: E731
+    local_pool = functools.partial(LocalExecutor, workers=args.workers, allow_weak=True)
     measured = [("warm", local_pool, not args.no_reports)]
     if args.like_for_like and not args.no_reports:
         measured.append(("plain", local_pool, False))

@@ -20,7 +20,7 @@ WORKERS_PER_CORE = 4
 MB_PER_WORKER = 1024  # a sandbox worker and, on Dask, the trusted process beside it
 
 
-class TooManyWorkers(ValueError):
+class TooManyWorkers(Exception):
     """More workers were asked for than this machine can hold."""
 
     def __init__(self, asked: int, most: int):

@@ -17,14 +17,16 @@ of matplotlib at import than the placeholders offer, the import is the plain one
 
 from __future__ import annotations
 
+import functools
 import sys
 import types
 
 STAND_INS = ("matplotlib", "matplotlib.pyplot")
 
 
+@functools.cache
 def copydetect() -> types.ModuleType:
-    """The ``copydetect`` package, with ``copydetect.utils`` loaded."""
+    """The ``copydetect`` package, with ``copydetect.utils`` loaded (imported once per process)."""
     if "copydetect.detector" not in sys.modules and "matplotlib" not in sys.modules:
         try:
             return _import_with_stand_ins()
@@ -38,9 +40,8 @@ def copydetect() -> types.ModuleType:
 
 def _import_with_stand_ins() -> types.ModuleType:
     stand_ins = {name: types.ModuleType(name, "a stand-in while copydetect is imported") for name in STAND_INS}
-    if "matplotlib" in stand_ins:
-        stand_ins["matplotlib"].__path__ = []  # a package, so that "import matplotlib.pyplot" resolves
     for name, module in stand_ins.items():
+        module.__path__ = []  # a package, so that "import matplotlib.pyplot" resolves
         parent, _, child = name.rpartition(".")
         if parent in stand_ins:
             setattr(stand_ins[parent], child, module)

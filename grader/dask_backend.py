@@ -154,8 +154,8 @@ def open_dask_executor(scheduler: str, *, allow_weak: bool, force_weak: bool = F
     """A Dask executor for ``tcp://HOST:PORT`` (an existing scheduler) or ``local:N`` (N local workers).
 
     Raises ImportError without the ``dask`` extra, ValueError for a malformed
-    address (:class:`grader.capacity.TooManyWorkers` for more local workers than
-    the machine holds), OSError when the scheduler cannot be reached.
+    address, :class:`grader.capacity.TooManyWorkers` for more local workers than
+    the machine holds, OSError when the scheduler cannot be reached.
     """
     if scheduler.startswith("local:"):
         count = scheduler.split(":", 1)[1] or "1"

@@ -78,7 +78,7 @@ def open_executor(*, workers: int | None = None, allow_weak: bool, scheduler: st
         if scheduler is not None:
             return _dask_executor(scheduler, allow_weak=allow_weak)
         executor = LocalExecutor(
-            workers=capacity.checked_workers(capacity.default_workers() if workers is None else workers),
+            workers=capacity.default_workers() if workers is None else capacity.checked_workers(workers),
             allow_weak=allow_weak, force_weak=weak_forced(), quick_start=quick_start)
     except capacity.TooManyWorkers as exc:
         raise UserError(_too_many(f"--workers {exc.asked}" if scheduler is None else f"--scheduler {scheduler}",
@@ -97,8 +97,6 @@ def _dask_executor(scheduler: str, *, allow_weak: bool):
         raise UserError(UE.DASK_MISSING) from None
     try:
         return open_dask_executor(scheduler, allow_weak=allow_weak, force_weak=weak_forced())
-    except capacity.TooManyWorkers:
-        raise
     except ValueError:  # a malformed address
         raise UserError(UE.NOT_A_SCHEDULER.format(scheduler=scheduler)) from None
     except OSError as exc:

@@ -61,7 +61,6 @@ def _own_group(controller: str | None) -> str | None:
     return None
 
 
-
 def own_memory_limit() -> int | None:
     """The memory limit (bytes) of the group this process runs in, its ancestors' included; None if none.
 
@@ -92,6 +91,7 @@ def own_memory_limit() -> int | None:
         if stat.get("hierarchical_memory_limit", 0) > 0:
             limits.append(stat["hierarchical_memory_limit"])
     return min(limits) if limits else None
+
 
 @dataclass(frozen=True)
 class Group:

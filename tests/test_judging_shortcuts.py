@@ -115,6 +115,20 @@ def test_remembered_distributions_are_what_a_fresh_model_computes():
     assert not torch.equal(first, second)
 
 
+def test_a_remembered_distribution_answers_only_its_own_settings_and_shape():
+    spec = _spec(4)
+    tokens = torch.tensor([3, 1, 4, 1, 5, 9, 2, 6])  # the same bytes as (1, 8), (2, 4) and (4, 2)
+    all_kept = {"temperature": 1.0, "top_k": None, "top_p": None}
+    for settings in (all_kept, {"temperature": 0.5, "top_k": 2, "top_p": None}, all_kept):
+        for shape in ((1, 8), (2, 4), (4, 2)):
+            context = tokens.reshape(shape)
+            logits, probs = expectations.next_distribution(spec, context, settings)
+            fresh = toy_models.build(spec)(context)[:, -1, :]
+            assert torch.equal(logits, fresh)
+            assert torch.equal(probs, next_token_probs(fresh, settings["temperature"], settings["top_k"],
+                                                       settings["top_p"]))
+
+
 def test_the_memory_kept_is_bounded():
     spec = _spec(3)
     settings = {"temperature": 1.0, "top_k": None, "top_p": None}

@@ -349,18 +349,18 @@ def one_run(root: Path, jobs, kinds, args, index: int) -> dict:
     figures = {"load_before": load()}
     figures["floor"] = measure_floor(jobs, repeats=args.floor_repeats)
     local_pool = functools.partial(LocalExecutor, workers=args.workers, allow_weak=True)
-    measured = [("warm", local_pool, not args.no_reports)]
-    if args.like_for_like and not args.no_reports:
+    reports = not args.no_reports
+    measured = [("warm", local_pool, reports)]
+    if args.like_for_like and reports:
         measured.append(("plain", local_pool, False))
     if args.dask:
         from grader.dask_backend import open_dask_executor
 
-        measured.append(("dask", lambda: open_dask_executor(f"local:{args.workers}", allow_weak=True),
-                         not args.no_reports))
-    for name, factory, reports in measured:
+        measured.append(("dask", lambda: open_dask_executor(f"local:{args.workers}", allow_weak=True), reports))
+    for name, factory, writes_reports in measured:
         out = Path(tempfile.mkdtemp(prefix="attn-judge-bench-out-"))
         try:
-            figures[name] = measure_executor(root, out, kinds, executor_factory=factory, reports=reports)
+            figures[name] = measure_executor(root, out, kinds, executor_factory=factory, reports=writes_reports)
         finally:
             if args.keep and index == 0 and name == "warm":
                 shutil.copytree(out, args.keep / "results", dirs_exist_ok=True)

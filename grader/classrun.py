@@ -17,6 +17,7 @@ import logging
 import os
 import threading
 import time
+from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +35,7 @@ from grader.pool import SandboxUnavailable
 from grader.reports.submission import write_report
 from grader.runs import SubmissionError
 from grader.sandbox.messages import ErrorKind, Limits
-from grader.similarity import remove_similarity, write_similarity
+from grader.similarity import compared_chars, remove_similarity, write_similarity
 from grader.submission import BadSubmission, read_submission
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,10 @@ class ClassRun:
         self.summary = ClassSummary(isolation=executor.isolation, students=len(plan.roster))
         self.sources: dict[str, dict[str, str]] = {}  # problem -> student -> source (similarity)
         self.token_texts: dict[str, dict[str, str]] = {}  # the same, tokenised by the report helpers
+        # a source longer than its problem compares is cut there, so its whole token text is not asked for:
+        # what is kept stays within the similarity report's own cap of characters per problem
+        handed_in = Counter(entry.problem.id for entry in plan.entries)
+        self.tokenise_up_to = {problem: compared_chars(count) for problem, count in handed_in.items()}
         self.helpers = BoundedPool(HELPERS)
         self.writers = ThreadPoolExecutor(max_workers=HELPERS, thread_name_prefix="write")
         self.grading: dict[Future, Submitted] = {}
@@ -188,7 +193,8 @@ class ClassRun:
         if settings.reports:
             written = write_report(report_path(settings.out, entry.student, entry.problem.id), results=results,
                                    source=submitted.source, problem=entry.problem, static_href=CLASS_STATIC_HREF,
-                                   helpers=self.helpers, token_text=bool(submitted.source))
+                                   helpers=self.helpers,
+                                   token_text=0 < len(submitted.source) <= self.tokenise_up_to[entry.problem.id])
             token_text = written.token_text
         if submitted.source:
             self._remember(entry, submitted.source, token_text)

@@ -427,7 +427,7 @@ def _compare_problem(out: Path, problem, by_student: dict[str, str], pool, lang:
                      tokenised: dict[str, str]) -> dict:
     """One problem: the bounded comparison, then the pages (in ``lang``); a failure ends in ``"error"``."""
     names = sorted(by_student, key=lambda n: (n.casefold(), n))
-    limit = max(1024, min(MAX_COMPARED_CHARS, MAX_PROBLEM_CHARS // len(names)))
+    limit = compared_chars(len(names))
     compared = [compared_text(by_student[name], limit) for name in names]
     texts = [text for text, _ in compared]
     # a token text made of a whole source serves only where this class compares the whole source
@@ -463,6 +463,11 @@ def _compare_problem(out: Path, problem, by_student: dict[str, str], pool, lang:
             flagged["page"] = None
     _remove_pages(out, problem.id, keep=len(entry["flagged"]))
     return entry
+
+
+def compared_chars(students: int) -> int:
+    """How many characters of each submission a problem of ``students`` submissions compares."""
+    return max(1024, min(MAX_COMPARED_CHARS, MAX_PROBLEM_CHARS // max(students, 1)))
 
 
 def _usable(token_text_made: str | None, text: str, cut: bool) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+from concurrent.futures import Future
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,6 +30,24 @@ HOSTILE_DIR_NAME = '"><img src=x onerror="window.__pwned = 4">'  # a valid folde
 HOSTILE_NAME = "<script>window.__pwned = 5</script>"  # has a '/': a roster entry, never a folder
 FORMULA_NAMES = ["=SUM(A1:A9)", "+1+1", "-2+3", "@cmd", "\tTab", "\rCR"]
 ODD_NAME = "Zoë 李 #1 %20?&x"  # needs percent-encoding in a link
+
+
+class TrustedExecutor:
+    """An executor grading in this process, for class runs of the tests' own (trusted) code."""
+
+    isolation = "none (trusted code only)"
+    capacity = 1
+
+    def __init__(self):
+        self.requests = []
+
+    def submit(self, request) -> Future:
+        self.requests.append(request)
+        future: Future = Future()
+        future.set_result(grade(problem=registry.get(request.problem_id), source=request.source,
+                                filename=request.filename, runner=TrustedRunner(), seed=request.seed,
+                                lang=request.lang))
+        return future
 
 
 def problem():

@@ -17,7 +17,6 @@ import os
 import re
 import subprocess
 import sys
-from concurrent.futures import Future
 from pathlib import Path
 
 import nbformat
@@ -34,6 +33,7 @@ from grader.reports import write_submission_report
 from grader.services import grade_class
 from grader.submission import BadSubmission, read_submission
 from grader.trusted_runner import TrustedRunner
+from tests.report_samples import TrustedExecutor
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 SELF_ATTENTION = registry.get("self_attention")
@@ -311,24 +311,6 @@ def test_check_results_show_candidate_text_escaped(tmp_path):
     assert repr(shown) == str(shown) and not shown.passed
 
 
-class _TrustedExecutor:
-    """An executor grading in this process (the notebooks here are the tests' own code)."""
-
-    isolation = "none (trusted code only)"
-    capacity = 1
-
-    def __init__(self):
-        self.requests = []
-
-    def submit(self, request) -> Future:
-        self.requests.append(request)
-        future: Future = Future()
-        future.set_result(grade(problem=registry.get(request.problem_id), source=request.source,
-                                filename=request.filename, runner=TrustedRunner(), seed=request.seed,
-                                lang=request.lang))
-        return future
-
-
 def test_a_class_reads_notebooks_in_a_helper_and_labels_their_cells(tmp_path, monkeypatch):
     klass, out = tmp_path / "class", tmp_path / "out"
     _write(klass / "alice" / "self_attention.ipynb", _notebook(("md", "hi"), STUB_CELL, "!pip install x"))
@@ -339,7 +321,7 @@ def test_a_class_reads_notebooks_in_a_helper_and_labels_their_cells(tmp_path, mo
         raise AssertionError("a notebook was converted in the grading process")
 
     monkeypatch.setattr(notebooks, "convert", in_this_process)
-    executor = _TrustedExecutor()
+    executor = TrustedExecutor()
     grade_class(root=klass, out=out, executor=executor)
 
     assert [r.key for r in executor.requests] == ["alice/self_attention"]

@@ -388,6 +388,37 @@ def test_the_helper_writing_a_report_hands_back_the_token_text(tmp_path):
                                 static_href="static/", helpers=helpers).token_text is None  # not asked
 
 
+def test_a_class_run_asks_for_token_texts_only_of_sources_it_compares_whole(tmp_path, monkeypatch):
+    from grader import classrun
+    from grader.services import grade_class
+    from tests.report_samples import TrustedExecutor
+
+    # three submissions in a problem capped at 3,072 characters: 1,024 of each are compared
+    monkeypatch.setattr(similarity, "MAX_PROBLEM_CHARS", 3 * 1024)
+    short = ("import torch\n\ndef scaled_dot_product_attention(q, k, v, mask=None):\n"
+             "    w = torch.softmax((q @ k.transpose(-2, -1)) / q.shape[-1] ** 0.5"
+             " + (0 if mask is None else torch.where(mask, 0.0, float('-inf'))), dim=-1)\n"
+             "    return w @ v, w\n")
+    long = solution_source(registry.get(SDPA)) + "# notes\n" * 200
+    assert len(short) <= 1024 < len(long)
+    klass = tmp_path / "class"
+    for name, source in (("ann", short), ("ben", long), ("cy", disguise(short))):
+        (klass / name).mkdir(parents=True)
+        (klass / name / f"{SDPA}.py").write_text(source, encoding="utf-8")
+    asked, real = {}, classrun.write_report
+
+    def spy(path, **kwargs):
+        asked[path.parent.parent.name] = kwargs["token_text"]
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(classrun, "write_report", spy)
+    grade_class(root=klass, out=tmp_path / "out", executor=TrustedExecutor())
+    assert asked == {"ann": True, "ben": False, "cy": True}
+    entry = json.loads((tmp_path / "out" / "similarity.json").read_text(encoding="utf-8"))["problems"][SDPA]
+    assert entry["compared_chars"] == 1024 and entry["cut"] == ["ben"]
+    assert [f["students"] for f in entry["flagged"]] == [["ann", "cy"]]
+
+
 # --- the pieces done by hand ---------------------------------------------------------------
 
 def test_listing_marks_regions_line_by_line_without_indentation():

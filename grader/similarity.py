@@ -349,13 +349,13 @@ def write_similarity(*, out: Path, submissions: dict[str, dict[str, str]], helpe
     Args:
         out: the class output folder.
         submissions: problem ID -> {student: source} of every readable submission.
+        helpers: a :class:`grader.bounded.BoundedPool` to run comparisons with a time budget
+            (without one, a pool of one helper is opened for the call).
+        lang: the language of the pair pages (the JSON is the same in both).
         token_texts: problem ID -> {student: token text} of the sources already
             tokenised, each by :func:`grader.similarity_tokens.tokenizer_token_text`
             (a class run gets them from the helpers that write the reports); the
             others are tokenised here, in the comparison's helper.
-        helpers: a :class:`grader.bounded.BoundedPool` to run comparisons with a time budget
-            (without one, a pool of one helper is opened for the call).
-        lang: the language of the pair pages (the JSON is the same in both).
     """
     out = Path(out)
     own_pool = helpers is None

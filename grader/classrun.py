@@ -82,10 +82,8 @@ class ClassRun:
         self.summary = ClassSummary(isolation=executor.isolation, students=len(plan.roster))
         self.sources: dict[str, dict[str, str]] = {}  # problem -> student -> source (similarity)
         self.token_texts: dict[str, dict[str, str]] = {}  # the same, tokenised by the report helpers
-        # a source longer than its problem compares is cut there, so its whole token text is not asked for:
-        # what is kept stays within the similarity report's own cap of characters per problem
         handed_in = Counter(entry.problem.id for entry in plan.entries)
-        self.tokenise_up_to = {problem: compared_chars(count) for problem, count in handed_in.items()}
+        self.compared_chars = {problem: compared_chars(count) for problem, count in handed_in.items()}
         self.helpers = BoundedPool(HELPERS)
         self.writers = ThreadPoolExecutor(max_workers=HELPERS, thread_name_prefix="write")
         self.grading: dict[Future, Submitted] = {}
@@ -193,8 +191,7 @@ class ClassRun:
         if settings.reports:
             written = write_report(report_path(settings.out, entry.student, entry.problem.id), results=results,
                                    source=submitted.source, problem=entry.problem, static_href=CLASS_STATIC_HREF,
-                                   helpers=self.helpers,
-                                   token_text=0 < len(submitted.source) <= self.tokenise_up_to[entry.problem.id])
+                                   helpers=self.helpers, token_text=self._compared_whole(submitted))
             token_text = written.token_text
         if submitted.source:
             self._remember(entry, submitted.source, token_text)
@@ -204,6 +201,12 @@ class ClassRun:
             self.summary.graded += 1
             if kind:
                 self.summary.errors[kind] = self.summary.errors.get(kind, 0) + 1
+
+    def _compared_whole(self, submitted: Submitted) -> bool:
+        """Whether the similarity report will compare this whole source, so that its token text,
+        made by the report's helper, serves there; what is kept then stays within the report's
+        own cap of characters per problem."""
+        return 0 < len(submitted.source) <= self.compared_chars[submitted.entry.problem.id]
 
     def _remember(self, entry: Entry, source: str, token_text: str | None = None) -> None:
         with self._lock:

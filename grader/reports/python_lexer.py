@@ -100,6 +100,7 @@ def _string_type(literal: str, statement_start: bool) -> _TokenType:
     return String.Double if quote == '"' else String.Single
 
 
+@functools.lru_cache(maxsize=1)
 def tokens(text: str) -> tuple[tuple[int, _TokenType, str], ...]:
     """``text`` as pygments tokens, every character in exactly one; :class:`Untokenizable` if not.
 
@@ -108,11 +109,6 @@ def tokens(text: str) -> tuple[tuple[int, _TokenType, str], ...]:
     (:func:`grader.similarity_tokens.tokenizer_token_text`), which then costs no
     second pass of the tokenizer.
     """
-    return _tokens(text)
-
-
-@functools.lru_cache(maxsize=1)
-def _tokens(text: str) -> tuple[tuple[int, _TokenType, str], ...]:
     offsets = _line_offsets(text)
     out: list[tuple[int, _TokenType, str]] = []
     position = 0

@@ -209,7 +209,7 @@ def measure_floor(jobs, *, repeats: int) -> dict:
 FRESH_SCRIPT = """
 import os, sys
 import torch
-from grader.sandbox.channel import child_frame, read_job, write_all, LOADED, RESULT
+from grader.sandbox.channel import read_job
 from grader.sandbox.execute import execute
 from grader.sandbox.loader import load_submission
 from grader.sandbox.messages import Loaded, loaded_to_wire, outcome_to_wire

@@ -44,6 +44,7 @@ from grader.sandbox.protocol import ProtocolError, decode
 KEPT_OUTPUT_BYTES = 64 * 1024
 F_SETPIPE_SZ = 1031
 MAX_PIPE_BYTES = 1 << 20  # what an unprivileged process may ask for by default
+PIPE_BYTES = 1 << 16  # a pipe's default size: what one read or write moves while no large frame is under way
 MAX_RESTARTS = 3
 POLL_SECONDS = 0.25  # how often CPU time is read while a child runs
 EXIT_WAIT_SECONDS = 10.0
@@ -100,6 +101,7 @@ class ChildRun:
         result_r, result_w = os.pipe()
         output_r, output_w = os.pipe()
         os.set_blocking(job_w, False)
+        _resize_pipe(result_w, MAX_PIPE_BYTES)  # a large result crosses in one or two reads, not dozens
         self._prewrite(job_w)
         try:
             handle = self.zygote.fork(fds=[job_r, result_w, output_w], limits=self.limits)
@@ -124,10 +126,7 @@ class ChildRun:
 
     def _prewrite(self, job_w: int) -> None:
         """Put as much of the job as the pipe holds into it before the fork: the child finds it ready."""
-        try:
-            fcntl.fcntl(job_w, F_SETPIPE_SZ, min(max(len(self.job_bytes), 1 << 16), MAX_PIPE_BYTES))
-        except OSError:
-            pass  # the default size: the rest is written while the child reads
+        _resize_pipe(job_w, min(max(len(self.job_bytes), PIPE_BYTES), MAX_PIPE_BYTES))
         try:
             written = os.write(job_w, self.job_bytes)
         except BlockingIOError:
@@ -169,7 +168,7 @@ class ChildRun:
                     if key.data == "job":
                         if self.job_bytes:
                             try:
-                                written = os.write(job_w, self.job_bytes[:1 << 16])
+                                written = os.write(job_w, self.job_bytes[:PIPE_BYTES])
                             except BlockingIOError:
                                 continue
                             except OSError:  # the child is gone; its end shows below
@@ -180,7 +179,7 @@ class ChildRun:
                             selector.unregister(job_w)
                             writing = False
                         continue
-                    data = os.read(key.fd, 1 << 16)
+                    data = os.read(key.fd, _read_size(buffer) if key.data == "result" else PIPE_BYTES)
                     if not data:
                         if key.data == "result":
                             return None  # the child closed its result channel: it exited
@@ -200,7 +199,7 @@ class ChildRun:
     def _drain(self, output_r: int) -> None:
         """Read what the child printed before its last frame (it flushes before each frame)."""
         while select.select([output_r], [], [], 0)[0]:
-            data = os.read(output_r, 1 << 16)
+            data = os.read(output_r, PIPE_BYTES)
             if not data:
                 return
             if not self.output.add(data, self.limits.max_output_bytes):
@@ -221,7 +220,8 @@ class ChildRun:
             end = CHILD_HEADER.size + length
             if len(buffer) < end:
                 break
-            payload = bytes(buffer[CHILD_HEADER.size:end])
+            with memoryview(buffer) as view:
+                payload = bytes(view[CHILD_HEADER.size:end])
             del buffer[:end]
             if kind == LOADED:
                 self._loaded(index, payload)
@@ -277,6 +277,22 @@ class ChildRun:
         self.meter.close()
         self.meter = None
         return None if peak is None else max(0, peak - self.meter_start)
+
+
+def _read_size(buffer: bytearray) -> int:
+    """How much to read next: the rest of a large frame at once (up to a pipe's worth), else a little."""
+    if len(buffer) < CHILD_HEADER.size:
+        return PIPE_BYTES
+    _, _, length = CHILD_HEADER.unpack_from(buffer)
+    return max(PIPE_BYTES, min(CHILD_HEADER.size + length - len(buffer), MAX_PIPE_BYTES))
+
+
+def _resize_pipe(fd: int, size: int) -> None:
+    """Ask for a pipe of ``size`` bytes; where the system refuses, the default size only costs more reads."""
+    try:
+        fcntl.fcntl(fd, F_SETPIPE_SZ, size)
+    except OSError:
+        pass
 
 
 def _describe_end(end: ChildEnd, limits: Limits) -> SubmissionError:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import struct
+import threading
 
 import pytest
 import torch
 
+from grader.sandbox import channel
+from grader.sandbox.channel import CHILD_HEADER, MAX_WRITE_BUFFERS, RESULT, write_frame
 from grader.sandbox.protocol import (HEADER_PREFIX, MAGIC, GeneratorSeed, ProtocolError, Unsupported,
-                                     decode, encode)
+                                     decode, encode, encode_parts)
 
 
 def _message(header: dict, payload: bytes = b"") -> bytes:
@@ -74,3 +78,73 @@ def test_objects_that_are_not_data_cannot_be_sent():
         encode({"f": lambda: 1})
     with pytest.raises(ProtocolError):
         encode({1: "non-string key"})
+
+
+def _read_all(fd: int, into: bytearray) -> None:
+    while chunk := os.read(fd, 1 << 12):  # small reads: the writer meets a full pipe again and again
+        into += chunk
+
+
+def test_frames_written_from_views_arrive_whole_and_in_order():
+    """A result frame goes out as views of its tensors, through partial writes and in more
+    buffers than one system call takes; the reader gets exactly the joined message."""
+    value = {"big": torch.randn(700, 1024),  # 2.7 MiB: many times a pipe's buffer
+             "transposed": torch.randn(64, 32).t(), "slice": torch.randn(8, 8)[:, 1],
+             "bf16": torch.randn(5).bfloat16(), "mask": torch.rand(9) > 0.5,
+             "many": [torch.full((3,), float(i)) for i in range(1100)]}  # past Linux's IOV_MAX of 1024
+    parts = encode_parts(value)
+    assert len(parts) > MAX_WRITE_BUFFERS
+    read_fd, write_fd = os.pipe()
+    received = bytearray()
+    reader = threading.Thread(target=_read_all, args=(read_fd, received))
+    reader.start()
+    try:
+        write_frame(write_fd, RESULT, 7, parts)
+    finally:
+        os.close(write_fd)
+        reader.join()
+        os.close(read_fd)
+    kind, index, length = CHILD_HEADER.unpack_from(received)
+    assert (kind, index, length) == (RESULT, 7, len(received) - CHILD_HEADER.size)
+    message = bytes(received[CHILD_HEADER.size:])
+    assert message == encode(value)
+    back = decode(message)
+    for key in ("big", "transposed", "slice", "bf16", "mask"):
+        assert back[key].dtype == value[key].dtype and torch.equal(back[key], value[key])
+    assert all(torch.equal(a, b) for a, b in zip(back["many"], value["many"]))
+
+
+def test_a_tensor_is_sent_from_its_own_memory():
+    """No copy of a large contiguous result is made to send it (the copies counted in the memory
+    a test measures, and cost page faults in every child)."""
+    tensor = torch.randn(256, 1024)
+    parts = encode_parts({"out": tensor})
+    (data,) = parts[1:]
+    assert data.nbytes == tensor.numel() * tensor.element_size()
+    tensor[0, 0] = 42.0  # the view reads the tensor itself
+    assert torch.frombuffer(bytearray(data[:4]), dtype=torch.float32).item() == 42.0
+
+
+def test_partial_writes_resume_where_they_stopped(monkeypatch):
+    """A write cut short (a signal, a full pipe) continues mid-buffer, nothing lost or repeated."""
+    written = bytearray()
+    calls = []
+
+    def short_writev(fd, buffers):
+        calls.append(len(buffers))
+        room = 1000 + 37 * len(calls)  # never a buffer boundary for long
+        taken = 0
+        for buffer in buffers:
+            piece = bytes(buffer[:room - taken])
+            written.extend(piece)
+            taken += len(piece)
+            if taken == room:
+                break
+        return taken
+
+    monkeypatch.setattr(channel.os, "writev", short_writev)
+    value = {"a": torch.randn(3000), "b": [torch.randn(7) for _ in range(20)]}
+    parts = encode_parts(value)
+    write_frame(99, RESULT, 3, parts)
+    assert len(calls) > 10 and max(calls) <= MAX_WRITE_BUFFERS
+    assert bytes(written[CHILD_HEADER.size:]) == encode(value)

@@ -11,8 +11,10 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import torch
 
 from grader import registry
+from grader.cases import call
 from grader.grading import Limits, Suite, grade
 from grader.pool import SandboxPool
 from grader.references import solution_source
@@ -63,3 +65,19 @@ def test_hundreds_of_runs_never_crash_hang_or_leak():
     assert all(error is None and not test_errors and all(ok) for error, test_errors, ok in results)
     assert _open_fds() <= fds_before
     assert not sandbox_processes()
+
+
+def test_results_many_times_a_pipe_arrive_whole_beside_what_was_printed(pool):
+    """A 5 MiB result crosses the result pipe (1 MiB) in pieces, between two small ones, and
+    every value is exact; what the child printed before each result is kept in order."""
+    source = ("import torch\n"
+              "def f(n):\n"
+              "    print('making', n)\n"
+              "    return torch.arange(n, dtype=torch.float64).reshape(-1, 8) * 0.5\n")
+    sizes = (8, 700_000, 16)
+    report = pool.run(source=source, filename="big.py", symbols=["f"], forbidden=[],
+                      invocations=[call("f", n) for n in sizes], limits=Limits())
+    assert report.error is None and not report.test_errors
+    for n, outcome in zip(sizes, report.outcomes):
+        assert torch.equal(outcome.value, torch.arange(n, dtype=torch.float64).reshape(-1, 8) * 0.5)
+    assert report.output.splitlines() == [f"making {n}" for n in sizes]

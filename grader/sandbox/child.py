@@ -21,12 +21,12 @@ import sys
 import torch
 
 from grader.sandbox import guard, isolation
-from grader.sandbox.channel import BEGIN, LOADED, RESULT, child_frame, read_job, write_all
+from grader.sandbox.channel import BEGIN, LOADED, RESULT, read_job, write_frame
 from grader.sandbox.execute import execute
 from grader.sandbox.loader import load_submission
 from grader.sandbox.messages import (ErrorKind, Job, Loaded, LoadFailure, Outcome, TestException,
                                      loaded_to_wire, outcome_to_wire)
-from grader.sandbox.protocol import MessageTooLarge, ProtocolError, Unsupported, encode
+from grader.sandbox.protocol import MessageTooLarge, ProtocolError, Unsupported, encode_parts
 
 RUNTIME_FAILED = 70  # exit status: isolation or the runtime failed (not the candidate's code)
 
@@ -53,15 +53,15 @@ def _flush_output() -> None:
 def _send(fd: int, kind: bytes, index: int, wire: dict, limit: int) -> None:
     _flush_output()
     try:
-        payload = encode(wire, limit=limit)
+        parts = encode_parts(wire, limit=limit)
     except MessageTooLarge as exc:
         wire = outcome_to_wire(Outcome(error=TestException("ResultTooLarge", f"{exc}")), wire["job_id"])
-        payload = encode(wire, limit=limit)
+        parts = encode_parts(wire, limit=limit)
     except ProtocolError as exc:
         wire = dict(wire, value=Unsupported(f"value that cannot be sent ({exc})"), grads=None,
                     param_grads=None)
-        payload = encode(wire, limit=limit)
-    write_all(fd, child_frame(kind, index, payload))
+        parts = encode_parts(wire, limit=limit)
+    write_frame(fd, kind, index, parts)
 
 
 def _exit_outcome(exc: SystemExit) -> Outcome:
@@ -75,7 +75,7 @@ class _MemoryGate:
         self.job_fd, self.result_fd, self.index = job_fd, result_fd, index
 
     def __enter__(self):
-        write_all(self.result_fd, child_frame(BEGIN, self.index, b""))
+        write_frame(self.result_fd, BEGIN, self.index, [])
         if os.read(self.job_fd, 1) != b"g":
             raise RuntimeError("the memory meter did not start")
         return self

@@ -73,7 +73,9 @@ def dtype_name(dtype: torch.dtype) -> str:
     return _NAME_OF.get(dtype, str(dtype).replace("torch.", ""))
 
 
-def _tensor_bytes(tensor: torch.Tensor) -> tuple[dict, bytes]:
+def tensor_buffer(tensor: torch.Tensor) -> tuple[dict, memoryview]:
+    """A tensor's descriptor and its bytes as a view of its own memory where they already are
+    the wire's (a contiguous little-endian tensor): a large result is never copied to be sent."""
     tensor = tensor.detach()
     if tensor.device.type != "cpu":
         tensor = tensor.cpu()
@@ -82,8 +84,8 @@ def _tensor_bytes(tensor: torch.Tensor) -> tuple[dict, bytes]:
         raise ProtocolError(f"tensors of dtype {tensor.dtype} cannot be sent")
     carrier = _DTYPES[name][1]
     array = tensor.contiguous().view(_DTYPES[name][0] if name != "bfloat16" else torch.int16)
-    data = array.numpy().astype(carrier, copy=False).tobytes()
-    return {"dtype": name, "shape": list(tensor.shape), "nbytes": len(data)}, data
+    data = memoryview(array.numpy().astype(carrier, copy=False).reshape(-1)).cast("B")
+    return {"dtype": name, "shape": list(tensor.shape), "nbytes": data.nbytes}, data
 
 
 def _encode_tree(value, tensors: list, depth: int = 0):
@@ -139,21 +141,28 @@ class MessageTooLarge(ProtocolError):
 
 def encode(value, *, limit: int = MAX_MESSAGE_BYTES) -> bytes:
     """Serialise ``value`` into one message of at most ``limit`` bytes."""
+    return b"".join(encode_parts(value, limit=limit))
+
+
+def encode_parts(value, *, limit: int = MAX_MESSAGE_BYTES) -> list:
+    """The message of :func:`encode` as buffers to write one after the other (``os.writev``):
+    the prefix and header, then each tensor's bytes as a view of the tensor (valid while the
+    value is left unchanged)."""
     tensors: list[torch.Tensor] = []
     tree = _encode_tree(value, tensors)
     size = sum(t.numel() * t.element_size() for t in tensors)
     if size > min(limit, MAX_MESSAGE_BYTES):
         raise MessageTooLarge(f"{size} bytes of tensors, more than the {min(limit, MAX_MESSAGE_BYTES)}-byte limit")
-    descriptors, blobs = [], []
+    descriptors, buffers = [], []
     for tensor in tensors:
-        descriptor, data = _tensor_bytes(tensor)
+        descriptor, data = tensor_buffer(tensor)
         descriptors.append(descriptor)
-        blobs.append(data)
+        buffers.append(data)
     header = json.dumps({"tree": tree, "tensors": descriptors}, allow_nan=False).encode()
-    payload = b"".join(blobs)
-    if len(header) > MAX_HEADER_BYTES or len(header) + len(payload) > min(limit, MAX_MESSAGE_BYTES):
+    payload_length = sum(descriptor["nbytes"] for descriptor in descriptors)
+    if len(header) > MAX_HEADER_BYTES or len(header) + payload_length > min(limit, MAX_MESSAGE_BYTES):
         raise MessageTooLarge("message too large")
-    return MAGIC + _PREFIX.pack(len(header), len(payload)) + header + payload
+    return [MAGIC + _PREFIX.pack(len(header), payload_length) + header, *buffers]
 
 
 def frame_length(prefix: bytes) -> int:

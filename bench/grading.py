@@ -322,6 +322,7 @@ def measure_executor(root: Path, out: Path, kinds: dict[str, str], *, executor_f
                                              on_progress=saved)
         grading = time.perf_counter() - grading_start
         class_outputs = max(0.0, grading_start + grading - last_saved[0]) if last_saved[0] else 0.0
+        memos = [suite.memo for suite in executor.suites.prepared()] if hasattr(executor, "suites") else []
     finally:
         executor.close()
     wall = time.perf_counter() - wall_start
@@ -336,7 +337,8 @@ def measure_executor(root: Path, out: Path, kinds: dict[str, str], *, executor_f
             "class_wall_s": wall,
             "cost_ms": 1000 * grading * WORKERS[0] / n, "cpu_ms": 1000 * cpu / n,
             "trusted_cpu_ms": 1000 * own_cpu / n, "sandbox_cpu_ms": 1000 * children_cpu / n,
-            "per_second": n / grading, "reports": reports}
+            "per_second": n / grading, "reports": reports,
+            "verdicts_remembered": sum(m.hits for m in memos), "verdicts_worked_out": sum(m.misses for m in memos)}
 
 
 WORKERS = [1]  # set by main(): the parallelism of (a), (b) and (d)
@@ -451,6 +453,12 @@ def print_table(runs: list[dict], *, students: int, problems: int, workers: int)
                   f"{figures['grading_s']:.1f} s, of which {figures['class_outputs_s']:.1f} s after the last "
                   f"submission's results (similarity report, overview, gradebooks); submission errors: "
                   f"{errors}; verdicts contradicting the generated kind: {figures['unexpected_verdicts']}")
+            judged = figures["verdicts_remembered"] + figures["verdicts_worked_out"]
+            if judged:
+                print(f"    verdicts and diagnoses recalled for an outcome judged before: "
+                      f"{figures['verdicts_remembered']} of {judged} "
+                      f"({100 * figures['verdicts_remembered'] / judged:.0f}%; this class repeats outcomes "
+                      f"more than most: half of it is the reference)")
             for example in figures["unexpected_examples"]:
                 print(f"    {example}")
 

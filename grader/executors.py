@@ -70,6 +70,10 @@ class SuiteCache:
                 self._suites[key] = Suite(problem, seed=seed).prepare(misconceptions=True)
             return self._suites[key]
 
+    def prepared(self) -> list[Suite]:
+        """Every suite computed so far."""
+        return list(self._suites.values())
+
 
 def grade_request(request: GradeRequest, *, runner, suites: SuiteCache) -> dict:
     """Grade one request on ``runner`` (the trusted side of whichever executor runs it)."""

@@ -26,10 +26,11 @@ from grader import __version__
 from grader import feedback as F
 from grader.cases import Case
 from grader.checks import CheckContext, Verdict, line_labels, mismatch_summary, parameter_mismatch
-from grader.diagnosis import TestEvidence, diagnose, telling
+from grader.diagnosis import TestEvidence, diagnose, explained_by, telling
 from grader.forbidden import AnalysisFailed, find_forbidden
 from grader.hidden import example, hidden_cases, public_cases
 from grader.i18n import DEFAULT_LANG, Text, join, same, text
+from grader.judgement_memo import JudgementMemo, outcome_digest
 from grader.references import misconception_variants, solution_namespace
 from grader.registry import Problem
 from grader.runs import RunReport, Runner, SubmissionError
@@ -60,6 +61,7 @@ class Suite:
         self._expected: dict[int, Outcome] = {}
         self._variants: dict[int, dict[str, list[Outcome]]] = {}
         self._telling: dict[int, dict[str, list[Outcome]]] = {}
+        self.memo = JudgementMemo()  # verdicts and diagnoses of outcomes seen before
 
     def prepare(self, *, misconceptions: bool = False) -> "Suite":
         """Compute every reference outcome now (before grading threads share the suite).
@@ -107,7 +109,25 @@ class Suite:
         return self._variants[index]
 
 
-def _verdicts(suite: Suite, report: RunReport) -> list[Verdict]:
+def _digests(suite: Suite, report: RunReport, *, remember: bool) -> list[bytes | None]:
+    """Per test, the digest its verdict is remembered under; None to judge it afresh: a test
+    that did not run, or raised (quick to judge, and its message quotes the learner's at length)."""
+    count = len(suite.cases)
+    if not remember or report.error:
+        return [None] * count
+    outcomes = report.outcomes[:count]
+    return [None if index in report.test_errors or outcome is None or outcome.error else outcome_digest(outcome)
+            for index, outcome in enumerate(outcomes)] + [None] * (count - len(outcomes))
+
+
+def _judge(case: Case, ctx: CheckContext) -> Verdict:
+    try:
+        return case.check(ctx)
+    except Exception as exc:  # a check must never take the grader down
+        return Verdict(False, F.COULD_NOT_JUDGE.format(type=type(exc).__name__))
+
+
+def _verdicts(suite: Suite, report: RunReport, digests: list[bytes | None]) -> list[Verdict]:
     """One verdict per test; a test that did not run (or whose run broke) gets no case hint,
     which would be about what the test checks, not about why it could not."""
     verdicts = []
@@ -120,15 +140,12 @@ def _verdicts(suite: Suite, report: RunReport) -> list[Verdict]:
             verdicts.append(Verdict(False, F.NOT_RUN.format(why=F.EARLIER_FAILURE), shows_case_hint=False))
         else:
             ctx = CheckContext(suite.invocations[index], report.outcomes[index], suite.expected(index))
-            try:
-                verdicts.append(case.check(ctx))
-            except Exception as exc:  # a check must never take the grader down
-                verdicts.append(Verdict(False, F.COULD_NOT_JUDGE.format(type=type(exc).__name__)))
+            verdicts.append(suite.memo.recall("verdict", index, digests[index], lambda: _judge(case, ctx)))
     return verdicts
 
 
-def _diagnosis(suite: Suite, report: RunReport, verdicts: list[Verdict]):
-    evidence = []
+def _diagnosis(suite: Suite, report: RunReport, verdicts: list[Verdict], digests: list[bytes | None]):
+    evidence, places = [], {}
     for index, (case, verdict) in enumerate(zip(suite.cases, verdicts)):
         outcome = report.outcomes[index] if index < len(report.outcomes) else None
         if verdict.passed or outcome is None:
@@ -140,7 +157,15 @@ def _diagnosis(suite: Suite, report: RunReport, verdicts: list[Verdict]):
             continue
         evidence.append(TestEvidence(case.number, outcome, suite.expected(index),
                                      suite.telling_outcomes(index), case.similar, verdict.suggests))
-    return diagnose(evidence, suite.problem.misconception_ids)
+        places[case.number] = index
+
+    def explain(item: TestEvidence) -> list[str]:
+        index = places.get(item.number)
+        if index is None:
+            return explained_by(item)
+        return list(suite.memo.recall("explained", index, digests[index], lambda: tuple(explained_by(item))))
+
+    return diagnose(evidence, suite.problem.misconception_ids, explain=explain)
 
 
 def _points(value: float) -> str:
@@ -315,9 +340,10 @@ def results_from_report(*, problem: Problem, suite: Suite, report: RunReport, se
         report.test_errors.pop(len(suite.cases), None)
     if source_map is not None and report.error is not None:
         report.error = _placed_load_error(report.error, source_map)
+    digests = _digests(suite, report, remember=source_map is None)  # a notebook's messages name its cells
     with line_labels(source_map.label if source_map is not None else None):
-        verdicts = _verdicts(suite, report)
-    diagnosed, per_test = _diagnosis(suite, report, verdicts) if not report.error else ([], {})
+        verdicts = _verdicts(suite, report, digests)
+    diagnosed, per_test = _diagnosis(suite, report, verdicts, digests) if not report.error else ([], {})
     error = _submission_error(report)
 
     tests = []

@@ -7,6 +7,9 @@
 Judging is what the trusted process does with a run's outcomes: compare them
 with the reference's, diagnose a wrong answer against the known mistakes, and
 build the ``results.json`` content (:func:`grader.grading.results_from_report`).
+Each judging starts with an empty judgement memo, so the figure is that of
+outcomes met for the first time (a class recalls the verdicts of outcomes it
+has judged before: :mod:`grader.judgement_memo`).
 For each problem it takes the reference solution and every mutant that
 ``bench/grading.py`` makes of it, runs each once in this process (trusted code
 only: the sources are ours), then times judging that run ``--repeat`` times
@@ -56,6 +59,8 @@ def _measure(grader_root: Path, problem_count: int, repeat: int) -> dict[str, li
                                 forbidden=[], invocations=suite.invocations, limits=None)
             samples = []
             for _ in range(repeat):
+                if hasattr(suite, "memo"):  # an outcome met for the first time, not recalled from the memo
+                    suite.memo = type(suite.memo)()
                 run = copy.copy(report)
                 start = time.perf_counter()
                 results_from_report(problem=problem, suite=suite, report=run, seed=suite.seed,

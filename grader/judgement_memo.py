@@ -85,7 +85,7 @@ def outcome_digest(outcome: Outcome) -> bytes | None:
         digest = hashlib.sha256(fields.getbuffer())
         for tensor in tensors:
             digest.update(tensor_buffer(tensor)[1])
-    except (_NotPlain, pickle.PicklingError, ValueError, TypeError, RecursionError):
+    except Exception:  # not plain data (_NotPlain), or a tensor with no plain bytes (sparse...): judged afresh
         return None
     return digest.digest()
 

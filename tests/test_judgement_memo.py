@@ -100,6 +100,7 @@ def test_errors_and_nan_payloads_are_told_apart():
 def test_an_outcome_that_is_not_plain_data_is_judged_afresh():
     assert outcome_digest(_outcome(value=object())) is None
     assert outcome_digest(_outcome(value={"model": torch.nn.Linear(2, 2)})) is None
+    assert outcome_digest(_outcome(value=torch.eye(2).to_sparse())) is None  # no plain bytes to hash
     assert outcome_digest(_outcome(value=GeneratorSeed(3))) != outcome_digest(_outcome(value=GeneratorSeed(4)))
     assert outcome_digest(_outcome(value=torch.float32)) != outcome_digest(_outcome(value=torch.float64))
     memo, calls = JudgementMemo(), []

@@ -67,7 +67,7 @@ class SuiteCache:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
             if key not in self._suites:
-                self._suites[key] = Suite(problem, seed=seed).prepare(misconceptions=True)
+                self._suites[key] = Suite(problem, seed=seed, remember=True).prepare(misconceptions=True)
             return self._suites[key]
 
     def prepared(self) -> list[Suite]:

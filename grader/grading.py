@@ -50,7 +50,11 @@ def case_generator(seed: int, problem_id: str, number: str) -> torch.Generator:
 class Suite:
     """The cases of one problem at one seed, with their reference outcomes cached."""
 
-    def __init__(self, problem: Problem, *, seed: int = DEFAULT_SEED, public: bool = False):
+    def __init__(self, problem: Problem, *, seed: int = DEFAULT_SEED, public: bool = False,
+                 remember: bool = False):
+        """``remember``: keep the verdicts of the outcomes judged, for a suite that judges a whole
+        class (:class:`grader.executors.SuiteCache`); a suite that judges one run would only pay
+        for the digests."""
         self.problem = problem
         self.seed = seed
         self.public = public
@@ -61,7 +65,8 @@ class Suite:
         self._expected: dict[int, Outcome] = {}
         self._variants: dict[int, dict[str, list[Outcome]]] = {}
         self._telling: dict[int, dict[str, list[Outcome]]] = {}
-        self.memo = JudgementMemo()  # verdicts and diagnoses of outcomes seen before
+        self.remember = remember
+        self.memo = JudgementMemo()  # verdicts and diagnoses of outcomes seen before, with ``remember``
 
     def prepare(self, *, misconceptions: bool = False) -> "Suite":
         """Compute every reference outcome now (before grading threads share the suite).
@@ -340,7 +345,8 @@ def results_from_report(*, problem: Problem, suite: Suite, report: RunReport, se
         report.test_errors.pop(len(suite.cases), None)
     if source_map is not None and report.error is not None:
         report.error = _placed_load_error(report.error, source_map)
-    digests = _digests(suite, report, remember=source_map is None)  # a notebook's messages name its cells
+    # a notebook's messages name its cells: never remembered
+    digests = _digests(suite, report, remember=suite.remember and source_map is None)
     with line_labels(source_map.label if source_map is not None else None):
         verdicts = _verdicts(suite, report, digests)
     diagnosed, per_test = _diagnosis(suite, report, verdicts, digests) if not report.error else ([], {})

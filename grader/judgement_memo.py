@@ -4,8 +4,10 @@ Every student of a class runs the same tests on the same inputs, and many of
 them return exactly the same outcome: a right answer written the usual way, a
 common mistake, the untouched stub. A test's verdict, and which misconceptions
 explain a failed test, depend on nothing but the outcome (the test, its inputs
-and the reference's outcome are the suite's own), so a suite keeps them by a
-digest of the outcome and a repeat costs the digest instead of the comparisons.
+and the reference's outcome are the suite's own), so a suite that judges a
+class (``Suite(remember=True)``, as :class:`grader.executors.SuiteCache` makes
+them) keeps them by a digest of the outcome, and a repeat costs the digest
+instead of the comparisons. A suite made for one run makes no digest at all.
 
 The digest is SHA-256 over every field of the outcome a check can read (the
 learner's exception untruncated, the measured peak memory; not the call's

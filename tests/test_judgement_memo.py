@@ -40,7 +40,7 @@ def test_a_class_judged_with_the_memo_gets_what_each_run_gets_alone(problem_id):
     """The reference and every misconception, judged one after another on one suite (then all
     again, from the memo), get exactly the results each gets from a suite of its own."""
     problem = registry.get(problem_id)
-    shared = Suite(problem).prepare(misconceptions=True)
+    shared = Suite(problem, remember=True).prepare(misconceptions=True)
     namespaces = [solution_namespace(problem)] + [namespace for variants in misconception_variants(problem_id).values()
                                                   for namespace in variants]
     reports = [_run(shared, namespace) for namespace in namespaces]
@@ -121,7 +121,7 @@ def test_each_test_keeps_a_bounded_number_of_outcomes():
 def test_a_notebook_run_is_not_remembered():
     """Its messages name the notebook's cells: another notebook's same outcome must not reuse them."""
     problem = registry.get("scaled_dot_product_attention")
-    suite = Suite(problem).prepare(misconceptions=True)
+    suite = Suite(problem, remember=True).prepare(misconceptions=True)
     report = _run(suite, misconception_variants(problem.id)["sdpa.no_scale"][0])
     source_map = SourceMap.from_origins([(2, 1), (2, 2), (5, 1)])
     _judged(suite, report, source_map=source_map)
@@ -132,7 +132,7 @@ def test_a_notebook_run_is_not_remembered():
 def test_a_test_that_raised_is_judged_afresh():
     """Its message quotes the learner's exception: nothing of it is kept."""
     problem = registry.get("scaled_dot_product_attention")
-    suite = Suite(problem).prepare(misconceptions=True)
+    suite = Suite(problem, remember=True).prepare(misconceptions=True)
     report = _run(suite, solution_namespace(problem))
     report.outcomes[0] = Outcome(error=messages.TestException("RuntimeError", "boom " * 300, (3,)))
     first = _judged(suite, report)

@@ -20,7 +20,7 @@ class BlockingSuite:
     release = threading.Event()
     prepared: list[str] = []
 
-    def __init__(self, problem, *, seed):
+    def __init__(self, problem, *, seed, remember):
         self.problem = problem
 
     def prepare(self, *, misconceptions):

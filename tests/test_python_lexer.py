@@ -61,10 +61,8 @@ def _colours(lexer_class, text: str) -> list[str | None]:
     return out
 
 
-@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
-def test_real_sources_keep_every_character_and_pygments_colours(path):
+def _same_characters_and_colours_as_pygments(text: str) -> None:
     """Except where pygments colours the fields inside f-strings as code, and ``1j`` as 1 and a name."""
-    text = path.read_text(encoding="utf-8")
     assert _kept(TokenizeLexer, text) == _kept(PythonLexer, text)
     ours, theirs = _colours(TokenizeLexer, text), _colours(PythonLexer, text)
     exempt = set()
@@ -76,6 +74,20 @@ def test_real_sources_keep_every_character_and_pygments_colours(path):
     differences = [(i, text[max(0, i - 15):i + 15]) for i, (a, b) in enumerate(zip(ours, theirs))
                    if a != b and i not in exempt]
     assert not differences, differences[:5]
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_real_sources_keep_every_character_and_pygments_colours(path):
+    _same_characters_and_colours_as_pygments(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("path", sorted(ROOT.glob("solutions/*.py")), ids=lambda p: p.stem)
+def test_a_bracket_left_open_is_read_by_the_tokenizer(path):
+    """The commonest syntax error (``def (name(...)``, a call never closed) keeps the quick lexer."""
+    text = path.read_text(encoding="utf-8")
+    for broken in (text.replace("def ", "def (", 1), text.rstrip() + "\nprint(len(\n"):
+        assert tokens(broken)  # no Untokenizable: pygments' lexer is not asked
+        _same_characters_and_colours_as_pygments(broken)
 
 
 def test_every_character_is_kept_on_mangled_sources():
@@ -109,8 +121,7 @@ def test_names_in_context():
     assert found["w"] is Name
 
 
-@pytest.mark.parametrize("name", ["unterminated triple quote", "open bracket at the end",
-                                  "inconsistent dedent"])
+@pytest.mark.parametrize("name", ["unterminated triple quote", "inconsistent dedent"])
 def test_text_the_tokenizer_cannot_read_is_lexed_by_pygments(name):
     text = ODD_TEXTS[name]
     with pytest.raises(Untokenizable):

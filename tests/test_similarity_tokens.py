@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from grader.reports.python_lexer import Untokenizable, tokens
-from grader.similarity_tokens import prepared, pygments_token_text, token_text
+from grader.similarity_tokens import prepared, pygments_token_text, token_text, tokenizer_token_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted([*ROOT.glob("solutions/*.py"), *ROOT.glob("tests/golden/*/submission.py"),
@@ -65,6 +65,14 @@ def test_real_sources_read_alike_both_ways_and_map_back(path):
     if not re.search(r"\dj\b", source):
         assert ours.text == theirs.text
         assert ours.starts.tolist() == theirs.starts.tolist() and ours.ends.tolist() == theirs.ends.tolist()
+
+
+@pytest.mark.parametrize("path", sorted(ROOT.glob("solutions/*.py")), ids=lambda p: p.stem)
+def test_a_bracket_left_open_reads_alike_both_ways(path):
+    """A syntax error as common as ``def (name(...)``: read by the tokenizer, as pygments reads it."""
+    source = path.read_text(encoding="utf-8").replace("def ", "def (", 1)
+    assert tokenizer_token_text(source) == token_text(source).text == pygments_token_text(source).text
+    _maps_back(source, token_text(source))
 
 
 def test_text_the_tokenizer_refuses_is_read_by_pygments_and_maps_back():

@@ -9,9 +9,11 @@ stylesheet colours (keywords, names of functions, classes and built-ins,
 strings and docstrings, numbers, comments, operators), so pygments' own HTML
 formatter still writes the markup.
 
-``tokenize`` cannot read every text (an unterminated string or bracket at the
-end, inconsistent dedents): for those, and whenever its tokens would not give
-back the exact text, the lexer hands the whole text to ``PythonLexer``.
+``tokenize`` cannot read every text (a triple-quoted string left open,
+inconsistent dedents): for those, and whenever its tokens would not give back
+the exact text, the lexer hands the whole text to ``PythonLexer``, which takes
+several times as long. A bracket left open is not one of them: the tokenizer
+stops at the end of the text, after every token, so its tokens are kept.
 
 An f-string is one string token, as Python 3.10 and 3.11 give it: from 3.12 on
 ``tokenize`` splits it into pieces (its literal parts, braces, the fields'
@@ -40,6 +42,9 @@ BUILTIN_NAMES = frozenset(name for name in dir(builtins) if not name.startswith(
 PUNCTUATION = frozenset("()[]{},:;")
 STATEMENT_STARTS = frozenset({None, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT})
 SKIPPED = frozenset({tokenize.DEDENT, tokenize.ENDMARKER})
+# How the tokenizer says that a bracket is still open at the end of the text ("unexpected
+# EOF in multi-line statement" from Python 3.12): the commonest syntax error of all
+UNCLOSED_BRACKET = "EOF in multi-line statement"
 # Python 3.12 and later tokenise f-strings (3.14: t-strings too) in pieces, between these
 STRING_STARTS = frozenset(getattr(tokenize, n) for n in ("FSTRING_START", "TSTRING_START") if hasattr(tokenize, n))
 STRING_ENDS = frozenset(getattr(tokenize, n) for n in ("FSTRING_END", "TSTRING_END") if hasattr(tokenize, n))
@@ -170,7 +175,12 @@ def tokens(text: str) -> tuple[tuple[int, _TokenType, str], ...]:
                 previous_kind, previous_word = kind, word
     except Untokenizable:
         raise
-    except Exception as exc:  # noqa: BLE001 - whatever the tokenizer trips on, pygments reads
+    except tokenize.TokenError as exc:
+        if UNCLOSED_BRACKET not in str(exc.args[0] if exc.args else ""):
+            raise Untokenizable(f"TokenError: {exc}") from None
+        # a bracket left open: the tokenizer read every line before it stopped at the end,
+        # so the tokens so far are the whole text's (after the bracket, newlines are NL)
+    except Exception as exc:  # noqa: BLE001 - whatever else the tokenizer trips on, pygments reads
         raise Untokenizable(f"{type(exc).__name__}: {exc}") from None
     if position < len(text):
         out.append((position, Text, text[position:]))

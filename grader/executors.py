@@ -45,7 +45,8 @@ class GradeRequest:
 
 
 class SuiteCache:
-    """Prepared suites by (problem, seed): references and misconception outcomes, once each.
+    """Prepared suites by (problem, seed): reference outcomes computed once each, and the
+    misconceptions' outcomes when a failure first needs them (see :meth:`Suite.prepare`).
 
     A suite is computed the first time a grading thread needs it, under a lock of
     its own: threads needing other problems go on meanwhile (grading, or
@@ -67,7 +68,7 @@ class SuiteCache:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
             if key not in self._suites:
-                self._suites[key] = Suite(problem, seed=seed, remember=True).prepare(misconceptions=True)
+                self._suites[key] = Suite(problem, seed=seed, remember=True).prepare()
             return self._suites[key]
 
     def prepared(self) -> list[Suite]:

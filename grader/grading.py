@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import torch
 
@@ -65,14 +66,18 @@ class Suite:
         self._expected: dict[int, Outcome] = {}
         self._variants: dict[int, dict[str, list[Outcome]]] = {}
         self._telling: dict[int, dict[str, list[Outcome]]] = {}
+        self._lock = threading.RLock()  # a class's grading threads share the suite
         self.remember = remember
         self.memo = JudgementMemo()  # verdicts and diagnoses of outcomes seen before, with ``remember``
 
     def prepare(self, *, misconceptions: bool = False) -> "Suite":
-        """Compute every reference outcome now (before grading threads share the suite).
+        """Compute every reference outcome now, rather than when a test is first judged.
 
         With ``misconceptions`` the misconception variants' outcomes are computed
-        too: worth it for a class, where most of them will be needed.
+        too (five times the references' work, on the first seven problems). A
+        class run leaves them to the first failure that needs them: its sandboxes
+        run submissions meanwhile instead of waiting, and a test nobody fails
+        never needs them.
         """
         for index in range(len(self.cases)):
             self.expected(index)
@@ -80,22 +85,29 @@ class Suite:
                 self.telling_outcomes(index)
         return self
 
+    def _once(self, cache: dict, index: int, compute: Callable[[], object]):
+        """``cache[index]``, computed by ``compute()`` only once when several threads ask at once."""
+        found = cache.get(index)
+        if found is not None:
+            return found
+        with self._lock:
+            if index not in cache:
+                cache[index] = compute()
+            return cache[index]
+
     def expected(self, index: int) -> Outcome:
-        if index not in self._expected:
-            case = self.cases[index]
-            if case.expected is not None:
-                self._expected[index] = Outcome(value=case.expected)
-            else:
-                self._expected[index] = execute(solution_namespace(self.problem),
-                                                self.invocations[index], filename="<reference>")
-        return self._expected[index]
+        return self._once(self._expected, index, lambda: self._reference_outcome(index))
+
+    def _reference_outcome(self, index: int) -> Outcome:
+        case = self.cases[index]
+        if case.expected is not None:
+            return Outcome(value=case.expected)
+        return execute(solution_namespace(self.problem), self.invocations[index], filename="<reference>")
 
     def telling_outcomes(self, index: int) -> dict[str, list[Outcome]]:
         """The variant outcomes of test ``index`` that could explain a failure (computed once)."""
-        if index not in self._telling:
-            self._telling[index] = telling(self.variant_outcomes(index), self.expected(index),
-                                           self.cases[index].similar)
-        return self._telling[index]
+        return self._once(self._telling, index, lambda: telling(
+            self.variant_outcomes(index), self.expected(index), self.cases[index].similar))
 
     def variant_outcomes(self, index: int) -> dict[str, list[Outcome]]:
         """Every misconception reference's outcome on test ``index`` (computed once).
@@ -106,12 +118,10 @@ class Suite:
         """
         if self.invocations[index].measure_memory:
             return {}
-        if index not in self._variants:
-            self._variants[index] = {
-                mid: [execute(ns, self.invocations[index], filename="<misconception>") for ns in variants]
-                for mid, variants in misconception_variants(self.problem.id).items()
-            }
-        return self._variants[index]
+        return self._once(self._variants, index, lambda: {
+            mid: [execute(ns, self.invocations[index], filename="<misconception>") for ns in variants]
+            for mid, variants in misconception_variants(self.problem.id).items()
+        })
 
 
 def _digests(suite: Suite, report: RunReport, *, remember: bool) -> list[bytes | None]:

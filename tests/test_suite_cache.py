@@ -23,7 +23,7 @@ class BlockingSuite:
     def __init__(self, problem, *, seed, remember):
         self.problem = problem
 
-    def prepare(self, *, misconceptions):
+    def prepare(self, *, misconceptions=False):
         BlockingSuite.prepared.append(self.problem.id)
         if self.problem.id == self.blocked:
             assert self.release.wait(WAIT)
@@ -91,3 +91,36 @@ def _same(a, b) -> bool:
     if isinstance(a, (tuple, list)):
         return type(a) is type(b) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
     return a == b
+
+
+def test_misconception_outcomes_are_worked_out_once_when_threads_ask_together(monkeypatch):
+    """A class's suite leaves them to the first failure; grading threads then share one computation."""
+    from grader import grading
+
+    problem = registry.get("self_attention")
+    suite = SuiteCache().get(problem, 0)
+    assert not suite._variants, "a class's suite works misconception outcomes out on first need"
+    index, calls, second_thread_in = 0, [], threading.Event()
+    real_execute = grading.execute
+
+    def execute(namespace, invocation, *, filename, **kwargs):
+        calls.append(threading.get_ident())
+        if len(set(calls)) > 1:
+            second_thread_in.set()
+        elif len(calls) == 1:
+            second_thread_in.wait(0.5)  # time for a second thread to start the same work, if it could
+        return real_execute(namespace, invocation, filename=filename, **kwargs)
+
+    monkeypatch.setattr(grading, "execute", execute)
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(suite.telling_outcomes(index))) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(WAIT)
+    assert calls and len(set(calls)) == 1, "two threads ran the misconception references of one test"
+    assert len(got) == 3 and all(outcomes is got[0] for outcomes in got)
+    alone = Suite(problem).prepare(misconceptions=True).telling_outcomes(index)
+    assert sorted(got[0]) == sorted(alone)
+    for mid, outcomes in alone.items():
+        assert all(_same(a.value, b.value) for a, b in zip(outcomes, got[0][mid]))

@@ -36,6 +36,11 @@ TASKS = {
     "similarity": "grader.similarity:compare_problem_task",
     "notebook": "grader.notebooks:notebook_to_source_task",
 }
+# What a helper can load before its first call, by task (see BoundedPool.start): only trusted
+# code, run before the helper reads any request.
+READY = {
+    "similarity": "grader.similarity:load_comparison",
+}
 HELPER_MEMORY_MB = 2048
 STARTUP_TIMEOUT = 60.0
 _LENGTH = struct.Struct("<I")
@@ -80,9 +85,9 @@ def _read_message(fd: int, deadline: float | None = None) -> bytes:
 class Helper:
     """One helper process."""
 
-    def __init__(self, memory_mb: int):
+    def __init__(self, memory_mb: int, ready: tuple[str, ...] = ()):
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-c", BOOTSTRAP, str(package_dir().parent), str(memory_mb)],
+            [sys.executable, "-I", "-c", BOOTSTRAP, str(package_dir().parent), str(memory_mb), *ready],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd="/",
             env=minimal_environment(), close_fds=True)
 
@@ -129,6 +134,26 @@ class BoundedPool:
         self._started = 0
         self._lock = threading.Lock()
 
+    def start(self, *, ready: tuple[str, ...] = ()) -> None:
+        """Start every helper now, each loading what the tasks named in ``ready`` need
+        (:data:`READY`) before it reads a call; a helper that cannot start is left to ``call``.
+
+        A class run starts its helpers while its first suites are computed and the
+        cores have time to spare: the similarity report's library is then loaded
+        when the class's last report is written, not after it.
+        """
+        unknown = set(ready) - set(READY)
+        if unknown:
+            raise ValueError(f"no helper readiness for {sorted(unknown)}")
+        with self._lock:
+            while self._started < self.size:
+                try:
+                    helper = Helper(self.memory_mb, ready)
+                except OSError:
+                    return
+                self._started += 1
+                self._idle.put(helper)
+
     def _take(self) -> Helper:
         with self._lock:
             if self._idle.empty() and self._started < self.size:
@@ -174,10 +199,21 @@ def _resolve(task: str):
     return getattr(importlib.import_module(module_name), function)
 
 
+def _get_ready(tasks: list[str]) -> None:
+    """Load what ``tasks`` need (:data:`READY`); a failure here is met again, and reported, by the call."""
+    for task in tasks:
+        try:
+            module_name, _, function = READY[task].partition(":")
+            getattr(importlib.import_module(module_name), function)()
+        except Exception:  # noqa: BLE001 - the task's own call imports again and says what failed
+            pass
+
+
 def serve() -> None:
-    """The helper's main loop (``python -I -c BOOTSTRAP <package root> <memory MB>``)."""
+    """The helper's main loop (``python -I -c BOOTSTRAP <package root> <memory MB> [task...]``)."""
     memory = int(sys.argv[2]) * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    _get_ready(sys.argv[3:])
     requests, replies = sys.stdin.fileno(), os.dup(sys.stdout.fileno())
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # stray prints must not corrupt the replies
     while True:

@@ -93,6 +93,8 @@ class ClassRun:
 
     def run(self) -> ClassSummary:
         start = time.perf_counter()
+        if self.settings.reports:  # the helpers start while the first suites are computed
+            self.helpers.start(ready=("similarity",))
         try:
             self._loop()
             self.summary.retried = list(getattr(self.executor, "retried", []))

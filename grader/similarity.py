@@ -226,6 +226,12 @@ def _time_limit(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
+def load_comparison() -> None:
+    """Import what comparing a problem needs (copydetect, numpy): a class run's helpers do it
+    at the start of the run (:meth:`grader.bounded.BoundedPool.start`)."""
+    copydetect()
+
+
 def _fingerprint(text: str):
     """copydetect's fingerprint of one submission's token text, and the token text."""
     started = time.monotonic()

@@ -388,6 +388,47 @@ def test_the_helper_writing_a_report_hands_back_the_token_text(tmp_path):
                                 static_href="static/", helpers=helpers).token_text is None  # not asked
 
 
+def _loaded_numpy(pid: int) -> bool:
+    return "_multiarray_umath" in Path(f"/proc/{pid}/maps").read_text()
+
+
+def test_helpers_started_for_a_class_load_the_comparison_before_any_call():
+    """copydetect (and numpy) load while a class starts, not after its last report; the helpers still answer."""
+    import time
+
+    from grader.bounded import BoundedPool
+
+    with pytest.raises(ValueError):
+        BoundedPool(1).start(ready=("no such task",))
+    with BoundedPool(2) as helpers:
+        helpers.start(ready=("similarity",))
+        pids = [helper.proc.pid for helper in list(helpers._idle.queue)]
+        assert len(pids) == 2
+        deadline = time.monotonic() + 60  # a guard against a hang, never a measure of speed
+        while not all(_loaded_numpy(pid) for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert all(_loaded_numpy(pid) for pid in pids)
+        stub = registry.get(SDPA).stub()
+        sources = [solution_source(registry.get(SDPA)), stub]
+        answer = helpers.call("similarity", 60, stub=stub, sources=sources)
+        assert answer["students"] == 2 and answer["pairs"] == 1
+
+
+def test_a_class_run_starts_its_helpers_ready_to_compare_only_when_it_writes_reports(tmp_path, monkeypatch):
+    from grader.bounded import BoundedPool
+    from grader.services import grade_class
+    from tests.report_samples import TrustedExecutor
+
+    started = []
+    monkeypatch.setattr(BoundedPool, "start", lambda self, *, ready=(): started.append(ready))
+    root = tmp_path / "class"
+    (root / "ann").mkdir(parents=True)
+    (root / "ann" / f"{SDPA}.py").write_text(solution_source(registry.get(SDPA)), encoding="utf-8")
+    for reports in (True, False):
+        grade_class(root=root, out=tmp_path / f"out-{reports}", executor=TrustedExecutor(), reports=reports)
+    assert started == [("similarity",)]
+
+
 def test_a_class_run_asks_for_token_texts_only_of_sources_it_compares_whole(tmp_path, monkeypatch):
     from grader import classrun
     from grader.services import grade_class

@@ -77,8 +77,11 @@ class ClassRun:
     """Grades ``plan`` with ``executor`` into ``settings.out``; see the module docstring."""
 
     def __init__(self, plan: ClassPlan, *, executor, settings: Settings,
-                 on_progress: Callable[[Entry], None]):
+                 on_progress: Callable[[Entry], None], while_comparing: Callable[[], None] = lambda: None):
+        """``while_comparing``: work that needs every result saved but not the similarity
+        report (the gradebooks), done here while the helpers compare the class."""
         self.plan, self.executor, self.settings, self.on_progress = plan, executor, settings, on_progress
+        self.while_comparing = while_comparing
         self.summary = ClassSummary(isolation=executor.isolation, students=len(plan.roster))
         self.sources: dict[str, dict[str, str]] = {}  # problem -> student -> source (similarity)
         self.token_texts: dict[str, dict[str, str]] = {}  # the same, tokenised by the report helpers
@@ -104,7 +107,7 @@ class ClassRun:
                 future.cancel()
         finally:
             self.writers.shutdown(wait=True)  # whatever was graded is saved
-            self._report_similarity()
+            self._compare_and_prepare()
             self.helpers.close()
             self.summary.seconds = time.perf_counter() - start
         return self.summary
@@ -218,6 +221,16 @@ class ClassRun:
                 tokenised.pop(entry.student, None)  # never one made of other bytes
             else:
                 tokenised[entry.student] = token_text
+
+    def _compare_and_prepare(self) -> None:
+        """The similarity report (in the helpers, from a thread) and ``while_comparing`` here meanwhile."""
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="similarity") as side:
+            comparing = side.submit(self._report_similarity)
+            try:
+                self.while_comparing()
+            except Exception as exc:  # noqa: BLE001 - its caller does the work again and meets the error
+                log.debug("preparing the class outputs failed: %s", exc)
+            comparing.result()
 
     def _report_similarity(self) -> None:
         """The similarity report; it reads candidate sources, so it may fail without costing the class."""

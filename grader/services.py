@@ -26,7 +26,7 @@ from grader.notebooks import SourceMap
 from grader.pool import SandboxUnavailable
 from grader.zygote_launch import weak_forced
 from grader.registry import Problem, UnknownProblemError
-from grader.reports import write_class_outputs
+from grader.reports.classroom import ClassOutputs
 from grader.runs import SubmissionError
 from grader.sandbox.messages import ErrorKind, Limits
 from grader.seedkey import class_key, user_key
@@ -221,11 +221,13 @@ def grade_class(
     settings = Settings(out=out, seed=seed, limits=limits, resume=resume, allow_forbidden=allow_forbidden,
                         lang=lang, reports=reports,
                         seed_key=class_key(out) if seed != DEFAULT_SEED else None)
-    run = ClassRun(plan, executor=executor, settings=settings, on_progress=on_progress)
+    outputs = ClassOutputs(out, problems=problems_of(plan), roster=plan.roster, overview=reports, lang=lang)
+    run = ClassRun(plan, executor=executor, settings=settings, on_progress=on_progress,
+                   while_comparing=outputs.prepare)
     try:
         summary = run.run()
     finally:
-        write_class_outputs(out, problems=problems_of(plan), roster=plan.roster, overview=reports, lang=lang)
+        outputs.write()
     return plan, summary
 
 

@@ -27,6 +27,7 @@ from grader import registry, similarity, similarity_tokens
 from grader import tomlcompat as tomllib
 from grader.outpaths import student_folder
 from grader.references import solution_source
+from grader.reports import classroom as classroom_module
 from grader.reports import write_class_outputs
 from tests.report_samples import HOSTILE_DIR_NAME, HOSTILE_NAME, ODD_NAME
 
@@ -427,6 +428,37 @@ def test_a_class_run_starts_its_helpers_ready_to_compare_only_when_it_writes_rep
     for reports in (True, False):
         grade_class(root=root, out=tmp_path / f"out-{reports}", executor=TrustedExecutor(), reports=reports)
     assert started == [("similarity",)]
+
+
+def test_the_gradebooks_are_written_while_the_class_is_compared(tmp_path, monkeypatch):
+    """The class outputs that need no similarity report do not wait for it; the overview does."""
+    import threading
+
+    from grader import classrun
+    from grader.services import grade_class
+    from tests.report_samples import TrustedExecutor
+
+    gradebook_written = threading.Event()
+    seen = {}
+
+    def write_similarity(*, out, **kwargs):
+        seen["gradebook while comparing"] = gradebook_written.wait(30)  # a guard, never a measure
+        (out / "similarity.json").write_text(json.dumps({"problems": {}}), encoding="utf-8")
+
+    def write_gradebooks(out_dir, klass, _real=classroom_module.write_gradebooks):
+        _real(out_dir, klass)
+        seen["overview before the gradebook"] = (out_dir / "index.html").exists()
+        gradebook_written.set()
+
+    monkeypatch.setattr(classrun, "write_similarity", write_similarity)
+    monkeypatch.setattr(classroom_module, "write_gradebooks", write_gradebooks)
+    root = tmp_path / "class"
+    for student in ("ann", "bob"):
+        (root / student).mkdir(parents=True)
+        (root / student / f"{SDPA}.py").write_text(solution_source(registry.get(SDPA)), encoding="utf-8")
+    grade_class(root=root, out=tmp_path / "out", executor=TrustedExecutor())
+    assert seen == {"gradebook while comparing": True, "overview before the gradebook": False}
+    assert (tmp_path / "out" / "index.html").exists() and (tmp_path / "out" / "gradebook.csv").exists()
 
 
 def test_a_class_run_asks_for_token_texts_only_of_sources_it_compares_whole(tmp_path, monkeypatch):

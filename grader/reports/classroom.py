@@ -27,7 +27,7 @@ from grader.registry import Problem
 from grader.reports.figures import histogram
 from grader.reports.gradebook import write_gradebooks
 from grader.fsutil import write_atomic
-from grader.reports.render import copy_static, render, url_part
+from grader.reports.render import copy_static, environment, render, url_part
 from grader.reports.submission import test_key
 from grader.reports import wording_class as W
 from grader.reports.wording import Wording
@@ -35,6 +35,7 @@ from grader.reports.wording import Wording
 HARDEST_CHECKS = 10  # shown at the top of the overview; every check is in the per-problem tables
 SIMILARITY_JSON = "similarity.json"  # written by grader.similarity, with its pages in SIMILARITY_PAGES
 SIMILARITY_PAGES = "similarity"
+OVERVIEW_TEMPLATE = "report/class.html"
 SIMILARITY_LISTED = 50  # flagged pairs listed (each with a page) per problem
 
 
@@ -378,6 +379,40 @@ def _list(value) -> list:
     return value if isinstance(value, list) else []
 
 
+class ClassOutputs:
+    """The class outputs in two steps, so that a class run can do the first while its
+    similarity report is compared (:class:`grader.classrun.ClassRun`, ``while_comparing``).
+
+    :meth:`prepare` reads the results, writes the gradebooks and the static files
+    and compiles the overview's template; :meth:`write` writes the overview, which
+    shows the similarity report, after preparing if that was not done.
+    """
+
+    def __init__(self, out_dir: Path, *, problems: list[Problem], roster: dict[str, dict],
+                 overview: bool = True, lang: str = DEFAULT_LANG):
+        self.out_dir, self.problems, self.roster = Path(out_dir), problems, roster
+        self.overview, self.lang = overview, lang
+        self._klass: ClassData | None = None
+
+    def prepare(self) -> None:
+        klass = load_class(self.out_dir, problems=self.problems, roster=self.roster)
+        write_gradebooks(self.out_dir, klass)
+        if self.overview:
+            copy_static(self.out_dir / "static")
+            environment().get_template(OVERVIEW_TEMPLATE)  # compiled now, once per process
+        self._klass = klass
+
+    def write(self) -> None:
+        if self._klass is None:
+            self.prepare()
+        if self.overview:
+            klass, wording = self._klass, Wording(self.lang)
+            html = render(OVERVIEW_TEMPLATE, root="", klass=klass, lang=wording.lang, t=wording,
+                          total_bins=histogram(klass.total_fractions),
+                          similarity=similarity_view(self.out_dir, self.problems))
+            write_atomic(self.out_dir / "index.html", html)
+
+
 def write_class_outputs(out_dir: Path, *, problems: list[Problem], roster: dict[str, dict],
                         overview: bool = True, lang: str = DEFAULT_LANG) -> None:
     """Write the class overview, the gradebooks and the static files of a class run.
@@ -395,12 +430,4 @@ def write_class_outputs(out_dir: Path, *, problems: list[Problem], roster: dict[
     ``index.html`` (with a section made from ``similarity.json`` when the run
     wrote one) and ``static/``.
     """
-    out_dir = Path(out_dir)
-    klass = load_class(out_dir, problems=problems, roster=roster)
-    write_gradebooks(out_dir, klass)
-    if overview:
-        copy_static(out_dir / "static")
-        wording = Wording(lang)
-        html = render("report/class.html", root="", klass=klass, lang=wording.lang, t=wording,
-                      total_bins=histogram(klass.total_fractions), similarity=similarity_view(out_dir, problems))
-        write_atomic(out_dir / "index.html", html)
+    ClassOutputs(out_dir, problems=problems, roster=roster, overview=overview, lang=lang).write()

@@ -194,8 +194,9 @@ class BoundedPool:
         self.close()
 
 
-def _resolve(task: str):
-    module_name, _, function = TASKS[task].partition(":")
+def _function(spec: str):
+    """The function named ``"module:function"`` (an entry of :data:`TASKS` or :data:`READY`)."""
+    module_name, _, function = spec.partition(":")
     return getattr(importlib.import_module(module_name), function)
 
 
@@ -203,8 +204,7 @@ def _get_ready(tasks: list[str]) -> None:
     """Load what ``tasks`` need (:data:`READY`); a failure here is met again, and reported, by the call."""
     for task in tasks:
         try:
-            module_name, _, function = READY[task].partition(":")
-            getattr(importlib.import_module(module_name), function)()
+            _function(READY[task])()
         except Exception:  # noqa: BLE001 - the task's own call imports again and says what failed
             pass
 
@@ -222,7 +222,7 @@ def serve() -> None:
         except (EOFError, OSError, ValueError):
             return
         try:
-            value = _resolve(request["task"])(**request["kwargs"])
+            value = _function(TASKS[request["task"]])(**request["kwargs"])
             reply = {"ok": True, "value": value}
         except MemoryError:
             reply = {"ok": False, "error": "out of memory"}

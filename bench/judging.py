@@ -51,7 +51,7 @@ def _measure(grader_root: Path, problem_count: int, repeat: int) -> dict[str, li
     torch.set_num_threads(1)
     runner, figures = TrustedRunner(), {}
     for problem in registry.all_problems()[:problem_count]:
-        suite = Suite(problem).prepare(misconceptions=True)  # as a class run does, before judging
+        suite = Suite(problem).prepare(misconceptions=True)  # every outcome a diagnosis reads, before timing
         suite.remember = True  # as a class's suites do (an older checkout ignores it)
         reference = solution_source(problem)
         times = []

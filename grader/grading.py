@@ -176,7 +176,7 @@ def _diagnosis(suite: Suite, report: RunReport, verdicts: list[Verdict], digests
 
     def explain(item: TestEvidence) -> list[str]:
         index = places.get(item.number)
-        if index is None:
+        if index is None:  # a test stopped by an error, which only its check's suggestion explains
             return explained_by(item)
         return list(suite.memo.recall("explained", index, digests[index], lambda: tuple(explained_by(item))))
 

@@ -52,7 +52,10 @@ def printable(text) -> str:
     """Show control characters (ANSI escapes, NUL…) as ``\\xNN`` instead of passing them on.
 
     Tab and newline stay; a carriage return does not (it would hide what precedes it)."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    text = str(text)
+    if text.isprintable():  # no control character (the common case, in C, before any regex)
+        return text
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def url_part(text) -> str:

@@ -34,6 +34,7 @@ from grader.runs import RunReport, SubmissionError
 from grader import feedback as F
 from grader.sandbox import cgroups
 from grader.sandbox.channel import encode_invocations
+from grader.sandbox.execute import preload_autograd_modules
 from grader.sandbox.isolation import WEAK, ChildLimits, base_level, describe
 from grader.sandbox.messages import ErrorKind, Invocation, Limits
 from grader.supervisor import run_submission
@@ -209,7 +210,12 @@ class ZygoteProcess:
 
 
 class SandboxPool:
-    """A fixed number of zygotes shared by grading threads; use as a context manager."""
+    """A fixed number of zygotes shared by grading threads; use as a context manager.
+
+    While its zygotes start, a pool for a class (not ``quick_start``) imports in
+    this process what its first reference gradient would
+    (:data:`grader.sandbox.execute.LAZY_AUTOGRAD_MODULES`), off the first suite's path.
+    """
 
     def __init__(self, size: int = 1, *, force_weak: bool = False, quick_start: bool = False):
         self.size = max(1, int(size))
@@ -223,6 +229,8 @@ class SandboxPool:
         remove_stale_scratch()
         errors: list[str] = []
         starters = [threading.Thread(target=self._add_zygote, args=(errors,)) for _ in range(self.size)]
+        if not quick_start:  # a class: its first reference gradient need not wait for these imports
+            starters.append(threading.Thread(target=preload_autograd_modules, name="preload"))
         for thread in starters:
             thread.start()
         for thread in starters:

@@ -16,6 +16,7 @@ value: it only describes.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import time
 import traceback
 from typing import Callable, ContextManager
@@ -137,6 +138,22 @@ def _cotangents(outputs: list[torch.Tensor], seed: int) -> list[torch.Tensor]:
         torch.randn(t.shape, generator=generator, dtype=torch.float64).to(t.dtype)
         for t in outputs
     ]
+
+
+# What torch imports on the first backward pass with explicit ``grad_outputs``: torch.fx's
+# symbolic shapes, with sympy behind it (~480 modules, 0.3-1.5 s). Every process that
+# computes gradients loads them ahead, where it would wait anyway: a zygote before it
+# forks, the trusted side while its zygotes start.
+LAZY_AUTOGRAD_MODULES = ("torch.fx.experimental.symbolic_shapes",)
+
+
+def preload_autograd_modules() -> None:
+    """Import :data:`LAZY_AUTOGRAD_MODULES` now; one that fails fails again, and is reported, where used."""
+    for name in LAZY_AUTOGRAD_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - the gradient that needs it meets the same error
+            pass
 
 
 def _gradients(value, sources: dict[str, torch.Tensor], seed: int, output: int | None = None) -> dict:

@@ -41,13 +41,13 @@ import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
+from grader.sandbox.execute import LAZY_AUTOGRAD_MODULES
+
 # Modules a submission may reasonably import, loaded once before any fork so that
-# each child gets them for free (and never has to read them inside its sandbox).
-# torch.fx's symbolic shapes (and sympy behind it) are imported by the first backward
-# pass with explicit grad_outputs: ~0.3-1.5 s that every child would otherwise pay.
+# each child gets them for free (and never has to read them inside its sandbox),
+# and what the first backward pass would import in every child otherwise.
 PRELOADED = ("collections", "dataclasses", "functools", "itertools", "math", "random", "typing",
-             "numpy", "torch", "torch.nn", "torch.nn.functional",
-             "torch.fx.experimental.symbolic_shapes")
+             "numpy", "torch", "torch.nn", "torch.nn.functional", *LAZY_AUTOGRAD_MODULES)
 for _name in PRELOADED:
     importlib.import_module(_name)
 

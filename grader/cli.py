@@ -342,5 +342,7 @@ def site_build(out: Path) -> None:
 
 main.add_command(export)
 
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # python -m grader.cli: as the installed command
+    from grader.console import run
+
+    run(main)

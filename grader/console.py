@@ -1,4 +1,4 @@
-"""The ``attn-judge`` console script: the command line, then a prompt exit.
+"""The ``attn-judge`` console script (and ``python -m grader.cli``): the command, then a prompt exit.
 
 With torch imported, the interpreter's own teardown after the command's last
 word (every module's objects freed one by one) takes 0.4-0.8 s: a fifth of what
@@ -17,8 +17,7 @@ import atexit
 import os
 import sys
 import threading
-
-from grader.cli import main
+from typing import Callable
 
 
 def exit_status(code) -> int:
@@ -31,15 +30,17 @@ def exit_status(code) -> int:
     return 1
 
 
-def run() -> None:
-    """Run the command line (:func:`grader.cli.main`), then end the process at once."""
+def run(command: Callable[[], None] | None = None) -> None:
+    """Run ``command`` (the command line, :func:`grader.cli.main`), then end the process at once."""
+    if command is None:
+        from grader.cli import main as command
     join_threads = getattr(threading, "_shutdown", None)
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
     if join_threads is None or run_exit_handlers is None:
-        main()
+        command()
         return
     try:
-        main()
+        command()
         code = None
     except SystemExit as exc:
         code = exc.code

@@ -66,15 +66,14 @@ def test_threads_pools_exit_handlers_and_buffered_words_finish_before_the_proces
         ThreadPoolExecutor(max_workers=1).submit(late, "pool")  # never shut down by its owner
         atexit.register(lambda: (out / "handler").write_text("done"))
         atexit.register(print, "a last word, left in the buffer", end="")
-        command = console.main
+        from grader.cli import main as command
         def main():
             try:
                 command()
             finally:
                 returned.set()
-        console.main = main
         sys.argv = ["attn-judge", "list"]
-        console.run()
+        console.run(main)
     """)
     run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr

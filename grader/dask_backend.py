@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 
 import dask
 from distributed import Client, LocalCluster, WorkerPlugin, get_worker
@@ -118,21 +118,29 @@ class DaskExecutor:
     def _submit(self, request: GradeRequest, result: Future, *, tries: int) -> None:
         key = f"attn-judge-{uuid.uuid4().hex}"
         future = self.client.submit(self.task, request, key=key, pure=False, retries=0)
+        future.add_done_callback(lambda finished: self._answered(finished, request, result, tries=tries))
 
-        def done(finished) -> None:
-            try:
-                result.set_result(finished.result())
-            except Exception as exc:  # a lost worker, or the trusted side failing on the worker
-                if type(exc).__name__ != "KilledWorker":
-                    result.set_exception(exc)
-                elif tries < self.max_tries:
-                    with self._lock:
-                        self.retried.append(request.key)
-                    self._submit(request, result, tries=tries + 1)
-                else:
-                    result.set_result(_workers_lost(request, tries, self.isolation))
+    def _answered(self, finished, request: GradeRequest, result: Future, *, tries: int) -> None:
+        """Pass the cluster's answer (``finished``, a Dask future) on to ``result``.
 
-        future.add_done_callback(done)
+        A lost worker's request is sent again, up to ``max_tries``. A request
+        cancelled meanwhile (an interrupted class run) no longer wants its answer.
+        """
+        if result.cancelled():
+            return
+        try:
+            value = finished.result()
+        except Exception as exc:  # a lost worker, or the trusted side failing on the worker
+            if type(exc).__name__ != "KilledWorker":
+                _settle(result, exception=exc)
+            elif tries < self.max_tries:
+                with self._lock:
+                    self.retried.append(request.key)
+                self._submit(request, result, tries=tries + 1)
+            else:
+                _settle(result, value=_workers_lost(request, tries, self.isolation))
+            return
+        _settle(result, value=value)
 
     def close(self, *, wait: bool = True) -> None:
         try:
@@ -140,6 +148,17 @@ class DaskExecutor:
         finally:
             if self.cluster is not None:
                 self.cluster.close()
+
+
+def _settle(result: Future, *, value=None, exception: BaseException | None = None) -> None:
+    """Give ``result`` its answer, unless it was cancelled in the meantime."""
+    try:
+        if exception is not None:
+            result.set_exception(exception)
+        else:
+            result.set_result(value)
+    except InvalidStateError:  # cancelled between the caller's look and now
+        pass
 
 
 def _workers_lost(request: GradeRequest, tries: int, isolation: str) -> dict:

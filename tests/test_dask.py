@@ -11,13 +11,14 @@ import json
 import os
 import signal
 import time
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
 
 from grader import registry
 from grader.dask_backend import DaskExecutor, grade_on_worker, open_dask_executor
-from grader.executors import LocalExecutor
+from grader.executors import GradeRequest, LocalExecutor
 from grader.outpaths import results_path
 from grader.references import solution_source
 from grader.services import grade_class
@@ -117,3 +118,32 @@ def test_a_submission_that_kills_workers_is_marked_crash_after_bounded_tries(tmp
         data = json.loads(results_path(out, entry.student, entry.problem.id).read_text(encoding="utf-8"))
         assert data["extra_data"]["error"] is None
     assert f"s01/{SDPA}" in summary.retried
+
+
+class _Finished:
+    """What a Dask future answers once done: a value, or the exception it raises."""
+
+    def __init__(self, value=None, error: BaseException | None = None):
+        self.value, self.error = value, error
+
+    def result(self):
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+@pytest.mark.parametrize("finished", [_Finished({"score": 1}), _Finished(error=RuntimeError("worker failed"))])
+def test_an_answer_to_a_cancelled_request_is_dropped_quietly(dask_executor, finished):
+    # Ctrl-C in a class run cancels what is in flight; the cluster's answers still arrive
+    # and used to raise InvalidStateError in Dask's callback (a traceback on the terminal)
+    request = GradeRequest(key=f"s01/{SDPA}", problem_id=SDPA, source="", filename=f"{SDPA}.py", sha256="0")
+    result = Future()
+    assert result.cancel()
+    dask_executor._answered(finished, request, result, tries=1)
+    assert result.cancelled()
+    answered = Future()
+    dask_executor._answered(finished, request, answered, tries=1)
+    if finished.error is None:
+        assert answered.result(timeout=0) == {"score": 1}
+    else:
+        assert isinstance(answered.exception(timeout=0), RuntimeError)

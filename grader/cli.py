@@ -227,12 +227,17 @@ def grade(path: Path, problem_id, out, as_json, seed, workers, timeout, memory, 
             return
         if not path.exists() and not path.is_symlink():
             raise services.UserError(UE.NO_SUCH_PATH.format(path=safe(path)))
+        if out:
+            services.check_writable_folder(out)
         results = services.grade_file(path=path, problem_id=problem_id, seed=seed, limits=limits,
                                       allow_weak=allow_weak_isolation, allow_forbidden=allowed, lang=lang)
     except services.UserError as exc:
         _fail(exc.text, lang)
     if out:
-        _write_single_report(out, path, results)
+        try:
+            _write_single_report(out, path, results)
+        except OSError as exc:  # the folder was checked before grading; the disk may have filled since
+            _fail(UE.OUT_NOT_WRITABLE.format(out=safe(out), why=exc.strerror or str(exc)), lang)
     if as_json:
         click.echo(services.results_json(results))
         return
@@ -268,6 +273,7 @@ def _grade_class(root: Path, *, problem_id, out, seed, workers, limits, resume, 
                  scheduler, lang) -> None:
     services = _services()
     only = services.find_problem(problem_id) if problem_id else None
+    services.class_folders(root, out)  # before the sandboxes start: a bad --out is said at once
     executor = services.open_executor(workers=workers, allow_weak=allow_weak, scheduler=scheduler)
     bar = None
     try:

@@ -11,6 +11,8 @@ the class outputs, after an interruption too.
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 from typing import Callable
 
@@ -211,10 +213,7 @@ def grade_class(
         The plan and a summary. After Ctrl-C the summary says ``interrupted``;
         everything finished is saved and the class outputs are written.
     """
-    # Absolute: helper processes (reports, notebooks) run from another directory.
-    root, out = Path(root).resolve(), Path(out).resolve()
-    if out == root or root in out.parents:
-        raise UserError(UE.OUT_INSIDE_CLASS.format(out=readable(str(out)), root=readable(str(root))))
+    root, out = class_folders(root, out)
     remove_stale_temporaries(out)
     plan = plan_class(root, only=only)
     on_plan(plan)
@@ -225,10 +224,41 @@ def grade_class(
     run = ClassRun(plan, executor=executor, settings=settings, on_progress=on_progress,
                    while_comparing=outputs.prepare)
     try:
-        summary = run.run()
-    finally:
-        outputs.write()
+        try:
+            summary = run.run()
+        finally:
+            outputs.write()
+    except OSError as exc:  # a file under OUT could not be written (the disk full, a folder gone)
+        raise UserError(UE.OUT_WRITE_FAILED.format(path=readable(str(exc.filename or out)),
+                                                   why=exc.strerror or str(exc))) from None
     return plan, summary
+
+
+def class_folders(root: Path, out: Path) -> tuple[Path, Path]:
+    """The class folder and the output folder, absolute, once OUT is known to be a place outside
+    the class where results can be written (:func:`check_writable_folder`); :class:`UserError` if not.
+
+    Absolute, because helper processes (reports, notebooks) run from another directory."""
+    root, out = Path(root).resolve(), Path(out).resolve()
+    if out == root or root in out.parents:
+        raise UserError(UE.OUT_INSIDE_CLASS.format(out=readable(str(out)), root=readable(str(root))))
+    check_writable_folder(out)
+    return root, out
+
+
+def check_writable_folder(out: Path) -> None:
+    """:class:`UserError` unless ``out`` is a folder this process may write in, or can be made
+    one (its nearest existing parent is such a folder). Creates nothing."""
+    existing = Path(out).absolute()
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        why = os.strerror(errno.ENOTDIR)
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        why = os.strerror(errno.EACCES)
+    else:
+        return
+    raise UserError(UE.OUT_NOT_WRITABLE.format(out=readable(str(out)), why=why))
 
 
 def problems_of(plan: ClassPlan) -> list[Problem]:

@@ -32,6 +32,12 @@ NO_SUCH_PATH = t("{path}: no such file or directory", "{path}：文件或文件�
 OUT_INSIDE_CLASS = t("--out {out} is inside the class directory {root}; choose another place so that "
                      "results are never taken for submissions",
                      "--out {out} 位于班级文件夹 {root} 之内；请另选位置，以免评测结果被当作提交")
+OUT_NOT_WRITABLE = t("--out {out}: cannot write there ({why}); choose a folder you can write to",
+                     "--out {out}：无法在此写入（{why}）；请选择一个可以写入的文件夹")
+OUT_WRITE_FAILED = t("could not write {path} ({why}), so grading stopped. Everything finished before it is "
+                     "saved: fix the cause, then run the same command with --resume to continue.",
+                     "无法写入 {path}（{why}），评测因此停止。此前完成的部分都已保存：解决问题后，加上 --resume "
+                     "选项再次运行同一命令即可继续。")
 
 # ----------------------------------------------------------------------------- the sandbox and the scheduler
 SANDBOX_UNAVAILABLE = t("cannot start the sandbox: {detail}", "无法启动沙箱：{detail}")

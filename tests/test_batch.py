@@ -139,3 +139,35 @@ def test_ctrl_c_saves_what_is_finished(tmp_path):
     assert (out / "gradebook.csv").is_file() and (out / "index.html").is_file()
     for path in _finished(out):
         json.loads(path.read_text())
+
+
+def test_an_out_folder_that_cannot_be_written_is_said_before_any_grading(tmp_path):
+    klass, blocked = tmp_path / "class", tmp_path / "a-file"
+    _write(klass / "alice" / f"{SDPA}.py", solution_source(registry.get(SDPA)))
+    blocked.write_text("not a folder\n")
+    for target in (klass, klass / "alice" / f"{SDPA}.py"):  # a class, and one submission
+        result = subprocess.run(grade_cmd(str(target), "--out", str(blocked / "out")),
+                                capture_output=True, text=True, timeout=600)
+        assert result.returncode == 2, result.stderr
+        assert f"--out {blocked / 'out'}: cannot write there" in result.stderr
+        assert "Traceback" not in result.stderr and "Isolation:" not in result.stderr  # no sandbox started
+
+
+def test_a_results_folder_that_cannot_be_written_stops_the_run_with_one_message(tmp_path):
+    klass, out = tmp_path / "class", tmp_path / "out"
+    _write(klass / "alice" / f"{SDPA}.py", solution_source(registry.get(SDPA)))
+    _write(klass / "bob" / f"{SDPA}.py", registry.get(SDPA).stub())
+    _write(out / "bob", "a file where bob's folder goes\n")
+    # one sandbox: alice (first in the plan) is graded and saved before bob's folder is needed
+    result = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--workers", "1"), capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 2, result.stderr
+    assert f"could not write {out / 'bob'}" in result.stderr and "--resume" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (out / "alice" / SDPA / "results.json").is_file() and (out / "gradebook.csv").is_file()
+    (out / "bob").unlink()
+    resumed = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--resume"), capture_output=True, text=True,
+                             timeout=600)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "Graded 1 submissions (1 already done)" in resumed.stderr
+    assert (out / "bob" / SDPA / "results.json").is_file()

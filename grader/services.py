@@ -216,6 +216,8 @@ def grade_class(
     root, out = class_folders(root, out)
     remove_stale_temporaries(out)
     plan = plan_class(root, only=only)
+    if not plan.roster:  # not one student folder: most likely the wrong folder, or one of loose files
+        raise UserError(UE.NO_STUDENT_FOLDERS.format(root=readable(str(root))))
     on_plan(plan)
     settings = Settings(out=out, seed=seed, limits=limits, resume=resume, allow_forbidden=allow_forbidden,
                         lang=lang, reports=reports,

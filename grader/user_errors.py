@@ -32,6 +32,11 @@ NO_SUCH_PATH = t("{path}: no such file or directory", "{path}：文件或文件�
 OUT_INSIDE_CLASS = t("--out {out} is inside the class directory {root}; choose another place so that "
                      "results are never taken for submissions",
                      "--out {out} 位于班级文件夹 {root} 之内；请另选位置，以免评测结果被当作提交")
+NO_STUDENT_FOLDERS = t("{root} holds no student folder: a class is one folder per student, each holding "
+                       "<problem_id>.py or .ipynb files (such as {root}/ana/self_attention.py); to grade one "
+                       "file, give its path instead",
+                       "{root} 中没有学生文件夹：班级文件夹里每个学生一个子文件夹，其中放 <problem_id>.py 或 "
+                       ".ipynb 文件（例如 {root}/ana/self_attention.py）；要评测单个文件，请直接给出它的路径")
 OUT_NOT_WRITABLE = t("--out {out}: cannot write there ({why}); choose a folder you can write to",
                      "--out {out}：无法在此写入（{why}）；请选择一个可以写入的文件夹")
 OUT_WRITE_FAILED = t("could not write {path} ({why}), so grading stopped. Everything finished before it is "

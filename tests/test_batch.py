@@ -171,3 +171,13 @@ def test_a_results_folder_that_cannot_be_written_stops_the_run_with_one_message(
     assert resumed.returncode == 0, resumed.stderr
     assert "Graded 1 submissions (1 already done)" in resumed.stderr
     assert (out / "bob" / SDPA / "results.json").is_file()
+
+
+def test_a_folder_without_student_folders_gets_one_message(tmp_path):
+    loose = tmp_path / "loose"  # a common slip: the submissions themselves, not one folder per student
+    _write(loose / f"{SDPA}.py", solution_source(registry.get(SDPA)))
+    result = subprocess.run(grade_cmd(str(loose), "--out", str(tmp_path / "out")), capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 2, result.stderr
+    assert f"{loose} holds no student folder" in result.stderr and "self_attention.py" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()

@@ -19,6 +19,7 @@ run summary lists what was graded again.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import uuid
 from concurrent.futures import Future, InvalidStateError
@@ -38,6 +39,7 @@ from grader.sandbox.messages import ErrorKind
 PLUGIN_NAME = "attn-judge-sandbox"
 MAX_TRIES = 3
 CONNECT_SECONDS = 30
+WORKERS_SECONDS = 20  # how long a cluster may take to have its first worker running (each imports torch)
 WORKERS_LOST = t("the grading worker was lost {tries} times while grading this submission; it was not "
                  "graded again", "评测这份提交时，评测进程丢失了 {tries} 次；不再重新评测")
 
@@ -78,6 +80,10 @@ def worker_isolation(dask_worker) -> tuple[str, str]:
     return plugin.pool.level, plugin.pool.fallback_reason
 
 
+class NoWorkers(RuntimeError):
+    """The scheduler has no worker running (none came within :data:`WORKERS_SECONDS`)."""
+
+
 class DaskExecutor:
     """Submits grade requests to a Dask cluster; futures resolve to ``results.json`` content."""
 
@@ -89,10 +95,16 @@ class DaskExecutor:
         self.max_tries = max_tries
         self.retried: list[str] = []
         self._lock = threading.Lock()
+        try:
+            client.wait_for_workers(1, timeout=WORKERS_SECONDS)
+        except (TimeoutError, asyncio.TimeoutError):
+            self.close()
+            raise NoWorkers(f"no worker came within {WORKERS_SECONDS} s") from None
         client.register_plugin(SandboxPlugin(force_weak), name=PLUGIN_NAME)
         levels = client.run(worker_isolation)
         if not levels:
-            raise RuntimeError("the Dask cluster has no workers")
+            self.close()
+            raise NoWorkers("the Dask cluster has no workers")
         self.levels = {address: level for address, (level, _) in levels.items()}
         weakest = min(self.levels.values(), key=lambda level: base_level(level) != WEAK)
         self.isolation = weakest
@@ -174,7 +186,8 @@ def open_dask_executor(scheduler: str, *, allow_weak: bool, force_weak: bool = F
 
     Raises ImportError without the ``dask`` extra, ValueError for a malformed
     address, :class:`grader.capacity.TooManyWorkers` for more local workers than
-    the machine holds, OSError when the scheduler cannot be reached.
+    the machine holds, OSError when the scheduler cannot be reached, :class:`NoWorkers` when
+    it has no worker.
     """
     if scheduler.startswith("local:"):
         count = scheduler.split(":", 1)[1] or "1"

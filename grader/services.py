@@ -94,13 +94,15 @@ def open_executor(*, workers: int | None = None, allow_weak: bool, scheduler: st
 
 def _dask_executor(scheduler: str, *, allow_weak: bool):
     try:
-        from grader.dask_backend import open_dask_executor
+        from grader.dask_backend import WORKERS_SECONDS, NoWorkers, open_dask_executor
     except ImportError:
         raise UserError(UE.DASK_MISSING) from None
     try:
         return open_dask_executor(scheduler, allow_weak=allow_weak, force_weak=weak_forced())
     except ValueError:  # a malformed address
         raise UserError(UE.NOT_A_SCHEDULER.format(scheduler=scheduler)) from None
+    except NoWorkers:
+        raise UserError(UE.NO_DASK_WORKERS.format(scheduler=scheduler, seconds=WORKERS_SECONDS)) from None
     except OSError as exc:
         raise UserError(UE.SCHEDULER_UNREACHABLE.format(scheduler=scheduler, detail=str(exc))) from None
 

@@ -72,6 +72,10 @@ TOO_MANY_WORKERS = t("{option}: at most {most} workers on this machine ({cores} 
                      "每个工作进程各自载入一份 torch）：请设为 {most} 或更少")
 SCHEDULER_UNREACHABLE = t("--scheduler {scheduler}: cannot reach the Dask scheduler ({detail})",
                           "--scheduler {scheduler}：无法连接 Dask 调度器（{detail}）")
+NO_DASK_WORKERS = t("--scheduler {scheduler}: the Dask scheduler has no worker (none came within {seconds} s); "
+                    "start some with 'dask worker {scheduler}' (see docs/cluster.md), then run the command again",
+                    "--scheduler {scheduler}：Dask 调度器没有工作进程（{seconds} 秒内一个也没有连上）；"
+                    "请用 'dask worker {scheduler}' 启动工作进程（见 docs/cluster.md），然后再次运行命令")
 
 # ----------------------------------------------------------------------------- writing a bundle
 NO_PROBLEM_TO_EXPORT = t("name at least one problem to export (see 'attn-judge list')",

@@ -15,8 +15,9 @@ from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
+from distributed import LocalCluster
 
-from grader import registry
+from grader import dask_backend, registry, services
 from grader.dask_backend import DaskExecutor, grade_on_worker, open_dask_executor
 from grader.executors import GradeRequest, LocalExecutor
 from grader.outpaths import results_path
@@ -147,3 +148,13 @@ def test_an_answer_to_a_cancelled_request_is_dropped_quietly(dask_executor, fini
         assert answered.result(timeout=0) == {"score": 1}
     else:
         assert isinstance(answered.exception(timeout=0), RuntimeError)
+
+
+def test_a_scheduler_without_workers_gets_one_message(monkeypatch):
+    monkeypatch.setattr(dask_backend, "WORKERS_SECONDS", 1)
+    with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:
+        with pytest.raises(services.UserError) as caught:
+            services.open_executor(scheduler=cluster.scheduler_address, allow_weak=False)
+    message = caught.value.text.en
+    assert f"--scheduler {cluster.scheduler_address}: the Dask scheduler has no worker" in message
+    assert f"dask worker {cluster.scheduler_address}" in message

@@ -253,15 +253,18 @@ def class_folders(root: Path, out: Path) -> tuple[Path, Path]:
 def check_writable_folder(out: Path) -> None:
     """:class:`UserError` unless ``out`` is a folder this process may write in, or can be made
     one (its nearest existing parent is such a folder). Creates nothing."""
-    existing = Path(out).absolute()
-    while not existing.exists() and existing.parent != existing:
-        existing = existing.parent
-    if not existing.is_dir():
-        why = os.strerror(errno.ENOTDIR)
-    elif not os.access(existing, os.W_OK | os.X_OK):
-        why = os.strerror(errno.EACCES)
-    else:
-        return
+    try:
+        existing = Path(out).absolute()
+        while not existing.exists() and existing.parent != existing:
+            existing = existing.parent
+        if not existing.is_dir():
+            why = os.strerror(errno.ENOTDIR)
+        elif not os.access(existing, os.W_OK | os.X_OK):
+            why = os.strerror(errno.EACCES)
+        else:
+            return
+    except OSError as exc:  # a parent this process may not look into
+        why = exc.strerror or str(exc)
     raise UserError(UE.OUT_NOT_WRITABLE.format(out=readable(str(out)), why=why))
 
 

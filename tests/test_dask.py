@@ -152,7 +152,7 @@ def test_an_answer_to_a_cancelled_request_is_dropped_quietly(dask_executor, fini
 
 def test_a_scheduler_without_workers_gets_one_message(monkeypatch):
     monkeypatch.setattr(dask_backend, "WORKERS_SECONDS", 1)
-    with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as cluster:
         with pytest.raises(services.UserError) as caught:
             services.open_executor(scheduler=cluster.scheduler_address, allow_weak=False)
     message = caught.value.text.en

@@ -237,7 +237,7 @@ def grade(path: Path, problem_id, out, as_json, seed, workers, timeout, memory, 
         try:
             _write_single_report(out, path, results)
         except OSError as exc:  # the folder was checked before grading; the disk may have filled since
-            _fail(UE.OUT_NOT_WRITABLE.format(out=safe(out), why=exc.strerror or str(exc)), lang)
+            _fail(UE.OUT_NOT_WRITABLE.format(out=safe(out), why=services.os_reason(exc)), lang)
     if as_json:
         click.echo(services.results_json(results))
         return

@@ -216,10 +216,10 @@ def grade_class(
         everything finished is saved and the class outputs are written.
     """
     root, out = class_folders(root, out)
-    remove_stale_temporaries(out)
     plan = plan_class(root, only=only)
     if not plan.roster:  # not one student folder: most likely the wrong folder, or one of loose files
         raise UserError(UE.NO_STUDENT_FOLDERS.format(root=readable(str(root))))
+    remove_stale_temporaries(out)
     on_plan(plan)
     settings = Settings(out=out, seed=seed, limits=limits, resume=resume, allow_forbidden=allow_forbidden,
                         lang=lang, reports=reports,
@@ -234,7 +234,7 @@ def grade_class(
             outputs.write()
     except OSError as exc:  # a file under OUT could not be written (the disk full, a folder gone)
         raise UserError(UE.OUT_WRITE_FAILED.format(path=readable(str(exc.filename or out)),
-                                                   why=exc.strerror or str(exc))) from None
+                                                   why=os_reason(exc))) from None
     return plan, summary
 
 
@@ -248,6 +248,11 @@ def class_folders(root: Path, out: Path) -> tuple[Path, Path]:
         raise UserError(UE.OUT_INSIDE_CLASS.format(out=readable(str(out)), root=readable(str(root))))
     check_writable_folder(out)
     return root, out
+
+
+def os_reason(exc: OSError) -> str:
+    """What went wrong, as the system says it ("Permission denied"), for a message to a person."""
+    return exc.strerror or str(exc)
 
 
 def check_writable_folder(out: Path) -> None:
@@ -264,7 +269,7 @@ def check_writable_folder(out: Path) -> None:
         else:
             return
     except OSError as exc:  # a parent this process may not look into
-        why = exc.strerror or str(exc)
+        why = os_reason(exc)
     raise UserError(UE.OUT_NOT_WRITABLE.format(out=readable(str(out)), why=why))
 
 

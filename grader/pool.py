@@ -38,7 +38,7 @@ from grader.sandbox.execute import preload_autograd_modules
 from grader.sandbox.isolation import WEAK, ChildLimits, base_level, describe
 from grader.sandbox.messages import ErrorKind, Invocation, Limits
 from grader.supervisor import run_submission
-from grader.zygote_launch import launch, take_prestarted
+from grader.zygote_launch import BadUidBase, launch, take_prestarted, uid_base
 
 STARTUP_TIMEOUT = 180.0
 MAX_PACKET = 64 * 1024
@@ -226,6 +226,10 @@ class SandboxPool:
         self._lock = threading.Lock()
         self._closed = False
         self._invocations_cache: dict[tuple[int, ...], tuple[tuple, bytes]] = {}
+        try:
+            uid_base()  # a bad setting is said once, not by every zygote that fails on it
+        except BadUidBase as exc:
+            raise SandboxUnavailable(str(exc)) from None
         remove_stale_scratch()
         errors: list[str] = []
         starters = [threading.Thread(target=self._add_zygote, args=(errors,)) for _ in range(self.size)]

@@ -27,7 +27,7 @@ from typing import IO
 
 from grader.datapaths import package_dir
 from grader.environment import minimal_environment
-from grader.sandbox.isolation import DEFAULT_UID_BASE
+from grader.sandbox.isolation import DEFAULT_UID_BASE, UID_SPAN
 
 BOOTSTRAP = ("import sys; sys.path.insert(0, sys.argv[1]); "
              "from grader.sandbox.zygote import main; main()")
@@ -40,8 +40,28 @@ def forbidden_apis() -> list[str]:
     return sorted({name for problem in registry.all_problems() for name in problem.forbidden})
 
 
+LOWEST_UID_BASE = 1000  # below it live the system's own accounts, root (0) among them
+HIGHEST_UID_BASE = 2**31 - 1 - UID_SPAN  # uids past 2**31 are refused by some systems' tools
+
+
+class BadUidBase(ValueError):
+    """``ATTN_JUDGE_UID_BASE`` is not a usable first uid for sandboxes (the message says why)."""
+
+
 def uid_base() -> int:
-    return int(os.environ.get("ATTN_JUDGE_UID_BASE", DEFAULT_UID_BASE))
+    """The first of the :data:`UID_SPAN` uids this grader's sandboxes run as (``ATTN_JUDGE_UID_BASE``).
+
+    Graders sharing a machine set distinct bases, at least ``UID_SPAN`` apart.
+    """
+    text = os.environ.get("ATTN_JUDGE_UID_BASE", "").strip()
+    if not text:
+        return DEFAULT_UID_BASE
+    base = int(text) if text.isdigit() and len(text) < 12 else None
+    if base is None or not LOWEST_UID_BASE <= base <= HIGHEST_UID_BASE:
+        raise BadUidBase(f"ATTN_JUDGE_UID_BASE={text[:40]!r} is not a uid base: give a whole number from "
+                         f"{LOWEST_UID_BASE} to {HIGHEST_UID_BASE} (sandboxes run as that uid and the "
+                         f"{UID_SPAN - 1} after it), or unset it for {DEFAULT_UID_BASE}")
+    return base
 
 
 def weak_forced() -> bool:

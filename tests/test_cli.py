@@ -263,3 +263,17 @@ def test_weak_isolation_is_refused_for_grading_unless_allowed(tmp_path):
     assert base_level(extra["isolation"]) == "weak" and "weak isolation" in extra["isolation_warning"]
     checked = attn("check", str(path), cwd=tmp_path, env={**weak, "ATTN_JUDGE_HOME": str(tmp_path)})
     assert checked.returncode == 0 and "weak isolation" in checked.stderr
+
+
+@pytest.mark.parametrize("base", ["abc", "0", "999", "99999999999", "-5"])
+def test_a_sandbox_uid_base_that_is_no_uid_base_gets_one_message(tmp_path, base):
+    """Never a traceback, never a fallback: with base 0 a child could have been given root's uid."""
+    path = tmp_path / "self_attention.py"
+    path.write_text(solution_source(registry.get("self_attention")))
+    result = attn("check", str(path), cwd=tmp_path,
+                  env={"ATTN_JUDGE_UID_BASE": base, "ATTN_JUDGE_HOME": str(tmp_path / "home")}, timeout=120)
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.splitlines()
+    assert lines == [f"Error: cannot start the sandbox: ATTN_JUDGE_UID_BASE={base!r} is not a uid base: give a "
+                     "whole number from 1000 to 2147479647 (sandboxes run as that uid and the 3999 after it), "
+                     "or unset it for 61000"], result.stderr

@@ -277,9 +277,9 @@ def _grade_class(root: Path, *, problem_id, out, seed, workers, limits, resume, 
     executor = services.open_executor(workers=workers, allow_weak=allow_weak, scheduler=scheduler)
     bar = None
     try:
-        if executor.warning:
-            warning = F.WARNING.format(message=executor.warning)
-            click.echo(click.style(safe(warning.get(lang)), fg="yellow"), err=True)
+        for said in (executor.warning, executor.notice):
+            if said:
+                click.echo(click.style(safe(F.WARNING.format(message=said).get(lang)), fg="yellow"), err=True)
         isolation_line = W.ISOLATION_OF_RUN.format(level=executor.isolation, description=executor.description)
         click.echo(isolation_line.get(lang), err=True)
 

@@ -15,11 +15,16 @@ that every retry is counted here) and they are submitted again, each a bounded
 number of times; a submission whose tries all ended with a lost worker is
 marked ``crash`` instead of taking the cluster down one worker at a time. The
 run summary lists what was graded again.
+
+A worker whose sandbox pool cannot start (a machine without namespaces allowed,
+a bad setting) grades nothing: when the class starts it is retired and named;
+one that joins later is retired at its first task, which is sent elsewhere.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import uuid
 from concurrent.futures import Future, InvalidStateError
@@ -36,9 +41,12 @@ from grader.runs import SubmissionError
 from grader.sandbox.isolation import WEAK, base_level, describe
 from grader.sandbox.messages import ErrorKind
 
+log = logging.getLogger(__name__)
+
 PLUGIN_NAME = "attn-judge-sandbox"
 MAX_TRIES = 3
 CONNECT_SECONDS = 30
+MAX_FAILURE_CHARS = 500
 WORKERS_SECONDS = 20  # how long a cluster may take to have its first worker running (each imports torch)
 WORKERS_LOST = t("the grading worker was lost {tries} times while grading this submission; it was not "
                  "graded again", "评测这份提交时，评测进程丢失了 {tries} 次；不再重新评测")
@@ -53,11 +61,16 @@ class SandboxPlugin(WorkerPlugin):
         self.force_weak = force_weak
         self.pool = None
         self.suites = None
+        self.failure = ""  # why this worker's sandbox pool did not start
 
     def setup(self, worker) -> None:
         from grader.pool import SandboxPool
 
-        self.pool = SandboxPool(worker.state.nthreads, force_weak=self.force_weak)
+        try:
+            self.pool = SandboxPool(worker.state.nthreads, force_weak=self.force_weak)
+        except Exception as exc:  # noqa: BLE001 - this worker then grades nothing (see grade_on_worker)
+            self.failure = f"{type(exc).__name__}: {exc}"[:MAX_FAILURE_CHARS]
+            return
         self.suites = SuiteCache()
 
     def teardown(self, worker) -> None:
@@ -69,19 +82,50 @@ def _plugin() -> SandboxPlugin:
     return get_worker().plugins[PLUGIN_NAME]
 
 
+class WorkerWithoutSandboxes(RuntimeError):
+    """The worker a task reached has no sandbox pool: the client retires it and sends the task elsewhere."""
+
+    def __init__(self, address: str, failure: str):
+        super().__init__(address, failure)
+        self.address, self.failure = address, failure
+
+    def __str__(self) -> str:
+        return f"{self.address}: {self.failure}"
+
+
 def grade_on_worker(request: GradeRequest) -> dict:
     """The task a Dask worker runs: grade one request on its own sandbox pool."""
     plugin = _plugin()
+    if plugin.pool is None:
+        raise WorkerWithoutSandboxes(get_worker().address, plugin.failure)
     return grade_request(request, runner=plugin.pool, suites=plugin.suites)
 
 
-def worker_isolation(dask_worker) -> tuple[str, str]:
+def worker_isolation(dask_worker) -> tuple[str, str, str]:
+    """A worker's isolation level and why it is not stronger, or ``("", "", failure)``."""
     plugin = dask_worker.plugins[PLUGIN_NAME]
-    return plugin.pool.level, plugin.pool.fallback_reason
+    if plugin.pool is None:
+        return "", "", plugin.failure
+    return plugin.pool.level, plugin.pool.fallback_reason, ""
 
 
 class NoWorkers(RuntimeError):
     """The scheduler has no worker running (none came within :data:`WORKERS_SECONDS`)."""
+
+
+class NoSandboxes(RuntimeError):
+    """No worker of the cluster could start its sandbox pool (``detail``: which, and why)."""
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail
+
+
+def _failures(failed: dict[str, str]) -> str:
+    """The workers whose sandboxes did not start, and why: the first in full, a count of the rest."""
+    first, *rest = sorted(failed.items())
+    text = f"{first[0]}: {first[1]}"
+    return text + (f"; {len(rest)} more" if rest else "")
 
 
 class DaskExecutor:
@@ -105,13 +149,23 @@ class DaskExecutor:
         if not levels:
             self.close()
             raise NoWorkers("the Dask cluster has no workers")
-        self.levels = {address: level for address, (level, _) in levels.items()}
+        failed = {address: failure for address, (_, _, failure) in levels.items() if failure}
+        levels = {address: answer for address, answer in levels.items() if address not in failed}
+        self.notice = None  # said once to whoever runs the class
+        if failed:
+            client.retire_workers(workers=list(failed), close_workers=True)
+            if not levels:
+                self.close()
+                raise NoSandboxes(_failures(failed))
+            self.notice = UE.WORKERS_WITHOUT_SANDBOXES.format(count=len(failed), total=len(failed) + len(levels),
+                                                              detail=_failures(failed))
+        self.levels = {address: level for address, (level, _, _) in levels.items()}
         weakest = min(self.levels.values(), key=lambda level: base_level(level) != WEAK)
         self.isolation = weakest
         self.description = describe(weakest)
         self.warning = None
         if base_level(weakest) == WEAK:
-            reasons = "; ".join(sorted({reason for _, reason in levels.values() if reason}))
+            reasons = "; ".join(sorted({reason for _, reason, _ in levels.values() if reason}))
             self.warning = UE.WEAK_ON_WORKERS.format(why=UE.WHY_WEAK.format(reason=reasons) if reasons else "")
             if not allow_weak:
                 self.close()
@@ -143,9 +197,12 @@ class DaskExecutor:
         try:
             value = finished.result()
         except Exception as exc:  # a lost worker, or the trusted side failing on the worker
-            if type(exc).__name__ != "KilledWorker":
+            if isinstance(exc, WorkerWithoutSandboxes):  # retired after its answer, so that none is lost
+                self.client.loop.add_callback(_retire, self.client, exc.address)
+            elif type(exc).__name__ != "KilledWorker":
                 _settle(result, exception=exc)
-            elif tries < self.max_tries:
+                return
+            if tries < self.max_tries:
                 with self._lock:
                     self.retried.append(request.key)
                 self._submit(request, result, tries=tries + 1)
@@ -160,6 +217,14 @@ class DaskExecutor:
         finally:
             if self.cluster is not None:
                 self.cluster.close()
+
+
+async def _retire(client, address: str) -> None:
+    """Ask the scheduler to retire a worker (on the client's event loop; it may be gone already)."""
+    try:
+        await client.scheduler.retire_workers(workers=[address], close_workers=True)
+    except Exception as exc:  # noqa: BLE001 - the worker or the scheduler went away meanwhile
+        log.debug("retiring %s failed: %s", address, exc)
 
 
 def _settle(result: Future, *, value=None, exception: BaseException | None = None) -> None:

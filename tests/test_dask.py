@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from concurrent.futures import Future
 from pathlib import Path
@@ -18,7 +20,7 @@ import pytest
 from distributed import LocalCluster
 
 from grader import dask_backend, registry, services
-from grader.dask_backend import DaskExecutor, grade_on_worker, open_dask_executor
+from grader.dask_backend import DaskExecutor, WorkerWithoutSandboxes, grade_on_worker, open_dask_executor
 from grader.executors import GradeRequest, LocalExecutor
 from grader.outpaths import results_path
 from grader.references import solution_source
@@ -158,3 +160,82 @@ def test_a_scheduler_without_workers_gets_one_message(monkeypatch):
     message = caught.value.text.en
     assert f"--scheduler {cluster.scheduler_address}: the Dask scheduler has no worker" in message
     assert f"dask worker {cluster.scheduler_address}" in message
+
+
+NO_UID_BASE = {"ATTN_JUDGE_UID_BASE": "abc"}  # a real reason for a worker's sandboxes not to start
+NO_UID_BASE_WHY = "SandboxUnavailable: ATTN_JUDGE_UID_BASE='abc' is not a uid base"
+
+
+def test_a_cluster_whose_workers_cannot_start_sandboxes_gets_one_message(monkeypatch):
+    monkeypatch.setenv("ATTN_JUDGE_UID_BASE", NO_UID_BASE["ATTN_JUDGE_UID_BASE"])
+    with pytest.raises(services.UserError) as caught:
+        services.open_executor(scheduler="local:1", allow_weak=False)
+    message = caught.value.text.en
+    assert message.startswith("--scheduler local:1: no Dask worker could start its sandboxes (tcp://"), message
+    assert NO_UID_BASE_WHY in message and "'attn-judge isolation'" in message
+
+
+def _start_worker(scheduler: str, env: dict) -> subprocess.Popen:
+    """A worker joining the cluster as an administrator starts one (``dask worker ADDRESS``)."""
+    return subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", scheduler, "--nthreads", "1",
+                             "--no-dashboard"], env={**os.environ, **env},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _joined(client, before: set[str]) -> str:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        new = set(client.scheduler_info()["workers"]) - before
+        if new:
+            return new.pop()
+        time.sleep(0.2)
+    raise AssertionError("the worker never joined the cluster")
+
+
+def _ends(process: subprocess.Popen) -> int:
+    try:
+        return process.wait(timeout=60)
+    finally:
+        process.kill()
+
+
+def test_workers_without_sandboxes_are_retired_and_grade_nothing(tmp_path, dask_executor):
+    """One broken worker among good ones: retired at the start and named; one that joins later
+    is retired at its first task, which another worker grades."""
+    client = dask_executor.client
+    good = set(client.scheduler_info()["workers"])
+    broken = _start_worker(client.scheduler.address, NO_UID_BASE)
+    address = _joined(client, good)
+    executor = DaskExecutor(client, allow_weak=False)
+    assert executor.notice.en.startswith(f"1 of 3 Dask workers could not start their sandboxes and were retired "
+                                         f"({address}: {NO_UID_BASE_WHY}")
+    assert "工作进程" in executor.notice.zh
+    assert _ends(broken) == 0 and address not in client.scheduler_info()["workers"]
+    assert executor.isolation.startswith("namespaces+uid")
+
+    late = _start_worker(client.scheduler.address, NO_UID_BASE)
+    address = _joined(client, good)
+    request = GradeRequest(key=f"s00/{SDPA}", problem_id=SDPA, source=solution_source(registry.get(SDPA)),
+                           filename=f"{SDPA}.py", sha256="0" * 64)
+    pinned = client.submit(grade_on_worker, request, workers=[address], allow_other_workers=False, pure=False)
+    with pytest.raises(WorkerWithoutSandboxes) as caught:
+        pinned.result(timeout=120)
+    assert str(caught.value).startswith(f"{address}: {NO_UID_BASE_WHY}")
+    answered = Future()
+    executor._answered(_Finished(error=caught.value), request, answered, tries=1)
+    assert answered.result(timeout=120)["extra_data"]["error"] is None  # graded by another worker
+    assert executor.retried == [request.key]
+    assert _ends(late) == 0 and address not in client.scheduler_info()["workers"]
+
+    late = _start_worker(client.scheduler.address, NO_UID_BASE)
+    _joined(client, good)
+    root, out = tmp_path / "class", tmp_path / "out"
+    _class(root, 4)
+    plan, summary = grade_class(root=root, out=out, executor=executor, reports=False)
+    assert summary.graded == len(plan.entries) == 8
+    for entry in plan.entries:
+        data = json.loads(results_path(out, entry.student, entry.problem.id).read_text(encoding="utf-8"))
+        assert data["extra_data"]["error"] is None and data["extra_data"]["isolation"].startswith("namespaces+uid")
+    assert set(summary.retried) <= {f"{e.student}/{e.problem.id}" for e in plan.entries}
+    late.kill()
+    late.wait(timeout=60)

@@ -282,6 +282,8 @@ def _grade_class(root: Path, *, problem_id, out, seed, workers, limits, resume, 
                 click.echo(click.style(safe(F.WARNING.format(message=said).get(lang)), fg="yellow"), err=True)
         isolation_line = W.ISOLATION_OF_RUN.format(level=executor.isolation, description=executor.description)
         click.echo(isolation_line.get(lang), err=True)
+        if executor.dashboard:
+            click.echo(W.DASHBOARD_AT.format(link=safe(executor.dashboard)).get(lang), err=True)
 
         def on_plan(plan) -> None:
             nonlocal bar

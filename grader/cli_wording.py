@@ -24,6 +24,7 @@ STUDY_SITE_AT = t("Study site: {path}", "学习网站：{path}")
 
 # ----------------------------------------------------------------------------- grading a class
 ISOLATION_OF_RUN = t("Isolation: {level} — {description}", "隔离：{level} — {description}")
+DASHBOARD_AT = t("Dask dashboard: {link}", "Dask 仪表盘：{link}")
 GRADING = t("Grading", "评测中")
 INTERRUPTED = t("Interrupted.", "已中断。")
 INTERRUPTED_SAVED = t("Interrupted. Everything finished so far is saved; run the same command with --resume "

@@ -24,6 +24,7 @@ one that joins later is retired at its first task, which is sent elsewhere.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 import threading
 import uuid
@@ -164,6 +165,7 @@ class DaskExecutor:
         self.isolation = weakest
         self.description = describe(weakest)
         self.warning = None
+        self.dashboard = client.dashboard_link if "dashboard" in client.scheduler_info().get("services", {}) else None
         if base_level(weakest) == WEAK:
             reasons = "; ".join(sorted({reason for _, reason, _ in levels.values() if reason}))
             self.warning = UE.WEAK_ON_WORKERS.format(why=UE.WHY_WEAK.format(reason=reasons) if reasons else "")
@@ -246,6 +248,11 @@ def _workers_lost(request: GradeRequest, tries: int, isolation: str) -> dict:
                       seed_key=request.seed_key)
 
 
+def _has_dashboard() -> bool:
+    """Whether Dask's dashboard can show anything here (without bokeh it only says that it needs it)."""
+    return importlib.util.find_spec("bokeh") is not None
+
+
 def open_dask_executor(scheduler: str, *, allow_weak: bool, force_weak: bool = False) -> DaskExecutor:
     """A Dask executor for ``tcp://HOST:PORT`` (an existing scheduler) or ``local:N`` (N local workers).
 
@@ -263,10 +270,14 @@ def open_dask_executor(scheduler: str, *, allow_weak: bool, force_weak: bool = F
         # submission kills then takes no bystander's try with it.
         with dask.config.set({"distributed.scheduler.allowed-failures": 0,
                               "distributed.scheduler.worker-saturation": 1.0}):
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address=None, silence_logs=40)
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   dashboard_address="127.0.0.1:0", silence_logs=40,  # this machine only
+                                   scheduler_kwargs={"dashboard": _has_dashboard()})
         client = Client(cluster, direct_to_workers=True)  # results from the workers, not via the scheduler
-        return DaskExecutor(client, allow_weak=allow_weak, force_weak=force_weak, cluster=cluster)
+        executor = DaskExecutor(client, allow_weak=allow_weak, force_weak=force_weak, cluster=cluster)
+        if not _has_dashboard():
+            executor.dashboard = None
+        return executor
     if "://" not in scheduler:
         raise ValueError(f"{scheduler!r} is not a scheduler address (tcp://HOST:PORT or local:N)")
     return DaskExecutor(Client(scheduler, timeout=CONNECT_SECONDS), allow_weak=allow_weak,

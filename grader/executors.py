@@ -93,6 +93,7 @@ class LocalExecutor:
         self.pool = SandboxPool(workers, force_weak=force_weak, quick_start=quick_start)
         self.warning: Text | None = None  # said to every user of its results when isolation is weak
         self.notice: Text | None = None  # said once to whoever runs the class (a Dask executor's retired workers)
+        self.dashboard: str | None = None  # where a cluster shows its progress (Dask only)
         if self.pool.weak:
             reason = self.pool.fallback_reason
             self.warning = UE.WEAK_HERE.format(why=UE.WHY_WEAK.format(reason=reason) if reason else "")

@@ -239,3 +239,31 @@ def test_workers_without_sandboxes_are_retired_and_grade_nothing(tmp_path, dask_
     assert set(summary.retried) <= {f"{e.student}/{e.problem.id}" for e in plan.entries}
     late.kill()
     late.wait(timeout=60)
+
+
+def test_a_local_cluster_serves_its_dashboard_on_this_machine_only(dask_executor):
+    """On a free port of 127.0.0.1 (it bound 8787 on every interface), and said only where it can show
+    something (Dask's dashboard needs bokeh)."""
+    import importlib.util
+    import socket
+
+    port = dask_executor.client.scheduler_info()["services"]["dashboard"]
+    assert port != 8787 and _listening_on(port) == {"0100007F"}  # 127.0.0.1, as the kernel lists it
+    with socket.create_connection(("127.0.0.1", port), timeout=5):
+        pass
+    if importlib.util.find_spec("bokeh") is None:
+        assert dask_executor.dashboard is None
+    else:
+        assert dask_executor.dashboard == f"http://127.0.0.1:{port}/status"
+
+
+def _listening_on(port: int) -> set[str]:
+    """The local addresses of this machine's listening TCP sockets on ``port`` (IPv6 ones too)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, _, hex_port = local.partition(":")
+            if state == "0A" and int(hex_port, 16) == port:
+                found.add(address)
+    return found

@@ -187,6 +187,15 @@ def check(file: Path, problem_id: str | None, timeout: float, lang: str | None) 
         sys.exit(1)
 
 
+def _sandboxes_to_prestart(path: Path, workers: int | None) -> int:
+    """One for a file; for a class, as many as its pool will have (none when ``--workers`` is refused)."""
+    if not path.is_dir():
+        return 1
+    if workers is None:
+        return capacity.default_workers()
+    return workers if workers <= capacity.max_workers() else 0
+
+
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--problem", "problem_id", help="Grade only this problem (default: from file names).")
@@ -213,8 +222,9 @@ def check(file: Path, problem_id: str | None, timeout: float, lang: str | None) 
 def grade(path: Path, problem_id, out, as_json, seed, workers, timeout, memory, resume,
           allow_weak_isolation, allow_forbidden, scheduler, lang) -> None:
     """Grade one submission (FILE) or a class (DIR/<student>/<problem>.py) on the hidden tests."""
-    if scheduler is None:  # the sandbox's start-up (torch) overlaps with ours
-        zygote_launch.prestart(quick_start=not path.is_dir())
+    if scheduler is None:  # the sandboxes' start-up (torch) overlaps with ours
+        for _ in range(_sandboxes_to_prestart(path, workers)):
+            zygote_launch.prestart(quick_start=not path.is_dir())
     services = _services()
     lang = resolve_lang(lang)
     limits = Limits.for_timeout(timeout, memory)

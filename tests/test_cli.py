@@ -277,3 +277,24 @@ def test_a_sandbox_uid_base_that_is_no_uid_base_gets_one_message(tmp_path, base)
     assert lines == [f"Error: cannot start the sandbox: ATTN_JUDGE_UID_BASE={base!r} is not a uid base: give a "
                      "whole number from 1000 to 2147479647 (sandboxes run as that uid and the 3999 after it), "
                      "or unset it for 61000"], result.stderr
+
+
+@pytest.mark.parametrize("args, prestarted", [([], "cores"), (["--workers", "3"], 3), (["--workers", "100000"], 0)],
+                         ids=["default", "asked", "refused"])
+def test_a_class_starts_all_its_sandboxes_at_once(tmp_path, monkeypatch, args, prestarted):
+    """Every sandbox of a class starts while the command loads torch (one of them waited for it);
+    none starts for a number of workers the command refuses."""
+    from grader import capacity, services, zygote_launch
+
+    started: list[bool] = []
+    monkeypatch.setattr(zygote_launch, "prestart", lambda *, quick_start: started.append(quick_start))
+    monkeypatch.setattr(capacity, "cores", lambda: 2)
+    monkeypatch.setattr(capacity, "memory_mb", lambda: 64 * 1024)
+
+    def stop(**_):
+        raise services.UserError(services.UE.NO_STUDENT_FOLDERS.format(root="x"))
+
+    monkeypatch.setattr(services, "open_executor", stop)
+    result = CliRunner().invoke(main, ["grade", str(_class_of_one(tmp_path)), "--out", str(tmp_path / "out"), *args])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert started == [False] * (2 if prestarted == "cores" else prestarted)

@@ -283,7 +283,7 @@ def _grade_class(root: Path, *, problem_id, out, seed, workers, limits, resume, 
                  scheduler, lang) -> None:
     services = _services()
     only = services.find_problem(problem_id) if problem_id else None
-    services.class_folders(root, out)  # before the sandboxes start: a bad --out is said at once
+    _, _, plan = services.class_plan(root, out, only=only)  # before the sandboxes start: said at once
     executor = services.open_executor(workers=workers, allow_weak=allow_weak, scheduler=scheduler)
     bar = None
     try:
@@ -295,15 +295,16 @@ def _grade_class(root: Path, *, problem_id, out, seed, workers, limits, resume, 
         if executor.dashboard:
             click.echo(W.DASHBOARD_AT.format(link=safe(executor.dashboard)).get(lang), err=True)
 
-        def on_plan(plan) -> None:
+        def on_plan(planned) -> None:
             nonlocal bar
-            bar = click.progressbar(length=len(plan.entries), label=W.GRADING.get(lang), file=sys.stderr,
+            bar = click.progressbar(length=len(planned.entries), label=W.GRADING.get(lang), file=sys.stderr,
                                     show_pos=True, show_eta=True)
             bar.__enter__()
 
         plan, summary = services.grade_class(
             root=root, out=out, executor=executor, seed=seed, limits=limits, resume=resume, only=only,
-            allow_forbidden=allowed, lang=lang, on_plan=on_plan, on_progress=lambda entry: bar.update(1))
+            allow_forbidden=allowed, lang=lang, on_plan=on_plan, on_progress=lambda entry: bar.update(1),
+            plan=plan)
     except KeyboardInterrupt:  # before the class run started: nothing was graded
         click.echo("\n" + W.INTERRUPTED.get(lang), err=True)
         sys.exit(130)

@@ -197,6 +197,7 @@ def grade_class(
     reports: bool = True,
     on_plan: Callable[[ClassPlan], None] = lambda plan: None,
     on_progress: Callable[[Entry], None] = lambda entry: None,
+    plan: ClassPlan | None = None,
 ) -> tuple[ClassPlan, ClassSummary]:
     """Grade every submission under ``root`` into ``out`` with ``executor``.
 
@@ -208,6 +209,7 @@ def grade_class(
         resume: skip submissions whose results in ``out`` record the same bytes and seed.
         reports: write each submission's ``report.html`` (and the class overview).
         on_plan, on_progress: called with the plan once, and with each finished entry.
+        plan: what :func:`class_plan` found before the executor started (planned here otherwise).
 
     A notebook is converted in a helper process within a time budget
     (:func:`grader.notebooks.read_notebook`); its results record which cell
@@ -217,10 +219,10 @@ def grade_class(
         The plan and a summary. After Ctrl-C the summary says ``interrupted``;
         everything finished is saved and the class outputs are written.
     """
-    root, out = class_folders(root, out)
-    plan = plan_class(root, only=only)
-    if not plan.roster:  # not one student folder: most likely the wrong folder, or one of loose files
-        raise UserError(UE.NO_STUDENT_FOLDERS.format(root=readable(str(root))))
+    if plan is None:
+        root, out, plan = class_plan(root, out, only=only)
+    else:
+        root, out = class_folders(root, out)
     remove_stale_temporaries(out)
     on_plan(plan)
     settings = Settings(out=out, seed=seed, limits=limits, resume=resume, allow_forbidden=allow_forbidden,
@@ -238,6 +240,16 @@ def grade_class(
         raise UserError(UE.OUT_WRITE_FAILED.format(path=readable(str(exc.filename or out)),
                                                    why=os_reason(exc))) from None
     return plan, summary
+
+
+def class_plan(root: Path, out: Path, *, only: Problem | None = None) -> tuple[Path, Path, ClassPlan]:
+    """:func:`class_folders` and the class's plan; :class:`UserError` when ``root`` holds no student
+    folder (most likely the wrong folder, or one of loose files). Cheap: it lists folders only."""
+    root, out = class_folders(root, out)
+    plan = plan_class(root, only=only)
+    if not plan.roster:
+        raise UserError(UE.NO_STUDENT_FOLDERS.format(root=readable(str(root))))
+    return root, out, plan
 
 
 def class_folders(root: Path, out: Path) -> tuple[Path, Path]:

@@ -181,3 +181,4 @@ def test_a_folder_without_student_folders_gets_one_message(tmp_path):
     assert result.returncode == 2, result.stderr
     assert f"{loose} holds no student folder" in result.stderr and "self_attention.py" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()
+    assert "Isolation:" not in result.stderr  # refused before waiting for any sandbox

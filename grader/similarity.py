@@ -300,16 +300,43 @@ def _score_pairs(prints: dict) -> list[dict]:
 
 
 def _distribution(scores: list[float], pairs: int) -> dict:
-    """Summary of every pair's score (pairs sharing no fingerprint score 0)."""
+    """Summary of every pair's score, where the pairs not in ``scores`` (sharing no fingerprint)
+    score 0: worked out from the sorted scores and the count of zeros, never an array of every
+    pair (10,000 students are 50 million pairs, most of them zeros)."""
     if not pairs:
         return {"median": 0.0, "mad": 0.0, "sd": 0.0, "q90": 0.0, "q99": 0.0, "max": 0.0}
-    values = np.zeros(pairs)
-    values[: len(scores)] = scores
-    median = float(np.median(values))
-    mad = float(np.median(np.abs(values - median)))
+    zeros = pairs - len(scores)
+    ordered = np.sort(np.asarray(scores, dtype=float))
+    median = _quantile(ordered, zeros, 0.0, 0.5)
+    # each zero deviates from the median by the median itself
+    mad = _quantile(np.sort(np.abs(ordered - median)), zeros, median, 0.5)
+    highest = float(ordered[-1]) if len(ordered) and ordered[-1] > 0 else 0.0
     return {"median": round(median, 4), "mad": round(mad, 4), "sd": round(1.4826 * mad, 4),
-            "q90": round(float(np.quantile(values, 0.9)), 4),
-            "q99": round(float(np.quantile(values, 0.99)), 4), "max": round(float(values.max()), 4)}
+            "q90": round(_quantile(ordered, zeros, 0.0, 0.9), 4),
+            "q99": round(_quantile(ordered, zeros, 0.0, 0.99), 4), "max": round(highest, 4)}
+
+
+def _quantile(ordered: np.ndarray, copies: int, constant: float, q: float) -> float:
+    """The ``q`` quantile (numpy's default, linear) of ``ordered`` (sorted) with ``copies`` more
+    values equal to ``constant``."""
+    count = len(ordered) + copies
+    position = q * (count - 1)
+    low = math.floor(position)
+    value = _order_statistic(ordered, copies, constant, low)
+    if position == low:
+        return value
+    following = _order_statistic(ordered, copies, constant, min(low + 1, count - 1))
+    return value + (following - value) * (position - low)
+
+
+def _order_statistic(ordered: np.ndarray, copies: int, constant: float, index: int) -> float:
+    """The ``index``-th smallest of ``ordered`` (sorted) with ``copies`` values ``constant`` among them."""
+    before = int(np.searchsorted(ordered, constant, side="left"))
+    if index < before:
+        return float(ordered[index])
+    if index < before + copies:
+        return float(constant)
+    return float(ordered[index - copies])
 
 
 def _threshold(distribution: dict, students: int) -> float:

@@ -559,3 +559,43 @@ def test_grade_writes_the_report_and_the_overview_section(tmp_path):
     assert f'href="similarity/{SDPA}/1.html"' in index
     page = (out / "similarity" / SDPA / "1.html").read_text(encoding="utf-8")
     assert f'href="../../mallory/{SDPA}/report.html"' in page
+
+
+def _distribution_of_every_pair(scores: list[float], pairs: int) -> dict:
+    """What the summary means, computed the obvious way: an array of every pair's score."""
+    import numpy as np
+
+    values = np.zeros(pairs)
+    values[: len(scores)] = scores
+    median = float(np.median(values))
+    mad = float(np.median(np.abs(values - median)))
+    return {"median": round(median, 4), "mad": round(mad, 4), "sd": round(1.4826 * mad, 4),
+            "q90": round(float(np.quantile(values, 0.9)), 4), "q99": round(float(np.quantile(values, 0.99)), 4),
+            "max": round(float(values.max()), 4)}
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_score_summary_is_that_of_every_pair(seed):
+    """Classes where few pairs share anything, and classes where most do (the median off zero)."""
+    import random
+
+    rng = random.Random(seed)
+    pairs = rng.choice([1, 2, 3, 10, 45, 190, 4950])
+    scored = rng.randint(0, pairs)
+    scores = [rng.choice([0.0, round(rng.random(), 4), 1.0]) for _ in range(scored)]
+    assert similarity._distribution(scores, pairs) == _distribution_of_every_pair(scores, pairs)
+
+
+def test_the_score_summary_of_a_huge_class_needs_no_array_of_every_pair():
+    import tracemalloc
+
+    students = 20_000  # 200 million pairs: 1.6 GB as an array of scores, over a helper's memory
+    scores = [0.3, 0.9, 0.5] * 100_000
+    tracemalloc.start()
+    try:
+        summary = similarity._distribution(scores, students * (students - 1) // 2)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert summary == {"median": 0.0, "mad": 0.0, "sd": 0.0, "q90": 0.0, "q99": 0.0, "max": 0.9}
+    assert peak < 64 * 1024 * 1024, peak

@@ -16,9 +16,12 @@ number of times; a submission whose tries all ended with a lost worker is
 marked ``crash`` instead of taking the cluster down one worker at a time. The
 run summary lists what was graded again.
 
-A worker whose sandbox pool cannot start (a machine without namespaces allowed,
-a bad setting) grades nothing: when the class starts it is retired and named;
-one that joins later is retired at its first task, which is sent elsewhere.
+A worker that cannot grade grades nothing: one whose sandbox pool cannot start
+(a machine without namespaces allowed, a bad setting), or one that runs another
+installation than the client (:mod:`grader.installation`: other code, hidden
+cases, references or torch would grade its share of the class differently).
+When the class starts such workers are retired and named; one that joins later
+is retired at its first task, which is sent elsewhere.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from concurrent.futures import Future, InvalidStateError
 import dask
 from distributed import Client, LocalCluster, WorkerPlugin, get_worker
 
-from grader import capacity, registry
+from grader import capacity, installation, registry
 from grader import user_errors as UE
 from grader.executors import GradeRequest, SuiteCache, WeakIsolationRefused, grade_request
 from grader.grading import Suite, not_graded
@@ -58,19 +61,24 @@ class SandboxPlugin(WorkerPlugin):
 
     name = PLUGIN_NAME
 
-    def __init__(self, force_weak: bool = False):
+    def __init__(self, force_weak: bool = False, client_installation: str = ""):
         self.force_weak = force_weak
+        self.client_installation = client_installation  # grader.installation.digest() on the client
         self.pool = None
         self.suites = None
-        self.failure = ""  # why this worker's sandbox pool did not start
+        self.failure = ""  # why this worker cannot grade
 
     def setup(self, worker) -> None:
         from grader.pool import SandboxPool
 
+        if self.client_installation and installation.digest() != self.client_installation:
+            self.failure = (f"it runs {installation.summary()}, another installation than the command's: "
+                            f"install the same attention-judge and torch on every machine")
+            return
         try:
             self.pool = SandboxPool(worker.state.nthreads, force_weak=self.force_weak)
         except Exception as exc:  # noqa: BLE001 - this worker then grades nothing (see grade_on_worker)
-            self.failure = f"{type(exc).__name__}: {exc}"[:MAX_FAILURE_CHARS]
+            self.failure = f"its sandboxes did not start: {type(exc).__name__}: {exc}"[:MAX_FAILURE_CHARS]
             return
         self.suites = SuiteCache()
 
@@ -83,8 +91,8 @@ def _plugin() -> SandboxPlugin:
     return get_worker().plugins[PLUGIN_NAME]
 
 
-class WorkerWithoutSandboxes(RuntimeError):
-    """The worker a task reached has no sandbox pool: the client retires it and sends the task elsewhere."""
+class WorkerCannotGrade(RuntimeError):
+    """The worker a task reached cannot grade: the client retires it and sends the task elsewhere."""
 
     def __init__(self, address: str, failure: str):
         super().__init__(address, failure)
@@ -98,7 +106,7 @@ def grade_on_worker(request: GradeRequest) -> dict:
     """The task a Dask worker runs: grade one request on its own sandbox pool."""
     plugin = _plugin()
     if plugin.pool is None:
-        raise WorkerWithoutSandboxes(get_worker().address, plugin.failure)
+        raise WorkerCannotGrade(get_worker().address, plugin.failure)
     return grade_request(request, runner=plugin.pool, suites=plugin.suites)
 
 
@@ -114,8 +122,8 @@ class NoWorkers(RuntimeError):
     """The scheduler has no worker running (none came within :data:`WORKERS_SECONDS`)."""
 
 
-class NoSandboxes(RuntimeError):
-    """No worker of the cluster could start its sandbox pool (``detail``: which, and why)."""
+class NoWorkerCanGrade(RuntimeError):
+    """No worker of the cluster can grade (``detail``: which, and why)."""
 
     def __init__(self, detail: str):
         super().__init__(detail)
@@ -123,7 +131,7 @@ class NoSandboxes(RuntimeError):
 
 
 def _failures(failed: dict[str, str]) -> str:
-    """The workers whose sandboxes did not start, and why: the first in full, a count of the rest."""
+    """The workers that cannot grade, and why: the first in full, a count of the rest."""
     first, *rest = sorted(failed.items())
     text = f"{first[0]}: {first[1]}"
     return text + (f"; {len(rest)} more" if rest else "")
@@ -145,7 +153,7 @@ class DaskExecutor:
         except (TimeoutError, asyncio.TimeoutError):
             self.close()
             raise NoWorkers(f"no worker came within {WORKERS_SECONDS} s") from None
-        client.register_plugin(SandboxPlugin(force_weak), name=PLUGIN_NAME)
+        client.register_plugin(SandboxPlugin(force_weak, installation.digest()), name=PLUGIN_NAME)
         levels = client.run(worker_isolation)
         if not levels:
             self.close()
@@ -157,8 +165,8 @@ class DaskExecutor:
             client.retire_workers(workers=list(failed), close_workers=True)
             if not levels:
                 self.close()
-                raise NoSandboxes(_failures(failed))
-            self.notice = UE.WORKERS_WITHOUT_SANDBOXES.format(count=len(failed), total=len(failed) + len(levels),
+                raise NoWorkerCanGrade(_failures(failed))
+            self.notice = UE.WORKERS_RETIRED.format(count=len(failed), total=len(failed) + len(levels),
                                                               detail=_failures(failed))
         self.levels = {address: level for address, (level, _, _) in levels.items()}
         weakest = min(self.levels.values(), key=lambda level: base_level(level) != WEAK)
@@ -199,7 +207,7 @@ class DaskExecutor:
         try:
             value = finished.result()
         except Exception as exc:  # a lost worker, or the trusted side failing on the worker
-            if isinstance(exc, WorkerWithoutSandboxes):  # retired after its answer, so that none is lost
+            if isinstance(exc, WorkerCannotGrade):  # retired after its answer, so that none is lost
                 self.client.loop.add_callback(_retire, self.client, exc.address)
             elif type(exc).__name__ != "KilledWorker":
                 _settle(result, exception=exc)

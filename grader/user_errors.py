@@ -60,10 +60,9 @@ WEAK_ON_WORKERS = t("Only weak isolation is available on some Dask workers{why}:
                     "resource limits but can read the worker user's files.",
                     "部分 Dask 工作进程只有弱隔离{why}：提交在资源限制下运行，但能读取工作进程所属用户的文件。")
 WHY_WEAK = t(" ({reason})", "（{reason}）")
-WORKERS_WITHOUT_SANDBOXES = t("{count} of {total} Dask workers could not start their sandboxes and were retired "
-                              "({detail}); the others grade the class.",
-                              "{total} 个 Dask 工作进程中有 {count} 个无法启动沙箱，已让其退出（{detail}）；"
-                              "由其余工作进程评测全班。")
+WORKERS_RETIRED = t("{count} of {total} Dask workers cannot grade and were retired ({detail}); the others "
+                    "grade the class.",
+                    "{total} 个 Dask 工作进程中有 {count} 个无法评测，已让其退出（{detail}）；由其余工作进程评测全班。")
 DASK_MISSING = t("--scheduler needs Dask: install the extra with pip install 'attention-judge[dask]'",
                  "--scheduler 选项需要 Dask：请用 pip install 'attention-judge[dask]' 安装这个附加组件")
 NOT_A_SCHEDULER = t("--scheduler {scheduler}: not a scheduler address; give tcp://HOST:PORT, or local:N "
@@ -76,10 +75,10 @@ TOO_MANY_WORKERS = t("{option}: at most {most} workers on this machine ({cores} 
                      "每个工作进程各自载入一份 torch）：请设为 {most} 或更少")
 SCHEDULER_UNREACHABLE = t("--scheduler {scheduler}: cannot reach the Dask scheduler ({detail})",
                           "--scheduler {scheduler}：无法连接 Dask 调度器（{detail}）")
-NO_DASK_SANDBOXES = t("--scheduler {scheduler}: no Dask worker could start its sandboxes ({detail}); run "
-                      "'attn-judge isolation' on a worker's machine to see why, then run the command again",
-                      "--scheduler {scheduler}：没有一个 Dask 工作进程能启动沙箱（{detail}）；请在工作进程所在的机器上"
-                      "运行 'attn-judge isolation' 查看原因，然后再次运行命令")
+NO_WORKER_CAN_GRADE = t("--scheduler {scheduler}: no Dask worker can grade ({detail}); fix the workers "
+                        "(see docs/cluster.md), then run the command again",
+                        "--scheduler {scheduler}：没有一个 Dask 工作进程能评测（{detail}）；请先修好工作进程"
+                        "（见 docs/cluster.md），然后再次运行命令")
 NO_DASK_WORKERS = t("--scheduler {scheduler}: the Dask scheduler has no worker (none came within {seconds} s); "
                     "start some with 'dask worker {scheduler}' (see docs/cluster.md), then run the command again",
                     "--scheduler {scheduler}：Dask 调度器没有工作进程（{seconds} 秒内一个也没有连上）；"

@@ -20,7 +20,7 @@ import pytest
 from distributed import LocalCluster
 
 from grader import dask_backend, registry, services
-from grader.dask_backend import DaskExecutor, WorkerWithoutSandboxes, grade_on_worker, open_dask_executor
+from grader.dask_backend import DaskExecutor, WorkerCannotGrade, grade_on_worker, open_dask_executor
 from grader.executors import GradeRequest, LocalExecutor
 from grader.outpaths import results_path
 from grader.references import solution_source
@@ -163,22 +163,22 @@ def test_a_scheduler_without_workers_gets_one_message(monkeypatch):
 
 
 NO_UID_BASE = {"ATTN_JUDGE_UID_BASE": "abc"}  # a real reason for a worker's sandboxes not to start
-NO_UID_BASE_WHY = "SandboxUnavailable: ATTN_JUDGE_UID_BASE='abc' is not a uid base"
+NO_UID_BASE_WHY = "its sandboxes did not start: SandboxUnavailable: ATTN_JUDGE_UID_BASE='abc' is not a uid base"
 
 
-def test_a_cluster_whose_workers_cannot_start_sandboxes_gets_one_message(monkeypatch):
+def test_a_cluster_whose_workers_cannot_grade_gets_one_message(monkeypatch):
     monkeypatch.setenv("ATTN_JUDGE_UID_BASE", NO_UID_BASE["ATTN_JUDGE_UID_BASE"])
     with pytest.raises(services.UserError) as caught:
         services.open_executor(scheduler="local:1", allow_weak=False)
     message = caught.value.text.en
-    assert message.startswith("--scheduler local:1: no Dask worker could start its sandboxes (tcp://"), message
-    assert NO_UID_BASE_WHY in message and "'attn-judge isolation'" in message
+    assert message.startswith("--scheduler local:1: no Dask worker can grade (tcp://"), message
+    assert NO_UID_BASE_WHY in message and "docs/cluster.md" in message
 
 
-def _start_worker(scheduler: str, env: dict) -> subprocess.Popen:
+def _start_worker(scheduler: str, env: dict, cwd: Path | None = None) -> subprocess.Popen:
     """A worker joining the cluster as an administrator starts one (``dask worker ADDRESS``)."""
     return subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", scheduler, "--nthreads", "1",
-                             "--no-dashboard"], env={**os.environ, **env},
+                             "--no-dashboard"], env={**os.environ, **env}, cwd=cwd,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -199,7 +199,7 @@ def _ends(process: subprocess.Popen) -> int:
         process.kill()
 
 
-def test_workers_without_sandboxes_are_retired_and_grade_nothing(tmp_path, dask_executor):
+def test_workers_that_cannot_grade_are_retired_and_grade_nothing(tmp_path, dask_executor):
     """One broken worker among good ones: retired at the start and named; one that joins later
     is retired at its first task, which another worker grades."""
     client = dask_executor.client
@@ -207,7 +207,7 @@ def test_workers_without_sandboxes_are_retired_and_grade_nothing(tmp_path, dask_
     broken = _start_worker(client.scheduler.address, NO_UID_BASE)
     address = _joined(client, good)
     executor = DaskExecutor(client, allow_weak=False)
-    assert executor.notice.en.startswith(f"1 of 3 Dask workers could not start their sandboxes and were retired "
+    assert executor.notice.en.startswith(f"1 of 3 Dask workers cannot grade and were retired "
                                          f"({address}: {NO_UID_BASE_WHY}")
     assert "工作进程" in executor.notice.zh
     assert _ends(broken) == 0 and address not in client.scheduler_info()["workers"]
@@ -218,7 +218,7 @@ def test_workers_without_sandboxes_are_retired_and_grade_nothing(tmp_path, dask_
     request = GradeRequest(key=f"s00/{SDPA}", problem_id=SDPA, source=solution_source(registry.get(SDPA)),
                            filename=f"{SDPA}.py", sha256="0" * 64)
     pinned = client.submit(grade_on_worker, request, workers=[address], allow_other_workers=False, pure=False)
-    with pytest.raises(WorkerWithoutSandboxes) as caught:
+    with pytest.raises(WorkerCannotGrade) as caught:
         pinned.result(timeout=120)
     assert str(caught.value).startswith(f"{address}: {NO_UID_BASE_WHY}")
     answered = Future()
@@ -267,3 +267,27 @@ def _listening_on(port: int) -> set[str]:
             if state == "0A" and int(hex_port, 16) == port:
                 found.add(address)
     return found
+
+
+def test_a_worker_of_another_installation_is_retired_before_grading(tmp_path, dask_executor):
+    """A worker whose hidden cases, references or code differ would grade its share of the class
+    differently: it grades nothing, and the command says which worker and what it runs."""
+    import shutil
+
+    from grader.datapaths import data_root
+
+    other = tmp_path / "other-install"
+    for part in ("grader", "problems", "solutions"):
+        shutil.copytree(data_root() / part, other / part, ignore=shutil.ignore_patterns("__pycache__"))
+    reference = other / "solutions" / f"{SDPA}.py"
+    reference.write_text(reference.read_text(encoding="utf-8") + "\n# changed since\n", encoding="utf-8")
+    client = dask_executor.client
+    good = set(client.scheduler_info()["workers"])
+    stale = _start_worker(client.scheduler.address, {"PYTHONPATH": str(other)}, cwd=other)
+    address = _joined(client, good)
+    assert client.run(lambda: __import__("grader").__file__, workers=[address])[address].startswith(str(other))
+    executor = DaskExecutor(client, allow_weak=False)
+    assert executor.notice.en.startswith(f"1 of 3 Dask workers cannot grade and were retired ({address}: it runs "
+                                         "attention-judge ")
+    assert "another installation than the command's" in executor.notice.en
+    assert _ends(stale) == 0 and address not in client.scheduler_info()["workers"]

@@ -118,6 +118,18 @@ def worker_isolation(dask_worker) -> tuple[str, str, str]:
     return plugin.pool.level, plugin.pool.fallback_reason, ""
 
 
+OLDER_INSTALLATION = ("it runs another installation than the command's (one that does not answer as this "
+                      "one does): install the same attention-judge and torch on every machine")
+
+
+def _isolation_answer(answer) -> tuple[str, str, str]:
+    """A worker's answer to :func:`worker_isolation`, or a failure when it answered otherwise (an
+    older attention-judge's two values, or its error because it has no such function)."""
+    if isinstance(answer, (tuple, list)) and len(answer) == 3 and all(isinstance(part, str) for part in answer):
+        return tuple(answer)
+    return "", "", OLDER_INSTALLATION
+
+
 class NoWorkers(RuntimeError):
     """The scheduler has no worker running (none came within :data:`WORKERS_SECONDS`)."""
 
@@ -154,7 +166,8 @@ class DaskExecutor:
             self.close()
             raise NoWorkers(f"no worker came within {WORKERS_SECONDS} s") from None
         client.register_plugin(SandboxPlugin(force_weak, installation.digest()), name=PLUGIN_NAME)
-        levels = client.run(worker_isolation)
+        levels = {address: _isolation_answer(answer)
+                  for address, answer in client.run(worker_isolation, on_error="return").items()}
         if not levels:
             self.close()
             raise NoWorkers("the Dask cluster has no workers")

@@ -291,3 +291,14 @@ def test_a_worker_of_another_installation_is_retired_before_grading(tmp_path, da
                                          "attention-judge ")
     assert "another installation than the command's" in executor.notice.en
     assert _ends(stale) == 0 and address not in client.scheduler_info()["workers"]
+
+
+@pytest.mark.parametrize("answer", [("namespaces+uid", ""), AttributeError("no worker_isolation"), None],
+                         ids=["two-values", "error", "nothing"])
+def test_a_worker_that_answers_as_an_older_installation_cannot_grade(answer):
+    """An older attention-judge on a worker answers the isolation question otherwise, or not at all."""
+    from grader.dask_backend import OLDER_INSTALLATION, _isolation_answer
+
+    assert _isolation_answer(answer) == ("", "", OLDER_INSTALLATION)
+    assert _isolation_answer(("namespaces+uid", "", "")) == ("namespaces+uid", "", "")
+    assert _isolation_answer(["namespaces+uid", "", ""]) == ("namespaces+uid", "", "")  # as a list over the wire

@@ -166,33 +166,38 @@ class DaskExecutor:
             self.close()
             raise NoWorkers(f"no worker came within {WORKERS_SECONDS} s") from None
         client.register_plugin(SandboxPlugin(force_weak, installation.digest()), name=PLUGIN_NAME)
-        levels = {address: _isolation_answer(answer)
-                  for address, answer in client.run(worker_isolation, on_error="return").items()}
-        if not levels:
-            self.close()
-            raise NoWorkers("the Dask cluster has no workers")
-        failed = {address: failure for address, (_, _, failure) in levels.items() if failure}
-        levels = {address: answer for address, answer in levels.items() if address not in failed}
-        self.notice = None  # said once to whoever runs the class
-        if failed:
-            client.retire_workers(workers=list(failed), close_workers=True)
-            if not levels:
-                self.close()
-                raise NoWorkerCanGrade(_failures(failed))
-            self.notice = UE.WORKERS_RETIRED.format(count=len(failed), total=len(failed) + len(levels),
-                                                              detail=_failures(failed))
-        self.levels = {address: level for address, (level, _, _) in levels.items()}
+        self.notice = None  # said once to whoever runs the class: the workers retired
+        levels = self._graders()
+        self.levels = {address: level for address, (level, _) in levels.items()}
         weakest = min(self.levels.values(), key=lambda level: base_level(level) != WEAK)
         self.isolation = weakest
         self.description = describe(weakest)
         self.warning = None
         self.dashboard = client.dashboard_link if "dashboard" in client.scheduler_info().get("services", {}) else None
         if base_level(weakest) == WEAK:
-            reasons = "; ".join(sorted({reason for _, reason, _ in levels.values() if reason}))
+            reasons = "; ".join(sorted({reason for _, reason in levels.values() if reason}))
             self.warning = UE.WEAK_ON_WORKERS.format(why=UE.WHY_WEAK.format(reason=reasons) if reasons else "")
             if not allow_weak:
                 self.close()
                 raise WeakIsolationRefused(self.warning)
+
+    def _graders(self) -> dict[str, tuple[str, str]]:
+        """The workers that can grade, each with its isolation level and why it is not stronger;
+        the others are retired and named in :attr:`notice`."""
+        answers = {address: _isolation_answer(answer)
+                   for address, answer in self.client.run(worker_isolation, on_error="return").items()}
+        if not answers:
+            self.close()
+            raise NoWorkers("the Dask cluster has no workers")
+        failed = {address: failure for address, (_, _, failure) in answers.items() if failure}
+        graders = {address: (level, reason) for address, (level, reason, failure) in answers.items() if not failure}
+        if failed:
+            self.client.retire_workers(workers=list(failed), close_workers=True)
+            if not graders:
+                self.close()
+                raise NoWorkerCanGrade(_failures(failed))
+            self.notice = UE.WORKERS_RETIRED.format(count=len(failed), total=len(answers), detail=_failures(failed))
+        return graders
 
     @property
     def capacity(self) -> int:

@@ -173,7 +173,7 @@ class DaskExecutor:
         self.isolation = weakest
         self.description = describe(weakest)
         self.warning = None
-        self.dashboard = client.dashboard_link if "dashboard" in client.scheduler_info().get("services", {}) else None
+        self.dashboard: str | None = None  # where a local cluster shows its progress (see open_dask_executor)
         if base_level(weakest) == WEAK:
             reasons = "; ".join(sorted({reason for _, reason in levels.values() if reason}))
             self.warning = UE.WEAK_ON_WORKERS.format(why=UE.WHY_WEAK.format(reason=reasons) if reasons else "")
@@ -301,8 +301,8 @@ def open_dask_executor(scheduler: str, *, allow_weak: bool, force_weak: bool = F
                                    scheduler_kwargs={"dashboard": _has_dashboard()})
         client = Client(cluster, direct_to_workers=True)  # results from the workers, not via the scheduler
         executor = DaskExecutor(client, allow_weak=allow_weak, force_weak=force_weak, cluster=cluster)
-        if not _has_dashboard():
-            executor.dashboard = None
+        if _has_dashboard():  # a scheduler's own dashboard is its administrator's to give (or to switch off)
+            executor.dashboard = client.dashboard_link
         return executor
     if "://" not in scheduler:
         raise ValueError(f"{scheduler!r} is not a scheduler address (tcp://HOST:PORT or local:N)")

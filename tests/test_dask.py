@@ -210,6 +210,7 @@ def test_workers_that_cannot_grade_are_retired_and_grade_nothing(tmp_path, dask_
     assert executor.notice.en.startswith(f"1 of 3 Dask workers cannot grade and were retired "
                                          f"({address}: {NO_UID_BASE_WHY}")
     assert "工作进程" in executor.notice.zh
+    assert executor.dashboard is None  # a scheduler not started by the command: its dashboard is not ours to give
     assert _ends(broken) == 0 and address not in client.scheduler_info()["workers"]
     assert executor.isolation.startswith("namespaces+uid")
 

@@ -7,7 +7,9 @@ bounded number of requests in flight; each graded submission goes to a writer
 thread, which renders its report (in a bounded helper process) and then writes
 its ``results.json`` atomically — the completion marker, always last — so that
 writing never holds up grading. An interruption cancels what is not started,
-lets every write in progress finish, and still writes the class outputs.
+lets every write in progress finish, and still writes the class outputs; so does
+an executor that can grade no more (:class:`grader.runs.GradingStopped`), whose
+submissions in flight are left for ``--resume``.
 """
 
 from __future__ import annotations
@@ -31,9 +33,8 @@ from grader.grading import Suite, add_source_map, not_graded
 from grader.i18n import t
 from grader.jsonio import dumps
 from grader.outpaths import report_path, results_path
-from grader.pool import SandboxUnavailable
 from grader.reports.submission import write_report
-from grader.runs import SubmissionError
+from grader.runs import GradingStopped, SubmissionError
 from grader.sandbox.messages import ErrorKind, Limits
 from grader.similarity import compared_chars, remove_similarity, write_similarity
 from grader.submission import BadSubmission, read_submission
@@ -101,10 +102,12 @@ class ClassRun:
         try:
             self._loop()
             self.summary.retried = list(getattr(self.executor, "retried", []))
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, GradingStopped) as exc:
             self.summary.interrupted = True
             for future in self.grading:
                 future.cancel()
+            if isinstance(exc, GradingStopped):  # after what is finished is saved (below)
+                raise
         finally:
             self.writers.shutdown(wait=True)  # whatever was graded is saved
             self._compare_and_prepare()
@@ -170,7 +173,7 @@ class ClassRun:
     def _graded(self, submitted: Submitted, future: Future) -> None:
         try:
             results = future.result()
-        except SandboxUnavailable:
+        except GradingStopped:  # not this submission's failure: nothing of it is written
             raise
         except Exception as exc:  # a failure of the trusted side costs this submission only
             entry, settings = submitted.entry, self.settings

@@ -30,7 +30,7 @@ import tempfile
 import threading
 from dataclasses import asdict
 
-from grader.runs import RunReport, SubmissionError
+from grader.runs import GradingStopped, RunReport, SubmissionError
 from grader import feedback as F
 from grader.sandbox import cgroups
 from grader.sandbox.channel import encode_invocations
@@ -43,10 +43,11 @@ from grader.zygote_launch import BadUidBase, launch, take_prestarted, uid_base
 STARTUP_TIMEOUT = 180.0
 MAX_PACKET = 64 * 1024
 IDLE_POLL_SECONDS = 1.0
+ZYGOTE_TRIES = 2  # runs of one submission whose zygote died under it
 MAX_CACHED_SUITES = 32
 
 
-class SandboxUnavailable(RuntimeError):
+class SandboxUnavailable(GradingStopped):
     """No sandbox process could be started (or kept running)."""
 
 
@@ -94,7 +95,7 @@ class ZygoteProcess:
         try:
             launched = (take_prestarted(force_weak=force_weak, quick_start=quick_start)
                         or launch(force_weak=force_weak, quick_start=quick_start))
-        except OSError as exc:
+        except (OSError, BadUidBase) as exc:
             raise SandboxUnavailable(f"the sandbox did not start ({exc})") from None
         self.proc, self.socket, self._stderr = launched.proc, launched.socket, launched.stderr
         self._req = 0
@@ -226,6 +227,7 @@ class SandboxPool:
         self._lock = threading.Lock()
         self._closed = False
         self._invocations_cache: dict[tuple[int, ...], tuple[tuple, bytes]] = {}
+        self._start_failure = ""  # why the last zygote that failed to start did
         try:
             uid_base()  # a bad setting is said once, not by every zygote that fails on it
         except BadUidBase as exc:
@@ -262,6 +264,7 @@ class SandboxPool:
         except SandboxUnavailable as exc:
             if errors is not None:
                 errors.append(str(exc))
+            self._start_failure = str(exc)
             return False
         with self._lock:
             if self._closed:
@@ -285,8 +288,9 @@ class SandboxPool:
             except queue.Empty:
                 with self._lock:
                     if self._closed or not self._all:
+                        why = f" ({self._start_failure})" if self._start_failure else ""
                         raise SandboxUnavailable("every sandbox process has stopped and none could "
-                                                 "be started again") from None
+                                                 f"be started again{why}") from None
 
     def _encoded(self, invocations: list[Invocation]) -> bytes:
         """The invocations' encoding, made once per suite and reused for every submission.
@@ -308,17 +312,24 @@ class SandboxPool:
 
     def run(self, *, source: str, filename: str, symbols: list[str], forbidden: list[str],
             invocations: list[Invocation], limits: Limits) -> RunReport:
-        zygote = self._take()
-        try:
-            report = run_submission(zygote, source=source, filename=filename, symbols=symbols,
-                                    forbidden=forbidden, invocations=invocations, limits=limits,
-                                    isolation=self.level, invocations_bytes=self._encoded(invocations))
-        except (ZygoteDied, OSError, ValueError) as exc:
-            self._replace(zygote)
-            return RunReport(outcomes=[None] * len(invocations), isolation=self.level,
-                             error=SubmissionError(ErrorKind.CRASH, F.SANDBOX_FAILED.format(why=str(exc)[:200])))
-        self._idle.put(zygote)
-        return report
+        """Run a submission on an idle zygote. A zygote that dies under it (most likely the
+        machine's doing: the OOM killer, an operator) is replaced and the submission runs again,
+        once; a second death is recorded as its crash. Raises :class:`SandboxUnavailable` when no
+        zygote is left and none can be started: nothing is recorded then."""
+        for attempt in range(ZYGOTE_TRIES):
+            zygote = self._take()
+            try:
+                report = run_submission(zygote, source=source, filename=filename, symbols=symbols,
+                                        forbidden=forbidden, invocations=invocations, limits=limits,
+                                        isolation=self.level, invocations_bytes=self._encoded(invocations))
+            except (ZygoteDied, OSError, ValueError) as exc:
+                self._replace(zygote)
+                failure = exc
+                continue
+            self._idle.put(zygote)
+            return report
+        return RunReport(outcomes=[None] * len(invocations), isolation=self.level,
+                         error=SubmissionError(ErrorKind.CRASH, F.SANDBOX_FAILED.format(why=str(failure)[:200])))
 
     def close(self, *, wait: bool = True) -> None:
         """Stop every zygote; ``wait=False`` leaves them to finish their clean-up on their own."""

@@ -38,6 +38,11 @@ class RunReport:
     seconds: float = 0.0
 
 
+class GradingStopped(RuntimeError):
+    """Nothing more can be graded (every sandbox is gone, the cluster is lost): a class run stops,
+    keeps what is finished, and says why (the message)."""
+
+
 class Runner(Protocol):
     isolation: str
 

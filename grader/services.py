@@ -29,7 +29,7 @@ from grader.pool import SandboxUnavailable
 from grader.zygote_launch import weak_forced
 from grader.registry import Problem, UnknownProblemError
 from grader.reports.classroom import ClassOutputs
-from grader.runs import SubmissionError
+from grader.runs import GradingStopped, SubmissionError
 from grader.sandbox.messages import ErrorKind, Limits
 from grader.seedkey import class_key, user_key
 from grader.submission import BadSubmission, read_submission
@@ -236,6 +236,8 @@ def grade_class(
             summary = run.run()
         finally:
             outputs.write()
+    except GradingStopped as exc:  # every sandbox gone, the cluster lost: the submissions in flight wait
+        raise UserError(UE.GRADING_STOPPED.format(why=str(exc))) from None
     except OSError as exc:  # a file under OUT could not be written (the disk full, a folder gone)
         raise UserError(UE.OUT_WRITE_FAILED.format(path=readable(str(exc.filename or out)),
                                                    why=os_reason(exc))) from None

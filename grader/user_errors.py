@@ -43,6 +43,9 @@ OUT_WRITE_FAILED = t("could not write {path} ({why}), so grading stopped. Everyt
                      "saved: fix the cause, then run the same command with --resume to continue.",
                      "无法写入 {path}（{why}），评测因此停止。此前完成的部分都已保存：解决问题后，加上 --resume "
                      "选项再次运行同一命令即可继续。")
+GRADING_STOPPED = t("grading stopped: {why}. Everything finished before it is saved: fix the cause, then run the "
+                    "same command with --resume to continue.",
+                    "评测停止：{why}。此前完成的部分都已保存：解决问题后，加上 --resume 选项再次运行同一命令即可继续。")
 
 # ----------------------------------------------------------------------------- the sandbox and the scheduler
 SANDBOX_UNAVAILABLE = t("cannot start the sandbox: {detail}", "无法启动沙箱：{detail}")

@@ -182,3 +182,61 @@ def test_a_folder_without_student_folders_gets_one_message(tmp_path):
     assert f"{loose} holds no student folder" in result.stderr and "self_attention.py" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()
     assert "Isolation:" not in result.stderr  # refused before waiting for any sandbox
+
+
+def _results(out: Path) -> dict[str, dict]:
+    return {p.parent.parent.name: json.loads(p.read_text(encoding="utf-8"))
+            for p in out.glob(f"*/{SDPA}/results.json")}
+
+
+def test_a_class_whose_sandboxes_all_die_stops_with_one_message_and_resumes(tmp_path, monkeypatch):
+    """The sandbox killed (as the OOM killer would) and none can start again: the run stops, keeps
+    what is finished, records nothing for the submission it was running, and --resume finishes it."""
+    from grader import services
+    from grader.executors import LocalExecutor
+
+    root, out = tmp_path / "class", tmp_path / "out"
+    _slow_class(root, 4)
+    with LocalExecutor(workers=1, allow_weak=False) as executor:
+        zygote = executor.pool._all[0]
+
+        def kill_after_first(entry) -> None:
+            monkeypatch.setenv("ATTN_JUDGE_UID_BASE", "abc")  # no sandbox can start from now on
+            zygote.proc.kill()
+
+        with pytest.raises(services.UserError) as caught:
+            services.grade_class(root=root, out=out, executor=executor, reports=False,
+                                 on_progress=kill_after_first)
+    message = caught.value.text.en
+    assert message.startswith("grading stopped: every sandbox process has stopped and none could be started "
+                              "again (the sandbox did not start (ATTN_JUDGE_UID_BASE='abc' is not a uid base"), message
+    assert message.endswith("run the same command with --resume to continue.")
+    finished = _results(out)  # the first, and the one graded meanwhile if it finished before the kill
+    assert 1 <= len(finished) < 4
+    assert all(r["extra_data"]["error"] is None and r["score"] == r["max_score"] for r in finished.values())
+    assert (out / "gradebook.csv").is_file()  # the class outputs of what is finished
+    monkeypatch.delenv("ATTN_JUDGE_UID_BASE")
+    with LocalExecutor(workers=1, allow_weak=False) as executor:
+        _, summary = services.grade_class(root=root, out=out, executor=executor, reports=False, resume=True)
+    assert summary.skipped == len(finished) and summary.graded == 4 - len(finished)
+    assert all(r["extra_data"]["error"] is None and r["score"] == r["max_score"] for r in _results(out).values())
+
+
+def test_a_sandbox_that_dies_under_a_submission_is_replaced_and_the_submission_runs_again(tmp_path):
+    from grader import services
+    from grader.executors import LocalExecutor
+
+    root, out = tmp_path / "class", tmp_path / "out"
+    _slow_class(root, 3)
+    with LocalExecutor(workers=1, allow_weak=False) as executor:
+        first = executor.pool._all[0]
+
+        def kill_once(entry) -> None:
+            if first.proc.poll() is None:
+                first.proc.kill()
+
+        _, summary = services.grade_class(root=root, out=out, executor=executor, reports=False,
+                                          on_progress=kill_once)
+        assert executor.pool._all and executor.pool._all[0] is not first
+    assert summary.graded == 3
+    assert all(r["extra_data"]["error"] is None and r["score"] == r["max_score"] for r in _results(out).values())

@@ -30,8 +30,9 @@ import asyncio
 import importlib.util
 import logging
 import threading
+import time
 import uuid
-from concurrent.futures import Future, InvalidStateError
+from concurrent.futures import CancelledError, Future, InvalidStateError
 
 import dask
 from distributed import Client, LocalCluster, WorkerPlugin, get_worker
@@ -41,7 +42,7 @@ from grader import user_errors as UE
 from grader.executors import GradeRequest, SuiteCache, WeakIsolationRefused, grade_request
 from grader.grading import Suite, not_graded
 from grader.i18n import t
-from grader.runs import SubmissionError
+from grader.runs import GradingStopped, SubmissionError
 from grader.sandbox.isolation import WEAK, base_level, describe
 from grader.sandbox.messages import ErrorKind
 
@@ -51,6 +52,7 @@ PLUGIN_NAME = "attn-judge-sandbox"
 MAX_TRIES = 3
 CONNECT_SECONDS = 30
 MAX_FAILURE_CHARS = 500
+CAPACITY_SECONDS = 2.0  # how long the cluster's count of worker threads is trusted before it is asked again
 WORKERS_SECONDS = 20  # how long a cluster may take to have its first worker running (each imports torch)
 WORKERS_LOST = t("the grading worker was lost {tries} times while grading this submission; it was not "
                  "graded again", "评测这份提交时，评测进程丢失了 {tries} 次；不再重新评测")
@@ -130,6 +132,10 @@ def _isolation_answer(answer) -> tuple[str, str, str]:
     return "", "", OLDER_INSTALLATION
 
 
+class ClusterLost(GradingStopped):
+    """The client lost its scheduler: nothing more can be graded on this cluster."""
+
+
 class NoWorkers(RuntimeError):
     """The scheduler has no worker running (none came within :data:`WORKERS_SECONDS`)."""
 
@@ -160,6 +166,8 @@ class DaskExecutor:
         self.max_tries = max_tries
         self.retried: list[str] = []
         self._lock = threading.Lock()
+        self._capacity, self._capacity_until = 2, 0.0
+        self._silence_client_log = False
         try:
             client.wait_for_workers(1, timeout=WORKERS_SECONDS)
         except (TimeoutError, asyncio.TimeoutError):
@@ -201,8 +209,16 @@ class DaskExecutor:
 
     @property
     def capacity(self) -> int:
-        threads = sum(self.client.nthreads().values()) or 1
-        return 2 * threads
+        """Requests worth having in flight: two per worker thread (asked of the scheduler every
+        :data:`CAPACITY_SECONDS` at most, not for every submission)."""
+        now = time.monotonic()
+        if now >= self._capacity_until:
+            try:
+                threads = sum(self.client.nthreads().values())
+            except (OSError, CancelledError) as exc:  # TimeoutError among them: the scheduler is gone
+                raise self._lost(exc) from None
+            self._capacity, self._capacity_until = 2 * max(1, threads), now + CAPACITY_SECONDS
+        return self._capacity
 
     def submit(self, request: GradeRequest) -> Future:
         result: Future = Future()
@@ -211,8 +227,19 @@ class DaskExecutor:
 
     def _submit(self, request: GradeRequest, result: Future, *, tries: int) -> None:
         key = f"attn-judge-{uuid.uuid4().hex}"
-        future = self.client.submit(self.task, request, key=key, pure=False, retries=0)
+        try:
+            future = self.client.submit(self.task, request, key=key, pure=False, retries=0)
+        except (OSError, CancelledError, RuntimeError) as exc:  # a closed client or a lost scheduler
+            raise self._lost(exc) from None
         future.add_done_callback(lambda finished: self._answered(finished, request, result, tries=tries))
+
+    def _lost(self, exc: BaseException) -> ClusterLost:
+        """The error that stops the class; the client's own log of its failed reconnection is
+        silenced (it would print a traceback when the client is closed)."""
+        self._silence_client_log = True
+        address = getattr(self.client.scheduler, "address", None) or "?"
+        why = "" if isinstance(exc, CancelledError) else f" ({type(exc).__name__}: {exc})"
+        return ClusterLost(f"the Dask scheduler {address} was lost{why}"[:MAX_FAILURE_CHARS])
 
     def _answered(self, finished, request: GradeRequest, result: Future, *, tries: int) -> None:
         """Pass the cluster's answer (``finished``, a Dask future) on to ``result``.
@@ -224,6 +251,9 @@ class DaskExecutor:
             return
         try:
             value = finished.result()
+        except CancelledError as exc:  # the scheduler was lost: the request is not this submission's failure
+            _settle(result, exception=self._lost(exc))
+            return
         except Exception as exc:  # a lost worker, or the trusted side failing on the worker
             if isinstance(exc, WorkerCannotGrade):  # retired after its answer, so that none is lost
                 self.client.loop.add_callback(_retire, self.client, exc.address)
@@ -233,13 +263,18 @@ class DaskExecutor:
             if tries < self.max_tries:
                 with self._lock:
                     self.retried.append(request.key)
-                self._submit(request, result, tries=tries + 1)
+                try:
+                    self._submit(request, result, tries=tries + 1)
+                except ClusterLost as lost:
+                    _settle(result, exception=lost)
             else:
                 _settle(result, value=_workers_lost(request, tries, self.isolation))
             return
         _settle(result, value=value)
 
     def close(self, *, wait: bool = True) -> None:
+        if self._silence_client_log:
+            logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
         try:
             self.client.close()
         finally:

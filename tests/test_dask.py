@@ -303,3 +303,57 @@ def test_a_worker_that_answers_as_an_older_installation_cannot_grade(answer):
     assert _isolation_answer(answer) == ("", "", OLDER_INSTALLATION)
     assert _isolation_answer(("namespaces+uid", "", "")) == ("namespaces+uid", "", "")
     assert _isolation_answer(["namespaces+uid", "", ""]) == ("namespaces+uid", "", "")  # as a list over the wire
+
+
+def test_a_lost_scheduler_stops_the_class_with_one_message_and_nothing_false_is_written(tmp_path):
+    """The scheduler killed mid-class: what finished is saved, the submissions in flight are not
+    written as failures (a --resume would have skipped them), and the local pool finishes the class."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                                  "--port", str(port), "--no-dashboard"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = None
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        worker = _start_worker(address, {})
+        root, out = tmp_path / "class", tmp_path / "out"
+        _class(root, 10)
+        for path in root.glob(f"*/{SDPA}.py"):
+            path.write_text("import time\ntime.sleep(0.3)\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+        executor = services.open_executor(scheduler=address, allow_weak=False)
+        written: list[str] = []
+
+        def kill_after_three(entry) -> None:
+            written.append(f"{entry.student}/{entry.problem.id}")
+            if len(written) == 3:
+                scheduler.kill()
+
+        try:
+            with pytest.raises(services.UserError) as caught:
+                grade_class(root=root, out=out, executor=executor, reports=False, on_progress=kill_after_three)
+        finally:
+            executor.close()
+    finally:
+        scheduler.kill()
+        if worker is not None:
+            worker.kill()
+            worker.wait(timeout=60)
+    assert caught.value.text.en == (f"grading stopped: the Dask scheduler {address} was lost. Everything finished "
+                                    "before it is saved: fix the cause, then run the same command with --resume to "
+                                    "continue.")
+    finished = _verdicts(out)
+    assert 3 <= len(finished) < 20 and all(kind is None for (_, _, _, kind, _) in finished.values()), finished
+    with LocalExecutor(workers=2, allow_weak=False) as local:
+        _, summary = grade_class(root=root, out=out, executor=local, reports=False, resume=True)
+    assert summary.skipped == len(finished) and summary.graded == 20 - len(finished)

@@ -316,7 +316,7 @@ class SandboxPool:
         machine's doing: the OOM killer, an operator) is replaced and the submission runs again,
         once; a second death is recorded as its crash. Raises :class:`SandboxUnavailable` when no
         zygote is left and none can be started: nothing is recorded then."""
-        for attempt in range(ZYGOTE_TRIES):
+        for _ in range(ZYGOTE_TRIES):
             zygote = self._take()
             try:
                 report = run_submission(zygote, source=source, filename=filename, symbols=symbols,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
@@ -114,6 +115,15 @@ def _too_many(option: str, exc: capacity.TooManyWorkers) -> Text:
                                       memory_gb=round(capacity.memory_mb() / 1024))
 
 
+@contextmanager
+def _sandbox_lost_said():
+    """A sandbox lost while it ran one submission, none to replace it: one message, as when none starts."""
+    try:
+        yield
+    except GradingStopped as exc:
+        raise UserError(UE.SANDBOX_UNAVAILABLE.format(detail=str(exc))) from None
+
+
 def check_file(*, path: Path, problem_id: str | None, timeout: float = Limits.timeout,
                lang: str = DEFAULT_LANG) -> dict:
     """Run the public tests on a learner's file (``.py`` or ``.ipynb``); record progress; return the results."""
@@ -145,9 +155,10 @@ def check_source(*, source: str, problem_id: str, filename: str, source_sha256: 
     problem = find_problem(problem_id)
     executor = open_executor(workers=1, allow_weak=True, quick_start=True)
     try:
-        results = grade(problem=problem, source=source, filename=filename, runner=executor.pool,
-                        public=True, source_sha256=source_sha256, limits=Limits.for_timeout(timeout),
-                        lang=lang, source_map=source_map)
+        with _sandbox_lost_said():
+            results = grade(problem=problem, source=source, filename=filename, runner=executor.pool,
+                            public=True, source_sha256=source_sha256, limits=Limits.for_timeout(timeout),
+                            lang=lang, source_map=source_map)
     finally:
         executor.close(wait=False)  # one submission, finished: the zygote exits on its own
     results["extra_data"]["isolation_warning"] = executor.warning.get(lang) if executor.warning else None
@@ -171,11 +182,12 @@ def grade_file(*, path: Path, problem_id: str | None, seed: int = DEFAULT_SEED,
                               error=SubmissionError(ErrorKind.BAD_SUBMISSION, exc.message),
                               source_sha256=bad_submission_sha(exc), isolation=executor.isolation, lang=lang,
                               seed_key=seed_key)
-        results = grade(problem=problem, source=submission.source, filename=path.name,
-                        runner=executor.pool, seed=seed, limits=limits, figure=True,
-                        source_sha256=submission.sha256, lang=lang, seed_key=seed_key,
-                        enforce_forbidden=problem.id not in allow_forbidden,
-                        source_map=submission.source_map)
+        with _sandbox_lost_said():
+            results = grade(problem=problem, source=submission.source, filename=path.name,
+                            runner=executor.pool, seed=seed, limits=limits, figure=True,
+                            source_sha256=submission.sha256, lang=lang, seed_key=seed_key,
+                            enforce_forbidden=problem.id not in allow_forbidden,
+                            source_map=submission.source_map)
     finally:
         executor.close(wait=False)  # one submission, finished: the zygote exits on its own
     if executor.warning:

@@ -240,3 +240,28 @@ def test_a_sandbox_that_dies_under_a_submission_is_replaced_and_the_submission_r
         assert executor.pool._all and executor.pool._all[0] is not first
     assert summary.graded == 3
     assert all(r["extra_data"]["error"] is None and r["score"] == r["max_score"] for r in _results(out).values())
+
+
+def test_one_submission_whose_sandbox_dies_for_good_gets_one_message(tmp_path, monkeypatch):
+    """``check`` on a sandbox killed (as the OOM killer would) before it ran the submission, and none
+    can start again: the message a sandbox that never started gets, not a traceback, nor a crash
+    blamed on the code."""
+    from grader import services
+
+    open_executor = services.open_executor
+
+    def opened_then_killed(**options):
+        executor = open_executor(**options)
+        monkeypatch.setenv("ATTN_JUDGE_UID_BASE", "abc")  # no sandbox can start from now on
+        zygote = executor.pool._all[0]
+        zygote.proc.kill()
+        zygote.proc.wait(timeout=60)
+        return executor
+
+    monkeypatch.setattr(services, "open_executor", opened_then_killed)
+    path = tmp_path / f"{SDPA}.py"
+    _write(path, solution_source(registry.get(SDPA)))
+    with pytest.raises(services.UserError) as caught:
+        services.check_file(path=path, problem_id=None)
+    assert caught.value.text.en.startswith("cannot start the sandbox: every sandbox process has stopped and none "
+                                           "could be started again (the sandbox did not start (ATTN_JUDGE_UID_BASE=")

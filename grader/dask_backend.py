@@ -106,10 +106,18 @@ class WorkerCannotGrade(RuntimeError):
 
 def grade_on_worker(request: GradeRequest) -> dict:
     """The task a Dask worker runs: grade one request on its own sandbox pool."""
+    from grader.pool import SandboxUnavailable
+
     plugin = _plugin()
     if plugin.pool is None:
         raise WorkerCannotGrade(get_worker().address, plugin.failure)
-    return grade_request(request, runner=plugin.pool, suites=plugin.suites)
+    try:
+        return grade_request(request, runner=plugin.pool, suites=plugin.suites)
+    except SandboxUnavailable as exc:  # its sandboxes are gone for good: this worker grades no more
+        pool, plugin.pool = plugin.pool, None
+        plugin.failure = f"its sandboxes stopped: {exc}"[:MAX_FAILURE_CHARS]
+        pool.close(wait=False)
+        raise WorkerCannotGrade(get_worker().address, plugin.failure) from None
 
 
 def worker_isolation(dask_worker) -> tuple[str, str, str]:

@@ -357,3 +357,30 @@ def test_a_lost_scheduler_stops_the_class_with_one_message_and_nothing_false_is_
     with LocalExecutor(workers=2, allow_weak=False) as local:
         _, summary = grade_class(root=root, out=out, executor=local, reports=False, resume=True)
     assert summary.skipped == len(finished) and summary.graded == 20 - len(finished)
+
+
+def _lose_sandboxes_for_good(dask_worker) -> None:
+    """On a worker: its zygotes killed (as the OOM killer would), and none can start again."""
+    os.environ["ATTN_JUDGE_UID_BASE"] = "abc"
+    for zygote in dask_worker.plugins[dask_backend.PLUGIN_NAME].pool._all:
+        zygote.proc.kill()
+
+
+def test_a_worker_whose_sandboxes_die_for_good_is_retired_and_its_share_graded_elsewhere(tmp_path):
+    executor = open_dask_executor("local:2", allow_weak=False)
+    try:
+        client = executor.client
+        victim = sorted(client.scheduler_info()["workers"])[0]
+        client.run(_lose_sandboxes_for_good, workers=[victim])
+        root, out = tmp_path / "class", tmp_path / "out"
+        _class(root, 5)
+        plan, summary = grade_class(root=root, out=out, executor=executor, reports=False)
+        assert summary.graded == len(plan.entries) == 10
+        verdicts = _verdicts(out)
+        assert len(verdicts) == 10 and all(kind is None for (_, _, _, kind, _) in verdicts.values()), verdicts
+        deadline = time.monotonic() + 60
+        while victim in client.scheduler_info()["workers"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert victim not in client.scheduler_info()["workers"]
+    finally:
+        executor.close()

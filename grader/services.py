@@ -27,7 +27,7 @@ from grader.i18n import DEFAULT_LANG, Text, TextError, join
 from grader.jsonio import dumps, readable
 from grader.notebooks import SourceMap
 from grader.pool import SandboxUnavailable
-from grader.zygote_launch import weak_forced
+from grader.zygote_launch import BadSetting, weak_forced
 from grader.registry import Problem, UnknownProblemError
 from grader.reports.classroom import ClassOutputs
 from grader.runs import GradingStopped, SubmissionError
@@ -88,7 +88,7 @@ def open_executor(*, workers: int | None = None, allow_weak: bool, scheduler: st
                                   exc)) from None
     except WeakIsolationRefused as exc:
         raise UserError(UE.WEAK_ISOLATION_REFUSED.format(detail=exc.text)) from None
-    except SandboxUnavailable as exc:
+    except (SandboxUnavailable, BadSetting) as exc:
         raise UserError(UE.SANDBOX_UNAVAILABLE.format(detail=str(exc))) from None
     return executor
 

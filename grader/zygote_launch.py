@@ -44,8 +44,12 @@ LOWEST_UID_BASE = 1000  # below it live the system's own accounts, root (0) amon
 HIGHEST_UID_BASE = 2**31 - 1 - UID_SPAN  # uids past 2**31 are refused by some systems' tools
 
 
-class BadUidBase(ValueError):
-    """``ATTN_JUDGE_UID_BASE`` is not a usable first uid for sandboxes (the message says why)."""
+class BadSetting(ValueError):
+    """An ``ATTN_JUDGE_*`` setting of the sandboxes that means nothing (the message says why)."""
+
+
+class BadUidBase(BadSetting):
+    """``ATTN_JUDGE_UID_BASE`` is not a usable first uid for sandboxes."""
 
 
 def uid_base() -> int:
@@ -65,8 +69,13 @@ def uid_base() -> int:
 
 
 def weak_forced() -> bool:
-    """``ATTN_JUDGE_ISOLATION=weak``: grade with weak isolation even where a stronger one exists."""
-    return os.environ.get("ATTN_JUDGE_ISOLATION") == "weak"
+    """``ATTN_JUDGE_ISOLATION=weak``: grade with weak isolation even where a stronger one exists;
+    :class:`BadSetting` for any other value (a typo must not pass for the default)."""
+    value = os.environ.get("ATTN_JUDGE_ISOLATION", "").strip()
+    if value not in ("", "weak"):
+        raise BadSetting(f"ATTN_JUDGE_ISOLATION={value[:40]!r} means nothing: its one value is 'weak' "
+                         "(resource limits only, for testing); unset it for the strongest isolation")
+    return value == "weak"
 
 
 def _arguments(force_weak: bool, quick_start: bool) -> list[str]:

@@ -298,3 +298,16 @@ def test_a_class_starts_all_its_sandboxes_at_once(tmp_path, monkeypatch, args, p
     result = CliRunner().invoke(main, ["grade", str(_class_of_one(tmp_path)), "--out", str(tmp_path / "out"), *args])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert started == [False] * (2 if prestarted == "cores" else prestarted)
+
+
+@pytest.mark.parametrize("value", ["Weak", "strong", "none"])
+def test_an_isolation_setting_that_means_nothing_gets_one_message(tmp_path, value):
+    """A typo of ATTN_JUDGE_ISOLATION=weak must not pass for the default, nor the other way round."""
+    path = tmp_path / "self_attention.py"
+    path.write_text(solution_source(registry.get("self_attention")))
+    result = attn("check", str(path), cwd=tmp_path,
+                  env={"ATTN_JUDGE_ISOLATION": value, "ATTN_JUDGE_HOME": str(tmp_path / "home")}, timeout=120)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.splitlines() == [f"Error: cannot start the sandbox: ATTN_JUDGE_ISOLATION={value!r} means "
+                                          "nothing: its one value is 'weak' (resource limits only, for testing); "
+                                          "unset it for the strongest isolation"], result.stderr

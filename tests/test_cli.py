@@ -265,18 +265,26 @@ def test_weak_isolation_is_refused_for_grading_unless_allowed(tmp_path):
     assert checked.returncode == 0 and "weak isolation" in checked.stderr
 
 
-@pytest.mark.parametrize("base", ["abc", "0", "999", "99999999999", "-5"])
-def test_a_sandbox_uid_base_that_is_no_uid_base_gets_one_message(tmp_path, base):
-    """Never a traceback, never a fallback: with base 0 a child could have been given root's uid."""
+UID_BASE_REFUSED = ("is not a uid base: give a whole number from 1000 to 2147479647 (sandboxes run as that uid "
+                    "and the 3999 after it), or unset it for 61000")
+ISOLATION_REFUSED = ("means nothing: its one value is 'weak' (resource limits only, for testing); unset it for "
+                     "the strongest isolation")
+
+
+@pytest.mark.parametrize("variable, value, why", [
+    *[("ATTN_JUDGE_UID_BASE", value, UID_BASE_REFUSED) for value in ("abc", "0", "999", "99999999999", "-5")],
+    *[("ATTN_JUDGE_ISOLATION", value, ISOLATION_REFUSED) for value in ("Weak", "strong", "none")],
+])
+def test_a_sandbox_setting_that_means_nothing_gets_one_message(tmp_path, variable, value, why):
+    """Never a traceback, never a fallback: with a uid base of 0 a child could have been given root's
+    uid, and a typo of ATTN_JUDGE_ISOLATION=weak passed for the default."""
     path = tmp_path / "self_attention.py"
     path.write_text(solution_source(registry.get("self_attention")))
     result = attn("check", str(path), cwd=tmp_path,
-                  env={"ATTN_JUDGE_UID_BASE": base, "ATTN_JUDGE_HOME": str(tmp_path / "home")}, timeout=120)
+                  env={variable: value, "ATTN_JUDGE_HOME": str(tmp_path / "home")}, timeout=120)
     assert result.returncode == 2, result.stdout + result.stderr
-    lines = result.stderr.splitlines()
-    assert lines == [f"Error: cannot start the sandbox: ATTN_JUDGE_UID_BASE={base!r} is not a uid base: give a "
-                     "whole number from 1000 to 2147479647 (sandboxes run as that uid and the 3999 after it), "
-                     "or unset it for 61000"], result.stderr
+    assert result.stderr.splitlines() == [f"Error: cannot start the sandbox: {variable}={value!r} {why}"], \
+        result.stderr
 
 
 @pytest.mark.parametrize("args, prestarted", [([], "cores"), (["--workers", "3"], 3), (["--workers", "100000"], 0)],
@@ -298,16 +306,3 @@ def test_a_class_starts_all_its_sandboxes_at_once(tmp_path, monkeypatch, args, p
     result = CliRunner().invoke(main, ["grade", str(_class_of_one(tmp_path)), "--out", str(tmp_path / "out"), *args])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert started == [False] * (2 if prestarted == "cores" else prestarted)
-
-
-@pytest.mark.parametrize("value", ["Weak", "strong", "none"])
-def test_an_isolation_setting_that_means_nothing_gets_one_message(tmp_path, value):
-    """A typo of ATTN_JUDGE_ISOLATION=weak must not pass for the default, nor the other way round."""
-    path = tmp_path / "self_attention.py"
-    path.write_text(solution_source(registry.get("self_attention")))
-    result = attn("check", str(path), cwd=tmp_path,
-                  env={"ATTN_JUDGE_ISOLATION": value, "ATTN_JUDGE_HOME": str(tmp_path / "home")}, timeout=120)
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert result.stderr.splitlines() == [f"Error: cannot start the sandbox: ATTN_JUDGE_ISOLATION={value!r} means "
-                                          "nothing: its one value is 'weak' (resource limits only, for testing); "
-                                          "unset it for the strongest isolation"], result.stderr

@@ -14,7 +14,7 @@ tasks (``KilledWorker``; local clusters are created with no silent retries so
 that every retry is counted here) and they are submitted again, each a bounded
 number of times; a submission whose tries all ended with a lost worker is
 marked ``crash`` instead of taking the cluster down one worker at a time. The
-run summary lists what was graded again.
+run summary lists what was graded again. (The workers' side: :mod:`grader.dask_worker`.)
 
 A worker that cannot grade grades nothing: one whose sandbox pool cannot start
 (a machine without namespaces allowed, a bad setting), or one that runs another
@@ -35,11 +35,13 @@ import uuid
 from concurrent.futures import CancelledError, Future, InvalidStateError
 
 import dask
-from distributed import Client, LocalCluster, WorkerPlugin, get_worker
+from distributed import Client, LocalCluster
 
 from grader import capacity, installation, registry
 from grader import user_errors as UE
-from grader.executors import GradeRequest, SuiteCache, WeakIsolationRefused, grade_request
+from grader.dask_worker import (MAX_FAILURE_CHARS, PLUGIN_NAME, SandboxPlugin, WorkerCannotGrade, grade_on_worker,
+                                worker_isolation)
+from grader.executors import GradeRequest, WeakIsolationRefused
 from grader.grading import Suite, not_graded
 from grader.i18n import t
 from grader.runs import GradingStopped, SubmissionError
@@ -48,84 +50,12 @@ from grader.sandbox.messages import ErrorKind
 
 log = logging.getLogger(__name__)
 
-PLUGIN_NAME = "attn-judge-sandbox"
 MAX_TRIES = 3
 CONNECT_SECONDS = 30
-MAX_FAILURE_CHARS = 500
 CAPACITY_SECONDS = 2.0  # how long the cluster's count of worker threads is trusted before it is asked again
 WORKERS_SECONDS = 20  # how long a cluster may take to have its first worker running (each imports torch)
 WORKERS_LOST = t("the grading worker was lost {tries} times while grading this submission; it was not "
                  "graded again", "评测这份提交时，评测进程丢失了 {tries} 次；不再重新评测")
-
-
-class SandboxPlugin(WorkerPlugin):
-    """A Dask worker plugin: one sandbox pool (a slot per worker thread) and its suites."""
-
-    name = PLUGIN_NAME
-
-    def __init__(self, force_weak: bool = False, client_installation: str = ""):
-        self.force_weak = force_weak
-        self.client_installation = client_installation  # grader.installation.digest() on the client
-        self.pool = None
-        self.suites = None
-        self.failure = ""  # why this worker cannot grade
-
-    def setup(self, worker) -> None:
-        from grader.pool import SandboxPool
-
-        if self.client_installation and installation.digest() != self.client_installation:
-            self.failure = (f"it runs {installation.summary()}, another installation than the command's: "
-                            f"install the same attention-judge and torch on every machine")
-            return
-        try:
-            self.pool = SandboxPool(worker.state.nthreads, force_weak=self.force_weak)
-        except Exception as exc:  # noqa: BLE001 - this worker then grades nothing (see grade_on_worker)
-            self.failure = f"its sandboxes did not start: {type(exc).__name__}: {exc}"[:MAX_FAILURE_CHARS]
-            return
-        self.suites = SuiteCache()
-
-    def teardown(self, worker) -> None:
-        if self.pool is not None:
-            self.pool.close()
-
-
-def _plugin() -> SandboxPlugin:
-    return get_worker().plugins[PLUGIN_NAME]
-
-
-class WorkerCannotGrade(RuntimeError):
-    """The worker a task reached cannot grade: the client retires it and sends the task elsewhere."""
-
-    def __init__(self, address: str, failure: str):
-        super().__init__(address, failure)
-        self.address, self.failure = address, failure
-
-    def __str__(self) -> str:
-        return f"{self.address}: {self.failure}"
-
-
-def grade_on_worker(request: GradeRequest) -> dict:
-    """The task a Dask worker runs: grade one request on its own sandbox pool."""
-    from grader.pool import SandboxUnavailable
-
-    plugin = _plugin()
-    if plugin.pool is None:
-        raise WorkerCannotGrade(get_worker().address, plugin.failure)
-    try:
-        return grade_request(request, runner=plugin.pool, suites=plugin.suites)
-    except SandboxUnavailable as exc:  # its sandboxes are gone for good: this worker grades no more
-        pool, plugin.pool = plugin.pool, None
-        plugin.failure = f"its sandboxes stopped: {exc}"[:MAX_FAILURE_CHARS]
-        pool.close(wait=False)
-        raise WorkerCannotGrade(get_worker().address, plugin.failure) from None
-
-
-def worker_isolation(dask_worker) -> tuple[str, str, str]:
-    """A worker's isolation level and why it is not stronger, or ``("", "", failure)``."""
-    plugin = dask_worker.plugins[PLUGIN_NAME]
-    if plugin.pool is None:
-        return "", "", plugin.failure
-    return plugin.pool.level, plugin.pool.fallback_reason, ""
 
 
 OLDER_INSTALLATION = ("it runs another installation than the command's (one that does not answer as this "

@@ -20,7 +20,8 @@ import pytest
 from distributed import LocalCluster
 
 from grader import dask_backend, registry, services
-from grader.dask_backend import DaskExecutor, WorkerCannotGrade, grade_on_worker, open_dask_executor
+from grader.dask_backend import DaskExecutor, open_dask_executor
+from grader.dask_worker import PLUGIN_NAME, WorkerCannotGrade, grade_on_worker
 from grader.executors import GradeRequest, LocalExecutor
 from grader.outpaths import results_path
 from grader.references import solution_source
@@ -362,7 +363,7 @@ def test_a_lost_scheduler_stops_the_class_with_one_message_and_nothing_false_is_
 def _lose_sandboxes_for_good(dask_worker) -> None:
     """On a worker: its zygotes killed (as the OOM killer would), and none can start again."""
     os.environ["ATTN_JUDGE_UID_BASE"] = "abc"
-    for zygote in dask_worker.plugins[dask_backend.PLUGIN_NAME].pool._all:
+    for zygote in dask_worker.plugins[PLUGIN_NAME].pool._all:
         zygote.proc.kill()
 
 

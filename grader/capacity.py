@@ -51,6 +51,11 @@ def max_workers() -> int:
     return max(1, min(WORKERS_PER_CORE * cores(), memory_mb() // MB_PER_WORKER))
 
 
+def pool_workers(asked: int | None) -> int:
+    """A local pool's size: ``asked`` (``--workers``, checked), or the default."""
+    return default_workers() if asked is None else checked_workers(asked)
+
+
 def checked_workers(asked: int) -> int:
     """``asked``, or :class:`TooManyWorkers` above :func:`max_workers`."""
     most = max_workers()

@@ -191,9 +191,10 @@ def _sandboxes_to_prestart(path: Path, workers: int | None) -> int:
     """One for a file; for a class, as many as its pool will have (none when ``--workers`` is refused)."""
     if not path.is_dir():
         return 1
-    if workers is None:
-        return capacity.default_workers()
-    return workers if workers <= capacity.max_workers() else 0
+    try:
+        return capacity.pool_workers(workers)
+    except capacity.TooManyWorkers:
+        return 0
 
 
 @main.command()

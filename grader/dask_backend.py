@@ -114,8 +114,7 @@ class DaskExecutor:
         client.register_plugin(SandboxPlugin(force_weak, installation.digest()), name=PLUGIN_NAME)
         self.notice = None  # said once to whoever runs the class: the workers retired
         levels = self._graders()
-        self.levels = {address: level for address, (level, _) in levels.items()}
-        weakest = min(self.levels.values(), key=lambda level: base_level(level) != WEAK)
+        weakest = min((level for level, _ in levels.values()), key=lambda level: base_level(level) != WEAK)
         self.isolation = weakest
         self.description = describe(weakest)
         self.warning = None

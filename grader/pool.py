@@ -38,7 +38,7 @@ from grader.sandbox.execute import preload_autograd_modules
 from grader.sandbox.isolation import WEAK, ChildLimits, base_level, describe
 from grader.sandbox.messages import ErrorKind, Invocation, Limits
 from grader.supervisor import run_submission
-from grader.zygote_launch import BadUidBase, launch, take_prestarted, uid_base
+from grader.zygote_launch import BadSetting, launch, take_prestarted, uid_base
 
 STARTUP_TIMEOUT = 180.0
 MAX_PACKET = 64 * 1024
@@ -95,7 +95,7 @@ class ZygoteProcess:
         try:
             launched = (take_prestarted(force_weak=force_weak, quick_start=quick_start)
                         or launch(force_weak=force_weak, quick_start=quick_start))
-        except (OSError, BadUidBase) as exc:
+        except (OSError, BadSetting) as exc:
             raise SandboxUnavailable(f"the sandbox did not start ({exc})") from None
         self.proc, self.socket, self._stderr = launched.proc, launched.socket, launched.stderr
         self._req = 0
@@ -230,7 +230,7 @@ class SandboxPool:
         self._start_failure = ""  # why the last zygote that failed to start did
         try:
             uid_base()  # a bad setting is said once, not by every zygote that fails on it
-        except BadUidBase as exc:
+        except BadSetting as exc:
             raise SandboxUnavailable(str(exc)) from None
         remove_stale_scratch()
         errors: list[str] = []

@@ -81,7 +81,7 @@ def open_executor(*, workers: int | None = None, allow_weak: bool, scheduler: st
         if scheduler is not None:
             return _dask_executor(scheduler, allow_weak=allow_weak)
         executor = LocalExecutor(
-            workers=capacity.default_workers() if workers is None else capacity.checked_workers(workers),
+            workers=capacity.pool_workers(workers),
             allow_weak=allow_weak, force_weak=weak_forced(), quick_start=quick_start)
     except capacity.TooManyWorkers as exc:
         raise UserError(_too_many(f"--workers {exc.asked}" if scheduler is None else f"--scheduler {scheduler}",
@@ -89,7 +89,7 @@ def open_executor(*, workers: int | None = None, allow_weak: bool, scheduler: st
     except WeakIsolationRefused as exc:
         raise UserError(UE.WEAK_ISOLATION_REFUSED.format(detail=exc.text)) from None
     except (SandboxUnavailable, BadSetting) as exc:
-        raise UserError(UE.SANDBOX_UNAVAILABLE.format(detail=str(exc))) from None
+        raise _sandbox_unavailable(exc) from None
     return executor
 
 
@@ -115,13 +115,17 @@ def _too_many(option: str, exc: capacity.TooManyWorkers) -> Text:
                                       memory_gb=round(capacity.memory_mb() / 1024))
 
 
+def _sandbox_unavailable(exc: Exception) -> UserError:
+    return UserError(UE.SANDBOX_UNAVAILABLE.format(detail=str(exc)))
+
+
 @contextmanager
 def _sandbox_lost_said():
     """A sandbox lost while it ran one submission, none to replace it: one message, as when none starts."""
     try:
         yield
     except GradingStopped as exc:
-        raise UserError(UE.SANDBOX_UNAVAILABLE.format(detail=str(exc))) from None
+        raise _sandbox_unavailable(exc) from None
 
 
 def check_file(*, path: Path, problem_id: str | None, timeout: float = Limits.timeout,

@@ -48,10 +48,6 @@ class BadSetting(ValueError):
     """An ``ATTN_JUDGE_*`` setting of the sandboxes that means nothing (the message says why)."""
 
 
-class BadUidBase(BadSetting):
-    """``ATTN_JUDGE_UID_BASE`` is not a usable first uid for sandboxes."""
-
-
 def uid_base() -> int:
     """The first of the :data:`UID_SPAN` uids this grader's sandboxes run as (``ATTN_JUDGE_UID_BASE``).
 
@@ -62,7 +58,7 @@ def uid_base() -> int:
         return DEFAULT_UID_BASE
     base = int(text) if text.isdigit() and len(text) < 12 else None
     if base is None or not LOWEST_UID_BASE <= base <= HIGHEST_UID_BASE:
-        raise BadUidBase(f"ATTN_JUDGE_UID_BASE={text[:40]!r} is not a uid base: give a whole number from "
+        raise BadSetting(f"ATTN_JUDGE_UID_BASE={text[:40]!r} is not a uid base: give a whole number from "
                          f"{LOWEST_UID_BASE} to {HIGHEST_UID_BASE} (sandboxes run as that uid and the "
                          f"{UID_SPAN - 1} after it), or unset it for {DEFAULT_UID_BASE}")
     return base

@@ -21,7 +21,10 @@ A worker that cannot grade grades nothing: one whose sandbox pool cannot start
 installation than the client (:mod:`grader.installation`: other code, hidden
 cases, references or torch would grade its share of the class differently).
 When the class starts such workers are retired and named; one that joins later
-is retired at its first task, which is sent elsewhere.
+is retired at its first task, which is sent elsewhere without spending one of
+the submission's tries (the submission did nothing wrong). When the last worker
+that could grade is retired, the class stops with one message
+(:class:`NoGraderLeft`), what finished saved for ``--resume``.
 """
 
 from __future__ import annotations
@@ -74,6 +77,10 @@ class ClusterLost(GradingStopped):
     """The client lost its scheduler: nothing more can be graded on this cluster."""
 
 
+class NoGraderLeft(GradingStopped):
+    """Every worker of the cluster that could grade was retired in the middle of a class."""
+
+
 class NoWorkers(RuntimeError):
     """The scheduler has no worker running (none came within :data:`WORKERS_SECONDS`)."""
 
@@ -104,6 +111,7 @@ class DaskExecutor:
         self.max_tries = max_tries
         self.retried: list[str] = []
         self._lock = threading.Lock()
+        self._retired: dict[str, str] = {}  # the workers retired because they cannot grade, and why
         self._capacity, self._capacity_until = 2, 0.0
         self._silence_client_log = False
         try:
@@ -137,6 +145,7 @@ class DaskExecutor:
         failed = {address: failure for address, (_, _, failure) in answers.items() if failure}
         graders = {address: (level, reason) for address, (level, reason, failure) in answers.items() if not failure}
         if failed:
+            self._retired.update(failed)
             self.client.retire_workers(workers=list(failed), close_workers=True)
             if not graders:
                 self.close()
@@ -181,7 +190,8 @@ class DaskExecutor:
     def _answered(self, finished, request: GradeRequest, result: Future, *, tries: int) -> None:
         """Pass the cluster's answer (``finished``, a Dask future) on to ``result``.
 
-        A lost worker's request is sent again, up to ``max_tries``. A request
+        A lost worker's request is sent again, up to ``max_tries``; one that reached a
+        worker that cannot grade is sent again without spending a try. A request
         cancelled meanwhile (an interrupted class run) no longer wants its answer.
         """
         if result.cancelled():
@@ -191,23 +201,45 @@ class DaskExecutor:
         except CancelledError as exc:  # the scheduler was lost: the request is not this submission's failure
             _settle(result, exception=self._lost(exc))
             return
+        except WorkerCannotGrade as exc:
+            self._cannot_grade(exc, request, result, tries=tries)
+            return
         except Exception as exc:  # a lost worker, or the trusted side failing on the worker
-            if isinstance(exc, WorkerCannotGrade):  # retired after its answer, so that none is lost
-                self.client.loop.add_callback(_retire, self.client, exc.address)
-            elif type(exc).__name__ != "KilledWorker":
+            if type(exc).__name__ != "KilledWorker":
                 _settle(result, exception=exc)
-                return
-            if tries < self.max_tries:
-                with self._lock:
-                    self.retried.append(request.key)
-                try:
-                    self._submit(request, result, tries=tries + 1)
-                except ClusterLost as lost:
-                    _settle(result, exception=lost)
+            elif tries < self.max_tries:
+                self._again(request, result, tries=tries + 1)
             else:
                 _settle(result, value=_workers_lost(request, tries, self.isolation))
             return
         _settle(result, value=value)
+
+    def _cannot_grade(self, exc: WorkerCannotGrade, request: GradeRequest, result: Future, *, tries: int) -> None:
+        """Retire the worker (after its answer, so that none is lost) and send the request to
+        another, or stop the class when no worker that could grade is left."""
+        with self._lock:
+            first = exc.address not in self._retired
+            self._retired[exc.address] = exc.failure
+            retired = dict(self._retired)
+        if first:
+            self.client.loop.add_callback(_retire, self.client, exc.address)
+        try:
+            left = set(self.client.nthreads()) - set(retired)
+        except (OSError, CancelledError) as lost:  # TimeoutError among them: the scheduler is gone
+            _settle(result, exception=self._lost(lost))
+            return
+        if not left:
+            _settle(result, exception=NoGraderLeft(f"no Dask worker left can grade ({_failures(retired)})"))
+            return
+        self._again(request, result, tries=tries)
+
+    def _again(self, request: GradeRequest, result: Future, *, tries: int) -> None:
+        with self._lock:
+            self.retried.append(request.key)
+        try:
+            self._submit(request, result, tries=tries)
+        except ClusterLost as lost:
+            _settle(result, exception=lost)
 
     def close(self, *, wait: bool = True) -> None:
         if self._silence_client_log:

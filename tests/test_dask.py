@@ -360,6 +360,41 @@ def test_a_lost_scheduler_stops_the_class_with_one_message_and_nothing_false_is_
     assert summary.skipped == len(finished) and summary.graded == 20 - len(finished)
 
 
+def test_a_worker_that_cannot_grade_costs_the_submission_none_of_its_tries(dask_executor):
+    """A submission sent to a worker that cannot grade did nothing wrong: even on its last try it is
+    sent to another worker, never marked crash."""
+    request = GradeRequest(key=f"s02/{SDPA}", problem_id=SDPA, source=solution_source(registry.get(SDPA)),
+                           filename=f"{SDPA}.py", sha256="0" * 64)
+    answered = Future()
+    refusal = WorkerCannotGrade("tcp://127.0.0.1:9", "its sandboxes stopped: made up")
+    dask_executor._answered(_Finished(error=refusal), request, answered, tries=dask_backend.MAX_TRIES)
+    data = answered.result(timeout=120)
+    assert data["extra_data"]["error"] is None and data["score"] == data["max_score"]
+
+
+def test_the_last_worker_that_could_grade_retired_stops_the_class_with_one_message(tmp_path):
+    """Every worker's sandboxes gone for good: the class stops and says why instead of waiting for a
+    worker forever; nothing is written as the students' failure, and --resume finishes it."""
+    executor = open_dask_executor("local:1", allow_weak=False)
+    try:
+        client = executor.client
+        (address,) = client.scheduler_info()["workers"]
+        client.run(_lose_sandboxes_for_good)
+        root, out = tmp_path / "class", tmp_path / "out"
+        _class(root, 3)
+        with pytest.raises(services.UserError) as caught:
+            grade_class(root=root, out=out, executor=executor, reports=False)
+    finally:
+        executor.close()
+    assert caught.value.text.en.startswith(f"grading stopped: no Dask worker left can grade ({address}: its "
+                                           f"sandboxes stopped: ")
+    assert caught.value.text.en.endswith("run the same command with --resume to continue.")
+    assert _verdicts(out) == {}
+    with LocalExecutor(workers=2, allow_weak=False) as local:
+        _, summary = grade_class(root=root, out=out, executor=local, reports=False, resume=True)
+    assert summary.graded == 6 and all(kind is None for (_, _, _, kind, _) in _verdicts(out).values())
+
+
 def _lose_sandboxes_for_good(dask_worker) -> None:
     """On a worker: its zygotes killed (as the OOM killer would), and none can start again."""
     os.environ["ATTN_JUDGE_UID_BASE"] = "abc"

@@ -101,7 +101,8 @@ class ClassRun:
             self.helpers.start(ready=("similarity",))
         try:
             self._loop()
-            self.summary.retried = list(getattr(self.executor, "retried", []))
+            # each submission once, however many times it was sent again
+            self.summary.retried = list(dict.fromkeys(getattr(self.executor, "retried", [])))
         except (KeyboardInterrupt, GradingStopped) as exc:
             self.summary.interrupted = True
             for future in self.grading:

@@ -36,8 +36,8 @@ CLASS_SUMMARY = t("Graded {graded} submissions ({skipped} already done) of {stud
                   "错误：{errors}。")
 ERROR_COUNT = t("{kind}: {count}", "{kind}：{count}")  # one item of the {errors} of CLASS_SUMMARY
 NO_ERRORS = t("none", "无")
-GRADED_AGAIN = t("Graded again after a lost worker: {count} submission(s).",
-                 "工作进程丢失后重新评测的提交：{count} 份。")
+GRADED_AGAIN = t("Graded again on another worker (theirs was lost or could not grade): {count} submission(s).",
+                 "因原工作进程丢失或无法评测而在其他工作进程上重新评测的提交：{count} 份。")
 CLASS_OVERVIEW_AT = t("Class overview: {path}", "班级概览：{path}")
 
 # ----------------------------------------------------------------------------- export

@@ -337,7 +337,7 @@ def isolation(describe: bool) -> None:
         with SandboxPool(1) as pool:
             click.echo(pool.level)
             if describe:
-                click.echo(pool.description)
+                click.echo(pool.description.get(lang))
             if pool.fallback_reason:
                 click.echo(W.NOT_STRONGER.format(reason=safe(pool.fallback_reason)).get(lang), err=True)
     except SandboxUnavailable as exc:

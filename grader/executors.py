@@ -109,7 +109,8 @@ class LocalExecutor:
         return self.pool.level
 
     @property
-    def description(self) -> str:
+    def description(self) -> Text:
+        """What its isolation does, in both languages."""
         return self.pool.description
 
     @property

@@ -32,6 +32,7 @@ from dataclasses import asdict
 
 from grader.runs import GradingStopped, RunReport, SubmissionError
 from grader import feedback as F
+from grader.i18n import Text
 from grader.sandbox import cgroups
 from grader.sandbox.channel import encode_invocations
 from grader.sandbox.execute import preload_autograd_modules
@@ -251,7 +252,8 @@ class SandboxPool:
         return self.level
 
     @property
-    def description(self) -> str:
+    def description(self) -> Text:
+        """What its isolation does, in both languages."""
         return describe(self.level)
 
     @property

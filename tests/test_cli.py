@@ -265,6 +265,20 @@ def test_weak_isolation_is_refused_for_grading_unless_allowed(tmp_path):
     assert checked.returncode == 0 and "weak isolation" in checked.stderr
 
 
+@pytest.mark.sandbox
+def test_what_the_isolation_does_is_said_in_the_users_language(tmp_path):
+    english = attn("isolation", "--describe", cwd=tmp_path, env={"ATTN_JUDGE_LANG": "en"})
+    chinese = attn("isolation", "--describe", cwd=tmp_path, env={"ATTN_JUDGE_LANG": "zh"})
+    assert english.returncode == chinese.returncode == 0
+    level, described = english.stdout.splitlines()
+    assert chinese.stdout.splitlines()[0] == level
+    said = chinese.stdout.splitlines()[1]
+    assert described.startswith(("Linux namespaces", "a Linux user namespace", "resource limits"))
+    assert said.startswith(("Linux 命名空间", "Linux 用户命名空间", "只有资源限制")) and not any(
+        word in said for word in ("namespaces (", "resource limits", "filter", "control group"))
+    assert said.count("；") == described.count("; ") == level.count("+") - (base_level(level) == "namespaces+uid")
+
+
 UID_BASE_REFUSED = ("is not a uid base: give a whole number from 1000 to 2147479647 (sandboxes run as that uid "
                     "and the 3999 after it), or unset it for 61000")
 ISOLATION_REFUSED = ("means nothing: its one value is 'weak' (resource limits only, for testing); unset it for "

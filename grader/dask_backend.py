@@ -48,7 +48,8 @@ from grader.executors import GradeRequest, WeakIsolationRefused
 from grader.grading import Suite, not_graded
 from grader.i18n import t
 from grader.runs import GradingStopped, SubmissionError
-from grader.sandbox.isolation import WEAK, base_level, describe
+from grader.isolation_wording import describe
+from grader.sandbox.isolation import WEAK, base_level
 from grader.sandbox.messages import ErrorKind
 
 log = logging.getLogger(__name__)

@@ -36,7 +36,8 @@ from grader.i18n import Text
 from grader.sandbox import cgroups
 from grader.sandbox.channel import encode_invocations
 from grader.sandbox.execute import preload_autograd_modules
-from grader.sandbox.isolation import WEAK, ChildLimits, base_level, describe
+from grader.isolation_wording import describe
+from grader.sandbox.isolation import WEAK, ChildLimits, base_level
 from grader.sandbox.messages import ErrorKind, Invocation, Limits
 from grader.supervisor import run_submission
 from grader.zygote_launch import BadSetting, launch, take_prestarted, uid_base

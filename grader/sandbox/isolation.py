@@ -36,7 +36,6 @@ import os
 import resource
 from dataclasses import dataclass
 
-from grader.i18n import Text, join, same, t
 from grader.sandbox import cgroups
 from grader.sandbox.syscalls import (CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS,
                                      MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, PR_SET_DUMPABLE,
@@ -44,25 +43,7 @@ from grader.sandbox.syscalls import (CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CL
 
 STRONG, USERNS, WEAK = "namespaces+uid", "namespaces", "weak"
 PIDNS, SECCOMP, CGROUP = "pidns", "seccomp", "cgroup"
-LEVEL_DESCRIPTIONS = {
-    STRONG: t("Linux namespaces (mount, network, IPC, UTS), an allow-listed read-only root, "
-              "an unprivileged uid, resource limits",
-              "Linux 命名空间（挂载、网络、IPC、UTS）、按允许清单挂载的只读根目录、非特权 uid、资源限制"),
-    USERNS: t("a Linux user namespace with mount, network, IPC and UTS namespaces, an "
-              "allow-listed read-only root, resource limits (same uid as the grader outside)",
-              "Linux 用户命名空间及挂载、网络、IPC、UTS 命名空间、按允许清单挂载的只读根目录、资源限制"
-              "（在命名空间外与评测程序是同一个 uid）"),
-    WEAK: t("resource limits and a temporary directory only (no namespaces): the submission "
-            "can read files the grader's user can read",
-            "只有资源限制和临时目录（没有命名空间）：提交能读取评测程序所属用户可读的文件"),
-}
-FEATURE_DESCRIPTIONS = {
-    PIDNS: t("its own PID namespace", "独立的 PID 命名空间"),
-    SECCOMP: t("a seccomp filter", "seccomp 过滤器"),
-    CGROUP: t("a control group limiting memory and processes of the whole submission",
-              "限制整份提交的内存和进程数的控制组（cgroup）"),
-}
-_DESCRIPTION_SEPARATOR = t("; ", "；")
+FEATURES = (PIDNS, SECCOMP, CGROUP)
 
 UID_SPAN = 4000
 DEFAULT_UID_BASE = 61000
@@ -115,16 +96,9 @@ def base_level(name: str) -> str:
     for level in (STRONG, USERNS, WEAK):
         if name == level or name.startswith(level + "+"):
             rest = name[len(level):].lstrip("+").split("+") if name != level else []
-            if all(part in FEATURE_DESCRIPTIONS for part in rest if part):
+            if all(part in FEATURES for part in rest if part):
                 return level
     return name
-
-
-def describe(name: str) -> Text:
-    """What an isolation level (as results record it) does, in both languages."""
-    level = base_level(name)
-    features = [FEATURE_DESCRIPTIONS[f] for f in name[len(level):].split("+") if f in FEATURE_DESCRIPTIONS]
-    return join(_DESCRIPTION_SEPARATOR, [LEVEL_DESCRIPTIONS.get(level, same(level)), *features])
 
 
 def new_pid_namespace_for_next_child(own_namespace_fd: int) -> None:

@@ -31,7 +31,7 @@ from grader.executors import GradeRequest
 from grader.fsutil import write_atomic
 from grader.grading import Suite, add_source_map, not_graded
 from grader.i18n import t
-from grader.jsonio import dumps
+from grader.jsonio import dumps, readable
 from grader.outpaths import report_path, results_path
 from grader.reports.submission import write_report
 from grader.runs import GradingStopped, SubmissionError
@@ -177,19 +177,32 @@ class ClassRun:
         except GradingStopped:  # not this submission's failure: nothing of it is written
             raise
         except Exception as exc:  # a failure of the trusted side costs this submission only
-            entry, settings = submitted.entry, self.settings
-            error = SubmissionError(ErrorKind.GRADER_ERROR,
-                                    GRADER_FAILED.format(why=f"{type(exc).__name__}: {exc}"[:300]))
-            results = not_graded(problem=entry.problem, suite=Suite(entry.problem, seed=settings.seed),
-                                 seed=settings.seed, error=error, source_sha256=submitted.sha256,
-                                 isolation=self.executor.isolation, lang=settings.lang,
-                                 seed_key=settings.seed_key)
+            results = self._grader_failed(submitted, exc)
         self._write(submitted, results)
+
+    def _grader_failed(self, submitted: Submitted, exc: Exception) -> dict:
+        entry, settings = submitted.entry, self.settings
+        error = SubmissionError(ErrorKind.GRADER_ERROR,
+                                GRADER_FAILED.format(why=readable(f"{type(exc).__name__}: {exc}"[:300])))
+        return not_graded(problem=entry.problem, suite=Suite(entry.problem, seed=settings.seed),
+                          seed=settings.seed, error=error, source_sha256=submitted.sha256,
+                          isolation=self.executor.isolation, lang=settings.lang, seed_key=settings.seed_key)
 
     def _write(self, submitted: Submitted, results: dict) -> None:
         self.writing[self.writers.submit(self._save, submitted, results)] = submitted.entry
 
     def _save(self, submitted: Submitted, results: dict) -> None:
+        """:meth:`_save_results`; one whose results cannot be written (the trusted side failing on
+        what the submission produced) is saved as the grader's error, the others unharmed. A folder
+        that cannot be written (OSError) stops the run."""
+        try:
+            self._save_results(submitted, results)
+        except OSError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a failure of the trusted side costs this submission only
+            self._save_results(submitted, self._grader_failed(submitted, exc))
+
+    def _save_results(self, submitted: Submitted, results: dict) -> None:
         """Report first, then results.json (the completion marker); in a writer thread."""
         entry, settings = submitted.entry, self.settings
         if submitted.source_map is not None:  # a notebook: its cells label the lines

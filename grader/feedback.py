@@ -223,6 +223,10 @@ FORBIDDEN_STATIC_AT = t("{place}: {name} is not allowed in this problem; impleme
                         "{place}：本题不允许使用 {name}，请自己实现")
 # why a notebook's code could not be read: the {why} of IS_NOTEBOOK
 NOTEBOOK_NOT_JSON = t("it is not valid JSON", "它不是有效的 JSON")
+NOTEBOOK_NOT_UNICODE = t("its cell {cell} holds code that is not valid Unicode (an unpaired surrogate, such "
+                         "as the JSON escape \\ud800): remove it and save the notebook again",
+                         "它的第 {cell} 个单元格含有无效的 Unicode 代码（不成对的代理码位，例如 JSON 转义 \\ud800）："
+                         "请删去后重新保存笔记本")
 NOTEBOOK_TOO_DEEP = t("its JSON is nested too deeply", "它的 JSON 嵌套过深")
 NOTEBOOK_NO_CELLS = t("it has no list of cells", "它没有单元格列表")
 NOTEBOOK_OLD_FORMAT = t("it uses notebook format {version}; open it in a recent Jupyter and save it again",

@@ -4,7 +4,8 @@
 Gradescope's) reject, and would write file names that are not valid UTF-8 as
 lone surrogates that no UTF-8 file can hold. :func:`json_safe` represents a
 non-finite number explicitly as the string ``"nan"``, ``"inf"`` or ``"-inf"``
-and a name's undecodable bytes as ``\\xNN``; :func:`dumps` then refuses
+and a name's undecodable bytes as ``\\xNN`` (any other unpaired surrogate as ``\\uDXXX``);
+:func:`dumps` then refuses
 anything else that is not strict JSON.
 """
 
@@ -15,12 +16,18 @@ import math
 
 
 def readable(text: str) -> str:
-    """A string whose undecodable bytes (from a file name) are shown as ``\\xNN``."""
+    """A string whose undecodable bytes (from a file name) are shown as ``\\xNN``, and any other
+    unpaired surrogate as ``\\uDXXX``: always valid UTF-8."""
     try:
         text.encode("utf-8")
         return text
     except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        return "".join(_shown(char) if "\ud800" <= char <= "\udfff" else char for char in text)
+
+
+def _shown(surrogate: str) -> str:
+    code = ord(surrogate)
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
 
 
 def json_safe(value):

@@ -325,6 +325,16 @@ def _source_text(source) -> str:
     return "".join(source) if isinstance(source, list) else source
 
 
+def _unpaired_surrogate(source: str) -> bool:
+    """Whether the text holds a lone surrogate (JSON's ``\\ud800`` escapes can make one): not Unicode
+    that a Python file can hold."""
+    try:
+        source.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def convert(text: str) -> NotebookCode:
     """The code of a notebook (its JSON text); :class:`NotebookUnreadable` when there is none to read."""
     try:
@@ -341,7 +351,10 @@ def convert(text: str) -> NotebookCode:
     notebook = _validated(_code_only(notebook))
     code_cells = [(position, _source_text(cell["source"]))
                   for position, cell in enumerate(notebook["cells"], start=1) if cell["cell_type"] == "code"]
-    size = sum(len(source.encode("utf-8", "surrogatepass")) for _, source in code_cells)
+    for position, source in code_cells:
+        if _unpaired_surrogate(source):
+            raise NotebookUnreadable(F.NOTEBOOK_NOT_UNICODE.format(cell=position))
+    size = sum(len(source.encode("utf-8")) for _, source in code_cells)
     if size > MAX_CODE_BYTES:
         raise NotebookUnreadable(F.NOTEBOOK_CODE_TOO_LARGE.format(size=f"{size / 1024 / 1024:.1f}"))
     return code_from_cells(code_cells)

@@ -2,7 +2,7 @@
 
 A hostile class (a daemon that outlives its child and tries to overwrite
 results, an infinite loop, a formula-injection student name, a misnamed file, a
-notebook, a student with nothing gradable), and an interrupted run resumed:
+notebook, a student with nothing gradable, text no UTF-8 file can hold), and an interrupted run resumed:
 nothing finished is lost and nothing is graded twice.
 """
 
@@ -47,6 +47,11 @@ def test_hostile_class(tmp_path):
     _write(klass / "carol" / "multihead_attention.py", "x = 1\n")
     _write(klass / "dave" / "self_attention.ipynb", json.dumps({"cells": []}))
     (klass / "erin").mkdir()
+    _write(klass / "trent" / f"{SDPA}.py", attack_source("unpaired_surrogates"))
+    _write(klass / "trent" / "self_attention.ipynb", json.dumps({  # JSON escapes a lone surrogate as \\ud800
+        "nbformat": 4, "nbformat_minor": 5, "metadata": {},
+        "cells": [{"cell_type": "code", "id": "a", "metadata": {}, "outputs": [], "execution_count": None,
+                   "source": 'def self_attention(x, w_q, w_k, w_v):\n    return "\ud800"\n'}]}))
     result = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--timeout", "2"),
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
@@ -65,14 +70,19 @@ def test_hostile_class(tmp_path):
     assert results("bob")["score"] == 0
     assert results("=SUM(A1)")["extra_data"]["error"]["kind"] == "timeout"
     assert results("dave", "self_attention")["extra_data"]["error"]["kind"] == "bad_submission"
+    surrogates = results("trent")
+    assert surrogates["extra_data"]["error"] is None and surrogates["score"] == 0
+    assert any("bad input \ufffd and \ufffd" in test["output"] for test in surrogates["tests"])
+    unreadable = results("trent", "self_attention")["extra_data"]["error"]
+    assert unreadable["kind"] == "bad_submission" and "cell 1 holds code that is not valid Unicode" in unreadable["message"]
     assert not (out / "carol").joinpath("multihead_attention").exists()
-    for student in ("alice", "bob", "=SUM(A1)", "mallory", "dave"):
+    for student in ("alice", "bob", "=SUM(A1)", "mallory", "dave", "trent"):
         assert (out / student).glob("*/report.html")
 
     with open(out / "gradebook.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     names = [row[0] for row in rows[1:]]
-    assert sorted(names) == sorted(["alice", "bob", "'=SUM(A1)", "carol", "dave", "erin", "mallory"])
+    assert sorted(names) == sorted(["alice", "bob", "'=SUM(A1)", "carol", "dave", "erin", "mallory", "trent"])
     overview = (out / "index.html").read_text(encoding="utf-8")
     assert "multihead_attention.py" in overview  # the misnamed file is reported for carol
 
@@ -220,6 +230,32 @@ def test_a_class_whose_sandboxes_all_die_stops_with_one_message_and_resumes(tmp_
         _, summary = services.grade_class(root=root, out=out, executor=executor, reports=False, resume=True)
     assert summary.skipped == len(finished) and summary.graded == 4 - len(finished)
     assert all(r["extra_data"]["error"] is None and r["score"] == r["max_score"] for r in _results(out).values())
+
+
+def test_results_the_trusted_side_fails_to_write_cost_that_submission_only(tmp_path, monkeypatch):
+    """Writing one submission's report or results fails on what it produced (a fault of the trusted
+    side's): it is saved as the grader's error, and the class goes on."""
+    from grader import classrun, services
+    from grader.executors import LocalExecutor
+
+    root, out = tmp_path / "class", tmp_path / "out"
+    _slow_class(root, 3)
+    write_report = classrun.write_report
+
+    def failing_for_s01(path, *, results, **options):
+        if "s01" in str(path) and results["extra_data"]["error"] is None:
+            raise ValueError("cannot render this")
+        return write_report(path, results=results, **options)
+
+    monkeypatch.setattr(classrun, "write_report", failing_for_s01)
+    with LocalExecutor(workers=1, allow_weak=False) as executor:
+        _, summary = services.grade_class(root=root, out=out, executor=executor, reports=True)
+    assert summary.graded == 3 and summary.errors == {"grader_error": 1}
+    results = _results(out)
+    failed = results.pop("s01")["extra_data"]["error"]
+    assert failed["kind"] == "grader_error" and "ValueError: cannot render this" in failed["message"]
+    assert (out / "s01" / SDPA / "report.html").is_file()
+    assert all(r["extra_data"]["error"] is None and r["score"] == r["max_score"] for r in results.values())
 
 
 def test_a_sandbox_that_dies_under_a_submission_is_replaced_and_the_submission_runs_again(tmp_path):

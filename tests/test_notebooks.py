@@ -150,6 +150,8 @@ HOSTILE = {
     "not_utf8": (_notebook("s = 'caf\u00e9'").encode("latin-1"), "UTF-8"),
     "binary": (b"PK\x03\x04" + b"\x00" * 64, "binary"),
     "no_code": (_notebook(("md", "only words")).encode(), "empty"),
+    "lone_surrogate": (_notebook(("md", "intro"), "x = 1", "s = 'LONE'").replace("LONE", "\\ud800").encode(),
+                       "cell 3 holds code that is not valid Unicode"),
 }
 
 

@@ -62,6 +62,15 @@ def test_hostile_messages_are_rejected(header, payload, message):
         decode(_message(header, payload))
 
 
+def test_text_that_no_utf8_file_can_hold_arrives_as_replacement_characters():
+    # JSON carries a lone surrogate as an escape such as \\ud800; results.json and reports are UTF-8
+    header = '{"tree": {"k\\ud800": ["a\\udcffb", "\\ud83d\\ude00", {"__unsupported__": "T\\ud800"}]}, "tensors": []}'
+    raw = header.encode()
+    back = decode(MAGIC + struct.pack("<IQ", len(raw), 0) + raw)
+    assert back == {"k\ufffd": ["a\ufffdb", "\U0001F600", Unsupported("T\ufffd")]}  # a real pair kept
+    json.dumps(back["k\ufffd"][:2], ensure_ascii=False).encode("utf-8")
+
+
 def test_truncated_and_oversized_messages_are_rejected():
     good = encode({"x": torch.ones(3)})
     with pytest.raises(ProtocolError):

@@ -22,6 +22,7 @@ import torch
 from grader import registry
 from grader.datapaths import data_root, package_dir, solutions_dir
 from grader.grading import Suite, grade
+from grader.jsonio import dumps
 from grader.pool import SandboxPool
 from grader.references import solution_source
 from grader.sandbox.isolation import STRONG, base_level
@@ -235,6 +236,13 @@ def test_markup_in_output_and_exceptions_is_kept_as_plain_text(run):
     results = run("html_injection")
     assert "<script>" in results["extra_data"]["output"]
     assert "</pre><script>" in results["tests"][0]["output"]
+
+
+def test_text_no_utf8_file_can_hold_is_written_as_replacement_characters(run):
+    results = run("unpaired_surrogates")
+    assert results["extra_data"]["error"] is None and results["score"] == 0
+    assert any("bad input \ufffd and \ufffd" in test["output"] for test in results["tests"])
+    dumps(results).encode("utf-8")  # as results.json is written
 
 
 def test_a_huge_result_is_refused(run):

@@ -206,15 +206,29 @@ def _decode_tree(node, tensors: list[torch.Tensor], depth: int = 0):
         raise ProtocolError("value nested too deeply")
     if isinstance(node, dict) and len(node) == 1:
         return _decode_marker(node, tensors, depth)
-    if node is None or isinstance(node, (bool, int, float, str)):
+    if isinstance(node, str):
+        return valid_text(node)
+    if node is None or isinstance(node, (bool, int, float)):
         return node
     if isinstance(node, list):
         return [_decode_tree(v, tensors, depth + 1) for v in node]
     if isinstance(node, dict):
         if any(k.startswith("__") for k in node):
             raise ProtocolError("bad marker in message")
-        return {k: _decode_tree(v, tensors, depth + 1) for k, v in node.items()}
+        return {valid_text(k): _decode_tree(v, tensors, depth + 1) for k, v in node.items()}
     raise ProtocolError("bad value in message")
+
+
+def valid_text(text: str) -> str:
+    """``text`` with every unpaired surrogate (which a JSON escape such as ``\\ud800`` can carry
+    and no UTF-8 file can hold) replaced by U+FFFD."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= char <= "\udfff" else char for char in text)
+    return text
 
 
 def _decode_marker(node: dict, tensors: list[torch.Tensor], depth: int):
@@ -233,7 +247,7 @@ def _decode_marker(node: dict, tensors: list[torch.Tensor], depth: int):
             raise ProtocolError("bad float")
         return float(item)
     if key == "__unsupported__":
-        return Unsupported(str(item)[:100])
+        return Unsupported(valid_text(str(item)[:100]))
     if key == "__generator__":
         if type(item) is not int:
             raise ProtocolError("bad generator seed")
@@ -244,7 +258,7 @@ def _decode_marker(node: dict, tensors: list[torch.Tensor], depth: int):
         return _DTYPES[item][0]
     if key.startswith("__"):
         raise ProtocolError("bad marker in message")
-    return {key: _decode_tree(item, tensors, depth + 1)}
+    return {valid_text(key): _decode_tree(item, tensors, depth + 1)}
 
 
 def _bounded_int(text: str) -> int:

@@ -160,6 +160,9 @@ RUNTIME_FAILED = t("the sandboxed process failed (a limit broke its runtime, or 
 EXITED_EARLY = t("the process exited with status {code} before finishing (os._exit, a fatal error, "
                  "or a closed result channel)",
                  "进程在完成前以状态 {code} 退出（os._exit、致命错误，或关闭了结果通道）")
+MEMORY_TEST_NOT_ANNOUNCED = t("this memory test's result came without the test announcing its start, so its "
+                              "memory was not measured (the code changed how the sandbox runs tests)",
+                              "这个内存测试的结果在测试开始前没有先行通告，因此无法测量内存（代码改动了沙箱运行测试的方式）")
 MALFORMED_RESULT = t("the test's result was malformed ({why})", "这个测试的结果格式不对（{why}）")
 NOT_RUN_AFTER_TIMEOUT = t("an earlier test timed out", "之前的测试超时了")
 NOT_RUN_AFTER_CRASHES = t("the submission crashed repeatedly", "这份提交反复崩溃")

@@ -35,8 +35,8 @@ from dataclasses import dataclass, field, replace
 from grader import feedback as F
 from grader.grading import load_failure_error
 from grader.runs import RunReport, SubmissionError
-from grader.sandbox.channel import (BEGIN, CHILD_HEADER, FRAME_KINDS, GO, LOADED, encode_job,
-                                    encode_invocations)
+from grader.sandbox.channel import (BEGIN, CHILD_HEADER, FRAME_KINDS, LOADED, encode_go, encode_invocations,
+                                    encode_job)
 from grader.sandbox.messages import (MEMORY_LIMIT_EXCEEDED, MIB, ErrorKind, Invocation, Job, Limits, Loaded,
                                      Outcome, TestException, loaded_from_wire, outcome_from_wire)
 from grader.sandbox.protocol import ProtocolError, decode
@@ -46,6 +46,13 @@ F_SETPIPE_SZ = 1031
 MAX_PIPE_BYTES = 1 << 20  # what an unprivileged process may ask for by default
 PIPE_BYTES = 1 << 16  # a pipe's default size: what one read or write moves while no large frame is under way
 MAX_RESTARTS = 3
+# A memory test's peak counts what its child computes once the meter runs; the test's inputs are
+# held INPUT_COPIES times meanwhile (as sent, the call's own copy, the copy that shows in-place
+# changes), which is not the call's. What the child held before the test beyond HELD_ALLOWANCE
+# (the interpreter's pages it changed, the other tests' inputs, the module: a few MiB) counts too:
+# memory held only to be freed during the call would otherwise hide the call's own.
+INPUT_COPIES = 3
+HELD_ALLOWANCE_BYTES = 128 * MIB
 POLL_SECONDS = 0.25  # how often CPU time is read while a child runs
 EXIT_WAIT_SECONDS = 10.0
 SIGNAL_NAMES = {s.value: s.name for s in signal.Signals}
@@ -95,6 +102,8 @@ class ChildRun:
         self.expected = job.first  # the next test whose result may arrive
         self.meter = None  # a memory meter while a memory test runs
         self.meter_start = 0
+        self.idle_usage = 0  # the zygote's group before the fork (jobs with a memory test)
+        self.announced: set[int] = set()  # the memory tests whose start the child announced
 
     def run(self) -> ChildEnd:
         job_r, job_w = os.pipe()
@@ -103,6 +112,8 @@ class ChildRun:
         os.set_blocking(job_w, False)
         _resize_pipe(result_w, MAX_PIPE_BYTES)  # a large result crosses in one or two reads, not dozens
         self._prewrite(job_w)
+        if any(i.measure_memory for i in self.job.invocations[self.job.first:]):
+            self.idle_usage = self.zygote.memory_usage()
         try:
             handle = self.zygote.fork(fds=[job_r, result_w, output_w], limits=self.limits)
         finally:
@@ -190,9 +201,12 @@ class ChildRun:
                             return self._stop("output_limit")
                         continue
                     buffer += data
-                    started = self._frames(buffer, job_w)
+                    started = self._frames(buffer)
                     if self.end.stop or self._answered_everything():
                         return self._drain(output_r)
+                    if self.job_bytes and not writing:  # a memory test began: its inputs go now
+                        selector.register(job_w, selectors.EVENT_WRITE, "job")
+                        writing = True
                     if started:
                         deadline_test = time.monotonic() + limits.timeout
 
@@ -206,7 +220,7 @@ class ChildRun:
                 self._stop("output_limit")
                 return
 
-    def _frames(self, buffer: bytearray, job_w: int) -> bool:
+    def _frames(self, buffer: bytearray) -> bool:
         """Consume complete frames; True when a test's result arrived (the next test starts)."""
         started = False
         while len(buffer) >= CHILD_HEADER.size and not self.end.stop:
@@ -227,7 +241,7 @@ class ChildRun:
                 self._loaded(index, payload)
                 started = True
             elif kind == BEGIN:
-                self._begin(index, job_w)
+                self._begin(index)
             else:
                 self._result(index, payload)
                 started = True
@@ -241,16 +255,16 @@ class ChildRun:
         except ProtocolError as exc:
             self._stop("protocol", str(exc))
 
-    def _begin(self, index: int, job_w: int) -> None:
+    def _begin(self, index: int) -> None:
+        """A memory test begins: the meter starts, then the test and its inputs are sent."""
+        invocation = self.job.invocations[index]
         if (self.end.loaded is None or index != self.expected or self.meter is not None
-                or not self.job.invocations[index].measure_memory or self.job_bytes):
+                or not invocation.measure_memory or self.job_bytes):
             return self._stop("protocol", "an unexpected memory test")
+        self.announced.add(index)
         self.meter = self.zygote.peak_meter()
         self.meter_start = self.zygote.memory_usage() if self.meter is not None else 0
-        try:
-            os.write(job_w, GO)
-        except OSError:
-            pass
+        self.job_bytes = memoryview(encode_go(invocation))
 
     def _result(self, index: int, payload: bytes) -> None:
         if self.end.loaded is None or index != self.expected:
@@ -263,11 +277,16 @@ class ChildRun:
             self.end.malformed[index] = SubmissionError(ErrorKind.CRASH,
                                                         F.MALFORMED_RESULT.format(why=str(exc)[:200]))
             return None
-        if self.job.invocations[index].measure_memory:
-            outcome = replace(outcome, peak_memory_bytes=self._peak())
+        invocation = self.job.invocations[index]
+        if invocation.measure_memory:
+            if index not in self.announced:
+                self.end.malformed[index] = SubmissionError(ErrorKind.CRASH, F.MEMORY_TEST_NOT_ANNOUNCED)
+                return None
+            outcome = replace(outcome, peak_memory_bytes=self._peak(invocation))
         self.end.results[index] = outcome
 
-    def _peak(self) -> int | None:
+    def _peak(self, invocation: Invocation) -> int | None:
+        """The test's peak memory beyond its inputs (see :data:`HELD_ALLOWANCE_BYTES`)."""
         if self.meter is None:
             return None
         try:
@@ -276,7 +295,10 @@ class ChildRun:
             peak = None
         self.meter.close()
         self.meter = None
-        return None if peak is None else max(0, peak - self.meter_start)
+        if peak is None:
+            return None
+        held_before = max(0, self.meter_start - self.idle_usage - HELD_ALLOWANCE_BYTES)
+        return max(0, peak - self.meter_start - INPUT_COPIES * invocation.input_bytes()) + held_before
 
 
 def _read_size(buffer: bytearray) -> int:

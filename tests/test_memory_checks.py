@@ -4,7 +4,9 @@ A streaming reference stays below half the 64 MiB bound, run after run, so the
 verdict cannot flip on a shared machine (the figure itself moves by up to
 ~10 MiB between runs: the allocator does not always reuse the same blocks),
 and an implementation with the right values that builds the full (Lq, Lk)
-score matrix is over the bound.
+score matrix is over the bound, however it tries to hide it: memory held
+beforehand and freed in the call, the answers computed before the meter runs,
+or the test run without announcing it.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from __future__ import annotations
 import pytest
 
 from grader import registry
-from grader.grading import Suite
+from grader.grading import Suite, grade
 from grader.pool import SandboxPool
 from grader.references import solution_source
 from grader.sandbox.messages import MIB, Limits
+from tests.sandboxing import attack_source
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 RUNS = 3
@@ -59,3 +62,31 @@ def test_the_full_score_matrix_is_over_the_bound(pool):
     problem = registry.get("flash_attention")
     peaks = _memory_peaks(pool, problem, MATERIALISES["flash_attention"])
     assert all(peak is not None and peak > 64 * MIB for peak in peaks), peaks
+
+
+def _memory_tests(pool, attack: str) -> tuple[dict, list[dict]]:
+    problem = registry.get("flash_attention")
+    results = grade(problem=problem, source=attack_source(attack), filename="flash_attention.py", runner=pool,
+                    suite=Suite(problem).prepare(), limits=Limits())
+    memory = [test for test in results["tests"] if test["name"].startswith("memory:")]
+    assert len(memory) == 2, [test["name"] for test in results["tests"]]
+    return results, memory
+
+
+def test_memory_held_beforehand_and_freed_in_the_call_counts(pool):
+    _, memory = _memory_tests(pool, "memory_ballast")
+    for test in memory:
+        assert test["status"] == "failed" and "beyond its inputs (bound: 64 MiB)" in test["output"], test
+
+
+def test_a_memory_tests_inputs_arrive_only_once_its_meter_runs(pool):
+    results, memory = _memory_tests(pool, "memory_prefetch")
+    assert "memory-test inputs in sight at import: 0" in results["extra_data"]["output"]
+    for test in memory:
+        assert test["status"] == "failed" and "beyond its inputs (bound: 64 MiB)" in test["output"], test
+
+
+def test_a_memory_test_run_without_announcing_it_fails(pool):
+    _, memory = _memory_tests(pool, "memory_unannounced")
+    for test in memory:
+        assert test["status"] == "failed" and "without the test announcing its start" in test["output"], test

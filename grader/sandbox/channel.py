@@ -2,8 +2,10 @@
 
 Trusted -> child (the job pipe): two :mod:`grader.sandbox.protocol` messages —
 the submission (:class:`~grader.sandbox.messages.Job` without its tests) and
-the tests' invocations (encoded once per suite and reused for every submission)
-— then, during a memory test, one byte ``g`` that says "the meter runs, go".
+the tests' invocations (encoded once per suite and reused for every submission;
+a memory test's without its inputs) — then, when a memory test begins, one byte
+``g`` that says "the meter runs, go" and that test's whole invocation: what the
+child computes from those inputs is all measured.
 
 Child -> trusted (the result channel): frames
 ``kind (1 byte) | index (u32) | length (u32) | payload`` with kinds ``L``
@@ -49,26 +51,48 @@ def write_all(fd: int, *buffers) -> None:
             pending[first] = pending[first][written:]
 
 
-def read_exactly(fd: int, size: int) -> bytes:
-    chunks, remaining = [], size
-    while remaining:
-        chunk = os.read(fd, min(remaining, 1 << 20))
-        if not chunk:
+def read_exactly(fd: int, size: int) -> bytearray:
+    """``size`` bytes from ``fd``, read into one buffer (no copies: a memory test's inputs arrive
+    while its memory is measured)."""
+    buffer = bytearray(size)
+    _read_into(fd, memoryview(buffer))
+    return buffer
+
+
+def _read_into(fd: int, view: memoryview) -> None:
+    while view.nbytes:
+        count = os.readv(fd, [view])
+        if not count:
             raise ChannelClosed("pipe closed")
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
+        view = view[count:]
 
 
-def read_message(fd: int) -> bytes:
+def read_message(fd: int) -> bytearray:
     """Read one protocol message (validated length) from ``fd``."""
     prefix = read_exactly(fd, HEADER_PREFIX)
-    return prefix + read_exactly(fd, frame_length(prefix) - HEADER_PREFIX)
+    message = bytearray(frame_length(bytes(prefix)))
+    message[:HEADER_PREFIX] = prefix
+    with memoryview(message) as view:
+        _read_into(fd, view[HEADER_PREFIX:])
+    return message
 
 
 def encode_invocations(invocations) -> bytes:
-    """The tests of a suite, encoded once and sent to every child that runs them."""
-    return encode([i.to_wire() for i in invocations])
+    """The tests of a suite, encoded once and sent to every child that runs them (a memory test's
+    inputs withheld: :func:`encode_go` sends them once the meter runs)."""
+    return encode([(i.inputs_withheld() if i.measure_memory else i).to_wire() for i in invocations])
+
+
+def encode_go(invocation: Invocation) -> bytes:
+    """What starts a memory test in the child: ``g`` and the test with its inputs."""
+    return GO + encode(invocation.to_wire())
+
+
+def read_go(fd: int) -> Invocation:
+    """The child's side of :func:`encode_go` (it has announced the test and waits)."""
+    if read_exactly(fd, 1) != GO:
+        raise ChannelClosed("the memory meter did not start")
+    return Invocation.from_wire(decode(read_message(fd)))
 
 
 def encode_job(job: Job, invocations: bytes | None = None) -> bytes:

@@ -7,21 +7,20 @@ the job, and only then reads its job from the trusted side: the submission's
 source and its tests' inputs. It loads the submission and runs each test,
 sending one frame per test on the result channel; before a test that measures
 memory it announces the test and waits for the trusted side to start its
-meter. Its stdout and stderr go to the capture pipe; nothing printed is ever
-read as a result. It always ends with ``os._exit`` so that no cleanup code of
+meter, which then sends that test with its inputs. Its stdout and stderr go to
+the capture pipe; nothing printed is ever read as a result. It always ends with ``os._exit`` so that no cleanup code of
 the candidate's or of torch runs.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 
 import torch
 
 from grader.sandbox import guard, isolation
-from grader.sandbox.channel import BEGIN, LOADED, RESULT, read_job, write_frame
+from grader.sandbox.channel import BEGIN, LOADED, RESULT, read_go, read_job, write_frame
 from grader.sandbox.execute import execute
 from grader.sandbox.loader import load_submission
 from grader.sandbox.messages import (ErrorKind, Job, Loaded, LoadFailure, Outcome, TestException,
@@ -68,20 +67,11 @@ def _exit_outcome(exc: SystemExit) -> Outcome:
     return Outcome(error=TestException("SystemExit", f"sys.exit({exc.code!r})"))
 
 
-class _MemoryGate:
-    """Around a memory test's call: announce it, wait until the trusted side's meter runs."""
-
-    def __init__(self, job_fd: int, result_fd: int, index: int):
-        self.job_fd, self.result_fd, self.index = job_fd, result_fd, index
-
-    def __enter__(self):
-        write_frame(self.result_fd, BEGIN, self.index, [])
-        if os.read(self.job_fd, 1) != b"g":
-            raise RuntimeError("the memory meter did not start")
-        return self
-
-    def __exit__(self, *exc):
-        return False
+def _memory_test(job_fd: int, result_fd: int, index: int):
+    """Announce a memory test and wait until the trusted side's meter runs; the test, now with its
+    inputs, arrives then."""
+    write_frame(result_fd, BEGIN, index, [])
+    return read_go(job_fd)
 
 
 def _run(job: Job, *, job_fd: int, result_fd: int, limit: int) -> None:
@@ -95,10 +85,10 @@ def _run(job: Job, *, job_fd: int, result_fd: int, limit: int) -> None:
         return
     for index in range(job.first, len(job.invocations)):
         invocation = job.invocations[index]
-        around = ((lambda i=index: _MemoryGate(job_fd, result_fd, i)) if invocation.measure_memory
-                  else contextlib.nullcontext)
+        if invocation.measure_memory:
+            invocation = _memory_test(job_fd, result_fd, index)
         try:
-            outcome = execute(namespace, invocation, filename=job.filename, around=around)
+            outcome = execute(namespace, invocation, filename=job.filename)
         except SystemExit as exc:
             outcome = _exit_outcome(exc)
         _send(result_fd, RESULT, index, outcome_to_wire(outcome, job.job_id), limit)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import enum
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 
@@ -106,6 +106,15 @@ class Invocation:
     construct_only: bool = False
     measure_memory: bool = False
     chunks: tuple[int, ...] = ()
+
+    def inputs_withheld(self) -> "Invocation":
+        """This test without its inputs: what a child gets of a memory test until the trusted side's
+        meter runs (then the whole test follows, so that nothing is computed from its inputs unmeasured)."""
+        return replace(self, args=(), kwargs={}, init_args=(), init_kwargs={}, state_dict=None, model=None)
+
+    def input_bytes(self) -> int:
+        """Bytes of the tensors among its inputs."""
+        return _tensor_bytes((self.args, self.kwargs, self.init_args, self.init_kwargs, self.state_dict))
 
     def to_wire(self) -> dict:
         wire = {"kind": self.kind, "symbol": self.symbol, "args": list(self.args),
@@ -359,6 +368,16 @@ def loaded_from_wire(wire, *, job_id: str) -> Loaded:
         _refuse("load failure: a kind the child cannot report")
     return Loaded(job_id, LoadFailure(kind, _string(failure["detail"], MAX_MESSAGE_CHARS, "detail"),
                                       _lines(failure["lines"])))
+
+
+def _tensor_bytes(value) -> int:
+    if isinstance(value, torch.Tensor):
+        return value.numel() * value.element_size()
+    if isinstance(value, (list, tuple)):
+        return sum(_tensor_bytes(v) for v in value)
+    if isinstance(value, dict):
+        return sum(_tensor_bytes(v) for v in value.values())
+    return 0
 
 
 def materialise(value):

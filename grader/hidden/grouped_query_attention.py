@@ -115,10 +115,11 @@ def _allowed_scores_at_minus_1e4(rng):
     # j with x[i, 0] · x[j, 0], exactly -1e4, 1e4 or 0. A query of ±100 may attend to
     # some of the tokens scoring -1e4 only; a zero token (all scores 0) to any of them.
     # There is no catalogued ID for it, but a blocked score filled with -1e4 (or shifted
-    # by BERT's additive -10000) then ties with or outranks the allowed ones.
+    # by BERT's additive -10000) then ties with or outranks the allowed ones. In float64
+    # (see problem 1's 1.17).
     E, H, Hkv = 4, 4, 2
     B, L = 2, 6
-    values = torch.tensor([100.0, 100.0, -100.0, -100.0, 0.0, 0.0])
+    values = torch.tensor([100.0, 100.0, -100.0, -100.0, 0.0, 0.0], dtype=F64)
     x = torch.stack([values[torch.randperm(L, generator=rng)] for _ in range(B)])  # (B, L)
     scores = x.unsqueeze(-1) * x.unsqueeze(-2)  # (B, L, L), the same in every head
     lowest = scores == -1e4
@@ -126,11 +127,11 @@ def _allowed_scores_at_minus_1e4(rng):
     mask = (torch.rand(B, H, L, L, generator=rng) < 0.5) & candidates  # (B, H, L, L)
     first = candidates.int().argmax(-1, keepdim=True).expand(B, H, L, 1)
     mask = mask.scatter(-1, first, True)  # every query keeps at least one key
-    state = {"q_proj.weight": torch.eye(E), "k_proj.weight": torch.eye(E)[[0, 2]]}
-    state |= linear_state(rng, "v_proj", E, Hkv, bias=False)
-    state |= linear_state(rng, "out_proj", E, E, bias=False)
+    state = {"q_proj.weight": torch.eye(E, dtype=F64), "k_proj.weight": torch.eye(E, dtype=F64)[[0, 2]]}
+    state |= linear_state(rng, "v_proj", E, Hkv, bias=False, dtype=F64)
+    state |= linear_state(rng, "out_proj", E, E, bias=False, dtype=F64)
     x = x.unsqueeze(-1).expand(B, L, E).contiguous()  # (B, L, E)
-    return module_call(SYMBOL, (E, H, Hkv), state_dict=state, args=(x,), kwargs={"mask": mask},
+    return module_call(SYMBOL, (E, H, Hkv), state_dict=state, dtype=F64, args=(x,), kwargs={"mask": mask},
                        grad=["0"], grad_seed=13)
 
 
@@ -199,8 +200,8 @@ CASES = [
          check=all_of(match_reference(),
                       batch_rows_agree([(0, 2)], property_name=t("batch independence", "批元素独立性"))),
          tags=("invariant",)),
-    Case("5.17", t("allowed scores of -1e4 next to blocked keys (head_dim = 1)",
-                   "允许的得分为 -1e4，旁边是被屏蔽的键（head_dim = 1）"), 1.0,
+    Case("5.17", t("allowed scores of -1e4 next to blocked keys (head_dim = 1, float64)",
+                   "允许的得分为 -1e4，旁边是被屏蔽的键（head_dim = 1，float64）"), 1.0,
          _allowed_scores_at_minus_1e4, check=all_finite(compare_where_exact=True),
          tags=("stability", "mask"),
          hint=FINITE_FILL_HINT),

@@ -137,14 +137,15 @@ def _scores_near_minus_1e4(rng):
     # head_dim = 1 (E = H = 2): every query is 1 and every key is an integer minus 10000,
     # so each scaled score is exact: -10000 … -9997 for cached keys, -9999 … -9997 for new
     # ones. A blocked (future) key filled with -1e4 would weigh as much as an allowed one.
+    # In float64 (see problem 1's 1.17).
     E = H = 2
-    state = {"q_proj.weight": torch.zeros(E, E), "q_proj.bias": torch.ones(E),
-             "k_proj.weight": torch.eye(E), "k_proj.bias": torch.full((E,), -10000.0)}
-    state |= linear_state(rng, "v_proj", E, E, bias=True) | linear_state(rng, "out_proj", E, E,
-                                                                       bias=True)
-    cache = (randint_float(rng, 0, 4, 2, H, 2, 1) - 10000.0, randn(rng, 2, H, 2, 1))
-    x = randint_float(rng, 1, 4, 2, 4, E)  # keys of the new tokens: x - 10000
-    return module_call(SYMBOL, (E, H), state_dict=state, args=(x,), kwargs={"cache": cache})
+    state = {"q_proj.weight": torch.zeros(E, E, dtype=F64), "q_proj.bias": torch.ones(E, dtype=F64),
+             "k_proj.weight": torch.eye(E, dtype=F64), "k_proj.bias": torch.full((E,), -10000.0, dtype=F64)}
+    state |= linear_state(rng, "v_proj", E, E, bias=True, dtype=F64) | linear_state(
+        rng, "out_proj", E, E, bias=True, dtype=F64)
+    cache = (randint_float(rng, 0, 4, 2, H, 2, 1, dtype=F64) - 10000.0, randn(rng, 2, H, 2, 1, dtype=F64))
+    x = randint_float(rng, 1, 4, 2, 4, E, dtype=F64)  # keys of the new tokens: x - 10000
+    return module_call(SYMBOL, (E, H), state_dict=state, dtype=F64, args=(x,), kwargs={"cache": cache})
 
 
 _OFFSET_HINT = t("New token t is at position T_past + t: it sees every cached token and new "
@@ -210,8 +211,8 @@ CASES = [
          tags=("errors",),
          hint=t("Check embed_dim % num_heads in __init__ and raise ValueError.",
                 "在 __init__ 中检查 embed_dim % num_heads 并抛出 ValueError。")),
-    Case("11.13", t("allowed scores near −1e4 next to blocked future keys (head_dim = 1)",
-                    "被屏蔽的未来键旁边，允许的得分接近 −1e4（head_dim = 1）"), 1.0,
+    Case("11.13", t("allowed scores near −1e4 next to blocked future keys (head_dim = 1, float64)",
+                    "被屏蔽的未来键旁边，允许的得分接近 −1e4（head_dim = 1，float64）"), 1.0,
          _scores_near_minus_1e4, check=all_finite(compare_where_exact=True),
          tags=("stability", "causal"),
          hint=t("Fill blocked scores with -inf (or a value below any legal score, such as the "

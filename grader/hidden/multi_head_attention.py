@@ -113,21 +113,21 @@ def _allowed_scores_at_minus_1e4(rng):
     # key j with query[i, h] · key[j, h], exact for entries in {0, ±100}. In every head
     # four keys score -1e4 and two score 0; each query may attend to some of the -1e4
     # keys only. A blocked score filled with -1e4 (or shifted by BERT's additive -10000)
-    # then ties with the allowed ones and takes weight.
+    # then ties with the allowed ones and takes weight. In float64 (see problem 1's 1.17).
     E = H = 4
     B, Lq, Lk = 2, 4, 6
-    sign = (torch.randint(0, 2, (B, 1, E), generator=rng) * 2 - 1).float()  # one per head
+    sign = (torch.randint(0, 2, (B, 1, E), generator=rng) * 2 - 1).to(F64)  # one per head
     query = (100 * sign).expand(B, Lq, E).contiguous()  # (B, Lq, E)
     order = torch.randperm(Lk, generator=rng)
-    key = torch.cat([(-100 * sign).expand(B, 4, E), torch.zeros(B, 2, E)], dim=1)  # (B, Lk, E)
+    key = torch.cat([(-100 * sign).expand(B, 4, E), torch.zeros(B, 2, E, dtype=F64)], dim=1)  # (B, Lk, E)
     key = key[:, order]
-    value = randn(rng, B, Lk, E)
+    value = randn(rng, B, Lk, E, dtype=F64)
     allowed = random_mask(rng, B, H, Lq, 4, p_keep=0.5)  # (B, H, Lq, 4): among the -1e4 keys
     mask = torch.cat([allowed, torch.zeros(B, H, Lq, 2, dtype=torch.bool)], dim=-1)[..., order]
-    state = {"q_proj.weight": torch.eye(E), "k_proj.weight": torch.eye(E)}
-    state |= linear_state(rng, "v_proj", E, E, bias=False)
-    state |= linear_state(rng, "out_proj", E, E, bias=False)
-    return module_call(SYMBOL, (E, H), {"bias": False}, state_dict=state, args=(query, key, value),
+    state = {"q_proj.weight": torch.eye(E, dtype=F64), "k_proj.weight": torch.eye(E, dtype=F64)}
+    state |= linear_state(rng, "v_proj", E, E, bias=False, dtype=F64)
+    state |= linear_state(rng, "out_proj", E, E, bias=False, dtype=F64)
+    return module_call(SYMBOL, (E, H), {"bias": False}, state_dict=state, dtype=F64, args=(query, key, value),
                        kwargs={"mask": mask}, grad=["0", "1", "2"], grad_seed=13)
 
 
@@ -202,8 +202,8 @@ CASES = [
          check=all_of(match_reference(),
                       batch_rows_agree([(0, 2)], property_name=t("batch independence", "批元素独立性"))),
          tags=("invariant",)),
-    Case("3.17", t("allowed scores of -1e4 next to blocked keys (head_dim = 1)",
-                   "允许的得分为 -1e4，旁边是被屏蔽的键（head_dim = 1）"), 1.0,
+    Case("3.17", t("allowed scores of -1e4 next to blocked keys (head_dim = 1, float64)",
+                   "允许的得分为 -1e4，旁边是被屏蔽的键（head_dim = 1，float64）"), 1.0,
          _allowed_scores_at_minus_1e4, check=all_finite(compare_where_exact=True),
          tags=("stability", "mask"),
          hint=FINITE_FILL_HINT),

@@ -147,6 +147,8 @@ SUBMISSION_TIMEOUT = t("the submission used its whole time budget of {seconds} s
 CPU_LIMIT = t("used up its CPU time limit", "用完了 CPU 时间限制")
 PRINTED_TOO_MUCH = t("printed more than {limit} bytes; the process was stopped",
                      "打印的内容超过 {limit} 字节；进程已被停止")
+RESULTS_TOO_LARGE = t("returned more than {limit} MiB of results over its tests",
+                      "各测试返回的结果合计超过 {limit} MiB")
 RESULT_TOO_LARGE = t("returned a result larger than the allowed {limit} bytes",
                      "返回的结果超过允许的 {limit} 字节")
 WROTE_TOO_MUCH = t("wrote more than {limit} bytes to files", "写入文件的内容超过 {limit} 字节")
@@ -165,6 +167,7 @@ MEMORY_TEST_NOT_ANNOUNCED = t("this memory test's result came without the test a
                               "这个内存测试的结果在测试开始前没有先行通告，因此无法测量内存（代码改动了沙箱运行测试的方式）")
 MALFORMED_RESULT = t("the test's result was malformed ({why})", "这个测试的结果格式不对（{why}）")
 NOT_RUN_AFTER_TIMEOUT = t("an earlier test timed out", "之前的测试超时了")
+NOT_RUN_AFTER_RESULTS = t("the earlier tests' results were too large together", "之前各测试的结果合计过大")
 NOT_RUN_AFTER_CRASHES = t("the submission crashed repeatedly", "这份提交反复崩溃")
 TOO_MANY_PROCESSES = t("started more than {limit} processes or threads", "启动的进程或线程超过 {limit} 个")
 SANDBOX_FAILED = t("the sandbox failed ({why})", "沙箱出错（{why}）")

@@ -11,8 +11,10 @@ enforced here, never trusted to the child:
 - the submission's whole process tree's CPU time (its control group, where the
   machine has one), memory (the kernel's limit on the group; a kill is named
   ``memory_limit``) and processes;
-- sizes: every frame, every result, the captured output (the first 64 KiB are
-  kept, more than ``max_output_bytes`` stops the child);
+- sizes: every frame, every result and all results together (more than
+  ``max_results_bytes`` stops the submission: the trusted side holds them until
+  it judges), the captured output (the first 64 KiB are kept, more than
+  ``max_output_bytes`` stops the child);
 - content: every result is decoded and validated (:mod:`grader.sandbox.messages`)
   against this job's ID and the test it must answer; results arrive strictly in
   order and anything else is a protocol violation that costs that test.
@@ -76,6 +78,13 @@ class CapturedOutput:
         return self.kept.decode("utf-8", errors="replace")
 
 
+class ResultBudget:
+    """The bytes of results that the children of one submission may still send, together."""
+
+    def __init__(self, total: int):
+        self.left = total
+
+
 @dataclass
 class ChildEnd:
     """How one child's run ended."""
@@ -94,8 +103,8 @@ class ChildRun:
     """One child of one submission, from test ``job.first`` on."""
 
     def __init__(self, zygote, job: Job, job_bytes: bytes, limits: Limits, output: CapturedOutput,
-                 deadline_total: float):
-        self.zygote, self.job, self.limits, self.output = zygote, job, limits, output
+                 budget: ResultBudget, deadline_total: float):
+        self.zygote, self.job, self.limits, self.output, self.budget = zygote, job, limits, output, budget
         self.job_bytes = memoryview(job_bytes)
         self.deadline_total = deadline_total
         self.end = ChildEnd()
@@ -231,9 +240,13 @@ class ChildRun:
             if length > self.limits.max_result_bytes:
                 self._stop("result_limit")
                 break
+            if length > self.budget.left:
+                self._stop("results_limit")
+                break
             end = CHILD_HEADER.size + length
             if len(buffer) < end:
                 break
+            self.budget.left -= length
             with memoryview(buffer) as view:
                 payload = bytes(view[CHILD_HEADER.size:end])
             del buffer[:end]
@@ -331,6 +344,8 @@ def _describe_end(end: ChildEnd, limits: Limits) -> SubmissionError:
         return SubmissionError(ErrorKind.OUTPUT_LIMIT, F.PRINTED_TOO_MUCH.format(limit=limits.max_output_bytes))
     if reason == "result_limit":
         return SubmissionError(ErrorKind.OUTPUT_LIMIT, F.RESULT_TOO_LARGE.format(limit=limits.max_result_bytes))
+    if reason == "results_limit":
+        return SubmissionError(ErrorKind.OUTPUT_LIMIT, F.RESULTS_TOO_LARGE.format(limit=limits.max_results_bytes // MIB))
     if reason == "protocol":
         return SubmissionError(ErrorKind.CRASH, F.MALFORMED_RESULT.format(why=end.detail[:200]))
     if end.oom_kills:
@@ -385,6 +400,7 @@ def run_submission(zygote, *, source: str, filename: str, symbols: list[str], fo
     deadline_total = start + limits.submission_timeout
     encoded = invocations_bytes if invocations_bytes is not None else encode_invocations(invocations)
     output = CapturedOutput()
+    budget = ResultBudget(limits.max_results_bytes)
     results: dict[int, Outcome] = {}
     test_errors: dict[int, SubmissionError] = {}
     error = None
@@ -393,7 +409,7 @@ def run_submission(zygote, *, source: str, filename: str, symbols: list[str], fo
     while first < count:
         job = Job(job_id=job_id, source=source, filename=filename, symbols=tuple(symbols),
                   forbidden=tuple(forbidden), invocations=tuple(invocations), first=first)
-        end = ChildRun(zygote, job, encode_job(job, encoded), limits, output, deadline_total).run()
+        end = ChildRun(zygote, job, encode_job(job, encoded), limits, output, budget, deadline_total).run()
         results.update(end.results)
         test_errors.update(end.malformed)
         if end.loaded is None:
@@ -416,8 +432,9 @@ def run_submission(zygote, *, source: str, filename: str, symbols: list[str], fo
             continue
         test_errors[first] = stopped
         restarts += 1
-        if stopped.kind == ErrorKind.TIMEOUT or restarts > MAX_RESTARTS:
-            why = F.NOT_RUN_AFTER_TIMEOUT if stopped.kind == ErrorKind.TIMEOUT else F.NOT_RUN_AFTER_CRASHES
+        if stopped.kind == ErrorKind.TIMEOUT or end.stop == "results_limit" or restarts > MAX_RESTARTS:
+            why = (F.NOT_RUN_AFTER_TIMEOUT if stopped.kind == ErrorKind.TIMEOUT else
+                   F.NOT_RUN_AFTER_RESULTS if end.stop == "results_limit" else F.NOT_RUN_AFTER_CRASHES)
             for later in range(first + 1, count):
                 test_errors[later] = SubmissionError(stopped.kind, F.NOT_RUN.format(why=why))
             break

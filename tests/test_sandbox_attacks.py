@@ -251,6 +251,14 @@ def test_a_huge_result_is_refused(run):
     assert results["score"] == 0
 
 
+def test_results_too_large_together_stop_the_submission(run):
+    results = run("large_results")
+    assert _kind(results) == "output_limit" and results["score"] == 0
+    assert "returned more than 64 MiB of results over its tests" in results["extra_data"]["error"]["message"]
+    outputs = [test["output"] for test in results["tests"]]
+    assert sum("results were too large together" in output for output in outputs) >= len(outputs) - 4
+
+
 def test_without_a_pid_namespace_signals_reach_only_the_own_group(suite):
     # weak isolation (as root on CI: its children run as root, and see every process); signal 0
     # delivers nothing, so this asks the kernel what a kill(-1, SIGKILL) could have reached

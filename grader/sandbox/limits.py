@@ -18,6 +18,7 @@ class Limits:
     memory_mb: int = 1024  # the submission's whole process tree
     max_output_bytes: int = 1024 * 1024  # captured stdout+stderr before the child is stopped
     max_result_bytes: int = 32 * 1024 * 1024  # one test's result
+    max_results_bytes: int = 64 * 1024 * 1024  # every test's results together (the trusted side holds them)
     max_processes: int = 16  # processes and threads of the submission
     max_written_bytes: int = 16 * 1024 * 1024  # files it writes, together
 

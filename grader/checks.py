@@ -507,13 +507,16 @@ def close_to_literal(got, want, places: int) -> Verdict:
 
 
 
-def peak_memory_below(bound_mib: float, *, misconception: str, hint: Text | None = None) -> Check:
+def peak_memory_below(bound_mib: float, *, misconception: str, hint: Text | None = None,
+                      named_from: Callable[[Invocation], int] | None = None) -> Check:
     """The call's peak memory beyond its inputs stays under ``bound_mib`` MiB.
 
     The peak is measured by the trusted side from outside the child (the
     invocation must be built with ``measure_memory=True``); the values are not
     compared here (combine with ``match_reference()`` in ``all_of``). A failure
-    names ``misconception`` (e.g. ``flash.materialises_scores``) and the figure.
+    says the figure and names ``misconception`` (e.g. ``flash.materialises_scores``),
+    with ``named_from`` only from that many bytes on (e.g. the size of the score
+    matrix the mistake builds: a peak over the bound but far below it is another mistake).
     Where the machine cannot measure memory the check passes and says so.
     """
 
@@ -532,7 +535,8 @@ def peak_memory_below(bound_mib: float, *, misconception: str, hint: Text | None
         message = F.PEAK_MEMORY.format(measured=f"{peak / MIB:.0f}", bound=f"{bound_mib:g}")
         if peak <= bound_mib * MIB:
             return Verdict(True, message)
-        return Verdict(False, message, hint=hint, suggests=(misconception,))
+        named = named_from is None or peak >= named_from(ctx.invocation)
+        return Verdict(False, message, hint=hint, suggests=(misconception,) if named else ())
 
     return check
 

@@ -12,6 +12,7 @@ or the test run without announcing it.
 from __future__ import annotations
 
 import pytest
+import torch
 
 from grader import registry
 from grader.grading import Suite, grade
@@ -90,3 +91,20 @@ def test_a_memory_test_run_without_announcing_it_fails(pool):
     _, memory = _memory_tests(pool, "memory_unannounced")
     for test in memory:
         assert test["status"] == "failed" and "without the test announcing its start" in test["output"], test
+
+
+@pytest.mark.parametrize("peak_mib, named", [(77, False), (255, False), (256, True), (1024, True)])
+def test_only_a_peak_the_size_of_an_lq_by_lk_mask_is_named_as_building_one(peak_mib, named):
+    """A streaming solution that overshoots the bound is told its figure, not that it builds the
+    (L, L) score matrix: the mistake is named from the size of such a tensor as booleans on."""
+    from grader.checks import CheckContext
+    from grader.hidden.sliding_window_attention import MEMORY_CHECK
+    from grader.sandbox.messages import Outcome
+
+    problem = registry.get("sliding_window_attention")
+    invocation = next(inv for inv in Suite(problem).invocations if inv.measure_memory)  # L = 16384
+    expected = Outcome(value=torch.zeros(1))
+    verdict = MEMORY_CHECK(CheckContext(invocation, Outcome(value=torch.zeros(1), peak_memory_bytes=peak_mib * MIB),
+                                        expected))
+    assert not verdict.passed and f"{peak_mib} MiB beyond its inputs" in verdict.message.en
+    assert ("swa.materialises_scores" in verdict.suggests) == named

@@ -14,6 +14,7 @@ import torch
 from grader.checks import Check, all_of, match_reference, peak_memory_below
 from grader.hidden._inputs import randn
 from grader.i18n import Text
+from grader.sandbox.messages import Invocation
 
 BOUND_MIB = 64
 
@@ -23,7 +24,18 @@ def long_inputs(rng: torch.Generator, *shapes: tuple[int, ...]) -> list[torch.Te
     return [randn(rng, *shape, dtype=torch.float32) for shape in shapes]
 
 
+def score_matrix_elements(invocation: Invocation) -> int:
+    """How many elements a (…, Lq, Lk) tensor of a call on ``q, k, …`` has: its bytes as a boolean
+    mask, the smallest form of the mistake (the contract forbids one whatever its dtype)."""
+    q, k = invocation.args[0], invocation.args[1]
+    return q.numel() // q.shape[-1] * k.shape[-2]
+
+
 def values_within_memory(misconception: str, hint: Text) -> Check:
-    """The call's peak stays under the bound (its figure is the message) and the values match."""
-    return all_of(peak_memory_below(BOUND_MIB, misconception=misconception, hint=hint),
+    """The call's peak stays under the bound (its figure is the message) and the values match; a
+    peak over the bound names ``misconception`` (an (Lq, Lk) tensor built) from such a tensor's
+    size as a boolean mask on: a streaming solution that only overshoots the bound is told its
+    figure and the hint."""
+    return all_of(peak_memory_below(BOUND_MIB, misconception=misconception, hint=hint,
+                                    named_from=score_matrix_elements),
                   match_reference(grads=False))

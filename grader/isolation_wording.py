@@ -7,7 +7,7 @@ sandbox, which imports nothing of the grader's trusted side.
 from __future__ import annotations
 
 from grader.i18n import Text, join, same, t
-from grader.sandbox.isolation import CGROUP, PIDNS, SECCOMP, STRONG, USERNS, WEAK, base_level
+from grader.sandbox.isolation import CGROUP, PIDNS, SECCOMP, STRONG, UID, USERNS, WEAK, base_level
 
 LEVEL_DESCRIPTIONS = {
     STRONG: t("Linux namespaces (mount, network, IPC, UTS), an allow-listed read-only root, "
@@ -22,6 +22,7 @@ LEVEL_DESCRIPTIONS = {
             "只有资源限制和临时目录（没有命名空间）：提交能读取评测程序所属用户可读的文件"),
 }
 FEATURE_DESCRIPTIONS = {
+    UID: t("a private unprivileged uid instead of root's", "以私有的非特权 uid 代替 root 运行"),
     PIDNS: t("its own PID namespace", "独立的 PID 命名空间"),
     SECCOMP: t("a seccomp filter", "seccomp 过滤器"),
     CGROUP: t("a control group limiting memory and processes of the whole submission",

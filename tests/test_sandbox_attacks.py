@@ -26,7 +26,7 @@ from grader.jsonio import dumps
 from grader.pool import SandboxPool
 from grader.references import solution_source
 from grader.sandbox.isolation import STRONG, base_level
-from tests.sandboxing import FAST_LIMITS, attack_source, outputs, sandbox_processes
+from tests.sandboxing import FAST_LIMITS, SANDBOX_UIDS, attack_source, outputs, sandbox_processes
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
@@ -267,6 +267,28 @@ def test_without_a_pid_namespace_signals_reach_only_the_own_group(suite):
                         runner=weak, suite=suite, limits=FAST_LIMITS)
     reach = outputs(results)
     assert "reach all=operation parent=operation group=ok thread=operation" in reach, reach
+
+
+def test_weak_isolation_as_root_gives_up_root(suite, tmp_path):
+    """Without namespaces a root grader's children still run under a private unprivileged uid: they
+    cannot write the grader's files, their process cap holds, and nothing they start survives.
+    (A grader that is not root has no root to give up: its children run as its own user.)"""
+    outside = tmp_path / "grader-owned.txt"
+    with SandboxPool(1, force_weak=True) as weak:
+        assert weak.level.startswith("weak+uid") == (os.getuid() == 0), (weak.level, weak.fallback_reason)
+        results = grade(problem=PROBLEM, source=attack_source("weak_root", OUTSIDE=str(outside)),
+                        filename=f"{PROBLEM.id}.py", runner=weak, suite=suite, limits=FAST_LIMITS)
+    printed = results["extra_data"]["output"]
+    started = int(printed.split("started ", 1)[1].split()[0])
+    assert started < FAST_LIMITS.max_processes, printed
+    uid = int(printed.split("uid=", 1)[1].split()[0])
+    if os.getuid() != 0:
+        assert uid == os.getuid(), printed
+        return
+    assert uid in SANDBOX_UIDS, printed
+    assert "outside: PermissionError" in printed and not outside.exists()
+    time.sleep(2)  # the daemon would write after 1.5 s
+    assert not Path(f"{outside}.daemon").exists() and not sandbox_processes()
 
 
 def test_forged_frames_never_count_and_the_grader_stays_up(run):

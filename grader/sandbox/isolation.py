@@ -9,8 +9,9 @@ Base levels, strongest first:
 ``namespaces``  not root but user namespaces allowed: the same inside a user
     namespace (the child keeps the user's real uid outside it).
 ``weak``  neither: resource limits and an empty temporary working directory
-    only; the child can read what the grader's user can read. ``grade`` refuses
-    this level unless told otherwise.
+    only; the child can read what the grader's user can read (as root: it runs
+    under the slot's private unprivileged uid, ``weak+uid``, and reads what any
+    user can). ``grade`` refuses this level unless told otherwise.
 
 Features added where the machine allows, each named in the level string
 (e.g. ``namespaces+uid+pidns+seccomp+cgroup``):
@@ -42,8 +43,8 @@ from grader.sandbox.syscalls import (CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CL
                                      PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, mount, prctl, setns, unshare)
 
 STRONG, USERNS, WEAK = "namespaces+uid", "namespaces", "weak"
-PIDNS, SECCOMP, CGROUP = "pidns", "seccomp", "cgroup"
-FEATURES = (PIDNS, SECCOMP, CGROUP)
+PIDNS, SECCOMP, CGROUP, UID = "pidns", "seccomp", "cgroup", "uid"
+FEATURES = (UID, PIDNS, SECCOMP, CGROUP)  # UID: a weak level's private uid (the strong level's is in its name)
 
 UID_SPAN = 4000
 DEFAULT_UID_BASE = 61000
@@ -78,10 +79,12 @@ class Setup:
     seccomp_filter: object | None = None
     pid_namespaces: bool = False
     weak_workdirs: str | None = None  # where weak children get their directories
+    private_uid: bool = False  # children run as ``uid``, the slot's own (every process of it is theirs)
 
     @property
     def features(self) -> list[str]:
-        return [name for name, on in ((PIDNS, self.pid_namespaces),
+        return [name for name, on in ((UID, self.level == WEAK and self.private_uid),
+                                      (PIDNS, self.pid_namespaces),
                                       (SECCOMP, self.seccomp_filter is not None),
                                       (CGROUP, self.group is not None)) if on]
 
@@ -99,6 +102,13 @@ def base_level(name: str) -> str:
             if all(part in FEATURES for part in rest if part):
                 return level
     return name
+
+
+def _become(uid: int) -> None:
+    """Drop root for good: no supplementary groups, ``uid`` as every user and group id."""
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
 
 
 def new_pid_namespace_for_next_child(own_namespace_fd: int) -> None:
@@ -169,9 +179,13 @@ def enter(setup: Setup, limits: ChildLimits, *, weak_workdir: str | None = None)
         if setup.level == STRONG:
             _enter_root(setup, limits, owner=setup.uid)
             _apply_limits(setup, limits, base_memory=base_memory, extra_processes=0)
-            os.setgroups([])
-            os.setresgid(setup.uid, setup.uid, setup.uid)
-            os.setresuid(setup.uid, setup.uid, setup.uid)
+            _become(setup.uid)
+        elif setup.level == WEAK and setup.private_uid:
+            if weak_workdir:
+                os.chdir(weak_workdir)
+                os.chown(weak_workdir, setup.uid, setup.uid)
+            _apply_limits(setup, limits, base_memory=base_memory, extra_processes=0)
+            _become(setup.uid)
         elif setup.level == USERNS:
             extra = 0 if setup.pid_namespaces else _user_task_count(os.getuid())
             _enter_root(setup, limits, owner=None)

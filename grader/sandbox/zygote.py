@@ -152,7 +152,7 @@ def prepare(*, uid: int, package_root: str, force_weak: bool) -> tuple[Setup, st
         for pid_namespaces in (True, False):
             setup = Setup(level=level, uid=uid, root=root, group=group,
                           seccomp_filter=syscall_filter if pid_namespaces else confined_filter,
-                          pid_namespaces=pid_namespaces)
+                          pid_namespaces=pid_namespaces, private_uid=level == STRONG)
             failure = _probe(setup)
             if failure is None:
                 return setup, "; ".join(reasons)
@@ -161,13 +161,17 @@ def prepare(*, uid: int, package_root: str, force_weak: bool) -> tuple[Setup, st
     if force_weak:
         reasons.append("weak isolation was requested")
     workdirs = tempfile.mkdtemp(prefix=f"attn-judge-work-{os.getpid()}-")
-    for syscall_filter_or_none in (confined_filter, None):
-        setup = Setup(level=WEAK, uid=os.getuid(), group=group, seccomp_filter=syscall_filter_or_none,
-                      weak_workdirs=workdirs)
-        failure = _probe(setup)
-        if failure is None:
-            return setup, "; ".join(reasons)
-        reasons.append(f"{setup.name}: {failure}")
+    as_root = os.getuid() == 0
+    if as_root:  # a child under the private uid reaches its own directory in there, and no other
+        os.chmod(workdirs, 0o711)
+    for private_uid in ((True, False) if as_root else (False,)):  # root's powers given up first
+        for syscall_filter_or_none in (confined_filter, None):
+            setup = Setup(level=WEAK, uid=uid if private_uid else os.getuid(), group=group,
+                          seccomp_filter=syscall_filter_or_none, weak_workdirs=workdirs, private_uid=private_uid)
+            failure = _probe(setup)
+            if failure is None:
+                return setup, "; ".join(reasons)
+            reasons.append(f"{setup.name}: {failure}")
     return Setup(level=WEAK, uid=os.getuid(), weak_workdirs=workdirs), "; ".join(reasons)
 
 
@@ -245,7 +249,7 @@ class Zygote:
                 pass
             if self.setup.group is not None:
                 self.setup.group.kill_all(exclude={os.getpid()})
-            if self.setup.level == STRONG:
+            if self.setup.private_uid and self.setup.uid != 0:
                 kill_uid(self.setup.uid)
         _, status = os.waitpid(pid, 0)
         reap_orphans()

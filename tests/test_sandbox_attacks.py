@@ -232,6 +232,28 @@ def test_forbidden_api_called_directly_is_refused_statically(run):
     assert results["score"] == 0
 
 
+SELF_TEST = """
+
+if __name__ == "__main__":  # the learner's own check against torch: never run when graded
+    import torch.nn.functional as F
+    q = k = v = torch.randn(2, 3, 4)
+    print(F.scaled_dot_product_attention(q, k, v))
+"""
+
+
+def test_a_self_test_against_the_forbidden_api_under_a_main_guard_is_not_a_use(run):
+    results = run.source(solution_source(PROBLEM) + SELF_TEST)
+    assert _kind(results) is None and results["score"] == results["max_score"]
+
+
+def test_a_main_guard_that_runs_anyway_meets_the_run_time_guard(run):
+    source = solution_source(PROBLEM) + "\n__name__ = '__main__'\nimport torch" + SELF_TEST
+    results = run.source(source)
+    error = results["extra_data"]["error"]  # raised while the file was imported
+    assert error["kind"] == "import_error" and results["score"] == 0
+    assert "ForbiddenAPIError" in error["message"] and "scaled_dot_product_attention" in error["message"]
+
+
 def test_markup_in_output_and_exceptions_is_kept_as_plain_text(run):
     results = run("html_injection")
     assert "<script>" in results["extra_data"]["output"]

@@ -46,6 +46,7 @@ STARTUP_TIMEOUT = 180.0
 MAX_PACKET = 64 * 1024
 IDLE_POLL_SECONDS = 1.0
 ZYGOTE_TRIES = 2  # runs of one submission whose zygote died under it
+UID_CLASH_TRIES = 4  # zygotes started for one slot whose private uid another slot already has
 MAX_CACHED_SUITES = 32
 
 
@@ -110,6 +111,7 @@ class ZygoteProcess:
             self.close()
             raise SandboxUnavailable(f"the sandbox did not start ({exc}){detail}") from None
         self.pid: int = hello["pid"]
+        self.private_uid: int | None = hello.get("private_uid")  # its children's own uid, if any
         self.level: str = hello["level"]
         self.fallback_reason: str = hello.get("fallback_reason", "")
         group = hello.get("cgroup")
@@ -262,20 +264,29 @@ class SandboxPool:
         return base_level(self.level) == WEAK
 
     def _add_zygote(self, errors: list[str] | None = None) -> bool:
-        try:
-            zygote = ZygoteProcess(force_weak=self.force_weak, quick_start=self.quick_start)
-        except SandboxUnavailable as exc:
-            if errors is not None:
-                errors.append(str(exc))
-            self._start_failure = str(exc)
-            return False
-        with self._lock:
-            if self._closed:
-                zygote.close()
+        for _ in range(UID_CLASH_TRIES):
+            try:
+                zygote = ZygoteProcess(force_weak=self.force_weak, quick_start=self.quick_start)
+            except SandboxUnavailable as exc:
+                if errors is not None:
+                    errors.append(str(exc))
+                self._start_failure = str(exc)
                 return False
-            self._all.append(zygote)
-        self._idle.put(zygote)
-        return True
+            with self._lock:
+                if self._closed:
+                    zygote.close()
+                    return False
+                clash = zygote.private_uid is not None and any(
+                    other.private_uid == zygote.private_uid for other in self._all)
+                if not clash:
+                    self._all.append(zygote)
+                    self._idle.put(zygote)
+                    return True
+            zygote.close()  # its uid (from its pid) is another slot's: their children would share it
+        self._start_failure = "every new sandbox process got the uid of a running one"
+        if errors is not None:
+            errors.append(self._start_failure)
+        return False
 
     def _replace(self, zygote: ZygoteProcess) -> None:
         zygote.close()

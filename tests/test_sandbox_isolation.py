@@ -285,3 +285,29 @@ def test_scratch_left_by_a_killed_grader_is_cleaned_at_the_next_start():
         assert not os.path.exists(roots[0])
         assert not os.path.exists(os.path.dirname(group.memory)) if group.version == 2 else \
             not os.path.exists(group.memory)
+
+
+def test_two_slots_never_share_a_private_uid(monkeypatch):
+    """A slot's uid comes from its zygote's pid: a new zygote whose uid another slot already has (pids
+    4000 apart) is replaced, or the two slots' children would count and kill each other's processes."""
+    from grader import pool as pool_module
+
+    started: list = []
+    real = pool_module.ZygoteProcess
+
+    class Clashing(real):
+        def __init__(self, **options):
+            super().__init__(**options)
+            if len(started) == 1:  # the second one started gets the first one's uid
+                self.private_uid = started[0].private_uid
+            started.append(self)
+
+    monkeypatch.setattr(pool_module, "ZygoteProcess", Clashing)
+    with SandboxPool(1) as pool:
+        pool._add_zygote()
+        uids = [zygote.private_uid for zygote in pool._all]
+        if os.getuid() != 0:  # a user namespace's children keep the grader's own uid: nothing to clash
+            assert len(started) == 2 and uids == [None, None]
+            return
+        assert len(started) == 3 and len(uids) == 2 and len(set(uids)) == 2 and None not in uids
+        assert started[1] not in pool._all and started[1].proc.wait(timeout=30) is not None

@@ -317,6 +317,7 @@ def main() -> None:
     zygote = Zygote(control, setup)
     try:
         zygote.send({"op": "hello", "pid": os.getpid(), "level": setup.name, "fallback_reason": reason,
+                     "private_uid": setup.uid if setup.private_uid else None,
                      "cgroup": None if group is None else {"version": group.version, "memory": group.memory,
                                                            "pids": group.pids, "cpu": group.cpu}})
         serve_from_forker_thread(zygote)

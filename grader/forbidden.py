@@ -12,17 +12,24 @@ The run-time guard in :mod:`grader.sandbox.guard` catches what escapes static
 analysis.
 
 The source is candidate-controlled: the walk is iterative (no recursion, so
-nesting depth is never a problem), each node is resolved once, and an input the
-parser itself cannot handle raises :class:`AnalysisFailed` — a check that
-cannot complete never counts as "no forbidden call".
+nesting depth is never a problem), each node is resolved once, a resolved name
+longer than any real API's is dropped (``x = x.a`` repeated would otherwise make
+the work and memory quadratic in the source), one source is parsed at a time
+(CPython 3.11's AST conversion is not safe in two threads at once, and its tree
+is the analysis's largest allocation), and an input the parser itself cannot
+handle raises :class:`AnalysisFailed` — a check that cannot complete never
+counts as "no forbidden call".
 """
 
 from __future__ import annotations
 
 import ast
+import threading
 from dataclasses import dataclass
 
 MAX_SOURCE_CHARS = 2 * 1024 * 1024
+MAX_NAME_CHARS = 256  # a dotted name longer than this refers to no real API
+_PARSING = threading.Lock()
 
 
 class AnalysisFailed(Exception):
@@ -55,6 +62,13 @@ def matches(resolved: str, forbidden: list[str]) -> str | None:
         if resolved == qualified:
             return qualified
     return None
+
+
+def _dotted(base: str | None, attr: str | None) -> str | None:
+    """``base.attr``, or None when either is unknown or the name is longer than any real API's."""
+    if not base or not attr or len(base) + len(attr) >= MAX_NAME_CHARS:
+        return None
+    return f"{base}.{attr}"
 
 
 def _constant_string(node: ast.AST) -> str | None:
@@ -131,8 +145,7 @@ class _Resolver:
         if isinstance(node, ast.Name):
             return self.aliases.get(node.id, node.id if node.id in _VARS + _GETATTR + ("__import__",) else None)
         if isinstance(node, ast.Attribute):
-            base = self._get(node.value)
-            return f"{base}.{node.attr}" if base else None
+            return _dotted(self._get(node.value), node.attr)
         if isinstance(node, ast.Subscript):
             base, key = self._get(node.value), _constant_string(node.slice)
             if base is None or key is None:
@@ -140,7 +153,7 @@ class _Resolver:
             if base in _MODULES:
                 return key
             if base.endswith(".__dict__"):
-                return f"{base[: -len('.__dict__')]}.{key}"
+                return _dotted(base[: -len('.__dict__')], key)
             return None
         if isinstance(node, ast.Call):
             return self._resolve_call(node)
@@ -150,23 +163,21 @@ class _Resolver:
         func = self._get(node.func)
         first = node.args[0] if node.args else None
         if func in _GETATTR and len(node.args) >= 2:
-            base, attr = self._get(first), _constant_string(node.args[1])
-            return f"{base}.{attr}" if base and attr else None
+            return _dotted(self._get(first), _constant_string(node.args[1]))
         if func in _IMPORTERS and first is not None:
             return _constant_string(first)
         if func in _VARS and first is not None:
-            base = self._get(first)
-            return f"{base}.__dict__" if base else None
+            return _dotted(self._get(first), "__dict__")
         if func and func.rsplit(".", 1)[-1] in ("__getattribute__", "__getattr__") and first is not None:
             attr = _constant_string(first)
             owner = func.rsplit(".", 1)[0]
-            return f"{owner}.{attr}" if attr and "." in func else None
+            return _dotted(owner, attr) if "." in func else None
         if isinstance(node.func, ast.Call) and first is not None:  # attrgetter("a.b")(obj)
             maker = self._get(node.func.func)
             path = _constant_string(node.func.args[0]) if node.func.args else None
             base = self._get(first)
-            if maker in _ATTRGETTER and path and base:
-                return f"{base}.{path}"
+            if maker in _ATTRGETTER:
+                return _dotted(base, path)
         return None
 
     # -- statements, in program order
@@ -265,7 +276,8 @@ def find_forbidden(source: str, forbidden: list[str]) -> list[ForbiddenUse]:
     if len(source) > MAX_SOURCE_CHARS:
         raise AnalysisFailed("the source is too large")
     try:
-        tree = ast.parse(source)
+        with _PARSING:
+            tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return []  # the loader reports the syntax error itself
     except (RecursionError, MemoryError):

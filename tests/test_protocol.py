@@ -53,6 +53,8 @@ def test_round_trip_of_every_supported_value():
     ({"tree": {"__tensor__": 0}, "tensors": [{"dtype": "object", "shape": [1], "nbytes": 8}]},
      b"\0" * 8, "unsupported dtype"),
     ({"tree": {"__tensor__": 3}, "tensors": []}, b"", "tensor reference"),
+    ({"tree": [{"__tensor__": 0}] * 2, "tensors": [{"dtype": "float32", "shape": [1], "nbytes": 4}]},
+     b"\0" * 4, "tensor reference"),  # one buffer standing for many values
     ({"tree": None, "tensors": []}, b"\0", "unexpected bytes"),
     ({"tree": {"__float__": "__import__('os')"}, "tensors": []}, b"", "bad float"),
     ({"tree": None, "tensors": [{"dtype": "float32", "shape": [-1], "nbytes": 4}]}, b"\0" * 4, "shape"),

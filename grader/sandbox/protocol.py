@@ -14,7 +14,9 @@ nothing here unpickles or evaluates anything.
 Supported values: tensors, None, bool, int, float (including nan/inf), str,
 lists, tuples (``{"__tuple__": [...]}``), dicts with string keys, and
 ``{"__generator__": seed}`` for a ``torch.Generator`` seeded on arrival, and
-``{"__dtype__": name}`` for a ``torch.dtype`` argument.
+``{"__dtype__": name}`` for a ``torch.dtype`` argument. Each tensor is referenced
+once: a message cannot make one buffer stand for thousands of values, whose
+work (hashing, comparing) would then escape the byte caps.
 """
 
 from __future__ import annotations
@@ -235,9 +237,10 @@ def _decode_marker(node: dict, tensors: list[torch.Tensor], depth: int):
     """``{"__tensor__": i}`` and the other one-key markers; a plain one-key dict otherwise."""
     (key, item), = node.items()
     if key == "__tensor__":
-        if type(item) is not int or not 0 <= item < len(tensors):
+        if type(item) is not int or not 0 <= item < len(tensors) or tensors[item] is None:
             raise ProtocolError("bad tensor reference")
-        return tensors[item]
+        tensor, tensors[item] = tensors[item], None  # one reference each, as encode() writes them
+        return tensor
     if key == "__tuple__":
         if not isinstance(item, list):
             raise ProtocolError("bad tuple")

@@ -84,11 +84,16 @@ def plan_class(root: Path, *, only: Problem | None = None) -> ClassPlan:
         if not folder.is_dir():
             continue  # a stray file next to the student folders
         entry = roster.setdefault(student, {"graded": [], "notes": []})
-        for name in _sorted_names(folder):
+        chosen: dict[str, str] = {}  # problem ID -> the one file graded for it
+        for name in sorted(_sorted_names(folder), key=lambda n: n.endswith(".ipynb")):  # a .py wins
             if name.startswith(".") or name == "__pycache__":
                 continue
             stem, _, suffix = name.partition(".")
             if stem in ids and suffix in SUBMISSION_SUFFIXES:
+                if stem in chosen:
+                    entry["notes"].append(F.DUPLICATE_FILE.format(name=readable(name), graded=readable(chosen[stem])))
+                    continue
+                chosen[stem] = name
                 problem = registry.get(stem)
                 if only is None or problem.id == only.id:
                     entries.append(Entry(student, problem, folder / name))

@@ -281,5 +281,7 @@ ALREADY_EXISTS = t("{path} already exists; it was left untouched. Delete or rena
 
 # ----------------------------------------------------------------------------- a class folder's odd entries
 PLAN_SYMLINK = t("{name}: a symbolic link; not followed, not graded", "{name}：符号链接；不跟随，不评测")
+DUPLICATE_FILE = t("{name}: another file for the same problem; only {graded} was graded",
+                   "{name}：同一道题的另一个文件；只评测了 {graded}")
 PLAN_NOT_A_PROBLEM = t("{name}: not a problem ID{hint}; not graded", "{name}：不是题目 ID{hint}；不评测")
 PLAN_DID_YOU_MEAN = t(" (did you mean {name}?)", "（你是不是想写 {name}？）")

@@ -87,6 +87,22 @@ def test_hostile_class(tmp_path):
     assert "multihead_attention.py" in overview  # the misnamed file is reported for carol
 
 
+def test_a_py_and_a_notebook_for_one_problem_grade_the_py_only_and_say_so(tmp_path):
+    """Both in one student's folder: the .py is graded (the export bundles' rule), the notebook is
+    named in the notes, and --resume finds nothing to do rather than grading each in turn."""
+    from grader.batch import plan_class
+
+    folder = tmp_path / "class" / "jack"
+    _write(folder / f"{SDPA}.ipynb", json.dumps({"cells": []}))
+    _write(folder / f"{SDPA}.py", solution_source(registry.get(SDPA)))
+    for _ in range(2):  # the same plan every time
+        plan = plan_class(tmp_path / "class")
+        assert [(e.student, e.path.name) for e in plan.entries] == [("jack", f"{SDPA}.py")]
+        assert plan.roster["jack"]["graded"] == [SDPA]
+        (note,) = plan.roster["jack"]["notes"]
+        assert note.en == (f"{SDPA}.ipynb: another file for the same problem; only {SDPA}.py was graded")
+
+
 def _slow_class(root: Path, students: int) -> None:
     source = solution_source(registry.get(SDPA))
     for i in range(students):

@@ -36,6 +36,7 @@ from markupsafe import Markup
 
 from grader import __version__, registry, services
 from grader import user_errors as UE
+from grader.feedback import DUPLICATE_FILE
 from grader.datapaths import package_dir, site_assets_dir
 from grader.fsutil import write_atomic
 from grader.grading import DEFAULT_SEED, Suite, not_graded
@@ -74,8 +75,6 @@ CAPTURED_SHARE = 4  # captured output may take this many budgets
 NO_FILE = t("no file named {expected} in your submission (or {notebook}, a notebook); "
             "name your file exactly so and submit again",
             "你的提交里没有名为 {expected} 的文件（或名为 {notebook} 的笔记本）；请按这个名字命名文件后重新提交")
-DUPLICATE = t("{name}: another file for the same problem; only {graded} was graded",
-              "{name}：同一道题的另一个文件；只评测了 {graded}")
 MISNAMED_GRADED = t("{name}: graded as {expected}, the only problem of this assignment; "
                     "name your file {expected} next time",
                     "{name}：已按 {expected} 评测（本次作业只有这一道题）；下次请把文件命名为 {expected}")
@@ -351,7 +350,7 @@ def find_submission_files(folder: Path, problems: Sequence[Problem]) -> Found:
         if suffix not in SUBMISSION_SUFFIXES:
             continue
         if stem in ids and stem in found.files:
-            found.notes.append(DUPLICATE.format(name=shown(path), graded=shown(found.files[stem])))
+            found.notes.append(DUPLICATE_FILE.format(name=shown(path), graded=shown(found.files[stem])))
         elif stem in ids:
             found.files[stem] = path
         else:

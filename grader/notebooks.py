@@ -59,6 +59,9 @@ CELL_LINE = t("cell {cell}, line {line}", "第 {cell} 个单元格第 {line} 行
 # Matched at a line's start. No two neighbouring parts can take the same characters, so a
 # hostile line (a megabyte of spaces) costs linear time.
 _LINE_MAGIC = re.compile(r"\s*[%!]")
+# The cell `attn-judge start --notebook` ends with: the learner's own check, never graded code.
+_CHECK_IMPORT = re.compile(r"from\s+grader(\.notebook_api)?\s+import\s+check\s*(#.*)?$")
+_CHECK_CALL = re.compile(r"check\(.*\)\s*(#.*)?$")
 _MAGIC_ASSIGNMENT = re.compile(r"[\w.,()\[\]* \t]+=\s*[%!]")
 _HELP = re.compile(r"\s*(\?{1,2}\s*\S.*|[%\w.*\[\]]+\s*\?{1,2})\s*$")
 _GET_IPYTHON = re.compile(r"([\w.,()\[\]* \t]+=)?\s*get_ipython\s*\(")
@@ -254,8 +257,19 @@ def _cell_lines(source: str) -> list[str]:
     return lines
 
 
+def _check_cell(lines: list[str]) -> bool:
+    """The cell that runs the public tests from the notebook (``from grader import check``, then
+    ``check(...)`` calls): the grader's own, which a sandbox neither has nor needs."""
+    code = [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
+    return (bool(code) and bool(_CHECK_IMPORT.match(code[0]))
+            and all(_CHECK_IMPORT.match(line) or _CHECK_CALL.match(line) for line in code[1:]))
+
+
 def _skipped_whole(lines: list[str]) -> tuple[bool, int | None]:
-    """(whether a cell magic skips the whole cell, index of its magic line)."""
+    """(whether a cell magic, or being the notebook's own check cell, skips the whole cell; index
+    of its magic line)."""
+    if _check_cell(lines):
+        return True, None
     for index, line in enumerate(lines):
         if not line.strip():
             continue

@@ -29,6 +29,7 @@ from grader.bounded import BoundedPool
 from grader.cli import main
 from grader.grading import grade
 from grader.notebooks import CELL_LINE, SourceMap, code_from_cells, convert
+from grader.references import solution_source
 from grader.reports import write_submission_report
 from grader.services import grade_class
 from grader.submission import BadSubmission, read_submission
@@ -435,6 +436,25 @@ def test_check_inside_a_running_notebook(kernel, tmp_path):
     assert error and len(error[0]["traceback"]) == 1  # one clear line, no traceback
     assert error[0]["traceback"][0].startswith("check(): there is no problem 'self_attenton'; did you mean "
                                                "self_attention")
+
+
+@pytest.mark.sandbox
+def test_the_notebook_start_writes_is_graded_as_it_is_handed_in(tmp_path):
+    """Its last cell runs the public tests from Jupyter (``from grader import check``): the grader's
+    own code, which the sandbox does not have; handed in as it is, it is left out, not an import error."""
+    assert CliRunner().invoke(main, ["start", "self_attention", "--notebook", "--dir", str(tmp_path)]).exit_code == 0
+    path = tmp_path / "self_attention.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells[1].source = solution_source(SELF_ATTENTION)
+    nbformat.write(notebook, path)
+    env = {**os.environ, "ATTN_JUDGE_HOME": str(tmp_path / "h")}
+    graded = subprocess.run([sys.executable, "-m", "grader.cli", "grade", str(path), "--json"], capture_output=True,
+                            text=True, timeout=300, env=env)
+    results = json.loads(graded.stdout)
+    assert results["extra_data"]["error"] is None and results["score"] == results["max_score"], graded.stderr
+    checked = subprocess.run([sys.executable, "-m", "grader.cli", "check", str(path)], capture_output=True,
+                             text=True, timeout=300, env=env)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 @pytest.mark.sandbox

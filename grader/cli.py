@@ -12,6 +12,7 @@ line is printed in the user's language: the errors' wording is in
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import IO, NoReturn
@@ -28,6 +29,21 @@ from grader.sandbox.limits import Limits
 from grader.seedkey import DEFAULT_SEED
 from grader.terminal import safe
 
+MAX_TIMEOUT_SECONDS = 3600.0  # per test
+
+
+class _Seconds(click.FloatRange):
+    """Seconds from 0.1 to an hour: neither inf nor nan (which every comparison lets through)."""
+
+    def convert(self, value, param, ctx):
+        seconds = super().convert(value, param, ctx)
+        if not math.isfinite(seconds):
+            self.fail(f"{value!r} is not a number of seconds.", param, ctx)
+        return seconds
+
+
+TIMEOUT_OPTION = click.option("--timeout", type=_Seconds(min=0.1, max=MAX_TIMEOUT_SECONDS), default=Limits.timeout,
+                              show_default=True, help="Seconds allowed per test.")
 LANG_OPTION = click.option("--lang", type=click.Choice(LANGS), default=None,
                            help="Language of every message (default: ATTN_JUDGE_LANG, else the locale).")
 
@@ -169,8 +185,7 @@ def _problem_title(problem_id: str) -> Text:
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--problem", "problem_id", help="Problem ID (default: from the file name).")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=Limits.timeout, show_default=True,
-              help="Seconds allowed per test.")
+@TIMEOUT_OPTION
 @LANG_OPTION
 def check(file: Path, problem_id: str | None, timeout: float, lang: str | None) -> None:
     """Run the public tests on FILE; exit 1 if any fails."""
@@ -208,8 +223,7 @@ def _sandboxes_to_prestart(path: Path, workers: int | None) -> int:
 @click.option("--workers", type=click.IntRange(min=1), default=None, show_default="number of cores",
               help=f"Submissions graded in parallel (at most {capacity.WORKERS_PER_CORE} per core and "
                    f"1 per {capacity.MB_PER_WORKER} MB of memory).")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=Limits.timeout, show_default=True,
-              help="Seconds allowed per test.")
+@TIMEOUT_OPTION
 @click.option("--memory", type=click.IntRange(min=64), default=Limits.memory_mb, show_default=True,
               help="Memory limit per submission (its whole process tree), in MB.")
 @click.option("--resume", is_flag=True, help="Skip submissions already graded in OUT.")

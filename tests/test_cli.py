@@ -180,6 +180,17 @@ def test_a_class_asked_of_too_many_workers_or_no_scheduler_gets_one_message(tmp_
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("command", ["check", "grade"])
+@pytest.mark.parametrize("value", ["inf", "nan", "-1", "1e9"])
+def test_a_timeout_that_is_not_a_number_of_seconds_is_refused(tmp_path, command, value):
+    """inf once graded every submission as the grader's error (OverflowError), nan left loops to the
+    submission's whole budget: refused, with the option named."""
+    path = tmp_path / "self_attention.py"
+    path.write_text(solution_source(registry.get("self_attention")))
+    result = CliRunner().invoke(main, [command, str(path), "--timeout", value])
+    assert result.exit_code == 2 and "Invalid value for '--timeout'" in result.output, result.output
+
+
 @pytest.mark.parametrize("grade_one", ["check", "grade_file"])
 def test_one_submission_starts_one_sandbox_worker_whatever_the_cores(tmp_path, monkeypatch, grade_one):
     """A learner's check (and grading one file) must not pay a torch import per core."""

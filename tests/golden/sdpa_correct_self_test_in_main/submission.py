@@ -5,11 +5,11 @@ import torch.nn.functional as F
 
 
 def scaled_dot_product_attention(q, k, v, mask=None):
-    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
-    if mask is not None:
-        scores = scores.masked_fill(~mask, float("-inf"))
-    weights = torch.softmax(scores, dim=-1)
-    return weights @ v, weights
+    d = q.size(-1)
+    logits = torch.matmul(q, k.transpose(-1, -2)).div(math.sqrt(d))
+    blocked = torch.full_like(logits, float("-inf"))
+    probs = (logits if mask is None else torch.where(mask, logits, blocked)).softmax(-1)
+    return torch.matmul(probs, v), probs
 
 
 if __name__ == "__main__":

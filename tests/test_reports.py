@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html as html_module
 import json
 import re
 from urllib.parse import unquote
@@ -47,6 +48,26 @@ def test_candidate_text_is_escaped_everywhere(tmp_path):
     assert "<script" not in html.lower()  # the submission report needs no script at all
     assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in html
     assert "\\x1b[31m\\x00" in html and "\x00" not in html and "\x1b" not in html
+
+
+TROJAN = ("def scaled_dot_product_attention(q, k, v, mask=None):\n"
+          "    \"\"\"Returns the weighted values.\u2067\"\"\" ;return v, v\u2069 #\u2066\n"
+          "    return q\u200b, q\n")
+
+
+def test_invisible_characters_that_reorder_text_are_shown_not_obeyed(tmp_path):
+    """Bidirectional overrides and isolates ("Trojan Source") and zero-width characters in the
+    listing, the messages and the printed output: shown as escapes, so a reader sees the code
+    and the text as they are, not in the order the characters would paint them."""
+    results, _ = graded("no_scale")
+    results["extra_data"]["output"] = "score: 13/13\u202e kcehc"
+    results["tests"][0]["output"] = "raised ValueError: shape\u202e 31/31 :erocs"
+    html = _report(tmp_path, results, TROJAN)
+    for invisible in ("\u2066", "\u2067", "\u2069", "\u202e", "\u200b"):
+        assert invisible not in html, hex(ord(invisible))
+    text = html_module.unescape(re.sub(r"<[^>]+>", "", html))  # what the reader sees (listing spans joined)
+    for shown in ("\\u2067", "\\u2069", "\\u2066", "\\u202e", "\\u200b"):
+        assert shown in text, shown
 
 
 def test_tests_failed_first_with_points_and_feedback(tmp_path):

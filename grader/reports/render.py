@@ -32,6 +32,11 @@ from grader.templating import make_environment
 STATIC_FILES = ("style.css", "report.css", "report.js")
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Characters that change how the text around them reads without showing themselves: bidirectional
+# overrides and isolates ("Trojan Source"), zero-width and other invisible format characters, line
+# and paragraph separators.
+_INVISIBLE = re.compile("[\u00ad\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u2028-\u202e"
+                        "\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e007f]")
 
 
 def points(value) -> str:
@@ -49,13 +54,16 @@ def points(value) -> str:
 
 
 def printable(text) -> str:
-    """Show control characters (ANSI escapes, NUL…) as ``\\xNN`` instead of passing them on.
+    """Show control characters (ANSI escapes, NUL…) as ``\\xNN`` and invisible ones (bidirectional
+    overrides, zero-width characters…) as ``\\uNNNN`` instead of passing them on.
 
     Tab and newline stay; a carriage return does not (it would hide what precedes it)."""
     text = str(text)
-    if text.isprintable():  # no control character (the common case, in C, before any regex)
+    if text.isprintable():  # none of them (the common case, in C, before any regex)
         return text
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}" if ord(m.group()) < 0x10000
+                          else f"\\U{ord(m.group()):08x}", text)
 
 
 def url_part(text) -> str:

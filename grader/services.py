@@ -244,7 +244,10 @@ def grade_class(
     settings = Settings(out=out, seed=seed, limits=limits, resume=resume, allow_forbidden=allow_forbidden,
                         lang=lang, reports=reports,
                         seed_key=class_key(out) if seed != DEFAULT_SEED else None)
-    outputs = ClassOutputs(out, problems=problems_of(plan), roster=plan.roster, overview=reports, lang=lang)
+    # The class outputs show every problem handed in, not only the one graded now (--problem): the
+    # others' results already in OUT stay in the gradebooks.
+    shown = plan if only is None else plan_class(root)
+    outputs = ClassOutputs(out, problems=problems_of(shown), roster=shown.roster, overview=reports, lang=lang)
     run = ClassRun(plan, executor=executor, settings=settings, on_progress=on_progress,
                    while_comparing=outputs.prepare)
     try:

@@ -103,6 +103,31 @@ def test_a_py_and_a_notebook_for_one_problem_grade_the_py_only_and_say_so(tmp_pa
         assert note.en == (f"{SDPA}.ipynb: another file for the same problem; only {SDPA}.py was graded")
 
 
+def test_grading_one_problem_again_keeps_the_others_in_the_gradebooks(tmp_path):
+    """--problem on an OUT that holds a whole class: the gradebooks keep every problem's column and
+    the results already there, not only the problem graded now."""
+    from grader import registry as problems, services
+    from grader.executors import LocalExecutor
+
+    root, out = tmp_path / "class", tmp_path / "out"
+    for student in ("ana", "ben"):
+        for problem_id in (SDPA, "positional_encoding"):
+            _write(root / student / f"{problem_id}.py", solution_source(problems.get(problem_id)))
+    with LocalExecutor(workers=1, allow_weak=False) as executor:
+        services.grade_class(root=root, out=out, executor=executor, reports=False)
+        before = _rows(out / "gradebook.csv")
+        _, summary = services.grade_class(root=root, out=out, executor=executor, reports=False,
+                                          only=problems.get("positional_encoding"), resume=True)
+    assert summary.skipped == 2
+    assert _rows(out / "gradebook.csv") == before
+    assert before[0][:3] == ["student", SDPA, "positional_encoding"]
+
+
+def _rows(path: Path) -> list[list[str]]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.reader(fh))
+
+
 def _slow_class(root: Path, students: int) -> None:
     source = solution_source(registry.get(SDPA))
     for i in range(students):

@@ -8,8 +8,8 @@ source and its tests' inputs. It loads the submission and runs each test,
 sending one frame per test on the result channel; before a test that measures
 memory it announces the test and waits for the trusted side to start its
 meter, which then sends that test with its inputs. Its stdout and stderr go to
-the capture pipe; nothing printed is ever read as a result. It always ends with ``os._exit`` so that no cleanup code of
-the candidate's or of torch runs.
+the capture pipe; nothing printed is ever read as a result. It always ends with
+``os._exit`` so that no cleanup code of the candidate's or of torch runs.
 """
 
 from __future__ import annotations

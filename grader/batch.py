@@ -52,7 +52,7 @@ class ClassSummary:
     isolation: str = ""
     students: int = 0
     errors: dict[str, int] = field(default_factory=dict)
-    retried: list[str] = field(default_factory=list)  # submissions graded again on another worker (theirs lost, or unable to grade)
+    retried: list[str] = field(default_factory=list)  # graded again elsewhere (a worker lost or unable to grade)
 
 
 def _is_symlink(path: Path) -> bool:

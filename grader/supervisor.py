@@ -39,6 +39,7 @@ from grader.grading import load_failure_error
 from grader.runs import RunReport, SubmissionError
 from grader.sandbox.channel import (BEGIN, CHILD_HEADER, FRAME_KINDS, LOADED, encode_go, encode_invocations,
                                     encode_job)
+from grader.sandbox.execute import INPUT_COPIES
 from grader.sandbox.messages import (MEMORY_LIMIT_EXCEEDED, MIB, ErrorKind, Invocation, Job, Limits, Loaded,
                                      Outcome, TestException, loaded_from_wire, outcome_from_wire)
 from grader.sandbox.protocol import ProtocolError, decode
@@ -48,12 +49,11 @@ F_SETPIPE_SZ = 1031
 MAX_PIPE_BYTES = 1 << 20  # what an unprivileged process may ask for by default
 PIPE_BYTES = 1 << 16  # a pipe's default size: what one read or write moves while no large frame is under way
 MAX_RESTARTS = 3
-# A memory test's peak counts what its child computes once the meter runs; the test's inputs are
-# held INPUT_COPIES times meanwhile (as sent, the call's own copy, the copy that shows in-place
-# changes), which is not the call's. What the child held before the test beyond HELD_ALLOWANCE
-# (the interpreter's pages it changed, the other tests' inputs, the module: a few MiB) counts too:
-# memory held only to be freed during the call would otherwise hide the call's own.
-INPUT_COPIES = 3
+# A memory test's peak counts what its child computes once the meter runs, less the copies of the
+# test's inputs the child holds meanwhile (execute.INPUT_COPIES). What the child held before the
+# test beyond HELD_ALLOWANCE_BYTES (the interpreter's pages it changed, the other tests' inputs,
+# the module: a few MiB) counts too: memory held only to be freed during the call would otherwise
+# hide the call's own.
 HELD_ALLOWANCE_BYTES = 128 * MIB
 POLL_SECONDS = 0.25  # how often CPU time is read while a child runs
 EXIT_WAIT_SECONDS = 10.0

@@ -31,12 +31,19 @@ from grader.templating import make_environment
 # rules and the table script. Nothing else (the study site has its own files).
 STATIC_FILES = ("style.css", "report.css", "report.js")
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-# Characters that change how the text around them reads without showing themselves: bidirectional
-# overrides and isolates ("Trojan Source"), zero-width and other invisible format characters, line
-# and paragraph separators.
-_INVISIBLE = re.compile("[\u00ad\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u2028-\u202e"
-                        "\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e007f]")
+# Shown as escapes rather than passed on: control characters (ANSI escapes, NUL...; tab and
+# newline stay, a carriage return does not: it would hide what precedes it), and characters that
+# change how the text around them reads without showing themselves: bidirectional overrides and
+# isolates ("Trojan Source"), zero-width and other invisible format characters, line and paragraph
+# separators.
+_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f\u00ad\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f"
+                     "\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb"
+                     "\U000e0000-\U000e007f]")
+
+
+def _escaped(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def points(value) -> str:
@@ -61,9 +68,7 @@ def printable(text) -> str:
     text = str(text)
     if text.isprintable():  # none of them (the common case, in C, before any regex)
         return text
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-    return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}" if ord(m.group()) < 0x10000
-                          else f"\\U{ord(m.group()):08x}", text)
+    return _HIDDEN.sub(_escaped, text)
 
 
 def url_part(text) -> str:

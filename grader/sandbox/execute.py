@@ -70,6 +70,12 @@ def _select(args: list, kwargs: dict, selector: str):
     return kwargs[selector]
 
 
+# How many copies of a test's inputs the child holds while it runs the test: as they arrived, the
+# call's own (below) and the snapshot that shows in-place changes. A memory test's peak is measured
+# beyond them (grader.supervisor).
+INPUT_COPIES = 3
+
+
 def _prepare_inputs(args: list, kwargs: dict, wrt: list[str]):
     """Copy inputs, switch on requires_grad where asked, remember their bytes.
 

@@ -248,7 +248,7 @@ class ChildRun:
                 break
             self.budget.left -= length
             with memoryview(buffer) as view:
-                payload = bytes(view[CHILD_HEADER.size:end])
+                payload = bytearray(view[CHILD_HEADER.size:end])  # decoded tensors are views of it
             del buffer[:end]
             if kind == LOADED:
                 self._loaded(index, payload)

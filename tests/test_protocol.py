@@ -12,7 +12,7 @@ import torch
 
 from grader.sandbox import channel
 from grader.sandbox.channel import CHILD_HEADER, MAX_WRITE_BUFFERS, RESULT, write_frame
-from grader.sandbox.protocol import (HEADER_PREFIX, MAGIC, GeneratorSeed, ProtocolError, Unsupported,
+from grader.sandbox.protocol import (ALIGN, HEADER_PREFIX, MAGIC, GeneratorSeed, ProtocolError, Unsupported,
                                      decode, encode, encode_parts)
 
 
@@ -134,6 +134,41 @@ def test_a_tensor_is_sent_from_its_own_memory():
     assert data.nbytes == tensor.numel() * tensor.element_size()
     tensor[0, 0] = 42.0  # the view reads the tensor itself
     assert torch.frombuffer(bytearray(data[:4]), dtype=torch.float32).item() == 42.0
+
+
+def test_decoded_tensors_are_views_of_the_message_received():
+    """Each tensor's bytes start aligned to its item size, so decoding makes views rather than a
+    copy of every tensor (in a forked child each copy costs page faults)."""
+    value = {"mask": torch.tensor([True, False, True]), "ids": torch.arange(3, dtype=torch.int8),
+             "x": torch.randn(3, 5, dtype=torch.float64), "empty": torch.zeros(0, 2),
+             "half": torch.randn(3).bfloat16(), "scalar": torch.tensor(2.5, dtype=torch.float64)}
+    message = bytearray(encode(value))
+    assert len(message) % ALIGN == 0
+    start = torch.frombuffer(message, dtype=torch.uint8).data_ptr()
+    back = decode(message)
+    for key in ("ids", "x", "half", "scalar"):
+        assert torch.equal(back[key], value[key]) and back[key].dtype == value[key].dtype
+        assert back[key].untyped_storage().data_ptr() == start  # a view, not a copy
+        assert back[key].data_ptr() % back[key].element_size() == 0
+    assert torch.equal(back["mask"], value["mask"]) and back["empty"].shape == (0, 2)
+
+
+def test_a_message_laid_out_without_alignment_still_decodes():
+    """A sender that does not pad (a hostile child) gets its tensors copied, never misread."""
+    numbers = torch.tensor([1.5, -2.0], dtype=torch.float64)
+    raw = json.dumps({"tree": {"__tensor__": 0}, "tensors": [
+        {"dtype": "float64", "shape": [2], "nbytes": 16}]}).encode() + b" "
+    assert (HEADER_PREFIX + len(raw)) % 8 != 0
+    back = decode(MAGIC + struct.pack("<IQ", len(raw), 16) + raw + numbers.numpy().tobytes())
+    assert torch.equal(back, numbers)
+
+
+def test_boolean_bytes_other_than_zero_and_one_arrive_as_true():
+    raw = json.dumps({"tree": {"__tensor__": 0}, "tensors": [
+        {"dtype": "bool", "shape": [4], "nbytes": 4}]}).encode()
+    back = decode(MAGIC + struct.pack("<IQ", len(raw), 4) + raw + bytes([0, 1, 2, 255]))
+    assert back.tolist() == [False, True, True, True]
+    assert int(back.sum()) == 3 and torch.equal(back, torch.tensor([False, True, True, True]))
 
 
 def test_partial_writes_resume_where_they_stopped(monkeypatch):

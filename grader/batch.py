@@ -21,7 +21,8 @@ from grader import feedback as F
 from grader import registry
 from grader.grading import DEFAULT_SEED
 from grader.jsonio import readable
-from grader.outpaths import MAX_RESULTS_BYTES, results_path
+from grader.fsutil import temporary_target
+from grader.outpaths import MAX_RESULTS_BYTES, REPORT, RESULTS, results_path
 from grader.registry import Problem
 from grader.seedkey import fingerprint
 
@@ -124,9 +125,12 @@ def already_graded(out: Path, entry: Entry, sha: str, seed: int, seed_key: bytes
 
 
 def remove_stale_temporaries(out: Path) -> None:
-    """Half-written files of a run that was killed (never a finished result)."""
+    """Half-written files of a run that was killed: the temporaries of a submission's results or
+    report, by their exact form (never a finished result, nor any other file)."""
     if Path(out).is_dir():
         for leftover in Path(out).glob("*/*/.*.tmp"):
+            if temporary_target(leftover.name) not in (RESULTS, REPORT):
+                continue
             try:
                 leftover.unlink()
             except OSError:

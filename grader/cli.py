@@ -298,7 +298,8 @@ def _grade_class(root: Path, *, problem_id, out, seed, workers, limits, resume, 
                  scheduler, lang) -> None:
     services = _services()
     only = services.find_problem(problem_id) if problem_id else None
-    _, _, plan = services.class_plan(root, out, only=only)  # before the sandboxes start: said at once
+    _, out, plan = services.class_plan(root, out, only=only)  # before the sandboxes start: said at once
+    services.claim_output(out)  # held until the command ends: a second run into OUT is refused at once
     executor = services.open_executor(workers=workers, allow_weak=allow_weak, scheduler=scheduler)
     bar = None
     try:

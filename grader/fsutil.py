@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
+
+_TEMPORARY = re.compile(r"\.(?P<target>.+)\.[0-9]+\.[0-9a-f]{8}\.tmp")
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -16,7 +19,7 @@ def write_atomic(path: Path, text: str) -> None:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")  # _TEMPORARY
     try:
         with open(tmp, "x", encoding="utf-8", newline="") as fh:
             fh.write(text)
@@ -26,3 +29,9 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def temporary_target(name: str) -> str | None:
+    """The name of the file that ``name`` was a temporary of, if :func:`write_atomic` made it."""
+    found = _TEMPORARY.fullmatch(name)
+    return found.group("target") if found else None

@@ -18,8 +18,9 @@ import hashlib
 import os
 from pathlib import Path
 
+STATE_DIR = ".attn-judge"  # a class output folder's private state (never a student's folder)
 CLASS_FILES = frozenset({"index.html", "gradebook.csv", "gradebook-canvas.csv", "similarity.json",
-                         "similarity", "static", ".attn-judge"})
+                         "similarity", "static", STATE_DIR})
 ESCAPE = "~"
 HASHED = "#"  # after ESCAPE: a name too long to escape, given as its hash
 NAME_MAX = 255  # bytes in one file name (Linux, macOS)

@@ -16,13 +16,13 @@ import os
 import secrets
 from pathlib import Path
 
+from grader.outpaths import STATE_DIR
 from grader.progress import home
 
 DEFAULT_SEED = 0  # of the hidden tests' random inputs, unless the instructor picks another
 
 KEY_BYTES = 32
 KEY_FILE = "seed-key"
-STATE_DIR = ".attn-judge"  # a class output folder's private state (never a student's folder)
 
 
 def _load_or_create(path: Path) -> bytes:

@@ -26,6 +26,7 @@ from grader.grading import DEFAULT_SEED, Suite, grade, not_graded
 from grader.i18n import DEFAULT_LANG, Text, TextError, join
 from grader.jsonio import dumps, readable
 from grader.notebooks import SourceMap
+from grader.outlock import OutputInUse, OutputLock, lock_output
 from grader.pool import SandboxUnavailable
 from grader.zygote_launch import BadSetting, weak_forced
 from grader.registry import Problem, UnknownProblemError
@@ -239,6 +240,26 @@ def grade_class(
         root, out, plan = class_plan(root, out, only=only)
     else:
         root, out = class_folders(root, out)
+    with claim_output(out):
+        return _grade_class(root=root, out=out, plan=plan, executor=executor, seed=seed, limits=limits,
+                            resume=resume, only=only, allow_forbidden=allow_forbidden, lang=lang,
+                            reports=reports, on_plan=on_plan, on_progress=on_progress)
+
+
+def claim_output(out: Path) -> OutputLock:
+    """The lock of ``out`` (:mod:`grader.outlock`), so that no other run writes there meanwhile;
+    :class:`UserError` when another run holds it."""
+    try:
+        return lock_output(out)
+    except OutputInUse as exc:
+        raise UserError(UE.OUT_IN_USE.format(out=readable(str(out)), pid=exc.pid)) from None
+    except OSError as exc:  # its state folder cannot be made (a file in the way, no room left)
+        raise UserError(UE.OUT_NOT_WRITABLE.format(out=readable(str(out)), why=os_reason(exc))) from None
+
+
+def _grade_class(*, root: Path, out: Path, plan: ClassPlan, executor, seed: int, limits: Limits, resume: bool,
+                 only: Problem | None, allow_forbidden: frozenset[str], lang: str, reports: bool,
+                 on_plan: Callable[[ClassPlan], None], on_progress: Callable[[Entry], None]):
     remove_stale_temporaries(out)
     on_plan(plan)
     settings = Settings(out=out, seed=seed, limits=limits, resume=resume, allow_forbidden=allow_forbidden,
@@ -281,6 +302,9 @@ def class_folders(root: Path, out: Path) -> tuple[Path, Path]:
     root, out = Path(root).resolve(), Path(out).resolve()
     if out == root or root in out.parents:
         raise UserError(UE.OUT_INSIDE_CLASS.format(out=readable(str(out)), root=readable(str(root))))
+    if out in root.parents:
+        raise UserError(UE.OUT_CONTAINS_CLASS.format(out=readable(str(out)), root=readable(str(root)),
+                                                     suggested=readable(str(root.with_name(root.name + "-results")))))
     check_writable_folder(out)
     return root, out
 

@@ -32,6 +32,13 @@ NO_SUCH_PATH = t("{path}: no such file or directory", "{path}：文件或文件�
 OUT_INSIDE_CLASS = t("--out {out} is inside the class directory {root}; choose another place so that "
                      "results are never taken for submissions",
                      "--out {out} 位于班级文件夹 {root} 之内；请另选位置，以免评测结果被当作提交")
+OUT_CONTAINS_CLASS = t("--out {out} holds the class directory {root}: results would be written among the "
+                       "submissions; choose a folder beside the class, such as {suggested}",
+                       "--out {out} 包含班级文件夹 {root}：评测结果会与提交混在一起；请另选班级之外的文件夹，例如 "
+                       "{suggested}")
+OUT_IN_USE = t("--out {out} is being written by another attn-judge grade (process {pid}); wait until it "
+               "finishes, or choose another --out",
+               "--out {out} 正由另一个 attn-judge grade（进程 {pid}）写入；请等它结束，或另选 --out")
 NO_STUDENT_FOLDERS = t("{root} holds no student folder: a class is one folder per student, each holding "
                        "<problem_id>.py or .ipynb files (such as {root}/ana/self_attention.py); to grade one "
                        "file, give its path instead",

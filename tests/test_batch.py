@@ -224,6 +224,59 @@ def test_a_results_folder_that_cannot_be_written_stops_the_run_with_one_message(
     assert (out / "bob" / SDPA / "results.json").is_file()
 
 
+def test_a_second_run_into_the_same_out_is_refused_while_the_first_one_writes(tmp_path):
+    klass, out = tmp_path / "class", tmp_path / "out"
+    _slow_class(klass, 6)
+    first = subprocess.Popen(grade_cmd(str(klass), "--out", str(out), "--workers", "1"),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 300
+        while not _finished(out) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        second = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--resume"), capture_output=True,
+                                text=True, timeout=600)
+        assert first.poll() is None  # the first run was still writing when the second asked
+    finally:
+        _, first_stderr = first.communicate(timeout=600)
+    assert second.returncode == 2, second.stderr
+    assert f"--out {out} is being written by another attn-judge grade (process {first.pid})" in second.stderr
+    assert "Traceback" not in second.stderr and "Isolation:" not in second.stderr  # no sandbox started
+    assert first.returncode == 0, first_stderr
+    assert "Graded 6 submissions" in first_stderr and len(_finished(out)) == 6
+    after = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--resume"), capture_output=True, text=True,
+                           timeout=600)
+    assert after.returncode == 0, after.stderr  # the lock went with the run that held it
+    assert "Graded 0 submissions (6 already done)" in after.stderr
+
+
+def test_an_out_folder_that_holds_the_class_is_refused(tmp_path):
+    """``--out`` a parent of the class would write results among the submissions (a student named
+    like the class folder would write into it); nothing is written, nothing deleted."""
+    course = tmp_path / "course"
+    klass = course / "class"
+    _write(klass / "alice" / f"{SDPA}.py", solution_source(registry.get(SDPA)))
+    leftover_like = klass / "alice" / ".notes.1.0badcafe.tmp"
+    _write(leftover_like, "a student's own file\n")
+    result = subprocess.run(grade_cmd(str(klass), "--out", str(course)), capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 2, result.stderr
+    assert f"--out {course} holds the class directory {klass}" in result.stderr
+    assert f"such as {course / 'class-results'}" in result.stderr
+    assert "Traceback" not in result.stderr and "Isolation:" not in result.stderr
+    assert sorted(p.name for p in course.iterdir()) == ["class"] and leftover_like.is_file()
+
+
+def test_only_the_grader_s_own_half_written_files_are_cleared(tmp_path):
+    from grader.batch import remove_stale_temporaries
+    folder = tmp_path / "out" / "alice" / SDPA
+    ours = [folder / ".results.json.4242.0a1b2c3d.tmp", folder / ".report.html.7.ffffffff.tmp"]
+    others = [folder / ".results.json.tmp", folder / ".draft.4242.0a1b2c3d.tmp", folder / ".x.py.1.2.tmp"]
+    for path in ours + others:
+        _write(path, "half\n")
+    remove_stale_temporaries(tmp_path / "out")
+    assert [p.exists() for p in ours + others] == [False, False, True, True, True]
+
+
 def test_a_folder_without_student_folders_gets_one_message(tmp_path):
     loose = tmp_path / "loose"  # a common slip: the submissions themselves, not one folder per student
     _write(loose / f"{SDPA}.py", solution_source(registry.get(SDPA)))

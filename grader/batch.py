@@ -85,25 +85,35 @@ def plan_class(root: Path, *, only: Problem | None = None) -> ClassPlan:
         if not folder.is_dir():
             continue  # a stray file next to the student folders
         entry = roster.setdefault(student, {"graded": [], "notes": []})
-        chosen: dict[str, str] = {}  # problem ID -> the one file graded for it
-        for name in sorted(_sorted_names(folder), key=lambda n: n.endswith(".ipynb")):  # a .py wins
-            if name.startswith(".") or name == "__pycache__":
-                continue
+        names = [name for name in sorted(_sorted_names(folder), key=lambda n: n.endswith(".ipynb"))  # a .py wins
+                 if not (name.startswith(".") or name == "__pycache__")]
+        chosen = _chosen_files(names, ids)
+        for name in names:
             stem, _, suffix = name.partition(".")
-            if stem in ids and suffix in SUBMISSION_SUFFIXES:
-                if stem in chosen:
-                    entry["notes"].append(F.DUPLICATE_FILE.format(name=readable(name), graded=readable(chosen[stem])))
-                    continue
-                chosen[stem] = name
+            if chosen.get(stem) == name:
                 problem = registry.get(stem)
                 if only is None or problem.id == only.id:
                     entries.append(Entry(student, problem, folder / name))
                     entry["graded"].append(problem.id)
-            elif suffix in SUBMISSION_SUFFIXES or stem not in ids:
+            elif stem in chosen:  # a second file for a problem, a backup (.py.bak), a copy (.py.py)...
+                entry["notes"].append(F.DUPLICATE_FILE.format(name=readable(name), graded=readable(chosen[stem])))
+            elif stem in ids:  # the problem's name with another extension (.PY, .txt, a folder)
+                entry["notes"].append(F.PLAN_NOT_A_SUBMISSION.format(name=readable(name), expected=f"{stem}.py"))
+            else:
                 close = registry.close_matches(stem)
                 hint = F.PLAN_DID_YOU_MEAN.format(name=f"{close[0]}.{suffix or 'py'}") if close else ""
                 entry["notes"].append(F.PLAN_NOT_A_PROBLEM.format(name=readable(name), hint=hint))
     return ClassPlan(entries, roster)
+
+
+def _chosen_files(names: list[str], ids: set[str]) -> dict[str, str]:
+    """Problem ID -> the one file of ``names`` graded for it (the first ``<id>.py`` or ``<id>.ipynb``)."""
+    chosen: dict[str, str] = {}
+    for name in names:
+        stem, _, suffix = name.partition(".")
+        if stem in ids and suffix in SUBMISSION_SUFFIXES:
+            chosen.setdefault(stem, name)
+    return chosen
 
 
 def already_graded(out: Path, entry: Entry, sha: str, seed: int, seed_key: bytes | None) -> bool:

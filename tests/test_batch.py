@@ -103,6 +103,28 @@ def test_a_py_and_a_notebook_for_one_problem_grade_the_py_only_and_say_so(tmp_pa
         assert note.en == (f"{SDPA}.ipynb: another file for the same problem; only {SDPA}.py was graded")
 
 
+def test_every_file_left_ungraded_in_a_student_folder_is_named_in_the_notes(tmp_path):
+    """A file the plan does not grade is never dropped without a word: a wrong extension, a backup
+    beside the graded file, a folder named after the problem, a file that is not a problem."""
+    from grader.batch import plan_class
+
+    folder = tmp_path / "class" / "kim"
+    _write(folder / "self_attention.PY", "x = 1\n")
+    _write(folder / f"{SDPA}.py", solution_source(registry.get(SDPA)))
+    _write(folder / f"{SDPA}.py.bak", "old\n")
+    _write(folder / "positional_encoding" / "main.py", "x = 1\n")
+    _write(folder / "notes.txt", "todo\n")
+    _write(folder / ".hidden.py", "x = 1\n")
+    plan = plan_class(tmp_path / "class")
+    assert [e.path.name for e in plan.entries] == [f"{SDPA}.py"]
+    assert sorted(note.en for note in plan.roster["kim"]["notes"]) == [
+        "notes.txt: not a problem ID; not graded",
+        "positional_encoding: not graded, as a submission is named positional_encoding.py (or is a .ipynb notebook)",
+        f"{SDPA}.py.bak: another file for the same problem; only {SDPA}.py was graded",
+        "self_attention.PY: not graded, as a submission is named self_attention.py (or is a .ipynb notebook)",
+    ]
+
+
 def test_grading_one_problem_again_keeps_the_others_in_the_gradebooks(tmp_path):
     """--problem on an OUT that holds a whole class: the gradebooks keep every problem's column and
     the results already there, not only the problem graded now."""

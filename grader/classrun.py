@@ -161,9 +161,12 @@ class ClassRun:
         return False
 
     def _skip(self, entry: Entry, sha: str, *, source: str | None) -> bool:
-        """With --resume: True (and counted) when OUT already holds these bytes' results."""
+        """With --resume: True (and counted) when OUT already holds these bytes' results, and their
+        report when reports are written (one deleted since is made again, by grading again)."""
         settings = self.settings
         if not (settings.resume and already_graded(settings.out, entry, sha, settings.seed, settings.seed_key)):
+            return False
+        if settings.reports and not report_path(settings.out, entry.student, entry.problem.id).is_file():
             return False
         if source:
             self._remember(entry, source)

@@ -197,6 +197,22 @@ def test_kill_9_then_resume_loses_nothing_and_grades_nothing_twice(tmp_path):
     assert json.loads((out / "s00" / SDPA / "results.json").read_text())["score"] == 0
 
 
+def test_resume_makes_again_a_report_deleted_since(tmp_path):
+    klass, out = tmp_path / "class", tmp_path / "out"
+    for student in ("ana", "ben"):
+        _write(klass / student / f"{SDPA}.py", solution_source(registry.get(SDPA)))
+    first = subprocess.run(grade_cmd(str(klass), "--out", str(out)), capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    kept = out / "ana" / SDPA / "results.json"
+    kept_mtime = kept.stat().st_mtime_ns
+    (out / "ben" / SDPA / "report.html").unlink()
+    again = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--resume"), capture_output=True, text=True,
+                           timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert "Graded 1 submissions (1 already done)" in again.stderr
+    assert (out / "ben" / SDPA / "report.html").is_file() and kept.stat().st_mtime_ns == kept_mtime
+
+
 def test_ctrl_c_saves_what_is_finished(tmp_path):
     klass, out = tmp_path / "class", tmp_path / "out"
     _slow_class(klass, 8)

@@ -166,6 +166,7 @@ def two_problems(wheel, tmp_path_factory) -> Path:
 # ----------------------------------------------------------------------------- the zip
 
 def test_zip_has_the_scripts_at_its_root_and_the_seed_in_a_root_only_file(bundle):
+    assert stat.S_IMODE(bundle.stat().st_mode) == 0o600  # the seed is inside: readable by its owner only
     with zipfile.ZipFile(bundle) as archive:
         infos = {info.filename: info for info in archive.infolist()}
         mode = {name: (info.external_attr >> 16) & 0o777 for name, info in infos.items()}

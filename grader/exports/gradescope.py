@@ -90,11 +90,15 @@ def _mode(name: str, is_dir: bool) -> int:
 
 
 def _write_zip(stage: Path, out: Path) -> None:
-    """Zip ``stage``'s files at the archive's root, with their Unix modes; replace ``out`` atomically."""
+    """Zip ``stage``'s files at the archive's root, with their Unix modes; replace ``out`` atomically.
+
+    The zip holds the seed, so only its owner may read it (0600), as the seed file inside."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
+        tmp.unlink(missing_ok=True)  # a leftover of a killed export, whatever its mode
+        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh, \
+                zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(stage.rglob("*")):
                 name = path.relative_to(stage).as_posix()
                 info = zipfile.ZipInfo(name + ("/" if path.is_dir() else ""), time.localtime()[:6])

@@ -1,8 +1,8 @@
 """The ``attn-judge`` command line: parse, call a service function, print.
 
 Errors a user can cause are one line on stderr and exit code 2; ``check`` exits
-1 when a test fails; everything else exits 0 once grading ran (130 after Ctrl-C
-in a class run, with everything finished saved). Anything from a submission
+1 when a test fails; everything else exits 0 once grading ran, and 130 after
+Ctrl-C (in a class run, with everything finished saved). Anything from a submission
 that reaches the terminal goes through :func:`grader.terminal.safe`. Every
 line is printed in the user's language: the errors' wording is in
 :mod:`grader.user_errors`, the rest in :mod:`grader.feedback` and
@@ -67,7 +67,19 @@ def _fail(message: Text, lang: str) -> NoReturn:
     raise UsageProblem(message, lang)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group: Ctrl-C before a command has its own say ends it with one line, in the
+    user's language, and exit code 130 (click alone prints "Aborted!" and exits 1)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("\n" + W.INTERRUPTED.get(resolve_lang(None)), err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="attn-judge")
 def main() -> None:
     """Practise, grade and study Transformer-attention coding problems."""
@@ -245,7 +257,7 @@ def grade(path: Path, problem_id, out, as_json, seed, workers, timeout, memory, 
     limits = Limits.for_timeout(timeout, memory)
     try:
         allowed = frozenset(services.find_problem(p).id for p in allow_forbidden)
-        if path.is_dir() and not path.is_symlink() and path.suffix != ".py":
+        if path.is_dir() and path.suffix != ".py":  # a link to the class folder is followed
             _grade_class(path, problem_id=problem_id, out=out or Path("attn-judge-results"), seed=seed,
                          workers=workers, limits=limits, resume=resume, allow_weak=allow_weak_isolation,
                          allowed=allowed, scheduler=scheduler, lang=lang)

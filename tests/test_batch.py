@@ -230,6 +230,38 @@ def test_ctrl_c_saves_what_is_finished(tmp_path):
         json.loads(path.read_text())
 
 
+def _children(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+
+
+def test_ctrl_c_while_the_command_starts_says_so_in_one_line(tmp_path):
+    """Ctrl-C before the class run has begun (torch loading, the sandboxes starting): one line and
+    exit code 130, never click's "Aborted!" nor a traceback."""
+    klass, out = tmp_path / "class", tmp_path / "out"
+    _slow_class(klass, 4)
+    run = subprocess.Popen(grade_cmd(str(klass), "--out", str(out)), stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not _children(run.pid) and time.monotonic() < deadline:  # the command has begun: it starts a sandbox
+        time.sleep(0.01)
+    run.send_signal(signal.SIGINT)
+    _, stderr = run.communicate(timeout=120)
+    assert run.returncode == 130, stderr
+    assert "Interrupted." in stderr and "Aborted!" not in stderr and "Traceback" not in stderr
+
+
+def test_a_link_to_the_class_folder_is_graded_as_the_class(tmp_path):
+    klass, link, out = tmp_path / "fall-2026", tmp_path / "current", tmp_path / "out"
+    _write(klass / "alice" / f"{SDPA}.py", solution_source(registry.get(SDPA)))
+    link.symlink_to(klass, target_is_directory=True)
+    result = subprocess.run(grade_cmd(str(link), "--out", str(out)), capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((out / "alice" / SDPA / "results.json").read_text())["score"] > 0
+
+
 def test_an_out_folder_that_cannot_be_written_is_said_before_any_grading(tmp_path):
     klass, blocked = tmp_path / "class", tmp_path / "a-file"
     _write(klass / "alice" / f"{SDPA}.py", solution_source(registry.get(SDPA)))

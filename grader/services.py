@@ -241,9 +241,28 @@ def grade_class(
     else:
         root, out = class_folders(root, out)
     with claim_output(out):
-        return _grade_class(root=root, out=out, plan=plan, executor=executor, seed=seed, limits=limits,
-                            resume=resume, only=only, allow_forbidden=allow_forbidden, lang=lang,
-                            reports=reports, on_plan=on_plan, on_progress=on_progress)
+        remove_stale_temporaries(out)
+        on_plan(plan)
+        settings = Settings(out=out, seed=seed, limits=limits, resume=resume, allow_forbidden=allow_forbidden,
+                            lang=lang, reports=reports,
+                            seed_key=class_key(out) if seed != DEFAULT_SEED else None)
+        # The class outputs show every problem handed in, not only the one graded now (--problem): the
+        # others' results already in OUT stay in the gradebooks.
+        shown = plan if only is None else plan_class(root)
+        outputs = ClassOutputs(out, problems=problems_of(shown), roster=shown.roster, overview=reports, lang=lang)
+        run = ClassRun(plan, executor=executor, settings=settings, on_progress=on_progress,
+                       while_comparing=outputs.prepare)
+        try:
+            try:
+                summary = run.run()
+            finally:
+                outputs.write()
+        except GradingStopped as exc:  # every sandbox gone, the cluster lost: the submissions in flight wait
+            raise UserError(UE.GRADING_STOPPED.format(why=str(exc))) from None
+        except OSError as exc:  # a file under OUT could not be written (the disk full, a folder gone)
+            raise UserError(UE.OUT_WRITE_FAILED.format(path=readable(str(exc.filename or out)),
+                                                       why=os_reason(exc))) from None
+        return plan, summary
 
 
 def claim_output(out: Path) -> OutputLock:
@@ -255,33 +274,6 @@ def claim_output(out: Path) -> OutputLock:
         raise UserError(UE.OUT_IN_USE.format(out=readable(str(out)), pid=exc.pid)) from None
     except OSError as exc:  # its state folder cannot be made (a file in the way, no room left)
         raise UserError(UE.OUT_NOT_WRITABLE.format(out=readable(str(out)), why=os_reason(exc))) from None
-
-
-def _grade_class(*, root: Path, out: Path, plan: ClassPlan, executor, seed: int, limits: Limits, resume: bool,
-                 only: Problem | None, allow_forbidden: frozenset[str], lang: str, reports: bool,
-                 on_plan: Callable[[ClassPlan], None], on_progress: Callable[[Entry], None]):
-    remove_stale_temporaries(out)
-    on_plan(plan)
-    settings = Settings(out=out, seed=seed, limits=limits, resume=resume, allow_forbidden=allow_forbidden,
-                        lang=lang, reports=reports,
-                        seed_key=class_key(out) if seed != DEFAULT_SEED else None)
-    # The class outputs show every problem handed in, not only the one graded now (--problem): the
-    # others' results already in OUT stay in the gradebooks.
-    shown = plan if only is None else plan_class(root)
-    outputs = ClassOutputs(out, problems=problems_of(shown), roster=shown.roster, overview=reports, lang=lang)
-    run = ClassRun(plan, executor=executor, settings=settings, on_progress=on_progress,
-                   while_comparing=outputs.prepare)
-    try:
-        try:
-            summary = run.run()
-        finally:
-            outputs.write()
-    except GradingStopped as exc:  # every sandbox gone, the cluster lost: the submissions in flight wait
-        raise UserError(UE.GRADING_STOPPED.format(why=str(exc))) from None
-    except OSError as exc:  # a file under OUT could not be written (the disk full, a folder gone)
-        raise UserError(UE.OUT_WRITE_FAILED.format(path=readable(str(exc.filename or out)),
-                                                   why=os_reason(exc))) from None
-    return plan, summary
 
 
 def class_plan(root: Path, out: Path, *, only: Problem | None = None) -> tuple[Path, Path, ClassPlan]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -294,29 +295,41 @@ def test_a_results_folder_that_cannot_be_written_stops_the_run_with_one_message(
     assert (out / "bob" / SDPA / "results.json").is_file()
 
 
-def test_a_second_run_into_the_same_out_is_refused_while_the_first_one_writes(tmp_path):
+def test_a_run_into_an_out_that_another_process_writes_is_refused_at_once(tmp_path):
+    from grader.outlock import lock_output
+
     klass, out = tmp_path / "class", tmp_path / "out"
-    _slow_class(klass, 6)
-    first = subprocess.Popen(grade_cmd(str(klass), "--out", str(out), "--workers", "1"),
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _write(klass / "alice" / f"{SDPA}.py", solution_source(registry.get(SDPA)))
+    with lock_output(out):  # this process stands for a run that writes there
+        refused = subprocess.run(grade_cmd(str(klass), "--out", str(out)), capture_output=True, text=True,
+                                 timeout=600)
+    assert refused.returncode == 2, refused.stderr
+    assert f"--out {out} is being written by another attn-judge grade (process {os.getpid()})" in refused.stderr
+    assert "Traceback" not in refused.stderr and "Isolation:" not in refused.stderr  # no sandbox started
+    assert not (out / "alice").exists()
+    after = subprocess.run(grade_cmd(str(klass), "--out", str(out)), capture_output=True, text=True, timeout=600)
+    assert after.returncode == 0, after.stderr  # the lock went with its holder
+
+
+def test_a_class_run_holds_its_out_until_it_ends(tmp_path):
+    from grader.outlock import OutputInUse, lock_output
+
+    klass, out = tmp_path / "class", tmp_path / "out"
+    _slow_class(klass, 12)
+    run = subprocess.Popen(grade_cmd(str(klass), "--out", str(out), "--workers", "1"),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 300
         while not _finished(out) and time.monotonic() < deadline:
             time.sleep(0.1)
-        second = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--resume"), capture_output=True,
-                                text=True, timeout=600)
-        assert first.poll() is None  # the first run was still writing when the second asked
+        with pytest.raises(OutputInUse) as held:  # eleven submissions of half a second each still to go
+            lock_output(out)
+        assert held.value.pid == str(run.pid)
     finally:
-        _, first_stderr = first.communicate(timeout=600)
-    assert second.returncode == 2, second.stderr
-    assert f"--out {out} is being written by another attn-judge grade (process {first.pid})" in second.stderr
-    assert "Traceback" not in second.stderr and "Isolation:" not in second.stderr  # no sandbox started
-    assert first.returncode == 0, first_stderr
-    assert "Graded 6 submissions" in first_stderr and len(_finished(out)) == 6
-    after = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--resume"), capture_output=True, text=True,
-                           timeout=600)
-    assert after.returncode == 0, after.stderr  # the lock went with the run that held it
-    assert "Graded 0 submissions (6 already done)" in after.stderr
+        _, stderr = run.communicate(timeout=600)
+    assert run.returncode == 0, stderr
+    with lock_output(out):  # free again
+        pass
 
 
 def test_an_out_folder_that_holds_the_class_is_refused(tmp_path):

@@ -20,6 +20,7 @@ from typing import Callable
 from grader import capacity, progress, registry
 from grader import user_errors as UE
 from grader.batch import ClassPlan, ClassSummary, Entry, plan_class, remove_stale_temporaries
+from grader.bounded import BoundedPool
 from grader.classrun import ClassRun, Settings, bad_submission_sha
 from grader.executors import LocalExecutor, WeakIsolationRefused
 from grader.grading import DEFAULT_SEED, Suite, grade, not_graded
@@ -181,7 +182,7 @@ def grade_file(*, path: Path, problem_id: str | None, seed: int = DEFAULT_SEED,
     executor = open_executor(workers=1, allow_weak=allow_weak, quick_start=True)
     try:
         try:
-            submission = read_submission(path)
+            submission = _read_handed_in(path)
         except BadSubmission as exc:
             return not_graded(problem=problem, suite=Suite(problem, seed=seed), seed=seed,
                               error=SubmissionError(ErrorKind.BAD_SUBMISSION, exc.message),
@@ -198,6 +199,15 @@ def grade_file(*, path: Path, problem_id: str | None, seed: int = DEFAULT_SEED,
     if executor.warning:
         results["extra_data"]["isolation_warning"] = executor.warning.get(lang)
     return results
+
+
+def _read_handed_in(path: Path):
+    """Someone else's submission: a notebook is converted in a helper process within its time
+    budget, as in a class run (a learner's own file, checked, is converted here)."""
+    if path.suffix != ".ipynb":
+        return read_submission(path)
+    with BoundedPool(1) as helpers:
+        return read_submission(path, helpers=helpers)
 
 
 def grade_class(

@@ -229,6 +229,19 @@ def test_a_conversion_over_its_budget_costs_that_notebook_only(tmp_path, helpers
     assert read_submission(path, helpers=helpers).source.startswith('"""Self-attention')
 
 
+@pytest.mark.sandbox
+def test_grading_someone_else_s_notebook_converts_it_within_the_budget(tmp_path, monkeypatch):
+    """``attn-judge grade FILE.ipynb`` reads an untrusted notebook: its conversion runs in a helper
+    with a time budget, as in a class run; over budget, that notebook is refused, nothing else."""
+    from grader.services import grade_file
+
+    path = _write(tmp_path / "self_attention.ipynb", _huge_outputs_notebook())
+    monkeypatch.setattr(notebooks, "READ_SECONDS", 0.001)
+    results = grade_file(path=path, problem_id=None, allow_weak=True)
+    error = results["extra_data"]["error"]
+    assert error["kind"] == "bad_submission" and "budget" in error["message"]
+
+
 # --------------------------------------------------------------------------- feedback by cell
 
 STUB_CELL = SELF_ATTENTION.stub()

@@ -116,8 +116,10 @@ def _chosen_files(names: list[str], ids: set[str]) -> dict[str, str]:
     return chosen
 
 
-def already_graded(out: Path, entry: Entry, sha: str, seed: int, seed_key: bytes | None) -> bool:
-    """Whether OUT holds finished results of these very bytes, problem and seed."""
+def already_graded(out: Path, entry: Entry, sha: str, seed: int, seed_key: bytes | None,
+                   options: dict | None = None) -> bool:
+    """Whether OUT holds finished results of these very bytes, problem and seed, graded with these
+    ``options`` (:func:`grader.grading.grading_options`) where the results record any."""
     path = results_path(out, entry.student, entry.problem.id)
     try:
         if path.stat().st_size > MAX_RESULTS_BYTES:
@@ -131,7 +133,8 @@ def already_graded(out: Path, entry: Entry, sha: str, seed: int, seed_key: bytes
         same_seed = extra.get("seed") == seed
     else:
         same_seed = extra.get("seed_fingerprint") == fingerprint(seed, seed_key)
-    return extra.get("submission_sha256") == sha and same_seed
+    same_options = options is None or extra.get("options", options) == options
+    return extra.get("submission_sha256") == sha and same_seed and same_options
 
 
 def remove_stale_temporaries(out: Path) -> None:

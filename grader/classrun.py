@@ -29,7 +29,7 @@ from grader.batch import ClassPlan, ClassSummary, Entry, already_graded
 from grader.bounded import BoundedPool
 from grader.executors import GradeRequest
 from grader.fsutil import write_atomic
-from grader.grading import Suite, add_source_map, not_graded
+from grader.grading import Suite, add_source_map, grading_options, not_graded
 from grader.i18n import t
 from grader.jsonio import dumps, readable
 from grader.outpaths import report_path, results_path
@@ -161,10 +161,13 @@ class ClassRun:
         return False
 
     def _skip(self, entry: Entry, sha: str, *, source: str | None) -> bool:
-        """With --resume: True (and counted) when OUT already holds these bytes' results, and their
-        report when reports are written (one deleted since is made again, by grading again)."""
+        """With --resume: True (and counted) when OUT already holds these bytes' results, graded with
+        the same options, and their report when reports are written (one deleted since is made
+        again, by grading again)."""
         settings = self.settings
-        if not (settings.resume and already_graded(settings.out, entry, sha, settings.seed, settings.seed_key)):
+        options = grading_options(settings.limits, entry.problem.id not in settings.allow_forbidden)
+        if not (settings.resume and already_graded(settings.out, entry, sha, settings.seed, settings.seed_key,
+                                                   options)):
             return False
         if settings.reports and not report_path(settings.out, entry.student, entry.problem.id).is_file():
             return False

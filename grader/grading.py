@@ -334,10 +334,18 @@ def grade(
     else:
         report = runner.run(source=source, filename=filename, symbols=list(problem.symbols),
                             forbidden=forbidden, invocations=invocations, limits=limits)
-    return results_from_report(problem=problem, suite=suite, report=report, seed=seed,
-                               source_sha256=source_sha256 or hashlib.sha256(source.encode("utf-8")).hexdigest(),
-                               shown=shown, started=start, lang=lang, seed_key=seed_key,
-                               source_map=source_map)
+    results = results_from_report(problem=problem, suite=suite, report=report, seed=seed,
+                                  source_sha256=source_sha256 or hashlib.sha256(source.encode("utf-8")).hexdigest(),
+                                  shown=shown, started=start, lang=lang, seed_key=seed_key,
+                                  source_map=source_map)
+    results["extra_data"]["options"] = grading_options(limits, enforce_forbidden)
+    return results
+
+
+def grading_options(limits: Limits, enforce_forbidden: bool) -> dict:
+    """The options a run's scores depend on, as its results record them (``--resume`` grades a
+    submission again when they differ)."""
+    return {"timeout": limits.timeout, "memory_mb": limits.memory_mb, "forbidden_enforced": enforce_forbidden}
 
 
 def results_from_report(*, problem: Problem, suite: Suite, report: RunReport, seed: int,

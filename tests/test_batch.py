@@ -214,6 +214,27 @@ def test_resume_makes_again_a_report_deleted_since(tmp_path):
     assert (out / "ben" / SDPA / "report.html").is_file() and kept.stat().st_mtime_ns == kept_mtime
 
 
+def test_resume_grades_again_what_was_graded_with_other_limits(tmp_path):
+    """A gradebook never mixes scores of one --timeout with another's: --resume with other
+    limits grades again the submissions graded with the old ones."""
+    klass, out = tmp_path / "class", tmp_path / "out"
+    for student in ("ana", "ben"):
+        _write(klass / student / f"{SDPA}.py", solution_source(registry.get(SDPA)))
+    first = subprocess.run(grade_cmd(str(klass), "--out", str(out)), capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    options = json.loads((out / "ana" / SDPA / "results.json").read_text())["extra_data"]["options"]
+    assert options == {"timeout": 10.0, "memory_mb": 1024, "forbidden_enforced": True}
+    same = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--resume"), capture_output=True, text=True,
+                          timeout=600)
+    assert "Graded 0 submissions (2 already done)" in same.stderr
+    other = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--resume", "--timeout", "20"),
+                           capture_output=True, text=True, timeout=600)
+    assert other.returncode == 0, other.stderr
+    assert "Graded 2 submissions (0 already done)" in other.stderr
+    options = json.loads((out / "ben" / SDPA / "results.json").read_text())["extra_data"]["options"]
+    assert options["timeout"] == 20.0
+
+
 def test_ctrl_c_saves_what_is_finished(tmp_path):
     klass, out = tmp_path / "class", tmp_path / "out"
     _slow_class(klass, 8)

@@ -311,10 +311,11 @@ def _grade_class(root: Path, *, problem_id, out, seed, workers, limits, resume, 
     services = _services()
     only = services.find_problem(problem_id) if problem_id else None
     _, out, plan = services.class_plan(root, out, only=only)  # before the sandboxes start: said at once
-    services.claim_output(out)  # held until the command ends: a second run into OUT is refused at once
     executor = services.open_executor(workers=workers, allow_weak=allow_weak, scheduler=scheduler)
     bar = None
     try:
+        # held until the command ends, taken once the options are known to be good (it makes OUT)
+        services.claim_output(out)
         for said in (executor.warning, executor.notice):
             if said:
                 click.echo(click.style(safe(F.WARNING.format(message=said).get(lang)), fg="yellow"), err=True)

@@ -5,7 +5,9 @@ misconception *explains* the failure when one of its variants returns what the
 submission returned while the reference returns something else. A submission is
 diagnosed with every misconception that explains at least one failure and whose
 set of explained failures is not strictly contained in another's (so that a
-mistake that coincides with a bigger one on a few inputs is not reported).
+mistake that coincides with a bigger one on a few inputs is not reported), and
+that explains at least one failed test in :data:`COINCIDENCE_SHARE` (a mistake
+matched on one test among many failures coincides there with another).
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ from typing import Callable
 
 from grader.checks import values_close
 from grader.sandbox.messages import Outcome
+
+# A misconception named must explain at least one failed test in this many: one that matches a
+# single test among many failures coincides there with a different mistake.
+COINCIDENCE_SHARE = 4
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,7 @@ def diagnose(evidence: list[TestEvidence], order: list[str], *,
     kept = [
         mid for mid, tests in explains.items()
         if not any(tests < other for o, other in explains.items() if o != mid)
+        and len(tests) * COINCIDENCE_SHARE >= len(evidence)
     ]
     kept.sort(key=lambda m: order.index(m) if m in order else len(order))
     per_test = {n: [m for m in mids if m in kept] for n, mids in per_test.items()}

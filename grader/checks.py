@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
 import torch
@@ -41,6 +41,20 @@ TOLERANCES = {
 }
 
 
+# What a failure can be about besides the values, named as the tags of the tests that check it: a
+# test tagged with one of them gives its own hint for a failure of that kind only (see hint_applies).
+FOCUSES = frozenset({"inputs", "memory", "gradients", "errors"})
+VALUES = "values"
+
+
+def hint_applies(tags, about: str) -> bool:
+    """Whether the hint of a test with ``tags`` helps with a failure ``about`` something: a test about
+    one kind of failure (:data:`FOCUSES`) helps with that kind only (its hint on changed inputs says
+    nothing about wrong values); any other test helps with any failure but changed inputs."""
+    focus = FOCUSES.intersection(tags)
+    return about in focus if focus else about != "inputs"
+
+
 @dataclass(frozen=True)
 class Verdict:
     """Whether a test passed, why (both languages), and how far off the worst entry was.
@@ -55,6 +69,7 @@ class Verdict:
     precision_only: bool = False
     hint: Text | None = None  # a hint about this very failure (replaces the case's hint)
     shows_case_hint: bool = True  # False when the failure is not about what the test checks
+    about: str = VALUES  # what failed: the values, or one of FOCUSES
     suggests: tuple[str, ...] = ()  # misconception IDs the check itself recognised
 
     def __post_init__(self) -> None:
@@ -282,12 +297,12 @@ def _compare_grads(got: dict | None, want: dict | None, label: Text) -> Verdict 
             continue
         candidate = got.get(name)
         if candidate is None:
-            return Verdict(False, F.NO_GRADIENT.format(label=label, name=repr(name)))
+            return Verdict(False, F.NO_GRADIENT.format(label=label, name=repr(name)), about="gradients")
         verdict = compare_tensors(candidate, reference,
                                   what=F.GRADIENT_OF.format(label=label, name=repr(name)),
                                   scale_atol=True)
         if not verdict.passed:
-            return verdict
+            return replace(verdict, about="gradients")
     return None
 
 
@@ -306,7 +321,7 @@ def failure_of_call(ctx: CheckContext) -> Verdict | None:
         return exception_verdict(ctx.candidate.error)
     if ctx.candidate.mutated:
         names = join(", ", (input_name(n) for n in ctx.candidate.mutated))
-        return Verdict(False, F.MUTATED_INPUTS.format(names=names), shows_case_hint=False)
+        return Verdict(False, F.MUTATED_INPUTS.format(names=names), about="inputs")
     return None
 
 
@@ -367,7 +382,7 @@ def raises(exception: str, *, why: Text) -> Check:
             return exception_verdict(error)
         what = error_message(error) if error else F.NOTHING_RAISED
         return Verdict(False, F.EXPECTED_EXCEPTION_BUT.format(exception=exception, why=text(why),
-                                                              what=what))
+                                                              what=what), about="errors")
 
     return check
 
@@ -525,7 +540,7 @@ def peak_memory_below(bound_mib: float, *, misconception: str, hint: Text | None
         if error is not None and error.type == MEMORY_LIMIT_EXCEEDED:
             return Verdict(False, F.KILLED_AT_MEMORY_LIMIT.format(
                 limit=f"{(ctx.candidate.peak_memory_bytes or 0) / MIB:.0f}", bound=f"{bound_mib:g}"),
-                hint=hint, suggests=(misconception,))
+                hint=hint, suggests=(misconception,), about="memory")
         failure = failure_of_call(ctx)
         if failure:
             return failure
@@ -536,7 +551,7 @@ def peak_memory_below(bound_mib: float, *, misconception: str, hint: Text | None
         if peak <= bound_mib * MIB:
             return Verdict(True, message)
         named = named_from is None or peak >= named_from(ctx.invocation)
-        return Verdict(False, message, hint=hint, suggests=(misconception,) if named else ())
+        return Verdict(False, message, hint=hint, suggests=(misconception,) if named else (), about="memory")
 
     return check
 

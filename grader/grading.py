@@ -26,7 +26,8 @@ import torch
 from grader import __version__
 from grader import feedback as F
 from grader.cases import Case
-from grader.checks import CheckContext, Verdict, line_labels, mismatch_summary, parameter_mismatch
+from grader.checks import (CheckContext, Verdict, hint_applies, line_labels, mismatch_summary,
+                           parameter_mismatch)
 from grader.diagnosis import TestEvidence, diagnose, explained_by, telling
 from grader.forbidden import AnalysisFailed, find_forbidden
 from grader.hidden import example, hidden_cases, public_cases
@@ -282,7 +283,7 @@ def _test_output(problem: Problem, case: Case, verdict: Verdict, matched: list[s
             parts.append(F.PRECISION_ONLY)
         elif verdict.hint is not None:
             parts.append(F.HINT.format(hint=verdict.hint))
-        elif case.hint and verdict.shows_case_hint:
+        elif case.hint and verdict.shows_case_hint and hint_applies(case.tags, verdict.about):
             parts.append(F.HINT.format(hint=case.hint))
     for mid in matched:
         item = problem.misconception(mid)

@@ -1,0 +1,51 @@
+"""A test's own hint is shown for the failure it is about, never for another one.
+
+A test about inputs changed in place, about memory, about gradients or about a
+required exception gives its hint only when it fails for that reason: a
+submission whose values are wrong everywhere is not told to stop scaling q in
+place, nor to keep one block of scores at a time. Graded through the real
+sandbox on the hidden tests.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from grader import registry
+from grader.grading import grade
+from grader.references import solution_source
+
+pytestmark = [pytest.mark.sandbox]
+
+FLASH = registry.get("flash_attention")
+IN_PLACE_HINT = "Scale the scores, not q in place"
+MEMORY_HINT = "Keep only one (Lq, block_size) block of scores"
+
+
+def _graded(pool, source: str) -> dict[str, dict]:
+    results = grade(problem=FLASH, source=source, filename="flash_attention.py", runner=pool)
+    return {test["number"]: test for test in results["tests"]}
+
+
+def _variant(old: str, new: str) -> str:
+    reference = solution_source(FLASH)
+    assert old in reference
+    return reference.replace(old, new)
+
+
+def test_wrong_values_get_no_hint_meant_for_inputs_changed_or_memory(pool):
+    tests = _graded(pool, _variant("torch.arange(start, end,", "torch.arange(0, end - start,"))  # keys misplaced
+    for number in ("12.12", "12.20"):  # inputs left unchanged; memory, causal
+        assert tests[number]["status"] == "failed"
+        assert IN_PLACE_HINT not in tests[number]["output"] and MEMORY_HINT not in tests[number]["output"]
+    value_tests = [t for t in tests.values() if t["status"] == "failed" and not {"inputs", "memory"} & set(t["tags"])]
+    assert any("Hint: " in t["output"] for t in value_tests)  # a test about values still gives its hint
+
+
+def test_inputs_changed_in_place_get_the_hint_of_the_test_about_them(pool):
+    tests = _graded(pool, _variant(
+        "    scale = 1.0 / math.sqrt(q.shape[-1])\n",
+        "    scale = 1.0\n    q = q.mul_(1.0 / math.sqrt(q.shape[-1])) if not q.requires_grad else q / math.sqrt(q.shape[-1])\n"))
+    unchanged = tests["12.12"]
+    assert unchanged["status"] == "failed" and "in place" in unchanged["output"]
+    assert IN_PLACE_HINT in unchanged["output"]

@@ -11,7 +11,6 @@ results already record the same bytes, problem and seed is not graded again.
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 from dataclasses import dataclass, field
@@ -19,12 +18,10 @@ from pathlib import Path
 
 from grader import feedback as F
 from grader import registry
-from grader.grading import DEFAULT_SEED
-from grader.jsonio import readable
+from grader.jsonio import load_object, readable
 from grader.fsutil import temporary_target
 from grader.outpaths import MAX_RESULTS_BYTES, REPORT, RESULTS, results_path
 from grader.registry import Problem
-from grader.seedkey import fingerprint
 
 SUBMISSION_SUFFIXES = ("py", "ipynb")
 
@@ -116,25 +113,20 @@ def _chosen_files(names: list[str], ids: set[str]) -> dict[str, str]:
     return chosen
 
 
-def already_graded(out: Path, entry: Entry, sha: str, seed: int, seed_key: bytes | None,
-                   options: dict | None = None) -> bool:
-    """Whether OUT holds finished results of these very bytes, problem and seed, graded with these
-    ``options`` (:func:`grader.grading.grading_options`) where the results record any."""
-    path = results_path(out, entry.student, entry.problem.id)
-    try:
-        if path.stat().st_size > MAX_RESULTS_BYTES:
-            return False
-        extra = json.loads(path.read_text(encoding="utf-8"))["extra_data"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
+# What results written before the grader recorded it are taken to have been graded with.
+RECORDED_SINCE = ("options",)
+
+
+def already_graded(out: Path, entry: Entry, sha: str, recorded: dict) -> bool:
+    """Whether OUT holds finished results of these very bytes and problem whose ``extra_data``
+    records every item of ``recorded`` (the seed or its fingerprint, the language, the options);
+    an item of :data:`RECORDED_SINCE` missing from older results is taken as recorded."""
+    data = load_object(results_path(out, entry.student, entry.problem.id), MAX_RESULTS_BYTES)
+    extra = data.get("extra_data") if data is not None else None
     if not isinstance(extra, dict) or extra.get("problem") != entry.problem.id:
         return False
-    if seed == DEFAULT_SEED:
-        same_seed = extra.get("seed") == seed
-    else:
-        same_seed = extra.get("seed_fingerprint") == fingerprint(seed, seed_key)
-    same_options = options is None or extra.get("options", options) == options
-    return extra.get("submission_sha256") == sha and same_seed and same_options
+    return extra.get("submission_sha256") == sha and all(
+        extra.get(key, value if key in RECORDED_SINCE else None) == value for key, value in recorded.items())
 
 
 def remove_stale_temporaries(out: Path) -> None:

@@ -29,7 +29,7 @@ from grader.batch import ClassPlan, ClassSummary, Entry, already_graded
 from grader.bounded import BoundedPool
 from grader.executors import GradeRequest
 from grader.fsutil import write_atomic
-from grader.grading import Suite, add_source_map, grading_options, not_graded
+from grader.grading import Suite, add_source_map, grading_options, not_graded, seed_record
 from grader.i18n import t
 from grader.jsonio import dumps, readable
 from grader.outpaths import report_path, results_path
@@ -64,6 +64,7 @@ class Settings:
     lang: str
     reports: bool
     seed_key: bytes | None
+    only: frozenset[str] | None = None  # the problems graded (--problem); None: every problem handed in
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class ClassRun:
         self.token_texts: dict[str, dict[str, str]] = {}  # the same, tokenised by the report helpers
         handed_in = Counter(entry.problem.id for entry in plan.entries)
         self.compared_chars = {problem: compared_chars(count) for problem, count in handed_in.items()}
+        self.seed_record = seed_record(settings.seed, settings.seed_key)  # as the results record it
         self.helpers = BoundedPool(HELPERS)
         self.writers = ThreadPoolExecutor(max_workers=HELPERS, thread_name_prefix="write")
         self.grading: dict[Future, Submitted] = {}
@@ -162,12 +164,12 @@ class ClassRun:
 
     def _skip(self, entry: Entry, sha: str, *, source: str | None) -> bool:
         """With --resume: True (and counted) when OUT already holds these bytes' results, graded with
-        the same options, and their report when reports are written (one deleted since is made
-        again, by grading again)."""
+        the same seed, options and language, and their report when reports are written (one deleted
+        since is made again, by grading again)."""
         settings = self.settings
-        options = grading_options(settings.limits, entry.problem.id not in settings.allow_forbidden)
-        if not (settings.resume and already_graded(settings.out, entry, sha, settings.seed, settings.seed_key,
-                                                   options)):
+        recorded = dict(self.seed_record, lang=settings.lang,
+                        options=grading_options(settings.limits, entry.problem.id not in settings.allow_forbidden))
+        if not (settings.resume and already_graded(settings.out, entry, sha, recorded)):
             return False
         if settings.reports and not report_path(settings.out, entry.student, entry.problem.id).is_file():
             return False
@@ -257,12 +259,12 @@ class ClassRun:
 
     def _report_similarity(self) -> None:
         """The similarity report; it reads candidate sources, so it may fail without costing the class."""
-        out = self.settings.out
+        out, only = self.settings.out, self.settings.only
         if not self.settings.reports or self.summary.interrupted:
-            remove_similarity(out=out)  # no report of this run: none of an earlier one either
+            remove_similarity(out=out, only=only)  # no report of this run: none of an earlier one either
             return
         try:
             write_similarity(out=out, submissions=self.sources, helpers=self.helpers, lang=self.settings.lang,
-                             token_texts=self.token_texts)
+                             token_texts=self.token_texts, only=only)
         except Exception as exc:  # noqa: BLE001 - reported, never fatal
             log.warning("the similarity report could not be written: %s", exc)

@@ -343,6 +343,11 @@ def grade(
     return results
 
 
+def seed_record(seed: int, seed_key: bytes | None) -> dict:
+    """How results record their seed: the default as it is, any other only as its keyed fingerprint."""
+    return {"seed": seed} if seed == DEFAULT_SEED else {"seed_fingerprint": fingerprint(seed, seed_key)}
+
+
 def grading_options(limits: Limits, enforce_forbidden: bool) -> dict:
     """The options a run's scores depend on, as its results record them (``--resume`` grades a
     submission again when they differ)."""
@@ -403,10 +408,7 @@ def results_from_report(*, problem: Problem, suite: Suite, report: RunReport, se
     }
     if shown:
         extra["figure"] = shown.figure(example_outcome)
-    if seed == DEFAULT_SEED:
-        extra["seed"] = seed
-    else:
-        extra["seed_fingerprint"] = fingerprint(seed, seed_key)
+    extra.update(seed_record(seed, seed_key))
     results = {
         "score": round(score, 6),
         "max_score": round(max_score, 6),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 
 def readable(text: str) -> str:
@@ -44,3 +45,15 @@ def json_safe(value):
 
 def dumps(value, *, indent: int | None = 1) -> str:
     return json.dumps(json_safe(value), allow_nan=False, ensure_ascii=False, indent=indent)
+
+
+def load_object(path: Path, max_bytes: int) -> dict | None:
+    """The JSON object in the file ``path`` (one the grader wrote, perhaps edited or damaged since),
+    or None when it is missing, larger than ``max_bytes``, not JSON, or not an object."""
+    try:
+        if Path(path).stat().st_size > max_bytes:
+            return None
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None

@@ -255,7 +255,8 @@ def grade_class(
         on_plan(plan)
         settings = Settings(out=out, seed=seed, limits=limits, resume=resume, allow_forbidden=allow_forbidden,
                             lang=lang, reports=reports,
-                            seed_key=class_key(out) if seed != DEFAULT_SEED else None)
+                            seed_key=class_key(out) if seed != DEFAULT_SEED else None,
+                            only=None if only is None else frozenset({only.id}))
         # The class outputs show every problem handed in, not only the one graded now (--problem): the
         # others' results already in OUT stay in the gradebooks.
         shown = plan if only is None else plan_class(root)

@@ -94,8 +94,8 @@ from grader.bounded import BoundedCallFailed, BoundedPool
 from grader.copydetect_loader import copydetect
 from grader.fsutil import write_atomic
 from grader.i18n import DEFAULT_LANG
-from grader.jsonio import dumps, readable
-from grader.outpaths import REPORT, student_folder, submission_dir
+from grader.jsonio import dumps, load_object, readable
+from grader.outpaths import MAX_RESULTS_BYTES, REPORT, student_folder, submission_dir
 from grader.reports.classroom import (SIMILARITY_JSON, SIMILARITY_LISTED, SIMILARITY_PAGES, cannot_see,
                                       similarity_page)
 from grader.reports.render import render, url_part
@@ -376,7 +376,8 @@ def _to_text(slices, compared: TokenText) -> list[list[int]]:
 # ---------------------------------------------------------------------------
 
 def write_similarity(*, out: Path, submissions: dict[str, dict[str, str]], helpers=None,
-                     lang: str = DEFAULT_LANG, token_texts: dict[str, dict[str, str]] | None = None) -> dict:
+                     lang: str = DEFAULT_LANG, token_texts: dict[str, dict[str, str]] | None = None,
+                     only: frozenset[str] | None = None) -> dict:
     """Write ``OUT/similarity.json`` and the pages of flagged pairs; return the report (as written).
 
     Args:
@@ -389,14 +390,16 @@ def write_similarity(*, out: Path, submissions: dict[str, dict[str, str]], helpe
             tokenised, each by :func:`grader.similarity_tokens.tokenizer_token_text`
             (a class run gets them from the helpers that write the reports); the
             others are tokenised here, in the comparison's helper.
+        only: the problems this run compares (a run of one problem, ``--problem``); the report's
+            entries and pages of the others, from an earlier run, are kept. None: every problem.
     """
     out = Path(out)
     own_pool = helpers is None
     pool = BoundedPool(1) if own_pool else helpers
-    report = {"problems": {}, "tool": dict(_tool()), "settings": _settings(),
-              "cannot_see": list(WHAT_IT_CANNOT_SEE)}
-    handed_in = [p for p in registry.all_problems() if submissions.get(p.id)]
-    for problem in registry.all_problems():
+    compared = _compared(only)
+    kept = _earlier_entries(out, compared)
+    handed_in = [p for p in compared if submissions.get(p.id)]
+    for problem in compared:
         if problem not in handed_in:
             _remove_pages(out, problem.id, keep=0)
     try:
@@ -404,20 +407,48 @@ def write_similarity(*, out: Path, submissions: dict[str, dict[str, str]], helpe
         with ThreadPoolExecutor(max_workers=max(1, getattr(pool, "size", 1))) as threads:
             entries = threads.map(lambda p: _compare_safely(out, p, submissions[p.id], pool, lang,
                                                             (token_texts or {}).get(p.id) or {}), handed_in)
-            report["problems"] = {p.id: entry for p, entry in zip(handed_in, entries)}
+            made = {p.id: entry for p, entry in zip(handed_in, entries)}
     finally:
         if own_pool:
             pool.close()
+    report = _report({p.id: made.get(p.id, kept.get(p.id)) for p in registry.all_problems()
+                      if p.id in made or p.id in kept})
     write_atomic(out / SIMILARITY_JSON, dumps(report))
     return report
 
 
-def remove_similarity(*, out: Path) -> None:
-    """Remove the report of an earlier run (for a run that writes none, so none is shown stale)."""
+def _report(problems: dict) -> dict:
+    return {"problems": problems, "tool": dict(_tool()), "settings": _settings(),
+            "cannot_see": list(WHAT_IT_CANNOT_SEE)}
+
+
+def remove_similarity(*, out: Path, only: frozenset[str] | None = None) -> None:
+    """Remove the report of an earlier run (for a run that writes none, so none is shown stale):
+    of the problems in ``only`` alone when given, the others' entries kept."""
     out = Path(out)
-    (out / SIMILARITY_JSON).unlink(missing_ok=True)
-    for problem in registry.all_problems():
+    compared = _compared(only)
+    kept = _earlier_entries(out, compared)
+    if kept:
+        write_atomic(out / SIMILARITY_JSON, dumps(_report(kept)))
+    else:
+        (out / SIMILARITY_JSON).unlink(missing_ok=True)
+    for problem in compared:
         _remove_pages(out, problem.id, keep=0)
+
+
+def _compared(only: frozenset[str] | None) -> list:
+    return [p for p in registry.all_problems() if only is None or p.id in only]
+
+
+def _earlier_entries(out: Path, compared: list) -> dict:
+    """The entries of an earlier ``similarity.json`` for the problems not ``compared`` now (bounded,
+    taken as data: the overview checks each again)."""
+    ids = {p.id for p in compared}
+    if len(ids) == len(registry.problem_ids()):
+        return {}
+    earlier = load_object(Path(out) / SIMILARITY_JSON, MAX_RESULTS_BYTES) or {}
+    problems = earlier.get("problems") if isinstance(earlier.get("problems"), dict) else {}
+    return {pid: entry for pid, entry in problems.items() if pid in registry.problem_ids() and pid not in ids}
 
 
 @lru_cache(maxsize=1)

@@ -128,22 +128,29 @@ def test_every_file_left_ungraded_in_a_student_folder_is_named_in_the_notes(tmp_
 
 def test_grading_one_problem_again_keeps_the_others_in_the_gradebooks(tmp_path):
     """--problem on an OUT that holds a whole class: the gradebooks keep every problem's column and
-    the results already there, not only the problem graded now."""
+    the results already there, and the similarity report every other problem's findings, not only
+    the problem graded now."""
     from grader import registry as problems, services
     from grader.executors import LocalExecutor
 
     root, out = tmp_path / "class", tmp_path / "out"
-    for student in ("ana", "ben"):
+    for student in ("ana", "ben", "cid"):
         for problem_id in (SDPA, "positional_encoding"):
             _write(root / student / f"{problem_id}.py", solution_source(problems.get(problem_id)))
     with LocalExecutor(workers=1, allow_weak=False) as executor:
-        services.grade_class(root=root, out=out, executor=executor, reports=False)
+        services.grade_class(root=root, out=out, executor=executor)
         before = _rows(out / "gradebook.csv")
-        _, summary = services.grade_class(root=root, out=out, executor=executor, reports=False,
+        similarity = json.loads((out / "similarity.json").read_text())["problems"]
+        pages = sorted(p.name for p in (out / "similarity" / SDPA).iterdir())
+        _, summary = services.grade_class(root=root, out=out, executor=executor,
                                           only=problems.get("positional_encoding"), resume=True)
-    assert summary.skipped == 2
+    assert summary.skipped == 3
     assert _rows(out / "gradebook.csv") == before
     assert before[0][:3] == ["student", SDPA, "positional_encoding"]
+    assert set(similarity) == {SDPA, "positional_encoding"} and similarity[SDPA]["flagged"] and pages
+    assert json.loads((out / "similarity.json").read_text())["problems"][SDPA] == similarity[SDPA]
+    assert sorted(p.name for p in (out / "similarity" / SDPA).iterdir()) == pages
+    assert f"similarity/{SDPA}/1.html" in (out / "index.html").read_text()  # the overview still links it
 
 
 def _rows(path: Path) -> list[list[str]]:
@@ -214,9 +221,9 @@ def test_resume_makes_again_a_report_deleted_since(tmp_path):
     assert (out / "ben" / SDPA / "report.html").is_file() and kept.stat().st_mtime_ns == kept_mtime
 
 
-def test_resume_grades_again_what_was_graded_with_other_limits(tmp_path):
-    """A gradebook never mixes scores of one --timeout with another's: --resume with other
-    limits grades again the submissions graded with the old ones."""
+def test_resume_grades_again_what_was_graded_with_other_limits_or_in_another_language(tmp_path):
+    """A gradebook never mixes scores of one --timeout with another's, nor a class's reports two
+    languages: --resume with other limits or --lang grades again what was graded with the old."""
     klass, out = tmp_path / "class", tmp_path / "out"
     for student in ("ana", "ben"):
         _write(klass / student / f"{SDPA}.py", solution_source(registry.get(SDPA)))
@@ -233,6 +240,12 @@ def test_resume_grades_again_what_was_graded_with_other_limits(tmp_path):
     assert "Graded 2 submissions (0 already done)" in other.stderr
     options = json.loads((out / "ben" / SDPA / "results.json").read_text())["extra_data"]["options"]
     assert options["timeout"] == 20.0
+    chinese = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--resume", "--timeout", "20", "--lang", "zh"),
+                             capture_output=True, text=True, timeout=600)
+    assert chinese.returncode == 0, chinese.stderr  # results and reports in the language asked for
+    for student in ("ana", "ben"):
+        assert json.loads((out / student / SDPA / "results.json").read_text())["extra_data"]["lang"] == "zh"
+        assert 'lang="zh"' in (out / student / SDPA / "report.html").read_text()
 
 
 def test_ctrl_c_saves_what_is_finished(tmp_path):

@@ -13,7 +13,6 @@ are English, and scripts read it).
 
 from __future__ import annotations
 
-import json
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from functools import cached_property
 from pathlib import Path
 
 from grader.i18n import DEFAULT_LANG, Text, same
-from grader.jsonio import readable
+from grader.jsonio import load_object, readable
 from grader.outpaths import MAX_RESULTS_BYTES, REPORT, RESULTS, student_folder, submission_dir
 from grader.registry import Problem
 from grader.reports.figures import histogram
@@ -211,13 +210,7 @@ def _single_component(name: str) -> bool:
 
 
 def _read_results(path: Path) -> dict | None:
-    try:
-        if path.stat().st_size > MAX_RESULTS_BYTES:
-            return None
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
-        return None
-    return data if isinstance(data, dict) else None
+    return load_object(path, MAX_RESULTS_BYTES)
 
 
 def _number(value, default=0.0) -> float:

@@ -28,6 +28,7 @@ from grader.i18n import DEFAULT_LANG, Text, TextError, join
 from grader.jsonio import dumps, readable
 from grader.notebooks import SourceMap
 from grader.outlock import OutputInUse, OutputLock, lock_output
+from grader.outpaths import RESULTS, STATE_DIR
 from grader.pool import SandboxUnavailable
 from grader.zygote_launch import BadSetting, weak_forced
 from grader.registry import Problem, UnknownProblemError
@@ -309,7 +310,20 @@ def class_folders(root: Path, out: Path) -> tuple[Path, Path]:
         raise UserError(UE.OUT_CONTAINS_CLASS.format(out=readable(str(out)), root=readable(str(root)),
                                                      suggested=readable(str(root.with_name(root.name + "-results")))))
     check_writable_folder(out)
+    if not _class_output_or_new(out):
+        raise UserError(UE.OUT_HOLDS_OTHER_FILES.format(out=readable(str(out))))
     return root, out
+
+
+def _class_output_or_new(out: Path) -> bool:
+    """Whether ``out`` is missing, empty, or holds what a class run writes (its state folder or a
+    submission's results): a class run rewrites index.html, the gradebooks and static/ there."""
+    try:
+        if not out.is_dir() or (out / STATE_DIR).is_dir() or next(out.iterdir(), None) is None:
+            return True
+        return next(out.glob(f"*/*/{RESULTS}"), None) is not None
+    except OSError:  # a folder that cannot be listed: check_writable_folder has had its say
+        return True
 
 
 def os_reason(exc: OSError) -> str:

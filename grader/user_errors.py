@@ -36,6 +36,10 @@ OUT_CONTAINS_CLASS = t("--out {out} holds the class directory {root}: results wo
                        "submissions; choose a folder beside the class, such as {suggested}",
                        "--out {out} 包含班级文件夹 {root}：评测结果会与提交混在一起；请另选班级之外的文件夹，例如 "
                        "{suggested}")
+OUT_HOLDS_OTHER_FILES = t("--out {out} already holds files that no class run wrote (a class run would replace its "
+                          "index.html, gradebooks and static/); choose a new or empty folder",
+                          "--out {out} 中已有并非班级评测写入的文件（班级评测会替换其中的 index.html、成绩表和 "
+                          "static/）；请另选一个新的或空的文件夹")
 OUT_IN_USE = t("--out {out} is being written by another attn-judge grade (process {pid}); wait until it "
                "finishes, or choose another --out",
                "--out {out} 正由另一个 attn-judge grade（进程 {pid}）写入；请等它结束，或另选 --out")

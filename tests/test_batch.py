@@ -313,6 +313,7 @@ def test_a_results_folder_that_cannot_be_written_stops_the_run_with_one_message(
     klass, out = tmp_path / "class", tmp_path / "out"
     _write(klass / "alice" / f"{SDPA}.py", solution_source(registry.get(SDPA)))
     _write(klass / "bob" / f"{SDPA}.py", registry.get(SDPA).stub())
+    _write(out / "carol" / SDPA / "results.json", "{}")  # an OUT of earlier runs: graded into again
     _write(out / "bob", "a file where bob's folder goes\n")
     # one sandbox: alice (first in the plan) is graded and saved before bob's folder is needed
     result = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--workers", "1"), capture_output=True,
@@ -381,6 +382,19 @@ def test_an_out_folder_that_holds_the_class_is_refused(tmp_path):
     assert f"such as {course / 'class-results'}" in result.stderr
     assert "Traceback" not in result.stderr and "Isolation:" not in result.stderr
     assert sorted(p.name for p in course.iterdir()) == ["class"] and leftover_like.is_file()
+
+
+def test_an_out_folder_holding_other_files_is_refused_and_left_alone(tmp_path):
+    klass, site = tmp_path / "class", tmp_path / "mysite"
+    _write(klass / "alice" / f"{SDPA}.py", solution_source(registry.get(SDPA)))
+    _write(site / "index.html", "my home page\n")
+    _write(site / "static" / "style.css", "body {}\n")
+    result = subprocess.run(grade_cmd(str(klass), "--out", str(site)), capture_output=True, text=True, timeout=600)
+    assert result.returncode == 2, result.stderr
+    assert f"--out {site} already holds files that no class run wrote" in result.stderr
+    assert "Traceback" not in result.stderr and "Isolation:" not in result.stderr
+    assert (site / "index.html").read_text() == "my home page\n" and sorted(p.name for p in site.iterdir()) == [
+        "index.html", "static"]
 
 
 def test_only_the_grader_s_own_half_written_files_are_cleared(tmp_path):

@@ -23,12 +23,12 @@ from grader.batch import ClassPlan, ClassSummary, Entry, plan_class, remove_stal
 from grader.bounded import BoundedPool
 from grader.classrun import ClassRun, Settings, bad_submission_sha
 from grader.executors import LocalExecutor, WeakIsolationRefused
-from grader.grading import DEFAULT_SEED, Suite, grade, not_graded
+from grader.grading import DEFAULT_SEED, Suite, grade, not_graded, seed_record
 from grader.i18n import DEFAULT_LANG, Text, TextError, join
-from grader.jsonio import dumps, readable
+from grader.jsonio import dumps, load_object, readable
 from grader.notebooks import SourceMap
 from grader.outlock import OutputInUse, OutputLock, lock_output
-from grader.outpaths import RESULTS, STATE_DIR
+from grader.outpaths import MAX_RESULTS_BYTES, RESULTS, STATE_DIR, results_path
 from grader.pool import SandboxUnavailable
 from grader.zygote_launch import BadSetting, weak_forced
 from grader.registry import Problem, UnknownProblemError
@@ -258,6 +258,8 @@ def grade_class(
                             lang=lang, reports=reports,
                             seed_key=class_key(out) if seed != DEFAULT_SEED else None,
                             only=None if only is None else frozenset({only.id}))
+        if resume:
+            _check_resumed_seed(out, plan, seed_record(seed, settings.seed_key))
         # The class outputs show every problem handed in, not only the one graded now (--problem): the
         # others' results already in OUT stay in the gradebooks.
         shown = plan if only is None else plan_class(root)
@@ -275,6 +277,18 @@ def grade_class(
             raise UserError(UE.OUT_WRITE_FAILED.format(path=readable(str(exc.filename or out)),
                                                        why=os_reason(exc))) from None
         return plan, summary
+
+
+def _check_resumed_seed(out: Path, plan: ClassPlan, recorded: dict) -> None:
+    """:class:`UserError` when the first finished results found in ``out`` were graded with another
+    seed: resuming with another one (a secret ``--seed`` forgotten) would grade everything again."""
+    for entry in plan.entries:
+        data = load_object(results_path(out, entry.student, entry.problem.id), MAX_RESULTS_BYTES)
+        extra = data.get("extra_data") if data is not None else None
+        if isinstance(extra, dict) and ("seed" in extra or "seed_fingerprint" in extra):
+            if any(extra.get(key) != value for key, value in recorded.items()):
+                raise UserError(UE.RESUME_OTHER_SEED.format(out=readable(str(out))))
+            return
 
 
 def claim_output(out: Path) -> OutputLock:

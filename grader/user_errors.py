@@ -40,6 +40,10 @@ OUT_HOLDS_OTHER_FILES = t("--out {out} already holds files that no class run wro
                           "index.html, gradebooks and static/); choose a new or empty folder",
                           "--out {out} 中已有并非班级评测写入的文件（班级评测会替换其中的 index.html、成绩表和 "
                           "static/）；请另选一个新的或空的文件夹")
+RESUME_OTHER_SEED = t("--resume: the results in {out} were graded with another seed; give the same --seed to "
+                      "continue them, or leave out --resume to grade everything again with this one",
+                      "--resume：{out} 中的结果是用另一个种子评测的；请给出相同的 --seed 以继续，或去掉 --resume "
+                      "用这个种子重新评测全部提交")
 OUT_IN_USE = t("--out {out} is being written by another attn-judge grade (process {pid}); wait until it "
                "finishes, or choose another --out",
                "--out {out} 正由另一个 attn-judge grade（进程 {pid}）写入；请等它结束，或另选 --out")

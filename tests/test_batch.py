@@ -248,6 +248,26 @@ def test_resume_grades_again_what_was_graded_with_other_limits_or_in_another_lan
         assert 'lang="zh"' in (out / student / SDPA / "report.html").read_text()
 
 
+def test_resume_without_the_secret_seed_is_refused_rather_than_grading_everything_again(tmp_path):
+    klass, out = tmp_path / "class", tmp_path / "out"
+    _write(klass / "ana" / f"{SDPA}.py", solution_source(registry.get(SDPA)))
+    first = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--seed", "7"), capture_output=True, text=True,
+                           timeout=600)
+    assert first.returncode == 0, first.stderr
+    graded = (out / "ana" / SDPA / "results.json").read_bytes()
+    forgotten = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--resume"), capture_output=True, text=True,
+                               timeout=600)
+    assert forgotten.returncode == 2, forgotten.stderr
+    assert f"--resume: the results in {out} were graded with another seed" in forgotten.stderr
+    assert "Traceback" not in forgotten.stderr
+    assert (out / "ana" / SDPA / "results.json").read_bytes() == graded
+    same = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--resume", "--seed", "7"), capture_output=True,
+                          text=True, timeout=600)
+    assert same.returncode == 0 and "Graded 0 submissions (1 already done)" in same.stderr, same.stderr
+    again = subprocess.run(grade_cmd(str(klass), "--out", str(out)), capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and "Graded 1 submissions" in again.stderr  # without --resume: graded again
+
+
 def test_ctrl_c_saves_what_is_finished(tmp_path):
     klass, out = tmp_path / "class", tmp_path / "out"
     _slow_class(klass, 8)

@@ -4,7 +4,8 @@
 student. :func:`plan_class` finds every submission once, and notes, per
 student, the files that are not problems (with the close match). A name is
 data: every name the file system allows is a student, except names starting
-with ``.`` (``.git``, editor folders), which are skipped. ``results.json`` is
+with ``.`` (``.git``, editor folders) and ``__MACOSX`` (a macOS zip's resource
+forks), which are skipped. ``results.json`` is
 the completion marker of a submission: with ``resume`` a submission whose
 results already record the same bytes, problem and seed is not graded again.
 """
@@ -24,6 +25,7 @@ from grader.outpaths import MAX_RESULTS_BYTES, REPORT, RESULTS, results_path
 from grader.registry import Problem
 
 SUBMISSION_SUFFIXES = ("py", "ipynb")
+NOT_STUDENTS = frozenset({"__MACOSX"})  # what macOS adds to a zip of the class: resource forks, never a student
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ def plan_class(root: Path, *, only: Problem | None = None) -> ClassPlan:
     ids = set(registry.problem_ids())
     entries, roster = [], {}
     for student in _sorted_names(root):
-        if student.startswith("."):
+        if student.startswith(".") or student in NOT_STUDENTS:
             continue
         folder = Path(root) / student
         shown = readable(student)

@@ -284,6 +284,6 @@ PLAN_SYMLINK = t("{name}: a symbolic link; not followed, not graded", "{name}：
 DUPLICATE_FILE = t("{name}: another file for the same problem; only {graded} was graded",
                    "{name}：同一道题的另一个文件；只评测了 {graded}")
 PLAN_NOT_A_PROBLEM = t("{name}: not a problem ID{hint}; not graded", "{name}：不是题目 ID{hint}；不评测")
-PLAN_NOT_A_SUBMISSION = t("{name}: not graded, as a submission is named {expected} (or is a .ipynb notebook)",
-                          "{name}：未评测，提交文件应命名为 {expected}（或为 .ipynb 笔记本）")
+PLAN_NOT_A_SUBMISSION = t("{name}: not graded; rename it {expected} (or hand in a .ipynb notebook)",
+                          "{name}：未评测；请改名为 {expected}（或提交 .ipynb 笔记本）")
 PLAN_DID_YOU_MEAN = t(" (did you mean {name}?)", "（你是不是想写 {name}？）")

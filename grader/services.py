@@ -309,6 +309,8 @@ def class_plan(root: Path, out: Path, *, only: Problem | None = None) -> tuple[P
     plan = plan_class(root, only=only)
     if not plan.roster:
         raise UserError(UE.NO_STUDENT_FOLDERS.format(root=readable(str(root))))
+    if only is not None and not plan.entries:
+        raise UserError(UE.PROBLEM_NOT_HANDED_IN.format(problem=only.id, root=readable(str(root))))
     return root, out, plan
 
 

@@ -116,13 +116,15 @@ def test_every_file_left_ungraded_in_a_student_folder_is_named_in_the_notes(tmp_
     _write(folder / "positional_encoding" / "main.py", "x = 1\n")
     _write(folder / "notes.txt", "todo\n")
     _write(folder / ".hidden.py", "x = 1\n")
+    _write(tmp_path / "class" / "__MACOSX" / "kim" / f"._{SDPA}.py", "\0\0")  # a macOS zip's resource forks
     plan = plan_class(tmp_path / "class")
+    assert list(plan.roster) == ["kim"]
     assert [e.path.name for e in plan.entries] == [f"{SDPA}.py"]
     assert sorted(note.en for note in plan.roster["kim"]["notes"]) == [
         "notes.txt: not a problem ID; not graded",
-        "positional_encoding: not graded, as a submission is named positional_encoding.py (or is a .ipynb notebook)",
+        "positional_encoding: not graded; rename it positional_encoding.py (or hand in a .ipynb notebook)",
         f"{SDPA}.py.bak: another file for the same problem; only {SDPA}.py was graded",
-        "self_attention.PY: not graded, as a submission is named self_attention.py (or is a .ipynb notebook)",
+        "self_attention.PY: not graded; rename it self_attention.py (or hand in a .ipynb notebook)",
     ]
 
 
@@ -415,6 +417,16 @@ def test_an_out_folder_holding_other_files_is_refused_and_left_alone(tmp_path):
     assert "Traceback" not in result.stderr and "Isolation:" not in result.stderr
     assert (site / "index.html").read_text() == "my home page\n" and sorted(p.name for p in site.iterdir()) == [
         "index.html", "static"]
+
+
+def test_a_problem_nobody_handed_in_is_said_before_any_grading(tmp_path):
+    klass, out = tmp_path / "class", tmp_path / "out"
+    _write(klass / "alice" / f"{SDPA}.py", solution_source(registry.get(SDPA)))
+    result = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--problem", "beam_search"),
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 2, result.stderr
+    assert f"--problem beam_search: no student under {klass} handed in beam_search.py" in result.stderr
+    assert "Traceback" not in result.stderr and not out.exists()
 
 
 def test_only_the_grader_s_own_half_written_files_are_cleared(tmp_path):

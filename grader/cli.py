@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import signal
 import sys
 from pathlib import Path
 from typing import IO, NoReturn
@@ -67,11 +68,18 @@ def _fail(message: Text, lang: str) -> NoReturn:
     raise UsageProblem(message, lang)
 
 
+def _terminated(signum, frame) -> NoReturn:
+    raise KeyboardInterrupt
+
+
 class _Commands(click.Group):
     """The command group: Ctrl-C before a command has its own say ends it with one line, in the
-    user's language, and exit code 130 (click alone prints "Aborted!" and exits 1)."""
+    user's language, and exit code 130 (click alone prints "Aborted!" and exits 1). SIGTERM (a
+    job scheduler's, ``timeout``'s, a closed session's) is taken as Ctrl-C: a class run saves
+    what is finished and writes its class outputs rather than vanishing."""
 
     def invoke(self, ctx: click.Context):
+        signal.signal(signal.SIGTERM, _terminated)
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:

@@ -287,6 +287,27 @@ def test_ctrl_c_saves_what_is_finished(tmp_path):
         json.loads(path.read_text())
 
 
+def test_sigterm_saves_what_is_finished_as_ctrl_c_does(tmp_path):
+    """A job scheduler's (or timeout's) SIGTERM: everything finished is saved, the class outputs
+    are written, and --resume is suggested."""
+    klass, out = tmp_path / "class", tmp_path / "out"
+    _slow_class(klass, 8)
+    run = subprocess.Popen(grade_cmd(str(klass), "--out", str(out), "--workers", "1"),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while len(_finished(out)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    run.send_signal(signal.SIGTERM)
+    _, stderr = run.communicate(timeout=120)
+    assert run.returncode == 130, stderr
+    assert "--resume" in stderr and "Traceback" not in stderr
+    assert (out / "gradebook.csv").is_file() and (out / "index.html").is_file()
+    deadline = time.monotonic() + 30
+    while sandbox_processes() and time.monotonic() < deadline:  # the sandboxes end on their own
+        time.sleep(0.2)
+    assert not sandbox_processes()
+
+
 def _children(pid: int) -> list[str]:
     try:
         return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()

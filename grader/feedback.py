@@ -192,6 +192,7 @@ NOT_REGULAR = t("{path}: is not a regular file", "{path}：不是普通文件")
 TOO_LARGE = t("{path}: is {size} MiB; a submission may be at most 1 MiB — remove data or generated code",
               "{path}：大小为 {size} MiB；提交最多 1 MiB——请删去数据或自动生成的代码")
 IS_BINARY = t("{path}: is a binary file, not Python source", "{path}：是二进制文件，不是 Python 源代码")
+WIDE_ENCODING = t("{path}: is saved as {encoding}; save it as UTF-8", "{path}：以 {encoding} 保存；请以 UTF-8 保存")
 OTHER_ENCODING = t("{path}: declares the encoding {encoding}; save it as UTF-8 and remove the coding line",
                    "{path}：声明了编码 {encoding}；请以 UTF-8 保存并删除编码声明行")
 NOT_UTF8 = t("{path}: is not valid UTF-8 (byte {offset}); save it as UTF-8",

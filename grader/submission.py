@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from grader.notebooks import SourceMap
 
 MAX_BYTES = 1024 * 1024
+# byte-order marks of text saved in a wide encoding (Windows Notepad's "Unicode"); UTF-32 first,
+# since its little-endian mark begins with UTF-16's
+_WIDE_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+              (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 _UTF8_NAMES = {"utf-8", "utf8", "utf_8", "utf-8-sig", "utf8-sig"}
 
@@ -88,7 +92,11 @@ def read_bytes(path: Path, limit: int = MAX_BYTES, *, too_large: Text = F.TOO_LA
 
 
 def refuse_binary(data: bytes, path: Path) -> None:
-    """:class:`BadSubmission` for a binary file (an archive, or anything holding NUL bytes)."""
+    """:class:`BadSubmission` for a binary file (an archive, or anything holding NUL bytes); text
+    saved as UTF-16 or UTF-32 (which hold NUL bytes too) is told to be saved as UTF-8."""
+    for bom, encoding in _WIDE_BOMS:
+        if data.startswith(bom):
+            raise _bad(F.WIDE_ENCODING, path, encoding=encoding)
     if data[:4] in (b"PK\x03\x04",) or b"\x00" in data:
         raise _bad(F.IS_BINARY, path)
 

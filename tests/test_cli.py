@@ -112,6 +112,8 @@ BAD_INPUTS = {
     "empty": (lambda p: p.write_text("   \n"), "bad_submission", "empty"),
     "binary": (lambda p: p.write_bytes(b"\x7fELF\x00\x01\x02"), "bad_submission", "binary"),
     "not_utf8": (lambda p: p.write_bytes("x = 'é'\n".encode("latin-1")), "bad_submission", "UTF-8"),
+    "utf16": (lambda p: p.write_text("x = 1\n", encoding="utf-16"), "bad_submission", "saved as UTF-16; save it as UTF-8"),
+    "utf32": (lambda p: p.write_text("x = 1\n", encoding="utf-32"), "bad_submission", "saved as UTF-32; save it as UTF-8"),
     "latin1_cookie": (lambda p: p.write_bytes(b"# -*- coding: latin-1 -*-\nx = 1\n"), "bad_submission",
                       "encoding"),
     "huge": (lambda p: p.write_bytes(b"# " + b"x" * (30 * 1024 * 1024) + b"\n"), "bad_submission", "1 MiB"),

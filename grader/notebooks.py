@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Iterable
 from grader import feedback as F
 from grader.i18n import Text, join, t
 from grader.jsonio import readable
-from grader.submission import MAX_BYTES, BadSubmission, refuse_binary, utf8_text
+from grader.submission import MAX_BYTES, BadSubmission, refuse_binary, shown_name, utf8_text
 
 if TYPE_CHECKING:
     from grader.registry import Problem
@@ -394,7 +394,7 @@ def read_notebook(data: bytes, path: Path, *, helpers=None) -> NotebookCode:
     """
     refuse_binary(data, path)
     text = utf8_text(data, path)
-    shown = readable(str(path))
+    shown = shown_name(path)
     try:
         code = _convert_bounded(text, helpers) if helpers is not None else convert(text)
     except NotebookUnreadable as exc:

@@ -54,8 +54,14 @@ class Submission:
     source_map: "SourceMap | None" = None  # a notebook's: which cell each line came from
 
 
+def shown_name(path: Path) -> str:
+    """How a message names a submission's file: by its name alone. The message reaches the
+    student's results and report, where the folders above it (the instructor's) say nothing."""
+    return readable(Path(path).name)
+
+
 def _bad(template: Text, path: Path, **params) -> BadSubmission:
-    return BadSubmission(template.format(path=readable(str(path)), **params))
+    return BadSubmission(template.format(path=shown_name(path), **params))
 
 
 def read_bytes(path: Path, limit: int = MAX_BYTES, *, too_large: Text = F.TOO_LARGE) -> bytes:

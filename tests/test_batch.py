@@ -450,6 +450,17 @@ def test_a_problem_nobody_handed_in_is_said_before_any_grading(tmp_path):
     assert "Traceback" not in result.stderr and not out.exists()
 
 
+def test_a_bad_submission_s_message_names_the_file_not_the_instructor_s_folders(tmp_path):
+    from grader.submission import BadSubmission, read_submission
+
+    path = tmp_path / "courses" / "fall" / "alice" / f"{SDPA}.py"
+    _write(path, "  \n")
+    with pytest.raises(BadSubmission) as caught:
+        read_submission(path)
+    assert caught.value.message.en.startswith(f"{SDPA}.py: is empty")
+    assert str(tmp_path) not in caught.value.message.en + caught.value.message.zh
+
+
 def test_only_the_grader_s_own_half_written_files_are_cleared(tmp_path):
     from grader.batch import remove_stale_temporaries
     folder = tmp_path / "out" / "alice" / SDPA

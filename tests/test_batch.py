@@ -270,7 +270,10 @@ def test_resume_without_the_secret_seed_is_refused_rather_than_grading_everythin
     assert again.returncode == 0 and "Graded 1 submissions" in again.stderr  # without --resume: graded again
 
 
-def test_ctrl_c_saves_what_is_finished(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_an_interrupted_class_run_saves_what_is_finished(tmp_path, stop):
+    """Ctrl-C, or a job scheduler's (or timeout's) SIGTERM: everything finished is saved, the class
+    outputs are written, and --resume is suggested."""
     klass, out = tmp_path / "class", tmp_path / "out"
     _slow_class(klass, 8)
     run = subprocess.Popen(grade_cmd(str(klass), "--out", str(out), "--workers", "1"),
@@ -278,30 +281,13 @@ def test_ctrl_c_saves_what_is_finished(tmp_path):
     deadline = time.monotonic() + 300
     while len(_finished(out)) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
-    run.send_signal(signal.SIGINT)
-    _, stderr = run.communicate(timeout=120)
-    assert run.returncode == 130
-    assert "--resume" in stderr and "Traceback" not in stderr
-    assert (out / "gradebook.csv").is_file() and (out / "index.html").is_file()
-    for path in _finished(out):
-        json.loads(path.read_text())
-
-
-def test_sigterm_saves_what_is_finished_as_ctrl_c_does(tmp_path):
-    """A job scheduler's (or timeout's) SIGTERM: everything finished is saved, the class outputs
-    are written, and --resume is suggested."""
-    klass, out = tmp_path / "class", tmp_path / "out"
-    _slow_class(klass, 8)
-    run = subprocess.Popen(grade_cmd(str(klass), "--out", str(out), "--workers", "1"),
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 300
-    while len(_finished(out)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    run.send_signal(signal.SIGTERM)
+    run.send_signal(stop)
     _, stderr = run.communicate(timeout=120)
     assert run.returncode == 130, stderr
     assert "--resume" in stderr and "Traceback" not in stderr
     assert (out / "gradebook.csv").is_file() and (out / "index.html").is_file()
+    for path in _finished(out):
+        json.loads(path.read_text())
     deadline = time.monotonic() + 30
     while sandbox_processes() and time.monotonic() < deadline:  # the sandboxes end on their own
         time.sleep(0.2)

@@ -1,48 +1,53 @@
+import heapq
+
 import torch
+import torch.nn.functional as F
 
 
+def _step(model, hyps):
+    """Every one-token extension of every hypothesis: (score, tokens)."""
+    batch = torch.stack([tokens for _, tokens in hyps])
+    logits = model(batch[:, -model.block_size:])[:, -1, :]
+    logp = F.log_softmax(logits.to(torch.float64), dim=-1)
+    for (score, tokens), row in zip(hyps, logp):
+        for token, value in enumerate(row.tolist()):
+            yield score + value, torch.cat([tokens, torch.tensor([token])])
+
+
+def _length(tokens, start, eos):
+    # the eos token is not a word of the answer, so it is not counted
+    n = len(tokens) - start
+    if eos is not None and n > 0 and int(tokens[-1]) == eos:
+        n -= 1
+    return max(n, 1)
+
+
+@torch.no_grad()
 def beam_search(model, prompt, max_new_tokens, num_beams, eos_token_id=None, length_penalty=1.0):
     if num_beams < 1:
-        raise ValueError("num_beams must be >= 1")
+        raise ValueError("num_beams has to be at least 1")
     if max_new_tokens < 0:
-        raise ValueError("max_new_tokens must be >= 0")
+        raise ValueError("max_new_tokens has to be non-negative")
     B, T0 = prompt.shape
     if max_new_tokens == 0:
         return prompt.clone(), torch.zeros(B, dtype=torch.float64)
-    results = []
-    with torch.no_grad():
-        for b in range(B):
-            base = prompt[b].tolist()
-            beams = [([], 0.0)]  # (generated tokens, cumulative log-prob)
-            finished = []
-            for step in range(max_new_tokens):
-                cands = []
-                for gen, sc in beams:
-                    ctx = torch.tensor([base + gen], dtype=torch.long)[:, -model.block_size:]
-                    lp = torch.log_softmax(model(ctx)[0, -1].double(), dim=-1).tolist()
-                    for tok, l in enumerate(lp):
-                        cands.append((gen + [tok], sc + l))
-                cands.sort(key=lambda c: -c[1])
-                new_beams = []
-                for rank, (gen, sc) in enumerate(cands):
-                    if eos_token_id is not None and gen[-1] == eos_token_id:
-                        if rank < num_beams:
-                            finished.append((gen, sc))
-                    elif len(new_beams) < num_beams:
-                        new_beams.append((gen, sc))
-                beams = new_beams
-                if len(finished) >= num_beams or not beams:
-                    break
-            best = None
-            for gen, sc in finished + beams:
-                n = len(gen) - (1 if eos_token_id is not None and gen[-1] == eos_token_id else 0)
-                f = sc / (max(n, 1) ** length_penalty)
-                if best is None or f > best[1]:
-                    best = (gen, f)
-            results.append(best)
-    n_max = max(len(g) for g, _ in results)
-    seqs = []
-    for b, (gen, _) in enumerate(results):
-        pad = [eos_token_id] * (n_max - len(gen))
-        seqs.append(prompt[b].tolist() + gen + pad)
-    return torch.tensor(seqs, dtype=torch.int64), torch.tensor([f for _, f in results], dtype=torch.float64)
+    best_rows = []
+    for b in range(B):
+        hyps, done = [(0.0, prompt[b])], []
+        for _ in range(max_new_tokens):
+            ranked = heapq.nlargest(num_beams + len(hyps), _step(model, hyps), key=lambda c: c[0])
+            hyps = []
+            for rank, (score, tokens) in enumerate(ranked):
+                if eos_token_id is not None and int(tokens[-1]) == eos_token_id:
+                    if rank < num_beams:
+                        done.append((score, tokens))
+                elif len(hyps) < num_beams:
+                    hyps.append((score, tokens))
+            if len(done) >= num_beams or not hyps:
+                break
+        candidates = [(s / _length(t, T0, eos_token_id) ** length_penalty, t) for s, t in done + hyps]
+        best_rows.append(max(candidates, key=lambda c: c[0]))
+    width = max(len(t) for _, t in best_rows)
+    pad = eos_token_id if eos_token_id is not None else 0
+    sequences = torch.stack([torch.cat([t, t.new_full((width - len(t),), pad)]) for _, t in best_rows])
+    return sequences.long(), torch.tensor([s for s, _ in best_rows], dtype=torch.float64)

@@ -221,7 +221,8 @@ class ClassRun:
         if settings.reports:
             written = write_report(report_path(settings.out, entry.student, entry.problem.id), results=results,
                                    source=submitted.source, problem=entry.problem, static_href=CLASS_STATIC_HREF,
-                                   helpers=self.helpers, token_text=self._compared_whole(submitted))
+                                   helpers=self.helpers, token_text=self._compared_whole(submitted),
+                                   student=readable(entry.student))
             token_text = written.token_text
         if submitted.source:
             self._remember(entry, submitted.source, token_text)

@@ -109,7 +109,7 @@ def _save(out: Path, student: str, kind: str, *, figure=None, output=None, repor
     (folder / "results.json").write_text(json.dumps(results), encoding="utf-8")
     if report:
         write_submission_report(folder / "report.html", results=results, source=source,
-                                problem=problem(), static_href="../../static/")
+                                problem=problem(), static_href="../../static/", student=student)
     return results
 
 

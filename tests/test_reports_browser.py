@@ -102,6 +102,10 @@ def test_submission_reports_load_clean(klass, visit):
         v = visit(bob, **context)
         assert v.problems == []
         _shot(v, name)
+    assert v.page.title().startswith("bob · ")  # a class run's report names its student
+    assert v.page.locator(".facts dt", has_text="Student").locator("xpath=..").locator("dd").inner_text() == "bob"
+    hostile = visit(klass / HOSTILE_DIR_NAME / PROBLEM_ID / "report.html")
+    assert hostile.page.locator(".facts dd").first.inner_text() == HOSTILE_DIR_NAME  # shown as text
     assert v.page.evaluate("document.documentElement.scrollWidth") <= 390
     _shot(visit(klass / HOSTILE_DIR_NAME / PROBLEM_ID / "report.html"), "report-syntax-error")
     _shot(visit(next(p for p in reports if "Zo" in str(p))), "report-tokens")

@@ -211,7 +211,7 @@ def submission_context(*, results: dict, source: str, problem: Problem, highligh
 
 
 def write_submission_report(path: Path, *, results: dict, source: str, problem: Problem,
-                            static_href: str, highlight: bool = True) -> None:
+                            static_href: str, highlight: bool = True, student: str | None = None) -> None:
     """Write the HTML report of one graded submission.
 
     Args:
@@ -225,16 +225,17 @@ def write_submission_report(path: Path, *, results: dict, source: str, problem: 
             ``static/`` files, ending in ``static/`` (``"../../static/"`` in a class run,
             where ``../../index.html`` is the class overview; ``"static/"`` for a lone report).
         highlight: False shows the source as escaped plain text (linear time).
+        student: whose submission it is, named on the page (a class run's reports).
     """
     root = root_from_static_href(static_href)
     context = submission_context(results=results, source=source, problem=problem, highlight=highlight)
     html = render("report/submission.html", root=root, in_class=bool(root),
-                  page_name=Path(path).name, **context)
+                  page_name=Path(path).name, student=student, **context)
     write_atomic(Path(path), html)
 
 
 def write_report_task(*, path_hex: str, results: dict, source: str, problem_id: str, static_href: str,
-                      token_text: bool = False) -> dict:
+                      token_text: bool = False, student: str | None = None) -> dict:
     """The report, written in a bounded helper process (:mod:`grader.bounded`).
 
     The path travels as the hex of its bytes: JSON cannot hold a folder name
@@ -248,7 +249,7 @@ def write_report_task(*, path_hex: str, results: dict, source: str, problem_id: 
 
     path = Path(os.fsdecode(bytes.fromhex(path_hex)))
     write_submission_report(path, results=results, source=source, problem=registry.get(problem_id),
-                            static_href=static_href)
+                            static_href=static_href, student=student)
     return {"token_text": tokenizer_token_text(source) if token_text else None}
 
 
@@ -264,14 +265,14 @@ class WrittenReport:
 
 
 def write_report(path: Path, *, results: dict, source: str, problem: Problem, static_href: str,
-                 helpers=None, token_text: bool = False) -> WrittenReport:
+                 helpers=None, token_text: bool = False, student: str | None = None) -> WrittenReport:
     """Write the report within its time budget.
 
     With ``helpers`` (a :class:`grader.bounded.BoundedPool`) the page is rendered
     in a helper process with a time budget; a page over budget (or a helper that
     fails) is written here without highlighting instead, which takes linear time.
     ``token_text`` asks that helper for the source's token text too (see
-    :func:`write_report_task`).
+    :func:`write_report_task`); ``student`` is named on the page.
     """
     from grader.bounded import BoundedCallFailed
 
@@ -279,7 +280,7 @@ def write_report(path: Path, *, results: dict, source: str, problem: Problem, st
         try:
             answer = helpers.call("report", RENDER_SECONDS, path_hex=os.fsencode(Path(path).resolve()).hex(),
                                   results=results, source=source, problem_id=problem.id,
-                                  static_href=static_href, token_text=token_text)
+                                  static_href=static_href, token_text=token_text, student=student)
             made = answer.get("token_text") if isinstance(answer, dict) else None
             return WrittenReport(True, made if isinstance(made, str) and len(made) <= len(source) else None)
         except BoundedCallFailed:
@@ -287,10 +288,10 @@ def write_report(path: Path, *, results: dict, source: str, problem: Problem, st
     else:
         try:
             write_submission_report(path, results=results, source=source, problem=problem,
-                                    static_href=static_href)
+                                    static_href=static_href, student=student)
             return WrittenReport(True)
         except RecursionError:
             pass
     write_submission_report(path, results=results, source=source, problem=problem,
-                            static_href=static_href, highlight=False)
+                            static_href=static_href, highlight=False, student=student)
     return WrittenReport(False)

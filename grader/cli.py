@@ -2,7 +2,7 @@
 
 Errors a user can cause are one line on stderr and exit code 2; ``check`` exits
 1 when a test fails; everything else exits 0 once grading ran, and 130 after
-Ctrl-C (in a class run, with everything finished saved). Anything from a submission
+Ctrl-C or SIGTERM (in a class run, with everything finished saved). Anything from a submission
 that reaches the terminal goes through :func:`grader.terminal.safe`. Every
 line is printed in the user's language: the errors' wording is in
 :mod:`grader.user_errors`, the rest in :mod:`grader.feedback` and

@@ -19,7 +19,7 @@ def write_atomic(path: Path, text: str) -> None:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")  # _TEMPORARY
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")  # the form _TEMPORARY knows
     try:
         with open(tmp, "x", encoding="utf-8", newline="") as fh:
             fh.write(text)

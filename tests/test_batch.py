@@ -294,16 +294,19 @@ def test_an_interrupted_class_run_saves_what_is_finished(tmp_path, stop):
     assert not sandbox_processes()
 
 
-def _children(pid: int) -> list[str]:
-    """The processes whose parent is ``pid`` (read from /proc/*/stat)."""
+def _zygotes(pid: int) -> list[str]:
+    """The sandbox zygotes ``pid`` has started (children whose command line names the forbidden
+    APIs), read from /proc: the sign that the grade command itself has begun. Other children
+    come earlier (the interpreter's imports may run ldconfig)."""
     found = []
     for entry in os.listdir("/proc"):
         try:
             stat = Path(f"/proc/{entry}/stat").read_text() if entry.isdigit() else ""
+            if stat and stat.rsplit(")", 1)[1].split()[1] == str(pid):
+                if b"--forbidden=" in Path(f"/proc/{entry}/cmdline").read_bytes():
+                    found.append(entry)
         except OSError:
             continue
-        if stat and stat.rsplit(")", 1)[1].split()[1] == str(pid):
-            found.append(entry)
     return found
 
 
@@ -315,7 +318,7 @@ def test_ctrl_c_while_the_command_starts_says_so_in_one_line(tmp_path):
     run = subprocess.Popen(grade_cmd(str(klass), "--out", str(out)), stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    while not _children(run.pid) and time.monotonic() < deadline:  # the command has begun: it starts a sandbox
+    while not _zygotes(run.pid) and time.monotonic() < deadline:  # the command has begun: it starts a sandbox
         time.sleep(0.01)
     run.send_signal(signal.SIGINT)
     _, stderr = run.communicate(timeout=120)

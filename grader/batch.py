@@ -119,13 +119,20 @@ def _chosen_files(names: list[str], ids: set[str]) -> dict[str, str]:
 RECORDED_SINCE = ("options",)
 
 
+def recorded_extra(out: Path, entry: Entry) -> dict | None:
+    """The ``extra_data`` of the results OUT holds for ``entry``; None when there are none (or they
+    are unreadable)."""
+    data = load_object(results_path(out, entry.student, entry.problem.id), MAX_RESULTS_BYTES)
+    extra = data.get("extra_data") if data is not None else None
+    return extra if isinstance(extra, dict) else None
+
+
 def already_graded(out: Path, entry: Entry, sha: str, recorded: dict) -> bool:
     """Whether OUT holds finished results of these very bytes and problem whose ``extra_data``
     records every item of ``recorded`` (the seed or its fingerprint, the language, the options);
     an item of :data:`RECORDED_SINCE` missing from older results is taken as recorded."""
-    data = load_object(results_path(out, entry.student, entry.problem.id), MAX_RESULTS_BYTES)
-    extra = data.get("extra_data") if data is not None else None
-    if not isinstance(extra, dict) or extra.get("problem") != entry.problem.id:
+    extra = recorded_extra(out, entry)
+    if extra is None or extra.get("problem") != entry.problem.id:
         return False
     return extra.get("submission_sha256") == sha and all(
         extra.get(key, value if key in RECORDED_SINCE else None) == value for key, value in recorded.items())

@@ -19,16 +19,16 @@ from typing import Callable
 
 from grader import capacity, progress, registry
 from grader import user_errors as UE
-from grader.batch import ClassPlan, ClassSummary, Entry, plan_class, remove_stale_temporaries
+from grader.batch import ClassPlan, ClassSummary, Entry, plan_class, recorded_extra, remove_stale_temporaries
 from grader.bounded import BoundedPool
 from grader.classrun import ClassRun, Settings, bad_submission_sha
 from grader.executors import LocalExecutor, WeakIsolationRefused
 from grader.grading import DEFAULT_SEED, Suite, grade, not_graded, seed_record
 from grader.i18n import DEFAULT_LANG, Text, TextError, join
-from grader.jsonio import dumps, load_object, readable
+from grader.jsonio import dumps, readable
 from grader.notebooks import SourceMap
 from grader.outlock import OutputInUse, OutputLock, lock_output
-from grader.outpaths import MAX_RESULTS_BYTES, RESULTS, STATE_DIR, results_path
+from grader.outpaths import RESULTS, STATE_DIR
 from grader.pool import SandboxUnavailable
 from grader.zygote_launch import BadSetting, weak_forced
 from grader.registry import Problem, UnknownProblemError
@@ -283,9 +283,8 @@ def _check_resumed_seed(out: Path, plan: ClassPlan, recorded: dict) -> None:
     """:class:`UserError` when the first finished results found in ``out`` were graded with another
     seed: resuming with another one (a secret ``--seed`` forgotten) would grade everything again."""
     for entry in plan.entries:
-        data = load_object(results_path(out, entry.student, entry.problem.id), MAX_RESULTS_BYTES)
-        extra = data.get("extra_data") if data is not None else None
-        if isinstance(extra, dict) and ("seed" in extra or "seed_fingerprint" in extra):
+        extra = recorded_extra(out, entry)
+        if extra is not None and ("seed" in extra or "seed_fingerprint" in extra):
             if any(extra.get(key) != value for key, value in recorded.items()):
                 raise UserError(UE.RESUME_OTHER_SEED.format(out=readable(str(out))))
             return

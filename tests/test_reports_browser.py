@@ -19,9 +19,10 @@ from grader.grading import grade
 from grader.references import misconception_variants, solution_source
 from grader.reports import copy_static, write_submission_report
 from grader.reports.wording import Wording
+from grader.sandbox import isolation
 from grader.trusted_runner import NamespaceRunner
 from tests.browser import ARTIFACTS, english_wording, wording_shown
-from tests.report_samples import (HOSTILE_DIR_NAME, HOSTILE_OUTPUT, PROBLEM_ID, build_class, problem,
+from tests.report_samples import (HOSTILE_DIR_NAME, HOSTILE_OUTPUT, PROBLEM_ID, build_class, graded, problem,
                                   weights_figure)
 
 pytestmark = pytest.mark.browser
@@ -109,6 +110,32 @@ def test_submission_reports_load_clean(klass, visit):
     assert v.page.evaluate("document.documentElement.scrollWidth") <= 390
     _shot(visit(klass / HOSTILE_DIR_NAME / PROBLEM_ID / "report.html"), "report-syntax-error")
     _shot(visit(next(p for p in reports if "Zo" in str(p))), "report-tokens")
+
+
+# The longest isolation level a sandbox reports, and the longest in words of a weak one
+LONG_LEVELS = ["+".join([isolation.STRONG, *isolation.FEATURES[1:]]), "+".join([isolation.WEAK, *isolation.FEATURES])]
+DESKTOP = {"viewport": {"width": 1200, "height": 900}}
+
+
+@pytest.mark.parametrize("level", LONG_LEVELS)
+def test_score_card_holds_the_longest_isolation_level(level, tmp_path, visit):
+    results, source = graded("reference")
+    results["extra_data"]["isolation"] = level
+    copy_static(tmp_path / "static")
+    write_submission_report(tmp_path / "report.html", results=results, source=source, problem=problem(),
+                            static_href="static/", student="a-student-with-a-long-folder-name")
+    for name, context in [("desktop", DESKTOP), ("phone", PHONE)]:
+        v = visit(tmp_path / "report.html", **context)
+        badge = v.page.locator(".facts .badge")
+        assert badge.inner_text() == level, name  # the breaks it may take are not characters
+        outside = v.page.evaluate("""() => {
+            const card = document.querySelector('.scorecard').getBoundingClientRect();
+            return Array.from(document.querySelectorAll('.scorecard *'), e => [e, e.getBoundingClientRect()])
+                .filter(([e, r]) => r.width && (r.left < card.left - 0.5 || r.right > card.right + 0.5))
+                .map(([e, r]) => `${e.tagName}.${e.className} ${r.left}-${r.right} (card ${card.left}-${card.right})`);
+        }""")
+        assert outside == [], f"{name}: the score card does not hold {outside}"
+        assert v.page.evaluate("document.documentElement.scrollWidth") <= context["viewport"]["width"], name
 
 
 def _check_links(v: Visit) -> int:

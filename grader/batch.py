@@ -96,11 +96,12 @@ def plan_class(root: Path, *, only: Problem | None = None) -> ClassPlan:
                     entry["graded"].append(problem.id)
             elif stem in chosen:  # a second file for a problem, a backup (.py.bak), a copy (.py.py)...
                 entry["notes"].append(F.DUPLICATE_FILE.format(name=readable(name), graded=readable(chosen[stem])))
-            elif stem in ids:  # the problem's name with another extension (.PY, .txt, a folder)
-                entry["notes"].append(F.PLAN_NOT_A_SUBMISSION.format(name=readable(name), expected=f"{stem}.py"))
+            elif stem.lower() in ids:  # the problem's name in other case or with another extension (.PY, .txt, a folder)
+                entry["notes"].append(F.PLAN_NOT_A_SUBMISSION.format(name=readable(name), expected=f"{stem.lower()}.py"))
             else:
                 close = registry.close_matches(stem)
-                hint = F.PLAN_DID_YOU_MEAN.format(name=f"{close[0]}.{suffix or 'py'}") if close else ""
+                kind = "ipynb" if suffix.lower() == "ipynb" else "py"  # a name the plan would grade
+                hint = F.PLAN_DID_YOU_MEAN.format(name=f"{close[0]}.{kind}") if close else ""
                 entry["notes"].append(F.PLAN_NOT_A_PROBLEM.format(name=readable(name), hint=hint))
     return ClassPlan(entries, roster)
 

@@ -115,16 +115,22 @@ def test_every_file_left_ungraded_in_a_student_folder_is_named_in_the_notes(tmp_
     _write(folder / f"{SDPA}.py.bak", "old\n")
     _write(folder / "positional_encoding" / "main.py", "x = 1\n")
     _write(folder / "notes.txt", "todo\n")
+    _write(folder / "Shared_QK_Attention.Py", "x = 1\n")  # the problem's name in other case
+    _write(folder / "grouped_query_atention.PY", "x = 1\n")  # misspelt: the name suggested is one graded
+    _write(folder / "text_generaton.IPYNB", "{}\n")
     _write(folder / ".hidden.py", "x = 1\n")
     _write(tmp_path / "class" / "__MACOSX" / "kim" / f"._{SDPA}.py", "\0\0")  # a macOS zip's resource forks
     plan = plan_class(tmp_path / "class")
     assert list(plan.roster) == ["kim"]
     assert [e.path.name for e in plan.entries] == [f"{SDPA}.py"]
     assert sorted(note.en for note in plan.roster["kim"]["notes"]) == [
+        "Shared_QK_Attention.Py: not graded; rename it shared_qk_attention.py (or hand in a .ipynb notebook)",
+        "grouped_query_atention.PY: not a problem ID (did you mean grouped_query_attention.py?); not graded",
         "notes.txt: not a problem ID; not graded",
         "positional_encoding: not graded; rename it positional_encoding.py (or hand in a .ipynb notebook)",
         f"{SDPA}.py.bak: another file for the same problem; only {SDPA}.py was graded",
         "self_attention.PY: not graded; rename it self_attention.py (or hand in a .ipynb notebook)",
+        "text_generaton.IPYNB: not a problem ID (did you mean text_generation.ipynb?); not graded",
     ]
 
 

@@ -165,8 +165,14 @@ def problem_ids() -> list[str]:
 
 
 def close_matches(name: str) -> list[str]:
-    """Problem IDs that look like ``name`` (for 'did you mean')."""
+    """Problem IDs that look like ``name`` (for 'did you mean').
+
+    A name that is an ID but for its case, hyphens or spaces (``Self-Attention``)
+    gets that ID alone."""
     ids = problem_ids()
+    name = "_".join(name.lower().replace("-", " ").split()) or name
+    if name in ids:
+        return [name]
     matches = difflib.get_close_matches(name, ids, n=3, cutoff=0.5)
     matches += [i for i in ids if name and name in i and i not in matches]
     return matches[:3]

@@ -47,6 +47,17 @@ def test_unknown_problem_is_a_usage_error_with_close_matches():
     assert "multi_head_attention" in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("name", ["Self_Attention", "self-attention", "SELF ATTENTION"])
+def test_a_problem_id_in_other_case_or_with_hyphens_is_the_only_suggestion(name, tmp_path):
+    shown = CliRunner().invoke(main, ["show", name])
+    assert shown.exit_code == 2 and "self_attention" in shown.output
+    assert "shared_qk_attention" not in shown.output and "Traceback" not in shown.output
+    source = tmp_path / f"{name}.py"
+    source.write_text(registry.get("self_attention").stub())
+    checked = CliRunner().invoke(main, ["check", str(source)])
+    assert checked.exit_code == 2 and "Did you mean self_attention.py?" in checked.output
+
+
 def test_start_writes_the_stub_and_never_overwrites(tmp_path):
     runner = CliRunner()
     first = runner.invoke(main, ["start", "self_attention", "--dir", str(tmp_path)])

@@ -197,8 +197,8 @@ OTHER_ENCODING = t("{path}: declares the encoding {encoding}; save it as UTF-8 a
                    "{path}：声明了编码 {encoding}；请以 UTF-8 保存并删除编码声明行")
 NOT_UTF8 = t("{path}: is not valid UTF-8 (byte {offset}); save it as UTF-8",
              "{path}：不是有效的 UTF-8（第 {offset} 个字节）；请以 UTF-8 保存")
-EMPTY_FILE = t("{path}: is empty; start from 'attn-judge start <problem>'",
-               "{path}：是空文件；请从 'attn-judge start <problem>' 开始")
+EMPTY_FILE = t("{path}: is empty; start from 'attn-judge start {problem}'",
+               "{path}：是空文件；请从 'attn-judge start {problem}' 开始")
 NOTEBOOK_AS_PY = t("{path}: is a Jupyter notebook saved with the .py extension; rename it to .ipynb "
                    "(or export its code as a Python script)",
                    "{path}：是以 .py 扩展名保存的 Jupyter 笔记本；请把它改名为 .ipynb（或把代码导出为 Python 脚本）")

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Iterable
 from grader import feedback as F
 from grader.i18n import Text, join, t
 from grader.jsonio import readable
-from grader.submission import MAX_BYTES, BadSubmission, refuse_binary, shown_name, utf8_text
+from grader.submission import MAX_BYTES, BadSubmission, empty_file, refuse_binary, shown_name, utf8_text
 
 if TYPE_CHECKING:
     from grader.registry import Problem
@@ -402,7 +402,7 @@ def read_notebook(data: bytes, path: Path, *, helpers=None) -> NotebookCode:
     except (RecursionError, MemoryError) as exc:
         raise BadSubmission(F.IS_NOTEBOOK.format(path=shown, why=type(exc).__name__)) from None
     if not code.source.strip():
-        raise BadSubmission(F.EMPTY_FILE.format(path=shown))
+        raise empty_file(path)
     return code
 
 

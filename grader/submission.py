@@ -64,6 +64,14 @@ def _bad(template: Text, path: Path, **params) -> BadSubmission:
     return BadSubmission(template.format(path=shown_name(path), **params))
 
 
+def empty_file(path: Path) -> BadSubmission:
+    """An empty submission, told the command that writes its problem's stub (named by the file)."""
+    from grader.registry import problem_ids
+
+    stem = Path(path).name.partition(".")[0].lower()
+    return _bad(F.EMPTY_FILE, path, problem=stem if stem in problem_ids() else "<problem_id>")
+
+
 def read_bytes(path: Path, limit: int = MAX_BYTES, *, too_large: Text = F.TOO_LARGE) -> bytes:
     """The file's bytes (at most ``limit``), never through a symlink; :class:`BadSubmission` otherwise.
 
@@ -127,7 +135,7 @@ def decode_source(data: bytes, path: Path) -> str:
     text = utf8_text(data, path)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        raise _bad(F.EMPTY_FILE, path)
+        raise empty_file(path)
     return text
 
 

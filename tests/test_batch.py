@@ -458,7 +458,7 @@ def test_a_bad_submission_s_message_names_the_file_not_the_instructor_s_folders(
     _write(path, "  \n")
     with pytest.raises(BadSubmission) as caught:
         read_submission(path)
-    assert caught.value.message.en.startswith(f"{SDPA}.py: is empty")
+    assert caught.value.message.en == f"{SDPA}.py: is empty; start from 'attn-judge start {SDPA}'"
     assert str(tmp_path) not in caught.value.message.en + caught.value.message.zh
 
 

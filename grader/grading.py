@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import secrets
 import threading
 import time
 from typing import TYPE_CHECKING, Callable
@@ -37,7 +38,7 @@ from grader.references import misconception_variants, solution_namespace
 from grader.registry import Problem
 from grader.runs import RunReport, Runner, SubmissionError
 from grader.sandbox.execute import execute
-from grader.sandbox.messages import ErrorKind, Limits, LoadFailure, Outcome
+from grader.sandbox.messages import ErrorKind, Invocation, Limits, LoadFailure, Outcome
 from grader.sandbox.state_dicts import Mismatch
 from grader.seedkey import DEFAULT_SEED, fingerprint
 
@@ -47,6 +48,23 @@ if TYPE_CHECKING:
 def case_generator(seed: int, problem_id: str, number: str) -> torch.Generator:
     digest = hashlib.sha256(f"{seed}:{problem_id}:{number}".encode()).digest()
     return torch.Generator().manual_seed(int.from_bytes(digest[:8], "little") & ((1 << 63) - 1))
+
+
+def _invocation(case: Case, seed: int, problem_id: str) -> Invocation:
+    """The case's call, its inputs drawn from the seed; a memory test's from fresh randomness.
+
+    A memory test's inputs reach the child only once its meter runs, so that its
+    answer cannot be computed unmeasured. Drawn from the seed, they could be
+    made again by the submission itself, beforehand: the default seed is public
+    and the generator ships with the package, and a secret seed can be found
+    by trying seeds against the inputs of an earlier test. Drawn from the
+    operating system's randomness, once per suite, they are known to the
+    trusted side alone; the verdict of a memory test does not depend on its values.
+    """
+    invocation = case.make(case_generator(seed, problem_id, case.number))
+    if invocation.measure_memory:
+        invocation = case.make(torch.Generator().manual_seed(secrets.randbits(63)))
+    return invocation
 
 
 class Suite:
@@ -61,9 +79,7 @@ class Suite:
         self.seed = seed
         self.public = public
         self.cases: tuple[Case, ...] = public_cases(problem) if public else hidden_cases(problem.id)
-        self.invocations = [
-            c.make(case_generator(seed, problem.id, c.number)) for c in self.cases
-        ]
+        self.invocations = [_invocation(c, seed, problem.id) for c in self.cases]
         self._expected: dict[int, Outcome] = {}
         self._variants: dict[int, dict[str, list[Outcome]]] = {}
         self._telling: dict[int, dict[str, list[Outcome]]] = {}

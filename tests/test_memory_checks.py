@@ -11,11 +11,15 @@ or the test run without announcing it.
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 import torch
 
 from grader import registry
-from grader.grading import Suite, grade
+from grader.grading import Suite, case_generator, grade
+from grader.hidden import hidden_cases
+from grader.seedkey import DEFAULT_SEED
 from grader.pool import SandboxPool
 from grader.references import solution_source
 from grader.sandbox.messages import MIB, Limits
@@ -83,6 +87,20 @@ def test_memory_held_beforehand_and_freed_in_the_call_counts(pool):
 def test_a_memory_tests_inputs_arrive_only_once_its_meter_runs(pool):
     results, memory = _memory_tests(pool, "memory_prefetch")
     assert "memory-test inputs in sight at import: 0" in results["extra_data"]["output"]
+    for test in memory:
+        assert test["status"] == "failed" and "beyond its inputs (bound: 64 MiB)" in test["output"], test
+
+
+def test_a_memory_tests_inputs_cannot_be_made_again_from_the_seed(pool):
+    """The attack draws the inputs a memory test would have from the public seed, exactly as
+    the grader draws every other test's (the digests below prove it), and answers them at
+    import: the memory tests' own inputs come from elsewhere, so its answers are of no use."""
+    problem = registry.get("flash_attention")
+    results, memory = _memory_tests(pool, "memory_regenerate")
+    for case in (c for c in hidden_cases(problem.id) if c.number in ("12.19", "12.20")):
+        q = case.make(case_generator(DEFAULT_SEED, problem.id, case.number)).args[0]
+        made = hashlib.sha256(q.numpy().tobytes()).hexdigest()[:16]
+        assert f"inputs made for {case.number}: {made}" in results["extra_data"]["output"]
     for test in memory:
         assert test["status"] == "failed" and "beyond its inputs (bound: 64 MiB)" in test["output"], test
 

@@ -26,6 +26,7 @@ from grader.registry import Problem
 
 SUBMISSION_SUFFIXES = ("py", "ipynb")
 NOT_STUDENTS = frozenset({"__MACOSX"})  # what macOS adds to a zip of the class: resource forks, never a student
+MAX_FILE_NOTES = 20  # notes on the files of one student folder that are not graded; then a count
 
 
 @dataclass(frozen=True)
@@ -100,9 +101,12 @@ def plan_class(root: Path, *, only: Problem | None = None) -> ClassPlan:
                 entry["notes"].append(F.PLAN_NOT_A_SUBMISSION.format(name=readable(name), expected=f"{stem.lower()}.py"))
             else:
                 close = registry.close_matches(stem)
-                kind = "ipynb" if suffix.lower() == "ipynb" else "py"  # a name the plan would grade
+                kind = suffix.lower() if suffix.lower() in SUBMISSION_SUFFIXES else "py"  # a name the plan grades
                 hint = F.PLAN_DID_YOU_MEAN.format(name=f"{close[0]}.{kind}") if close else ""
                 entry["notes"].append(F.PLAN_NOT_A_PROBLEM.format(name=readable(name), hint=hint))
+        if len(entry["notes"]) > MAX_FILE_NOTES:  # a folder of thousands of files: a cell a person can read
+            more = len(entry["notes"]) - MAX_FILE_NOTES + 1
+            entry["notes"][MAX_FILE_NOTES - 1:] = [F.PLAN_MORE_FILES.format(count=f"{more:,}")]
     return ClassPlan(entries, roster)
 
 

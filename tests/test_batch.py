@@ -134,6 +134,22 @@ def test_every_file_left_ungraded_in_a_student_folder_is_named_in_the_notes(tmp_
     ]
 
 
+def test_a_folder_of_many_stray_files_gets_a_bounded_note(tmp_path):
+    """Thousands of files that are not submissions: the first are named, the rest counted, so that
+    the gradebook's notes stay a cell a person (and a spreadsheet) can read."""
+    from grader.batch import MAX_FILE_NOTES, plan_class
+
+    folder = tmp_path / "class" / "eve"
+    _write(folder / f"{SDPA}.py", solution_source(registry.get(SDPA)))
+    for i in range(1500):
+        _write(folder / f"=cmd{i:04d}.py", "x = 1\n")
+    notes = plan_class(tmp_path / "class").roster["eve"]["notes"]
+    assert len(notes) == MAX_FILE_NOTES
+    assert notes[0].en.startswith("=cmd0000.py: not a problem ID")
+    assert notes[-1].en == f"and {1500 - MAX_FILE_NOTES + 1:,} more files not graded"
+    assert notes[-1].zh == f"另有 {1500 - MAX_FILE_NOTES + 1:,} 个文件未评测"
+
+
 def test_grading_one_problem_again_keeps_the_others_in_the_gradebooks(tmp_path):
     """--problem on an OUT that holds a whole class: the gradebooks keep every problem's column and
     the results already there, and the similarity report every other problem's findings, not only

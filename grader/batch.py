@@ -26,6 +26,9 @@ from grader.registry import Problem
 
 SUBMISSION_SUFFIXES = ("py", "ipynb")
 NOT_STUDENTS = frozenset({"__MACOSX"})  # what macOS adds to a zip of the class: resource forks, never a student
+# Folders tools leave in a class folder: passed over without a word, like hidden files (.DS_Store)
+TOOL_FOLDERS = frozenset({".git", ".hg", ".svn", ".ipynb_checkpoints", ".vscode", ".idea", ".venv", ".cache",
+                          "__pycache__"})
 MAX_FILE_NOTES = 20  # notes on the files of one student folder that are not graded; then a count
 
 
@@ -42,6 +45,8 @@ class Entry:
 class ClassPlan:
     entries: list[Entry]
     roster: dict[str, dict]  # student -> {"graded": [problem ids], "notes": [grader.i18n.Text]}
+    # what lies next to the student folders and is not one: files and hidden folders (shown names)
+    ignored: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -73,17 +78,22 @@ def _sorted_names(folder: Path) -> list[str]:
 def plan_class(root: Path, *, only: Problem | None = None) -> ClassPlan:
     """Find every (student, problem) submission under ``root``."""
     ids = set(registry.problem_ids())
-    entries, roster = [], {}
+    entries, roster, ignored = [], {}, []
     for student in _sorted_names(root):
-        if student.startswith(".") or student in NOT_STUDENTS:
-            continue
         folder = Path(root) / student
+        if student in NOT_STUDENTS or student in TOOL_FOLDERS:
+            continue
+        if student.startswith("."):
+            if folder.is_dir() and not _is_symlink(folder):
+                ignored.append(readable(student))  # a hidden folder: perhaps a student's, never graded
+            continue
         shown = readable(student)
         if _is_symlink(folder):
             roster[student] = {"graded": [], "notes": [F.PLAN_SYMLINK.format(name=shown)]}
             continue
         if not folder.is_dir():
-            continue  # a stray file next to the student folders
+            ignored.append(shown)  # a stray file next to the student folders (a submission put there?)
+            continue
         entry = roster.setdefault(student, {"graded": [], "notes": []})
         names = [name for name in sorted(_sorted_names(folder), key=lambda n: n.endswith(".ipynb"))  # a .py wins
                  if not (name.startswith(".") or name == "__pycache__")]
@@ -107,7 +117,7 @@ def plan_class(root: Path, *, only: Problem | None = None) -> ClassPlan:
         if len(entry["notes"]) > MAX_FILE_NOTES:  # a folder of thousands of files: a cell a person can read
             more = len(entry["notes"]) - MAX_FILE_NOTES + 1
             entry["notes"][MAX_FILE_NOTES - 1:] = [F.PLAN_MORE_FILES.format(count=f"{more:,}")]
-    return ClassPlan(entries, roster)
+    return ClassPlan(entries, roster, ignored)
 
 
 def _chosen_files(names: list[str], ids: set[str]) -> dict[str, str]:

@@ -331,6 +331,8 @@ def _grade_class(root: Path, *, problem_id, out, seed, workers, limits, resume, 
         click.echo(isolation_line.get(lang), err=True)
         if executor.dashboard:
             click.echo(W.DASHBOARD_AT.format(link=safe(executor.dashboard)).get(lang), err=True)
+        if plan.ignored:
+            click.echo(safe(W.NOT_STUDENT_FOLDERS.format(names=_listed(plan.ignored)).get(lang)), err=True)
 
         def on_plan(planned) -> None:
             nonlocal bar
@@ -360,6 +362,12 @@ def _grade_class(root: Path, *, problem_id, out, seed, workers, limits, resume, 
     if summary.retried:
         click.echo(W.GRADED_AGAIN.format(count=len(summary.retried)).get(lang), err=True)
     click.echo(W.CLASS_OVERVIEW_AT.format(path=safe((out / "index.html").resolve())).get(lang))
+
+
+def _listed(names: list[str], shown: int = 10) -> Text:
+    """Names for one line: the first ``shown`` of them, and how many more there are."""
+    listed = join(UE.LIST_SEPARATOR, names[:shown])
+    return listed if len(names) <= shown else W.SHOWN_AND_MORE.format(names=listed, count=len(names) - shown)
 
 
 @main.command()

@@ -357,6 +357,34 @@ def test_a_link_to_the_class_folder_is_graded_as_the_class(tmp_path):
     assert json.loads((out / "alice" / SDPA / "results.json").read_text())["score"] > 0
 
 
+def test_what_lies_beside_the_student_folders_is_named_once_not_dropped_in_silence(tmp_path):
+    """A submission put at the top of the class folder, or a student folder made hidden, is not
+    graded and the command says so in one line; what tools leave there (.git, .DS_Store) is not
+    named, and a long list is cut."""
+    from grader.batch import plan_class
+
+    klass, out = tmp_path / "class", tmp_path / "out"
+    reference = solution_source(registry.get(SDPA))
+    _write(klass / "alice" / f"{SDPA}.py", reference)
+    _write(klass / ".carol" / f"{SDPA}.py", reference)
+    _write(klass / f"{SDPA}.py", reference)
+    _write(klass / ".git" / "HEAD", "ref: refs/heads/main\n")
+    _write(klass / ".DS_Store", "\0")
+    _write(klass / "__MACOSX" / "alice" / f"._{SDPA}.py", "\0")
+    assert plan_class(klass).ignored == [".carol", f"{SDPA}.py"]
+    result = subprocess.run(grade_cmd(str(klass), "--out", str(out)), capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert f"Not graded (not student folders): .carol, {SDPA}.py." in result.stderr
+    assert ".git" not in result.stderr and "DS_Store" not in result.stderr and "MACOSX" not in result.stderr
+    for i in range(12):
+        _write(klass / f"stray{i:02d}.txt", "x\n")
+    ignored = plan_class(klass).ignored
+    assert len(ignored) == 14
+    from grader.cli import _listed
+
+    assert _listed(ignored).en.endswith("stray07.txt and 4 more")
+
+
 def test_an_out_folder_that_cannot_be_written_is_said_before_any_grading(tmp_path):
     klass, blocked = tmp_path / "class", tmp_path / "a-file"
     _write(klass / "alice" / f"{SDPA}.py", solution_source(registry.get(SDPA)))

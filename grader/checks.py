@@ -39,6 +39,7 @@ TOLERANCES = {
     torch.float16: (1e-2, 1e-3),
     torch.bfloat16: (1e-2, 1e-2),
 }
+FLOAT32_DRIFT = 1e-9  # of a float64 result's largest value: less error than float32 rounding ever makes (6e-8)
 
 
 # What a failure can be about besides the values, named as the tags of the tests that check it: a
@@ -250,20 +251,27 @@ def compare_tensors(got, want: torch.Tensor, *, what: Text, scale_atol: bool = F
     if bool(close.all()):
         return _within_tolerance(what, rtol, atol, max_error)
     wrong = int((~close).sum())
-    precision_only = want.dtype == torch.float64 and _within_float32(got64, want64, scale_atol)
+    precision_only = want.dtype == torch.float64 and _float32_drift(got64, want64, scale_atol, max_error)
     return Verdict(False, F.ENTRIES_OFF.format(what=what, count=wrong, total=want.numel(),
                                                error=_error(max_error), rtol=f"{rtol:g}",
                                                atol=f"{atol:g}"),
                    max_error, precision_only=precision_only)
 
 
-def _within_float32(got64: torch.Tensor, want64: torch.Tensor, scale_atol: bool) -> bool:
-    """Whether every entry is within float32's tolerance (a float64 result computed in float32)."""
+def _float32_drift(got64: torch.Tensor, want64: torch.Tensor, scale_atol: bool, max_error: float) -> bool:
+    """Whether a float64 result looks computed in float32: every entry within float32's tolerance,
+    and the worst error at least FLOAT32_DRIFT of the largest value.
+
+    float32 rounds every value by up to 6e-8 of itself, so a computation that drops to it is off by
+    about that much on its largest values; a wrong formula that is off by far less (a near one-hot
+    softmax scaled wrongly, off by 1e-10 on one entry) is not told to look for a float32 constant.
+    """
     rtol, atol = tolerance(torch.float32)
+    finite = want64[torch.isfinite(want64)]
+    largest = float(finite.abs().max()) if finite.numel() else 0.0
     if scale_atol:
-        finite = want64[torch.isfinite(want64)]
-        atol *= max(1.0, float(finite.abs().max()) if finite.numel() else 1.0)
-    return bool(torch.isclose(got64, want64, rtol=rtol, atol=atol).all())
+        atol *= max(1.0, largest)
+    return max_error >= FLOAT32_DRIFT * largest and bool(torch.isclose(got64, want64, rtol=rtol, atol=atol).all())
 
 
 def compare_values(got, want, *, what: Text = F.OUTPUT, equal_nan: bool = False) -> Verdict:

@@ -49,3 +49,26 @@ def test_inputs_changed_in_place_get_the_hint_of_the_test_about_them(pool):
     unchanged = tests["12.12"]
     assert unchanged["status"] == "failed" and "in place" in unchanged["output"]
     assert IN_PLACE_HINT in unchanged["output"]
+
+
+SDPA = registry.get("scaled_dot_product_attention")
+PRECISION = "Every value is right to float32 precision but not to float64's"
+
+
+def _sdpa_variant(old: str, new: str) -> str:
+    reference = solution_source(SDPA)
+    assert old in reference
+    return reference.replace(old, new)
+
+
+def test_only_a_float32_drift_is_told_it_drops_to_float32(pool):
+    """A float32 scale (off by 3e-8 of itself) is told to keep the inputs' dtype; a wrong scale whose
+    near one-hot weights are off by 1e-10 on one entry is wrong values, not float32 precision."""
+    float32_scale = _sdpa_variant("/ math.sqrt(d_k)", "* torch.tensor(1 / math.sqrt(d_k))")  # a float32 0-dim
+    wrong_scale = _sdpa_variant("/ math.sqrt(d_k)", "/ d_k")
+    drifted = grade(problem=SDPA, source=float32_scale, filename="scaled_dot_product_attention.py", runner=pool)
+    wrong = grade(problem=SDPA, source=wrong_scale, filename="scaled_dot_product_attention.py", runner=pool)
+    told = [t["number"] for t in drifted["tests"] if PRECISION in t["output"]]
+    assert told and all(t["status"] == "failed" for t in drifted["tests"] if t["number"] in told)
+    failed = [t for t in wrong["tests"] if t["status"] == "failed"]
+    assert failed and not [t["number"] for t in failed if PRECISION in t["output"]]

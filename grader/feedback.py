@@ -58,9 +58,11 @@ MUTATED_INPUTS = t("modified its input(s) in place: {names}; inputs must stay un
 
 # ----------------------------------------------------------------------------- large scores
 LARGE_SCORES_NOT_FINITE = t(
-    "large scores (|score| up to 1e4) gave nan or inf: subtract the row maximum before exp(), "
-    "or use torch.softmax",
-    "较大的分数（|score| 可达 1e4）产生了 nan 或 inf：在 exp() 之前减去每行的最大值，或直接用 torch.softmax")
+    "gave nan or inf, with scores up to 1e4 in size. Either exp() overflowed (subtract each row's "
+    "maximum first, as torch.softmax does), or a row's scores were all -inf: every key blocked, so "
+    "check the mask's polarity and the dim of the softmax",
+    "产生了 nan 或 inf（分数的绝对值可达 1e4）。要么是 exp() 溢出（先减去每行的最大值，torch.softmax 就是这样做的），"
+    "要么是某一行的分数全是 -inf：所有键都被屏蔽了，请检查掩码的真假含义和 softmax 的维度")
 NO_GRADIENT_TO_INPUTS = t("no gradient reached the inputs", "没有梯度传到输入")
 ALL_FINITE = t("outputs and gradients are finite", "输出和梯度都是有限值")
 

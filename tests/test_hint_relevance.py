@@ -72,3 +72,12 @@ def test_only_a_float32_drift_is_told_it_drops_to_float32(pool):
     assert told and all(t["status"] == "failed" for t in drifted["tests"] if t["number"] in told)
     failed = [t for t in wrong["tests"] if t["status"] == "failed"]
     assert failed and not [t["number"] for t in failed if PRECISION in t["output"]]
+
+
+def test_nan_from_a_row_with_every_key_blocked_is_not_blamed_on_overflow_alone(pool):
+    """Softmax over the queries' dim with a mask: whole columns are blocked and give nan on the
+    large-scores test, where torch.softmax is already used; the message names that cause too."""
+    wrong_dim = _sdpa_variant("torch.softmax(scores, dim=-1)", "torch.softmax(scores, dim=-2)")
+    results = grade(problem=SDPA, source=wrong_dim, filename="scaled_dot_product_attention.py", runner=pool)
+    not_finite = [t for t in results["tests"] if "gave nan or inf" in t["output"]]
+    assert not_finite and all("every key blocked" in t["output"] for t in not_finite)

@@ -81,3 +81,16 @@ def test_nan_from_a_row_with_every_key_blocked_is_not_blamed_on_overflow_alone(p
     results = grade(problem=SDPA, source=wrong_dim, filename="scaled_dot_product_attention.py", runner=pool)
     not_finite = [t for t in results["tests"] if "gave nan or inf" in t["output"]]
     assert not_finite and all("every key blocked" in t["output"] for t in not_finite)
+
+
+def test_an_eos_id_of_zero_taken_as_false_is_told_so(pool):
+    """'if eos_token_id:' skips eos handling when the id is 0: the eos tests say that 0 is false,
+    not that the learner's (present, never run) finished flag is missing."""
+    generation = registry.get("text_generation")
+    reference = solution_source(generation)
+    assert reference.count("if eos_token_id is not None") == 2
+    truthy = reference.replace("if eos_token_id is not None", "if eos_token_id")
+    results = grade(problem=generation, source=truthy, filename="text_generation.py", runner=pool)
+    told = [t for t in results["tests"] if "eos_token_id is 0 here and was ignored" in t["output"]]
+    assert told and all("'eos_token_id is not None'" in t["output"] for t in told)
+    assert all("Keep a boolean 'finished' per row" not in t["output"] for t in results["tests"])

@@ -25,12 +25,17 @@ case's hint about something else.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import torch
 
+from grader import registry
 from grader.checks import Check, CheckContext, Verdict, describe, exception_verdict
 from grader.hidden.text_generation.expectations import next_distribution
 from grader.hidden.text_generation.sampling import keep_top_k
 from grader.i18n import Text, t
+from grader.references import solution_namespace
+from grader.sandbox.execute import execute
 from grader.sandbox.messages import Invocation, Outcome
 
 P_VALUE = 1e-6  # chi-square rejection level
@@ -110,6 +115,12 @@ HINT_EOS_STICKY = t("Keep a boolean 'finished' per row; once a row has generated
                     "为每一行维护一个布尔值 finished；某一行生成 eos 之后，把它之后的每个词元都替换为 eos。")
 HINT_EOS_STOP = t("Break out of the loop as soon as every row is finished.",
                   "所有行都结束后立即跳出循环。")
+EOS_ZERO_IGNORED = t("eos_token_id is 0 here and was ignored: the tokens are those of decoding with no eos at all",
+                     "这里的 eos_token_id 是 0，却被忽略了：生成的词元与完全没有 eos 时解码的结果相同")
+HINT_EOS_ZERO = t("Token id 0 is a valid eos, and 0 is false in Python: test 'eos_token_id is not None', "
+                  "not 'if eos_token_id:'.",
+                  "词元 id 0 是合法的 eos，而 0 在 Python 中为假：请判断 'eos_token_id is not None'，"
+                  "不要写 'if eos_token_id:'。")
 HINT_EOS_NOT_EARLY = t("Stop early only when every row has generated eos itself; an eos in the "
                        "prompt does not count, and unfinished rows go on.",
                        "只有当每一行都自己生成了 eos 时才提前停止；提示中的 eos 不算，尚未结束的行"
@@ -240,38 +251,58 @@ def loop_stats(*, crop=False, one_call=False, no_grad=False) -> Check:
 
 
 def eos_rules() -> Check:
-    """After eos a row produces only eos; decoding stops right after the last row finishes."""
+    """After eos a row produces only eos; decoding stops right after the last row finishes.
+
+    A candidate that breaks them by decoding as if there were no eos, where the eos id is 0, is
+    told that 0 is false in Python (``if eos_token_id:``) rather than which rule it broke."""
 
     def check(ctx: CheckContext) -> Verdict:
-        problem = _tokens_problem(ctx)
-        if problem:
-            return problem
-        eos = settings_of(ctx.invocation)["eos"]
-        prompt, max_new = ctx.invocation.args[0], ctx.invocation.args[1]
-        generated = ctx.candidate.value[:, prompt.shape[1]:]  # (B, steps)
-        steps = generated.shape[1]
-        is_eos = generated == eos
-        finished_at = []
-        for row in range(generated.shape[0]):
-            hits = is_eos[row].nonzero()
-            if len(hits) == 0:
-                finished_at.append(None)
-                continue
-            first = int(hits[0])
-            if not bool(is_eos[row, first:].all()):
-                return Verdict(False, EOS_NOT_STICKY.format(row=row), hint=HINT_EOS_STICKY,
-                               suggests=("gen.eos_not_sticky",))
-            finished_at.append(first)
-        if all(f is not None for f in finished_at):
-            if steps != max(finished_at) + 1:
-                return Verdict(False, EOS_WENT_ON.format(finished=max(finished_at) + 1, steps=steps),
-                               hint=HINT_EOS_STOP)
-        elif steps != max_new:
-            return Verdict(False, EOS_STOPPED_EARLY.format(steps=steps, max_new=max_new),
-                           hint=HINT_EOS_NOT_EARLY)
-        return Verdict(True, EOS_OK)
+        verdict = _eos_verdict(ctx)
+        if not verdict.passed and settings_of(ctx.invocation)["eos"] == 0 and _as_if_no_eos(ctx):
+            return Verdict(False, EOS_ZERO_IGNORED, hint=HINT_EOS_ZERO)
+        return verdict
 
     return check
+
+
+def _as_if_no_eos(ctx: CheckContext) -> bool:
+    """Whether the candidate's tokens are the reference's with ``eos_token_id=None``."""
+    invocation = replace(ctx.invocation, kwargs={**ctx.invocation.kwargs, "eos_token_id": None})
+    reference = execute(solution_namespace(registry.get("text_generation")), invocation, filename="<reference>")
+    got = ctx.candidate.value
+    return (reference.error is None and isinstance(got, torch.Tensor) and got.shape == reference.value.shape
+            and bool(torch.equal(got, reference.value)))
+
+
+def _eos_verdict(ctx: CheckContext) -> Verdict:
+    """:func:`eos_rules`' verdict on the rules themselves."""
+    problem = _tokens_problem(ctx)
+    if problem:
+        return problem
+    eos = settings_of(ctx.invocation)["eos"]
+    prompt, max_new = ctx.invocation.args[0], ctx.invocation.args[1]
+    generated = ctx.candidate.value[:, prompt.shape[1]:]  # (B, steps)
+    steps = generated.shape[1]
+    is_eos = generated == eos
+    finished_at = []
+    for row in range(generated.shape[0]):
+        hits = is_eos[row].nonzero()
+        if len(hits) == 0:
+            finished_at.append(None)
+            continue
+        first = int(hits[0])
+        if not bool(is_eos[row, first:].all()):
+            return Verdict(False, EOS_NOT_STICKY.format(row=row), hint=HINT_EOS_STICKY,
+                           suggests=("gen.eos_not_sticky",))
+        finished_at.append(first)
+    if all(f is not None for f in finished_at):
+        if steps != max(finished_at) + 1:
+            return Verdict(False, EOS_WENT_ON.format(finished=max(finished_at) + 1, steps=steps),
+                           hint=HINT_EOS_STOP)
+    elif steps != max_new:
+        return Verdict(False, EOS_STOPPED_EARLY.format(steps=steps, max_new=max_new),
+                       hint=HINT_EOS_NOT_EARLY)
+    return Verdict(True, EOS_OK)
 
 
 def _filter_hint(logits: torch.Tensor, settings: dict, tokens: torch.Tensor) -> Text:

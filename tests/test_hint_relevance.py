@@ -94,3 +94,21 @@ def test_an_eos_id_of_zero_taken_as_false_is_told_so(pool):
     told = [t for t in results["tests"] if "eos_token_id is 0 here and was ignored" in t["output"]]
     assert told and all("'eos_token_id is not None'" in t["output"] for t in told)
     assert all("Keep a boolean 'finished' per row" not in t["output"] for t in results["tests"])
+
+
+def test_a_mask_changed_in_place_gets_the_hint_of_the_test_about_it(pool):
+    """shared_qk_attention's 4.12 exists for a mask whose diagonal is written in place: that failure
+    shows its hint (build a new mask)."""
+    shared = registry.get("shared_qk_attention")
+    reference = solution_source(shared)
+    in_place = reference.replace("def shared_qk_attention(", "def _shared(", 1) + '''
+
+def shared_qk_attention(x, w_qk, w_v, mask=None, exclude_self=False):
+    if mask is not None and exclude_self:
+        mask.diagonal(dim1=-2, dim2=-1).fill_(False)
+    return _shared(x, w_qk, w_v, mask, exclude_self)
+'''
+    results = grade(problem=shared, source=in_place, filename="shared_qk_attention.py", runner=pool)
+    (test,) = [t for t in results["tests"] if t["number"] == "4.12"]
+    assert test["status"] == "failed" and "modified its input(s) in place" in test["output"]
+    assert "Build a new mask (e.g. mask & ~eye)" in test["output"]

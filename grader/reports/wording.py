@@ -91,7 +91,6 @@ TEST_TAGS: dict[str, Text] = {
     "loop": t("loop", "循环"),
     "mask": t("mask", "掩码"),
     "memory": t("memory", "内存"),
-    "no-mutation": t("no-mutation", "不改输入"),
     "online-softmax": t("online-softmax", "在线 softmax"),
     "parameters": t("parameters", "参数"),
     "positions": t("positions", "位置"),

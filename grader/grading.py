@@ -299,8 +299,8 @@ def _test_output(problem: Problem, case: Case, verdict: Verdict, matched: list[s
             parts.append(F.PRECISION_ONLY)
         elif verdict.hint is not None:
             parts.append(F.HINT.format(hint=verdict.hint))
-        elif case.hint and verdict.shows_case_hint and hint_applies(case.tags, verdict.about):
-            parts.append(F.HINT.format(hint=case.hint))
+        elif case.hint and verdict.shows_case_hint and not matched and hint_applies(case.tags, verdict.about):
+            parts.append(F.HINT.format(hint=case.hint))  # a catalogued mistake that explains it says more
     for mid in matched:
         item = problem.misconception(mid)
         parts.append(F.MATCHES_MISTAKE.format(title=Text(item.title, item.title_zh), id=mid))

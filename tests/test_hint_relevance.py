@@ -112,3 +112,14 @@ def shared_qk_attention(x, w_qk, w_v, mask=None, exclude_self=False):
     (test,) = [t for t in results["tests"] if t["number"] == "4.12"]
     assert test["status"] == "failed" and "modified its input(s) in place" in test["output"]
     assert "Build a new mask (e.g. mask & ~eye)" in test["output"]
+
+
+def test_a_test_explained_by_a_catalogued_mistake_names_it_rather_than_its_own_hint(pool):
+    """Unscaled scores fail the large-scores-in-a-row test (1.10) as they fail every other: the
+    test says which mistake it matches, not its own hint about subtracting the row maximum."""
+    unscaled = _sdpa_variant(" / math.sqrt(d_k)", "")
+    results = grade(problem=SDPA, source=unscaled, filename="scaled_dot_product_attention.py", runner=pool)
+    assert results["extra_data"]["diagnosis"] == ["sdpa.no_scale"]
+    matched = [t for t in results["tests"] if "(sdpa.no_scale)" in t["output"]]
+    assert "1.10" in [t["number"] for t in matched]
+    assert all("Hint:" not in t["output"] for t in matched)

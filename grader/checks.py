@@ -461,11 +461,14 @@ def _first_tensor(value):
     return value
 
 
-def batch_rows_agree(pairs: list[tuple], *, property_name: Text, select=_first_tensor) -> Check:
+def batch_rows_agree(pairs: list[tuple], *, property_name: Text, select=_first_tensor,
+                     same_inputs: bool = False) -> Check:
     """Property check: the output at batch index ``a`` equals that at ``b`` for each pair.
 
     The inputs are built so that the property demands it (e.g. batch element 1 is
     element 0 with its keys permuted), so a failure names the broken invariant.
+    ``same_inputs``: the pairs hold identical inputs, so a failure can only come from
+    batch elements mixed or from randomness, and says so.
     """
 
     def check(ctx: CheckContext) -> Verdict:
@@ -483,10 +486,19 @@ def batch_rows_agree(pairs: list[tuple], *, property_name: Text, select=_first_t
             verdict = compare_tensors(output[a], output[b].detach(),
                                       what=F.PROPERTY_PAIR.format(property=property_name, a=a, b=b))
             if not verdict.passed:
-                return Verdict(False, verdict.message)
+                return Verdict(False, F.SAME_INPUTS_DIFFER.format(detail=verdict.message, a=a, b=b)
+                               if same_inputs else verdict.message)
         return Verdict(True, F.PROPERTY_HOLDS.format(property=property_name))
 
     return check
+
+
+def batch_independent() -> Check:
+    """Batch elements 0 and 2 hold the same inputs (the case builds them so): their outputs agree,
+    and match the reference. Checked in that order: outputs that differ for the same inputs
+    point at the bug (batch elements mixed, dropout left on) better than values that are off."""
+    return all_of(batch_rows_agree([(0, 2)], property_name=F.BATCH_INDEPENDENCE, same_inputs=True),
+                  match_reference())
 
 
 def close_to_literal(got, want, places: int) -> Verdict:

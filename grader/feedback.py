@@ -76,6 +76,11 @@ PROPERTY_NEEDS_TENSOR = t("{property}: expected a tensor, got {got}", "{property
 PROPERTY_BATCH_SIZE = t("{property}: output has batch size {size}", "{property}：输出的批大小为 {size}")
 PROPERTY_PAIR = t("{property} (batch {a} vs {b})", "{property}（第 {a} 与第 {b} 个批元素）")
 PROPERTY_HOLDS = t("{property}: holds", "{property}：成立")
+SAME_INPUTS_DIFFER = t("{detail}: batch elements {a} and {b} hold the same inputs, so something in the call "
+                       "mixes batch elements or draws random numbers (dropout left on, sampling)",
+                       "{detail}：第 {a} 与第 {b} 个批元素的输入完全相同，所以调用中有某处混合了批元素，"
+                       "或者用了随机数（没关掉的 dropout、采样）")
+BATCH_INDEPENDENCE = t("batch independence", "批元素独立性")
 
 # ----------------------------------------------------------------------------- public literals
 INDEXED = t("{what}[{index}]", "{what}[{index}]")

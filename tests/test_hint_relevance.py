@@ -123,3 +123,17 @@ def test_a_test_explained_by_a_catalogued_mistake_names_it_rather_than_its_own_h
     matched = [t for t in results["tests"] if "(sdpa.no_scale)" in t["output"]]
     assert "1.10" in [t["number"] for t in matched]
     assert all("Hint:" not in t["output"] for t in matched)
+
+
+def test_outputs_that_differ_for_the_same_inputs_point_at_randomness_or_mixed_batches(pool):
+    """Dropout left on in multi-head attention: every test's values are off, and the test of batch
+    independence, whose batch elements 0 and 2 are the same inputs, says what can make them differ."""
+    heads = registry.get("multi_head_attention")
+    reference = solution_source(heads)
+    softmax = "weights = torch.softmax(scores, dim=-1)"
+    assert softmax in reference
+    dropout = reference.replace(softmax, softmax + "\n        weights = torch.nn.functional.dropout(weights, 0.1)")
+    results = grade(problem=heads, source=dropout, filename="multi_head_attention.py", runner=pool)
+    (test,) = [t for t in results["tests"] if t["name"] == "batch elements are independent"]
+    assert test["status"] == "failed"
+    assert "batch elements 0 and 2 hold the same inputs" in test["output"] and "dropout left on" in test["output"]

@@ -137,3 +137,16 @@ def test_outputs_that_differ_for_the_same_inputs_point_at_randomness_or_mixed_ba
     (test,) = [t for t in results["tests"] if t["name"] == "batch elements are independent"]
     assert test["status"] == "failed"
     assert "batch elements 0 and 2 hold the same inputs" in test["output"] and "dropout left on" in test["output"]
+
+
+def test_max_new_tokens_counted_with_the_prompt_is_not_called_an_early_eos_stop(pool):
+    """A loop that runs until the whole sequence has max_new_tokens tokens stops early on the eos
+    tests for a reason that has nothing to do with eos, and is told which."""
+    generation = registry.get("text_generation")
+    loop = "for _ in range(max_new_tokens):"
+    reference = solution_source(generation)
+    assert loop in reference
+    total_length = reference.replace(loop, "while ids.shape[1] < max_new_tokens:")
+    results = grade(problem=generation, source=total_length, filename="text_generation.py", runner=pool)
+    told = [t for t in results["tests"] if "the prompt's" in t["output"] and "were counted in" in t["output"]]
+    assert told and all("never generated eos" not in t["output"] for t in results["tests"])

@@ -113,6 +113,12 @@ EOS_OK = t("eos handled as required", "eos 的处理符合要求")
 HINT_EOS_STICKY = t("Keep a boolean 'finished' per row; once a row has generated eos, replace each "
                     "of its later tokens by eos.",
                     "为每一行维护一个布尔值 finished；某一行生成 eos 之后，把它之后的每个词元都替换为 eos。")
+LENGTH_WITH_PROMPT = t("generated {steps} tokens where max_new_tokens = {max_new}: the prompt's {t0} tokens were "
+                       "counted in, but max_new_tokens counts the new tokens only",
+                       "max_new_tokens = {max_new}，却只生成了 {steps} 个词元：把提示的 {t0} 个词元也算进去了，"
+                       "而 max_new_tokens 只计新生成的词元")
+HINT_NEW_TOKENS = t("Loop max_new_tokens times (for _ in range(max_new_tokens)), whatever the prompt's length.",
+                    "循环 max_new_tokens 次（for _ in range(max_new_tokens)），与提示的长度无关。")
 HINT_EOS_STOP = t("Break out of the loop as soon as every row is finished.",
                   "所有行都结束后立即跳出循环。")
 EOS_ZERO_IGNORED = t("eos_token_id is 0 here and was ignored: the tokens are those of decoding with no eos at all",
@@ -299,6 +305,9 @@ def _eos_verdict(ctx: CheckContext) -> Verdict:
         if steps != max(finished_at) + 1:
             return Verdict(False, EOS_WENT_ON.format(finished=max(finished_at) + 1, steps=steps),
                            hint=HINT_EOS_STOP)
+    elif steps == max_new - prompt.shape[1]:
+        return Verdict(False, LENGTH_WITH_PROMPT.format(steps=steps, max_new=max_new, t0=prompt.shape[1]),
+                       hint=HINT_NEW_TOKENS)
     elif steps != max_new:
         return Verdict(False, EOS_STOPPED_EARLY.format(steps=steps, max_new=max_new),
                        hint=HINT_EOS_NOT_EARLY)

@@ -32,7 +32,7 @@ def _drop_crossing_token(logits: torch.Tensor, top_p: float) -> torch.Tensor:
 def decode(model, prompt, max_new_tokens, temperature=1.0, top_k=None, top_p=None,
            eos_token_id=None, generator=None, *, crop: bool = True,
            temperature_on: str = "logits", nucleus_boundary: bool = True,
-           eos: str = "sticky", position: int = -1):
+           eos: str = "sticky", position: int | str = -1):
     """The decoding loop, correct unless a keyword says otherwise.
 
     Args:
@@ -47,14 +47,16 @@ def decode(model, prompt, max_new_tokens, temperature=1.0, top_k=None, top_p=Non
             stops only when every row produces eos at the same step
             (``gen.eos_not_sticky``).
         position: the position whose logits are used; -1 is correct, 0 is the
-            first position (``gen.whole_sequence_logits``).
+            first position, ``"mean"`` the average over every position
+            (``gen.whole_sequence_logits``).
     """
     ids = prompt.clone()
     finished = torch.zeros(ids.shape[0], dtype=torch.bool, device=ids.device)
     with torch.no_grad():
         for _ in range(max_new_tokens):
             context = ids[:, -model.block_size:] if crop else ids
-            logits = model(context)[:, position, :]
+            every = model(context)  # (B, T, V)
+            logits = every.mean(dim=1) if position == "mean" else every[:, position, :]
             if temperature == 0:
                 next_token = logits.argmax(dim=-1, keepdim=True)
             else:

@@ -17,5 +17,5 @@ VARIANTS = {
     "gen.temperature_after_softmax": [_variant(temperature_on="probs")],
     "gen.top_p_excludes_boundary": [_variant(nucleus_boundary=False)],
     "gen.eos_not_sticky": [_variant(eos="stop_only"), _variant(eos="same_step")],
-    "gen.whole_sequence_logits": [_variant(position=0)],
+    "gen.whole_sequence_logits": [_variant(position=0), _variant(position="mean")],
 }

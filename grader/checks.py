@@ -314,11 +314,14 @@ def _compare_grads(got: dict | None, want: dict | None, label: Text) -> Verdict 
     return None
 
 
-def input_name(selector: str) -> Text:
-    """How a person knows an input: 'positional argument 2', "argument 'mask'", "argument 'cache'[0]"."""
+def input_name(selector: str, parameters: tuple[str, ...] = ()) -> Text:
+    """How a person knows an input: "argument 'q'", "argument 'cache'[0]", or 'positional argument 2'
+    when ``parameters`` (the names of the positional arguments) does not name it."""
     base, bracket, rest = selector.partition("[")
     suffix = bracket + rest
     if base.isdigit():
+        if int(base) < len(parameters):
+            return F.ARGUMENT.format(name=repr(parameters[int(base)])) + suffix
         return F.POSITIONAL_ARGUMENT.format(n=int(base) + 1) + suffix
     return F.ARGUMENT.format(name=repr(base)) + suffix
 
@@ -328,7 +331,10 @@ def failure_of_call(ctx: CheckContext) -> Verdict | None:
     if ctx.candidate.error:
         return exception_verdict(ctx.candidate.error)
     if ctx.candidate.mutated:
-        names = join(", ", (input_name(n) for n in ctx.candidate.mutated))
+        from grader.references import positional_parameters
+
+        parameters = positional_parameters(ctx.invocation.symbol, ctx.invocation.kind)
+        names = join(", ", (input_name(n, parameters) for n in ctx.candidate.mutated))
         return Verdict(False, F.MUTATED_INPUTS.format(names=names), about="inputs")
     return None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 from functools import lru_cache
 from types import ModuleType
 
@@ -27,6 +28,26 @@ def _load_path_module(name: str, path) -> ModuleType:
 def solution_module(problem_id: str) -> ModuleType:
     """The reference solution of ``problem_id`` as a module (loaded by path)."""
     return _load_path_module(f"attn_judge_reference_{problem_id}", solutions_dir() / f"{problem_id}.py")
+
+
+@lru_cache(maxsize=None)
+def positional_parameters(symbol: str, kind: str) -> tuple[str, ...]:
+    """The names of the positional arguments an invocation of ``symbol`` passes, from the reference.
+
+    ``kind`` as :class:`grader.sandbox.messages.Invocation`'s: a module's are those of its
+    ``forward``, a generation's come after the model. Empty for a symbol no problem defines.
+    """
+    from grader import registry
+
+    problem = next((p for p in registry.all_problems() if symbol in p.symbols), None)
+    if problem is None:
+        return ()
+    target = getattr(solution_module(problem.id), symbol)
+    if kind == "module":
+        target = target.forward
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    names = tuple(p.name for p in inspect.signature(target).parameters.values() if p.kind in positional)
+    return names[1:] if kind in ("module", "generate") else names  # self; the model
 
 
 def solution_namespace(problem: Problem) -> dict:

@@ -150,3 +150,17 @@ def test_max_new_tokens_counted_with_the_prompt_is_not_called_an_early_eos_stop(
     results = grade(problem=generation, source=total_length, filename="text_generation.py", runner=pool)
     told = [t for t in results["tests"] if "the prompt's" in t["output"] and "were counted in" in t["output"]]
     assert told and all("never generated eos" not in t["output"] for t in results["tests"])
+
+
+def test_an_input_changed_in_place_is_named_as_the_signature_names_it(pool):
+    """'positional argument 1' read as k to a Python programmer counting from 0: a changed input is
+    named by its parameter, as the reference's signature has it, for calls, modules and generation."""
+    from grader.references import positional_parameters
+
+    assert positional_parameters("scaled_dot_product_attention", "call")[:3] == ("q", "k", "v")
+    assert positional_parameters("MultiHeadAttention", "module")[:3] == ("query", "key", "value")
+    assert positional_parameters("generate", "generate")[:2] == ("prompt", "max_new_tokens")
+    scaled_in_place = _sdpa_variant("    d_k = q.shape[-1]\n", "    d_k = q.shape[-1]\n    q.add_(0.5)\n")
+    results = grade(problem=SDPA, source=scaled_in_place, filename="scaled_dot_product_attention.py", runner=pool)
+    changed = [t["output"] for t in results["tests"] if "in place" in t["output"]]
+    assert changed and all("in place: argument 'q';" in output for output in changed)

@@ -181,9 +181,10 @@ def error_message(error: TestException) -> Text:
 
 def structure_problem(got, want, *, what: Text = F.OUTPUT) -> Verdict | None:
     """A failing verdict when ``got`` has the wrong type, length, shape or dtype."""
+    # a value of the wrong kind: the test's hint, about how to compute the value, does not help
     if isinstance(want, torch.Tensor):
         if not isinstance(got, torch.Tensor):
-            return Verdict(False, F.EXPECTED_TENSOR.format(what=what, got=describe(got)))
+            return Verdict(False, F.EXPECTED_TENSOR.format(what=what, got=describe(got)), shows_case_hint=False)
         if got.shape != want.shape:
             return Verdict(False, F.WRONG_SHAPE.format(what=what, got=formatting.shape(got),
                                                        want=formatting.shape(want)))
@@ -193,13 +194,19 @@ def structure_problem(got, want, *, what: Text = F.OUTPUT) -> Verdict | None:
         return None
     if isinstance(want, (tuple, list)):
         if not isinstance(got, (tuple, list)) or len(got) != len(want):
-            return Verdict(False, F.WRONG_STRUCTURE.format(what=what, got=describe(got),
-                                                           want=describe(want)))
+            return _wrong_structure(got, want, what)
         for index, (g, w) in enumerate(zip(got, want)):
             problem = structure_problem(g, w, what=F.INDEXED.format(what=what, index=index))
             if problem:
                 return problem
     return None
+
+
+def _wrong_structure(got, want, what: Text) -> Verdict:
+    """Not the tuple or list the contract returns (a tensor alone, another length): said without the
+    test's hint, which is about how to compute the values."""
+    return Verdict(False, F.WRONG_STRUCTURE.format(what=what, got=describe(got), want=describe(want)),
+                   shows_case_hint=False)
 
 
 def _error(value: float) -> str:
@@ -280,8 +287,7 @@ def compare_values(got, want, *, what: Text = F.OUTPUT, equal_nan: bool = False)
         return compare_tensors(got, want, what=what, equal_nan=equal_nan)
     if isinstance(want, (tuple, list)):
         if not isinstance(got, (tuple, list)) or len(got) != len(want):
-            return Verdict(False, F.WRONG_STRUCTURE.format(what=what, got=describe(got),
-                                                           want=describe(want)))
+            return _wrong_structure(got, want, what)
         worst = 0.0
         for index, (g, w) in enumerate(zip(got, want)):
             verdict = compare_values(g, w, what=F.INDEXED.format(what=what, index=index),

@@ -164,3 +164,12 @@ def test_an_input_changed_in_place_is_named_as_the_signature_names_it(pool):
     results = grade(problem=SDPA, source=scaled_in_place, filename="scaled_dot_product_attention.py", runner=pool)
     changed = [t["output"] for t in results["tests"] if "in place" in t["output"]]
     assert changed and all("in place: argument 'q';" in output for output in changed)
+
+
+def test_a_value_of_the_wrong_kind_gets_no_hint_about_computing_values(pool):
+    """Returning the output alone where (output, weights) is the contract: every test says so, and
+    none adds its hint on scaling, batch dimensions or masks."""
+    output_alone = _sdpa_variant("return output, weights", "return output")
+    results = grade(problem=SDPA, source=output_alone, filename="scaled_dot_product_attention.py", runner=pool)
+    wrong_kind = [t for t in results["tests"] if "expected tuple of 2" in t["output"]]
+    assert len(wrong_kind) >= 10 and all("Hint:" not in t["output"] for t in wrong_kind)

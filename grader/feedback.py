@@ -102,9 +102,10 @@ HINT = t("Hint: {hint}", "提示：{hint}")
 PRECISION_ONLY = t(
     "Every value is right to float32 precision but not to float64's: the computation drops to "
     "float32 somewhere (a float32 constant, mask or scale, .float(), or torch.tensor(...) without "
-    "dtype). Keep the inputs' dtype throughout.",
+    "dtype). Keep the inputs' dtype, or the dtype asked for, throughout.",
     "所有数值在 float32 精度内正确，但达不到 float64 的精度：计算在某处降成了 float32"
-    "（float32 的常量、掩码或缩放因子，.float()，或没有指定 dtype 的 torch.tensor(...)）。请全程保持输入的 dtype。")
+    "（float32 的常量、掩码或缩放因子，.float()，或没有指定 dtype 的 torch.tensor(...)）。"
+    "请全程保持输入的 dtype 或所要求的 dtype。")
 MATCHES_MISTAKE = t("This matches the known mistake “{title}” ({id}).", "这与已知错误“{title}”（{id}）一致。")
 SUMMARY = t("{title}: passed {passed} of {total} tests, {score}/{max_score} points.",
             "{title}：通过 {passed}/{total} 个测试，得分 {score}/{max_score}。")

@@ -273,6 +273,16 @@ def test_a_huge_result_is_refused(run):
     assert results["score"] == 0
 
 
+def test_a_result_in_another_layout_costs_only_its_tests(run):
+    """A sparse tensor cannot cross the wire: those tests fail saying what was returned, the child
+    goes on, and the other tests pass."""
+    results = run("sparse_result")
+    assert results["extra_data"]["error"] is None, results["extra_data"]["error"]
+    sparse = [t for t in results["tests"] if "sparse" in t["output"]]
+    assert sparse and all(t["status"] == "failed" for t in sparse)
+    assert any(t["status"] == "passed" for t in results["tests"])
+
+
 def test_results_too_large_together_stop_the_submission(run):
     results = run("large_results")
     assert _kind(results) == "output_limit" and results["score"] == 0

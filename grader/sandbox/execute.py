@@ -39,9 +39,11 @@ def sanitise(value, depth: int = 0):
     if depth > MAX_VALUE_DEPTH:
         return Unsupported("deeply nested value")
     if isinstance(value, torch.Tensor):
+        if value.layout != torch.strided:  # sparse and other layouts have no one buffer to send
+            return Unsupported(f"{str(value.layout).removeprefix('torch.')} tensor")
         try:
             return value.detach().cpu().clone()
-        except Exception:  # an exotic subclass or layout
+        except Exception:  # an exotic subclass or device
             return Unsupported(type(value).__name__)
     if value is None or isinstance(value, (bool, int, float)):
         return value

@@ -140,8 +140,9 @@ def test_outputs_that_differ_for_the_same_inputs_point_at_randomness_or_mixed_ba
 
 
 def test_max_new_tokens_counted_with_the_prompt_is_not_called_an_early_eos_stop(pool):
-    """A loop that runs until the whole sequence has max_new_tokens tokens stops early on the eos
-    tests for a reason that has nothing to do with eos, and is told which."""
+    """A loop that runs until the whole sequence has max_new_tokens tokens (max_length, as some
+    libraries count) generates too few tokens; the greedy tests and the eos tests say why, rather
+    than give a shape or blame eos."""
     generation = registry.get("text_generation")
     loop = "for _ in range(max_new_tokens):"
     reference = solution_source(generation)
@@ -149,7 +150,8 @@ def test_max_new_tokens_counted_with_the_prompt_is_not_called_an_early_eos_stop(
     total_length = reference.replace(loop, "while ids.shape[1] < max_new_tokens:")
     results = grade(problem=generation, source=total_length, filename="text_generation.py", runner=pool)
     told = [t for t in results["tests"] if "the prompt's" in t["output"] and "were counted in" in t["output"]]
-    assert told and all("never generated eos" not in t["output"] for t in results["tests"])
+    assert {"6.1", "6.2", "6.3", "6.9"} <= {t["number"] for t in told}  # greedy tests and an eos test
+    assert all("never generated eos" not in t["output"] for t in results["tests"])
 
 
 def test_an_input_changed_in_place_is_named_as_the_signature_names_it(pool):

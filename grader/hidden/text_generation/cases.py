@@ -24,7 +24,7 @@ import torch
 
 from grader.cases import Case, generate_call
 from grader.checks import all_of, batch_independent, match_reference
-from grader.hidden.text_generation.checks import (chi_square, eos_rules, in_support, loop_stats,
+from grader.hidden.text_generation.checks import (all_new_tokens, chi_square, eos_rules, in_support, loop_stats,
                                                   same_draws_as_reference, similar_draws,
                                                   tokens_valid)
 from grader.hidden.text_generation.models import (EOS, V, chain_model, chains, context_model,
@@ -165,19 +165,20 @@ def _zero_steps(rng):
 
 SAMPLED = ("sampling",)
 _distribution = all_of(in_support(), chi_square())
+_greedy_check = all_of(all_new_tokens(), match_reference())
 
 CASES = [
     Case("6.1", t("greedy decoding, batch of 3", "贪心解码，批大小为 3"), 1.0, _greedy,
-         tags=("greedy",),
+         check=_greedy_check, tags=("greedy",),
          hint=t("temperature == 0 means argmax of the last position's logits at every step.",
                 "temperature == 0 表示每一步都取最后一个位置 logits 的 argmax。")),
     Case("6.2", t("greedy ties: the first index wins", "贪心遇到并列：取第一个下标"), 1.0,
-         _greedy_ties, tags=("greedy",),
+         _greedy_ties, check=_greedy_check, tags=("greedy",),
          hint=t("torch.argmax returns the first of several equal maxima; keep that choice.",
                 "torch.argmax 在多个相等的最大值中返回第一个；保留这个选择。")),
     Case("6.3", t("greedy ignores top_k and top_p (float64 logits)",
                   "贪心解码忽略 top_k 和 top_p（float64 的 logits）"), 0.5,
-         _greedy_ignores_filters, tags=("greedy", "dtype"),
+         _greedy_ignores_filters, check=_greedy_check, tags=("greedy", "dtype"),
          hint=t("With temperature 0 there is nothing to sample: take the argmax.",
                 "温度为 0 时没有什么可抽样的：直接取 argmax。")),
     Case("6.4", t("context cropped to block_size", "上下文裁剪到 block_size"), 1.0, _crop,

@@ -280,6 +280,29 @@ def _as_if_no_eos(ctx: CheckContext) -> bool:
             and bool(torch.equal(got, reference.value)))
 
 
+def _prompt_counted_in(steps: int, max_new: int, t0: int) -> Verdict | None:
+    """A failing verdict when a run stopped once the whole sequence had max_new_tokens tokens."""
+    if t0 and steps == max_new - t0:
+        return Verdict(False, LENGTH_WITH_PROMPT.format(steps=steps, max_new=max_new, t0=t0), hint=HINT_NEW_TOKENS)
+    return None
+
+
+def all_new_tokens() -> Check:
+    """With no eos, every row gets max_new_tokens new tokens; a loop that stopped when the whole
+    sequence had max_new_tokens tokens is told that it counted the prompt in. Other shapes are left
+    to the comparison with the reference."""
+
+    def check(ctx: CheckContext) -> Verdict:
+        value, (prompt, max_new) = ctx.candidate.value, ctx.invocation.args[:2]
+        if not ctx.candidate.error and isinstance(value, torch.Tensor) and value.dim() == 2:
+            counted_in = _prompt_counted_in(value.shape[1] - prompt.shape[1], max_new, prompt.shape[1])
+            if counted_in:
+                return counted_in
+        return Verdict(True, IDS_OK)
+
+    return check
+
+
 def _eos_verdict(ctx: CheckContext) -> Verdict:
     """:func:`eos_rules`' verdict on the rules themselves."""
     problem = _tokens_problem(ctx)
@@ -305,9 +328,8 @@ def _eos_verdict(ctx: CheckContext) -> Verdict:
         if steps != max(finished_at) + 1:
             return Verdict(False, EOS_WENT_ON.format(finished=max(finished_at) + 1, steps=steps),
                            hint=HINT_EOS_STOP)
-    elif steps == max_new - prompt.shape[1]:
-        return Verdict(False, LENGTH_WITH_PROMPT.format(steps=steps, max_new=max_new, t0=prompt.shape[1]),
-                       hint=HINT_NEW_TOKENS)
+    elif counted_in := _prompt_counted_in(steps, max_new, prompt.shape[1]):
+        return counted_in
     elif steps != max_new:
         return Verdict(False, EOS_STOPPED_EARLY.format(steps=steps, max_new=max_new),
                        hint=HINT_EOS_NOT_EARLY)

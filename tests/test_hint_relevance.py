@@ -175,3 +175,16 @@ def test_a_value_of_the_wrong_kind_gets_no_hint_about_computing_values(pool):
     results = grade(problem=SDPA, source=output_alone, filename="scaled_dot_product_attention.py", runner=pool)
     wrong_kind = [t for t in results["tests"] if "expected tuple of 2" in t["output"]]
     assert len(wrong_kind) >= 10 and all("Hint:" not in t["output"] for t in wrong_kind)
+
+
+def test_beam_scores_taken_in_float32_are_told_so(pool):
+    """Log-probabilities taken in float32 (a habit from other libraries' generation code) give the
+    right winners with scores off by float32 rounding: the tests say that, not their own hints."""
+    beam = registry.get("beam_search")
+    reference = solution_source(beam)
+    double = "torch.log_softmax(logits.double(), dim=-1)"
+    assert double in reference
+    single = reference.replace(double, "torch.log_softmax(logits.float(), dim=-1).double()")
+    results = grade(problem=beam, source=single, filename="beam_search.py", runner=pool)
+    off = [t for t in results["tests"] if "the winners are right but not their final scores" in t["output"]]
+    assert off and all(PRECISION in t["output"] and "Hint:" not in t["output"] for t in off)

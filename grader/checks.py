@@ -40,6 +40,7 @@ TOLERANCES = {
     torch.bfloat16: (1e-2, 1e-2),
 }
 FLOAT32_DRIFT = 1e-9  # of a float64 result's largest value: less error than float32 rounding ever makes (6e-8)
+FLOAT32_DRIFT_SHARE = 0.25  # of its nonzero values at least are off when a computation drops to float32
 
 
 # What a failure can be about besides the values, named as the tags of the tests that check it: a
@@ -258,27 +259,32 @@ def compare_tensors(got, want: torch.Tensor, *, what: Text, scale_atol: bool = F
     if bool(close.all()):
         return _within_tolerance(what, rtol, atol, max_error)
     wrong = int((~close).sum())
-    precision_only = want.dtype == torch.float64 and _float32_drift(got64, want64, scale_atol, max_error)
+    precision_only = want.dtype == torch.float64 and _float32_drift(got64, want64, scale_atol, max_error, wrong)
     return Verdict(False, F.ENTRIES_OFF.format(what=what, count=wrong, total=want.numel(),
                                                error=_error(max_error), rtol=f"{rtol:g}",
                                                atol=f"{atol:g}"),
                    max_error, precision_only=precision_only)
 
 
-def _float32_drift(got64: torch.Tensor, want64: torch.Tensor, scale_atol: bool, max_error: float) -> bool:
+def _float32_drift(got64: torch.Tensor, want64: torch.Tensor, scale_atol: bool, max_error: float,
+                   wrong: int) -> bool:
     """Whether a float64 result looks computed in float32: every entry within float32's tolerance,
-    and the worst error at least FLOAT32_DRIFT of the largest value.
+    the worst error at least FLOAT32_DRIFT of the largest value, and at least FLOAT32_DRIFT_SHARE of
+    the nonzero values off.
 
     float32 rounds every value by up to 6e-8 of itself, so a computation that drops to it is off by
-    about that much on its largest values; a wrong formula that is off by far less (a near one-hot
-    softmax scaled wrongly, off by 1e-10 on one entry) is not told to look for a float32 constant.
+    about that much on its largest values, and on most of them; a wrong formula that is off by far
+    less (a near one-hot softmax scaled wrongly, off by 1e-10 on one entry) or on a few entries only
+    (a missing final division that large scores hide) is not told to look for a float32 constant.
     """
     rtol, atol = tolerance(torch.float32)
     finite = want64[torch.isfinite(want64)]
     largest = float(finite.abs().max()) if finite.numel() else 0.0
     if scale_atol:
         atol *= max(1.0, largest)
-    return max_error >= FLOAT32_DRIFT * largest and bool(torch.isclose(got64, want64, rtol=rtol, atol=atol).all())
+    nonzero = int(finite.count_nonzero())
+    return (max_error >= FLOAT32_DRIFT * largest and wrong >= FLOAT32_DRIFT_SHARE * nonzero
+            and bool(torch.isclose(got64, want64, rtol=rtol, atol=atol).all()))
 
 
 def compare_values(got, want, *, what: Text = F.OUTPUT, equal_nan: bool = False) -> Verdict:

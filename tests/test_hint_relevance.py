@@ -188,3 +188,15 @@ def test_beam_scores_taken_in_float32_are_told_so(pool):
     results = grade(problem=beam, source=single, filename="beam_search.py", runner=pool)
     off = [t for t in results["tests"] if "the winners are right but not their final scores" in t["output"]]
     assert off and all(PRECISION in t["output"] and "Hint:" not in t["output"] for t in off)
+
+
+def test_a_wrong_formula_that_large_scores_hide_is_not_called_a_float32_drift(pool):
+    """With scores up to 1e4 one key takes almost all the weight, so a missing final division is off
+    on a few entries only, by less than float32's tolerance: that test names the mistake, not a
+    float32 constant."""
+    divided = "output = acc / l.unsqueeze(-1)"
+    source = solution_source(FLASH)
+    assert divided in source
+    tests = _graded(pool, source.replace(divided, "output = acc"))
+    assert tests["12.16"]["status"] == "failed" and "flash.no_final_divide" in tests["12.16"]["output"]
+    assert all(PRECISION not in test["output"] for test in tests.values())

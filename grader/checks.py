@@ -308,22 +308,36 @@ def compare_values(got, want, *, what: Text = F.OUTPUT, equal_nan: bool = False)
     return Verdict(False, F.VALUE_DIFFERS.format(what=what, got=describe(got), want=describe(want)))
 
 
-def _compare_grads(got: dict | None, want: dict | None, label: Text) -> Verdict | None:
+def _compare_grads(got: dict | None, want: dict | None, label: Text,
+                   parameters: tuple[str, ...] = ()) -> Verdict | None:
+    """``parameters``: the names of the positional arguments, for inputs selected by position."""
     if not want:
         return None
     got = got or {}
     for name, reference in want.items():
         if reference is None:
             continue
+        shown = repr(_parameter(name, parameters))
         candidate = got.get(name)
         if candidate is None:
-            return Verdict(False, F.NO_GRADIENT.format(label=label, name=repr(name)), about="gradients")
-        verdict = compare_tensors(candidate, reference,
-                                  what=F.GRADIENT_OF.format(label=label, name=repr(name)),
+            return Verdict(False, F.NO_GRADIENT.format(label=label, name=shown), about="gradients")
+        verdict = compare_tensors(candidate, reference, what=F.GRADIENT_OF.format(label=label, name=shown),
                                   scale_atol=True)
         if not verdict.passed:
             return replace(verdict, about="gradients")
     return None
+
+
+def _parameter(selector: str, parameters: tuple[str, ...]) -> str:
+    """An input's selector ("0", "mask") as its parameter's name when ``parameters`` names it."""
+    return parameters[int(selector)] if selector.isdigit() and int(selector) < len(parameters) else selector
+
+
+def _parameters(invocation: Invocation) -> tuple[str, ...]:
+    """The names of the positional arguments of ``invocation``'s call, from the reference."""
+    from grader.references import positional_parameters
+
+    return positional_parameters(invocation.symbol, invocation.kind)
 
 
 def input_name(selector: str, parameters: tuple[str, ...] = ()) -> Text:
@@ -331,11 +345,9 @@ def input_name(selector: str, parameters: tuple[str, ...] = ()) -> Text:
     when ``parameters`` (the names of the positional arguments) does not name it."""
     base, bracket, rest = selector.partition("[")
     suffix = bracket + rest
-    if base.isdigit():
-        if int(base) < len(parameters):
-            return F.ARGUMENT.format(name=repr(parameters[int(base)])) + suffix
+    if base.isdigit() and int(base) >= len(parameters):
         return F.POSITIONAL_ARGUMENT.format(n=int(base) + 1) + suffix
-    return F.ARGUMENT.format(name=repr(base)) + suffix
+    return F.ARGUMENT.format(name=repr(_parameter(base, parameters))) + suffix
 
 
 def failure_of_call(ctx: CheckContext) -> Verdict | None:
@@ -343,9 +355,7 @@ def failure_of_call(ctx: CheckContext) -> Verdict | None:
     if ctx.candidate.error:
         return exception_verdict(ctx.candidate.error)
     if ctx.candidate.mutated:
-        from grader.references import positional_parameters
-
-        parameters = positional_parameters(ctx.invocation.symbol, ctx.invocation.kind)
+        parameters = _parameters(ctx.invocation)
         names = join(", ", (input_name(n, parameters) for n in ctx.candidate.mutated))
         return Verdict(False, F.MUTATED_INPUTS.format(names=names), about="inputs")
     return None
@@ -362,11 +372,10 @@ def match_reference(*, grads: bool = True, what: Text = F.OUTPUT) -> Check:
         if not verdict.passed:
             return verdict
         if grads:
-            for label, got, want in ((F.INPUT, ctx.candidate.grads, ctx.expected.grads),
-                                     (F.PARAMETER, ctx.candidate.param_grads, ctx.expected.param_grads)):
-                failed = _compare_grads(got, want, label)
-                if failed:
-                    return failed
+            failed = (_compare_grads(ctx.candidate.grads, ctx.expected.grads, F.INPUT, _parameters(ctx.invocation))
+                      or _compare_grads(ctx.candidate.param_grads, ctx.expected.param_grads, F.PARAMETER))
+            if failed:
+                return failed
         return verdict
 
     return check

@@ -155,8 +155,9 @@ def test_max_new_tokens_counted_with_the_prompt_is_not_called_an_early_eos_stop(
 
 
 def test_an_input_changed_in_place_is_named_as_the_signature_names_it(pool):
-    """'positional argument 1' read as k to a Python programmer counting from 0: a changed input is
-    named by its parameter, as the reference's signature has it, for calls, modules and generation."""
+    """'positional argument 1' read as k to a Python programmer counting from 0: an input changed in
+    place, or one that gets no gradient, is named by its parameter, as the reference's signature has
+    it, for calls, modules and generation."""
     from grader.references import positional_parameters
 
     assert positional_parameters("scaled_dot_product_attention", "call")[:3] == ("q", "k", "v")
@@ -166,6 +167,9 @@ def test_an_input_changed_in_place_is_named_as_the_signature_names_it(pool):
     results = grade(problem=SDPA, source=scaled_in_place, filename="scaled_dot_product_attention.py", runner=pool)
     changed = [t["output"] for t in results["tests"] if "in place" in t["output"]]
     assert changed and all("in place: argument 'q';" in output for output in changed)
+    detached = _sdpa_variant("scores = q @ k", "scores = q.detach() @ k")
+    results = grade(problem=SDPA, source=detached, filename="scaled_dot_product_attention.py", runner=pool)
+    assert any("no gradient flows to input 'q'" in t["output"] for t in results["tests"])
 
 
 def test_a_value_of_the_wrong_kind_gets_no_hint_about_computing_values(pool):

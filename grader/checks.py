@@ -73,6 +73,7 @@ class Verdict:
     shows_case_hint: bool = True  # False when the failure is not about what the test checks
     about: str = VALUES  # what failed: the values, or one of FOCUSES
     suggests: tuple[str, ...] = ()  # misconception IDs the check itself recognised
+    not_finite: bool = False  # nan or inf where the reference is finite
 
     def __post_init__(self) -> None:
         if not isinstance(self.message, Text):
@@ -252,7 +253,7 @@ def compare_tensors(got, want: torch.Tensor, *, what: Text, scale_atol: bool = F
             return _within_tolerance(what, rtol, atol, max_error)
     if not equal_nan and not bool(torch.isfinite(got64).all()) and bool(torch.isfinite(want64).all()):
         bad = int((~torch.isfinite(got64)).sum())
-        return Verdict(False, F.NOT_FINITE.format(what=what, count=bad))
+        return Verdict(False, F.NOT_FINITE.format(what=what, count=bad), not_finite=True)
     close = _isclose(got64, want64, diff, within, equal_nan=equal_nan)
     diff = diff.nan_to_num(nan=math.inf, posinf=math.inf)  # an error that is not a number is infinite
     max_error = float(diff.max()) if diff.numel() else 0.0
@@ -340,6 +341,13 @@ def _parameters(invocation: Invocation) -> tuple[str, ...]:
     return positional_parameters(invocation.symbol, invocation.kind)
 
 
+def _masked(ctx: CheckContext) -> bool:
+    """Whether the call blocks keys: a mask given (an argument whose name has "mask") or causal=True."""
+    invocation = ctx.invocation
+    named = dict(zip(_parameters(invocation), invocation.args)) | dict(invocation.kwargs)
+    return named.get("causal") is True or any("mask" in name and value is not None for name, value in named.items())
+
+
 def input_name(selector: str, parameters: tuple[str, ...] = ()) -> Text:
     """How a person knows an input: "argument 'q'", "argument 'cache'[0]", or 'positional argument 2'
     when ``parameters`` (the names of the positional arguments) does not name it."""
@@ -370,7 +378,7 @@ def match_reference(*, grads: bool = True, what: Text = F.OUTPUT) -> Check:
             return failure
         verdict = compare_values(ctx.candidate.value, ctx.expected.value, what=what)
         if not verdict.passed:
-            return verdict
+            return replace(verdict, hint=F.NAN_FROM_BLOCKED_ROWS) if verdict.not_finite and _masked(ctx) else verdict
         if grads:
             failed = (_compare_grads(ctx.candidate.grads, ctx.expected.grads, F.INPUT, _parameters(ctx.invocation))
                       or _compare_grads(ctx.candidate.param_grads, ctx.expected.param_grads, F.PARAMETER))

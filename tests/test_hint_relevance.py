@@ -204,3 +204,16 @@ def test_a_wrong_formula_that_large_scores_hide_is_not_called_a_float32_drift(po
     tests = _graded(pool, source.replace(divided, "output = acc"))
     assert tests["12.16"]["status"] == "failed" and "flash.no_final_divide" in tests["12.16"]["output"]
     assert all(PRECISION not in test["output"] for test in tests.values())
+
+
+def test_nan_from_a_mask_of_the_other_polarity_points_at_the_mask(pool):
+    """A padding mask read as True = blocked (another library's convention) blocks every key of some
+    rows: the tests whose output is nan say how a softmax makes nan, and what to check."""
+    encoder = registry.get("transformer_encoder_layer")
+    reference = solution_source(encoder)
+    keep = 'scores.masked_fill(~mask, float("-inf"))'
+    assert keep in reference
+    results = grade(problem=encoder, source=reference.replace(keep, 'scores.masked_fill(mask, float("-inf"))'),
+                    filename="transformer_encoder_layer.py", runner=pool)
+    nan = [t for t in results["tests"] if "are nan or inf" in t["output"]]
+    assert nan and all("check the mask's polarity (True = may attend)" in t["output"] for t in nan)

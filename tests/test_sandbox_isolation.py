@@ -31,6 +31,7 @@ from grader import registry
 from grader.grading import Suite, grade
 from grader.pool import SandboxPool
 from grader.references import solution_source
+from grader.sandbox.filesystem import WORK_DIRS, work_dir
 from grader.sandbox.isolation import CGROUP, PIDNS, SECCOMP, STRONG, base_level
 from grader.sandbox.messages import Limits
 from grader.seedkey import fingerprint
@@ -100,6 +101,35 @@ def test_every_layer_of_isolation_is_in_force_here(pool):
     results = _grade(pool, solution_source(PROBLEM))
     assert results["score"] == results["max_score"]
     assert results["extra_data"]["isolation"] == pool.level
+
+
+PRINTS_A_TENSOR = """
+import os
+import torch
+
+
+def scaled_dot_product_attention(q, k, v, mask=None):
+    print(torch.ones(2, 3))  # printing a tensor imports modules of torch the zygote never loaded
+    with open("scratch.txt", "w") as fh:
+        fh.write("written")
+    raise RuntimeError("FOUND=" + repr([os.getcwd(), sorted(os.listdir("."))]))
+"""
+
+
+def test_a_child_loads_what_the_zygote_never_imported_and_works_in_an_empty_folder(pool):
+    """Wherever the grader is installed (under /work, a container's usual working folder, too), the
+    child can import the rest of torch, and its own folder is an empty writable one."""
+    results = _grade(pool, PRINTS_A_TENSOR)
+    cwd, listing = _found(results)
+    assert "tensor([[1., 1., 1.]," in results["extra_data"]["output"], results["extra_data"]["output"]
+    assert listing == ["scratch.txt"] and cwd in WORK_DIRS
+
+
+def test_the_child_s_folder_never_hides_an_allowed_path():
+    assert work_dir({"/usr/lib/python3.11", "/opt/venv/lib/python3.11/site-packages/torch"}) == "/work"
+    assert work_dir({"/work/course/.venv/lib/python3.11/site-packages/torch"}) == WORK_DIRS[1]
+    with pytest.raises(ValueError):
+        work_dir({"/work/a", WORK_DIRS[1] + "/b"})
 
 
 def test_the_file_system_is_an_allow_list(pool, canaries):

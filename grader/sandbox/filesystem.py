@@ -11,6 +11,10 @@ The child sees exactly:
   ``/etc/ld.so.cache``), so a library loaded lazily still resolves;
 - ``/dev/null``, ``zero``, ``random``, ``urandom``; an empty ``/proc`` and
   ``/work`` that each child mounts for itself; ``/tmp`` pointing at ``/work``.
+  Where the grader or its distributions are installed under ``/work`` (a
+  container's working folder), the child's folder is another
+  (:data:`WORK_DIRS`): mounted over them, it would hide every module the zygote
+  had not imported yet (printing a tensor imports one).
 
 Nothing of a site-packages or dist-packages directory, a user site, ``/usr/local``,
 ``/opt``, a home, the current directory or a class or output directory is
@@ -37,6 +41,7 @@ from grader.sandbox.syscalls import MS_BIND, MS_NODEV, MS_NOSUID, MS_RDONLY, MS_
 NEEDED_DISTRIBUTIONS = ("torch", "numpy")
 DEVICES = ("null", "zero", "random", "urandom")
 SITE_DIR_NAMES = ("site-packages", "dist-packages")
+WORK_DIRS = ("/work", "/sandbox-work")  # the child's own folder: the first that no allowed path is under
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
@@ -52,6 +57,7 @@ class MountPlan:
 
     binds: tuple[str, ...]
     masks: tuple[str, ...]
+    work: str = WORK_DIRS[0]  # where each child mounts its own empty folder
 
 
 def _is_under(path: str, parent: str) -> bool:
@@ -174,7 +180,15 @@ def plan(*, package_root: str, distributions=NEEDED_DISTRIBUTIONS) -> MountPlan:
         if any(not any(_is_under(path, m) and _is_under(m, a) for m in masks) for a in ancestors):
             continue
         kept.add(path)
-    return MountPlan(binds=tuple(sorted(kept)), masks=tuple(sorted(masks)))
+    return MountPlan(binds=tuple(sorted(kept)), masks=tuple(sorted(masks)), work=work_dir(kept | masks))
+
+
+def work_dir(taken: set[str]) -> str:
+    """The first of :data:`WORK_DIRS` that neither holds nor lies inside a path of ``taken``."""
+    for work in WORK_DIRS:
+        if not any(_is_under(path, work) or _is_under(work, path) for path in taken):
+            return work
+    raise ValueError(f"every folder a child could work in ({', '.join(WORK_DIRS)}) holds an allowed path")
 
 
 def _depth(path: str) -> int:
@@ -192,8 +206,9 @@ def _make_mount_point(target: str, source: str) -> None:
 def build_root(root: str, mount_plan: MountPlan) -> None:
     """Mount the plan under ``root`` (a tmpfs of the caller's private mount namespace), read-only.
 
-    Creates ``/dev`` entries, ``/work``, ``/proc`` and ``/tmp -> /work``; the
-    root itself and every mask end read-only. Raises OSError on any failure.
+    Creates ``/dev`` entries, the children's folder (``mount_plan.work``), ``/proc`` and
+    ``/tmp`` pointing at that folder; the root itself and every mask end read-only. Raises
+    OSError on any failure.
     """
     read_only = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV
     mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=4m,mode=755")
@@ -213,10 +228,10 @@ def build_root(root: str, mount_plan: MountPlan) -> None:
         target = f"{root}/dev/{device}"
         open(target, "w").close()
         mount(f"/dev/{device}", target, None, MS_BIND)
-    for name in ("work", "proc"):
-        os.makedirs(f"{root}/{name}", exist_ok=True)
+    for folder in (mount_plan.work, "/proc"):
+        os.makedirs(root + folder, exist_ok=True)
     if not os.path.lexists(root + "/tmp"):
-        os.symlink("/work", root + "/tmp")
+        os.symlink(mount_plan.work, root + "/tmp")
     for mask in mount_plan.masks:
         mount(None, root + mask, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
     mount(None, root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)

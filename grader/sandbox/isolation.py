@@ -38,6 +38,7 @@ import resource
 from dataclasses import dataclass
 
 from grader.sandbox import cgroups
+from grader.sandbox.filesystem import WORK_DIRS
 from grader.sandbox.syscalls import (CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS,
                                      MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, PR_SET_DUMPABLE,
                                      PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, mount, prctl, setns, unshare)
@@ -75,6 +76,7 @@ class Setup:
     level: str
     uid: int
     root: str | None = None  # the allow-listed root (namespaces levels)
+    work: str = WORK_DIRS[0]  # the child's own folder in that root (filesystem.MountPlan.work)
     group: cgroups.Group | None = None
     seccomp_filter: object | None = None
     pid_namespaces: bool = False
@@ -157,15 +159,15 @@ def _apply_limits(setup: Setup, limits: ChildLimits, *, base_memory: int, extra_
 def _enter_root(setup: Setup, limits: ChildLimits, *, owner: int | None) -> None:
     root = setup.root
     unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
-    mount("tmpfs", root + "/work", "tmpfs", MS_NOSUID | MS_NODEV,
+    mount("tmpfs", root + setup.work, "tmpfs", MS_NOSUID | MS_NODEV,
           f"size={max(limits.max_file_bytes, 4096)},mode=700")
     if owner is not None:
-        os.chown(root + "/work", owner, owner)
+        os.chown(root + setup.work, owner, owner)
     if setup.pid_namespaces:
         mount("proc", root + "/proc", "proc", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
     os.chdir(root)
     os.chroot(".")
-    os.chdir("/work")
+    os.chdir(setup.work)
 
 
 def enter(setup: Setup, limits: ChildLimits, *, weak_workdir: str | None = None) -> None:

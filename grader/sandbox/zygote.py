@@ -107,8 +107,9 @@ def _probe(setup: Setup) -> str | None:
     return message or f"the probe child ended with status {status}"
 
 
-def _private_root(*, user_namespace: bool, package_root: str) -> str:
-    """Enter a private mount namespace (and user namespace) and build the allow-listed root."""
+def _private_root(*, user_namespace: bool, package_root: str) -> tuple[str, str]:
+    """Enter a private mount namespace (and user namespace) and build the allow-listed root; return
+    it and the folder in it where children work."""
     if user_namespace:
         uid, gid = os.getuid(), os.getgid()
         unshare(CLONE_NEWUSER | CLONE_NEWNS)
@@ -119,8 +120,9 @@ def _private_root(*, user_namespace: bool, package_root: str) -> str:
         unshare(CLONE_NEWNS)
     mount("none", "/", None, MS_REC | MS_PRIVATE)
     root = tempfile.mkdtemp(prefix=f"attn-judge-root-{os.getpid()}-")
-    filesystem.build_root(root, filesystem.plan(package_root=package_root))
-    return root
+    mount_plan = filesystem.plan(package_root=package_root)
+    filesystem.build_root(root, mount_plan)
+    return root, mount_plan.work
 
 
 def prepare(*, uid: int, package_root: str, force_weak: bool) -> tuple[Setup, str]:
@@ -145,12 +147,12 @@ def prepare(*, uid: int, package_root: str, force_weak: bool) -> tuple[Setup, st
     candidates = [] if force_weak else ([STRONG] if os.getuid() == 0 else [USERNS])
     for level in candidates:
         try:
-            root = _private_root(user_namespace=level == USERNS, package_root=package_root)
+            root, work = _private_root(user_namespace=level == USERNS, package_root=package_root)
         except (OSError, ValueError) as exc:
             reasons.append(f"{level}: {exc}")
             continue
         for pid_namespaces in (True, False):
-            setup = Setup(level=level, uid=uid, root=root, group=group,
+            setup = Setup(level=level, uid=uid, root=root, work=work, group=group,
                           seccomp_filter=syscall_filter if pid_namespaces else confined_filter,
                           pid_namespaces=pid_namespaces, private_uid=level == STRONG)
             failure = _probe(setup)

@@ -121,6 +121,10 @@ PIP_WHEEL_FAILED = t("'pip wheel --no-deps {project}' failed: {detail}",
                      "'pip wheel --no-deps {project}' 失败：{detail}")
 OUT_IS_FOLDER = t("--out {out}: is a folder; give the path of the zip to write",
                   "--out {out}：是一个文件夹；请给出要写入的 zip 文件的路径")
+OUT_FILE_EXISTS = t("--out {out}: exists; give the path of a new file (an export never replaces one: it may be "
+                    "another zip, with the secret seed its course uses, or any file of yours)",
+                    "--out {out}：已存在；请给出一个新文件的路径（导出从不覆盖已有文件：它可能是另一个 zip，"
+                    "带着课程所用的秘密种子，也可能是你的任何文件）")
 OUT_NOT_EMPTY = t("--out {out}: exists and is not an empty folder; choose a new folder (an export never "
                   "mixes with older files)",
                   "--out {out}：已存在且不是空文件夹；请另选一个新文件夹（导出的文件从不与旧文件混在一起）")

@@ -389,6 +389,11 @@ def test_the_command_reports_user_mistakes_in_one_line(tmp_path):
                                  "--wheel", str(tmp_path / "nothing.whl")])
     assert wheel.exit_code == 2 and "not a wheel of attention-judge" in wheel.output
     assert not (tmp_path / "a.zip").exists()
+    precious = tmp_path / "kv_cache.py"
+    precious.write_text("# a student's file\n")
+    taken = runner.invoke(main, ["export", "gradescope", SDPA, "--out", str(precious)])
+    assert taken.exit_code == 2 and "exists; give the path of a new file" in taken.output
+    assert precious.read_text() == "# a student's file\n"
     not_a_bundle = runner.invoke(main, ["export", "gradescope-run", "--root", str(tmp_path)])
     assert not_a_bundle.exit_code == 2 and "is this an attn-judge export?" in not_a_bundle.output
     assert len(not_a_bundle.output.strip().splitlines()) == 1

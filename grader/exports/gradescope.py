@@ -53,7 +53,7 @@ def export_gradescope(*, problem_ids, out: Path, seed: int | None = None, timeou
     """Write a Gradescope autograder zip that grades ``problem_ids`` together.
 
     Args:
-        out: the zip to write (replaced atomically).
+        out: the zip to write: a new file (an existing one is never replaced), written atomically.
         seed: the hidden tests' seed; a random one when None (the result says which).
         allow_weak: grade even where the container allows only the weak sandbox.
         wheel: this package's wheel; built from the source checkout when None.
@@ -65,6 +65,8 @@ def export_gradescope(*, problem_ids, out: Path, seed: int | None = None, timeou
     out = Path(out).resolve()
     if out.is_dir():
         raise services.UserError(UE.OUT_IS_FOLDER.format(out=readable(str(out))))
+    if out.exists():
+        raise services.UserError(UE.OUT_FILE_EXISTS.format(out=readable(str(out))))
     settings = Settings(problems=tuple(p.id for p in problems), lang=lang, timeout=timeout,
                         memory_mb=memory_mb, allow_weak=allow_weak)
     chosen = choose_seed(seed)

@@ -16,7 +16,8 @@ empty line (``pass`` where it is indented, so that its block stays valid), only
 where a statement can start (never inside a string or brackets), so every
 module line still comes from one line of one cell. The body of ``%%time`` and
 ``%%capture`` cells runs (IPython runs it too); other cell magics skip their
-whole cell. A :class:`SourceMap` records where each module line came from and
+whole cell, every line of it emptied. ``from grader import check`` becomes a
+``check`` that does nothing (:data:`CHECK_STAND_IN`). A :class:`SourceMap` records where each module line came from and
 which lines were skipped, so that feedback says "cell 4, line 3".
 
 Cells are numbered by their position in the notebook, markdown cells
@@ -54,6 +55,10 @@ MAX_RECORDED_SPANS = 2000  # cell spans written into results.json
 MAX_RECORDED_SKIPPED = 2000  # skipped lines written into results.json
 MAX_NOTED_RANGES = 5  # skipped ranges named in the summary's note
 PYTHON_CELL_MAGICS = ("time", "capture")  # cell magics whose body IPython runs as Python
+# What `from grader import check` becomes where the grader runs a notebook: its own tests replace
+# the notebook's, so the check() calls a learner left anywhere (in a solution cell, over several
+# lines, assigned) run and do nothing, rather than fail to import the grader's notebook API
+CHECK_STAND_IN = "check = lambda *args, **kwargs: None"
 CELL_LINE = t("cell {cell}, line {line}", "第 {cell} 个单元格第 {line} 行")
 
 # Matched at a line's start. No two neighbouring parts can take the same characters, so a
@@ -290,11 +295,16 @@ def code_from_cells(cells: Iterable[tuple[int, str]]) -> NotebookCode:
         whole, magic_line = _skipped_whole(cell_lines)
         starts = _StatementStarts()
         for index, line in enumerate(cell_lines):
-            not_run = whole or index == magic_line or (starts.at_start and _ipython_only(line))
-            if not_run:
+            if whole or index == magic_line:  # the whole cell is not Python: none of its lines is kept
+                line = ""
+                skipped.append(len(lines) + 1)
+            elif starts.at_start and _ipython_only(line):
                 line = _not_run(line)
                 skipped.append(len(lines) + 1)
             else:
+                if starts.at_start and _CHECK_IMPORT.match(line.strip()):  # check() anywhere: a no-op
+                    line = line[: len(line) - len(line.lstrip())] + CHECK_STAND_IN
+                    skipped.append(len(lines) + 1)
                 starts.feed(line)
             lines.append(line)
             origins.append((cell, index + 1))

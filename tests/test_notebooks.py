@@ -30,6 +30,7 @@ from grader.cli import main
 from grader.grading import grade
 from grader.notebooks import CELL_LINE, SourceMap, code_from_cells, convert
 from grader.references import solution_source
+from grader.sandbox.loader import load_submission
 from grader.reports import write_submission_report
 from grader.services import grade_class
 from grader.submission import BadSubmission, read_submission
@@ -105,6 +106,25 @@ def test_every_ipython_construct_is_skipped_and_the_rest_runs():
     assert labels == ({f"cell 2, line {n}" for n in range(1, 10)} | {"cell 2, line 11", "cell 2, line 12"}
                       | {"cell 3, line 1", "cell 3, line 2", "cell 4, line 1"})
     assert "ran_after_magics = True" in code.source and "%" not in code.source.split('doc = """')[0]
+
+
+def test_a_skipped_cell_keeps_none_of_its_lines_and_check_calls_anywhere_do_nothing():
+    """A %%writefile or %%html cell with indented lines leaves nothing behind (a 'pass' at their
+    indentation was an unexpected indent); check() written in any form (several lines, assigned,
+    beside the solution) runs as a no-op; display() is Jupyter's built-in."""
+    code = convert(_notebook(
+        "%%writefile helper.py\ndef f():\n    return 1\n",
+        "def solution():\n    return 2\n\nfrom grader import check\nresult = check(\n    solution,\n"
+        "    problem='self_attention',\n)\n",
+        "%%html\n<div>\n  <b>bold</b>\n</div>\n",
+        "display(solution())\nafter = solution()\n"))
+    load, failure = load_submission(code.source, "notebook.ipynb", ["solution"])
+    assert failure is None, failure
+    assert load["solution"]() == 2
+    assert "return 1" not in code.source and "<b>" not in code.source
+    labels = {code.source_map.label(n).en for n in code.source_map.skipped}
+    assert {"cell 1, line 1", "cell 1, line 3", "cell 2, line 4", "cell 3, line 3"} <= labels
+    assert "cell 2, line 1" not in labels and "cell 2, line 5" not in labels
 
 
 def test_lines_are_named_by_cell_in_both_languages():

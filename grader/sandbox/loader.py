@@ -31,6 +31,13 @@ def _describe(exc: BaseException) -> str:
         return type(exc).__name__
 
 
+def display(*objects, **options) -> None:
+    """Jupyter's ``display``, which a notebook calls without importing it: each object's repr goes to
+    the captured output (the grader has no rich output to show)."""
+    for obj in objects:
+        print(repr(obj))
+
+
 def load_submission(source: str, filename: str, symbols: list[str]) -> tuple[dict | None, LoadFailure | None]:
     """Compile and run ``source``; return ``(namespace, None)`` or ``(None, failure)``."""
     try:
@@ -43,6 +50,7 @@ def load_submission(source: str, filename: str, symbols: list[str]) -> tuple[dic
         return None, LoadFailure(ErrorKind.SYNTAX_ERROR, truncate(f"cannot compile: {_describe(exc)}"))
     module = types.ModuleType(MODULE_NAME)
     module.__file__ = filename
+    module.display = display  # code from a notebook calls it as a built-in; a definition of its own wins
     sys.modules[MODULE_NAME] = module
     try:
         exec(code, module.__dict__)

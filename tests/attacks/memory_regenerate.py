@@ -18,11 +18,11 @@ def _drawn_from_the_seed(number):
 
 
 def _naive(q, k, v, causal):
-    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    """The whole (L, L) score matrix at once: what the memory tests exist to refuse."""
+    scores = torch.matmul(q, k.mT) * (1 / math.sqrt(q.shape[-1]))
     if causal:
-        future = torch.ones(q.shape[-2], k.shape[-2], dtype=torch.bool).triu(1)
-        scores = scores.masked_fill(future, float("-inf"))
-    return torch.softmax(scores, dim=-1) @ v, torch.logsumexp(scores, dim=-1)
+        scores = torch.where(torch.ones_like(scores, dtype=torch.bool).tril(), scores, -math.inf)
+    return scores.softmax(-1) @ v, scores.logsumexp(-1)
 
 
 ANSWERS = []

@@ -1,32 +1,36 @@
 import torch
-import torch.nn.functional as F
 
 
+def _filtered(logits, top_k, top_p):
+    """Keep the top_k largest logits, then the smallest set whose probability reaches top_p."""
+    if top_k is not None:
+        cutoff = logits.topk(min(top_k, logits.shape[-1]), dim=-1).values[..., -1:]
+        logits = torch.where(logits < cutoff, torch.full_like(logits, -torch.inf), logits)
+    if top_p is not None and top_p < 1:
+        probs = logits.softmax(-1)
+        ranked = probs.sort(dim=-1, descending=True).values
+        last = (ranked.cumsum(-1) < top_p).sum(-1, keepdim=True).clamp(max=ranked.shape[-1] - 1)
+        logits = logits.masked_fill(probs < ranked.gather(-1, last), -torch.inf)  # ties with it stay
+    return logits
+
+
+@torch.no_grad()
 def generate(model, prompt, max_new_tokens, temperature=1.0, top_k=None,
              top_p=None, eos_token_id=None, generator=None):
-    ids = prompt.clone()
-    finished = torch.zeros(ids.size(0), dtype=torch.bool, device=ids.device)
-    with torch.no_grad():
-        for _ in range(max_new_tokens):
-            logits = model(ids[:, -model.block_size:])
-            logits = logits.mean(dim=1)  # (B, V) one prediction for the whole context
-            if temperature == 0:
-                nxt = torch.argmax(logits, dim=-1, keepdim=True)
-            else:
-                logits = logits / temperature
-                if top_k is not None:
-                    kth = torch.topk(logits, min(top_k, logits.size(-1)), dim=-1).values[:, -1:]
-                    logits = logits.masked_fill(logits < kth, float("-inf"))
-                if top_p is not None and top_p < 1:
-                    probs = F.softmax(logits, dim=-1)
-                    sp = torch.sort(probs, dim=-1, descending=True).values
-                    k = ((sp.cumsum(-1) < top_p).sum(-1, keepdim=True) + 1).clamp(max=sp.size(-1))
-                    logits = logits.masked_fill(probs < sp.gather(-1, k - 1), float("-inf"))
-                nxt = torch.multinomial(F.softmax(logits, dim=-1), 1, generator=generator)
-            if eos_token_id is not None:
-                nxt = torch.where(finished[:, None], torch.full_like(nxt, eos_token_id), nxt)
-                finished = finished | (nxt[:, 0] == eos_token_id)
-            ids = torch.cat([ids, nxt], dim=1)
-            if eos_token_id is not None and finished.all():
-                break
-    return ids
+    out = prompt.clone()
+    done = torch.zeros(len(out), dtype=torch.bool)
+    for step in range(max_new_tokens):
+        window = out[:, -model.block_size:]
+        scores = model(window).mean(dim=1)  # one prediction pooled over the context, (B, V)
+        if temperature == 0:
+            token = scores.argmax(-1)
+        else:
+            probs = _filtered(scores / temperature, top_k, top_p).softmax(-1)
+            token = torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+        if eos_token_id is not None:
+            token[done] = eos_token_id
+            done |= token == eos_token_id
+        out = torch.cat((out, token.unsqueeze(-1)), dim=-1)
+        if eos_token_id is not None and bool(done.all()):
+            break
+    return out

@@ -183,9 +183,8 @@ def error_message(error: TestException) -> Text:
 
 def structure_problem(got, want, *, what: Text = F.OUTPUT) -> Verdict | None:
     """A failing verdict when ``got`` has the wrong type, length, shape or dtype."""
-    # a value of the wrong kind: the test's hint, about how to compute the value, does not help
     if isinstance(want, torch.Tensor):
-        if not isinstance(got, torch.Tensor):
+        if not isinstance(got, torch.Tensor):  # a value of the wrong kind: see _wrong_structure
             return Verdict(False, F.EXPECTED_TENSOR.format(what=what, got=describe(got)), shows_case_hint=False)
         if got.shape != want.shape:
             return Verdict(False, F.WRONG_SHAPE.format(what=what, got=formatting.shape(got),

@@ -116,10 +116,10 @@ def _problem(problem_id: str, lang: str) -> Problem:
 
 def _problem_of(target, lang: str) -> Problem:
     """The problem whose symbol is the object's name."""
-    matches = [p for p in registry.all_problems() if target.__name__ in p.symbols]
-    if len(matches) != 1:
+    problem = registry.problem_defining(target.__name__)
+    if problem is None:
         raise CheckError(F.NB_WHICH_PROBLEM.format(name=target.__name__).get(lang))
-    return matches[0]
+    return problem
 
 
 # --------------------------------------------------------------------------- where the code is

@@ -39,7 +39,7 @@ def positional_parameters(symbol: str, kind: str) -> tuple[str, ...]:
     """
     from grader import registry
 
-    problem = next((p for p in registry.all_problems() if symbol in p.symbols), None)
+    problem = registry.problem_defining(symbol)
     if problem is None:
         return ()
     target = getattr(solution_module(problem.id), symbol)

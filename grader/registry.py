@@ -164,6 +164,11 @@ def problem_ids() -> list[str]:
     return [p.id for p in _all()]
 
 
+def problem_defining(symbol: str) -> Problem | None:
+    """The problem whose contract names ``symbol`` (a function or class name); None if none does."""
+    return next((p for p in _all() if symbol in p.symbols), None)
+
+
 def close_matches(name: str) -> list[str]:
     """Problem IDs that look like ``name`` (for 'did you mean').
 

@@ -85,3 +85,10 @@ def test_misconception_snippets_are_ours(problems):
         for item in problem.misconceptions:
             assert item.mistake and item.fix and item.mistake != item.fix, item.id
             assert item.title and item.title_zh and item.explanation and item.explanation_zh
+
+
+def test_each_symbol_is_named_by_one_problem():
+    """The notebook API and the messages that name inputs find a problem by its symbol."""
+    symbols = [s for p in registry.all_problems() for s in p.symbols]
+    assert len(symbols) == len(set(symbols))
+    assert all(registry.problem_defining(s).id == p.id for p in registry.all_problems() for s in p.symbols)

@@ -11,6 +11,7 @@ prints a hidden expected value.
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import torch
 
@@ -112,8 +113,7 @@ def winners() -> Check:
         dtype = logits_dtype(ctx.invocation)
         verdict = compare_tensors(scores.to(dtype), want_scores.to(dtype), what=SCORES)
         if not verdict.passed:
-            return Verdict(False, SCORES_OFF.format(detail=verdict.message), verdict.max_error,
-                           precision_only=verdict.precision_only)
+            return replace(verdict, message=SCORES_OFF.format(detail=verdict.message))  # its flags kept
         message = WINNERS_MATCH.format(dtype=str(dtype).replace("torch.", ""),
                                        error=f"{verdict.max_error:.2e}")
         return Verdict(True, message, verdict.max_error)

@@ -319,6 +319,8 @@ def _grade_class(root: Path, *, problem_id, out, seed, workers, limits, resume, 
     services = _services()
     only = services.find_problem(problem_id) if problem_id else None
     _, out, plan = services.class_plan(root, out, only=only)  # before the sandboxes start: said at once
+    if resume:
+        services.check_resumed_seed(out, plan, seed)
     executor = services.open_executor(workers=workers, allow_weak=allow_weak, scheduler=scheduler)
     bar = None
     try:

@@ -259,7 +259,7 @@ def grade_class(
                             seed_key=class_key(out) if seed != DEFAULT_SEED else None,
                             only=None if only is None else frozenset({only.id}))
         if resume:
-            _check_resumed_seed(out, plan, seed_record(seed, settings.seed_key))
+            check_resumed_seed(out, plan, seed)
         # The class outputs show every problem handed in, not only the one graded now (--problem): the
         # others' results already in OUT stay in the gradebooks.
         shown = plan if only is None else plan_class(root)
@@ -279,9 +279,12 @@ def grade_class(
         return plan, summary
 
 
-def _check_resumed_seed(out: Path, plan: ClassPlan, recorded: dict) -> None:
+def check_resumed_seed(out: Path, plan: ClassPlan, seed: int) -> None:
     """:class:`UserError` when the first finished results found in ``out`` were graded with another
-    seed: resuming with another one (a secret ``--seed`` forgotten) would grade everything again."""
+    seed: resuming with another one (a secret ``--seed`` forgotten) would grade everything again.
+
+    Cheap (it reads one results file), so the command says it before any sandbox starts."""
+    recorded = seed_record(seed, class_key(out) if seed != DEFAULT_SEED else None)
     for entry in plan.entries:
         extra = recorded_extra(out, entry)
         if extra is not None and ("seed" in extra or "seed_fingerprint" in extra):

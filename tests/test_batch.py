@@ -284,6 +284,7 @@ def test_resume_without_the_secret_seed_is_refused_rather_than_grading_everythin
     assert forgotten.returncode == 2, forgotten.stderr
     assert f"--resume: the results in {out} were graded with another seed" in forgotten.stderr
     assert "Traceback" not in forgotten.stderr
+    assert "Isolation:" not in forgotten.stderr  # refused before any sandbox started
     assert (out / "ana" / SDPA / "results.json").read_bytes() == graded
     same = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--resume", "--seed", "7"), capture_output=True,
                           text=True, timeout=600)

@@ -181,8 +181,12 @@ def error_message(error: TestException) -> Text:
     return F.RAISED.format(type=error.type, message=error.message, where=place)
 
 
-def structure_problem(got, want, *, what: Text = F.OUTPUT) -> Verdict | None:
-    """A failing verdict when ``got`` has the wrong type, length, shape or dtype."""
+def structure_problem(got, want, *, what: Text = F.OUTPUT, names: tuple = (),
+                      _path: Text | None = None) -> Verdict | None:
+    """A failing verdict when ``got`` has the wrong type, length, shape or dtype.
+
+    ``names``: the contract's names of the returned items (:attr:`grader.registry.Problem.returns`),
+    shown beside their index."""
     if isinstance(want, torch.Tensor):
         if not isinstance(got, torch.Tensor):  # a value of the wrong kind: see _wrong_structure
             return Verdict(False, F.EXPECTED_TENSOR.format(what=what, got=describe(got)), shows_case_hint=False)
@@ -196,11 +200,51 @@ def structure_problem(got, want, *, what: Text = F.OUTPUT) -> Verdict | None:
     if isinstance(want, (tuple, list)):
         if not isinstance(got, (tuple, list)) or len(got) != len(want):
             return _wrong_structure(got, want, what)
-        for index, (g, w) in enumerate(zip(got, want)):
-            problem = structure_problem(g, w, what=F.INDEXED.format(what=what, index=index))
+        for g, w, item in _items(got, want, what, names, _path):
+            problem = structure_problem(g, w, what=item.label, names=item.names, _path=item.path)
             if problem:
                 return problem
     return None
+
+
+@dataclass(frozen=True)
+class _Item:
+    label: Text  # how a message names it: "k (output[1][0])", or "output[1][0]" when the contract does not
+    names: tuple  # the names of its own items
+    path: Text  # "output[1][0]"
+
+
+def _items(got, want, what: Text, names: tuple, path: Text | None) -> Iterator[tuple[object, object, _Item]]:
+    """The items of a returned tuple (``got``) and of the expected one (``want``), with their labels:
+    their index after ``path`` (``what`` when None), and their name when ``names`` gives one."""
+    path = what if path is None else path
+    for index, (g, w) in enumerate(zip(got, want)):
+        item_path = F.INDEXED.format(what=path, index=index)
+        name = names[index] if index < len(names) else None
+        # an item the contract calls "output" is output[0] already: "output (output[0])" says nothing more
+        named = name is not None and _spelled(name) != F.OUTPUT.en
+        label = F.NAMED_ITEM.format(name=_spelled(name), what=item_path) if named else item_path
+        yield g, w, _Item(label, name if isinstance(name, tuple) else (), item_path)
+
+
+def _spelled(name: str | tuple) -> str:
+    """A returned item's name as the contract writes it: "k", or "(k, v)" for a tuple."""
+    return name if isinstance(name, str) else "(" + ", ".join(_spelled(n) for n in name) + ")"
+
+
+def returned_structure_problem(ctx: CheckContext, want=None) -> Verdict | None:
+    """:func:`structure_problem` of what the call returned against ``want`` (the expected value when
+    None), its items named as the contract names them."""
+    want = ctx.expected.value if want is None else want
+    return structure_problem(ctx.candidate.value, want, names=returned_names(ctx.invocation))
+
+
+def returned_names(invocation: Invocation) -> tuple:
+    """The contract's names of what ``invocation``'s call returns (() when it does not name them)."""
+    from grader import registry
+
+    problem = registry.problem_defining(invocation.symbol)
+    return problem.returns if problem is not None else ()
 
 
 def _wrong_structure(got, want, what: Text) -> Verdict:
@@ -287,17 +331,18 @@ def _float32_drift(got64: torch.Tensor, want64: torch.Tensor, scale_atol: bool, 
             and bool(torch.isclose(got64, want64, rtol=rtol, atol=atol).all()))
 
 
-def compare_values(got, want, *, what: Text = F.OUTPUT, equal_nan: bool = False) -> Verdict:
-    """Compare returned structures (tensor, tuple of tensors, plain numbers)."""
+def compare_values(got, want, *, what: Text = F.OUTPUT, equal_nan: bool = False, names: tuple = (),
+                   _path: Text | None = None) -> Verdict:
+    """Compare returned structures (tensor, tuple of tensors, plain numbers); ``names`` as
+    :func:`structure_problem`'s."""
     if isinstance(want, torch.Tensor):
         return compare_tensors(got, want, what=what, equal_nan=equal_nan)
     if isinstance(want, (tuple, list)):
         if not isinstance(got, (tuple, list)) or len(got) != len(want):
             return _wrong_structure(got, want, what)
         worst = 0.0
-        for index, (g, w) in enumerate(zip(got, want)):
-            verdict = compare_values(g, w, what=F.INDEXED.format(what=what, index=index),
-                                     equal_nan=equal_nan)
+        for g, w, item in _items(got, want, what, names, _path):
+            verdict = compare_values(g, w, what=item.label, equal_nan=equal_nan, names=item.names, _path=item.path)
             if not verdict.passed:
                 return verdict
             worst = max(worst, verdict.max_error or 0.0)
@@ -375,7 +420,8 @@ def match_reference(*, grads: bool = True, what: Text = F.OUTPUT) -> Check:
         failure = failure_of_call(ctx)
         if failure:
             return failure
-        verdict = compare_values(ctx.candidate.value, ctx.expected.value, what=what)
+        verdict = compare_values(ctx.candidate.value, ctx.expected.value, what=what,
+                                 names=returned_names(ctx.invocation))
         if not verdict.passed:
             return replace(verdict, hint=F.NAN_FROM_BLOCKED_ROWS) if verdict.not_finite and _masked(ctx) else verdict
         if grads:
@@ -398,7 +444,7 @@ def all_finite(*, compare_where_exact: bool = False) -> Check:
         tensors = flatten(ctx.candidate.value) + [
             g for g in (ctx.candidate.grads or {}).values() if g is not None
         ]
-        problem = structure_problem(ctx.candidate.value, ctx.expected.value)
+        problem = returned_structure_problem(ctx)
         if problem:
             return problem
         for tensor in tensors:
@@ -407,7 +453,7 @@ def all_finite(*, compare_where_exact: bool = False) -> Check:
         if ctx.candidate.grads is not None and any(g is None for g in ctx.candidate.grads.values()):
             return Verdict(False, F.NO_GRADIENT_TO_INPUTS)
         if compare_where_exact:
-            return compare_values(ctx.candidate.value, ctx.expected.value)
+            return compare_values(ctx.candidate.value, ctx.expected.value, names=returned_names(ctx.invocation))
         return Verdict(True, F.ALL_FINITE)
 
     return check
@@ -535,21 +581,24 @@ def batch_independent() -> Check:
                   match_reference())
 
 
-def close_to_literal(got, want, places: int) -> Verdict:
-    """Compare with a value written out to ``places`` decimals (public tests).
+def close_to_literal(got, want, places: int, *, names: tuple = (), _path: Text | None = None) -> Verdict:
+    """Compare with a value written out to ``places`` decimals (public tests); ``names`` as
+    :func:`structure_problem`'s.
 
     The expected value is public (it is in the learner's file), so a failure
     shows both tensors, four significant digits, with the first differing entry
     marked.
     """
     if isinstance(want, (tuple, list)):
-        problem = structure_problem(got, want)
+        problem = structure_problem(got, want, names=names, _path=_path)
         if problem:
             return problem
-        for index, (g, w) in enumerate(zip(got, want)):
-            verdict = close_to_literal(g, w, places)
+        for g, w, item in _items(got, want, F.OUTPUT, names, _path):
+            verdict = close_to_literal(g, w, places, names=item.names, _path=item.path)
+            if not verdict.passed and isinstance(w, (tuple, list)):
+                return verdict  # its message names the item within
             if not verdict.passed:
-                return Verdict(False, F.OUTPUT_ITEM.format(index=index, message=verdict.message),
+                return Verdict(False, F.OUTPUT_ITEM.format(what=item.label, message=verdict.message),
                                verdict.max_error)
         return Verdict(True, F.MATCHES_LITERAL.format(places=places))
     problem = structure_problem(got, want)
@@ -617,6 +666,7 @@ def match_literal(places: int = 4) -> Check:
         failure = failure_of_call(ctx)
         if failure:
             return failure
-        return close_to_literal(ctx.candidate.value, ctx.expected.value, places)
+        return close_to_literal(ctx.candidate.value, ctx.expected.value, places,
+                                names=returned_names(ctx.invocation))
 
     return check

@@ -88,7 +88,8 @@ BATCH_INDEPENDENCE = t("batch independence", "批元素独立性")
 
 # ----------------------------------------------------------------------------- public literals
 INDEXED = t("{what}[{index}]", "{what}[{index}]")
-OUTPUT_ITEM = t("output[{index}]: {message}", "输出[{index}]：{message}")
+OUTPUT_ITEM = t("{what}: {message}", "{what}：{message}")
+NAMED_ITEM = t("{name} ({what})", "{name}（{what}）")  # a returned item by the contract's name: "k (output[1][0])"
 MATCHES_LITERAL = t("matches the expected values to {places} decimals", "与期望值在 {places} 位小数内一致")
 DIFFERS_FROM_LITERAL = t(
     "differs from the expected values by up to {error} (allowed {atol}); first difference at "

@@ -66,6 +66,8 @@ class Problem:
     hints: tuple[str, ...] = field(default=())
     hints_zh: tuple[str, ...] = field(default=())
     misconceptions: tuple[Misconception, ...] = field(default=())
+    # the contract's names of the items it returns, nested like them: ("output", ("k", "v")); () for one tensor
+    returns: tuple = field(default=())
     directory: Path = field(default=Path("."), compare=False)
 
     def misconception(self, misconception_id: str) -> Misconception:
@@ -115,6 +117,13 @@ def _misconception(raw: dict) -> Misconception:
     )
 
 
+def _returned_names(raw, path: Path) -> tuple:
+    """``returns`` of a problem.toml (a list of names and lists of names) as nested tuples."""
+    if not isinstance(raw, list) or not all(isinstance(item, (str, list)) for item in raw):
+        raise ValueError(f"{path}: returns must list names (strings) or lists of names, as the contract returns them")
+    return tuple(item if isinstance(item, str) else _returned_names(item, path) for item in raw)
+
+
 def _load_problem(directory: Path) -> Problem:
     path = directory / "problem.toml"
     with path.open("rb") as fh:
@@ -137,6 +146,7 @@ def _load_problem(directory: Path) -> Problem:
             hints=tuple(raw.get("hints", {}).get("en", ())),
             hints_zh=tuple(raw.get("hints", {}).get("zh", ())),
             misconceptions=tuple(_misconception(m) for m in raw.get("misconceptions", ())),
+            returns=_returned_names(raw.get("returns", []), path),
             directory=directory,
         )
     except KeyError as exc:

@@ -217,3 +217,24 @@ def test_nan_from_a_mask_of_the_other_polarity_points_at_the_mask(pool):
                     filename="transformer_encoder_layer.py", runner=pool)
     nan = [t for t in results["tests"] if "are nan or inf" in t["output"]]
     assert nan and all("check the mask's polarity (True = may attend)" in t["output"] for t in nan)
+
+
+def test_a_returned_item_is_named_as_the_contract_names_it(pool):
+    """'output[1][0]' makes a learner count brackets: an item of what the call returns is named as the
+    contract's docstring has it ('Return (output, (k, v))'), beside its index, in the public tests
+    (compared with written-out values) and the hidden ones (compared with the reference)."""
+    kv = registry.get("kv_cache")
+    reference = solution_source(kv)
+    new_tokens_only = reference.replace("return self.out_proj(heads), (k, v)",
+                                        "return self.out_proj(heads), (k[:, :, -T:], v[:, :, -T:])")
+    assert new_tokens_only != reference
+    public = grade(problem=kv, source=new_tokens_only, filename="kv_cache.py", runner=pool, public=True)
+    failed = [t["output"] for t in public["tests"] if t["status"] == "failed"]
+    assert failed and all("k (output[1][0]): shape" in output for output in failed), failed
+    hidden = grade(problem=kv, source=new_tokens_only, filename="kv_cache.py", runner=pool)
+    failed = [t["output"] for t in hidden["tests"] if t["status"] == "failed"]
+    assert sum("k (output[1][0]): shape" in output for output in failed) >= 5, failed
+    assert not any("output (output[0])" in output for output in failed)  # the output is output[0] already
+    weights_wrong = _sdpa_variant("return output, weights", "return output, weights.transpose(-2, -1)")
+    results = grade(problem=SDPA, source=weights_wrong, filename="scaled_dot_product_attention.py", runner=pool)
+    assert any(t["output"].startswith("weights (output[1]): ") for t in results["tests"] if t["status"] == "failed")

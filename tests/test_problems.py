@@ -92,3 +92,24 @@ def test_each_symbol_is_named_by_one_problem():
     symbols = [s for p in registry.all_problems() for s in p.symbols]
     assert len(symbols) == len(set(symbols))
     assert all(registry.problem_defining(s).id == p.id for p in registry.all_problems() for s in p.symbols)
+
+
+def _shape_of_names(names) -> object:
+    return [_shape_of_names(n) for n in names] if isinstance(names, tuple) else None
+
+
+def _shape_of_value(value) -> object:
+    return [_shape_of_value(v) for v in value] if isinstance(value, (tuple, list)) else None
+
+
+@pytest.mark.parametrize("problem", PROBLEMS, ids=IDS)
+def test_returned_names_match_what_the_reference_returns(problem):
+    """problem.toml's ``returns`` names every item of what the contract's call returns, nested alike
+    (messages name a wrong item by it); a problem returning one tensor names nothing."""
+    from grader.hidden import public_cases
+
+    expected = next(case.expected for case in public_cases(problem) if case.expected is not None)
+    if isinstance(expected, (tuple, list)):
+        assert _shape_of_names(problem.returns) == _shape_of_value(expected)
+    else:
+        assert problem.returns == ()

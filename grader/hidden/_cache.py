@@ -23,7 +23,7 @@ from dataclasses import replace
 import torch
 
 from grader.checks import (Check, CheckContext, Verdict, failure_of_call, match_reference,
-                           structure_problem, tolerance)
+                           returned_structure_problem, tolerance)
 from grader.i18n import t
 from grader.references import solution_module
 from grader.sandbox.execute import execute
@@ -95,7 +95,7 @@ def same_as_one_call() -> Check:
         if failure:
             return failure
         whole = whole_sequence_outcome(ctx.invocation).value
-        problem = structure_problem(ctx.candidate.value, whole)
+        problem = returned_structure_problem(ctx, whole)
         if problem:
             return problem
         got, want = ctx.candidate.value[0].double(), whole[0].double()  # (B, T, E)
@@ -124,7 +124,7 @@ def cache_prefix_kept() -> Check:
         failure = failure_of_call(ctx)
         if failure:
             return failure
-        problem = structure_problem(ctx.candidate.value, ctx.expected.value)
+        problem = returned_structure_problem(ctx)
         if problem:
             return problem
         past = _past_length(ctx.invocation)

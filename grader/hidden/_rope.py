@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 
 from grader.checks import (Check, CheckContext, Verdict, compare_tensors, failure_of_call,
-                           structure_problem)
+                           returned_structure_problem)
 from grader.i18n import t
 
 PAIR_NORMS = t("norms of the feature pairs (2i, 2i+1)", "特征对 (2i, 2i+1) 的范数")
@@ -48,7 +48,7 @@ def pairs_keep_their_norm() -> Check:
         failure = failure_of_call(ctx)
         if failure:
             return failure
-        problem = structure_problem(ctx.candidate.value, ctx.expected.value)
+        problem = returned_structure_problem(ctx)
         if problem:
             return problem
         x, out = ctx.invocation.args[0], ctx.candidate.value
@@ -74,7 +74,7 @@ def scores_depend_on_offset_only() -> Check:
         failure = failure_of_call(ctx)
         if failure:
             return failure
-        problem = structure_problem(ctx.candidate.value, ctx.expected.value)
+        problem = returned_structure_problem(ctx)
         if problem:
             return problem
         out, positions = ctx.candidate.value, ctx.invocation.args[1]

@@ -464,7 +464,7 @@ def raises(exception: str, *, why: Text) -> Check:
 
     def check(ctx: CheckContext) -> Verdict:
         error = ctx.candidate.error
-        if error and error.type == exception:
+        if error and error.is_a(exception):
             return Verdict(True, F.RAISED_AS_REQUIRED.format(exception=exception))
         if error and error.forbidden:
             return exception_verdict(error)

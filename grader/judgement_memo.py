@@ -80,7 +80,8 @@ def outcome_digest(outcome: Outcome) -> bytes | None:
     error = outcome.error
     judged = (outcome.value, outcome.grads, outcome.param_grads, tuple(outcome.mutated), outcome.stats,
               outcome.peak_memory_bytes,
-              None if error is None else (error.type, error.message, tuple(error.lines), error.forbidden))
+              None if error is None else (error.type, error.message, tuple(error.lines), error.forbidden,
+                                           tuple(error.bases)))
     fields, tensors = io.BytesIO(), []
     try:
         _FieldPickler(fields, tensors).dump(judged)

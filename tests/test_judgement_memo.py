@@ -94,6 +94,8 @@ def test_errors_and_nan_payloads_are_told_apart():
     first = _outcome(error=messages.TestException("ValueError", "x" * 5000 + "a", (1, 2)))
     assert outcome_digest(first) != outcome_digest(_outcome(error=messages.TestException("ValueError", "x" * 5000 + "b", (1, 2))))
     assert outcome_digest(first) != outcome_digest(_outcome(error=messages.TestException("ValueError", "x" * 5000 + "a", (1, 3))))
+    derived = messages.TestException("ValueError", "x" * 5000 + "a", (1, 2), bases=("Exception",))
+    assert outcome_digest(first) != outcome_digest(_outcome(error=derived))  # what it derives from counts too
     assert outcome_digest(_outcome(value=_nan_with_payload(1))) != outcome_digest(_outcome(value=_nan_with_payload(2)))
 
 

@@ -194,3 +194,27 @@ def test_partial_writes_resume_where_they_stopped(monkeypatch):
     write_frame(99, RESULT, 3, parts)
     assert len(calls) > 10 and max(calls) <= MAX_WRITE_BUFFERS
     assert bytes(written[CHILD_HEADER.size:]) == encode(value)
+
+
+def _outcome_wire(error: dict) -> dict:
+    from grader.sandbox.messages import Outcome, TestException, outcome_to_wire
+
+    wire = outcome_to_wire(Outcome(error=TestException("ValueError", "m")), "ab" * 8)
+    wire["error"].update(error)
+    return wire
+
+
+def test_an_exception_is_reported_by_class_names_in_any_script_and_only_by_them():
+    """A child names its exception's class and the built-in classes it derives from (a test that
+    requires ValueError accepts a subclass): identifiers in any script Python allows, few and short;
+    markup, spaces, or the name the trusted side gives a memory limit are refused."""
+    from grader.sandbox.messages import MAX_BASES, MEMORY_LIMIT_EXCEEDED, outcome_from_wire
+
+    error = outcome_from_wire(_outcome_wire({"type": "维度错误", "bases": ["ValueError", "Exception"]}),
+                              job_id="ab" * 8, forbidden=()).error
+    assert error.type == "维度错误" and error.is_a("ValueError") and not error.is_a("TypeError")
+    for bad in ({"type": "<b>x</b>"}, {"type": "a b"}, {"type": MEMORY_LIMIT_EXCEEDED},
+                {"bases": ["<script>"]}, {"bases": "ValueError"}, {"bases": ["X"] * (MAX_BASES + 1)},
+                {"bases": [1]}):
+        with pytest.raises(ProtocolError):
+            outcome_from_wire(_outcome_wire(bad), job_id="ab" * 8, forbidden=())

@@ -81,3 +81,59 @@ def test_results_many_times_a_pipe_arrive_whole_beside_what_was_printed(pool):
     for n, outcome in zip(sizes, report.outcomes):
         assert torch.equal(outcome.value, torch.arange(n, dtype=torch.float64).reshape(-1, 8) * 0.5)
     assert report.output.splitlines() == [f"making {n}" for n in sizes]
+
+
+def _reference_with(problem_id: str, old: str, new: str) -> tuple:
+    problem = registry.get(problem_id)
+    reference = solution_source(problem)
+    assert old in reference
+    return problem, reference.replace(old, new)
+
+
+def test_an_exception_of_a_subclass_or_a_chinese_name_counts_as_its_builtin_base(pool):
+    """`except ValueError` catches a subclass: a test that requires ValueError accepts
+    `class 维度错误(ValueError)`, and a class name in any script Python allows is reported, not
+    refused as a malformed result."""
+    problem, source = _reference_with("positional_encoding", "import torch\n",
+                                      "import torch\n\n\nclass 维度错误(ValueError):\n    pass\n")
+    source = source.replace("raise ValueError(", "raise 维度错误(")
+    results = grade(problem=problem, source=source, filename="positional_encoding.py", runner=pool)
+    assert results["score"] == results["max_score"], [t["output"] for t in results["tests"] if t["status"] != "passed"]
+    assert results["extra_data"]["error"] is None
+
+
+def test_a_base_exception_of_the_submission_is_its_own_feedback_not_a_crash(pool):
+    """A `BaseException` subclass (an early exit some people write), `KeyboardInterrupt` or
+    `GeneratorExit` raised by the code is that test's feedback, with its line, never "the sandboxed
+    process failed"; the other tests are graded, and at import it is an import error."""
+    problem, source = _reference_with("scaled_dot_product_attention", "    d_k = q.shape[-1]\n",
+                                      "    d_k = q.shape[-1]\n    if q.dim() == 2:\n        raise StopSearch('early exit')\n")
+    source = "class StopSearch(BaseException):\n    pass\n\n\n" + source
+    results = grade(problem=problem, source=source, filename="scaled_dot_product_attention.py", runner=pool)
+    assert results["extra_data"]["error"] is None
+    raised = [t for t in results["tests"] if "StopSearch" in t["output"]]
+    assert raised and all("line " in t["output"] and t["status"] == "failed" for t in raised)
+    assert any(t["status"] == "passed" for t in results["tests"])
+    for thrown in ("KeyboardInterrupt", "GeneratorExit"):
+        source = solution_source(problem).replace("    d_k = q.shape[-1]\n", f"    raise {thrown}()\n")
+        results = grade(problem=problem, source=source, filename="scaled_dot_product_attention.py", runner=pool)
+        assert results["extra_data"]["error"] is None and results["score"] == 0
+        assert all(thrown in t["output"] for t in results["tests"])
+    at_import = solution_source(problem) + "\nraise KeyboardInterrupt\n"
+    results = grade(problem=problem, source=at_import, filename="scaled_dot_product_attention.py", runner=pool)
+    assert results["extra_data"]["error"]["kind"] == "import_error"
+    assert "KeyboardInterrupt" in results["extra_data"]["error"]["message"]
+
+
+def test_an_item_that_cannot_be_sent_is_named_alone(pool):
+    """A float8 or meta tensor among the returned items: that item is named, the others compared."""
+    problem, float8 = _reference_with("scaled_dot_product_attention", "return output, weights",
+                                      "return output, weights.to(torch.float8_e4m3fn)")
+    results = grade(problem=problem, source=float8, filename="scaled_dot_product_attention.py", runner=pool)
+    told = [t["output"] for t in results["tests"] if t["status"] == "failed"]
+    assert told and all("weights (output[1]): expected a tensor, got a float8_e4m3fn tensor object" in o
+                        for o in told), told
+    meta = float8.replace("weights.to(torch.float8_e4m3fn)", "weights.to('meta')")
+    results = grade(problem=problem, source=meta, filename="scaled_dot_product_attention.py", runner=pool)
+    assert any(t["output"].startswith("weights (output[1]): expected a tensor, got a meta tensor object")
+               for t in results["tests"])  # the tests of gradients raise: autograd meets the meta device

@@ -77,7 +77,8 @@ def _memory_test(job_fd: int, result_fd: int, index: int):
 def _run(job: Job, *, job_fd: int, result_fd: int, limit: int) -> None:
     guard.install(list(job.forbidden))
     try:
-        namespace, failure = load_submission(job.source, job.filename, list(job.symbols))
+        namespace, failure = load_submission(job.source, job.filename, list(job.symbols),
+                                             feedback_errors=BaseException)
     except SystemExit as exc:  # a SystemExit subclass that escaped the loader's own handling
         namespace, failure = None, LoadFailure(ErrorKind.IMPORT_ERROR, f"SystemExit: sys.exit({exc.code!r})")
     _send(result_fd, LOADED, job.first, loaded_to_wire(Loaded(job.job_id, failure)), limit)
@@ -88,7 +89,7 @@ def _run(job: Job, *, job_fd: int, result_fd: int, limit: int) -> None:
         if invocation.measure_memory:
             invocation = _memory_test(job_fd, result_fd, index)
         try:
-            outcome = execute(namespace, invocation, filename=job.filename)
+            outcome = execute(namespace, invocation, filename=job.filename, feedback_errors=BaseException)
         except SystemExit as exc:
             outcome = _exit_outcome(exc)
         _send(result_fd, RESULT, index, outcome_to_wire(outcome, job.job_id), limit)

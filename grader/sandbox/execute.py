@@ -25,9 +25,9 @@ import torch
 
 from grader.sandbox import toy_models
 from grader.sandbox.guard import ForbiddenAPIError, take_forbidden_uses
-from grader.sandbox.messages import (MAX_ITEMS, MAX_LINES, MAX_STRING_CHARS, MAX_VALUE_DEPTH,
+from grader.sandbox.messages import (MAX_BASES, MAX_ITEMS, MAX_LINES, MAX_STRING_CHARS, MAX_VALUE_DEPTH,
                                      Invocation, Outcome, TestException, materialise, truncate)
-from grader.sandbox.protocol import Unsupported
+from grader.sandbox.protocol import Unsupported, dtype_name, sendable_dtype
 from grader.sandbox.state_dicts import load_contract_weights
 
 
@@ -41,9 +41,13 @@ def sanitise(value, depth: int = 0):
     if isinstance(value, torch.Tensor):
         if value.layout != torch.strided:  # sparse and other layouts have no one buffer to send
             return Unsupported(f"{str(value.layout).removeprefix('torch.')} tensor")
+        if not sendable_dtype(value.dtype):  # this item only, not the whole result, cannot be sent
+            return Unsupported(f"{dtype_name(value.dtype)} tensor")
+        if value.device.type == "meta":  # a shape without data
+            return Unsupported("meta tensor")
         try:
             return value.detach().cpu().clone()
-        except Exception:  # an exotic subclass or device
+        except Exception:  # an exotic subclass or device, or a view too large to copy (expand)
             return Unsupported(type(value).__name__)
     if value is None or isinstance(value, (bool, int, float)):
         return value
@@ -193,11 +197,19 @@ def describe_exception(exc: BaseException, filename: str) -> TestException:
     ]
     try:
         message = str(exc)
-    except Exception:  # a hostile __str__
+    except BaseException:  # a hostile __str__  # noqa: BLE001
         message = "(the exception's message could not be read)"
     return TestException(type=truncate(type(exc).__name__, 100), message=truncate(message),
                          lines=tuple(lines[-MAX_LINES:]),
-                         forbidden=exc.name if isinstance(exc, ForbiddenAPIError) else None)
+                         forbidden=exc.name if isinstance(exc, ForbiddenAPIError) else None,
+                         bases=_builtin_bases(type(exc)))
+
+
+def _builtin_bases(cls: type) -> tuple[str, ...]:
+    """The built-in exception classes ``cls`` derives from (``class OddWidth(ValueError)``:
+    ValueError, Exception, BaseException), which a test that requires one accepts."""
+    return tuple(base.__name__ for base in cls.__mro__[1:]
+                 if base.__module__ == "builtins" and issubclass(base, BaseException))[:MAX_BASES]
 
 
 def _run_call(namespace: dict, inv: Invocation, around: Around) -> dict:
@@ -259,25 +271,34 @@ _RUNNERS = {"call": _run_call, "module": _run_module, "generate": _run_generate}
 
 
 def execute(namespace: dict, invocation: Invocation, *, filename: str = "<submission>",
-            around: Around = contextlib.nullcontext) -> Outcome:
-    """Run ``invocation`` against ``namespace`` and return its outcome (never raises).
+            around: Around = contextlib.nullcontext,
+            feedback_errors: type[BaseException] = Exception) -> Outcome:
+    """Run ``invocation`` against ``namespace`` and return its outcome (raises SystemExit only).
 
     ``around`` is entered just around the call itself (inputs already built,
-    outputs not yet described): memory tests measure there.
+    outputs not yet described): memory tests measure there. ``feedback_errors``:
+    what the code run may raise as its own test's feedback. The sandboxed child,
+    which no terminal signal reaches (it runs in a session of its own), passes
+    BaseException, so that a submission's ``KeyboardInterrupt`` or
+    ``class Stop(BaseException)`` is its feedback too; the trusted process keeps
+    Exception, so that Ctrl-C stops it.
     """
     start = time.perf_counter()
     take_forbidden_uses()
     parts: dict = {}
-    error = None
+    value = error = None
     try:
         parts = _RUNNERS[invocation.kind](namespace, invocation, around)
-    except Exception as exc:  # the candidate's exception is this test's feedback
+        value = sanitise(parts.get("value"))  # a hostile tensor subclass may raise here
+    except SystemExit:  # the child reports it as the submission's exit
+        raise
+    except feedback_errors as exc:  # the candidate's exception is this test's feedback
         error = describe_exception(exc, filename)
     forbidden = take_forbidden_uses()
     if forbidden and (error is None or not error.forbidden):
         error = TestException(type="ForbiddenAPIError", lines=(),
                               message=f"called the forbidden API {forbidden[0]}",
                               forbidden=forbidden[0])
-    return Outcome(value=sanitise(parts.get("value")), grads=parts.get("grads"),
+    return Outcome(value=value, grads=parts.get("grads"),
                    param_grads=parts.get("param_grads"), mutated=tuple(parts.get("mutated", ())),
                    error=error, stats=parts.get("stats"), seconds=time.perf_counter() - start)

@@ -27,7 +27,7 @@ def _lines_in(exc: BaseException, filename: str) -> tuple[int, ...]:
 def _describe(exc: BaseException) -> str:
     try:
         return f"{type(exc).__name__}: {exc}"
-    except Exception:  # a hostile __str__
+    except BaseException:  # a hostile __str__  # noqa: BLE001
         return type(exc).__name__
 
 
@@ -38,8 +38,12 @@ def display(*objects, **options) -> None:
         print(repr(obj))
 
 
-def load_submission(source: str, filename: str, symbols: list[str]) -> tuple[dict | None, LoadFailure | None]:
-    """Compile and run ``source``; return ``(namespace, None)`` or ``(None, failure)``."""
+def load_submission(source: str, filename: str, symbols: list[str], *,
+                    feedback_errors: type[BaseException] = Exception) -> tuple[dict | None, LoadFailure | None]:
+    """Compile and run ``source``; return ``(namespace, None)`` or ``(None, failure)``.
+
+    ``feedback_errors``: what the code may raise as its own failure to load
+    (as :func:`grader.sandbox.execute.execute`'s)."""
     try:
         code = compile(source, filename, "exec", dont_inherit=True)
     except SyntaxError as exc:
@@ -57,7 +61,7 @@ def load_submission(source: str, filename: str, symbols: list[str]) -> tuple[dic
     except SystemExit as exc:
         return None, LoadFailure(ErrorKind.IMPORT_ERROR, truncate(f"SystemExit: sys.exit({exc.code!r})"),
                                  _lines_in(exc, filename))
-    except Exception as exc:  # any failure while importing the submission
+    except feedback_errors as exc:  # any failure while importing the submission
         return None, LoadFailure(ErrorKind.IMPORT_ERROR, truncate(_describe(exc)), _lines_in(exc, filename))
     missing = [s for s in symbols if s not in module.__dict__]
     if missing:

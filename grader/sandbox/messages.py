@@ -32,6 +32,7 @@ MIB = 1024 * 1024
 # Caps on what a child may send (refused beyond them on the trusted side).
 MAX_MESSAGE_CHARS = 2000  # an exception message or a load failure's detail
 MAX_TYPE_CHARS = 100  # an exception class name
+MAX_BASES = 8  # built-in exception classes an exception's class derives from
 MAX_LINES = 10  # line numbers of a traceback kept
 MAX_LINE_NUMBER = 10_000_000
 MAX_STRING_CHARS = 2000  # a string returned by the submission
@@ -41,7 +42,6 @@ MAX_NAMES = 256  # entries of a gradient dictionary or of the mutated list
 MAX_NAME_CHARS = 200
 MAX_STATS_KEYS = 16
 JOB_ID = re.compile(r"[0-9a-f]{8,64}")
-_TYPE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 
 
 class ErrorKind(str, enum.Enum):
@@ -177,6 +177,11 @@ class TestException:
     message: str
     lines: tuple[int, ...] = ()
     forbidden: str | None = None  # the forbidden API whose guard raised it
+    bases: tuple[str, ...] = ()  # the built-in exception classes it derives from: ("ValueError", "Exception", ...)
+
+    def is_a(self, name: str) -> bool:
+        """Whether it is the built-in exception ``name`` or derives from it, as ``except name`` sees it."""
+        return self.type == name or name in self.bases
 
 
 @dataclass(frozen=True)
@@ -232,7 +237,8 @@ def outcome_to_wire(outcome: Outcome, job_id: str) -> dict:
         "mutated": list(outcome.mutated),
         "error": None if error is None else {
             "type": truncate(error.type, MAX_TYPE_CHARS), "message": truncate(error.message),
-            "lines": [n for n in error.lines[-MAX_LINES:]], "forbidden": error.forbidden},
+            "lines": [n for n in error.lines[-MAX_LINES:]], "forbidden": error.forbidden,
+            "bases": list(error.bases[:MAX_BASES])},
         "stats": outcome.stats,
         "seconds": outcome.seconds,
     }
@@ -323,6 +329,11 @@ def _stats(value) -> dict | None:
     return value
 
 
+def _class_name(name: str) -> bool:
+    """Whether ``name`` is a (dotted) Python class name: identifiers, in any script Python allows."""
+    return all(part.isidentifier() for part in name.split("."))
+
+
 def outcome_from_wire(wire, *, job_id: str, forbidden: tuple[str, ...]) -> Outcome:
     """Validate one test's outcome sent by a child; refuse anything off-contract."""
     wire = _dict(wire, {"job_id", "value", "grads", "param_grads", "mutated", "error", "stats",
@@ -335,15 +346,19 @@ def outcome_from_wire(wire, *, job_id: str, forbidden: tuple[str, ...]) -> Outco
         _string(name, MAX_NAME_CHARS, "mutated")
     error = None
     if wire["error"] is not None:
-        raw = _dict(wire["error"], {"type", "message", "lines", "forbidden"}, "error")
+        raw = _dict(wire["error"], {"type", "message", "lines", "forbidden", "bases"}, "error")
         type_name = _string(raw["type"], MAX_TYPE_CHARS, "error type")
-        if not _TYPE_NAME.fullmatch(type_name) or type_name == MEMORY_LIMIT_EXCEEDED:
+        if not _class_name(type_name) or type_name == MEMORY_LIMIT_EXCEEDED:
             _refuse("error type: not a class name a child may report")
+        bases = raw["bases"]
+        if not (isinstance(bases, list) and len(bases) <= MAX_BASES
+                and all(_class_name(_string(b, MAX_TYPE_CHARS, "error bases")) for b in bases)):
+            _refuse("error bases: not a short list of class names")
         if raw["forbidden"] is not None and raw["forbidden"] not in forbidden:
             _refuse("error: names an API that is not forbidden here")
         error = TestException(type=type_name, message=_string(raw["message"], MAX_MESSAGE_CHARS,
                                                               "error message"),
-                              lines=_lines(raw["lines"]), forbidden=raw["forbidden"])
+                              lines=_lines(raw["lines"]), forbidden=raw["forbidden"], bases=tuple(bases))
     seconds = wire["seconds"]
     if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not math.isfinite(seconds):
         _refuse("seconds: not a finite number")

@@ -88,6 +88,11 @@ def dtype_name(dtype: torch.dtype) -> str:
     return _NAME_OF.get(dtype, str(dtype).replace("torch.", ""))
 
 
+def sendable_dtype(dtype: torch.dtype) -> bool:
+    """Whether tensors of ``dtype`` can cross the wire (complex, quantized and float8 ones cannot)."""
+    return dtype in _NAME_OF
+
+
 def tensor_buffer(tensor: torch.Tensor) -> tuple[dict, memoryview]:
     """A tensor's descriptor and its bytes as a view of its own memory where they already are
     the wire's (a contiguous little-endian tensor): a large result is never copied to be sent."""

@@ -72,6 +72,22 @@ def _terminated(signum, frame) -> NoReturn:
     raise KeyboardInterrupt
 
 
+def _stop_once(lang: str) -> None:
+    """From now on, the first Ctrl-C (or SIGTERM) stops the command, and any later one only says
+    that what is finished is being saved: a second Ctrl-C, or ``timeout``'s pair of signals, never
+    cuts the saving short (and never shows a traceback)."""
+    def still_saving(signum, frame) -> None:
+        click.echo("\n" + W.STILL_SAVING.get(lang), err=True)
+
+    def first(signum, frame) -> NoReturn:
+        for stop in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(stop, still_saving)
+        raise KeyboardInterrupt
+
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, first)
+
+
 class _Commands(click.Group):
     """The command group: Ctrl-C before a command has its own say ends it with one line, in the
     user's language, and exit code 130 (click alone prints "Aborted!" and exits 1). SIGTERM (a
@@ -316,6 +332,7 @@ def _write_single_report(out: Path, path: Path, results: dict) -> None:
 
 def _grade_class(root: Path, *, problem_id, out, seed, workers, limits, resume, allow_weak, allowed,
                  scheduler, lang) -> None:
+    _stop_once(lang)
     services = _services()
     only = services.find_problem(problem_id) if problem_id else None
     _, out, plan = services.class_plan(root, out, only=only)  # before the sandboxes start: said at once

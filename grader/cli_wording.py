@@ -29,6 +29,7 @@ NOT_STUDENT_FOLDERS = t("Not graded (not student folders): {names}.", "未评测
 SHOWN_AND_MORE = t("{names} and {count} more", "{names} 等，另有 {count} 个")  # a long list of names, cut
 GRADING = t("Grading", "评测中")
 INTERRUPTED = t("Interrupted.", "已中断。")
+STILL_SAVING = t("Stopping: saving what is finished first (a few seconds).", "正在停止：先保存已完成的结果（需要几秒钟）。")
 INTERRUPTED_SAVED = t("Interrupted. Everything finished so far is saved; run the same command with --resume "
                       "to continue.",
                       "已中断。到目前为止完成的部分都已保存；加上 --resume 选项再次运行同一命令即可继续。")

@@ -19,6 +19,8 @@ import sys
 import threading
 from typing import Callable
 
+INTERRUPTED_STATUS = 130  # what a shell reports for a command stopped by Ctrl-C (128 + SIGINT)
+
 
 def exit_status(code) -> int:
     """What ``sys.exit(code)`` ends the process with (printing a code that is not a number first)."""
@@ -45,8 +47,11 @@ def run(command: Callable[[], None] | None = None) -> None:
     except SystemExit as exc:
         code = exc.code
     status = exit_status(code)
-    join_threads()  # what the interpreter does first at exit: wait for every non-daemon thread
-    run_exit_handlers()
+    try:
+        join_threads()  # what the interpreter does first at exit: wait for every non-daemon thread
+        run_exit_handlers()
+    except KeyboardInterrupt:  # Ctrl-C once the command has had its say: end now, as interrupted
+        status = status or INTERRUPTED_STATUS
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

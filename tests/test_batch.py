@@ -293,10 +293,13 @@ def test_resume_without_the_secret_seed_is_refused_rather_than_grading_everythin
     assert again.returncode == 0 and "Graded 1 submissions" in again.stderr  # without --resume: graded again
 
 
-@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_an_interrupted_class_run_saves_what_is_finished(tmp_path, stop):
+@pytest.mark.parametrize("stops", [(signal.SIGINT,), (signal.SIGTERM,), (signal.SIGINT, signal.SIGINT),
+                                   (signal.SIGINT, signal.SIGTERM)],
+                         ids=["ctrl-c", "sigterm", "ctrl-c-twice", "ctrl-c-then-sigterm"])
+def test_an_interrupted_class_run_saves_what_is_finished(tmp_path, stops):
     """Ctrl-C, or a job scheduler's (or timeout's) SIGTERM: everything finished is saved, the class
-    outputs are written, and --resume is suggested."""
+    outputs are written, and --resume is suggested. A second signal while that is saved (an
+    impatient Ctrl-C, timeout's SIGINT then SIGTERM) only says so: never a traceback."""
     klass, out = tmp_path / "class", tmp_path / "out"
     _slow_class(klass, 8)
     run = subprocess.Popen(grade_cmd(str(klass), "--out", str(out), "--workers", "1"),
@@ -304,7 +307,9 @@ def test_an_interrupted_class_run_saves_what_is_finished(tmp_path, stop):
     deadline = time.monotonic() + 300
     while len(_finished(out)) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
-    run.send_signal(stop)
+    for stop in stops:
+        run.send_signal(stop)
+        time.sleep(0.2)
     _, stderr = run.communicate(timeout=120)
     assert run.returncode == 130, stderr
     assert "--resume" in stderr and "Traceback" not in stderr

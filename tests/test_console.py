@@ -105,3 +105,22 @@ def test_the_process_ends_without_the_interpreters_teardown(tmp_path):
                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
     assert run.returncode == 0, run.stderr
     assert not (tmp_path / "teardown").exists()
+
+
+def test_ctrl_c_after_the_command_has_had_its_say_ends_it_as_interrupted_without_a_traceback():
+    """A Ctrl-C that arrives while the last threads finish (a second one after a class run was
+    stopped): exit code 130, no traceback."""
+    script = textwrap.dedent("""
+        import os, signal, sys, threading, time
+        from grader import console
+
+        def slow():
+            time.sleep(3)
+        threading.Thread(target=slow).start()
+        def command():
+            threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+            sys.exit(0)
+        console.run(command)
+    """)
+    run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 130 and "Traceback" not in run.stderr, run.stderr

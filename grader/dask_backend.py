@@ -30,12 +30,15 @@ that could grade is retired, the class stops with one message
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import logging
+import signal
 import threading
 import time
 import uuid
 from concurrent.futures import CancelledError, Future, InvalidStateError
+from typing import Iterator
 
 import dask
 from distributed import Client, LocalCluster
@@ -284,6 +287,22 @@ def _has_dashboard() -> bool:
     return importlib.util.find_spec("bokeh") is not None
 
 
+@contextlib.contextmanager
+def _ctrl_c_left_to_this_process() -> Iterator[None]:
+    """Worker processes started within the block ignore SIGINT (an ignored signal stays ignored in
+    a new process, and Python then installs no KeyboardInterrupt of its own): a terminal's Ctrl-C
+    reaches the whole process group, and only this process, which closes the cluster, answers it.
+    Otherwise every worker dies printing a traceback, and the scheduler logs the task it held."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def open_dask_executor(scheduler: str, *, allow_weak: bool, force_weak: bool = False) -> DaskExecutor:
     """A Dask executor for ``tcp://HOST:PORT`` (an existing scheduler) or ``local:N`` (N local workers).
 
@@ -300,7 +319,7 @@ def open_dask_executor(scheduler: str, *, allow_weak: bool, force_weak: bool = F
         # One task at a time per worker thread (no tasks queued on a worker): a worker that a
         # submission kills then takes no bystander's try with it.
         with dask.config.set({"distributed.scheduler.allowed-failures": 0,
-                              "distributed.scheduler.worker-saturation": 1.0}):
+                              "distributed.scheduler.worker-saturation": 1.0}), _ctrl_c_left_to_this_process():
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                                    dashboard_address="127.0.0.1:0", silence_logs=40,  # this machine only
                                    scheduler_kwargs={"dashboard": _has_dashboard()})

@@ -431,3 +431,23 @@ def test_a_worker_whose_sandboxes_die_for_good_is_retired_and_its_share_graded_e
         assert victim not in client.scheduler_info()["workers"]
     finally:
         executor.close()
+
+
+def test_ctrl_c_in_a_terminal_stops_a_local_cluster_run_with_its_one_message(tmp_path):
+    """A terminal's Ctrl-C reaches the whole process group, the local cluster's workers too: they
+    leave it to the command, which saves what is finished and says so in one message; no worker's
+    traceback, no scheduler error about workers that died."""
+    root, out = tmp_path / "class", tmp_path / "out"
+    _class(root, 10)
+    for path in root.glob(f"*/{SDPA}.py"):
+        path.write_text("import time\ntime.sleep(0.5)\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    run = subprocess.Popen([sys.executable, "-m", "grader.cli", "grade", str(root), "--out", str(out),
+                            "--scheduler", "local:2", "--seed", "3"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while len(list(out.glob("*/*/results.json"))) < 2 and time.monotonic() < deadline and run.poll() is None:
+        time.sleep(0.1)
+    os.killpg(run.pid, signal.SIGINT)
+    _, stderr = run.communicate(timeout=180)
+    assert run.returncode == 130, stderr
+    assert "--resume" in stderr and "Traceback" not in stderr and "ERROR" not in stderr, stderr

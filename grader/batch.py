@@ -5,7 +5,8 @@ student. :func:`plan_class` finds every submission once, and notes, per
 student, the files that are not problems (with the close match). A name is
 data: every name the file system allows is a student, except names starting
 with ``.`` (``.git``, editor folders) and ``__MACOSX`` (a macOS zip's resource
-forks), which are skipped. ``results.json`` is
+forks), which are skipped. A problem's ``.py`` is graded before its notebook,
+unless it is empty or the untouched starter file. ``results.json`` is
 the completion marker of a submission: with ``resume`` a submission whose
 results already record the same bytes, problem and seed is not graded again.
 """
@@ -19,10 +20,12 @@ from pathlib import Path
 
 from grader import feedback as F
 from grader import registry
+from grader.i18n import Text
 from grader.jsonio import load_object, readable
 from grader.fsutil import temporary_target
 from grader.outpaths import MAX_RESULTS_BYTES, REPORT, RESULTS, results_path
 from grader.registry import Problem
+from grader.submission import untouched_file
 
 SUBMISSION_SUFFIXES = ("py", "ipynb")
 NOT_STUDENTS = frozenset({"__MACOSX"})  # what macOS adds to a zip of the class: resource forks, never a student
@@ -98,6 +101,7 @@ def plan_class(root: Path, *, only: Problem | None = None) -> ClassPlan:
         names = [name for name in sorted(_sorted_names(folder), key=lambda n: n.endswith(".ipynb"))  # a .py wins
                  if not (name.startswith(".") or name == "__pycache__")]
         chosen = _chosen_files(names, ids)
+        passed_over = _prefer_notebooks_to_untouched_files(folder, names, chosen)
         for name in names:
             stem, _, suffix = name.partition(".")
             if chosen.get(stem) == name:
@@ -105,6 +109,8 @@ def plan_class(root: Path, *, only: Problem | None = None) -> ClassPlan:
                 if only is None or problem.id == only.id:
                     entries.append(Entry(student, problem, folder / name))
                     entry["graded"].append(problem.id)
+            elif name in passed_over:
+                entry["notes"].append(passed_over[name].format(name=readable(name), graded=readable(chosen[stem])))
             elif stem in chosen:  # a second file for a problem, a backup (.py.bak), a copy (.py.py)...
                 entry["notes"].append(F.DUPLICATE_FILE.format(name=readable(name), graded=readable(chosen[stem])))
             elif stem.lower() in ids:  # the problem's name in other case or with another extension (.PY, .txt, a folder)
@@ -128,6 +134,22 @@ def _chosen_files(names: list[str], ids: set[str]) -> dict[str, str]:
         if stem in ids and suffix in SUBMISSION_SUFFIXES:
             chosen.setdefault(stem, name)
     return chosen
+
+
+def _prefer_notebooks_to_untouched_files(folder: Path, names: list[str], chosen: dict[str, str]) -> dict[str, Text]:
+    """Where ``chosen`` grades a ``.py`` that is empty or the untouched starter file beside the
+    problem's notebook (``attn-judge start``, then ``start --notebook``), grade the notebook instead.
+
+    Returns the note for each file so passed over (a :class:`Text` with ``name`` and ``graded``)."""
+    passed_over = {}
+    for stem, name in list(chosen.items()):
+        notebook = f"{stem}.ipynb"
+        if name == f"{stem}.py" and notebook in names:
+            why = untouched_file(folder / name, registry.get(stem))
+            if why is not None:
+                chosen[stem] = notebook
+                passed_over[name] = why
+    return passed_over
 
 
 # What results written before the grader recorded it are taken to have been graded with.

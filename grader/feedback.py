@@ -297,6 +297,10 @@ ALREADY_EXISTS = t("{path} already exists; it was left untouched. Delete or rena
 PLAN_SYMLINK = t("{name}: a symbolic link; not followed, not graded", "{name}：符号链接；不跟随，不评测")
 DUPLICATE_FILE = t("{name}: another file for the same problem; only {graded} was graded",
                    "{name}：同一道题的另一个文件；只评测了 {graded}")
+EMPTY_BESIDE_NOTEBOOK = t("{name}: empty, so the notebook {graded} was graded instead",
+                          "{name}：文件为空，因此改为评测笔记本 {graded}")
+STARTER_BESIDE_NOTEBOOK = t("{name}: the untouched starter file, so the notebook {graded} was graded instead",
+                            "{name}：未改动的初始文件，因此改为评测笔记本 {graded}")
 PLAN_NOT_A_PROBLEM = t("{name}: not a problem ID{hint}; not graded", "{name}：不是题目 ID{hint}；不评测")
 PLAN_NOT_A_SUBMISSION = t("{name}: not graded; rename it {expected} (or hand in a .ipynb notebook)",
                           "{name}：未评测；请改名为 {expected}（或提交 .ipynb 笔记本）")

@@ -25,6 +25,7 @@ from grader.jsonio import readable
 
 if TYPE_CHECKING:
     from grader.notebooks import SourceMap
+    from grader.registry import Problem
 
 MAX_BYTES = 1024 * 1024
 # byte-order marks of text saved in a wide encoding (Windows Notepad's "Unicode"); UTF-32 first,
@@ -103,6 +104,23 @@ def read_bytes(path: Path, limit: int = MAX_BYTES, *, too_large: Text = F.TOO_LA
     if len(data) > limit:
         raise _bad(too_large, path, size=f"> {limit / 1024 / 1024:g}")
     return data
+
+
+UNTOUCHED_MAX_BYTES = 64 * 1024  # larger than any starter file: someone's work
+
+
+def untouched_file(path: Path, problem: "Problem") -> Text | None:
+    """Why ``path``, a ``.py`` handed in beside the problem's notebook, holds no work: empty, or the
+    problem's starter file as ``attn-judge start`` wrote it (a note with ``{name}`` and ``{graded}``);
+    None when it may hold some, or cannot be read (grading it then says why)."""
+    try:
+        data = read_bytes(path, UNTOUCHED_MAX_BYTES)
+    except BadSubmission:
+        return None
+    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff").replace("\r\n", "\n").strip()
+    if not text:
+        return F.EMPTY_BESIDE_NOTEBOOK
+    return F.STARTER_BESIDE_NOTEBOOK if text == problem.stub().strip() else None
 
 
 def refuse_binary(data: bytes, path: Path) -> None:

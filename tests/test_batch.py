@@ -104,6 +104,25 @@ def test_a_py_and_a_notebook_for_one_problem_grade_the_py_only_and_say_so(tmp_pa
         assert note.en == (f"{SDPA}.ipynb: another file for the same problem; only {SDPA}.py was graded")
 
 
+@pytest.mark.parametrize("left", ["", "\n \r\n", "stub"], ids=["empty", "blank", "starter"])
+def test_an_empty_or_untouched_py_beside_the_notebook_leaves_the_notebook_graded(tmp_path, left):
+    """`attn-judge start`, then `start --notebook` and the work done in the notebook: the .py left
+    empty or as the starter file does not make the student score 0; the notes say why."""
+    from grader.batch import plan_class
+
+    problem = registry.get(SDPA)
+    folder = tmp_path / "class" / "kim"
+    _write(folder / f"{SDPA}.ipynb", json.dumps({"cells": []}))
+    _write(folder / f"{SDPA}.py", problem.stub().replace("\n", "\r\n") if left == "stub" else left)
+    plan = plan_class(tmp_path / "class")
+    assert [e.path.name for e in plan.entries] == [f"{SDPA}.ipynb"]
+    (note,) = plan.roster["kim"]["notes"]
+    why = "the untouched starter file" if left == "stub" else "empty"
+    assert note.en == f"{SDPA}.py: {why}, so the notebook {SDPA}.ipynb was graded instead"
+    _write(folder / f"{SDPA}.py", problem.stub() + "# started\n")  # any change is work: the .py is graded
+    assert [e.path.name for e in plan_class(tmp_path / "class").entries] == [f"{SDPA}.py"]
+
+
 def test_every_file_left_ungraded_in_a_student_folder_is_named_in_the_notes(tmp_path):
     """A file the plan does not grade is never dropped without a word: a wrong extension, a backup
     beside the graded file, a folder named after the problem, a file that is not a problem."""

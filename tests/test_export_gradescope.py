@@ -350,6 +350,18 @@ def test_the_shallowest_py_file_wins_and_the_others_are_named(tmp_path):
     assert any(n.startswith(f"a/{SDPA}.py: another file") for n in notes)
 
 
+def test_an_untouched_starter_py_leaves_the_notebook_beside_it_graded(tmp_path):
+    found = _found(tmp_path, {f"{SDPA}.ipynb": "{}", f"{SDPA}.py": registry.get(SDPA).stub()})
+    assert found.files == {SDPA: tmp_path / "submission" / f"{SDPA}.ipynb"}
+    assert found.notes[0].en == f"{SDPA}.py: the untouched starter file, so the notebook {SDPA}.ipynb was graded instead"
+
+
+def test_a_lone_misnamed_notebook_is_told_its_name_as_a_notebook(tmp_path):
+    found = _found(tmp_path, {"HW3 attention.ipynb": "{}"})
+    assert found.files == {SDPA: tmp_path / "submission" / "HW3 attention.ipynb"}
+    assert f"name your file {SDPA}.ipynb next time" in found.notes[0].en
+
+
 def test_misnamed_files_are_only_reported_when_several_problems_are_exported(tmp_path):
     found = _found(tmp_path, {"scaled_dot_product_atention.py": "1"}, problems=(SDPA, MHA))
     assert found.files == {}

@@ -45,6 +45,7 @@ from grader.jsonio import dumps, readable
 from grader.registry import Problem
 from grader.runs import SubmissionError
 from grader.sandbox.messages import ErrorKind, Limits
+from grader.submission import untouched_file
 from grader.seedkey import KEY_BYTES, KEY_FILE, user_key
 
 log = logging.getLogger(__name__)
@@ -328,8 +329,8 @@ def _list_files(folder: Path) -> tuple[list[Path], bool]:
 def find_submission_files(folder: Path, problems: Sequence[Problem]) -> Found:
     """Each problem's file in a submission folder: ``<problem_id>.py`` or ``<problem_id>.ipynb``.
 
-    The shallowest file wins, a ``.py`` before a notebook; other candidates are
-    named in a note. When the bundle grades a single problem and the folder holds
+    The shallowest file wins, a ``.py`` before a notebook unless it is empty or the
+    untouched starter file; other candidates are named in a note. When the bundle grades a single problem and the folder holds
     no file of that name but exactly one ``.py`` or ``.ipynb`` file, that file is
     graded as the problem's, with a note asking for the right name next time;
     otherwise a misnamed file is only reported, with the close match.
@@ -344,20 +345,27 @@ def find_submission_files(folder: Path, problems: Sequence[Problem]) -> Found:
     def rank(path: Path):
         return len(path.relative_to(folder).parts), path.suffix != ".py", str(path)
 
-    found, others = Found(), []
+    found, others, candidates = Found(), [], {}
     for path in sorted(files, key=rank):
         stem, suffix = os.path.splitext(path.name)
         if suffix not in SUBMISSION_SUFFIXES:
             continue
-        if stem in ids and stem in found.files:
-            found.notes.append(DUPLICATE_FILE.format(name=shown(path), graded=shown(found.files[stem])))
-        elif stem in ids:
-            found.files[stem] = path
+        if stem in ids:
+            candidates.setdefault(stem, []).append(path)
         else:
             others.append(path)
+    for stem, paths in candidates.items():
+        first = paths[0]
+        notebook = next((p for p in paths if p.suffix == ".ipynb"), None)
+        untouched = untouched_file(first, registry.get(stem)) if notebook and first.suffix == ".py" else None
+        found.files[stem] = notebook if untouched else first
+        for path in paths:
+            if path != found.files[stem]:
+                note = untouched if path == first and untouched else DUPLICATE_FILE
+                found.notes.append(note.format(name=shown(path), graded=shown(found.files[stem])))
     if len(ids) == 1 and not found.files and len(others) == 1:
         found.files[ids[0]] = others[0]
-        found.notes.append(MISNAMED_GRADED.format(name=shown(others[0]), expected=f"{ids[0]}.py"))
+        found.notes.append(MISNAMED_GRADED.format(name=shown(others[0]), expected=ids[0] + others[0].suffix))
     else:
         for path in others:
             stem, suffix = os.path.splitext(path.name)

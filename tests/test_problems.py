@@ -113,3 +113,17 @@ def test_returned_names_match_what_the_reference_returns(problem):
         assert _shape_of_names(problem.returns) == _shape_of_value(expected)
     else:
         assert problem.returns == ()
+
+
+def test_flash_attentions_block_size_test_fails_code_that_never_checks_it():
+    """range(0, Lk, 0) raises ValueError by itself: the hidden test gives a negative block_size,
+    for which a loop without the check runs zero times and raises nothing."""
+    import re
+
+    problem = registry.get("flash_attention")
+    unchecked, count = re.subn(r"\n    if block_size < 1:\n        raise ValueError\([^\n]*\)\n", "\n",
+                               solution_source(problem))
+    assert count == 1
+    results = _grade(problem, TrustedRunner(), source=unchecked)
+    failed = {t["number"] for t in results["tests"] if t["status"] == "failed"}
+    assert failed == {"12.18"}

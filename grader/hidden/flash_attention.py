@@ -120,7 +120,9 @@ def _scores_near_floor(rng):
 
 
 def _bad_block_size(rng):
-    return call(SYMBOL, *_qkv(rng, (1,), 3, 4, 4, 2), block_size=0)
+    # not 0, which the public test has and range(0, Lk, 0) refuses by itself: a negative step
+    # makes an empty loop, which only a check of block_size turns into the ValueError
+    return call(SYMBOL, *_qkv(rng, (1,), 3, 4, 4, 2), block_size=-1)
 
 
 def _memory(causal):
@@ -218,7 +220,7 @@ CASES = [
                 "用 -inf（或低于任何合法得分的值）屏蔽：填 -1e4 会与 -1e4 的合法得分打平。")),
     Case("12.18", t("block_size < 1 raises ValueError", "block_size < 1 时抛出 ValueError"), 0.5,
          _bad_block_size,
-         check=raises("ValueError", why=t("block_size=0 gives no blocks", "block_size=0 无法分块")),
+         check=raises("ValueError", why=t("block_size=-1 gives no blocks", "block_size=-1 无法分块")),
          tags=("errors",),
          hint=t("Check block_size before the loop and raise ValueError.",
                 "在循环之前检查 block_size，并抛出 ValueError。")),

@@ -7,7 +7,10 @@ diagnosed with every misconception that explains at least one failure and whose
 set of explained failures is not strictly contained in another's (so that a
 mistake that coincides with a bigger one on a few inputs is not reported), and
 that explains at least one failed test in :data:`COINCIDENCE_SHARE` (a mistake
-matched on one test among many failures coincides there with another).
+matched on one test among many failures coincides there with another). A
+mistake none of whose tests is its alone (another explains each of them too)
+must explain at least one failed test in :data:`SHARED_SHARE`: two mistakes that
+both return what a third one does on a single test of several tell nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from grader.sandbox.messages import Outcome
 # A misconception named must explain at least one failed test in this many: one that matches a
 # single test among many failures coincides there with a different mistake.
 COINCIDENCE_SHARE = 4
+# ... and one whose every explained test another misconception explains as well, one in this many
+SHARED_SHARE = 2
 
 
 @dataclass(frozen=True)
@@ -68,10 +73,14 @@ def diagnose(evidence: list[TestEvidence], order: list[str], *,
     for number, mids in per_test.items():
         for mid in mids:
             explains.setdefault(mid, set()).add(number)
+
+    def shared(mid: str) -> bool:
+        return all(any(number in tests for o, tests in explains.items() if o != mid) for number in explains[mid])
+
     kept = [
         mid for mid, tests in explains.items()
         if not any(tests < other for o, other in explains.items() if o != mid)
-        and len(tests) * COINCIDENCE_SHARE >= len(evidence)
+        and len(tests) * (SHARED_SHARE if shared(mid) else COINCIDENCE_SHARE) >= len(evidence)
     ]
     kept.sort(key=lambda m: order.index(m) if m in order else len(order))
     per_test = {n: [m for m in mids if m in kept] for n, mids in per_test.items()}

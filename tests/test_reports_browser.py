@@ -214,8 +214,8 @@ def test_student_table_sorts_and_filters(klass, visit):
     assert _column(v, 0) == ["alice"]
     assert v.page.text_content("#student-count") == "1 of 14 students"
     v.page.fill("#student-search", "")
-    v.page.select_option("#student-filter", "n")
-    assert sorted(_column(v, 0)) == sorted(["<script>window.__pwned = 5</script>", "dave", "erin"])
+    v.page.select_option("#student-filter", "n")  # notes: on files, or on why a submission was not graded
+    assert sorted(_column(v, 0)) == sorted(["<script>window.__pwned = 5</script>", "dave", "erin", HOSTILE_DIR_NAME])
     v.page.locator("#misconceptions button[data-filter]").first.click()
     assert sorted(_column(v, 0)) == sorted(["bob", "=SUM(A1:A9)"])
     assert v.problems == []

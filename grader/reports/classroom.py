@@ -36,6 +36,7 @@ SIMILARITY_JSON = "similarity.json"  # written by grader.similarity, with its pa
 SIMILARITY_PAGES = "similarity"
 OVERVIEW_TEMPLATE = "report/class.html"
 SIMILARITY_LISTED = 50  # flagged pairs listed (each with a page) per problem
+MAX_NOTE_MESSAGE = 160  # characters of a submission error's message in a note (the gradebook's notes cell)
 
 
 @dataclass
@@ -230,6 +231,10 @@ def _cell(out_dir: Path, student: str, problem: Problem, notes: list[Text]) -> t
         return Cell(), None
     extra = results.get("extra_data") if isinstance(results.get("extra_data"), dict) else {}
     error = extra.get("error") if isinstance(extra.get("error"), dict) else None
+    if error:  # why the score is what it is (0, most often), beside the score
+        message = " ".join(str(error.get("message") or "").split())
+        message = message if len(message) <= MAX_NOTE_MESSAGE else message[:MAX_NOTE_MESSAGE - 1] + "…"
+        notes.append(W.NOT_GRADED_NORMALLY.format(problem=problem.id, kind=str(error.get("kind")), message=message))
     link = None
     for name in (REPORT, RESULTS):
         if (folder / name).is_file():

@@ -92,6 +92,7 @@ RESULTS_MISSING = t("{problem}: results missing; grade again (with --resume) to 
                     "{problem}：结果缺失；请重新评测（加上 --resume）补全")
 RESULTS_UNREADABLE = t("{problem}: results unreadable; grade again (with --resume) to complete it",
                        "{problem}：结果无法读取；请重新评测（加上 --resume）补全")
+NOT_GRADED_NORMALLY = t("{problem}: {kind}: {message}", "{problem}：{kind}：{message}")
 NOT_IN_RUN = t("{problem}: not a problem of this run", "{problem}：不是本次评测的题目")
 NAME_NOT_FOLDER = t("{problem}: results not read (the student name is not a folder name)",
                     "{problem}：没有读取结果（学生名不是一个文件夹名）")

@@ -33,6 +33,8 @@ NOT_STUDENTS = frozenset({"__MACOSX"})  # what macOS adds to a zip of the class:
 TOOL_FOLDERS = frozenset({".git", ".hg", ".svn", ".ipynb_checkpoints", ".vscode", ".idea", ".venv", ".cache",
                           "__pycache__"})
 MAX_FILE_NOTES = 20  # notes on the files of one student folder that are not graded; then a count
+MAX_LISTED = 1000  # names of a folder inside a student folder looked at for problem files
+ARCHIVES = ("zip", "tar.gz", "tgz", "tar", "7z", "rar", "gz")  # never opened: told to be unpacked
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ def plan_class(root: Path, *, only: Problem | None = None) -> ClassPlan:
             continue
         entry = roster.setdefault(student, {"graded": [], "notes": []})
         names = [name for name in sorted(_sorted_names(folder), key=lambda n: n.endswith(".ipynb"))  # a .py wins
-                 if not (name.startswith(".") or name == "__pycache__")]
+                 if not (name.startswith(".") or name in TOOL_FOLDERS or name in NOT_STUDENTS)]
         chosen = _chosen_files(names, ids)
         passed_over = _prefer_notebooks_to_untouched_files(folder, names, chosen)
         for name in names:
@@ -113,17 +115,41 @@ def plan_class(root: Path, *, only: Problem | None = None) -> ClassPlan:
                 entry["notes"].append(passed_over[name].format(name=readable(name), graded=readable(chosen[stem])))
             elif stem in chosen:  # a second file for a problem, a backup (.py.bak), a copy (.py.py)...
                 entry["notes"].append(F.DUPLICATE_FILE.format(name=readable(name), graded=readable(chosen[stem])))
-            elif stem.lower() in ids:  # the problem's name in other case or with another extension (.PY, .txt, a folder)
-                entry["notes"].append(F.PLAN_NOT_A_SUBMISSION.format(name=readable(name), expected=f"{stem.lower()}.py"))
             else:
-                close = registry.close_matches(stem)
-                kind = suffix.lower() if suffix.lower() in SUBMISSION_SUFFIXES else "py"  # a name the plan grades
-                hint = F.PLAN_DID_YOU_MEAN.format(name=f"{close[0]}.{kind}") if close else ""
-                entry["notes"].append(F.PLAN_NOT_A_PROBLEM.format(name=readable(name), hint=hint))
+                entry["notes"].append(_not_a_problem(folder / name, ids))
         if len(entry["notes"]) > MAX_FILE_NOTES:  # a folder of thousands of files: a cell a person can read
             more = len(entry["notes"]) - MAX_FILE_NOTES + 1
             entry["notes"][MAX_FILE_NOTES - 1:] = [F.PLAN_MORE_FILES.format(count=f"{more:,}")]
     return ClassPlan(entries, roster, ignored)
+
+
+def archive_kind(name: str) -> str | None:
+    """The kind of archive a file name says it is ("zip"), or None."""
+    lowered = name.lower()
+    return next((kind for kind in ARCHIVES if lowered.endswith("." + kind)), None)
+
+
+def _not_a_problem(path: Path, ids: set[str]) -> Text:
+    """The note on a name in a student folder that is no problem's file: a folder (holding problem
+    files handed in one level too deep, perhaps), an archive, the problem's name in other case or
+    with another extension, or a name with its close match."""
+    name = readable(path.name)
+    if path.is_dir() and not _is_symlink(path):
+        inside = [n for n in _sorted_names(path)[:MAX_LISTED]
+                  if n.partition(".")[0] in ids and n.partition(".")[2] in SUBMISSION_SUFFIXES]
+        if inside:
+            return F.PLAN_FOLDER_HOLDS.format(name=name, files=", ".join(readable(n) for n in inside))
+        return F.PLAN_FOLDER.format(name=name)
+    kind = archive_kind(path.name)
+    if kind:
+        return F.PLAN_ARCHIVE.format(name=name, kind=kind)
+    stem, _, suffix = path.name.partition(".")
+    if stem.lower() in ids:  # the problem's name in other case or with another extension (.PY, .txt)
+        return F.PLAN_NOT_A_SUBMISSION.format(name=name, expected=f"{stem.lower()}.py")
+    close = registry.close_matches(stem)
+    kind = suffix.lower() if suffix.lower() in SUBMISSION_SUFFIXES else "py"  # a name the plan grades
+    hint = F.PLAN_DID_YOU_MEAN.format(name=f"{close[0]}.{kind}") if close else ""
+    return F.PLAN_NOT_A_PROBLEM.format(name=name, hint=hint)
 
 
 def _chosen_files(names: list[str], ids: set[str]) -> dict[str, str]:

@@ -301,6 +301,12 @@ EMPTY_BESIDE_NOTEBOOK = t("{name}: empty, so the notebook {graded} was graded in
                           "{name}：文件为空，因此改为评测笔记本 {graded}")
 STARTER_BESIDE_NOTEBOOK = t("{name}: the untouched starter file, so the notebook {graded} was graded instead",
                             "{name}：未改动的初始文件，因此改为评测笔记本 {graded}")
+PLAN_FOLDER_HOLDS = t("{name}/: a folder holding {files}; not graded: move the files up into the student's folder",
+                      "{name}/：文件夹，其中有 {files}；未评测：请把这些文件移到学生文件夹里")
+PLAN_FOLDER = t("{name}/: a folder; not graded (a student's files go straight into the student's folder)",
+                "{name}/：文件夹；未评测（学生的文件应直接放在学生文件夹中）")
+PLAN_ARCHIVE = t("{name}: a {kind} archive; not graded: unpack it into the student's folder",
+                 "{name}：{kind} 压缩包；未评测：请解压到学生文件夹中")
 PLAN_NOT_A_PROBLEM = t("{name}: not a problem ID{hint}; not graded", "{name}：不是题目 ID{hint}；不评测")
 PLAN_NOT_A_SUBMISSION = t("{name}: not graded; rename it {expected} (or hand in a .ipynb notebook)",
                           "{name}：未评测；请改名为 {expected}（或提交 .ipynb 笔记本）")

@@ -19,7 +19,8 @@ from typing import Callable
 
 from grader import capacity, progress, registry
 from grader import user_errors as UE
-from grader.batch import ClassPlan, ClassSummary, Entry, plan_class, recorded_extra, remove_stale_temporaries
+from grader.batch import (ClassPlan, ClassSummary, Entry, archive_kind, plan_class, recorded_extra,
+                          remove_stale_temporaries)
 from grader.bounded import BoundedPool
 from grader.classrun import ClassRun, Settings, bad_submission_sha
 from grader.executors import LocalExecutor, WeakIsolationRefused
@@ -51,7 +52,11 @@ def find_problem(problem_id: str) -> Problem:
 
 
 def infer_problem(path: Path, problem_id: str | None) -> Problem:
-    """The problem named by ``--problem``, or by the file name (``<id>.py``)."""
+    """The problem named by ``--problem``, or by the file name (``<id>.py``); :class:`UserError` for
+    an archive (a class or a submission as an LMS exports it), which is never opened."""
+    kind = archive_kind(path.name)
+    if kind:
+        raise UserError(UE.ARCHIVE_GIVEN.format(path=readable(str(path)), kind=kind))
     if problem_id:
         return find_problem(problem_id)
     stem = path.name.split(".")[0]

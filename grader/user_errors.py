@@ -24,6 +24,10 @@ UNKNOWN_PROBLEM = t("unknown problem {name}.{close} Run 'attn-judge list' to see
                     "没有题目 {name}。{close}运行 'attn-judge list' 可查看全部题目。")
 # the {close} of UNKNOWN_PROBLEM and CANNOT_TELL_PROBLEM, when some names are close to the one given
 DID_YOU_MEAN = t(" Did you mean {names}?", "你是不是想找 {names}？")
+ARCHIVE_GIVEN = t("{path}: a {kind} archive, which attn-judge does not open; unpack it, then grade the folder "
+                  "(attn-judge grade FOLDER) or one file in it.",
+                  "{path}：这是 {kind} 压缩包，attn-judge 不会打开它；请先解压，再评测文件夹（attn-judge grade FOLDER）"
+                  "或其中的一个文件。")
 CANNOT_TELL_PROBLEM = t("{path}: cannot tell the problem from the file name.{close} Rename the file to "
                         "<problem_id>.py or pass --problem (see 'attn-judge list').",
                         "{path}：无法从文件名判断是哪道题目。{close}请把文件改名为 <problem_id>.py，"

@@ -84,6 +84,9 @@ def test_hostile_class(tmp_path):
         rows = list(csv.reader(fh))
     names = [row[0] for row in rows[1:]]
     assert sorted(names) == sorted(["alice", "bob", "'=SUM(A1)", "carol", "dave", "erin", "mallory", "trent"])
+    notes = {row[0]: row[-1] for row in rows[1:]}  # a zero says why, beside it
+    assert f"{SDPA}: timeout: " in notes["'=SUM(A1)"]
+    assert "self_attention: bad_submission: self_attention.ipynb: " in notes["trent"]
     overview = (out / "index.html").read_text(encoding="utf-8")
     assert "multihead_attention.py" in overview  # the misnamed file is reported for carol
 
@@ -125,7 +128,8 @@ def test_an_empty_or_untouched_py_beside_the_notebook_leaves_the_notebook_graded
 
 def test_every_file_left_ungraded_in_a_student_folder_is_named_in_the_notes(tmp_path):
     """A file the plan does not grade is never dropped without a word: a wrong extension, a backup
-    beside the graded file, a folder named after the problem, a file that is not a problem."""
+    beside the graded file, a folder (named after the problem, or holding its file one level too
+    deep), an archive, a file that is not a problem. Tool folders (__MACOSX) are passed over."""
     from grader.batch import plan_class
 
     folder = tmp_path / "class" / "kim"
@@ -133,6 +137,9 @@ def test_every_file_left_ungraded_in_a_student_folder_is_named_in_the_notes(tmp_
     _write(folder / f"{SDPA}.py", solution_source(registry.get(SDPA)))
     _write(folder / f"{SDPA}.py.bak", "old\n")
     _write(folder / "positional_encoding" / "main.py", "x = 1\n")
+    _write(folder / "hw1" / "self_attention.py", "x = 1\n")  # handed in one level too deep
+    _write(folder / "kim_attention.zip", "PK")
+    _write(folder / "__MACOSX" / f"._{SDPA}.py", "\0\0")
     _write(folder / "notes.txt", "todo\n")
     _write(folder / "Shared_QK_Attention.Py", "x = 1\n")  # the problem's name in other case
     _write(folder / "grouped_query_atention.PY", "x = 1\n")  # misspelt: the name suggested is one graded
@@ -145,8 +152,10 @@ def test_every_file_left_ungraded_in_a_student_folder_is_named_in_the_notes(tmp_
     assert sorted(note.en for note in plan.roster["kim"]["notes"]) == [
         "Shared_QK_Attention.Py: not graded; rename it shared_qk_attention.py (or hand in a .ipynb notebook)",
         "grouped_query_atention.PY: not a problem ID (did you mean grouped_query_attention.py?); not graded",
+        "hw1/: a folder holding self_attention.py; not graded: move the files up into the student's folder",
+        "kim_attention.zip: a zip archive; not graded: unpack it into the student's folder",
         "notes.txt: not a problem ID; not graded",
-        "positional_encoding: not graded; rename it positional_encoding.py (or hand in a .ipynb notebook)",
+        "positional_encoding/: a folder; not graded (a student's files go straight into the student's folder)",
         f"{SDPA}.py.bak: another file for the same problem; only {SDPA}.py was graded",
         "self_attention.PY: not graded; rename it self_attention.py (or hand in a .ipynb notebook)",
         "text_generaton.IPYNB: not a problem ID (did you mean text_generation.ipynb?); not graded",

@@ -93,6 +93,17 @@ def test_check_needs_a_problem_it_can_recognise(tmp_path):
     assert "--problem" in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("command", ["check", "grade"])
+def test_an_archive_is_told_to_be_unpacked(tmp_path, command):
+    """A class, or one submission, as an LMS exports it: a zip is never opened nor taken for a
+    misnamed file, even with --problem."""
+    (tmp_path / "class.zip").write_bytes(b"PK\x03\x04")
+    for extra in ([], ["--problem", "self_attention"]):
+        result = CliRunner().invoke(main, [command, str(tmp_path / "class.zip"), *extra])
+        assert result.exit_code == 2
+        assert "class.zip: a zip archive, which attn-judge does not open; unpack it" in result.output
+
+
 @pytest.mark.sandbox
 def test_grade_json_prints_only_results(tmp_path):
     path = tmp_path / "positional_encoding.py"

@@ -138,7 +138,7 @@ def describe(value) -> Text:
 
 def exception_verdict(error: TestException) -> Verdict:
     """The failing verdict of a call that raised (its case's hint only for real exceptions)."""
-    unrelated = (error.forbidden is not None or error.type == "NotImplementedError"
+    unrelated = (error.forbidden is not None or error.type in ("NotImplementedError", MODULE_NOT_FOUND)
                  or parameter_mismatch(error) is not None)
     return Verdict(False, error_message(error), shows_case_hint=not unrelated)
 
@@ -170,6 +170,9 @@ def _listed(names) -> Text:
     return join(F.LIST_SEPARATOR, [same(name) for name in names])
 
 
+MODULE_NOT_FOUND = "ModuleNotFoundError"  # an import the sandbox cannot serve: said with what it holds
+
+
 def error_message(error: TestException) -> Text:
     place = where(error.lines[-1]) if error.lines else same("")
     if parameter_mismatch(error) is not None:
@@ -178,7 +181,8 @@ def error_message(error: TestException) -> Text:
         return F.USES_FORBIDDEN.format(name=error.forbidden, where=place)
     if error.type == "NotImplementedError":
         return F.NOT_IMPLEMENTED.format(where=place)
-    return F.RAISED.format(type=error.type, message=error.message, where=place)
+    raised = F.RAISED.format(type=error.type, message=error.message, where=place)
+    return raised + F.ONLY_SANDBOX_MODULES if error.type == MODULE_NOT_FOUND else raised
 
 
 def structure_problem(got, want, *, what: Text = F.OUTPUT, names: tuple = (),

@@ -146,6 +146,10 @@ ANALYSIS_FAILED = t("the source could not be analysed ({why}); it was not run. S
 # ----------------------------------------------------------------------------- loading
 SYNTAX_ERROR = t("{detail}", "{detail}")
 IMPORT_FAILED = t("importing the file raised {detail}", "导入文件时抛出了 {detail}")
+# after a ModuleNotFoundError: what the sandbox can import
+ONLY_SANDBOX_MODULES = t(" (the sandbox holds Python's standard library, torch and numpy only: "
+                         "solve the problem with those)",
+                         "（沙箱中只有 Python 标准库、torch 和 numpy：请只用它们解题）")
 MISSING_SYMBOLS = t("the file does not define {names} (names are case-sensitive; start from the stub)",
                     "文件没有定义 {names}（名字区分大小写；请从题目模板开始）")
 EXIT_AT_IMPORT = t("the code called sys.exit({code}) while being imported",

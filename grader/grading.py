@@ -27,7 +27,7 @@ import torch
 from grader import __version__
 from grader import feedback as F
 from grader.cases import Case
-from grader.checks import (CheckContext, Verdict, hint_applies, line_labels, mismatch_summary,
+from grader.checks import (MODULE_NOT_FOUND, CheckContext, Verdict, hint_applies, line_labels, mismatch_summary,
                            parameter_mismatch)
 from grader.diagnosis import TestEvidence, diagnose, explained_by, telling
 from grader.forbidden import AnalysisFailed, find_forbidden
@@ -237,7 +237,10 @@ def load_failure_error(failure: LoadFailure) -> SubmissionError:
     template = {ErrorKind.SYNTAX_ERROR: F.SYNTAX_ERROR, ErrorKind.IMPORT_ERROR: F.IMPORT_FAILED,
                 ErrorKind.MISSING_SYMBOL: F.MISSING_SYMBOLS}[failure.kind]
     key = "names" if failure.kind == ErrorKind.MISSING_SYMBOL else "detail"
-    return SubmissionError(failure.kind, template.format(**{key: failure.detail}), failure.lines)
+    message = template.format(**{key: failure.detail})
+    if failure.kind == ErrorKind.IMPORT_ERROR and failure.detail.startswith(MODULE_NOT_FOUND + ":"):
+        message = message + F.ONLY_SANDBOX_MODULES
+    return SubmissionError(failure.kind, message, failure.lines)
 
 
 def _static_forbidden(source: str, forbidden: list[str],

@@ -137,3 +137,18 @@ def test_an_item_that_cannot_be_sent_is_named_alone(pool):
     results = grade(problem=problem, source=meta, filename="scaled_dot_product_attention.py", runner=pool)
     assert any(t["output"].startswith("weights (output[1]): expected a tensor, got a meta tensor object")
                for t in results["tests"])  # the tests of gradients raise: autograd meets the meta device
+
+
+def test_a_module_the_sandbox_lacks_is_told_with_what_it_holds(pool):
+    """matplotlib at import, einops inside the function (the README says what the sandbox holds; the
+    learner reads the message): the message says so, and no hint about the math follows it."""
+    problem = registry.get("scaled_dot_product_attention")
+    reference = solution_source(problem)
+    results = grade(problem=problem, source="import matplotlib.pyplot as plt\n" + reference,
+                    filename="scaled_dot_product_attention.py", runner=pool)
+    error = results["extra_data"]["error"]
+    assert error["kind"] == "import_error" and "standard library, torch and numpy only" in error["message"]
+    inside = reference.replace("    d_k = q.shape[-1]\n", "    import einops\n    d_k = q.shape[-1]\n")
+    results = grade(problem=problem, source=inside, filename="scaled_dot_product_attention.py", runner=pool)
+    assert all("No module named 'einops'" in t["output"] and "torch and numpy only" in t["output"]
+               and "Hint:" not in t["output"] for t in results["tests"])

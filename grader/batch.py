@@ -80,8 +80,10 @@ def _sorted_names(folder: Path) -> list[str]:
         return []
 
 
-def plan_class(root: Path, *, only: Problem | None = None) -> ClassPlan:
-    """Find every (student, problem) submission under ``root``."""
+def plan_class(root: Path, *, only: tuple[Problem, ...] = ()) -> ClassPlan:
+    """Find every (student, problem) submission under ``root`` (of the problems ``only`` lists, when
+    it lists any: ``--problem``)."""
+    only_ids = {p.id for p in only}
     ids = set(registry.problem_ids())
     entries, roster, ignored = [], {}, []
     for student in _sorted_names(root):
@@ -108,7 +110,7 @@ def plan_class(root: Path, *, only: Problem | None = None) -> ClassPlan:
             stem, _, suffix = name.partition(".")
             if chosen.get(stem) == name:
                 problem = registry.get(stem)
-                if only is None or problem.id == only.id:
+                if not only_ids or problem.id in only_ids:
                     entries.append(Entry(student, problem, folder / name))
                     entry["graded"].append(problem.id)
             elif name in passed_over:

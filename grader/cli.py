@@ -250,7 +250,8 @@ def _sandboxes_to_prestart(path: Path, workers: int | None) -> int:
 
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--problem", "problem_id", help="Grade only this problem (default: from file names).")
+@click.option("--problem", "problem_ids", multiple=True, metavar="PROBLEM_ID",
+              help="Grade only this problem (repeatable for a class; default: from file names).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output directory (default for a class: ./attn-judge-results).")
 @click.option("--json", "as_json", is_flag=True, help="Single file: print results.json only.")
@@ -270,7 +271,7 @@ def _sandboxes_to_prestart(path: Path, workers: int | None) -> int:
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Grade on a Dask cluster: tcp://HOST:8786, or local:N for N local workers.")
 @LANG_OPTION
-def grade(path: Path, problem_id, out, as_json, seed, workers, timeout, memory, resume,
+def grade(path: Path, problem_ids, out, as_json, seed, workers, timeout, memory, resume,
           allow_weak_isolation, allow_forbidden, scheduler, lang) -> None:
     """Grade one submission (FILE) or a class (DIR/<student>/<problem>.py) on the hidden tests."""
     if scheduler is None:  # the sandboxes' start-up (torch) overlaps with ours
@@ -282,7 +283,7 @@ def grade(path: Path, problem_id, out, as_json, seed, workers, timeout, memory, 
     try:
         allowed = frozenset(services.find_problem(p).id for p in allow_forbidden)
         if path.is_dir() and path.suffix != ".py":  # a link to the class folder is followed
-            _grade_class(path, problem_id=problem_id, out=out or Path("attn-judge-results"), seed=seed,
+            _grade_class(path, problem_ids=problem_ids, out=out or Path("attn-judge-results"), seed=seed,
                          workers=workers, limits=limits, resume=resume, allow_weak=allow_weak_isolation,
                          allowed=allowed, scheduler=scheduler, lang=lang)
             return
@@ -290,6 +291,9 @@ def grade(path: Path, problem_id, out, as_json, seed, workers, timeout, memory, 
             raise services.UserError(UE.NO_SUCH_PATH.format(path=safe(path)))
         if out:
             services.check_writable_folder(out)
+        if len(problem_ids) > 1:
+            raise services.UserError(UE.ONE_PROBLEM_FOR_A_FILE.format(path=safe(path)))
+        problem_id = problem_ids[0] if problem_ids else None
         results = services.grade_file(path=path, problem_id=problem_id, seed=seed, limits=limits,
                                       allow_weak=allow_weak_isolation, allow_forbidden=allowed, lang=lang)
     except services.UserError as exc:
@@ -330,11 +334,11 @@ def _write_single_report(out: Path, path: Path, results: dict) -> None:
     write_atomic(target / "results.json", services.results_json(results))
 
 
-def _grade_class(root: Path, *, problem_id, out, seed, workers, limits, resume, allow_weak, allowed,
+def _grade_class(root: Path, *, problem_ids, out, seed, workers, limits, resume, allow_weak, allowed,
                  scheduler, lang) -> None:
     _stop_once(lang)
     services = _services()
-    only = services.find_problem(problem_id) if problem_id else None
+    only = tuple(dict.fromkeys(services.find_problem(p) for p in problem_ids))
     _, out, plan = services.class_plan(root, out, only=only)  # before the sandboxes start: said at once
     if resume:
         services.check_resumed_seed(out, plan, seed)

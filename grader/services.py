@@ -29,7 +29,7 @@ from grader.i18n import DEFAULT_LANG, Text, TextError, join
 from grader.jsonio import dumps, readable
 from grader.notebooks import SourceMap
 from grader.outlock import OutputInUse, OutputLock, lock_output
-from grader.outpaths import RESULTS, STATE_DIR
+from grader.outpaths import RESULTS, STATE_DIR, results_path
 from grader.pool import SandboxUnavailable
 from grader.zygote_launch import BadSetting, weak_forced
 from grader.registry import Problem, UnknownProblemError
@@ -224,7 +224,7 @@ def grade_class(
     seed: int = DEFAULT_SEED,
     limits: Limits = Limits(),
     resume: bool = False,
-    only: Problem | None = None,
+    only: tuple[Problem, ...] = (),
     allow_forbidden: frozenset[str] = frozenset(),
     lang: str = DEFAULT_LANG,
     reports: bool = True,
@@ -262,12 +262,10 @@ def grade_class(
         settings = Settings(out=out, seed=seed, limits=limits, resume=resume, allow_forbidden=allow_forbidden,
                             lang=lang, reports=reports,
                             seed_key=class_key(out) if seed != DEFAULT_SEED else None,
-                            only=None if only is None else frozenset({only.id}))
+                            only=frozenset(p.id for p in only) or None)
         if resume:
             check_resumed_seed(out, plan, seed)
-        # The class outputs show every problem handed in, not only the one graded now (--problem): the
-        # others' results already in OUT stay in the gradebooks.
-        shown = plan if only is None else plan_class(root)
+        shown = _shown_in_outputs(root, out, plan, only)
         outputs = ClassOutputs(out, problems=problems_of(shown), roster=shown.roster, overview=reports, lang=lang)
         run = ClassRun(plan, executor=executor, settings=settings, on_progress=on_progress,
                        while_comparing=outputs.prepare)
@@ -309,15 +307,30 @@ def claim_output(out: Path) -> OutputLock:
         raise UserError(UE.OUT_NOT_WRITABLE.format(out=readable(str(out)), why=os_reason(exc))) from None
 
 
-def class_plan(root: Path, out: Path, *, only: Problem | None = None) -> tuple[Path, Path, ClassPlan]:
+def _shown_in_outputs(root: Path, out: Path, plan: ClassPlan, only: tuple[Problem, ...]) -> ClassPlan:
+    """What the class outputs show: ``plan``, and after a ``--problem`` run also the class's other
+    problems that OUT holds results of (graded by an earlier run, they stay in the gradebooks); a
+    problem nobody's results are in yet is left out, not shown as missing for every student."""
+    if not only:
+        return plan
+    whole = plan_class(root)
+    kept = {p.id for p in only} | {e.problem.id for e in whole.entries
+                                   if results_path(out, e.student, e.problem.id).is_file()}
+    roster = {name: {**info, "graded": [p for p in info["graded"] if p in kept]} for name, info in whole.roster.items()}
+    return ClassPlan([e for e in whole.entries if e.problem.id in kept], roster, whole.ignored)
+
+
+def class_plan(root: Path, out: Path, *, only: tuple[Problem, ...] = ()) -> tuple[Path, Path, ClassPlan]:
     """:func:`class_folders` and the class's plan; :class:`UserError` when ``root`` holds no student
     folder (most likely the wrong folder, or one of loose files). Cheap: it lists folders only."""
     root, out = class_folders(root, out)
     plan = plan_class(root, only=only)
     if not plan.roster:
         raise UserError(UE.NO_STUDENT_FOLDERS.format(root=readable(str(root))))
-    if only is not None and not plan.entries:
-        raise UserError(UE.PROBLEM_NOT_HANDED_IN.format(problem=only.id, root=readable(str(root))))
+    handed_in = {e.problem.id for e in plan.entries}
+    for problem in only:
+        if problem.id not in handed_in:
+            raise UserError(UE.PROBLEM_NOT_HANDED_IN.format(problem=problem.id, root=readable(str(root))))
     return root, out, plan
 
 

@@ -51,6 +51,8 @@ RESUME_OTHER_SEED = t("--resume: the results in {out} were graded with another s
 OUT_IN_USE = t("--out {out} is being written by another attn-judge grade (process {pid}); wait until it "
                "finishes, or choose another --out",
                "--out {out} 正由另一个 attn-judge grade（进程 {pid}）写入；请等它结束，或另选 --out")
+ONE_PROBLEM_FOR_A_FILE = t("{path} is one file, so one problem: give --problem once.",
+                           "{path} 是一个文件，只对应一道题：请只给一次 --problem。")
 PROBLEM_NOT_HANDED_IN = t("--problem {problem}: no student under {root} handed in {problem}.py or {problem}.ipynb; "
                           "check the problem ID ('attn-judge list') or leave out --problem",
                           "--problem {problem}：{root} 下没有学生提交 {problem}.py 或 {problem}.ipynb；请检查题目 ID"

@@ -195,7 +195,7 @@ def test_grading_one_problem_again_keeps_the_others_in_the_gradebooks(tmp_path):
         similarity = json.loads((out / "similarity.json").read_text())["problems"]
         pages = sorted(p.name for p in (out / "similarity" / SDPA).iterdir())
         _, summary = services.grade_class(root=root, out=out, executor=executor,
-                                          only=problems.get("positional_encoding"), resume=True)
+                                          only=(problems.get("positional_encoding"),), resume=True)
     assert summary.skipped == 3
     assert _rows(out / "gradebook.csv") == before
     assert before[0][:3] == ["student", SDPA, "positional_encoding"]
@@ -203,6 +203,27 @@ def test_grading_one_problem_again_keeps_the_others_in_the_gradebooks(tmp_path):
     assert json.loads((out / "similarity.json").read_text())["problems"][SDPA] == similarity[SDPA]
     assert sorted(p.name for p in (out / "similarity" / SDPA).iterdir()) == pages
     assert f"similarity/{SDPA}/1.html" in (out / "index.html").read_text()  # the overview still links it
+
+
+def test_a_first_problem_run_shows_the_problems_graded_and_several_can_be_asked(tmp_path):
+    """--problem into a new OUT: the gradebook holds that problem alone, not every other problem
+    handed in as 'results missing' for every student; --problem given twice grades both."""
+    klass, out = tmp_path / "class", tmp_path / "out"
+    for problem_id in (SDPA, "positional_encoding", "self_attention"):
+        _write(klass / "ana" / f"{problem_id}.py", solution_source(registry.get(problem_id)))
+    first = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--problem", "positional_encoding"),
+                           capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    header, row = _rows(out / "gradebook.csv")
+    assert header[1:-3] == ["positional_encoding"] and row[-1] == ""  # no note of results missing
+    both = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--problem", SDPA, "--problem", "self_attention"),
+                          capture_output=True, text=True, timeout=600)
+    assert both.returncode == 0 and "Graded 2 submissions" in both.stderr, both.stderr
+    header, row = _rows(out / "gradebook.csv")
+    assert header[1:-3] == [SDPA, "self_attention", "positional_encoding"] and row[-1] == ""
+    one_file = subprocess.run(grade_cmd(str(klass / "ana" / f"{SDPA}.py"), "--problem", SDPA, "--problem", SDPA),
+                              capture_output=True, text=True, timeout=600)
+    assert one_file.returncode == 2 and "one file, so one problem: give --problem once" in one_file.stderr
 
 
 def _rows(path: Path) -> list[list[str]]:

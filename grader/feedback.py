@@ -43,9 +43,11 @@ EQUAL = t("{what}: equal", "{what}：相等")
 ENTRIES_DIFFER = t("{what}: {count} of {total} entries differ", "{what}：{total} 个元素中有 {count} 个不同")
 NOT_FINITE = t("{what}: {count} entries are nan or inf", "{what}：有 {count} 个元素是 nan 或 inf")
 NAN_FROM_BLOCKED_ROWS = t("A softmax over a row whose scores are all -inf (every key blocked) gives nan: check the "
-                          "mask's polarity (True = may attend) and the dim the softmax runs over.",
+                          "mask's polarity (True = may attend), that a causal query sees its own key (j <= i, "
+                          "so the first query is never left with none), and the dim the softmax runs over.",
                           "如果一行的分数全是 -inf（所有键都被屏蔽），softmax 就会得到 nan：请检查掩码的真假含义"
-                          "（True 表示可以关注）以及 softmax 所在的维度。")
+                          "（True 表示可以关注）、因果注意力中查询能否看到它自己的键（j <= i，这样第一个查询"
+                          "不会一个键都没有），以及 softmax 所在的维度。")
 WITHIN_TOLERANCE = t("{what}: within rtol={rtol}, atol={atol} (max error {error})",
                      "{what}：在 rtol={rtol}、atol={atol} 的容差内（最大误差 {error}）")
 ENTRIES_OFF = t("{what}: {count} of {total} entries off, max error {error} (rtol={rtol}, atol={atol})",

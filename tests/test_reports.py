@@ -375,3 +375,25 @@ def test_recorded_limits_of_the_similarity_report_are_shown_in_the_page_language
     assert f"<li>除题目模板外，词法单元文本不到 {similarity.MIN_MATCHED} 个字符的提交</li>" in html
     assert "<li>a limit of another version</li>" in html
     assert similarity.WHAT_IT_CANNOT_SEE[1] not in html
+
+
+def test_a_file_that_never_ran_leaves_each_checks_pass_rate_alone(tmp_path):
+    """One import error among the class does not rank every check of its problem among the hardest:
+    the pass rate of a check counts the submissions whose tests ran."""
+    from grader import registry
+    from grader.reports.classroom import NEVER_RAN, load_class
+    from grader.sandbox.messages import ErrorKind
+
+    assert NEVER_RAN <= {kind.value for kind in ErrorKind}
+    problem = registry.get("scaled_dot_product_attention")
+    tests = [{"number": "1.1", "name": "n", "max_score": 1, "score": 1, "status": "passed", "output": ""}]
+    for student, error, status in (("ana", None, "passed"), ("ben", {"kind": "import_error", "message": "x"}, "failed")):
+        folder = tmp_path / student / problem.id
+        folder.mkdir(parents=True)
+        (folder / "results.json").write_text(json.dumps({
+            "score": 1 if status == "passed" else 0, "max_score": 1,
+            "tests": [dict(tests[0], status=status)], "extra_data": {"error": error, "diagnosis": []}}))
+    data = load_class(tmp_path, problems=[problem], roster={s: {"graded": [problem.id]} for s in ("ana", "ben")})
+    (stat,) = data.stats
+    assert stat.submitted == 2 and stat.errors["import_error"] == 1
+    assert [(row["number"], row["attempted"], row["rate"]) for row in stat.test_rates] == [("1.1", 1, 1.0)]

@@ -36,6 +36,11 @@ SIMILARITY_JSON = "similarity.json"  # written by grader.similarity, with its pa
 SIMILARITY_PAGES = "similarity"
 OVERVIEW_TEMPLATE = "report/class.html"
 SIMILARITY_LISTED = 50  # flagged pairs listed (each with a page) per problem
+# Submission errors after which no test ran: left out of each check's pass rate, which would otherwise
+# rank every check of a problem with a few such files among the class's hardest
+# (grader.sandbox.messages.ErrorKind's values: that module imports torch, which the report helpers never load)
+NEVER_RAN = frozenset({"syntax_error", "import_error", "missing_symbol", "bad_submission", "forbidden_api",
+                       "grader_error"})
 MAX_NOTE_MESSAGE = 160  # characters of a submission error's message in a note (the gradebook's notes cell)
 
 
@@ -282,6 +287,8 @@ def _count(stat: ProblemStats, cell: Cell, results: dict) -> None:
         stat.errors[cell.error_kind] += 1
     for mid in set(cell.diagnosis):
         stat.misconceptions[mid] += 1
+    if cell.error_kind in NEVER_RAN:  # its tests say nothing about the checks: no test of it ran
+        return
     for test in results.get("tests") or ():
         if not isinstance(test, dict) or "number" not in test:
             continue

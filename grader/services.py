@@ -266,7 +266,8 @@ def grade_class(
         if resume:
             check_resumed_seed(out, plan, seed)
         shown = _shown_in_outputs(root, out, plan, only)
-        outputs = ClassOutputs(out, problems=problems_of(shown), roster=shown.roster, overview=reports, lang=lang)
+        outputs = ClassOutputs(out, problems=problems_of(shown), roster=shown.roster, overview=reports, lang=lang,
+                               ignored=shown.ignored)
         run = ClassRun(plan, executor=executor, settings=settings, on_progress=on_progress,
                        while_comparing=outputs.prepare)
         try:

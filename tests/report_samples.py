@@ -26,6 +26,7 @@ PROBLEM_ID = "scaled_dot_product_attention"
 HOSTILE_OUTPUT = ('<script>window.__pwned = 1</script>\n'
                   '"><img src=x onerror="window.__pwned = 2">\n'
                   "</pre><svg onload=\"window.__pwned = 3\"></svg>\x1b[31m\x00 done\n")
+STRAY_NAME = '<img src=x onerror="window.__pwned = 6">.py'  # a file beside the student folders
 HOSTILE_DIR_NAME = '"><img src=x onerror="window.__pwned = 4">'  # a valid folder name
 HOSTILE_NAME = "<script>window.__pwned = 5</script>"  # has a '/': a roster entry, never a folder
 FORMULA_NAMES = ["=SUM(A1:A9)", "+1+1", "-2+3", "@cmd", "\tTab", "\rCR"]
@@ -138,5 +139,6 @@ def build_class(out: Path, lang: str = DEFAULT_LANG) -> dict[str, dict]:
     roster["dave"]["graded"].append(PROBLEM_ID)
     add("erin")
     roster["erin"]["notes"].append("mha.py: not a problem ID (did you mean multi_head_attention?); not graded")
-    write_class_outputs(out, problems=[problem(), unsubmitted_problem()], roster=roster, lang=lang)
+    write_class_outputs(out, problems=[problem(), unsubmitted_problem()], roster=roster, lang=lang,
+                        ignored=[STRAY_NAME, ".carol"])
     return roster

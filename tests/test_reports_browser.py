@@ -22,7 +22,7 @@ from grader.reports.wording import Wording
 from grader.sandbox import isolation
 from grader.trusted_runner import NamespaceRunner
 from tests.browser import ARTIFACTS, english_wording, wording_shown
-from tests.report_samples import (HOSTILE_DIR_NAME, HOSTILE_OUTPUT, PROBLEM_ID, build_class, graded, problem,
+from tests.report_samples import (STRAY_NAME, HOSTILE_DIR_NAME, HOSTILE_OUTPUT, PROBLEM_ID, build_class, graded, problem,
                                   weights_figure)
 
 pytestmark = pytest.mark.browser
@@ -86,6 +86,8 @@ def test_class_overview_loads_clean(klass, visit):
         v = visit(klass / "index.html", **context)
         assert v.problems == []
         assert v.page.evaluate("window.__pwned") is None
+        stray = v.page.text_content("#not-student-folders")  # named as text, where the instructor looks
+        assert STRAY_NAME in stray and ".carol" in stray
         _shot(v, name)
     phone_width = v.page.evaluate("document.documentElement.scrollWidth")
     assert phone_width <= 390, "the page scrolls sideways on a phone (only tables may)"
@@ -260,7 +262,8 @@ def zh_report(tmp_path_factory) -> Path:
 
 
 def _headings(v: Visit) -> list[str]:
-    return v.page.evaluate("Array.from(document.querySelectorAll('main h2'), h => h.innerText)")
+    # textContent: a section below the fold is not rendered yet (content-visibility), and innerText is empty there
+    return v.page.evaluate("Array.from(document.querySelectorAll('main h2'), h => h.textContent)")
 
 
 def test_chinese_report_has_no_english_wording(zh_report, visit):

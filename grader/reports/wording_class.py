@@ -27,6 +27,8 @@ STAT_GRADED = t("submissions graded", "已评测的提交")
 STAT_MEAN = t("mean total of those graded", "已评测学生的平均总分")
 STAT_ERRORS = t("submission errors", "出错的提交")
 STAT_NOTES = t("students with notes", "有备注的学生")
+NOT_STUDENT_FOLDERS = t("Not graded (beside the student folders, but not student folders themselves): {names}.",
+                        "未评测（位于学生文件夹旁边，但本身不是学生文件夹）：{names}。")
 GRADEBOOKS = t("Gradebooks: {gradebook} (a column per problem, total and maximum) and {canvas} "
                "(for Canvas's gradebook import).",
                "成绩表：{gradebook}（每道题一列，另有总分和满分）和 {canvas}（用于导入 Canvas 的成绩册）。")

@@ -375,7 +375,10 @@ def test_the_search_never_follows_a_folder_link_nor_goes_deeper_than_three_level
     write_files(outside, {f"{SDPA}.py": "1"})
     write_files(tmp_path / "submission", {f"a/b/c/{SDPA}.py": "too deep"})
     (tmp_path / "submission" / "linked").symlink_to(outside, target_is_directory=True)
-    assert find_submission_files(tmp_path / "submission", [registry.get(SDPA)]).files == {}
+    too_deep = find_submission_files(tmp_path / "submission", [registry.get(SDPA)])
+    assert too_deep.files == {}
+    assert [n.en for n in too_deep.notes] == [f"a/b/c/{SDPA}.py: not graded, nested more than 2 folders deep; "
+                                             "put it at the top of your submission"]  # not left unsaid
     write_files(tmp_path / "submission", {f"a/b/{SDPA}.py": "deep enough"})
     found = find_submission_files(tmp_path / "submission", [registry.get(SDPA)])
     assert found.files == {SDPA: tmp_path / "submission" / "a" / "b" / f"{SDPA}.py"}

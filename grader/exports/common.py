@@ -62,7 +62,8 @@ WHEEL_BUILD_TIMEOUT = 600.0
 
 # A submission folder is whatever the learner uploaded: it is looked at to a bounded depth
 # and number of entries, never through a symbolic link to a folder.
-MAX_DEPTH = 3
+MAX_DEPTH = 3  # a submission's files are graded down to this many levels (two folders)
+LOOKED_DEEPER = 2  # levels below those listed only to name a problem's file found there
 MAX_ENTRIES = 2000
 MAX_NOTES = 20
 SUBMISSION_SUFFIXES = (".py", ".ipynb")
@@ -73,6 +74,8 @@ IGNORED_NAMES = ("__pycache__", "__MACOSX")
 BUDGETS = (8000, 2000, 500, 100, 0)
 CAPTURED_SHARE = 4  # captured output may take this many budgets
 
+TOO_DEEP = t("{name}: not graded, nested more than {depth} folders deep; put it at the top of your submission",
+             "{name}：未评测，嵌套超过 {depth} 层文件夹；请把它放在提交的最上层")
 NO_FILE = t("no file named {expected} in your submission (or {notebook}, a notebook); "
             "name your file exactly so and submit again",
             "你的提交里没有名为 {expected} 的文件（或名为 {notebook} 的笔记本）；请按这个名字命名文件后重新提交")
@@ -297,7 +300,8 @@ class Found:
 
 
 def _list_files(folder: Path) -> tuple[list[Path], bool]:
-    """Files (and links) under ``folder``, shallowest first; True when the listing was cut short."""
+    """Files (and links) under ``folder``, shallowest first, down to :data:`MAX_DEPTH` +
+    :data:`LOOKED_DEEPER` levels (the deepest only to be named); True when the listing was cut short."""
     files: list[Path] = []
     queue = [(0, Path(folder))]
     seen = 0
@@ -319,7 +323,7 @@ def _list_files(folder: Path) -> tuple[list[Path], bool]:
             except OSError:
                 continue
             if is_folder:
-                if depth + 1 < MAX_DEPTH:
+                if depth + 1 < MAX_DEPTH + LOOKED_DEEPER:
                     queue.append((depth + 1, Path(entry.path)))
             else:
                 files.append(Path(entry.path))
@@ -345,10 +349,13 @@ def find_submission_files(folder: Path, problems: Sequence[Problem]) -> Found:
     def rank(path: Path):
         return len(path.relative_to(folder).parts), path.suffix != ".py", str(path)
 
-    found, others, candidates = Found(), [], {}
+    found, others, candidates, too_deep = Found(), [], {}, []
     for path in sorted(files, key=rank):
         stem, suffix = os.path.splitext(path.name)
         if suffix not in SUBMISSION_SUFFIXES:
+            continue
+        if len(path.relative_to(folder).parts) > MAX_DEPTH:
+            too_deep.append(path)
             continue
         if stem in ids:
             candidates.setdefault(stem, []).append(path)
@@ -372,6 +379,9 @@ def find_submission_files(folder: Path, problems: Sequence[Problem]) -> Found:
             close = [c for c in registry.close_matches(stem) if c in ids]
             hint = DID_YOU_MEAN.format(expected=close[0] + suffix) if close else EMPTY
             found.notes.append(NOT_GRADED_NAME.format(name=shown(path), hint=hint))
+    for path in too_deep:
+        if os.path.splitext(path.name)[0] in ids:
+            found.notes.append(TOO_DEEP.format(name=shown(path), depth=MAX_DEPTH - 1))
     for path in found.files.values():
         if path.suffix == ".ipynb":
             found.notes.append(NOTEBOOK_GRADED.format(name=shown(path)))

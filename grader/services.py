@@ -44,6 +44,15 @@ class UserError(TextError):
     """Something the user can fix; the message (``text``) says what and how, in both languages."""
 
 
+class IsolationRefused(UserError):
+    """No sandbox as strong as required here; ``why`` says what is missing, without the command-line
+    advice of ``text`` (an autograder tells its students in its own words)."""
+
+    def __init__(self, text: Text, why: Text):
+        super().__init__(text)
+        self.why = why
+
+
 def find_problem(problem_id: str) -> Problem:
     try:
         return registry.get(problem_id)
@@ -95,7 +104,7 @@ def open_executor(*, workers: int | None = None, allow_weak: bool, scheduler: st
         raise UserError(_too_many(f"--workers {exc.asked}" if scheduler is None else f"--scheduler {scheduler}",
                                   exc)) from None
     except WeakIsolationRefused as exc:
-        raise UserError(UE.WEAK_ISOLATION_REFUSED.format(detail=exc.text)) from None
+        raise IsolationRefused(UE.WEAK_ISOLATION_REFUSED.format(detail=exc.text), why=exc.text) from None
     except (SandboxUnavailable, BadSetting) as exc:
         raise _sandbox_unavailable(exc) from None
     return executor

@@ -316,6 +316,7 @@ def test_a_container_without_namespaces_refuses_unless_the_export_allowed_weak_i
     assert done.returncode == 0, done.stderr
     assert refused["score"] == 0
     assert "Not graded: the grading container could not isolate your code" in refused["output"]
+    assert "--allow-weak-isolation" not in refused["output"]  # the instructor's advice is not the student's
     assert refused["extra_data"]["problems"][SDPA]["error"]["kind"] == "grader_error"
 
     allowing = tmp_path / "allowing.zip"

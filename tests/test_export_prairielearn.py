@@ -228,6 +228,7 @@ def test_a_container_without_namespaces_makes_the_submission_not_gradable(export
     _, results = grade(exported, tmp_path, {f"{SDPA}.py": WRONG_SDPA}, env={"ATTN_JUDGE_ISOLATION": "weak"})
     assert results["gradable"] is False
     assert "could not isolate your code" in results["format_errors"][0]
+    assert "--allow-weak-isolation" not in results["format_errors"][0]
 
 
 def test_without_attn_judge_the_student_gets_the_not_graded_message(exported, tmp_path):

@@ -440,7 +440,8 @@ def grade_submission(*, found: Found, settings: Settings, seed: int) -> tuple[li
                                               limits=settings.limits, allow_weak=settings.allow_weak,
                                               lang=settings.lang)
             except services.UserError as exc:  # no sandbox that this container allows
-                refused = SANDBOX_REFUSED.format(detail=exc.text)
+                why = exc.why if isinstance(exc, services.IsolationRefused) else exc.text  # not the CLI's advice
+                refused = SANDBOX_REFUSED.format(detail=why)
             except Exception as exc:  # noqa: BLE001 - costs this problem only; logged for the instructor
                 log.exception("grading %s failed", problem.id)
                 results = _not_graded(problem, seed=seed, settings=settings, kind=ErrorKind.GRADER_ERROR,

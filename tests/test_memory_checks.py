@@ -126,3 +126,14 @@ def test_only_a_peak_the_size_of_an_lq_by_lk_mask_is_named_as_building_one(peak_
                                         expected))
     assert not verdict.passed and f"{peak_mib} MiB beyond its inputs" in verdict.message.en
     assert ("swa.materialises_scores" in verdict.suggests) == named
+
+
+def test_values_wrong_within_the_memory_bound_say_both(pool):
+    """A streaming solution with a wrong value (a window off by one) fails the memory test for its
+    values: the message says the memory was within the bound, so the mistake is not read as memory's."""
+    problem = registry.get("sliding_window_attention")
+    reference = solution_source(problem)
+    results = grade(problem=problem, source=reference.replace("(j > i - window)", "(j >= i - window)", 1),
+                    filename="sliding_window_attention.py", runner=pool)
+    failed = [t for t in results["tests"] if "memory" in t["tags"] and t["status"] == "failed"]  # the causal one
+    assert failed and all(t["output"].startswith("memory within the bound (peak memory of the call: ") for t in failed)

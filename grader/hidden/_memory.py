@@ -9,14 +9,18 @@ the measured figure.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import torch
 
-from grader.checks import Check, all_of, match_reference, peak_memory_below
+from grader.checks import Check, CheckContext, Verdict, match_reference, peak_memory_below
 from grader.hidden._inputs import randn
-from grader.i18n import Text
+from grader.i18n import Text, t
 from grader.sandbox.messages import Invocation
 
 BOUND_MIB = 64
+MEMORY_MET_VALUES_WRONG = t("memory within the bound ({memory}), but the values are wrong: {values}",
+                            "内存在上限之内（{memory}），但数值错误：{values}")
 
 
 def long_inputs(rng: torch.Generator, *shapes: tuple[int, ...]) -> list[torch.Tensor]:
@@ -36,6 +40,17 @@ def values_within_memory(misconception: str, hint: Text) -> Check:
     peak over the bound names ``misconception`` (an (Lq, Lk) tensor built) from such a tensor's
     size as a boolean mask on: a streaming solution that only overshoots the bound is told its
     figure and the hint."""
-    return all_of(peak_memory_below(BOUND_MIB, misconception=misconception, hint=hint,
-                                    named_from=score_matrix_elements),
-                  match_reference(grads=False))
+    memory = peak_memory_below(BOUND_MIB, misconception=misconception, hint=hint, named_from=score_matrix_elements)
+    values = match_reference(grads=False)
+
+    def check(ctx: CheckContext) -> Verdict:
+        within = memory(ctx)
+        if not within.passed:
+            return within
+        verdict = values(ctx)
+        if verdict.passed or ctx.candidate.peak_memory_bytes is None:
+            return within if verdict.passed else verdict
+        # memory met, values wrong: said both, so that the values' mistake is not read as memory's
+        return replace(verdict, message=MEMORY_MET_VALUES_WRONG.format(memory=within.message, values=verdict.message))
+
+    return check

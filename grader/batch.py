@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import stat
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,7 +123,23 @@ def plan_class(root: Path, *, only: tuple[Problem, ...] = ()) -> ClassPlan:
         if len(entry["notes"]) > MAX_FILE_NOTES:  # a folder of thousands of files: a cell a person can read
             more = len(entry["notes"]) - MAX_FILE_NOTES + 1
             entry["notes"][MAX_FILE_NOTES - 1:] = [F.PLAN_MORE_FILES.format(count=f"{more:,}")]
+    _note_lookalike_names(roster)
     return ClassPlan(entries, roster, ignored)
+
+
+def _note_lookalike_names(roster: dict[str, dict]) -> None:
+    """Two student folders whose names differ only in their Unicode form (``josé`` typed on macOS
+    and on Windows: é as one code point or as e and an accent) show as the same name everywhere:
+    each says so in its notes, with the code points that tell them apart."""
+    forms: dict[str, list[str]] = {}
+    for name in roster:
+        forms.setdefault(unicodedata.normalize("NFC", name), []).append(name)
+    for names in forms.values():
+        if len(names) > 1:
+            for name in names:
+                spelled = name.encode("ascii", "backslashreplace").decode("ascii")
+                roster[name]["notes"].append(F.PLAN_LOOKALIKE_NAME.format(spelled=spelled,
+                                                                          count=len(names) - 1))
 
 
 def archive_kind(name: str) -> str | None:

@@ -307,6 +307,10 @@ EMPTY_BESIDE_NOTEBOOK = t("{name}: empty, so the notebook {graded} was graded in
                           "{name}：文件为空，因此改为评测笔记本 {graded}")
 STARTER_BESIDE_NOTEBOOK = t("{name}: the untouched starter file, so the notebook {graded} was graded instead",
                             "{name}：未改动的初始文件，因此改为评测笔记本 {graded}")
+PLAN_LOOKALIKE_NAME = t("this student folder's name looks the same as {count} other(s) but is spelled apart "
+                        "({spelled}): the same student handed in twice, or two students to tell apart",
+                        "这个学生文件夹的名字看起来与另外 {count} 个相同，但写法不同（{spelled}）：可能是同一名学生"
+                        "提交了两次，也可能是需要区分的两名学生")
 PLAN_FOLDER_HOLDS = t("{name}/: a folder holding {files}; not graded: move the files up into the student's folder",
                       "{name}/：文件夹，其中有 {files}；未评测：请把这些文件移到学生文件夹里")
 PLAN_FOLDER = t("{name}/: a folder; not graded (a student's files go straight into the student's folder)",

@@ -690,3 +690,18 @@ def test_one_submission_whose_sandbox_dies_for_good_gets_one_message(tmp_path, m
         services.check_file(path=path, problem_id=None)
     assert caught.value.text.en.startswith("cannot start the sandbox: every sandbox process has stopped and none "
                                            "could be started again (the sandbox did not start (ATTN_JUDGE_UID_BASE=")
+
+
+def test_two_student_folders_whose_names_look_the_same_are_told_apart(tmp_path):
+    """josé typed on macOS (e and a combining accent) and on Windows (é): two folders, two rows
+    that read the same; each row's notes say so, with the spelling that tells them apart."""
+    from grader.batch import plan_class
+
+    for name in ("jose\u0301", "jos\u00e9", "ana"):
+        _write(tmp_path / "class" / name / f"{SDPA}.py", "x = 1\n")
+    roster = plan_class(tmp_path / "class").roster
+    assert roster["ana"]["notes"] == []
+    assert [n.en for n in roster["jose\u0301"]["notes"]] == [
+        "this student folder's name looks the same as 1 other(s) but is spelled apart (jose\\u0301): "
+        "the same student handed in twice, or two students to tell apart"]
+    assert "(jos\\xe9)" in roster["jos\u00e9"]["notes"][0].en

@@ -154,10 +154,9 @@ def _not_a_problem(path: Path, ids: set[str]) -> Text:
     with another extension, or a name with its close match."""
     name = readable(path.name)
     if path.is_dir() and not _is_symlink(path):
-        inside = [n for n in _sorted_names(path)[:MAX_LISTED]
-                  if n.partition(".")[0] in ids and n.partition(".")[2] in SUBMISSION_SUFFIXES]
+        inside = _chosen_files(_sorted_names(path)[:MAX_LISTED], ids)
         if inside:
-            return F.PLAN_FOLDER_HOLDS.format(name=name, files=", ".join(readable(n) for n in inside))
+            return F.PLAN_FOLDER_HOLDS.format(name=name, files=", ".join(readable(n) for n in inside.values()))
         return F.PLAN_FOLDER.format(name=name)
     kind = archive_kind(path.name)
     if kind:

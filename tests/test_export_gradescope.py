@@ -354,7 +354,8 @@ def test_the_shallowest_py_file_wins_and_the_others_are_named(tmp_path):
 def test_an_untouched_starter_py_leaves_the_notebook_beside_it_graded(tmp_path):
     found = _found(tmp_path, {f"{SDPA}.ipynb": "{}", f"{SDPA}.py": registry.get(SDPA).stub()})
     assert found.files == {SDPA: tmp_path / "submission" / f"{SDPA}.ipynb"}
-    assert found.notes[0].en == f"{SDPA}.py: the untouched starter file, so the notebook {SDPA}.ipynb was graded instead"
+    assert found.notes[0].en == (f"{SDPA}.py: the untouched starter file, so the notebook {SDPA}.ipynb "
+                                 "was graded instead")
 
 
 def test_a_lone_misnamed_notebook_is_told_its_name_as_a_notebook(tmp_path):

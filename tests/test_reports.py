@@ -387,7 +387,8 @@ def test_a_file_that_never_ran_leaves_each_checks_pass_rate_alone(tmp_path):
     assert NEVER_RAN <= {kind.value for kind in ErrorKind}
     problem = registry.get("scaled_dot_product_attention")
     tests = [{"number": "1.1", "name": "n", "max_score": 1, "score": 1, "status": "passed", "output": ""}]
-    for student, error, status in (("ana", None, "passed"), ("ben", {"kind": "import_error", "message": "x"}, "failed")):
+    import_error = {"kind": "import_error", "message": "x"}
+    for student, error, status in (("ana", None, "passed"), ("ben", import_error, "failed")):
         folder = tmp_path / student / problem.id
         folder.mkdir(parents=True)
         (folder / "results.json").write_text(json.dumps({

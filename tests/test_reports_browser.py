@@ -22,8 +22,8 @@ from grader.reports.wording import Wording
 from grader.sandbox import isolation
 from grader.trusted_runner import NamespaceRunner
 from tests.browser import ARTIFACTS, english_wording, wording_shown
-from tests.report_samples import (STRAY_NAME, HOSTILE_DIR_NAME, HOSTILE_OUTPUT, PROBLEM_ID, build_class, graded, problem,
-                                  weights_figure)
+from tests.report_samples import (HOSTILE_DIR_NAME, HOSTILE_OUTPUT, PROBLEM_ID, STRAY_NAME, build_class, graded,
+                                  problem, weights_figure)
 
 pytestmark = pytest.mark.browser
 

@@ -106,8 +106,8 @@ def test_a_base_exception_of_the_submission_is_its_own_feedback_not_a_crash(pool
     """A `BaseException` subclass (an early exit some people write), `KeyboardInterrupt` or
     `GeneratorExit` raised by the code is that test's feedback, with its line, never "the sandboxed
     process failed"; the other tests are graded, and at import it is an import error."""
-    problem, source = _reference_with("scaled_dot_product_attention", "    d_k = q.shape[-1]\n",
-                                      "    d_k = q.shape[-1]\n    if q.dim() == 2:\n        raise StopSearch('early exit')\n")
+    early_exit = "    d_k = q.shape[-1]\n    if q.dim() == 2:\n        raise StopSearch('early exit')\n"
+    problem, source = _reference_with("scaled_dot_product_attention", "    d_k = q.shape[-1]\n", early_exit)
     source = "class StopSearch(BaseException):\n    pass\n\n\n" + source
     results = grade(problem=problem, source=source, filename="scaled_dot_product_attention.py", runner=pool)
     assert results["extra_data"]["error"] is None

@@ -334,10 +334,12 @@ def find_submission_files(folder: Path, problems: Sequence[Problem]) -> Found:
     """Each problem's file in a submission folder: ``<problem_id>.py`` or ``<problem_id>.ipynb``.
 
     The shallowest file wins, a ``.py`` before a notebook unless it is empty or the
-    untouched starter file; other candidates are named in a note. When the bundle grades a single problem and the folder holds
-    no file of that name but exactly one ``.py`` or ``.ipynb`` file, that file is
-    graded as the problem's, with a note asking for the right name next time;
-    otherwise a misnamed file is only reported, with the close match.
+    untouched starter file; other candidates are named in a note, and so is a
+    problem's file nested too deep to be graded. When the bundle grades a single
+    problem and the folder holds no file of that name but exactly one ``.py`` or
+    ``.ipynb`` file, that file is graded as the problem's, with a note asking for
+    the right name next time; otherwise a misnamed file is only reported, with
+    the close match.
     """
     folder = Path(folder)
     ids = [p.id for p in problems]

@@ -127,6 +127,8 @@ PIP_WHEEL_FAILED = t("'pip wheel --no-deps {project}' failed: {detail}",
                      "'pip wheel --no-deps {project}' 失败：{detail}")
 OUT_IS_FOLDER = t("--out {out}: is a folder; give the path of the zip to write",
                   "--out {out}：是一个文件夹；请给出要写入的 zip 文件的路径")
+OUT_NOT_ZIP = t("--out {out}: Gradescope takes the autograder as a .zip file; give a name ending in .zip ({suggested})",
+                "--out {out}：Gradescope 需要 .zip 格式的自动评分器文件；请给出以 .zip 结尾的文件名（{suggested}）")
 OUT_FILE_EXISTS = t("--out {out}: exists; give the path of a new file (an export never replaces one: it may be "
                     "another zip, with the secret seed its course uses, or any file of yours)",
                     "--out {out}：已存在；请给出一个新文件的路径（导出从不覆盖已有文件：它可能是另一个 zip，"

@@ -411,6 +411,9 @@ def test_the_command_reports_user_mistakes_in_one_line(tmp_path):
     taken = runner.invoke(main, ["export", "gradescope", SDPA, "--out", str(precious)])
     assert taken.exit_code == 2 and "exists; give the path of a new file" in taken.output
     assert precious.read_text() == "# a student's file\n"
+    no_zip = runner.invoke(main, ["export", "gradescope", SDPA, "--out", str(tmp_path / "ag5")])
+    assert no_zip.exit_code == 2 and "give a name ending in .zip" in no_zip.output and "ag5.zip" in no_zip.output
+    assert not (tmp_path / "ag5").exists()
     not_a_bundle = runner.invoke(main, ["export", "gradescope-run", "--root", str(tmp_path)])
     assert not_a_bundle.exit_code == 2 and "is this an attn-judge export?" in not_a_bundle.output
     assert len(not_a_bundle.output.strip().splitlines()) == 1

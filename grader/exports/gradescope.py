@@ -67,6 +67,9 @@ def export_gradescope(*, problem_ids, out: Path, seed: int | None = None, timeou
         raise services.UserError(UE.OUT_IS_FOLDER.format(out=readable(str(out))))
     if out.exists():
         raise services.UserError(UE.OUT_FILE_EXISTS.format(out=readable(str(out))))
+    if out.suffix.lower() != ".zip":  # Gradescope's upload takes a zip by its name
+        raise services.UserError(UE.OUT_NOT_ZIP.format(out=readable(str(out)),
+                                                       suggested=readable(str(out.with_name(out.name + ".zip")))))
     settings = Settings(problems=tuple(p.id for p in problems), lang=lang, timeout=timeout,
                         memory_mb=memory_mb, allow_weak=allow_weak)
     chosen = choose_seed(seed)

@@ -187,7 +187,8 @@ def _print_results(results: dict, *, title: Text, lang: str) -> None:
         click.echo(click.style(F.WARNING.format(message=safe(extra["isolation_warning"])).get(lang),
                                fg="yellow"), err=True)
     ordered = sorted(results["tests"], key=lambda t: t["status"] == "passed")
-    previous_first_line = None
+    hint_start = F.HINT.format(hint="").get(lang)
+    previous_message = None
     for test in ordered:
         ok = test["status"] == "passed"
         mark = click.style("✓" if ok else "✗", fg="green" if ok else "red")
@@ -195,11 +196,13 @@ def _print_results(results: dict, *, title: Text, lang: str) -> None:
                    f"({test['score']:g}/{test['max_score']:g})")
         if not ok:
             lines = safe(test["output"]).splitlines() or [""]
-            if lines[0] == previous_first_line:
-                lines[0] = F.SAME_AS_ABOVE.get(lang)
+            hints = next((i for i, line in enumerate(lines) if line.startswith(hint_start)), len(lines))
+            message, lines = lines[:hints], lines[hints:]  # a test's own hint is always shown
+            if message == previous_message:  # the whole message, not only its first line (tables differ)
+                message = [F.SAME_AS_ABOVE.get(lang)]
             else:
-                previous_first_line = lines[0]
-            for line in lines:
+                previous_message = message
+            for line in message + lines:
                 click.echo(f"        {line}")
     if extra.get("error"):
         click.echo(click.style(F.ERROR_LABEL.format(kind=safe(extra["error"]["kind"])).get(lang), fg="red")

@@ -69,6 +69,24 @@ def test_start_writes_the_stub_and_never_overwrites(tmp_path):
     assert target.read_text() == "# my work\n"
 
 
+def test_same_as_above_stands_for_a_whole_message_and_never_hides_a_hint(capsys):
+    """A failure whose first line repeats the test above but whose table differs is shown whole;
+    a message repeated whole becomes "(same as above)", and each test's hint stays."""
+    from grader.cli import _print_results
+    from grader.i18n import same
+
+    def failed(number, output):
+        return {"number": number, "name": "n", "score": 0, "max_score": 1, "status": "failed", "output": output}
+
+    tests = [failed("P1", "output: off\ngot: 1\nHint: one"), failed("P2", "output: off\ngot: 2\nHint: two"),
+             failed("P3", "output: off\ngot: 2\nHint: three")]
+    _print_results({"tests": tests, "output": "", "extra_data": {"isolation": "x"}}, title=same("t"), lang="en")
+    shown = [line.strip() for line in capsys.readouterr().out.splitlines()]
+    assert shown[1:] == ["✗ P1    n  (0/1)", "output: off", "got: 1", "Hint: one",
+                         "✗ P2    n  (0/1)", "output: off", "got: 2", "Hint: two",
+                         "✗ P3    n  (0/1)", "(same as above)", "Hint: three", ""]
+
+
 @pytest.mark.sandbox
 def test_check_a_stub_then_a_solution(tmp_path):
     assert attn("start", "scaled_dot_product_attention", cwd=tmp_path).returncode == 0
@@ -76,6 +94,7 @@ def test_check_a_stub_then_a_solution(tmp_path):
                    env={"ATTN_JUDGE_HOME": str(tmp_path / "home")})
     assert failing.returncode == 1
     assert "not implemented" in failing.stdout
+    assert failing.stdout.count("(same as above)") == 4  # five tests, one message
     (tmp_path / "scaled_dot_product_attention.py").write_text(
         solution_source(registry.get("scaled_dot_product_attention")))
     passing = attn("check", "scaled_dot_product_attention.py", cwd=tmp_path,

@@ -197,7 +197,7 @@ def _prefer_notebooks_to_untouched_files(folder: Path, names: list[str], chosen:
 
 
 # What results written before the grader recorded it are taken to have been graded with.
-RECORDED_SINCE = ("options",)
+RECORDED_SINCE = ("options", "installation")
 
 
 def recorded_extra(out: Path, entry: Entry) -> dict | None:

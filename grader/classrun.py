@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from grader import installation
 from grader.batch import ClassPlan, ClassSummary, Entry, already_graded
 from grader.bounded import BoundedPool
 from grader.executors import GradeRequest
@@ -90,6 +91,9 @@ class ClassRun:
         handed_in = Counter(entry.problem.id for entry in plan.entries)
         self.compared_chars = {problem: compared_chars(count) for problem, count in handed_in.items()}
         self.seed_record = seed_record(settings.seed, settings.seed_key)  # as the results record it
+        # what graded: results of another installation (the grader upgraded or changed mid-class) are
+        # graded again by --resume, so that one class never mixes two graders' verdicts and feedback
+        self.installation = installation.digest()
         self.helpers = BoundedPool(HELPERS)
         self.writers = ThreadPoolExecutor(max_workers=HELPERS, thread_name_prefix="write")
         self.grading: dict[Future, Submitted] = {}
@@ -167,7 +171,7 @@ class ClassRun:
         the same seed, options and language, and their report when reports are written (one deleted
         since is made again, by grading again)."""
         settings = self.settings
-        recorded = dict(self.seed_record, lang=settings.lang,
+        recorded = dict(self.seed_record, lang=settings.lang, installation=self.installation,
                         options=grading_options(settings.limits, entry.problem.id not in settings.allow_forbidden))
         if not (settings.resume and already_graded(settings.out, entry, sha, recorded)):
             return False
@@ -215,6 +219,7 @@ class ClassRun:
         entry, settings = submitted.entry, self.settings
         if submitted.source_map is not None:  # a notebook: its cells label the lines
             add_source_map(results, submitted.source_map, lang=settings.lang)
+        results["extra_data"]["installation"] = self.installation
         target = results_path(settings.out, entry.student, entry.problem.id)
         target.parent.mkdir(parents=True, exist_ok=True)
         token_text = None

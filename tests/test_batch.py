@@ -294,6 +294,34 @@ def test_resume_makes_again_a_report_deleted_since(tmp_path):
     assert (out / "ben" / SDPA / "report.html").is_file() and kept.stat().st_mtime_ns == kept_mtime
 
 
+def test_resume_grades_again_what_another_installation_graded(tmp_path):
+    """The grader upgraded (or its code or problems changed) between a run and its --resume: what
+    the other installation graded is graded again, so one class never mixes two graders' feedback;
+    results written before the installation was recorded are kept."""
+    klass, out = tmp_path / "class", tmp_path / "out"
+    for student in ("ana", "ben", "cid"):
+        _write(klass / student / f"{SDPA}.py", solution_source(registry.get(SDPA)))
+    first = subprocess.run(grade_cmd(str(klass), "--out", str(out)), capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    from grader import installation
+
+    assert json.loads((out / "ana" / SDPA / "results.json").read_text())["extra_data"]["installation"] == \
+        installation.digest()
+    for student, recorded in (("ben", "another installation"), ("cid", None)):
+        path = out / student / SDPA / "results.json"
+        results = json.loads(path.read_text())
+        if recorded is None:
+            del results["extra_data"]["installation"]
+        else:
+            results["extra_data"]["installation"] = recorded
+        path.write_text(json.dumps(results))
+    again = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--resume"), capture_output=True, text=True,
+                           timeout=600)
+    assert again.returncode == 0 and "Graded 1 submissions (2 already done)" in again.stderr, again.stderr
+    assert json.loads((out / "ben" / SDPA / "results.json").read_text())["extra_data"]["installation"] == \
+        installation.digest()
+
+
 def test_resume_grades_again_what_was_graded_with_other_limits_or_in_another_language(tmp_path):
     """A gradebook never mixes scores of one --timeout with another's, nor a class's reports two
     languages: --resume with other limits or --lang grades again what was graded with the old."""

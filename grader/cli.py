@@ -359,6 +359,9 @@ def _grade_class(root: Path, *, problem_ids, out, seed, workers, limits, resume,
             click.echo(W.DASHBOARD_AT.format(link=safe(executor.dashboard)).get(lang), err=True)
         if plan.ignored:
             click.echo(safe(W.NOT_STUDENT_FOLDERS.format(names=_listed(plan.ignored)).get(lang)), err=True)
+        others = services.results_of_others(out, plan.roster)
+        if others:
+            click.echo(safe(W.RESULTS_OF_OTHERS.format(names=_listed(others)).get(lang)), err=True)
 
         def on_plan(planned) -> None:
             nonlocal bar

@@ -29,7 +29,7 @@ from grader.i18n import DEFAULT_LANG, Text, TextError, join
 from grader.jsonio import dumps, readable
 from grader.notebooks import SourceMap
 from grader.outlock import OutputInUse, OutputLock, lock_output
-from grader.outpaths import RESULTS, STATE_DIR, results_path
+from grader.outpaths import CLASS_FILES, RESULTS, STATE_DIR, results_path, student_folder
 from grader.pool import SandboxUnavailable
 from grader.zygote_launch import BadSetting, weak_forced
 from grader.registry import Problem, UnknownProblemError
@@ -276,7 +276,7 @@ def grade_class(
             check_resumed_seed(out, plan, seed)
         shown = _shown_in_outputs(root, out, plan, only)
         outputs = ClassOutputs(out, problems=problems_of(shown), roster=shown.roster, overview=reports, lang=lang,
-                               ignored=shown.ignored)
+                               ignored=shown.ignored, others=results_of_others(out, shown.roster))
         run = ClassRun(plan, executor=executor, settings=settings, on_progress=on_progress,
                        while_comparing=outputs.prepare)
         try:
@@ -328,6 +328,25 @@ def _shown_in_outputs(root: Path, out: Path, plan: ClassPlan, only: tuple[Proble
                                    if results_path(out, e.student, e.problem.id).is_file()}
     roster = {name: {**info, "graded": [p for p in info["graded"] if p in kept]} for name, info in whole.roster.items()}
     return ClassPlan([e for e in whole.entries if e.problem.id in kept], roster, whole.ignored)
+
+
+def results_of_others(out: Path, roster: dict[str, dict]) -> list[str]:
+    """The folders of ``out`` holding a student's results whose student is not in ``roster`` (shown
+    names): left by an earlier run, of another class or before a student left this one. They are
+    kept, and are in no gradebook; the instructor is told, since the folders look like this class's."""
+    current = {student_folder(name) for name in roster}
+    try:
+        names = sorted(os.listdir(out))
+    except OSError:  # no OUT yet
+        return []
+    others = []
+    for name in names:
+        folder = Path(out) / name
+        if name in current or name in CLASS_FILES or name.startswith(".") or folder.is_symlink():
+            continue
+        if folder.is_dir() and next(folder.glob(f"*/{RESULTS}"), None) is not None:
+            others.append(readable(name))
+    return others
 
 
 def class_plan(root: Path, out: Path, *, only: tuple[Problem, ...] = ()) -> tuple[Path, Path, ClassPlan]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -292,6 +293,25 @@ def test_resume_makes_again_a_report_deleted_since(tmp_path):
     assert again.returncode == 0, again.stderr
     assert "Graded 1 submissions (1 already done)" in again.stderr
     assert (out / "ben" / SDPA / "report.html").is_file() and kept.stat().st_mtime_ns == kept_mtime
+
+
+def test_results_of_students_no_longer_in_the_class_are_kept_and_named(tmp_path):
+    """A class graded again into the same OUT after a student left (or another class graded there):
+    the old results stay (nothing is deleted), are in no gradebook, and the terminal and the
+    overview say so, since those folders look like this class's."""
+    klass, out = tmp_path / "class", tmp_path / "out"
+    for student in ("ana", "ben", "index.html"):
+        _write(klass / student / f"{SDPA}.py", solution_source(registry.get(SDPA)))
+    assert subprocess.run(grade_cmd(str(klass), "--out", str(out)), capture_output=True, timeout=600).returncode == 0
+    for student in ("ben", "index.html"):
+        shutil.rmtree(klass / student)
+    again = subprocess.run(grade_cmd(str(klass), "--out", str(out)), capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    said = "from an earlier run, and in no gradebook (students not in this class): ben, ~index.html."
+    assert said in again.stderr
+    assert (out / "ben" / SDPA / "results.json").is_file()
+    assert [row[0] for row in _rows(out / "gradebook.csv")[1:]] == ["ana"]
+    assert "ben, ~index.html" in (out / "index.html").read_text(encoding="utf-8")
 
 
 def test_resume_grades_again_what_another_installation_graded(tmp_path):

@@ -88,6 +88,7 @@ def test_class_overview_loads_clean(klass, visit):
         assert v.page.evaluate("window.__pwned") is None
         stray = v.page.text_content("#not-student-folders")  # named as text, where the instructor looks
         assert STRAY_NAME in stray and ".carol" in stray
+        assert "frank" in v.page.text_content("#results-of-others")  # an earlier run's student, in no gradebook
         _shot(v, name)
     phone_width = v.page.evaluate("document.documentElement.scrollWidth")
     assert phone_width <= 390, "the page scrolls sideways on a phone (only tables may)"

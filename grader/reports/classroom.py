@@ -394,9 +394,9 @@ class ClassOutputs:
     """
 
     def __init__(self, out_dir: Path, *, problems: list[Problem], roster: dict[str, dict],
-                 overview: bool = True, lang: str = DEFAULT_LANG, ignored: list[str] = ()):
+                 overview: bool = True, lang: str = DEFAULT_LANG, ignored: list[str] = (), others: list[str] = ()):
         self.out_dir, self.problems, self.roster = Path(out_dir), problems, roster
-        self.overview, self.lang, self.ignored = overview, lang, list(ignored)
+        self.overview, self.lang, self.ignored, self.others = overview, lang, list(ignored), list(others)
         self._klass: ClassData | None = None
 
     def prepare(self) -> None:
@@ -414,12 +414,14 @@ class ClassOutputs:
             klass, wording = self._klass, Wording(self.lang)
             html = render(OVERVIEW_TEMPLATE, root="", klass=klass, lang=wording.lang, t=wording,
                           total_bins=histogram(klass.total_fractions),
-                          similarity=similarity_view(self.out_dir, self.problems), ignored=self.ignored)
+                          similarity=similarity_view(self.out_dir, self.problems), ignored=self.ignored,
+                          others=self.others)
             write_atomic(self.out_dir / "index.html", html)
 
 
 def write_class_outputs(out_dir: Path, *, problems: list[Problem], roster: dict[str, dict],
-                        overview: bool = True, lang: str = DEFAULT_LANG, ignored: list[str] = ()) -> None:
+                        overview: bool = True, lang: str = DEFAULT_LANG, ignored: list[str] = (),
+                        others: list[str] = ()) -> None:
     """Write the class overview, the gradebooks and the static files of a class run.
 
     Args:
@@ -431,9 +433,11 @@ def write_class_outputs(out_dir: Path, *, problems: list[Problem], roster: dict[
             note a string or a :class:`grader.i18n.Text`; every student gets a row, graded or not.
         lang: the language of the overview (``"en"`` or ``"zh"``); the CSV files are the same in both.
         ignored: what lies beside the student folders and is not one (shown names), named in the overview.
+        others: folders of ``out_dir`` with results of students not in ``roster`` (an earlier run's), named too.
 
     Writes ``gradebook.csv``, ``gradebook-canvas.csv`` and, with ``overview``,
     ``index.html`` (with a section made from ``similarity.json`` when the run
     wrote one) and ``static/``.
     """
-    ClassOutputs(out_dir, problems=problems, roster=roster, overview=overview, lang=lang, ignored=ignored).write()
+    ClassOutputs(out_dir, problems=problems, roster=roster, overview=overview, lang=lang, ignored=ignored,
+                 others=others).write()

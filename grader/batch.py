@@ -118,6 +118,8 @@ def plan_class(root: Path, *, only: tuple[Problem, ...] = ()) -> ClassPlan:
                 entry["notes"].append(passed_over[name].format(name=readable(name), graded=readable(chosen[stem])))
             elif stem in chosen:  # a second file for a problem, a backup (.py.bak), a copy (.py.py)...
                 entry["notes"].append(F.DUPLICATE_FILE.format(name=readable(name), graded=readable(chosen[stem])))
+            elif len(entry["notes"]) >= MAX_FILE_NOTES:  # past what the notes show: counted below, never worded
+                entry["notes"].append(None)
             else:
                 entry["notes"].append(_not_a_problem(folder / name, ids))
         if len(entry["notes"]) > MAX_FILE_NOTES:  # a folder of thousands of files: a cell a person can read

@@ -173,6 +173,11 @@ def _listed(names) -> Text:
 MODULE_NOT_FOUND = "ModuleNotFoundError"  # an import the sandbox cannot serve: said with what it holds
 
 
+def with_sandbox_modules(message: Text, exception_type: str) -> Text:
+    """``message``, and what the sandbox holds when the exception is a module it lacks."""
+    return message + F.ONLY_SANDBOX_MODULES if exception_type == MODULE_NOT_FOUND else message
+
+
 def error_message(error: TestException) -> Text:
     place = where(error.lines[-1]) if error.lines else same("")
     if parameter_mismatch(error) is not None:
@@ -181,8 +186,7 @@ def error_message(error: TestException) -> Text:
         return F.USES_FORBIDDEN.format(name=error.forbidden, where=place)
     if error.type == "NotImplementedError":
         return F.NOT_IMPLEMENTED.format(where=place)
-    raised = F.RAISED.format(type=error.type, message=error.message, where=place)
-    return raised + F.ONLY_SANDBOX_MODULES if error.type == MODULE_NOT_FOUND else raised
+    return with_sandbox_modules(F.RAISED.format(type=error.type, message=error.message, where=place), error.type)
 
 
 def structure_problem(got, want, *, what: Text = F.OUTPUT, names: tuple = (),

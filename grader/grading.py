@@ -27,8 +27,8 @@ import torch
 from grader import __version__
 from grader import feedback as F
 from grader.cases import Case
-from grader.checks import (MODULE_NOT_FOUND, CheckContext, Verdict, hint_applies, line_labels, mismatch_summary,
-                           parameter_mismatch)
+from grader.checks import (CheckContext, Verdict, hint_applies, line_labels, mismatch_summary, parameter_mismatch,
+                           with_sandbox_modules)
 from grader.diagnosis import TestEvidence, diagnose, explained_by, telling
 from grader.forbidden import AnalysisFailed, find_forbidden
 from grader.hidden import example, hidden_cases, public_cases
@@ -238,8 +238,8 @@ def load_failure_error(failure: LoadFailure) -> SubmissionError:
                 ErrorKind.MISSING_SYMBOL: F.MISSING_SYMBOLS}[failure.kind]
     key = "names" if failure.kind == ErrorKind.MISSING_SYMBOL else "detail"
     message = template.format(**{key: failure.detail})
-    if failure.kind == ErrorKind.IMPORT_ERROR and failure.detail.startswith(MODULE_NOT_FOUND + ":"):
-        message = message + F.ONLY_SANDBOX_MODULES
+    if failure.kind == ErrorKind.IMPORT_ERROR:  # the child's detail is "<exception type>: <message>"
+        message = with_sandbox_modules(message, failure.detail.partition(":")[0])
     return SubmissionError(failure.kind, message, failure.lines)
 
 

@@ -97,7 +97,7 @@ from grader.i18n import DEFAULT_LANG
 from grader.jsonio import dumps, load_object, readable
 from grader.outpaths import MAX_RESULTS_BYTES, REPORT, student_folder, submission_dir
 from grader.reports.classroom import (SIMILARITY_JSON, SIMILARITY_LISTED, SIMILARITY_PAGES, cannot_see,
-                                      similarity_page)
+                                      similarity_page, student_order)
 from grader.reports.render import render, url_part
 from grader.reports.submission import MAX_SOURCE_LINES
 from grader.reports.wording import Wording
@@ -490,7 +490,7 @@ def _compare_safely(out: Path, problem, by_student: dict[str, str], pool, lang: 
 def _compare_problem(out: Path, problem, by_student: dict[str, str], pool, lang: str,
                      tokenised: dict[str, str]) -> dict:
     """One problem: the bounded comparison, then the pages (in ``lang``); a failure ends in ``"error"``."""
-    names = sorted(by_student, key=lambda n: (n.casefold(), n))
+    names = sorted(by_student, key=student_order)
     limit = compared_chars(len(names))
     compared = [compared_text(by_student[name], limit) for name in names]
     texts = [text for text, _ in compared]

@@ -398,3 +398,18 @@ def test_a_file_that_never_ran_leaves_each_checks_pass_rate_alone(tmp_path):
     (stat,) = data.stats
     assert stat.submitted == 2 and stat.errors["import_error"] == 1
     assert [(row["number"], row["attempted"], row["rate"]) for row in stat.test_rates] == [("1.1", 1, 1.0)]
+
+
+def test_students_are_listed_with_numbers_in_order_of_value(tmp_path):
+    """Student IDs and numbered names list as people count (s2 before s10), in the overview and both
+    gradebooks, as the overview's table sorts them in the browser."""
+    from grader import registry
+
+    problem = registry.get("scaled_dot_product_attention")
+    names = ["s10", "S2", "s1", "10", "2", "007", "Bob", "alice"]
+    write_class_outputs(tmp_path, problems=[problem], roster={name: {"graded": []} for name in names})
+    expected = ["2", "007", "10", "alice", "Bob", "s1", "S2", "s10"]
+    assert [row[0] for row in _rows(tmp_path / "gradebook.csv")[1:]] == expected
+    assert [row[3] for row in _rows(tmp_path / "gradebook-canvas.csv")[2:]] == expected
+    html = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert re.findall(r'<td class="name">([^<]*)</td>', html) == expected

@@ -13,6 +13,7 @@ are English, and scripts read it).
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ SIMILARITY_LISTED = 50  # flagged pairs listed (each with a page) per problem
 # (grader.sandbox.messages.ErrorKind's values: that module imports torch, which the report helpers never load)
 NEVER_RAN = frozenset({"syntax_error", "import_error", "missing_symbol", "bad_submission", "forbidden_api",
                        "grader_error"})
+_DIGITS = re.compile(r"([0-9]+)")  # the runs of a student's name ordered by value
 MAX_NOTE_MESSAGE = 160  # characters of a submission error's message in a note (the gradebook's notes cell)
 
 
@@ -250,6 +252,13 @@ def _cell(out_dir: Path, student: str, problem: Problem, notes: list[Text]) -> t
                 diagnosis=tuple(str(d) for d in extra.get("diagnosis") or ()), href=link), results
 
 
+def student_order(name: str) -> tuple:
+    """The order of students everywhere (the overview, the gradebooks, the similarity report): case
+    aside, numbers by value (``s2`` before ``s10``, as the overview's table sorts), ties by the name."""
+    parts = _DIGITS.split(name.casefold())
+    return tuple((int(part), part) if i % 2 else part for i, part in enumerate(parts)), name
+
+
 def load_class(out_dir: Path, *, problems: list[Problem], roster: dict[str, dict]) -> ClassData:
     """Read every saved result of the roster into the numbers the outputs show."""
     out_dir = Path(out_dir)
@@ -257,7 +266,7 @@ def load_class(out_dir: Path, *, problems: list[Problem], roster: dict[str, dict
     stats = [ProblemStats(p) for p in problems]
     index = {p.id: i for i, p in enumerate(problems)}
     students = []
-    for name in sorted(roster, key=lambda n: (n.casefold(), n)):
+    for name in sorted(roster, key=student_order):
         entry = roster[name] or {}
         notes = [n if isinstance(n, Text) else same(n) for n in entry.get("notes") or ()]
         cells = [Cell() for _ in problems]

@@ -25,6 +25,7 @@ from grader import cli_wording as W
 from grader import feedback as F
 from grader import user_errors as UE
 from grader.cli_export import export
+from grader.cli_usage import localised
 from grader.i18n import LANGS, Text, join, resolve_lang
 from grader.sandbox.limits import Limits
 from grader.seedkey import DEFAULT_SEED
@@ -92,12 +93,22 @@ class _Commands(click.Group):
     """The command group: Ctrl-C before a command has its own say ends it with one line, in the
     user's language, and exit code 130 (click alone prints "Aborted!" and exits 1). SIGTERM (a
     job scheduler's, ``timeout``'s, a closed session's) is taken as Ctrl-C: a class run saves
-    what is finished and writes its class outputs rather than vanishing."""
+    what is finished and writes its class outputs rather than vanishing. A usage error (an unknown
+    option, a missing argument) is worded in the language the command line asks for."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as error:
+            raise localised(error, args) from None
 
     def invoke(self, ctx: click.Context):
         signal.signal(signal.SIGTERM, _terminated)
+        words = [*ctx._protected_args, *ctx.args]  # the command and its words, before click takes them
         try:
             return super().invoke(ctx)
+        except click.UsageError as error:
+            raise localised(error, words) from None
         except KeyboardInterrupt:
             click.echo("\n" + W.INTERRUPTED.get(resolve_lang(None)), err=True)
             ctx.exit(130)

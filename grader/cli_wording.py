@@ -15,6 +15,8 @@ from grader.i18n import t
 
 # ----------------------------------------------------------------------------- any command
 ERROR_LINE = t("Error: {message}", "错误：{message}")
+USAGE_LINE = t("Usage: {usage}", "用法：{usage}")  # a usage error's first line (grader.cli_usage)
+TRY_HELP = t("Try '{command}' for help.", "运行 '{command}' 查看帮助。")
 
 # ------------------------------------------------------------------- show, grade FILE, isolation, site
 PROBLEM_TAGS = t("{id} · tags: {tags}", "{id} · 标签：{tags}")

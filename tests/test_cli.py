@@ -374,3 +374,34 @@ def test_a_class_starts_all_its_sandboxes_at_once(tmp_path, monkeypatch, args, p
     result = CliRunner().invoke(main, ["grade", str(_class_of_one(tmp_path)), "--out", str(tmp_path / "out"), *args])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert started == [False] * (2 if prestarted == "cores" else prestarted)
+
+
+USAGE_MISTAKES = [
+    ["check"], ["check", "--bogus", "x.py"], ["check", "x.py", "y.py"], ["check", "--timeout", "abc", "x.py"],
+    ["check", "--timeout", "0.01", "x.py"], ["check", "--timeout", "nan", "x.py"], ["grade", "--workers", "0", "x"],
+    ["grade", "--tim", "3", "x"], ["grade", "x", "--out"], ["grade", "--seed", "1.5", "x"], ["no_such_command"],
+    ["--bogus"], ["show", "--lang", "fr", "x"], ["export", "gradescope"], ["export", "gradescope", "--bogus"],
+    ["site", "build", "--out", "pyproject.toml"],
+]
+QUOTED = re.compile(r"'[^']*'|\S*[<>=]\S*|nan")  # what the user typed, or a range, echoed as it is
+
+
+@pytest.mark.parametrize("words, how", [pytest.param(words, how, id=f"{how}: {' '.join(words)}")
+                                        for how in ("option", "variable") for words in USAGE_MISTAKES
+                                        if how == "variable" or "--lang" not in words])  # one --lang each
+def test_usage_mistakes_are_told_in_the_users_language(words, how, monkeypatch):
+    """Click's own errors (an unknown option or command, a missing argument, a bad value) are in
+    Chinese for a Chinese user, usage line and hint included; an English user reads click's words."""
+    monkeypatch.chdir(Path(__file__).parents[1])
+    chinese_words = [*words, "--lang", "zh"] if how == "option" else words
+    chinese = CliRunner().invoke(main, chinese_words, prog_name="attn-judge",
+                                 env={"ATTN_JUDGE_LANG": "en" if how == "option" else "zh"})
+    english = CliRunner().invoke(main, words, prog_name="attn-judge", env={"ATTN_JUDGE_LANG": "en"})
+    assert chinese.exit_code == english.exit_code == 2, (chinese.output, english.output)
+    error = chinese.stderr.strip().splitlines()[-1]
+    assert error.startswith("错误：") and CJK.search(error), chinese.stderr
+    assert not re.search(r"[A-Za-z]{3,}", QUOTED.sub("", error.removeprefix("错误："))), error  # no English left
+    assert "Error" not in chinese.stderr and "Usage" not in chinese.stderr and "Try" not in chinese.stderr
+    assert english.stderr.strip().splitlines()[-1].startswith("Error: ")
+    if "Usage:" in english.stderr:
+        assert chinese.stderr.startswith("用法：attn-judge") and "查看帮助" in chinese.stderr

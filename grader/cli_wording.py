@@ -37,7 +37,7 @@ STILL_SAVING = t("Stopping: saving what is finished first (a few seconds).", "�
 INTERRUPTED_SAVED = t("Interrupted. Everything finished so far is saved; run the same command with --resume "
                       "to continue.",
                       "已中断。到目前为止完成的部分都已保存；加上 --resume 选项再次运行同一命令即可继续。")
-CLASS_SUMMARY = t("Graded {graded} submissions ({skipped} already done) of {students} students in "
+CLASS_SUMMARY = t("Submissions graded: {graded} ({skipped} already done); students: {students}; time: "
                   "{seconds} s. Errors: {errors}.",
                   "已评测 {students} 名学生的 {graded} 份提交（其中 {skipped} 份此前已完成），用时 {seconds} 秒。"
                   "错误：{errors}。")

@@ -219,7 +219,7 @@ def test_a_first_problem_run_shows_the_problems_graded_and_several_can_be_asked(
     assert header[1:-3] == ["positional_encoding"] and row[-1] == ""  # no note of results missing
     both = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--problem", SDPA, "--problem", "self_attention"),
                           capture_output=True, text=True, timeout=600)
-    assert both.returncode == 0 and "Graded 2 submissions" in both.stderr, both.stderr
+    assert both.returncode == 0 and "Submissions graded: 2" in both.stderr, both.stderr
     header, row = _rows(out / "gradebook.csv")
     assert header[1:-3] == [SDPA, "self_attention", "positional_encoding"] and row[-1] == ""
     one_file = subprocess.run(grade_cmd(str(klass / "ana" / f"{SDPA}.py"), "--problem", SDPA, "--problem", SDPA),
@@ -264,7 +264,7 @@ def test_kill_9_then_resume_loses_nothing_and_grades_nothing_twice(tmp_path):
     done_after = _finished(out)
     assert len(done_after) == 12
     assert all(done_after[p] == mtime for p, mtime in done_before.items())  # not graded again
-    assert f"Graded {12 - len(done_before)} submissions ({len(done_before)} already done)" in second.stderr
+    assert f"Submissions graded: {12 - len(done_before)} ({len(done_before)} already done)" in second.stderr
     for path in done_after:
         data = json.loads(path.read_text())
         assert data["score"] == data["max_score"]
@@ -275,7 +275,7 @@ def test_kill_9_then_resume_loses_nothing_and_grades_nothing_twice(tmp_path):
     _write(klass / "s00" / f"{SDPA}.py", registry.get(SDPA).stub())
     third = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--resume"),
                            capture_output=True, text=True, timeout=600)
-    assert "Graded 1 submissions (11 already done)" in third.stderr
+    assert "Submissions graded: 1 (11 already done)" in third.stderr
     assert json.loads((out / "s00" / SDPA / "results.json").read_text())["score"] == 0
 
 
@@ -291,7 +291,7 @@ def test_resume_makes_again_a_report_deleted_since(tmp_path):
     again = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--resume"), capture_output=True, text=True,
                            timeout=600)
     assert again.returncode == 0, again.stderr
-    assert "Graded 1 submissions (1 already done)" in again.stderr
+    assert "Submissions graded: 1 (1 already done)" in again.stderr
     assert (out / "ben" / SDPA / "report.html").is_file() and kept.stat().st_mtime_ns == kept_mtime
 
 
@@ -337,7 +337,7 @@ def test_resume_grades_again_what_another_installation_graded(tmp_path):
         path.write_text(json.dumps(results))
     again = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--resume"), capture_output=True, text=True,
                            timeout=600)
-    assert again.returncode == 0 and "Graded 1 submissions (2 already done)" in again.stderr, again.stderr
+    assert again.returncode == 0 and "Submissions graded: 1 (2 already done)" in again.stderr, again.stderr
     assert json.loads((out / "ben" / SDPA / "results.json").read_text())["extra_data"]["installation"] == \
         installation.digest()
 
@@ -354,11 +354,11 @@ def test_resume_grades_again_what_was_graded_with_other_limits_or_in_another_lan
     assert options == {"timeout": 10.0, "memory_mb": 1024, "forbidden_enforced": True}
     same = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--resume"), capture_output=True, text=True,
                           timeout=600)
-    assert "Graded 0 submissions (2 already done)" in same.stderr
+    assert "Submissions graded: 0 (2 already done)" in same.stderr
     other = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--resume", "--timeout", "20"),
                            capture_output=True, text=True, timeout=600)
     assert other.returncode == 0, other.stderr
-    assert "Graded 2 submissions (0 already done)" in other.stderr
+    assert "Submissions graded: 2 (0 already done)" in other.stderr
     options = json.loads((out / "ben" / SDPA / "results.json").read_text())["extra_data"]["options"]
     assert options["timeout"] == 20.0
     chinese = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--resume", "--timeout", "20", "--lang", "zh"),
@@ -385,9 +385,9 @@ def test_resume_without_the_secret_seed_is_refused_rather_than_grading_everythin
     assert (out / "ana" / SDPA / "results.json").read_bytes() == graded
     same = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--resume", "--seed", "7"), capture_output=True,
                           text=True, timeout=600)
-    assert same.returncode == 0 and "Graded 0 submissions (1 already done)" in same.stderr, same.stderr
+    assert same.returncode == 0 and "Submissions graded: 0 (1 already done)" in same.stderr, same.stderr
     again = subprocess.run(grade_cmd(str(klass), "--out", str(out)), capture_output=True, text=True, timeout=600)
-    assert again.returncode == 0 and "Graded 1 submissions" in again.stderr  # without --resume: graded again
+    assert again.returncode == 0 and "Submissions graded: 1" in again.stderr  # without --resume: graded again
 
 
 @pytest.mark.parametrize("stops", [(signal.SIGINT,), (signal.SIGTERM,), (signal.SIGINT, signal.SIGINT),
@@ -517,7 +517,7 @@ def test_a_results_folder_that_cannot_be_written_stops_the_run_with_one_message(
     resumed = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--resume"), capture_output=True, text=True,
                              timeout=600)
     assert resumed.returncode == 0, resumed.stderr
-    assert "Graded 1 submissions (1 already done)" in resumed.stderr
+    assert "Submissions graded: 1 (1 already done)" in resumed.stderr
     assert (out / "bob" / SDPA / "results.json").is_file()
 
 

@@ -140,7 +140,7 @@ UNLISTED = t("{count} more pairs are above the threshold and not listed; so many
              "另有 {count} 对高于阈值但没有列出；这么多通常意味着有共同的外部来源，或者有一种常见做法没有被排除。")
 ONLY_ONE = t("Only one submission: nothing to compare.", "只有一份提交：没有可比较的对象。")
 NO_PAIR_ABOVE = t("No pair above the threshold.", "没有高于阈值的学生对。")
-COMPARED_SUMMARY = t("{students} students, {pairs} pairs compared; median pair {median}, threshold {threshold}",
+COMPARED_SUMMARY = t("Students: {students}; pairs compared: {pairs}; median pair {median}, threshold {threshold}",
                      "{students} 名学生，比较了 {pairs} 对；中位数 {median}，阈值 {threshold}")
 COMPARED_LEFT_OUT = t("; {count} submissions left out (their text could not be tokenised within its time "
                       "budget)",

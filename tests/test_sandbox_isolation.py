@@ -282,6 +282,13 @@ def test_the_forbidden_kernel_is_caught_through_torch_C(pool, attack):
     assert results["score"] == 0
 
 
+def test_the_guard_keeps_nothing_it_replaced_within_reach(pool):
+    """The child's guard holds no reference to the callables it blocked: asking it for one finds nothing."""
+    results = _grade(pool, attack_source("forbidden_guard_originals"))
+    assert results["score"] == 0, results["output"]
+    assert "nothing kept" in results["tests"][0]["output"]
+
+
 def test_a_killed_zygote_takes_its_running_child_with_it():
     # Two mechanisms, whichever acts first: the child's parent-death signal (it belongs to
     # the thread that forked it, the zygote's forking thread, which ends with the zygote)

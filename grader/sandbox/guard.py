@@ -18,7 +18,6 @@ from __future__ import annotations
 import importlib
 
 _USES: list[str] = []
-_ORIGINALS: list[tuple[object, str, object]] = []
 _C_NAMESPACES = ("torch", "torch._C._nn", "torch.nn.functional")
 _PREFIX = 16  # characters of a forbidden name that identify its kernels (as the static check does)
 
@@ -71,17 +70,17 @@ def _make_blocker(qualified: str, original):
             _USES.append(qualified)
             raise ForbiddenAPIError(qualified)
 
-        return type(original.__name__, (original,), {"__init__": refuse})
+        return type(original.__name__, (), {"__init__": refuse})  # not a subclass: its base would be the original
     return _Blocked(qualified, getattr(original, "__name__", qualified.rsplit(".", 1)[-1]))
 
 
 def _replace(owner, attribute: str, qualified: str) -> None:
+    """Put a blocker in place of ``owner.attribute``, keeping no reference to the original: the
+    submission runs in this process and could ask the guard for what it replaced."""
     try:
-        original = getattr(owner, attribute)
-        setattr(owner, attribute, _make_blocker(qualified, original))
+        setattr(owner, attribute, _make_blocker(qualified, getattr(owner, attribute)))
     except (AttributeError, TypeError):  # a read-only namespace: the static check covers it
         return
-    _ORIGINALS.append((owner, attribute, original))
 
 
 _INDEX: list[tuple[object, str, str]] = []  # (owner, attribute, normalised name) of every kernel
@@ -149,13 +148,6 @@ def install(forbidden: list[str]) -> None:
         for kernel_owner, kernel in _kernels(qualified):
             if (kernel_owner, kernel) != (owner, attribute):
                 _replace(kernel_owner, kernel, qualified)
-
-
-def uninstall() -> None:
-    """Put the original callables back (used by in-process tests)."""
-    while _ORIGINALS:
-        owner, attribute, original = _ORIGINALS.pop()
-        setattr(owner, attribute, original)
 
 
 def take_forbidden_uses() -> list[str]:

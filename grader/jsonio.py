@@ -13,7 +13,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
+
+# What json.dumps leaves raw that acts on a terminal or a text's direction (it escapes C0 itself):
+# DEL and C1 controls, bidirectional embeddings, overrides and isolates, line and paragraph separators.
+ACTING_CHARACTERS = "\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029"  # a regular expression's class
+_ACTING = re.compile(f"[{ACTING_CHARACTERS}]")
 
 
 def readable(text: str) -> str:
@@ -44,7 +50,10 @@ def json_safe(value):
 
 
 def dumps(value, *, indent: int | None = 1) -> str:
-    return json.dumps(json_safe(value), allow_nan=False, ensure_ascii=False, indent=indent)
+    """Strict JSON, its text readable as it is (UTF-8), save the characters a terminal would obey or
+    that would reorder what it shows: those are written as ``\\uXXXX`` escapes (the value is the same)."""
+    text = json.dumps(json_safe(value), allow_nan=False, ensure_ascii=False, indent=indent)
+    return _ACTING.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def load_object(path: Path, max_bytes: int) -> dict | None:

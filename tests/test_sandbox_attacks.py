@@ -7,8 +7,9 @@ children) on problem 1's hidden tests, and asserts the promise it attacks.
 from __future__ import annotations
 
 import ast
-
+import json
 import os
+import re
 import socket
 import sys
 import threading
@@ -265,6 +266,16 @@ def test_text_no_utf8_file_can_hold_is_written_as_replacement_characters(run):
     assert results["extra_data"]["error"] is None and results["score"] == 0
     assert any("bad input \ufffd and \ufffd" in test["output"] for test in results["tests"])
     dumps(results).encode("utf-8")  # as results.json is written
+
+
+def test_characters_a_terminal_obeys_are_escaped_in_the_json_written(run):
+    """results.json (and ``grade --json`` on stdout) hold C1 controls, DEL and bidirectional
+    overrides as \\u escapes, so printing the file obeys none of them; the text read back is the same."""
+    results = run("terminal_controls")
+    text = dumps(results)
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]", text)
+    assert "\\u009b31m\\u009d0;pwned" in text and "\\u202edesrever" in text
+    assert json.loads(text) == json.loads(json.dumps(results))
 
 
 def test_a_huge_result_is_refused(run):

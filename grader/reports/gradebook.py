@@ -3,7 +3,8 @@
 Student names, file names and notes are candidate-controlled; a spreadsheet
 would run a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
 return as a formula, so every such cell gets a leading ``'``. A folder name's
-undecodable bytes are written as ``\\xNN``. The column layout
+undecodable bytes are written as ``\\xNN``, and the characters a terminal obeys
+(escape sequences, direction overrides) as ``?``. The column layout
 is documented in ``docs/gradebook.md``.
 """
 
@@ -11,21 +12,24 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from grader.fsutil import write_atomic
-from grader.jsonio import readable
+from grader.jsonio import ACTING_CHARACTERS, readable
 from grader.reports.render import points
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_OBEYED = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f{ACTING_CHARACTERS}]")  # tab, CR and newline are CSV's
 
 # Canvas identifies students by these columns (docs/gradebook.md says how we fill them).
 CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 
 
 def defuse(cell) -> str:
-    """A CSV cell that no spreadsheet evaluates: ``'`` before a formula-starting character."""
-    text = "" if cell is None else readable(str(cell))
+    """A CSV cell that no spreadsheet evaluates (``'`` before a formula-starting character) and that
+    a terminal showing the file only shows (its controls and direction overrides made ``?``)."""
+    text = "" if cell is None else _OBEYED.sub("?", readable(str(cell)))
     return "'" + text if text.startswith(FORMULA_START) else text
 
 

@@ -23,6 +23,7 @@ from grader.sandbox import guard, isolation
 from grader.sandbox.channel import BEGIN, LOADED, RESULT, read_go, read_job, write_frame
 from grader.sandbox.execute import execute
 from grader.sandbox.loader import load_submission
+from grader.sandbox.memory import release_freed_memory
 from grader.sandbox.messages import (ErrorKind, Job, Loaded, LoadFailure, Outcome, TestException,
                                      loaded_to_wire, outcome_to_wire)
 from grader.sandbox.protocol import MessageTooLarge, ProtocolError, Unsupported, encode_parts
@@ -69,7 +70,8 @@ def _exit_outcome(exc: SystemExit) -> Outcome:
 
 def _memory_test(job_fd: int, result_fd: int, index: int):
     """Announce a memory test and wait until the trusted side's meter runs; the test, now with its
-    inputs, arrives then."""
+    inputs, arrives then. It starts with the memory earlier tests freed given back."""
+    release_freed_memory()
     write_frame(result_fd, BEGIN, index, [])
     return read_go(job_fd)
 

@@ -14,18 +14,29 @@ held when the call started.
 Both need the allocator to give freed blocks back to the system, or the same
 code measures 10–600 MiB depending on what ran before: :func:`fixed_mmap_threshold`
 fixes glibc's mmap threshold so that every block of 128 KiB or more is its own
-mapping, unmapped when freed.
+mapping, unmapped when freed, and :func:`release_freed_memory` gives back the
+smaller blocks earlier calls freed before a measured call starts.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 from typing import Callable
 
 M_MMAP_THRESHOLD = -3
 MMAP_THRESHOLD_BYTES = 128 * 1024
 _fixed = False
+_loaded_libc = None
+
+
+def _libc():
+    """The C library (loaded once: in the zygote, before any child is forked)."""
+    global _loaded_libc
+    if _loaded_libc is None:
+        _loaded_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    return _loaded_libc
 
 
 def fixed_mmap_threshold() -> bool:
@@ -33,11 +44,22 @@ def fixed_mmap_threshold() -> bool:
     global _fixed
     if not _fixed:
         try:
-            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-            _fixed = bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
+            _fixed = bool(_libc().mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
         except (OSError, AttributeError):
             _fixed = False
     return _fixed
+
+
+def release_freed_memory() -> None:
+    """Give back to the system what earlier calls freed but the process kept: unreachable objects
+    are collected and glibc's heap is trimmed. A memory test starts from here, so that it counts
+    the heap its call grows and not what earlier tests happened to leave free (a loop over 16,384
+    small tensors measured 77 MiB as the first of two memory tests and 9 MiB as the second)."""
+    gc.collect()
+    try:
+        _libc().malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: blocks of 128 KiB or more are unmapped anyway
+        pass
 
 
 def _status_kib(field: str) -> int | None:
@@ -63,6 +85,7 @@ class InProcessMeter:
 
     def __enter__(self) -> "InProcessMeter":
         fixed_mmap_threshold()
+        release_freed_memory()
         try:
             with open("/proc/self/clear_refs", "w") as fh:
                 fh.write("5")  # reset the peak resident set size of this process

@@ -543,6 +543,36 @@ def all_of(*checks: Check) -> Check:
     return check
 
 
+def property_then(prop: Check, values: Check) -> Check:
+    """The property a test is about (``prop``), then the values (``values``, e.g. :func:`match_reference`).
+
+    Values wrong after the property held say that it held, and do not show the test's hint, which
+    is about the property: a rotation that keeps every norm but turns the wrong way is not told to
+    keep the norms. Passing, the property's message stands.
+    """
+
+    def check(ctx: CheckContext) -> Verdict:
+        held = prop(ctx)
+        if not held.passed:
+            return held
+        verdict = values(ctx)
+        if verdict.passed:
+            return held
+        return replace(verdict, message=F.HELD_VALUES_WRONG.format(held=held.message, values=verdict.message),
+                       shows_case_hint=False)
+
+    return check
+
+
+def _inputs_unchanged(ctx: CheckContext) -> Verdict:
+    return failure_of_call(ctx) or Verdict(True, F.INPUTS_UNCHANGED)
+
+
+def inputs_left_unchanged() -> Check:
+    """The check of a test about inputs changed in place: the inputs, then the values."""
+    return property_then(_inputs_unchanged, match_reference())
+
+
 def _first_tensor(value):
     if isinstance(value, (tuple, list)) and value:
         return _first_tensor(value[0])

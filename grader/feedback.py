@@ -61,6 +61,8 @@ NO_GRADIENT = t("no gradient flows to {label} {name}: keep every step differenti
                 "没有梯度传到{label} {name}：每一步都要可微（不要用 .detach()、.data、.numpy() 或原地修改的技巧）")
 MUTATED_INPUTS = t("modified its input(s) in place: {names}; inputs must stay unchanged",
                    "原地修改了输入：{names}；输入必须保持不变")
+INPUTS_UNCHANGED = t("the inputs were left unchanged", "输入保持不变")
+HELD_VALUES_WRONG = t("{held}, but the values are wrong: {values}", "{held}，但数值错误：{values}")
 
 # ----------------------------------------------------------------------------- large scores
 LARGE_SCORES_NOT_FINITE = t(

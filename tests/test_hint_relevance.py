@@ -238,3 +238,23 @@ def test_a_returned_item_is_named_as_the_contract_names_it(pool):
     weights_wrong = _sdpa_variant("return output, weights", "return output, weights.transpose(-2, -1)")
     results = grade(problem=SDPA, source=weights_wrong, filename="scaled_dot_product_attention.py", runner=pool)
     assert any(t["output"].startswith("weights (output[1]): ") for t in results["tests"] if t["status"] == "failed")
+
+
+ROPE = registry.get("rotary_embedding")
+NORM_HINT = "Rotate adjacent features (2i, 2i+1) together"
+
+
+def test_a_property_that_holds_is_said_to_hold_when_only_the_values_are_wrong(pool):
+    """A rotation the wrong way keeps every norm and depends on m − n only: the invariant tests say
+    so, name the values as what is wrong, and give no hint about keeping the norms."""
+    reference = solution_source(ROPE)
+    reversed_rotation = reference.replace("angle.sin().to(x.dtype)", "(-angle).sin().to(x.dtype)")
+    assert reversed_rotation != reference
+    results = grade(problem=ROPE, source=reversed_rotation, filename="rotary_embedding.py", runner=pool)
+    tests = {test["number"]: test for test in results["tests"]}
+    for number, held in (("10.8", "depends only on m − n for every pair of positions, but the values are wrong"),
+                         ("10.9", "kept its norm, but the values are wrong")):
+        assert tests[number]["status"] == "failed" and held in tests[number]["output"], tests[number]["output"]
+    assert NORM_HINT not in tests["10.9"]["output"]
+    flash = _graded(pool, _variant("torch.arange(start, end,", "torch.arange(0, end - start,"))
+    assert "the inputs were left unchanged, but the values are wrong" in flash["12.12"]["output"]

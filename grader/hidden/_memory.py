@@ -13,14 +13,14 @@ from dataclasses import replace
 
 import torch
 
+from grader import feedback as F
 from grader.checks import Check, CheckContext, Verdict, match_reference, peak_memory_below
 from grader.hidden._inputs import randn
 from grader.i18n import Text, t
 from grader.sandbox.messages import Invocation
 
 BOUND_MIB = 64
-MEMORY_MET_VALUES_WRONG = t("memory within the bound ({memory}), but the values are wrong: {values}",
-                            "内存在上限之内（{memory}），但数值错误：{values}")
+MEMORY_MET = t("memory within the bound ({memory})", "内存在上限之内（{memory}）")
 
 
 def long_inputs(rng: torch.Generator, *shapes: tuple[int, ...]) -> list[torch.Tensor]:
@@ -51,6 +51,7 @@ def values_within_memory(misconception: str, hint: Text) -> Check:
         if verdict.passed or ctx.candidate.peak_memory_bytes is None:
             return within if verdict.passed else verdict
         # memory met, values wrong: said both, so that the values' mistake is not read as memory's
-        return replace(verdict, message=MEMORY_MET_VALUES_WRONG.format(memory=within.message, values=verdict.message))
+        return replace(verdict, message=F.HELD_VALUES_WRONG.format(held=MEMORY_MET.format(memory=within.message),
+                                                                   values=verdict.message))
 
     return check

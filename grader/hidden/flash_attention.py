@@ -20,7 +20,7 @@ checks that outputs and gradients stay finite.
 import torch
 
 from grader.cases import Case, call
-from grader.checks import all_finite, raises
+from grader.checks import all_finite, inputs_left_unchanged, raises
 from grader.hidden._inputs import randn
 from grader.hidden._large_scores import huge_scores_qk, scores_below_minus_1e4
 from grader.hidden._memory import long_inputs, values_within_memory
@@ -191,7 +191,7 @@ CASES = [
                 "从末尾索引维度（-2、-1），这样任意数量的批维度都能处理。")),
     Case("12.11", t("two batch dimensions", "两个批维度"), 0.5, _two_batch_dims, tags=("shapes",)),
     Case("12.12", t("q, k and v are left unchanged", "q、k、v 保持不变"), 0.5, _unchanged_inputs,
-         tags=("inputs",),
+         check=inputs_left_unchanged(), tags=("inputs",),
          hint=t("Scale the scores, not q in place (no q *= …, q.mul_(…) or writes into k or v).",
                 "缩放得分，而不是原地缩放 q（不要 q *= …、q.mul_(…)，也不要写入 k 或 v）。")),
     Case("12.13", t("gradients of q, k, v through output (float64)",

@@ -20,7 +20,7 @@ from dataclasses import replace
 import torch
 
 from grader.cases import Case, module_call
-from grader.checks import all_finite, all_of, batch_independent, match_reference, raises
+from grader.checks import all_finite, batch_independent, match_reference, property_then, raises
 from grader.hidden._cache import cache_prefix_kept, output_gradients_match, same_as_one_call
 from grader.hidden._inputs import randint_float, randn
 from grader.hidden._modules import linear_state
@@ -168,21 +168,21 @@ CASES = [
                 "对新词元做因果自注意力；返回 (output, (k, v))，其中是每个词元的键和值，"
                 "形状为 (B, H, T, head_dim)。")),
     Case("11.2", t("a prompt of 3 tokens, then one token at a time", "先输入 3 个词元的提示，再逐个输入词元"),
-         1.0, _prompt_then_tokens, check=all_of(same_as_one_call(), match_reference()),
+         1.0, _prompt_then_tokens, check=property_then(same_as_one_call(), match_reference()),
          tags=("chunks", "cache"), hint=_CHUNK_HINT),
     Case("11.3", t("uneven chunks of 2, 3, 1 and 2 tokens", "长度为 2、3、1、2 的不等长块"), 1.0,
-         _uneven_chunks, check=all_of(same_as_one_call(), match_reference()),
+         _uneven_chunks, check=property_then(same_as_one_call(), match_reference()),
          tags=("chunks", "causal"), hint=_CHUNK_HINT),
     Case("11.4", t("a cache passed in, then chunks of 3, 1, 1 and 2 tokens (float64, 4 heads)",
                    "传入缓存，再输入长度为 3、1、1、2 的块（float64，4 个头）"), 1.0,
-         _chunks_after_cache, check=all_of(same_as_one_call(), match_reference()),
+         _chunks_after_cache, check=property_then(same_as_one_call(), match_reference()),
          tags=("chunks", "cache", "dtype"), hint=_CHUNK_HINT),
     Case("11.5", t("3 cached tokens and 4 new ones in one call (float64)",
                    "3 个缓存的词元和 4 个新词元，一次调用（float64）"), 1.0, _chunk_after_cache,
          tags=("cache", "causal", "dtype"), hint=_OFFSET_HINT),
     Case("11.6", t("the returned cache begins with the cache passed in, bit for bit",
                    "返回的缓存以传入的缓存开头，逐位相同"), 1.0, _prefix_kept,
-         check=all_of(cache_prefix_kept(), match_reference()), tags=("cache",),
+         check=property_then(cache_prefix_kept(), match_reference()), tags=("cache",),
          hint=t("Return the old keys and values followed by the new ones, and leave the tensors "
                 "you were given unchanged.",
                 "返回旧的键和值后面接上新的键和值，并保持传入的张量不变。")),
@@ -221,7 +221,7 @@ CASES = [
                 "有限值 −1e4 是这里允许的键也会达到的得分。")),
     Case("11.14", t("one head (num_heads = 1), a cache and two chunks (float64)",
                     "一个头（num_heads = 1），有缓存，两个块（float64）"), 0.5, _one_head,
-         check=all_of(same_as_one_call(), match_reference()), tags=("shapes", "chunks")),
+         check=property_then(same_as_one_call(), match_reference()), tags=("shapes", "chunks")),
     Case("11.15", t("batch elements are independent", "批中的各个元素互不影响"), 0.5,
          _batch_independence,
          check=batch_independent(),

@@ -18,7 +18,7 @@ m - n.
 import torch
 
 from grader.cases import Case, call
-from grader.checks import all_of, match_reference, raises
+from grader.checks import match_reference, property_then, raises
 from grader.hidden._inputs import randn
 from grader.hidden._rope import pairs_keep_their_norm, scores_depend_on_offset_only
 from grader.i18n import t
@@ -158,13 +158,13 @@ CASES = [
                 "在位置 0 处所有角度都是 0，所以什么都不转。")),
     Case("10.8", t("⟨rope(q, m), rope(k, n)⟩ depends only on m − n (float64)",
                    "⟨rope(q, m), rope(k, n)⟩ 只取决于 m − n（float64）"), 1.0, _relative_offsets,
-         check=all_of(scores_depend_on_offset_only(), match_reference()), tags=("invariant",),
+         check=property_then(scores_depend_on_offset_only(), match_reference()), tags=("invariant",),
          hint=t("Rotate by the angle of each token's own position; a rotation by m·θ followed by "
                 "the inverse of n·θ leaves a rotation by (m − n)·θ.",
                 "按每个词元自己的位置对应的角度旋转；先转 m·θ 再转回 n·θ，剩下的是转 (m − n)·θ。")),
     Case("10.9", t("every feature pair keeps its norm (float32)",
                    "每一对特征的范数保持不变（float32）"), 1.0, _norms,
-         check=all_of(pairs_keep_their_norm(), match_reference()), tags=("invariant",),
+         check=property_then(pairs_keep_their_norm(), match_reference()), tags=("invariant",),
          hint=t("Rotate adjacent features (2i, 2i+1) together: a rotation keeps the length of the "
                 "pair it turns.",
                 "相邻的特征 (2i, 2i+1) 要一起旋转：旋转保持被旋转那一对的长度。")),

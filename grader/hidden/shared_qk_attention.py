@@ -6,7 +6,7 @@ import torch
 
 from grader.cases import Case, call
 from grader.checks import (CheckContext, Verdict, all_finite, all_of, batch_independent, compare_tensors,
-                           describe, match_reference)
+                           describe, inputs_left_unchanged, match_reference)
 from grader.hidden._inputs import causal_mask, randint_float, randn, random_mask
 from grader.i18n import t
 
@@ -187,7 +187,7 @@ CASES = [
          hint=t("w_qk is used for the queries and for the keys: both uses carry gradient.",
                 "w_qk 既用于查询也用于键：两处用途都会带来梯度。")),
     Case("4.12", t("the mask and the other inputs are left unchanged", "掩码和其他输入都保持不变"), 0.5,
-         _mask_unchanged, tags=("inputs", "exclude-self"),
+         _mask_unchanged, check=inputs_left_unchanged(), tags=("inputs", "exclude-self"),
          hint=t("Build a new mask (e.g. mask & ~eye) instead of writing False into the given one.",
                 "构造一个新的掩码（例如 mask & ~eye），不要往传入的掩码里写 False。")),
     Case("4.13", t("batch elements are independent", "批中各元素相互独立"), 0.5, _batch_independence,

@@ -14,7 +14,7 @@ outputs and gradients stay finite.
 import torch
 
 from grader.cases import Case, call
-from grader.checks import all_finite, raises
+from grader.checks import all_finite, inputs_left_unchanged, raises
 from grader.hidden._inputs import randn
 from grader.hidden._large_scores import huge_scores_qk, scores_below_minus_1e4
 from grader.hidden._memory import long_inputs, values_within_memory
@@ -164,7 +164,7 @@ CASES = [
          hint=t("Keep the inputs' dtype; the last chunk of queries may be shorter.",
                 "保持输入的 dtype；最后一块查询可能更短。")),
     Case("13.12", t("q, k and v are left unchanged", "q、k、v 保持不变"), 0.5, _unchanged_inputs,
-         tags=("inputs",),
+         check=inputs_left_unchanged(), tags=("inputs",),
          hint=t("Mask a copy of the scores (masked_fill, not masked_fill_ on a view of an input).",
                 "对得分的副本做掩码（用 masked_fill，而不是在输入的视图上 masked_fill_）。")),
     Case("13.13", t("gradients of q, k, v, causal (float64)", "对 q、k、v 求梯度，因果（float64）"), 1.0,

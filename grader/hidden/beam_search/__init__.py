@@ -21,7 +21,7 @@ from functools import partial
 import torch
 
 from grader.cases import Case, generate_call
-from grader.checks import all_of, raises
+from grader.checks import all_of, property_then, raises
 from grader.hidden.beam_search import models as M
 from grader.hidden.beam_search.checks import (exhaustive_optimum, model_calls, similar_winners,
                                              winners)
@@ -216,16 +216,16 @@ CASES = [
           hint=t("Only generated tokens finish a hypothesis; n counts generated tokens only.",
                  "只有生成的词元才会让假设结束；n 只计算生成的词元。")),
     _case("14.16", t("each beam's context is cropped to block_size", "每个束的上下文裁剪到 block_size"),
-          1.0, _drawn(_crop), check=all_of(model_calls(crop=True), winners()),
+          1.0, _drawn(_crop), check=property_then(model_calls(crop=True), winners()),
           tags=("context",),
           hint=t("Feed the model beams[:, -model.block_size:], never more.",
                  "送入模型的是 beams[:, -model.block_size:]，绝不能更多。")),
     _case("14.17", t("prompt longer than block_size", "提示比 block_size 长"), 0.5,
-          _drawn(_long_prompt), check=all_of(model_calls(crop=True), winners()),
+          _drawn(_long_prompt), check=property_then(model_calls(crop=True), winners()),
           tags=("context",),
           hint=t("Crop before the very first call too.", "第一次调用之前也要裁剪。")),
     _case("14.18", t("the model runs under torch.no_grad()", "模型在 torch.no_grad() 下运行"), 0.5,
-          _drawn(_no_grad), check=all_of(model_calls(no_grad=True), winners()), tags=("loop",),
+          _drawn(_no_grad), check=property_then(model_calls(no_grad=True), winners()), tags=("loop",),
           hint=t("Wrap the search in `with torch.no_grad():`.", "把搜索放在 `with torch.no_grad():` 中。")),
     _case("14.19", t("num_beams < 1 raises ValueError", "num_beams < 1 时抛出 ValueError"), 0.5,
           _bad_num_beams, check=raises("ValueError", why=t("num_beams = 0", "num_beams = 0")),

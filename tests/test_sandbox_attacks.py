@@ -22,6 +22,7 @@ import torch
 
 from grader import registry
 from grader.datapaths import data_root, package_dir, solutions_dir
+from grader.exports.common import answer_folders, keep_answers_private
 from grader.grading import Suite, grade
 from grader.jsonio import dumps
 from grader.pool import SandboxPool
@@ -332,6 +333,32 @@ def test_weak_isolation_as_root_gives_up_root(suite, tmp_path):
     assert "outside: PermissionError" in printed and not outside.exists()
     time.sleep(2)  # the daemon would write after 1.5 s
     assert not Path(f"{outside}.daemon").exists() and not sandbox_processes()
+
+
+def test_under_weak_isolation_a_platform_run_keeps_the_answers_out_of_reach(suite):
+    """Gradescope and PrairieLearn install the package readable by every user; before grading, their
+    run makes its answers private, so a submission under the weak level (a uid of its own) cannot
+    read a reference solution, a hidden test or a misconception reference."""
+    folders = answer_folders()
+    modes = [folder.stat().st_mode for folder in folders]
+    answers = [next(folder.glob("*.py")) for folder in folders]
+    try:
+        keep_answers_private()
+        with SandboxPool(1, force_weak=True) as weak:
+            attack = attack_source("weak_reads_answers", ANSWERS="|".join(map(str, answers)))
+            results = grade(problem=PROBLEM, source=attack, filename=f"{PROBLEM.id}.py", runner=weak, suite=suite,
+                            limits=FAST_LIMITS)
+            again = grade(problem=PROBLEM, source=solution_source(PROBLEM), filename=f"{PROBLEM.id}.py",
+                          runner=weak, suite=suite, limits=FAST_LIMITS)
+    finally:
+        for folder, mode in zip(folders, modes):
+            folder.chmod(mode)
+    printed = results["extra_data"]["output"]
+    if os.getuid() != 0:  # a grader that is not root runs its children as its own user: no uid apart
+        assert weak.level.startswith("weak") and "read " in printed, printed
+        return
+    assert all(f"refused {path.name}: PermissionError" in printed for path in answers), printed
+    assert again["score"] == again["max_score"]  # the grader itself still reads them
 
 
 def test_forged_frames_never_count_and_the_grader_stays_up(run):

@@ -43,7 +43,8 @@ from typing import TYPE_CHECKING, Iterable
 from grader import feedback as F
 from grader.i18n import Text, join, t
 from grader.jsonio import readable
-from grader.submission import MAX_BYTES, BadSubmission, empty_file, refuse_binary, shown_name, utf8_text
+from grader.submission import (MAX_BYTES, BadSubmission, empty_file, mib_over, refuse_binary, shown_name,
+                               utf8_text)
 
 if TYPE_CHECKING:
     from grader.registry import Problem
@@ -380,7 +381,7 @@ def convert(text: str) -> NotebookCode:
             raise NotebookUnreadable(F.NOTEBOOK_NOT_UNICODE.format(cell=position))
     size = sum(len(source.encode("utf-8")) for _, source in code_cells)
     if size > MAX_CODE_BYTES:
-        raise NotebookUnreadable(F.NOTEBOOK_CODE_TOO_LARGE.format(size=f"{size / 1024 / 1024:.1f}"))
+        raise NotebookUnreadable(F.NOTEBOOK_CODE_TOO_LARGE.format(size=mib_over(size)))
     return code_from_cells(code_cells)
 
 

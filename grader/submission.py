@@ -12,6 +12,7 @@ than the limit + 1 byte is read.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import re
 import stat
@@ -73,6 +74,11 @@ def empty_file(path: Path) -> BadSubmission:
     return _bad(F.EMPTY_FILE, path, problem=stem if stem in problem_ids() else "<problem_id>")
 
 
+def mib_over(size: int) -> str:
+    """A size over a limit in MiB, rounded up to a tenth: 1.05 MiB over a 1 MiB limit reads 1.1, never 1.0."""
+    return f"{math.ceil(size * 10 / 1024 / 1024) / 10:.1f}"
+
+
 def read_bytes(path: Path, limit: int = MAX_BYTES, *, too_large: Text = F.TOO_LARGE) -> bytes:
     """The file's bytes (at most ``limit``), never through a symlink; :class:`BadSubmission` otherwise.
 
@@ -92,7 +98,7 @@ def read_bytes(path: Path, limit: int = MAX_BYTES, *, too_large: Text = F.TOO_LA
     if not stat.S_ISREG(info.st_mode):
         raise _bad(F.NOT_REGULAR, path)
     if info.st_size > limit:
-        raise _bad(too_large, path, size=f"{info.st_size / 1024 / 1024:.1f}")
+        raise _bad(too_large, path, size=mib_over(info.st_size))
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:

@@ -187,6 +187,13 @@ def test_bad_input_to_check_is_a_usage_error(tmp_path):
     assert result.exit_code == 2 and "binary" in result.output and "Traceback" not in result.output
 
 
+def test_a_file_just_over_the_size_limit_is_not_said_to_be_the_limit(tmp_path):
+    path = tmp_path / "scaled_dot_product_attention.py"
+    path.write_bytes(b"#" * (1024 * 1024 + 50 * 1024))  # 1.05 MiB
+    result = CliRunner().invoke(main, ["check", str(path)])
+    assert result.exit_code == 2 and "is 1.1 MiB; a submission may be at most 1 MiB" in result.output, result.output
+
+
 def test_a_notebook_that_is_not_valid_gets_one_clear_message(tmp_path):
     path = tmp_path / "self_attention.ipynb"
     _notebook(path)  # no metadata: nbformat refuses it

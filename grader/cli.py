@@ -28,7 +28,7 @@ from grader.cli_export import export
 from grader.cli_usage import localised
 from grader.i18n import LANGS, Text, join, resolve_lang
 from grader.sandbox.limits import Limits
-from grader.seedkey import DEFAULT_SEED
+from grader.seedkey import DEFAULT_SEED, INPUTS, SHARED
 from grader.terminal import safe
 
 MAX_TIMEOUT_SECONDS = 3600.0  # per test
@@ -271,6 +271,9 @@ def _sandboxes_to_prestart(path: Path, workers: int | None) -> int:
 @click.option("--json", "as_json", is_flag=True, help="Single file: print results.json only.")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
               help="Seed of the hidden tests' random inputs (keep yours secret).")
+@click.option("--inputs", type=click.Choice(INPUTS), default=SHARED, show_default=True,
+              help="per-file: draw a file's hidden inputs from the seed and its digest, as Gradescope "
+                   "and PrairieLearn bundles do (one file only).")
 @click.option("--workers", type=click.IntRange(min=1), default=None, show_default="number of cores",
               help=f"Submissions graded in parallel (at most {capacity.WORKERS_PER_CORE} per core and "
                    f"1 per {capacity.MB_PER_WORKER} MB of memory).")
@@ -285,7 +288,7 @@ def _sandboxes_to_prestart(path: Path, workers: int | None) -> int:
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Grade on a Dask cluster: tcp://HOST:8786, or local:N for N local workers.")
 @LANG_OPTION
-def grade(path: Path, problem_ids, out, as_json, seed, workers, timeout, memory, resume,
+def grade(path: Path, problem_ids, out, as_json, seed, inputs, workers, timeout, memory, resume,
           allow_weak_isolation, allow_forbidden, scheduler, lang) -> None:
     """Grade one submission (FILE) or a class (DIR/<student>/<problem>.py) on the hidden tests."""
     if scheduler is None:  # the sandboxes' start-up (torch) overlaps with ours
@@ -297,6 +300,8 @@ def grade(path: Path, problem_ids, out, as_json, seed, workers, timeout, memory,
     try:
         allowed = frozenset(services.find_problem(p).id for p in allow_forbidden)
         if path.is_dir() and path.suffix != ".py":  # a link to the class folder is followed
+            if inputs != SHARED:
+                raise services.UserError(UE.INPUTS_FOR_ONE_FILE.format(inputs=inputs))
             _grade_class(path, problem_ids=problem_ids, out=out or Path("attn-judge-results"), seed=seed,
                          workers=workers, limits=limits, resume=resume, allow_weak=allow_weak_isolation,
                          allowed=allowed, scheduler=scheduler, lang=lang)
@@ -309,7 +314,8 @@ def grade(path: Path, problem_ids, out, as_json, seed, workers, timeout, memory,
             raise services.UserError(UE.ONE_PROBLEM_FOR_A_FILE.format(path=safe(path)))
         problem_id = problem_ids[0] if problem_ids else None
         results = services.grade_file(path=path, problem_id=problem_id, seed=seed, limits=limits,
-                                      allow_weak=allow_weak_isolation, allow_forbidden=allowed, lang=lang)
+                                      allow_weak=allow_weak_isolation, allow_forbidden=allowed, lang=lang,
+                                      inputs=inputs)
     except services.UserError as exc:
         _fail(exc.text, lang)
     if out:

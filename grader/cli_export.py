@@ -18,6 +18,7 @@ from grader import cli_wording as W
 from grader import user_errors as UE
 from grader.i18n import LANGS, Text, join, resolve_lang
 from grader.sandbox.limits import Limits
+from grader.seedkey import INPUTS, PER_FILE, SHARED
 from grader.terminal import safe
 
 
@@ -39,6 +40,9 @@ def _bundle_options(command):
                      show_default=True, help="Memory limit per submission, in MB."),
         click.option("--lang", type=click.Choice(LANGS), default=None,
                      help="Language of statements and feedback (default: ATTN_JUDGE_LANG, else the locale)."),
+        click.option("--inputs", type=click.Choice(INPUTS), default=PER_FILE, show_default=True,
+                     help="Hidden inputs drawn for each file handed in (what a file prints of its inputs is "
+                          "no use to another file), or shared by every submission."),
         click.option("--allow-weak-isolation", "allow_weak", is_flag=True,
                      help="Grade even where the platform's container allows only the weak sandbox "
                           "(submissions could then read the bundle; the results say so)."),
@@ -55,7 +59,10 @@ def _report(exported, written: Text, lang: str) -> None:
     problems = join(UE.LIST_SEPARATOR, exported.problems)
     click.echo(written.format(path=safe(Path(exported.path).resolve()), problems=problems).get(lang))
     if exported.seed_chosen:
-        click.echo(W.SEED_DRAWN.format(seed=exported.seed).get(lang), err=True)
+        again = f"attn-judge grade FILE --seed {exported.seed}"
+        if exported.inputs != SHARED:
+            again += f" --inputs {exported.inputs}"
+        click.echo(W.SEED_DRAWN.format(seed=exported.seed, command=again).get(lang), err=True)
 
 
 @click.group()
@@ -67,7 +74,7 @@ def export() -> None:
 @click.argument("problem_ids", nargs=-1, required=True, metavar="PROBLEM...")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="The autograder zip to write.")
 @_bundle_options
-def gradescope(problem_ids, out, seed, timeout, memory_mb, lang, allow_weak, wheel) -> None:
+def gradescope(problem_ids, out, seed, timeout, memory_mb, lang, inputs, allow_weak, wheel) -> None:
     """Write a Gradescope autograder zip that grades PROBLEM... together (see docs/gradescope.md)."""
     from grader.exports import export_gradescope
     from grader.services import UserError
@@ -75,7 +82,8 @@ def gradescope(problem_ids, out, seed, timeout, memory_mb, lang, allow_weak, whe
     lang = resolve_lang(lang)
     try:
         exported = export_gradescope(problem_ids=problem_ids, out=out, seed=seed, timeout=timeout,
-                                     memory_mb=memory_mb, lang=lang, allow_weak=allow_weak, wheel=wheel)
+                                     memory_mb=memory_mb, lang=lang, allow_weak=allow_weak, wheel=wheel,
+                                     inputs=inputs)
     except UserError as exc:
         raise _usage_problem(exc.text, lang) from None
     _report(exported, W.GRADESCOPE_WRITTEN, lang)
@@ -88,7 +96,7 @@ def gradescope(problem_ids, out, seed, timeout, memory_mb, lang, allow_weak, whe
 @click.option("--image", default=None, metavar="NAME",
               help="The grader image's name in info.json (default: attn-judge-grader:VERSION).")
 @_bundle_options
-def prairielearn(problem_ids, out, image, seed, timeout, memory_mb, lang, allow_weak, wheel) -> None:
+def prairielearn(problem_ids, out, image, seed, timeout, memory_mb, lang, inputs, allow_weak, wheel) -> None:
     """Write a PrairieLearn question per PROBLEM and the external grader image (see docs/prairielearn.md)."""
     from grader.exports import export_prairielearn
     from grader.exports.prairielearn import DEFAULT_IMAGE
@@ -98,6 +106,7 @@ def prairielearn(problem_ids, out, image, seed, timeout, memory_mb, lang, allow_
     try:
         exported = export_prairielearn(problem_ids=problem_ids, out=out, seed=seed, timeout=timeout,
                                        memory_mb=memory_mb, lang=lang, allow_weak=allow_weak, wheel=wheel,
+                                       inputs=inputs,
                                        image=image or DEFAULT_IMAGE)
     except UserError as exc:
         raise _usage_problem(exc.text, lang) from None

@@ -52,9 +52,9 @@ GRADESCOPE_WRITTEN = t("Gradescope autograder: {path} ({problems})", "Gradescope
 PRAIRIELEARN_WRITTEN = t("PrairieLearn questions and grader image: {path} ({problems})",
                          "PrairieLearn 题目和评测镜像：{path}（{problems}）")
 SEED_DRAWN = t("Seed: {seed} (drawn at random and stored in the bundle, readable by root only). Keep it "
-               "secret; re-grade locally with: attn-judge grade FILE --seed {seed}",
+               "secret; re-grade locally with: {command}",
                "种子：{seed}（随机抽取，保存在评测包中，只有 root 可读）。请保密；"
-               "在本地重新评测：attn-judge grade FILE --seed {seed}")
+               "在本地重新评测：{command}")
 GRADESCOPE_GRADED = t("score {score} of {max_score}; {tests} tests; results in {path}",
                       "得分 {score}，满分 {max_score}；{tests} 个测试；结果在 {path}")
 PRAIRIELEARN_GRADED = t("score {score} (gradable: {gradable}); results in {path}",

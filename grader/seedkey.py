@@ -1,4 +1,4 @@
-"""Fingerprints of secret seeds that nobody can turn back into the seed.
+"""Fingerprints of secret seeds that nobody can turn back into the seed, and seeds of one file.
 
 Results handed to students name a non-default seed only by a fingerprint, so
 that a run can be recognised (``--resume``) without revealing the seed. A plain
@@ -20,6 +20,9 @@ from grader.outpaths import STATE_DIR
 from grader.progress import home
 
 DEFAULT_SEED = 0  # of the hidden tests' random inputs, unless the instructor picks another
+# How a seed draws the hidden inputs: one set for every submission, or one for each file handed in.
+SHARED, PER_FILE = "shared", "per-file"
+INPUTS = (SHARED, PER_FILE)
 
 KEY_BYTES = 32
 KEY_FILE = "seed-key"
@@ -59,3 +62,12 @@ def fingerprint(seed: int, key: bytes | None = None) -> str:
     """A short keyed fingerprint of ``seed`` (the user's key when none is given)."""
     key = user_key() if key is None else key
     return hmac.new(key, f"attn-judge-seed:{seed}".encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def file_seed(seed: int, problem_id: str, source_sha256: str) -> int:
+    """The seed of one file's hidden inputs under ``--inputs per-file``: drawn from ``seed`` and the
+    file's digest. What a file learns of its own inputs (by printing them) is no use to any other
+    file, not even one that differs by a byte, while the same file always gets the same inputs."""
+    message = f"attn-judge-inputs:{problem_id}:{source_sha256}".encode()
+    digest = hmac.new(str(seed).encode(), message, hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "little") & ((1 << 63) - 1)

@@ -36,7 +36,7 @@ from grader.registry import Problem, UnknownProblemError
 from grader.reports.classroom import ClassOutputs
 from grader.runs import GradingStopped, SubmissionError
 from grader.sandbox.messages import ErrorKind, Limits
-from grader.seedkey import class_key, user_key
+from grader.seedkey import PER_FILE, SHARED, class_key, file_seed, user_key
 from grader.submission import BadSubmission, read_submission
 
 
@@ -189,8 +189,14 @@ def check_source(*, source: str, problem_id: str, filename: str, source_sha256: 
 
 def grade_file(*, path: Path, problem_id: str | None, seed: int = DEFAULT_SEED,
                limits: Limits = Limits(), allow_weak: bool = False,
-               allow_forbidden: frozenset[str] = frozenset(), lang: str = DEFAULT_LANG) -> dict:
-    """Grade one submission on the hidden tests and return its results."""
+               allow_forbidden: frozenset[str] = frozenset(), lang: str = DEFAULT_LANG,
+               inputs: str = SHARED) -> dict:
+    """Grade one submission on the hidden tests and return its results.
+
+    Args:
+        inputs: :data:`~grader.seedkey.PER_FILE` draws the hidden inputs from ``seed`` and the
+            file's digest (:func:`~grader.seedkey.file_seed`); the results say so.
+    """
     path = Path(path)
     problem = infer_problem(path, problem_id)
     seed_key = None if seed == DEFAULT_SEED else user_key()
@@ -203,9 +209,10 @@ def grade_file(*, path: Path, problem_id: str | None, seed: int = DEFAULT_SEED,
                               error=SubmissionError(ErrorKind.BAD_SUBMISSION, exc.message),
                               source_sha256=bad_submission_sha(exc), isolation=executor.isolation, lang=lang,
                               seed_key=seed_key)
+        inputs_seed = file_seed(seed, problem.id, submission.sha256) if inputs == PER_FILE else seed
         with _sandbox_lost_said():
             results = grade(problem=problem, source=submission.source, filename=path.name,
-                            runner=executor.pool, seed=seed, limits=limits, figure=True,
+                            runner=executor.pool, seed=inputs_seed, limits=limits, figure=True,
                             source_sha256=submission.sha256, lang=lang, seed_key=seed_key,
                             enforce_forbidden=problem.id not in allow_forbidden,
                             source_map=submission.source_map)
@@ -213,6 +220,8 @@ def grade_file(*, path: Path, problem_id: str | None, seed: int = DEFAULT_SEED,
         executor.close(wait=False)  # one submission, finished: the zygote exits on its own
     if executor.warning:
         results["extra_data"]["isolation_warning"] = executor.warning.get(lang)
+    if inputs == PER_FILE:
+        results["extra_data"]["inputs"] = PER_FILE
     return results
 
 

@@ -53,6 +53,10 @@ OUT_IN_USE = t("--out {out} is being written by another attn-judge grade (proces
                "--out {out} 正由另一个 attn-judge grade（进程 {pid}）写入；请等它结束，或另选 --out")
 ONE_PROBLEM_FOR_A_FILE = t("{path} is one file, so one problem: give --problem once.",
                            "{path} 是一个文件，只对应一道题：请只给一次 --problem。")
+INPUTS_FOR_ONE_FILE = t("--inputs {inputs} grades one file (to re-grade what a Gradescope or PrairieLearn bundle "
+                        "graded); a class is graded with inputs shared by every submission: leave it out.",
+                        "--inputs {inputs} 只用于评测单个文件（重新评测 Gradescope 或 PrairieLearn 评测包评过的提交）；"
+                        "评测整个班级时所有提交共用同一组输入：请去掉这个选项。")
 PROBLEM_NOT_HANDED_IN = t("--problem {problem}: no student under {root} handed in {problem}.py or {problem}.ipynb; "
                           "check the problem ID ('attn-judge list') or leave out --problem",
                           "--problem {problem}：{root} 下没有学生提交 {problem}.py 或 {problem}.ipynb；请检查题目 ID"

@@ -254,6 +254,34 @@ def test_a_wrong_submission_is_diagnosed(bundle, tmp_path):
     assert any("sdpa.mask_inverted" in t["output"] for t in results["tests"] if t["status"] == "failed")
 
 
+def _printed_inputs(results: dict) -> str:
+    return results["output"].split("INPUTS ", 1)[1].split()[0]
+
+
+@pytest.mark.sandbox
+def test_what_a_file_prints_of_its_inputs_is_no_use_to_another_file(bundle, tmp_path, wheel):
+    """Each file handed in gets hidden inputs of its own (drawn from the secret seed and its digest):
+    a table built from what one file printed answers nothing for a file that differs by a byte. The
+    same file always gets the same inputs, and ``grade FILE --seed S --inputs per-file`` re-grades it
+    as the bundle did. A bundle exported with ``--inputs shared`` gives every file the same."""
+    leak = attack_source("print_inputs")
+    runs = {}
+    for name, source in (("first", leak), ("again", leak), ("table", leak + "# a table of answers\n")):
+        _, _, results = run_autograder(bundle, tmp_path / name, {f"{SDPA}.py": source})
+        runs[name] = _printed_inputs(results)
+        assert results["extra_data"]["problems"][SDPA]["inputs"] == "per-file"
+    assert runs["first"] == runs["again"] != runs["table"]
+    path = tmp_path / f"{SDPA}.py"
+    path.write_text(leak)
+    local = CliRunner().invoke(main, ["grade", str(path), "--seed", str(SEED), "--inputs", "per-file", "--json"])
+    assert f"INPUTS {runs['first']}" in json.loads(local.stdout)["extra_data"]["output"]
+    shared = tmp_path / "shared.zip"
+    export_gradescope(problem_ids=[SDPA], out=shared, seed=SEED, lang="en", wheel=wheel, inputs="shared")
+    printed = {_printed_inputs(run_autograder(shared, tmp_path / f"shared-{name}", {f"{SDPA}.py": source})[2])
+               for name, source in (("first", leak), ("table", leak + "# a table of answers\n"))}
+    assert len(printed) == 1
+
+
 @pytest.mark.sandbox
 def test_a_submission_searching_the_file_system_never_sees_the_bundle(bundle, tmp_path):
     plant = {"attn_canary.txt": "ATTN-CANARY"}  # next to the seed and the wheel: must stay invisible

@@ -174,6 +174,7 @@ def test_a_correct_submission_scores_one(exported, tmp_path):
     assert "Everything checked is correct" in results["message"]
     assert str(SEED) not in json.dumps(results)
     assert stat.S_IMODE((root / "tests").stat().st_mode) == 0o700
+    assert results["attn_judge"]["problems"][SDPA]["inputs"] == "per-file"  # drawn for this file
 
 
 @pytest.mark.sandbox

@@ -46,7 +46,7 @@ from grader.registry import Problem
 from grader.runs import SubmissionError
 from grader.sandbox.messages import ErrorKind, Limits
 from grader.submission import untouched_file
-from grader.seedkey import KEY_BYTES, KEY_FILE, user_key
+from grader.seedkey import INPUTS, KEY_BYTES, KEY_FILE, PER_FILE, SHARED, user_key
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +111,7 @@ class Exported:
     seed: int
     seed_chosen: bool  # True when the seed was drawn at random (the instructor did not give one)
     problems: tuple[str, ...]
+    inputs: str = PER_FILE
 
 
 class BundleError(services.UserError):
@@ -127,6 +128,7 @@ class Settings:
     memory_mb: int = Limits.memory_mb
     allow_weak: bool = False
     grader_version: str = __version__
+    inputs: str = PER_FILE  # how the seed draws each submission's hidden inputs (grader.seedkey.INPUTS)
 
     @property
     def limits(self) -> Limits:
@@ -148,11 +150,12 @@ class Settings:
             raw = json.loads(_read_small(Path(folder) / CONFIG_FILE))
             settings = cls(problems=tuple(str(p) for p in raw["problems"]), lang=str(raw["lang"]),
                            timeout=float(raw["timeout"]), memory_mb=int(raw["memory_mb"]),
-                           allow_weak=bool(raw["allow_weak"]), grader_version=str(raw["grader_version"]))
+                           allow_weak=bool(raw["allow_weak"]), grader_version=str(raw["grader_version"]),
+                           inputs=str(raw.get("inputs", SHARED)))  # bundles written before: shared
         except (ValueError, KeyError, TypeError) as exc:
             why = UE.IN_PARENTHESES.format(detail=type(exc).__name__)
             raise BundleError(_not_settings(folder, why)) from None
-        if settings.lang not in LANGS or not settings.problems:
+        if settings.lang not in LANGS or not settings.problems or settings.inputs not in INPUTS:
             raise BundleError(_not_settings(folder, EMPTY))
         return settings
 
@@ -461,7 +464,7 @@ def grade_submission(*, found: Found, settings: Settings, seed: int) -> tuple[li
             try:
                 results = services.grade_file(path=path, problem_id=problem.id, seed=seed,
                                               limits=settings.limits, allow_weak=settings.allow_weak,
-                                              lang=settings.lang)
+                                              lang=settings.lang, inputs=settings.inputs)
             except services.UserError as exc:  # no sandbox that this container allows
                 why = exc.why if isinstance(exc, services.IsolationRefused) else exc.text  # not the CLI's advice
                 refused = SANDBOX_REFUSED.format(detail=why)
@@ -524,8 +527,8 @@ def captured_output(results: dict, *, budget: int, lang: str) -> str:
 
 
 # The per-problem facts that travel with a platform's results (never the figure or the output itself).
-KEPT_EXTRA = ("problem", "submission_sha256", "seed", "seed_fingerprint", "diagnosis", "error", "isolation",
-              "suite", "lang", "output_truncated", "grader_version")
+KEPT_EXTRA = ("problem", "submission_sha256", "seed", "seed_fingerprint", "inputs", "diagnosis", "error",
+              "isolation", "suite", "lang", "output_truncated", "grader_version")
 
 
 def kept_extra(results: dict) -> dict:

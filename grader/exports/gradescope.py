@@ -31,6 +31,7 @@ from grader.exports.common import (HOME_DIR, NOT_GRADED_FILE, SEED_FILE, TORCH_I
                                    find_submission_files, fitted, grade_submission, kept_extra,
                                    problem_title, provide_wheel, read_seed, render, resolve_problems,
                                    write_secrets)
+from grader.seedkey import PER_FILE
 from grader.fsutil import write_atomic
 from grader.i18n import DEFAULT_LANG, Text, t
 from grader.jsonio import dumps, readable
@@ -49,7 +50,7 @@ NOT_RUN = t("not run", "未运行")
 
 def export_gradescope(*, problem_ids, out: Path, seed: int | None = None, timeout: float = Limits.timeout,
                       memory_mb: int = Limits.memory_mb, lang: str = DEFAULT_LANG, allow_weak: bool = False,
-                      wheel: Path | None = None) -> Exported:
+                      wheel: Path | None = None, inputs: str = PER_FILE) -> Exported:
     """Write a Gradescope autograder zip that grades ``problem_ids`` together.
 
     Args:
@@ -57,6 +58,7 @@ def export_gradescope(*, problem_ids, out: Path, seed: int | None = None, timeou
         seed: the hidden tests' seed; a random one when None (the result says which).
         allow_weak: grade even where the container allows only the weak sandbox.
         wheel: this package's wheel; built from the source checkout when None.
+        inputs: how the seed draws each submission's hidden inputs (:data:`grader.seedkey.INPUTS`).
 
     Raises:
         services.UserError: an unknown problem, an unusable ``out`` or wheel.
@@ -71,7 +73,7 @@ def export_gradescope(*, problem_ids, out: Path, seed: int | None = None, timeou
         raise services.UserError(UE.OUT_NOT_ZIP.format(out=readable(str(out)),
                                                        suggested=readable(str(out.with_name(out.name + ".zip")))))
     settings = Settings(problems=tuple(p.id for p in problems), lang=lang, timeout=timeout,
-                        memory_mb=memory_mb, allow_weak=allow_weak)
+                        memory_mb=memory_mb, allow_weak=allow_weak, inputs=inputs)
     chosen = choose_seed(seed)
     with tempfile.TemporaryDirectory(prefix="attn-judge-gradescope-") as tmp:
         stage = Path(tmp)
@@ -83,7 +85,7 @@ def export_gradescope(*, problem_ids, out: Path, seed: int | None = None, timeou
         settings.write(stage)
         write_secrets(stage, chosen)
         _write_zip(stage, out)
-    return Exported(path=out, seed=chosen, seed_chosen=seed is None, problems=settings.problems)
+    return Exported(path=out, seed=chosen, seed_chosen=seed is None, problems=settings.problems, inputs=inputs)
 
 
 def _mode(name: str, is_dir: bool) -> int:

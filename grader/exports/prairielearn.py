@@ -31,6 +31,7 @@ from grader.exports.common import (NOT_GRADED_FILE, TORCH_INDEX, TORCH_SPEC, Exp
                                    fitted, grade_submission, kept_extra, problem_title, provide_wheel,
                                    read_seed, render, resolve_problems, write_secrets)
 from grader.fsutil import write_atomic
+from grader.seedkey import PER_FILE
 from grader.i18n import DEFAULT_LANG, Text, t
 from grader.jsonio import dumps, readable
 from grader.registry import Problem
@@ -82,7 +83,7 @@ def _prepare_out(out: Path) -> None:
 
 def export_prairielearn(*, problem_ids, out: Path, seed: int | None = None, timeout: float = Limits.timeout,
                         memory_mb: int = Limits.memory_mb, lang: str = DEFAULT_LANG, allow_weak: bool = False,
-                        wheel: Path | None = None, image: str = DEFAULT_IMAGE) -> Exported:
+                        wheel: Path | None = None, image: str = DEFAULT_IMAGE, inputs: str = PER_FILE) -> Exported:
     """Write a PrairieLearn question for each problem and the external grader image's files.
 
     Args:
@@ -91,6 +92,7 @@ def export_prairielearn(*, problem_ids, out: Path, seed: int | None = None, time
         allow_weak: grade even where the container allows only the weak sandbox.
         wheel: this package's wheel; built from the source checkout when None.
         image: the image name every ``info.json`` names (push the built image under it).
+        inputs: how the seed draws each submission's hidden inputs (:data:`grader.seedkey.INPUTS`).
 
     Raises:
         services.UserError: an unknown problem, an unusable ``out``, image name or wheel.
@@ -107,7 +109,7 @@ def export_prairielearn(*, problem_ids, out: Path, seed: int | None = None, time
     try:
         for problem in problems:
             settings = Settings(problems=(problem.id,), lang=lang, timeout=timeout, memory_mb=memory_mb,
-                                allow_weak=allow_weak)
+                                allow_weak=allow_weak, inputs=inputs)
             _write_question(stage / QUESTIONS / problem.id, problem, settings, seed=chosen, image=image)
         _write_image(stage / IMAGE_DIR, wheel=wheel)
         if out.exists():
@@ -115,7 +117,8 @@ def export_prairielearn(*, problem_ids, out: Path, seed: int | None = None, time
         os.replace(stage, out)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    return Exported(path=out, seed=chosen, seed_chosen=seed is None, problems=tuple(p.id for p in problems))
+    return Exported(path=out, seed=chosen, seed_chosen=seed is None, problems=tuple(p.id for p in problems),
+                    inputs=inputs)
 
 
 def _write_question(folder: Path, problem: Problem, settings: Settings, *, seed: int, image: str) -> None:

@@ -258,3 +258,27 @@ def test_a_property_that_holds_is_said_to_hold_when_only_the_values_are_wrong(po
     assert NORM_HINT not in tests["10.9"]["output"]
     flash = _graded(pool, _variant("torch.arange(start, end,", "torch.arange(0, end - start,"))
     assert "the inputs were left unchanged, but the values are wrong" in flash["12.12"]["output"]
+
+
+FLOAT32_ANGLES = "the angles (or theta) are computed in float32"
+
+
+def test_angles_computed_in_float32_are_told_so_at_large_positions(pool):
+    """LLaMA's way (theta and the angles in float32) fails the float64 tests at large positions by
+    more than float32's tolerance, yet by no more than angles rounded to float32 make: told so, and
+    not to use the base argument or the exponent -2i/D. A wrong base is not told it."""
+    reference = solution_source(ROPE)
+    old = "    i = torch.arange(D // 2, dtype=torch.float64, device=x.device)  # pair index\n"
+    assert old in reference and "positions.to(torch.float64)" in reference
+    float32_angles = reference.replace(old, old.replace("torch.float64", "torch.float32")).replace(
+        "positions.to(torch.float64)", "positions.to(torch.float32)")
+    wrong_base = reference.replace("theta = base **", "theta = 10000.0 **")
+    assert float32_angles != reference and wrong_base != reference
+    for source, told in ((float32_angles, True), (wrong_base, False)):
+        results = grade(problem=ROPE, source=source, filename="rotary_embedding.py", runner=pool)
+        tests = {test["number"]: test for test in results["tests"]}
+        for number in ("10.10", "10.12", "10.13"):
+            if told or tests[number]["status"] == "failed":
+                assert tests[number]["status"] == "failed"
+                assert (FLOAT32_ANGLES in tests[number]["output"]) == told, tests[number]["output"]
+        assert told or tests["10.12"]["status"] == "failed"  # the wrong base shows on base = 500000

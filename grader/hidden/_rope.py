@@ -9,9 +9,11 @@ difference from hidden values. Trusted side only.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import torch
 
-from grader.checks import (Check, CheckContext, Verdict, compare_tensors, failure_of_call,
+from grader.checks import (Check, CheckContext, Verdict, compare_tensors, failure_of_call, match_reference,
                            returned_structure_problem)
 from grader.i18n import t
 
@@ -30,6 +32,18 @@ OFFSET_BROKEN = t(
     "⟨rope(q, m), rope(k, n)⟩ 必须只取决于 m − n，但 (m, n) = ({m1}, {n1}) 与 (m, n) = ({m2}, {n2})"
     " 的位置差都是 {offset}，点积却相差 {error}")
 DOT_PRODUCTS = t("dot products of rotated queries and keys", "旋转后查询与键的点积")
+FLOAT32_ANGLES = t(
+    "Every value is off by no more than angles rounded to float32 would make it, and the error grows "
+    "with the position: the angles (or theta) are computed in float32, as in LLaMA's code, which keeps "
+    "about seven digits of position · theta_i. Compute theta and the angles in float64 "
+    "(positions.to(torch.float64)), then cast cos and sin to x's dtype.",
+    "所有数值的误差都不超过角度按 float32 舍入所造成的误差，而且误差随位置增大：角度（或 theta）是用 float32 "
+    "计算的（LLaMA 的代码就是这样），position · theta_i 只保留约七位有效数字。请用 float64 计算 theta 和角度"
+    "（positions.to(torch.float64)），再把 cos 和 sin 转成 x 的 dtype。")
+# float32 rounds a number by up to 2^-24 of itself; an angle built from float32 theta, position and
+# product carries a few such roundings, and turns a pair of norm r by r times that error.
+FLOAT32_ROUNDINGS = 8
+FLOAT32_EPSILON = 2.0 ** -24
 
 
 def _differences(got: torch.Tensor, want: torch.Tensor) -> torch.Tensor:
@@ -96,5 +110,31 @@ def scores_depend_on_offset_only() -> Check:
                 n2=int(positions[s2]), offset=offset, error=f"{float(error[worst]):.3g}"),
                 float(error[worst]))
         return Verdict(True, OFFSET_ONLY)
+
+    return check
+
+
+def values_or_float32_angles() -> Check:
+    """The values (float64 tests); a failure that angles rounded to float32 explain says so.
+
+    Such code passes the float32 tests and fails the float64 ones at large positions, where its
+    error (up to ``r · |a| · 2^-24`` per pair, a few times over) outgrows float32's tolerance
+    and the generic float32 check no longer recognises it.
+    """
+    values = match_reference()
+
+    def check(ctx: CheckContext) -> Verdict:
+        verdict = values(ctx)
+        x, got = ctx.invocation.args[0], ctx.candidate.value
+        if (verdict.passed or ctx.candidate.error or not isinstance(got, torch.Tensor)
+                or x.dtype != torch.float64 or got.shape != x.shape or not torch.isfinite(got).all()):
+            return verdict
+        positions, base = ctx.invocation.args[1], float(ctx.invocation.kwargs.get("base", 10000.0))
+        D = x.shape[-1]
+        theta = base ** (-2 * torch.arange(D // 2, dtype=torch.float64) / D)
+        angles = positions.to(torch.float64).unsqueeze(-1) * theta  # (L, D/2)
+        bound = FLOAT32_ROUNDINGS * FLOAT32_EPSILON * (angles.abs() + 1) * _pair_norms(x)  # (*B, L, D/2)
+        error = (got - ctx.expected.value).unflatten(-1, (-1, 2)).norm(dim=-1)
+        return replace(verdict, hint=FLOAT32_ANGLES) if bool((error <= bound).all()) else verdict
 
     return check

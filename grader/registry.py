@@ -63,6 +63,7 @@ class Problem:
     summary: str
     summary_zh: str
     complexity: str
+    complexity_zh: str
     hints: tuple[str, ...] = field(default=())
     hints_zh: tuple[str, ...] = field(default=())
     misconceptions: tuple[Misconception, ...] = field(default=())
@@ -142,7 +143,8 @@ def _load_problem(directory: Path) -> Problem:
             kind=raw.get("kind", "function"),
             summary=raw["summary"]["en"],
             summary_zh=raw["summary"]["zh"],
-            complexity=raw.get("complexity", ""),
+            complexity=raw.get("complexity", {}).get("en", ""),
+            complexity_zh=raw.get("complexity", {}).get("zh", ""),
             hints=tuple(raw.get("hints", {}).get("en", ())),
             hints_zh=tuple(raw.get("hints", {}).get("zh", ())),
             misconceptions=tuple(_misconception(m) for m in raw.get("misconceptions", ())),

@@ -80,6 +80,8 @@ def _missing(problem) -> list[str]:
         missing.append(f"unique hidden case numbers {problem.order}.1, {problem.order}.2, …")
     if not problem.hints or len(problem.hints) != len(problem.hints_zh):
         missing.append("hints in both languages (problem.toml)")
+    if not problem.complexity or not CJK.search(problem.complexity_zh):
+        missing.append("the complexity in both languages (problem.toml)")
     golden = _golden_of(problem.id)
     if not any(g.get("full_marks") for g in golden):
         missing.append("a golden correct alternative (tests/golden/<case>/, full_marks = true)")

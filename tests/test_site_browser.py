@@ -5,6 +5,7 @@ Screenshots go to ``test-artifacts/site/`` (git-ignored) for people to look at.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,6 +33,18 @@ def context(browser):
     ctx = browser.new_context(viewport={"width": 1100, "height": 900})
     yield ctx
     ctx.close()
+
+
+@pytest.fixture()
+def chinese(browser):
+    """A context whose reader chose Chinese before opening any page."""
+    ctx = browser.new_context(viewport={"width": 1100, "height": 900})
+    ctx.add_init_script("localStorage.setItem('attn-judge.lang', 'zh')")
+    yield ctx
+    ctx.close()
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def url(site: Path, relative: str) -> str:
@@ -201,3 +214,12 @@ def test_readable_on_a_phone(site, browser, scheme):
         assert w.problems == []
     finally:
         ctx.close()
+
+
+def test_chinese_mode_gives_every_complexity_in_chinese(site, chinese):
+    w = Watched(chinese)
+    for problem in registry.all_problems():
+        w.page.goto(url(site, f"problem/{problem.id}.html"))
+        complexity = w.page.locator(".facts dt:has-text('复杂度') + dd")
+        assert CJK.search(complexity.inner_text()), problem.id
+    assert w.problems == []

@@ -77,7 +77,7 @@ class ProblemView:
     hints: list[Bilingual]
     misconceptions: list[MisconceptionView]
     solution: object | None
-    complexity: object
+    complexity: Bilingual
     status: dict | None = None  # the learner's progress on it
     search_text: str = field(default="", repr=False)
 
@@ -160,7 +160,7 @@ def _problem_view(problem: Problem, done: dict) -> ProblemView:
         hints=hints,
         misconceptions=misconceptions,
         solution=solution,
-        complexity=markup.inline(problem.complexity),
+        complexity=Bilingual(markup.inline(problem.complexity), markup.inline(problem.complexity_zh)),
         status=done.get(problem.id),
         search_text=search_text,
     )

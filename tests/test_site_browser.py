@@ -35,11 +35,16 @@ def context(browser):
     ctx.close()
 
 
+def reader(browser, lang: str, **options):
+    """A browser context whose reader chose ``lang`` before opening any page."""
+    ctx = browser.new_context(**{"viewport": {"width": 1100, "height": 900}, **options})
+    ctx.add_init_script(f"localStorage.setItem('attn-judge.lang', '{lang}')")
+    return ctx
+
+
 @pytest.fixture()
 def chinese(browser):
-    """A context whose reader chose Chinese before opening any page."""
-    ctx = browser.new_context(viewport={"width": 1100, "height": 900})
-    ctx.add_init_script("localStorage.setItem('attn-judge.lang', 'zh')")
+    ctx = reader(browser, "zh")
     yield ctx
     ctx.close()
 
@@ -222,4 +227,35 @@ def test_chinese_mode_gives_every_complexity_in_chinese(site, chinese):
         w.page.goto(url(site, f"problem/{problem.id}.html"))
         complexity = w.page.locator(".facts dt:has-text('复杂度') + dd")
         assert CJK.search(complexity.inner_text()), problem.id
+    assert w.problems == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_page_scrolls_sideways_at_375_pixels(site, browser, lang):
+    """Long formulas scroll in their own box; everything else wraps."""
+    ctx = reader(browser, lang, viewport={"width": 375, "height": 800})
+    try:
+        w = Watched(ctx)
+        wide = {}
+        for path in html_pages(site):
+            w.page.goto(path.as_uri())
+            # A reader may open every hint and spoiler.
+            w.page.evaluate("document.querySelectorAll('details').forEach(d => { d.hidden = false; d.open = true; })")
+            width = w.page.evaluate("document.documentElement.scrollWidth")
+            if width > 375:
+                wide[path.relative_to(site).as_posix()] = width
+        assert wide == {}
+        assert w.problems == []
+    finally:
+        ctx.close()
+
+
+def test_formula_boxes_keep_inline_math_on_the_line(site, context):
+    """The scroll box around inline math must not move a formula on a wide screen."""
+    w = Watched(context)
+    w.page.goto(url(site, "problem/flash_attention.html"))
+    where = "() => Array.from(document.querySelectorAll('span.math.inline math'), m => m.getBoundingClientRect().top)"
+    boxed = w.page.evaluate(where)
+    w.page.add_style_tag(content=".math.inline { display: inline !important; overflow: visible !important; }")
+    assert len(boxed) > 20 and w.page.evaluate(where) == boxed
     assert w.problems == []

@@ -238,3 +238,31 @@ def test_desktop_and_phone(site, browser, quiz, scheme):
             assert w.problems == []
         finally:
             ctx.close()
+
+
+HIDDEN_BY_THE_BAR = """el => {
+    const bar = document.querySelector('.quiz-status').getBoundingClientRect();
+    const box = el.getBoundingClientRect();
+    return !el.closest('.quiz-status') && box.top < bar.bottom && box.bottom > bar.top;
+}"""
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 375, "height": 667}])
+def test_the_score_bar_hides_no_heading_or_focused_control(site, browser, viewport):
+    ctx = browser.new_context(viewport=viewport)
+    try:
+        w = open_quiz(ctx, site)
+        links = w.page.locator("nav.topics a")
+        for i in range(links.count()):
+            w.page.goto((site / "quiz.html").as_uri())
+            links.nth(i).click()
+            heading = w.page.locator(w.page.evaluate("location.hash") + " h2")
+            assert not heading.evaluate(HIDDEN_BY_THE_BAR), links.nth(i).inner_text()
+        # Tabbing backwards from far down the page scrolls each control clear of the bar.
+        w.page.locator(".quiz-check").nth(12).focus()
+        for _ in range(30):
+            w.page.keyboard.press("Shift+Tab")
+            assert not w.page.evaluate(f"({HIDDEN_BY_THE_BAR})(document.activeElement)")
+        assert w.problems == []
+    finally:
+        ctx.close()

@@ -259,3 +259,24 @@ def test_formula_boxes_keep_inline_math_on_the_line(site, context):
     w.page.add_style_tag(content=".math.inline { display: inline !important; overflow: visible !important; }")
     assert len(boxed) > 20 and w.page.evaluate(where) == boxed
     assert w.problems == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_questions_show_no_raw_markdown(site, browser, lang):
+    """Every prose field, the red "what … got wrong" boxes too, renders its `code` spans."""
+    ctx = reader(browser, lang)
+    try:
+        w = Watched(ctx)
+        w.page.goto(url(site, "questions.html"))
+        prose = w.page.evaluate("""() => {
+            const main = document.querySelector('main').cloneNode(true);
+            main.querySelectorAll('code, pre').forEach(e => e.remove());
+            document.body.append(main);  // innerText needs a rendered element
+            const text = main.innerText;
+            main.remove();
+            return text; }""")
+        assert "`" not in prose
+        assert w.page.locator(".correction .why code:visible", has_text="output += inputs").count() == 1
+        assert w.problems == []
+    finally:
+        ctx.close()

@@ -62,6 +62,15 @@ class MisconceptionView:
 
 
 @dataclass
+class CorrectionView:
+    """What an article got wrong about an interview question, rendered."""
+
+    source: str
+    claim: Bilingual
+    why: Bilingual
+
+
+@dataclass
 class ProblemView:
     problem: Problem
     url: str  # relative to the site root
@@ -104,6 +113,11 @@ def _statement(problem: Problem) -> tuple[Bilingual | None, str]:
     return view, en_text + " " + zh_text
 
 
+def _inline(en: str, zh: str) -> Bilingual:
+    """A one-line string in both languages, with its `code` and $math$ rendered."""
+    return Bilingual(markup.inline(en), markup.inline(zh))
+
+
 def _problem_view(problem: Problem, done: dict) -> ProblemView:
     statement, statement_text = _statement(problem)
     try:
@@ -125,16 +139,15 @@ def _problem_view(problem: Problem, done: dict) -> ProblemView:
         generation = figures.generation(problem)
     elif example is not None and example.figure_value is not None:
         heatmap = figures.heatmap(example.figure_value)
-    hints = [Bilingual(markup.inline(en), markup.inline(zh))
-             for en, zh in zip(problem.hints, problem.hints_zh)]
+    hints = [_inline(en, zh) for en, zh in zip(problem.hints, problem.hints_zh)]
     if len(problem.hints) != len(problem.hints_zh):
         log.warning("%s: %d English hints but %d Chinese ones", problem.id,
                     len(problem.hints), len(problem.hints_zh))
     misconceptions = [
         MisconceptionView(
             id=m.id, source=m.source,
-            title=Bilingual(markup.inline(m.title), markup.inline(m.title_zh)),
-            explanation=Bilingual(markup.inline(m.explanation), markup.inline(m.explanation_zh)),
+            title=_inline(m.title, m.title_zh),
+            explanation=_inline(m.explanation, m.explanation_zh),
             mistake=markup.highlight(m.mistake) if m.mistake else None,
             fix=markup.highlight(m.fix) if m.fix else None,
         )
@@ -149,7 +162,7 @@ def _problem_view(problem: Problem, done: dict) -> ProblemView:
         problem=problem,
         url=f"{PROBLEM_DIR}/{problem.id}.html",
         title=Bilingual(problem.title, problem.title_zh),
-        summary=Bilingual(markup.inline(problem.summary), markup.inline(problem.summary_zh)),
+        summary=_inline(problem.summary, problem.summary_zh),
         statement=statement,
         signature=signature,
         example_code=markup.highlight(example.code) if example else None,
@@ -160,7 +173,7 @@ def _problem_view(problem: Problem, done: dict) -> ProblemView:
         hints=hints,
         misconceptions=misconceptions,
         solution=solution,
-        complexity=Bilingual(markup.inline(problem.complexity), markup.inline(problem.complexity_zh)),
+        complexity=_inline(problem.complexity, problem.complexity_zh),
         status=done.get(problem.id),
         search_text=search_text,
     )
@@ -241,8 +254,8 @@ def _quiz_views(quiz, questions, views: dict[str, ProblemView]) -> list[QuizView
     return [
         QuizView(
             q=q, number=number,
-            question=Bilingual(markup.inline(q.question.en), markup.inline(q.question.zh)),
-            choices=[Bilingual(markup.inline(c.en), markup.inline(c.zh)) for c in q.choices],
+            question=_inline(q.question.en, q.question.zh),
+            choices=[_inline(c.en, c.zh) for c in q.choices],
             explanation=Bilingual(markup.markdown(q.explanation.en), markup.markdown(q.explanation.zh)),
             target=_quiz_target(q.link, by_id, views),
         )
@@ -312,6 +325,10 @@ def build_site(*, out: Path) -> Path:
         zh_html, zh_text = markup.markdown_with_text(q.answer.zh)
         rendered_questions.append({"q": q, "answer": Bilingual(en_html, zh_html),
                                    "text": f"{en_text} {zh_text}",
+                                   "corrections": [
+                                       CorrectionView(c.source, _inline(c.claim.en, c.claim.zh),
+                                                      _inline(c.why.en, c.why.zh))
+                                       for c in q.corrections],
                                    "problems": [known[p] for p in q.problems if p in known]})
     pages["questions.html"] = ("site/questions.html", {
         "root": "", "page": "questions", "topics": topics, "questions": rendered_questions,

@@ -187,11 +187,11 @@ def test_keyboard_only(site, context, quiz):
     for _ in range(question.correct):
         w.page.keyboard.press("ArrowDown")
     w.page.keyboard.press("Tab")
-    assert w.page.evaluate("document.activeElement.className") == "quiz-check"
+    assert w.page.evaluate("document.activeElement.classList.contains('quiz-check')")
     w.page.keyboard.press("Enter")
     assert form(w, question.id).locator(".quiz-verdict .en").inner_text() == "✓ Right."
     # The pressed button keeps the focus, so the next Tab continues from there.
-    assert w.page.evaluate("document.activeElement.className") == "quiz-check"
+    assert w.page.evaluate("document.activeElement.classList.contains('quiz-check')")
     assert w.problems == []
 
 
@@ -266,3 +266,41 @@ def test_the_score_bar_hides_no_heading_or_focused_control(site, browser, viewpo
         assert w.problems == []
     finally:
         ctx.close()
+
+
+def test_without_javascript_no_dead_control_and_the_answers_stay_folded(site, browser, quiz):
+    ctx = browser.new_context(viewport={"width": 1100, "height": 900}, java_script_enabled=False)
+    try:
+        w = open_quiz(ctx, site)
+        notice = w.page.locator("noscript .callout .en")
+        assert notice.is_visible() and "open “Show the answer and why”" in notice.inner_text()
+        for control in ("#lang-switch", ".quiz-status", "#quiz-reset", ".quiz-check"):
+            assert w.page.locator(f"{control}:visible").count() == 0, control
+        # Each explanation waits, folded, until the reader asks for it; then it gives the answer.
+        question = choice_questions(quiz)[1]
+        f = form(w, question.id)
+        assert not f.locator(".quiz-explanation .prose.en").is_visible()
+        f.locator(".quiz-explanation > summary").click()
+        right = f.locator("label.quiz-choice").nth(question.correct).locator(".quiz-choice-text .en").inner_text()
+        assert right in f.locator(".quiz-key").inner_text()
+        assert f.locator(".quiz-explanation .prose.en").is_visible()
+        # Enter in a number field must not reload the page with ?answer=… in its address.
+        number = next(q for q in quiz if q.kind == "number")
+        form(w, number.id).locator("input[type=number]").fill("1")
+        form(w, number.id).locator("input[type=number]").press("Enter")
+        assert "?" not in w.page.url
+        shot(w.page, "no-javascript")
+        assert w.problems == []
+    finally:
+        ctx.close()
+
+
+def test_with_javascript_the_no_script_help_is_absent(site, context, quiz):
+    w = open_quiz(context, site)
+    assert w.page.locator(".quiz-explanation:visible, .quiz-key:visible").count() == 0
+    question = choice_questions(quiz)[0]
+    choose(w, question, question.correct)
+    f = form(w, question.id)
+    assert f.locator(".quiz-explanation .prose.en").is_visible()
+    assert not f.locator(".quiz-explanation > summary").is_visible() and not f.locator(".quiz-key").is_visible()
+    assert w.problems == []

@@ -148,7 +148,7 @@
     clear(p.verdict);
     p.verdict.className = "quiz-verdict " + (right ? "right" : "wrong");
     if (key.kind === "choice") { showChoice(form, key, given, right, p.verdict); } else { showNumber(key, given, right, p.verdict); }
-    p.explanation.hidden = false;
+    p.explanation.open = true;
   }
 
   function reset(form) {
@@ -166,7 +166,7 @@
     });
     clear(p.verdict);
     p.verdict.className = "quiz-verdict";
-    p.explanation.hidden = true;
+    p.explanation.open = false;
   }
 
   // --- the score -----------------------------------------------------------------
@@ -202,6 +202,7 @@
     var id = form.getAttribute("data-quiz");
     var key = quiz[id];
     if (!key) { return; }
+    form.querySelector(".quiz-check").disabled = false;
     var saved = state.answers[id];
     if (saved && saved.fp === key.fp && usable(form, key, saved.given)) {
       show(form, key, saved.given);

@@ -5,6 +5,7 @@
   "use strict";
   var KEY = "attn-judge.lang";
   var root = document.documentElement;
+  root.classList.add("js");  // study.css hides the controls that need a script without it
 
   function remembered() {
     try { return window.localStorage.getItem(KEY); } catch (e) { return null; }

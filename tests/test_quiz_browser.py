@@ -168,6 +168,13 @@ def test_progress_survives_a_reload_and_start_again_clears_it(site, context, qui
     assert w.page.locator(".quiz-meter").get_attribute("aria-valuenow") == "3"
     shot(w.page, "restored")
 
+    # "Start again" asks first: declining keeps every answer, accepting clears them.
+    asked = []
+    w.page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    w.page.click("#quiz-reset")
+    assert asked == ["Clear all 3 of your answers? They cannot be brought back."]
+    assert score(w) == ("2", "3") and w.page.locator(".quiz-question.is-answered").count() == 3
+    w.page.once("dialog", lambda dialog: dialog.accept())
     w.page.click("#quiz-reset")
     assert score(w) == ("0", "0")
     assert w.page.locator("#quiz-reset-status .en").inner_text() == "Your answers were cleared."
@@ -303,4 +310,18 @@ def test_with_javascript_the_no_script_help_is_absent(site, context, quiz):
     f = form(w, question.id)
     assert f.locator(".quiz-explanation .prose.en").is_visible()
     assert not f.locator(".quiz-explanation > summary").is_visible() and not f.locator(".quiz-key").is_visible()
+    assert w.problems == []
+
+
+def test_start_again_asks_in_the_readers_language(site, context, quiz):
+    question = choice_questions(quiz)[0]
+    w = open_quiz(context, site)
+    w.page.click("#lang-switch")
+    choose(w, question, question.correct)
+    asked = []
+    w.page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    w.page.click("#quiz-reset")
+    assert len(asked) == 1 and "清除" in asked[0] and "1" in asked[0]
+    assert score(w) == ("1", "1")
+    w.page.click("#lang-switch")  # leave English for the other tests
     assert w.problems == []

@@ -235,8 +235,19 @@
   if (stale) { save(); }
   score();
 
+  // One click must not wipe every answer: ask first, in the page's language.
+  function confirmReset() {
+    var answered = document.querySelectorAll("form[data-quiz].is-answered").length;
+    if (answered === 0) { return true; }
+    var zh = document.documentElement.getAttribute("data-lang") === "zh";
+    var en = answered === 1 ? "Clear your answer? It cannot be brought back."
+      : "Clear all " + answered + " of your answers? They cannot be brought back.";
+    return window.confirm(zh ? "清除你已作答的 " + answered + " 道题吗？清除后无法恢复。" : en);
+  }
+
   if (resetButton) {
     resetButton.addEventListener("click", function () {
+      if (!confirmReset()) { return; }
       forget();
       forms.forEach(reset);
       score();

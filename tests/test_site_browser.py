@@ -50,6 +50,7 @@ def chinese(browser):
 
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
+CHINESE_TEXT = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")  # characters and punctuation
 
 
 def url(site: Path, relative: str) -> str:
@@ -312,4 +313,19 @@ def test_the_quiz_prints_without_buttons_or_answers(site, context):
         assert w.page.locator(f"{control}:visible").count() == 0, control
     assert w.page.locator(".quiz-explanation:visible").count() == 0
     w.page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    assert w.problems == []
+
+
+def test_chinese_mode_gives_the_title_and_every_accessible_name_in_chinese(site, chinese):
+    w = Watched(chinese)
+    labels = "Array.from(document.querySelectorAll('[aria-label]'), e => e.getAttribute('aria-label'))"
+    for path in html_pages(site):
+        relative = path.relative_to(site).as_posix()
+        w.page.goto(path.as_uri())
+        assert CJK.search(w.page.title()), relative
+        assert [name for name in w.page.evaluate(labels) if not CHINESE_TEXT.search(name)] == [], relative
+    # Switching back gives the English ones again.
+    w.page.click("#lang-switch")
+    assert not CHINESE_TEXT.search(w.page.title())
+    assert all(not CHINESE_TEXT.search(name) for name in w.page.evaluate(labels))
     assert w.problems == []

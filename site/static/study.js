@@ -15,9 +15,19 @@
     try { window.localStorage.setItem(KEY, lang); } catch (e) { /* private mode: this page only */ }
   }
 
+  // The title and the accessible names follow the language too: the templates give both
+  // (data-label-en, data-label-zh).
+  function relabel(lang) {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-label-" + lang + "]"), function (el) {
+      var text = el.getAttribute("data-label-" + lang);
+      if (el.tagName === "TITLE") { el.textContent = text; } else { el.setAttribute("aria-label", text); }
+    });
+  }
+
   function apply(lang) {
     root.setAttribute("data-lang", lang);
     root.setAttribute("lang", lang === "zh" ? "zh-Hans" : "en");
+    relabel(lang);
     var button = document.getElementById("lang-switch");
     if (button) { button.setAttribute("aria-pressed", lang === "zh" ? "true" : "false"); }
   }

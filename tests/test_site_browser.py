@@ -111,7 +111,9 @@ def test_language_switch_changes_the_statement_and_is_remembered(site, context):
     assert w.page.locator("#statement .prose.zh").is_visible()
     assert not w.page.locator("#statement .prose.en").is_visible()
     assert w.page.get_attribute("html", "lang") == "zh-Hans"
-    assert w.page.get_attribute("#lang-switch", "aria-pressed") == "true"
+    # The button is named after the language it switches to, and is no toggle with a state.
+    switch = w.page.locator("#lang-switch")
+    assert switch.aria_snapshot() == '- button "English"'
     shot(w.page, "zh_problem", full=False)
 
     # Another page, and this page again: Chinese is remembered.
@@ -125,6 +127,7 @@ def test_language_switch_changes_the_statement_and_is_remembered(site, context):
     w.page.click("#lang-switch")
     w.page.goto(url(site, f"problem/{problem.id}.html"))
     assert en_title.is_visible() and not zh_title.is_visible()
+    assert switch.aria_snapshot() == '- button "中文"'
     assert w.problems == []
 
 

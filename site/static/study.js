@@ -28,8 +28,6 @@
     root.setAttribute("data-lang", lang);
     root.setAttribute("lang", lang === "zh" ? "zh-Hans" : "en");
     relabel(lang);
-    var button = document.getElementById("lang-switch");
-    if (button) { button.setAttribute("aria-pressed", lang === "zh" ? "true" : "false"); }
   }
 
   var initial = remembered();

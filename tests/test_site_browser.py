@@ -332,3 +332,61 @@ def test_chinese_mode_gives_the_title_and_every_accessible_name_in_chinese(site,
     assert not CHINESE_TEXT.search(w.page.title())
     assert all(not CHINESE_TEXT.search(name) for name in w.page.evaluate(labels))
     assert w.problems == []
+
+
+# Contrast of every piece of visible text against the background it is drawn on (WCAG 2:
+# 4.5:1, or 3:1 for large text), from the computed styles; translucent backgrounds are
+# composited over what lies under them. Text inside SVG figures is left to the figure tests.
+LOW_CONTRAST = r"""() => {
+    const rgba = c => { const m = c.match(/rgba?\(([^)]+)\)/); if (!m) return null;
+        const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+    const luminance = c => { const [r, g, b] = c.slice(0, 3).map(v => { v /= 255;
+        return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+    const backdrop = el => {
+        const layers = [];
+        for (let e = el; e; e = e.parentElement) {
+            const c = rgba(getComputedStyle(e).backgroundColor);
+            if (c && c[3] > 0) { layers.push(c); if (c[3] === 1) break; }
+        }
+        let base = layers.length && layers[layers.length - 1][3] === 1 ? layers.pop() : [255, 255, 255, 1];
+        for (const c of layers.reverse()) base = base.map((v, i) => i < 3 ? c[i] * c[3] + v * (1 - c[3]) : 1);
+        return base;
+    };
+    const low = new Set();
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+        const el = walker.currentNode.parentElement;
+        if (!walker.currentNode.textContent.trim() || !el || el.closest('svg')) continue;
+        const style = getComputedStyle(el), box = el.getBoundingClientRect();
+        if (!box.width || !box.height || style.visibility === 'hidden') continue;
+        const [a, b] = [luminance(rgba(style.color)), luminance(backdrop(el))];
+        const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        const size = parseFloat(style.fontSize), large = size >= 24 || (parseInt(style.fontWeight) >= 700 && size >= 18.66);
+        if (ratio < (large ? 3 : 4.5)) low.add(`${el.tagName.toLowerCase()}.${el.className} ${ratio.toFixed(2)}: ${el.textContent.trim().slice(0, 30)}`);
+    }
+    return [...low]; }"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_text_contrast_meets_wcag_aa(site, browser, scheme):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    try:
+        w = Watched(ctx)
+        low = {}
+        for relative in ("index.html", "questions.html", "search.html?q=mask", "problem/self_attention.html",
+                         "problem/flash_attention.html", "problem/text_generation.html", "quiz.html"):
+            page, _, query = relative.partition("?")
+            w.page.goto(url(site, page) + (f"?{query}" if query else ""))
+            if page == "quiz.html":  # a wrong answer: red feedback with a link in it
+                form = w.page.locator("form[data-quiz]").first
+                form.locator("label.quiz-choice").nth(0).click()
+                form.get_by_role("button").click()
+                assert "is-wrong" in form.get_attribute("class")
+            w.page.evaluate("document.querySelectorAll('details').forEach(d => { d.hidden = false; d.open = true; })")
+            found = w.page.evaluate(LOW_CONTRAST)
+            if found:
+                low[relative] = found
+        assert low == {}
+        assert w.problems == []
+    finally:
+        ctx.close()

@@ -390,3 +390,21 @@ def test_text_contrast_meets_wcag_aa(site, browser, scheme):
         assert w.problems == []
     finally:
         ctx.close()
+
+
+def test_mistake_and_fix_snippets_wrap_on_a_phone(site, browser):
+    """Every character of a one-line snippet is on screen: none is hidden in a scroll box."""
+    ctx = reader(browser, "en", viewport={"width": 375, "height": 800})
+    try:
+        w = Watched(ctx)
+        hidden = {}
+        for problem in registry.all_problems():
+            w.page.goto(url(site, f"problem/{problem.id}.html"))
+            cut = w.page.eval_on_selector_all(
+                ".snippet pre", "pres => pres.filter(p => p.scrollWidth > p.clientWidth).map(p => p.textContent)")
+            if cut:
+                hidden[problem.id] = cut
+        assert hidden == {}
+        assert w.problems == []
+    finally:
+        ctx.close()

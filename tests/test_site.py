@@ -319,12 +319,27 @@ def test_math_is_rendered_at_build_time(site):
 def test_search_index_finds_multi_head_in_both_languages(site):
     script = (site / "static" / "search-index.js").read_text(encoding="utf-8")
     entries = json.loads(script[script.index("=") + 1:].strip().rstrip(";"))
-    text = lambda e: (e["t"] + " " + e["tz"] + " " + e["x"]).lower()
+    text = lambda e: (e["t"] + " " + e["tz"] + " " + e["x"] + " " + e["xz"]).lower()
     assert any("multi-head" in text(e) for e in entries)
     assert any("多头" in text(e) for e in entries)
-    assert {e["k"] for e in entries} == {"problem", "question"}
+    assert {e["k"] for e in entries} == {"problem", "mistake", "question"}
+    # Each text is in its own language, so that a result can quote the reader's.
+    for problem in registry.all_problems():
+        entry = next(e for e in entries if e["u"] == f"problem/{problem.id}.html")
+        assert problem.summary in entry["x"] and problem.summary_zh not in entry["x"], problem.id
+        assert problem.summary_zh in entry["xz"] and problem.summary not in entry["xz"], problem.id
     targets = {e["u"].split("#")[0] for e in entries}
     assert all((site / t).is_file() for t in targets)
+
+
+def test_every_mistake_is_found_by_its_id(site):
+    script = (site / "static" / "search-index.js").read_text(encoding="utf-8")
+    entries = json.loads(script[script.index("=") + 1:].strip().rstrip(";"))
+    by_href = {e["u"]: e for e in entries}
+    for problem in registry.all_problems():
+        for m in problem.misconceptions:
+            entry = by_href[f"problem/{problem.id}.html#{m.id}"]
+            assert entry["k"] == "mistake" and m.id in entry["n"].split(), m.id
 
 
 def test_progress_is_hidden_without_results(site):

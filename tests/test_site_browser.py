@@ -408,3 +408,48 @@ def test_mistake_and_fix_snippets_wrap_on_a_phone(site, browser):
         assert w.problems == []
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("query, mistake", [("sdpa.no_scale", "scaled_dot_product_attention"),
+                                            ("causal_flipped", "self_attention")])
+def test_search_finds_a_mistake_by_its_id(site, context, query, mistake):
+    w = Watched(context)
+    w.page.goto(url(site, "search.html") + f"?q={query}")
+    first = w.page.locator("#results li a").first
+    href = first.get_attribute("href")
+    assert href.startswith(f"problem/{mistake}.html#") and href.endswith(query.split(".")[-1])
+    first.click()
+    w.page.wait_for_load_state("load")
+    assert w.page.locator(f"article.mistake:target").is_visible()
+    assert w.problems == []
+
+
+# How many results show one visible quote, taken from their index entry's text in one language.
+QUOTED_FROM = """field => {
+    const entries = new Map(window.ATTN_SEARCH_INDEX.map(e => [e.u, e]));
+    return Array.from(document.querySelectorAll('#results li')).filter(li => {
+        const quotes = Array.from(li.querySelectorAll('.snippet-text')).filter(p => p.offsetParent);
+        const words = quotes.length === 1 && quotes[0].textContent.replace(/^…|…$/g, '');
+        return words && entries.get(li.querySelector('a').getAttribute('href'))[field].includes(words);
+    }).length; }"""
+
+
+def test_search_speaks_the_readers_language(site, context):
+    w = Watched(context)
+    w.page.goto(url(site, "search.html"))
+    assert w.page.locator("#nav-q").count() == 0  # the page's own box is the only one
+    w.page.fill("#q", "mask")
+    status = w.page.locator("#search-status")
+    count = w.page.locator("#results li").count()
+    assert status.inner_text() == f"{count} results"
+    assert w.page.evaluate(QUOTED_FROM, "x") == count
+    # A switch re-words what is already on the page: the count and every quote.
+    w.page.click("#lang-switch")
+    assert status.inner_text() == f"找到 {count} 个结果"
+    assert w.page.evaluate(QUOTED_FROM, "xz") == count
+    # The address follows the query, so a reload shows the same results.
+    w.page.fill("#q", "多头")
+    w.page.reload()
+    assert w.page.input_value("#q") == "多头" and w.page.locator("#results li").count() > 0
+    w.page.click("#lang-switch")  # leave English for the other tests
+    assert w.problems == []

@@ -88,7 +88,7 @@ class ProblemView:
     solution: object | None
     complexity: Bilingual
     status: dict | None = None  # the learner's progress on it
-    search_text: str = field(default="", repr=False)
+    search_text: Bilingual | None = field(default=None, repr=False)  # plain words, for the index
 
 
 @lru_cache(maxsize=None)
@@ -99,18 +99,19 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def _statement(problem: Problem) -> tuple[Bilingual | None, str]:
+def _statement(problem: Problem) -> tuple[Bilingual | None, Bilingual]:
+    """The statement as HTML, and as plain words for the search index, in both languages."""
     texts = {}
     for lang, path in (("en", problem.statement_path), ("zh", problem.statement_zh_path)):
         if path.is_file():
             texts[lang] = path.read_text(encoding="utf-8")
     if not texts:
         log.warning("%s: no statement.md yet; the page shows the summary only", problem.id)
-        return None, ""
+        return None, Bilingual("", "")
     en_html, en_text = markup.markdown_with_text(texts.get("en", texts.get("zh")))
     zh_html, zh_text = markup.markdown_with_text(texts["zh"]) if "zh" in texts else (en_html, "")
     view = Bilingual(en_html, zh_html, zh_missing="zh" not in texts)
-    return view, en_text + " " + zh_text
+    return view, Bilingual(en_text, zh_text)
 
 
 def _inline(en: str, zh: str) -> Bilingual:
@@ -153,11 +154,12 @@ def _problem_view(problem: Problem, done: dict) -> ProblemView:
         )
         for m in problem.misconceptions
     ]
-    search_text = " ".join([
-        problem.id, problem.summary, problem.summary_zh, " ".join(problem.tags), statement_text,
-        *problem.hints, *problem.hints_zh,
-        *(f"{m.title} {m.title_zh} {m.explanation} {m.explanation_zh}" for m in problem.misconceptions),
-    ])
+    search_text = Bilingual(
+        _words(problem.summary, statement_text.en, *problem.hints,
+               *(f"{m.title} {m.explanation}" for m in problem.misconceptions)),
+        _words(problem.summary_zh, statement_text.zh, *problem.hints_zh,
+               *(f"{m.title_zh} {m.explanation_zh}" for m in problem.misconceptions)),
+    )
     return ProblemView(
         problem=problem,
         url=f"{PROBLEM_DIR}/{problem.id}.html",
@@ -188,18 +190,35 @@ def _progress(views: list[ProblemView]) -> dict | None:
             "fraction": solved / len(views) if views else 0.0}
 
 
+def _words(*texts: str) -> str:
+    return " ".join(" ".join(texts).split())
+
+
+def _entry(kind: str, href: str, title: Bilingual, names: list[str], text: Bilingual) -> dict:
+    """One search-index entry. search.js matches the titles and the names (ids, tags: the same in
+    both languages) first, then the text, and quotes the text of the reader's language."""
+    return {"k": kind, "u": href, "t": title.en, "tz": title.zh, "n": " ".join(names),
+            "x": text.en, "xz": text.zh}
+
+
 def _search_index(views: list[ProblemView], rendered_questions: list[dict], topics) -> list[dict]:
     entries = []
     for v in views:
-        entries.append({"k": "problem", "u": v.url, "t": v.problem.title, "tz": v.problem.title_zh,
-                        "x": " ".join(v.search_text.split())})
+        p = v.problem
+        entries.append(_entry("problem", v.url, v.title, [p.id, *p.tags], v.search_text))
+        for m in p.misconceptions:
+            entries.append(_entry("mistake", f"{v.url}#{m.id}", Bilingual(m.title, m.title_zh), [m.id],
+                                  Bilingual(_words(m.explanation, m.mistake, m.fix),
+                                            _words(m.explanation_zh, m.mistake, m.fix))))
     topic_names = {t.id: t.name for t in topics}
     for item in rendered_questions:
         q = item["q"]
-        text = " ".join([topic_names[q.topic].en, topic_names[q.topic].zh, item["text"],
-                         *(f"{c.claim.en} {c.claim.zh} {c.why.en} {c.why.zh}" for c in q.corrections)])
-        entries.append({"k": "question", "u": f"questions.html#{q.id}", "t": q.question.en,
-                        "tz": q.question.zh, "x": " ".join(text.split())})
+        topic = topic_names[q.topic]
+        text = Bilingual(
+            _words(topic.en, item["text"].en, *(f"{c.claim.en} {c.why.en}" for c in q.corrections)),
+            _words(topic.zh, item["text"].zh, *(f"{c.claim.zh} {c.why.zh}" for c in q.corrections)))
+        entries.append(_entry("question", f"questions.html#{q.id}", Bilingual(q.question.en, q.question.zh),
+                              [q.id], text))
     return entries
 
 
@@ -324,7 +343,7 @@ def build_site(*, out: Path) -> Path:
         en_html, en_text = markup.markdown_with_text(q.answer.en)
         zh_html, zh_text = markup.markdown_with_text(q.answer.zh)
         rendered_questions.append({"q": q, "answer": Bilingual(en_html, zh_html),
-                                   "text": f"{en_text} {zh_text}",
+                                   "text": Bilingual(en_text, zh_text),
                                    "corrections": [
                                        CorrectionView(c.source, _inline(c.claim.en, c.claim.zh),
                                                       _inline(c.why.en, c.why.zh))

@@ -15,8 +15,11 @@
     return (text || "").toLowerCase().replace(/[\u2010-\u2015_-]/g, " ");
   }
 
+  // Titles and names (problem and mistake ids, tags) weigh more than the text; the text is kept
+  // per language so that a result quotes the reader's language.
   var prepared = index.map(function (entry) {
-    return { entry: entry, title: normalise(entry.t + " " + entry.tz), text: normalise(entry.x) };
+    return { entry: entry, title: normalise(entry.t + " " + entry.tz + " " + (entry.n || "")),
+             en: normalise(entry.x), zh: normalise(entry.xz) };
   });
 
   // Whitespace separates terms; inside a term, dashes become single spaces.
@@ -36,7 +39,7 @@
     var total = 0;
     for (var i = 0; i < words.length; i++) {
       var inTitle = count(item.title, words[i]);
-      var inText = count(item.text, words[i]);
+      var inText = count(item.en, words[i]) + count(item.zh, words[i]);
       if (inTitle + inText === 0) { return 0; }
       total += 10 * inTitle + Math.min(inText, 20);
     }
@@ -55,11 +58,17 @@
     return fragment;
   }
 
-  function snippet(item, word) {
+  var KINDS = { problem: ["problem", "题目"], mistake: ["common mistake", "常见错误"], question: ["question", "面试题"] };
+
+  // The text around the first match, in one language (the other's when this one has no text).
+  function snippet(item, word, lang) {
+    var own = lang === "zh" && item.entry.xz ? "zh" : "en";
+    var raw = (own === "zh" ? item.entry.xz : item.entry.x) || "";
+    var text = item[own];
     var p = document.createElement("p");
-    p.className = "snippet-text";
-    var raw = item.entry.x || "";
-    var at = item.text.indexOf(word);
+    p.className = "snippet-text " + lang;
+    p.lang = own === "zh" ? "zh-Hans" : "en";
+    var at = text.indexOf(word);
     if (at === -1) { p.textContent = raw.slice(0, 160) + (raw.length > 160 ? "…" : ""); return p; }
     var start = Math.max(0, at - 70), end = Math.min(raw.length, at + word.length + 90);
     p.appendChild(document.createTextNode((start > 0 ? "…" : "") + raw.slice(start, at)));
@@ -78,15 +87,17 @@
       .map(function (item) { return { item: item, score: score(item, words) }; })
       .filter(function (hit) { return hit.score > 0; })
       .sort(function (a, b) { return b.score - a.score; });
-    var zh = document.documentElement.getAttribute("data-lang") === "zh";
-    status.textContent = zh ? ("找到 " + hits.length + " 个结果") : (hits.length + (hits.length === 1 ? " result" : " results"));
+    // Both languages are written; study.css shows the reader's, also after a switch.
+    status.textContent = "";
+    status.appendChild(bilingual("span", hits.length + (hits.length === 1 ? " result" : " results"),
+                                 "找到 " + hits.length + " 个结果"));
     hits.forEach(function (hit) {
       var e = hit.item.entry;
       var li = document.createElement("li");
       li.className = "result " + e.k;
       var kind = document.createElement("span");
       kind.className = "badge kind";
-      kind.appendChild(bilingual("span", e.k === "problem" ? "problem" : "question", e.k === "problem" ? "题目" : "面试题"));
+      kind.appendChild(bilingual("span", KINDS[e.k][0], KINDS[e.k][1]));
       var a = document.createElement("a");
       a.href = e.u;
       a.appendChild(bilingual("span", e.t, e.tz));
@@ -96,16 +107,20 @@
       head.appendChild(document.createTextNode(" "));
       head.appendChild(a);
       li.appendChild(head);
-      li.appendChild(snippet(hit.item, words[0]));
+      li.appendChild(snippet(hit.item, words[0], "en"));
+      li.appendChild(snippet(hit.item, words[0], "zh"));
       list.appendChild(li);
     });
   }
 
+  // The address keeps the query being typed, so that a reload or Back shows the same results.
+  function remember(query) {
+    try { window.history.replaceState(null, "", "?q=" + encodeURIComponent(query)); } catch (e) { /* not allowed here */ }
+  }
+
   var initial = new URLSearchParams(window.location.search).get("q") || "";
   input.value = initial;
-  var navInput = document.getElementById("nav-q");
-  if (navInput) { navInput.value = initial; }
   run(initial);
-  input.addEventListener("input", function () { run(input.value); });
+  input.addEventListener("input", function () { run(input.value); remember(input.value); });
   input.form.addEventListener("submit", function (event) { event.preventDefault(); run(input.value); });
 }());

@@ -36,11 +36,24 @@ def highlight(code: str, lang: str = "python") -> Markup:
     return Markup(pygments_highlight(code, lexer, _FORMATTER))
 
 
+# latex2mathml spaces every minus as a binary operator, "(1, − 1)", and makes ∞ an operator too,
+# "− ∞". A minus that opens a group or follows an operator, a comma or an opening bracket (any <mo>
+# but a closing one) is a sign: form="prefix" sets it against its operand, as TeX does.
+_CLOSING = r"\)|\]|\}|&#x00029;|&#x0005D;|&#x0007D;|&#x0007C;|\||&#x02016;|&#x027E9;"
+_SIGN = re.compile(rf"(<mrow>|<mo[^>]*>(?!(?:{_CLOSING})</mo>)[^<]*</mo>)<mo>&#x02212;</mo>")
+_INFINITY = "<mo>&#x0221E;</mo>"
+
+
+def _tidy(mathml: str) -> str:
+    mathml = mathml.replace(_INFINITY, "<mi>&#x0221E;</mi>")
+    return _SIGN.sub(r'\1<mo form="prefix">&#x02212;</mo>', mathml)
+
+
 @lru_cache(maxsize=4096)  # the same formulas recur across statements and answers
 def math(latex: str, *, display: bool) -> str:
     """LaTeX -> MathML; on a conversion error, the escaped source (and a warning)."""
     try:
-        return latex_to_mathml(latex.strip(), display="block" if display else "inline")
+        return _tidy(latex_to_mathml(latex.strip(), display="block" if display else "inline"))
     except Exception as exc:  # latex2mathml raises many exception types
         log.warning("cannot convert math %r: %s", latex, exc)
         delimiter = "$$" if display else "$"

@@ -48,6 +48,15 @@ def test_bad_latex_falls_back_to_its_source():
     assert "here" in html
 
 
+def test_a_minus_sign_is_set_against_its_operand():
+    # latex2mathml spaces every minus as binary: "(1, − 1)", "− ∞".
+    for latex in (r"(1, -1)", r"x = -1", r"[-1, 1]", r"-\infty", r"e^{-2}"):
+        assert '<mo form="prefix">&#x02212;</mo>' in markup.math(latex, display=False), latex
+    assert "<mi>&#x0221E;</mi>" in markup.math(r"-\infty", display=False)
+    for latex in (r"a - b", r"(a) - b", r"|x| - 1", r"[a] - b", r"\left( x \right) - 1"):
+        assert '<mo form="prefix">&#x02212;' not in markup.math(latex, display=False), latex
+
+
 def test_code_fences_are_highlighted_with_pygments():
     html = markup.markdown("```python\ndef f(x):\n    return x @ w\n```")
     assert html.startswith('<div class="hl"><pre>')
@@ -297,6 +306,7 @@ def test_a_page_per_problem(site):
         assert '<details class="spoiler">' in html
         for m in problem.misconceptions:
             assert f'id="{m.id}"' in html
+        assert f"<code>attn-judge start {problem.id}</code>" in html
 
 
 def test_every_link_resolves_and_nothing_is_remote(site):
@@ -359,6 +369,7 @@ def test_progress_view_shows_solved_problems(tmp_path):
     assert 'id="progress"' in html
     total = len(registry.all_problems())
     assert f"1 of {total} problems solved" in html
+    assert 'role="progressbar" aria-labelledby="progress-title"' in html
     card = html[html.index(f'id="p-{first.id}"'):]
     assert "✓ solved" in card[: card.index("</li>")]
 

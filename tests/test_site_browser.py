@@ -453,3 +453,26 @@ def test_search_speaks_the_readers_language(site, context):
     assert w.page.input_value("#q") == "多头" and w.page.locator("#results li").count() > 0
     w.page.click("#lang-switch")  # leave English for the other tests
     assert w.problems == []
+
+
+def test_the_first_tab_offers_to_skip_to_the_content(site, context):
+    w = Watched(context)
+    w.page.goto(url(site, "problem/self_attention.html"))
+    w.page.keyboard.press("Tab")
+    skip = w.page.locator(".skip-link")
+    assert w.page.evaluate("document.activeElement.className") == "skip-link" and skip.is_visible()
+    w.page.keyboard.press("Enter")
+    w.page.keyboard.press("Tab")  # the next stop is inside the page's content, past the top bar
+    assert w.page.evaluate("document.activeElement.closest('main') !== null")
+    assert w.problems == []
+
+
+def test_a_minus_sign_sits_against_infinity(site, context):
+    w = Watched(context)
+    w.page.goto(url(site, "problem/self_attention.html"))
+    gaps = w.page.evaluate("""() => Array.from(document.querySelectorAll('#statement .en math'))
+        .filter(m => m.textContent === '\u2212\u221e')
+        .map(m => m.lastElementChild.lastElementChild.getBoundingClientRect().left
+                  - m.lastElementChild.firstElementChild.getBoundingClientRect().right)""")
+    assert gaps and all(gap < 1 for gap in gaps), gaps
+    assert w.problems == []

@@ -139,6 +139,13 @@ PARAMETERS_TEST = t("the module's parameters do not match the contract, so the r
                     "not be loaded (see the summary)",
                     "模块的参数与题目约定不一致，无法载入参考权重（见总结）")
 SUMMARY_ALL_CORRECT = t("Everything checked is correct.", "所有检查都正确。")
+SUMMARY_BROAD_FAILURE = t(
+    "Most tests get wrong values and no known mistake matches: the mistake is likely in what every call "
+    "computes (the formula, a scale, a softmax's axis, a transpose), not in the case each test is about, "
+    "so the tests' own hints are left out. Check your code against the statement's formula on its "
+    "worked example first.",
+    "大多数测试的数值都不对，且没有匹配的已知错误：错误很可能出在每次调用都要做的计算上（公式、缩放、softmax "
+    "的维度、转置），而不是各个测试所针对的情形，因此不显示各测试自己的提示。请先对照题面的公式，在它的算例上检查你的代码。")
 FORBIDDEN_STATIC = t("line {line}: {name} is not allowed in this problem; implement it yourself",
                      "第 {line} 行：本题不允许使用 {name}，请自己实现")
 FORBIDDEN_CALLED = t("called {name}, which this problem forbids; the tests that used it score 0",

@@ -27,8 +27,8 @@ import torch
 from grader import __version__
 from grader import feedback as F
 from grader.cases import Case
-from grader.checks import (CheckContext, Verdict, hint_applies, line_labels, mismatch_summary, parameter_mismatch,
-                           with_sandbox_modules)
+from grader.checks import (FOCUSES, CheckContext, Verdict, hint_applies, line_labels, mismatch_summary,
+                           parameter_mismatch, with_sandbox_modules)
 from grader.diagnosis import TestEvidence, diagnose, explained_by, telling
 from grader.forbidden import AnalysisFailed, find_forbidden
 from grader.hidden import example, hidden_cases, public_cases
@@ -44,6 +44,12 @@ from grader.seedkey import DEFAULT_SEED, fingerprint
 
 if TYPE_CHECKING:
     from grader.notebooks import SourceMap
+
+# The hidden tests about values, failed on their values by at least this many and this share of them
+# with no known mistake named: a mistake in every call, which no test's own hint is about.
+BROAD_FAILURE_TESTS = 4
+BROAD_FAILURE_SHARE = 0.75
+
 
 def case_generator(seed: int, problem_id: str, number: str) -> torch.Generator:
     digest = hashlib.sha256(f"{seed}:{problem_id}:{number}".encode()).digest()
@@ -213,9 +219,21 @@ def _mismatch(report: RunReport) -> Mismatch | None:
     return None
 
 
+def broad_failure(suite: "Suite", verdicts: list[Verdict], diagnosed: list[str]) -> bool:
+    """Whether the hidden tests about values mostly failed on their values, with no known mistake
+    named: the mistake is then in what every call computes, and each test's hint, about the case
+    that test adds (a shorter last block, a float64 input), would send the learner the wrong way.
+    The public tests' hints are the worked examples' own guidance: always shown."""
+    if suite.public or diagnosed:
+        return False
+    about_values = [v for c, v in zip(suite.cases, verdicts) if not FOCUSES.intersection(c.tags)]
+    wrong = sum(not v.passed and v.max_error is not None for v in about_values)
+    return wrong >= BROAD_FAILURE_TESTS and wrong >= BROAD_FAILURE_SHARE * len(about_values)
+
+
 def _summary(problem: Problem, score: float, max_score: float, passed: int, total: int,
              diagnosed: list[str], error: SubmissionError | None,
-             mismatch: Mismatch | None = None) -> Text:
+             mismatch: Mismatch | None = None, broad: bool = False) -> Text:
     title = Text(problem.title, problem.title_zh)
     parts = [F.SUMMARY.format(title=title, passed=passed, total=total, score=_points(score),
                               max_score=_points(max_score))]
@@ -227,6 +245,8 @@ def _summary(problem: Problem, score: float, max_score: float, passed: int, tota
         item = problem.misconception(mid)
         parts.append(F.SUMMARY_MISTAKE.format(title=Text(item.title, item.title_zh),
                                               explanation=Text(item.explanation, item.explanation_zh)))
+    if broad:
+        parts.append(F.SUMMARY_BROAD_FAILURE)
     if not error and passed == total:
         parts.append(F.SUMMARY_ALL_CORRECT)
     return join(" ", parts)
@@ -295,14 +315,16 @@ def add_source_map(results: dict, source_map: "SourceMap", *, lang: str = DEFAUL
     return results
 
 
-def _test_output(problem: Problem, case: Case, verdict: Verdict, matched: list[str]) -> Text:
+def _test_output(problem: Problem, case: Case, verdict: Verdict, matched: list[str], *,
+                 case_hint: bool = True) -> Text:
     parts = [verdict.message]
     if not verdict.passed:
         if verdict.precision_only:
             parts.append(F.PRECISION_ONLY)
         elif verdict.hint is not None:
             parts.append(F.HINT.format(hint=verdict.hint))
-        elif case.hint and verdict.shows_case_hint and not matched and hint_applies(case.tags, verdict.about):
+        elif (case.hint and case_hint and verdict.shows_case_hint and not matched
+              and hint_applies(case.tags, verdict.about)):
             parts.append(F.HINT.format(hint=case.hint))  # a catalogued mistake that explains it says more
     for mid in matched:
         item = problem.misconception(mid)
@@ -394,6 +416,7 @@ def results_from_report(*, problem: Problem, suite: Suite, report: RunReport, se
         verdicts = _verdicts(suite, report, digests)
     diagnosed, per_test = _diagnosis(suite, report, verdicts, digests) if not report.error else ([], {})
     error = _submission_error(report)
+    broad = broad_failure(suite, verdicts, diagnosed)
 
     tests = []
     for case, verdict in zip(suite.cases, verdicts):
@@ -406,7 +429,7 @@ def results_from_report(*, problem: Problem, suite: Suite, report: RunReport, se
             "status": "passed" if verdict.passed else "failed",
             "visibility": "visible",
             "tags": list(case.tags),
-            "output": _test_output(problem, case, verdict, matched).get(lang),
+            "output": _test_output(problem, case, verdict, matched, case_hint=not broad).get(lang),
             "extra_data": {"diagnosis": matched, "max_error": finite_number(verdict.max_error)},
         })
     score = sum(t["score"] for t in tests)
@@ -433,7 +456,7 @@ def results_from_report(*, problem: Problem, suite: Suite, report: RunReport, se
         "max_score": round(max_score, 6),
         "execution_time": round(time.perf_counter() - start, 4),
         "output": _summary(problem, score, max_score, passed, len(tests), diagnosed, error,
-                           _mismatch(report)).get(lang),
+                           _mismatch(report), broad).get(lang),
         "tests": tests,
         "extra_data": extra,
     }

@@ -282,3 +282,22 @@ def test_angles_computed_in_float32_are_told_so_at_large_positions(pool):
                 assert tests[number]["status"] == "failed"
                 assert (FLOAT32_ANGLES in tests[number]["output"]) == told, tests[number]["output"]
         assert told or tests["10.12"]["status"] == "failed"  # the wrong base shows on base = 500000
+
+
+BROAD = "Most tests get wrong values and no known mistake matches"
+
+
+def test_when_most_tests_get_wrong_values_no_tests_hint_about_its_own_case_is_shown(pool):
+    """Flash attention without the 1/√D scale (no catalogued mistake of its problem) fails nearly
+    every test on its values: it is not told about shorter last blocks, running-tensor dtypes or
+    rescaling, but that the mistake is in what every call computes. Its public tests, the worked
+    examples, keep their hints; a mistake confined to one case keeps that test's hint."""
+    no_scale = _variant("    scale = 1.0 / math.sqrt(q.shape[-1])\n", "    scale = 1.0\n")
+    results = grade(problem=FLASH, source=no_scale, filename="flash_attention.py", runner=pool)
+    failed = [test for test in results["tests"] if test["status"] == "failed"]
+    assert len(failed) >= 10 and not any("Hint: " in test["output"] for test in failed)
+    assert BROAD in results["output"]
+    public = grade(problem=FLASH, source=no_scale, filename="flash_attention.py", runner=pool, public=True)
+    assert BROAD not in public["output"] and any("Hint: " in test["output"] for test in public["tests"])
+    tests = _graded(pool, _variant("torch.arange(start, end,", "torch.arange(0, end - start,"))
+    assert any("Hint: " in test["output"] for test in tests.values() if test["status"] == "failed")

@@ -33,6 +33,7 @@ from grader.references import solution_source
 from tests.sandboxing import attack_source
 
 ROOT = Path(__file__).resolve().parents[1]
+CJK = re.compile(r"[\u4e00-\u9fff]")
 SDPA = "scaled_dot_product_attention"
 MHA = "multi_head_attention"
 SEED = 913524680  # 9 digits starting 9135: what tests/attacks/secret_sweep.py looks for
@@ -398,6 +399,18 @@ def test_misnamed_files_are_only_reported_when_several_problems_are_exported(tmp
     assert found.notes[0].en == ("scaled_dot_product_atention.py: not a file this assignment grades "
                                  f"(did you mean {SDPA}.py?); it was not graded")
     assert "没有评测" in found.notes[0].zh
+
+
+def test_a_problem_file_under_another_extension_or_in_an_archive_is_named_not_passed_over(tmp_path):
+    """What Notepad saves (``.py.txt``), an upper-case ``.PY`` and a zip of the files are each told
+    what to do; other files (a README, data) say nothing."""
+    found = _found(tmp_path, {f"{SDPA}.py.txt": "1", f"{SDPA.upper()}.PY": "1", "work.zip": "1", "README.md": "1"})
+    assert found.files == {}
+    assert sorted(n.en for n in found.notes) == sorted([
+        f"{SDPA}.py.txt: not graded; rename it {SDPA}.py (or hand in a .ipynb notebook)",
+        f"{SDPA.upper()}.PY: not graded; rename it {SDPA}.py (or hand in a .ipynb notebook)",
+        "work.zip: a zip archive; not graded: hand in the files it holds instead"])
+    assert all(CJK.search(n.zh) for n in found.notes)
 
 
 def test_the_search_never_follows_a_folder_link_nor_goes_deeper_than_three_levels(tmp_path):

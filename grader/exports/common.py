@@ -36,7 +36,8 @@ from markupsafe import Markup
 
 from grader import __version__, registry, services
 from grader import user_errors as UE
-from grader.feedback import DUPLICATE_FILE
+from grader.batch import archive_kind
+from grader.feedback import DUPLICATE_FILE, PLAN_NOT_A_SUBMISSION
 from grader.datapaths import package_dir, site_assets_dir, solutions_dir
 from grader.fsutil import write_atomic
 from grader.grading import DEFAULT_SEED, Suite, not_graded
@@ -84,6 +85,8 @@ MISNAMED_GRADED = t("{name}: graded as {expected}, the only problem of this assi
                     "{name}：已按 {expected} 评测（本次作业只有这一道题）；下次请把文件命名为 {expected}")
 NOT_GRADED_NAME = t("{name}: not a file this assignment grades{hint}; it was not graded",
                     "{name}：不是本次作业评测的文件{hint}；没有评测")
+ARCHIVE_NOT_GRADED = t("{name}: a {kind} archive; not graded: hand in the files it holds instead",
+                       "{name}：{kind} 压缩包；未评测：请改为提交其中的文件")
 DID_YOU_MEAN = t(" (did you mean {expected}?)", "（是不是想用 {expected}？）")
 NOTEBOOK_GRADED = t("{name}: a notebook; its code cells were graded one after another, without "
                     "IPython magics and shell lines (%, !)",
@@ -354,10 +357,12 @@ def find_submission_files(folder: Path, problems: Sequence[Problem]) -> Found:
     def rank(path: Path):
         return len(path.relative_to(folder).parts), path.suffix != ".py", str(path)
 
-    found, others, candidates, too_deep = Found(), [], {}, []
+    found, others, candidates, too_deep, unusable = Found(), [], {}, [], []
     for path in sorted(files, key=rank):
         stem, suffix = os.path.splitext(path.name)
         if suffix not in SUBMISSION_SUFFIXES:
+            if len(path.relative_to(folder).parts) <= MAX_DEPTH:
+                unusable.append(path)
             continue
         if len(path.relative_to(folder).parts) > MAX_DEPTH:
             too_deep.append(path)
@@ -387,6 +392,10 @@ def find_submission_files(folder: Path, problems: Sequence[Problem]) -> Found:
     for path in too_deep:
         if os.path.splitext(path.name)[0] in ids:
             found.notes.append(TOO_DEEP.format(name=shown(path), depth=MAX_DEPTH - 1))
+    for path in unusable:
+        note = _unusable_note(path.name, shown(path), ids)
+        if note is not None:
+            found.notes.append(note)
     for path in found.files.values():
         if path.suffix == ".ipynb":
             found.notes.append(NOTEBOOK_GRADED.format(name=shown(path)))
@@ -395,6 +404,16 @@ def find_submission_files(folder: Path, problems: Sequence[Problem]) -> Found:
     if len(found.notes) > MAX_NOTES:
         found.notes[MAX_NOTES:] = [MORE_NOTES.format(count=len(found.notes) - MAX_NOTES)]
     return found
+
+
+def _unusable_note(name: str, shown: str, ids: list[str]) -> Text | None:
+    """The note on a file no problem's name fits that the student meant to hand in: an archive, or a
+    problem's file under another extension (``.PY``, ``.py.txt`` as some editors save it)."""
+    kind = archive_kind(name)
+    if kind:
+        return ARCHIVE_NOT_GRADED.format(name=shown, kind=kind)
+    stem = name.partition(".")[0].lower()
+    return PLAN_NOT_A_SUBMISSION.format(name=shown, expected=f"{stem}.py") if stem in ids else None
 
 
 # ----------------------------------------------------------------------------- grading

@@ -104,7 +104,9 @@ class _Commands(click.Group):
 
     def invoke(self, ctx: click.Context):
         signal.signal(signal.SIGTERM, _terminated)
-        words = [*ctx._protected_args, *ctx.args]  # the command and its words, before click takes them
+        # the command and its words, before click takes them (click 8.1 names the first list without "_")
+        first = ctx._protected_args if hasattr(ctx, "_protected_args") else ctx.protected_args
+        words = [*first, *ctx.args]
         try:
             return super().invoke(ctx)
         except click.UsageError as error:

@@ -150,6 +150,13 @@ def archive_kind(name: str) -> str | None:
     return next((kind for kind in ARCHIVES if lowered.endswith("." + kind)), None)
 
 
+def meant_file_name(name: str, ids) -> str | None:
+    """The problem file's name a file seems meant to have: the problem's name in other case or with
+    another extension (``X.PY``, ``x.py.txt`` as some editors save it) gives ``x.py``; else None."""
+    stem = name.partition(".")[0].lower()
+    return f"{stem}.py" if stem in ids else None
+
+
 def _not_a_problem(path: Path, ids: set[str]) -> Text:
     """The note on a name in a student folder that is no problem's file: a folder (holding problem
     files handed in one level too deep, perhaps), an archive, the problem's name in other case or
@@ -163,9 +170,10 @@ def _not_a_problem(path: Path, ids: set[str]) -> Text:
     kind = archive_kind(path.name)
     if kind:
         return F.PLAN_ARCHIVE.format(name=name, kind=kind)
+    meant = meant_file_name(path.name, ids)
+    if meant:
+        return F.PLAN_NOT_A_SUBMISSION.format(name=name, expected=meant)
     stem, _, suffix = path.name.partition(".")
-    if stem.lower() in ids:  # the problem's name in other case or with another extension (.PY, .txt)
-        return F.PLAN_NOT_A_SUBMISSION.format(name=name, expected=f"{stem.lower()}.py")
     close = registry.close_matches(stem)
     kind = suffix.lower() if suffix.lower() in SUBMISSION_SUFFIXES else "py"  # a name the plan grades
     hint = F.PLAN_DID_YOU_MEAN.format(name=f"{close[0]}.{kind}") if close else ""

@@ -36,7 +36,7 @@ from markupsafe import Markup
 
 from grader import __version__, registry, services
 from grader import user_errors as UE
-from grader.batch import archive_kind
+from grader.batch import archive_kind, meant_file_name
 from grader.feedback import DUPLICATE_FILE, PLAN_NOT_A_SUBMISSION
 from grader.datapaths import package_dir, site_assets_dir, solutions_dir
 from grader.fsutil import write_atomic
@@ -412,8 +412,8 @@ def _unusable_note(name: str, shown: str, ids: list[str]) -> Text | None:
     kind = archive_kind(name)
     if kind:
         return ARCHIVE_NOT_GRADED.format(name=shown, kind=kind)
-    stem = name.partition(".")[0].lower()
-    return PLAN_NOT_A_SUBMISSION.format(name=shown, expected=f"{stem}.py") if stem in ids else None
+    meant = meant_file_name(name, ids)
+    return PLAN_NOT_A_SUBMISSION.format(name=shown, expected=meant) if meant else None
 
 
 # ----------------------------------------------------------------------------- grading

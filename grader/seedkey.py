@@ -64,10 +64,11 @@ def fingerprint(seed: int, key: bytes | None = None) -> str:
     return hmac.new(key, f"attn-judge-seed:{seed}".encode(), hashlib.sha256).hexdigest()[:16]
 
 
-def file_seed(seed: int, problem_id: str, source_sha256: str) -> int:
-    """The seed of one file's hidden inputs under ``--inputs per-file``: drawn from ``seed`` and the
-    file's digest. What a file learns of its own inputs (by printing them) is no use to any other
-    file, not even one that differs by a byte, while the same file always gets the same inputs."""
-    message = f"attn-judge-inputs:{problem_id}:{source_sha256}".encode()
+def file_seed(seed: int, problem_id: str, source_sha256: str, filename: str) -> int:
+    """The seed of one file's hidden inputs under ``--inputs per-file``: drawn from ``seed``, the
+    file's digest and its name (which the code can read too: ``__file__``). What a file learns of
+    its own inputs (by printing them) is no use to any other file, not even one that differs by a
+    byte or is handed in under another name, while the same file always gets the same inputs."""
+    message = f"attn-judge-inputs:{problem_id}:{source_sha256}:{filename}".encode("utf-8", "surrogateescape")
     digest = hmac.new(str(seed).encode(), message, hashlib.sha256).digest()
     return int.from_bytes(digest[:8], "little") & ((1 << 63) - 1)

@@ -195,7 +195,7 @@ def grade_file(*, path: Path, problem_id: str | None, seed: int = DEFAULT_SEED,
 
     Args:
         inputs: :data:`~grader.seedkey.PER_FILE` draws the hidden inputs from ``seed`` and the
-            file's digest (:func:`~grader.seedkey.file_seed`); the results say so.
+            file's digest and name (:func:`~grader.seedkey.file_seed`); the results say so.
     """
     path = Path(path)
     problem = infer_problem(path, problem_id)
@@ -209,7 +209,7 @@ def grade_file(*, path: Path, problem_id: str | None, seed: int = DEFAULT_SEED,
                               error=SubmissionError(ErrorKind.BAD_SUBMISSION, exc.message),
                               source_sha256=bad_submission_sha(exc), isolation=executor.isolation, lang=lang,
                               seed_key=seed_key)
-        inputs_seed = file_seed(seed, problem.id, submission.sha256) if inputs == PER_FILE else seed
+        inputs_seed = file_seed(seed, problem.id, submission.sha256, path.name) if inputs == PER_FILE else seed
         with _sandbox_lost_said():
             results = grade(problem=problem, source=submission.source, filename=path.name,
                             runner=executor.pool, seed=inputs_seed, limits=limits, figure=True,

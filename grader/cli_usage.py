@@ -73,7 +73,9 @@ def translated(message: str, lang: str) -> str:
 
 
 def language(words: Sequence[str]) -> str:
-    """The language a command line asks for: its ``--lang`` where valid, else the environment's."""
+    """The language a command line asks for: its last valid ``--lang`` (as click takes the last),
+    else the environment's."""
+    asked = None
     for i, word in enumerate(words):
         if word == "--":
             break
@@ -81,8 +83,8 @@ def language(words: Sequence[str]) -> str:
         if word == "--lang" and i + 1 < len(words):
             value = words[i + 1]
         if value in LANGS:
-            return value
-    return resolve_lang(None)
+            asked = value
+    return asked or resolve_lang(None)
 
 
 class LocalisedUsageError(click.UsageError):

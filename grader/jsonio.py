@@ -16,9 +16,12 @@ import math
 import re
 from pathlib import Path
 
-# What json.dumps leaves raw that acts on a terminal or a text's direction (it escapes C0 itself):
-# DEL and C1 controls, bidirectional embeddings, overrides and isolates, line and paragraph separators.
-ACTING_CHARACTERS = "\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029"  # a regular expression's class
+# What json.dumps leaves raw that acts on a terminal or a text's direction, or hides (it escapes C0
+# itself): DEL and C1 controls, direction marks, embeddings, overrides and isolates, zero-width spaces
+# and word joiners, the byte-order mark, tag characters, line and paragraph separators. The joiners
+# of real names (U+200C, U+200D) stay. A regular expression's character class:
+ACTING_CHARACTERS = ("\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+                     "\U000e0000-\U000e007f\u2028\u2029")
 _ACTING = re.compile(f"[{ACTING_CHARACTERS}]")
 
 
@@ -53,7 +56,13 @@ def dumps(value, *, indent: int | None = 1) -> str:
     """Strict JSON, its text readable as it is (UTF-8), save the characters a terminal would obey or
     that would reorder what it shows: those are written as ``\\uXXXX`` escapes (the value is the same)."""
     text = json.dumps(json_safe(value), allow_nan=False, ensure_ascii=False, indent=indent)
-    return _ACTING.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+    return _ACTING.sub(_escaped, text)
+
+
+def _escaped(match: re.Match) -> str:
+    """A character as JSON escapes it: one \\uXXXX, or a surrogate pair beyond the first plane."""
+    encoded = match.group().encode("utf-16-be")
+    return "".join(f"\\u{int.from_bytes(encoded[i:i + 2], 'big'):04x}" for i in range(0, len(encoded), 2))
 
 
 def load_object(path: Path, max_bytes: int) -> dict | None:

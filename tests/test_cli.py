@@ -412,3 +412,9 @@ def test_usage_mistakes_are_told_in_the_users_language(words, how, monkeypatch):
     assert english.stderr.strip().splitlines()[-1].startswith("Error: ")
     if "Usage:" in english.stderr:
         assert chinese.stderr.startswith("用法：attn-judge") and "查看帮助" in chinese.stderr
+
+
+def test_the_last_lang_given_words_a_usage_error_as_click_takes_the_last():
+    result = CliRunner().invoke(main, ["grade", "--lang=en", "--lang=zh", "--bogus"], prog_name="attn-judge",
+                                env={"ATTN_JUDGE_LANG": "en"})
+    assert result.exit_code == 2 and "错误：没有选项 '--bogus'。" in result.stderr, result.stderr

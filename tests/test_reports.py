@@ -317,6 +317,8 @@ def test_gradebook_cells_are_defused(klass, name):
     ("\rx", "'\rx"), ("alice", "alice"), ("", ""), (None, ""), ("a=b", "a=b"), (7.5, "7.5"),
     ("esc\x1b[31mred\x1b]0;T\x07", "esc?[31mred?]0;T?"), ("c1\x9b2J\x9d", "c1?2J?"), ("\u202eabc", "?abc"),
     ("two\nlines\tand tab", "two\nlines\tand tab"), ("José 李\u200d", "José 李\u200d"),
+    ("x;=1+2", "x;'=1+2"), ("y;@SUM(2+2)", "y;'@SUM(2+2)"), ("a;b", "a;b"),  # ';' separates cells in Europe
+    ("\u200b=1", "?=1"), ("\ufeffname\U000e0041", "?name?"),
 ])
 def test_defuse(cell, expected):
     assert defuse(cell) == expected

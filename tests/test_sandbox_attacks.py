@@ -274,7 +274,9 @@ def test_characters_a_terminal_obeys_are_escaped_in_the_json_written(run):
     overrides as \\u escapes, so printing the file obeys none of them; the text read back is the same."""
     results = run("terminal_controls")
     text = dumps(results)
-    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]", text)
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029\u200b\ufeff"
+                         "\U000e0000-\U000e007f]", text)
+    assert "\\u200b\\ufeff\\udb40\\udc41end" in text  # a tag character as JSON's surrogate pair
     assert "\\u009b31m\\u009d0;pwned" in text and "\\u202edesrever" in text
     assert json.loads(text) == json.loads(json.dumps(results))
 

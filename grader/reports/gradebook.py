@@ -27,10 +27,12 @@ CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 
 
 def defuse(cell) -> str:
-    """A CSV cell that no spreadsheet evaluates (``'`` before a formula-starting character) and that
-    a terminal showing the file only shows (its controls and direction overrides made ``?``)."""
+    """A CSV cell that no spreadsheet evaluates (``'`` before a formula-starting character, at its
+    start and after each ``;``) and that a terminal showing the file only shows (its controls,
+    direction overrides and invisible characters made ``?``)."""
     text = "" if cell is None else _OBEYED.sub("?", readable(str(cell)))
-    return "'" + text if text.startswith(FORMULA_START) else text
+    # where the list separator is ";" (much of Europe), a spreadsheet splits the cell there
+    return ";".join("'" + piece if piece.startswith(FORMULA_START) else piece for piece in text.split(";"))
 
 
 def _csv(rows: list[list]) -> str:

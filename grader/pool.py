@@ -36,6 +36,7 @@ from grader.i18n import Text
 from grader.sandbox import cgroups
 from grader.sandbox.channel import encode_invocations
 from grader.sandbox.execute import preload_autograd_modules
+from grader.datapaths import keep_answers_private
 from grader.isolation_wording import describe
 from grader.sandbox.isolation import WEAK, ChildLimits, base_level
 from grader.sandbox.messages import ErrorKind, Invocation, Limits
@@ -113,6 +114,8 @@ class ZygoteProcess:
         self.pid: int = hello["pid"]
         self.private_uid: int | None = hello.get("private_uid")  # its children's own uid, if any
         self.level: str = hello["level"]
+        if self.private_uid is not None and base_level(self.level) == WEAK:
+            keep_answers_private()  # its children share our file system under a uid of their own
         self.fallback_reason: str = hello.get("fallback_reason", "")
         group = hello.get("cgroup")
         self.group = None if group is None else cgroups.Group(**group)

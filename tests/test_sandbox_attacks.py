@@ -22,7 +22,7 @@ import torch
 
 from grader import registry
 from grader.datapaths import data_root, package_dir, solutions_dir
-from grader.exports.common import answer_folders, keep_answers_private
+from grader.datapaths import answer_folders
 from grader.grading import Suite, grade
 from grader.jsonio import dumps
 from grader.pool import SandboxPool
@@ -338,14 +338,13 @@ def test_weak_isolation_as_root_gives_up_root(suite, tmp_path):
 
 
 def test_under_weak_isolation_a_platform_run_keeps_the_answers_out_of_reach(suite):
-    """Gradescope and PrairieLearn install the package readable by every user; before grading, their
-    run makes its answers private, so a submission under the weak level (a uid of its own) cannot
+    """Gradescope and PrairieLearn install the package readable by every user; a sandbox at the weak
+    level makes its answers private as it starts, so a submission there (a uid of its own) cannot
     read a reference solution, a hidden test or a misconception reference."""
     folders = answer_folders()
     modes = [folder.stat().st_mode for folder in folders]
     answers = [next(folder.glob("*.py")) for folder in folders]
     try:
-        keep_answers_private()
         with SandboxPool(1, force_weak=True) as weak:
             attack = attack_source("weak_reads_answers", ANSWERS="|".join(map(str, answers)))
             results = grade(problem=PROBLEM, source=attack, filename=f"{PROBLEM.id}.py", runner=weak, suite=suite,

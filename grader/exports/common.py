@@ -38,7 +38,7 @@ from grader import __version__, registry, services
 from grader import user_errors as UE
 from grader.batch import archive_kind, meant_file_name
 from grader.feedback import DUPLICATE_FILE, PLAN_NOT_A_SUBMISSION
-from grader.datapaths import package_dir, site_assets_dir, solutions_dir
+from grader.datapaths import package_dir, site_assets_dir
 from grader.fsutil import write_atomic
 from grader.grading import DEFAULT_SEED, Suite, not_graded
 from grader.i18n import DEFAULT_LANG, EMPTY, LANGS, Text, t
@@ -114,7 +114,7 @@ class Exported:
     seed: int
     seed_chosen: bool  # True when the seed was drawn at random (the instructor did not give one)
     problems: tuple[str, ...]
-    inputs: str = PER_FILE
+    inputs: str  # how the bundle draws each submission's hidden inputs (grader.seedkey.INPUTS)
 
 
 class BundleError(services.UserError):
@@ -436,26 +436,6 @@ def _not_graded(problem: Problem, *, seed: int, settings: Settings, kind: ErrorK
                       lang=settings.lang, seed_key=seed_key)
 
 
-def answer_folders() -> list[Path]:
-    """What no submission may read: the installed package's reference solutions, hidden tests and
-    misconception references."""
-    return [solutions_dir(), package_dir() / "hidden", package_dir() / "misconceptions"]
-
-
-def keep_answers_private() -> None:
-    """Make :func:`answer_folders` their owner's alone (mode 0700) before any submission runs.
-
-    A platform's image installs the package readable by every user; under the weak level a
-    submission runs as a uid of its own and could read whatever every user may. The grader, root
-    or the owner, still reads them. Where the mode cannot be changed, nothing changes.
-    """
-    for folder in answer_folders():
-        try:
-            folder.chmod(0o700)
-        except OSError as exc:
-            log.warning("could not make %s private: %s", folder, exc)
-
-
 def grade_submission(*, found: Found, settings: Settings, seed: int) -> tuple[list[Graded], list[Text]]:
     """Grade every problem of the bundle, each on its own.
 
@@ -470,7 +450,6 @@ def grade_submission(*, found: Found, settings: Settings, seed: int) -> tuple[li
     graded: list[Graded] = []
     notes: list[Text] = []
     refused: Text | None = None
-    keep_answers_private()
     for problem in settings.problem_objects():
         path = found.files.get(problem.id)
         if path is None:

@@ -20,7 +20,7 @@ import torch
 from grader.cases import Case, call
 from grader.checks import match_reference, property_then, raises
 from grader.hidden._inputs import randn
-from grader.hidden._rope import pairs_keep_their_norm, scores_depend_on_offset_only, values_or_float32_angles
+from grader.hidden._rope import float32_angles_named, pairs_keep_their_norm, scores_depend_on_offset_only
 from grader.i18n import t
 
 F32, F64 = torch.float32, torch.float64
@@ -158,7 +158,8 @@ CASES = [
                 "在位置 0 处所有角度都是 0，所以什么都不转。")),
     Case("10.8", t("⟨rope(q, m), rope(k, n)⟩ depends only on m − n (float64)",
                    "⟨rope(q, m), rope(k, n)⟩ 只取决于 m − n（float64）"), 1.0, _relative_offsets,
-         check=property_then(scores_depend_on_offset_only(), match_reference()), tags=("invariant",),
+         check=float32_angles_named(property_then(scores_depend_on_offset_only(), match_reference())),
+         tags=("invariant",),
          hint=t("Rotate by the angle of each token's own position; a rotation by m·θ followed by "
                 "the inverse of n·θ leaves a rotation by (m − n)·θ.",
                 "按每个词元自己的位置对应的角度旋转；先转 m·θ 再转回 n·θ，剩下的是转 (m − n)·θ。")),
@@ -169,7 +170,7 @@ CASES = [
                 "pair it turns.",
                 "相邻的特征 (2i, 2i+1) 要一起旋转：旋转保持被旋转那一对的长度。")),
     Case("10.10", t("positions up to 50,000 (float64, D = 64)", "位置可达 50,000（float64，D = 64）"),
-         1.0, _far_positions, check=values_or_float32_angles(), tags=("positions", "precision", "dtype"),
+         1.0, _far_positions, check=float32_angles_named(), tags=("positions", "precision", "dtype"),
          hint=t("Compute the angles in float64: in float32, 50,000 · theta_i keeps only two or "
                 "three decimals.",
                 "用 float64 计算角度：在 float32 中，50,000 · theta_i 只剩两三位小数。")),
@@ -178,12 +179,12 @@ CASES = [
          hint=t("With one pair theta_0 = 1: the pair turns one radian per position.",
                 "只有一对时 theta_0 = 1：这一对每个位置转 1 弧度。")),
     Case("10.12", t("another base: base = 500000 (float64)", "另一个底数：base = 500000（float64）"),
-         0.5, _other_base, check=values_or_float32_angles(),
+         0.5, _other_base, check=float32_angles_named(),
          tags=("values", "base"),
          hint=t("Use the base argument in place of 10000.", "用参数 base 代替 10000。")),
     Case("10.13", t("a wide head, D = 128, at positions 4096 … (float64)",
                     "宽的头，D = 128，位置从 4096 开始（float64）"), 0.5, _wide_head,
-         check=values_or_float32_angles(), tags=("values", "precision"),
+         check=float32_angles_named(), tags=("values", "precision"),
          hint=t("The exponent of pair i is -2i/D, so the last pair turns at almost 1/base.",
                 "第 i 对的指数是 -2i/D，所以最后一对的转速接近 1/base。")),
     Case("10.14", t("gradient of x (float64, two batch dimensions)",

@@ -64,6 +64,15 @@ def test_hostile_messages_are_rejected(header, payload, message):
         decode(_message(header, payload))
 
 
+def test_separators_inside_strings_are_not_values_but_values_beyond_the_cap_are_refused():
+    """A source with a table of 150,000 numbers (or commas in its comments) travels as one string:
+    it arrives whole. A tree of as many real values is refused, escaped quotes notwithstanding."""
+    source = "TABLE = [" + ",".join(str(i) for i in range(150_000)) + '"]  # \\"quoted\\", [{' * 3
+    assert decode(encode({"source": source}))["source"] == source
+    with pytest.raises(ProtocolError, match="too many values"):
+        decode(encode({"values": list(range(150_000)), "note": 'a "quoted" text'}))
+
+
 def test_text_that_no_utf8_file_can_hold_arrives_as_replacement_characters():
     # JSON carries a lone surrogate as an escape such as \\ud800; results.json and reports are UTF-8
     header = '{"tree": {"k\\ud800": ["a\\udcffb", "\\ud83d\\ude00", {"__unsupported__": "T\\ud800"}]}, "tensors": []}'

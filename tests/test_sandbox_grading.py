@@ -83,6 +83,16 @@ def test_results_many_times_a_pipe_arrive_whole_beside_what_was_printed(pool):
     assert report.output.splitlines() == [f"making {n}" for n in sizes]
 
 
+def test_a_correct_file_with_a_table_of_150000_numbers_earns_full_marks(pool):
+    """The source reaches the child as one string: the commas of a table it holds (or of its
+    comments) are not values of the message, which caps those at 100,000."""
+    problem = registry.get("scaled_dot_product_attention")
+    source = solution_source(problem) + "\nTABLE = [" + ",".join(map(str, range(150_000))) + "]\n"
+    assert len(source.encode()) < 1 << 20
+    results = grade(problem=problem, source=source, filename=f"{problem.id}.py", runner=pool)
+    assert results["score"] == results["max_score"], results["output"]
+
+
 def _reference_with(problem_id: str, old: str, new: str) -> tuple:
     problem = registry.get(problem_id)
     reference = solution_source(problem)

@@ -195,6 +195,14 @@ class ZygoteProcess:
     def memory_usage(self) -> int:
         return 0 if self.group is None else self.group.memory_usage()
 
+    def reclaimable_memory(self) -> int:
+        if self.group is None:
+            return 0
+        try:
+            return self.group.reclaimable()
+        except (OSError, ValueError):
+            return 0
+
     def close(self, *, grace: float = 0.0, wait: bool = True) -> None:
         """End the zygote: it kills its child, cleans up and exits within ``grace`` seconds, or is
         killed. ``wait=False`` does not wait for it (its exit takes about half a second once it has

@@ -55,6 +55,11 @@ MAX_RESTARTS = 3
 # the module: a few MiB) counts too: memory held only to be freed during the call would otherwise
 # hide the call's own.
 HELD_ALLOWANCE_BYTES = 128 * MIB
+# A group near its limit pays for a call's memory with the page cache and kernel memory it holds
+# (files a submission read at import, dentries it looked up) instead of growing: a drop in those
+# during a memory test counts as the test's memory, beyond this much (pipe buffers the trusted side
+# drains, page tables freed).
+RECLAIMED_TOLERANCE_BYTES = 4 * MIB
 POLL_SECONDS = 0.25  # how often CPU time is read while a child runs
 EXIT_WAIT_SECONDS = 10.0
 SIGNAL_NAMES = {s.value: s.name for s in signal.Signals}
@@ -111,6 +116,7 @@ class ChildRun:
         self.expected = job.first  # the next test whose result may arrive
         self.meter = None  # a memory meter while a memory test runs
         self.meter_start = 0
+        self.reclaimable_start = 0
         self.idle_usage = 0  # the zygote's group before the fork (jobs with a memory test)
         self.announced: set[int] = set()  # the memory tests whose start the child announced
 
@@ -277,6 +283,7 @@ class ChildRun:
         self.announced.add(index)
         self.meter = self.zygote.peak_meter()
         self.meter_start = self.zygote.memory_usage() if self.meter is not None else 0
+        self.reclaimable_start = self.zygote.reclaimable_memory() if self.meter is not None else 0
         self.job_bytes = memoryview(encode_go(invocation))
 
     def _result(self, index: int, payload: bytes) -> None:
@@ -304,14 +311,26 @@ class ChildRun:
             return None
         try:
             peak = self.meter.read()
+            reclaimable_end = self.zygote.reclaimable_memory()
         except (OSError, ValueError):
             peak = None
         self.meter.close()
         self.meter = None
         if peak is None:
             return None
-        held_before = max(0, self.meter_start - self.idle_usage - HELD_ALLOWANCE_BYTES)
-        return max(0, peak - self.meter_start - INPUT_COPIES * invocation.input_bytes()) + held_before
+        return call_peak(peak=peak, start=self.meter_start, idle=self.idle_usage,
+                         reclaimable=(self.reclaimable_start, reclaimable_end), input_bytes=invocation.input_bytes())
+
+
+def call_peak(*, peak: int, start: int, idle: int, reclaimable: tuple[int, int], input_bytes: int) -> int:
+    """A memory test's figure from its group's counters: how far the group's peak rose above its
+    use when the test began (``start``), less the copies of the test's inputs; plus what the kernel
+    took back from the group meanwhile (the drop in ``reclaimable``, before and after, beyond
+    :data:`RECLAIMED_TOLERANCE_BYTES`); plus what the child held before the test beyond its
+    allowance over the group's use before the fork (``idle``)."""
+    reclaimed = max(0, reclaimable[0] - reclaimable[1] - RECLAIMED_TOLERANCE_BYTES)
+    held_before = max(0, start - idle - HELD_ALLOWANCE_BYTES)
+    return max(0, peak - start - INPUT_COPIES * input_bytes) + reclaimed + held_before
 
 
 def _read_size(buffer: bytearray) -> int:

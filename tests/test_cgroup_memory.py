@@ -1,4 +1,5 @@
-"""The memory a slot's control group counts as in use: its usage without reclaimable page cache."""
+"""The memory a slot's control group counts as in use (its usage without reclaimable page cache), what a
+child's limit comes on top of, and what a memory test counts when the kernel takes memory back."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.sandbox.cgroups import Group
+from grader.sandbox.cgroups import Group, OwnCharge
+from grader.supervisor import RECLAIMED_TOLERANCE_BYTES, call_peak
 
 MB = 1 << 20
 
@@ -82,3 +84,39 @@ def test_a_container_limit_caps_the_workers(tmp_path, monkeypatch):
     assert capacity.max_workers() == 4 and capacity.default_workers() == 4
     with pytest.raises(capacity.TooManyWorkers):
         capacity.checked_workers(5)
+
+
+# --- what earlier children leave behind, and what the kernel takes back ---------------------------
+
+def test_kernel_memory_earlier_children_left_in_the_group_does_not_raise_the_next_limit(tmp_path):
+    """A child that looked up 400 MiB worth of paths leaves their dentries charged to the slot's
+    group: the next child's limit still comes on top of the zygote's own memory only (the zygote
+    had 160 MiB in use before its first child, and its heap grew by 10 MiB since)."""
+    group = _group(tmp_path, 1, 160 * MB, {"cache": 0})
+    charge = OwnCharge(group)
+    assert charge.bytes(anonymous=100 * MB) == 160 * MB  # before the first child
+    _group(tmp_path, 1, 560 * MB, {"cache": 0})  # an earlier child's dentries: 400 MiB in use
+    assert charge.bytes(anonymous=110 * MB) == 170 * MB
+
+
+def test_reclaimable_memory_counts_page_cache_and_kernel_memory_not_shmem(tmp_path):
+    group = _group(tmp_path, 1, 600 * MB, {"cache": 300 * MB, "shmem": 20 * MB})
+    (tmp_path / "memory.kmem.usage_in_bytes").write_text(f"{50 * MB}\n")
+    assert group.reclaimable() == 280 * MB + 50 * MB
+    v2 = tmp_path / "v2"
+    v2.mkdir()
+    group = _group(v2, 2, 600 * MB, {"file": 300 * MB, "shmem": 20 * MB, "slab_reclaimable": 40 * MB,
+                                     "slab_unreclaimable": 9 * MB})
+    assert group.reclaimable() == 280 * MB + 40 * MB
+
+
+def test_memory_the_kernel_took_back_during_a_memory_test_counts_beyond_a_tolerance():
+    """A group near its limit pays for a call's 100 MiB with 60 MiB of cache it frees and grows by
+    40 only: the call is counted 100 MiB less the tolerance, not 40."""
+    start = 900 * MB
+    figure = call_peak(peak=start + 40 * MB, start=start, idle=start, reclaimable=(300 * MB, 240 * MB),
+                       input_bytes=0)
+    assert figure == 100 * MB - RECLAIMED_TOLERANCE_BYTES
+    unchanged = call_peak(peak=start + 40 * MB, start=start, idle=start, reclaimable=(300 * MB, 298 * MB),
+                          input_bytes=0)
+    assert unchanged == 40 * MB  # pipe buffers drained, page tables freed: within the tolerance

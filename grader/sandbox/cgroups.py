@@ -143,6 +143,23 @@ class Group:
         cache = stat.get("file" if self.version == 2 else "cache", 0) - stat.get("shmem", 0)
         return max(0, self.memory_usage() - max(0, cache))
 
+    def reclaimable(self) -> int:
+        """What the kernel can take back from the group when it needs room: its page cache (not
+        shmem) and kernel memory such as the dentries its processes looked up (v2: the reclaimable
+        slab; v1: all kernel memory, which the controller does not split).
+
+        A group near its limit pays for new memory with these instead of growing, so a drop in
+        them during a measured call is memory the call used (:mod:`grader.supervisor`).
+        """
+        stat = _keyed(os.path.join(self.memory, "memory.stat"))
+        if self.version == 2:
+            return max(0, stat.get("file", 0) - stat.get("shmem", 0)) + stat.get("slab_reclaimable", 0)
+        try:
+            kernel = int(_read(os.path.join(self.memory, "memory.kmem.usage_in_bytes")))
+        except (OSError, ValueError):
+            kernel = 0
+        return max(0, stat.get("cache", 0) - stat.get("shmem", 0)) + kernel
+
     def peak_meter(self) -> "PeakMeter | None":
         """Restart the peak counter now; None where the kernel cannot (v2 before Linux 6.12)."""
         try:
@@ -204,18 +221,54 @@ class Group:
         return not [p for p in self.members() if p not in exclude]
 
     def remove(self) -> None:
-        """Kill what is left, leave the group (when the caller is in it) and delete it."""
+        """Kill what is left, leave the group (when the caller is in it), give back what the
+        kernel still charges to it, and delete it."""
         self.kill_all(exclude={os.getpid()}, timeout=2.0)
         for directory in self.directories:  # back to the parent group, so that it can be removed
             parent = os.path.dirname(directory.rstrip("/"))
             if self.version == 2:
                 parent = os.path.dirname(parent)
             _write_optional(os.path.join(parent, "cgroup.procs"), "0")
+        self._reclaim()
+
+    def _reclaim(self) -> None:
+        """Free the page cache and kernel memory (dentries a submission looked up by the hundred
+        thousand) still charged to the group, best effort: deleting it would hand them to the
+        parent group, the grader's own, for as long as the kernel keeps them."""
+        if self.version == 1:
+            _write_optional(os.path.join(self.memory, "memory.force_empty"), "0")
+            return
+        try:
+            _write(os.path.join(self.memory, "memory.reclaim"), str(self.memory_usage()))
+        except (OSError, ValueError):  # before Linux 5.19, or not everything could be freed
+            pass
         for directory in self.directories:
             try:
                 os.rmdir(directory)
             except OSError:
                 pass
+
+
+class OwnCharge:
+    """What a zygote itself holds in its slot's group, which every child's limit comes on top of:
+    the group's memory in use before the first child, plus what the zygote's own anonymous memory
+    grew by since.
+
+    Not the group's use at each fork: earlier children leave kernel memory charged to it (the
+    dentries of paths they looked up, by the hundred thousand), which would raise the next child's
+    limit by as much. Under the limit, the kernel frees those when a child needs the room.
+    """
+
+    def __init__(self, group: Group):
+        self.group = group
+        self.before_children: tuple[int, int] | None = None
+
+    def bytes(self, anonymous: int) -> int:
+        """The charge, given the zygote's anonymous resident bytes now."""
+        if self.before_children is None:
+            self.before_children = self.group.memory_in_use(), anonymous
+        in_use, anonymous_before = self.before_children
+        return in_use + max(0, anonymous - anonymous_before)
 
 
 class PeakMeter:

@@ -348,3 +348,14 @@ def test_two_slots_never_share_a_private_uid(monkeypatch):
             return
         assert len(started) == 3 and len(uids) == 2 and len(set(uids)) == 2 and None not in uids
         assert started[1] not in pool._all and started[1].proc.wait(timeout=30) is not None
+
+
+def test_each_slot_shares_the_processor_as_one_group(pool):
+    """A slot's zygote (and so every child it forks) is in a processor group of its own, which the
+    scheduler weighs equally with the other slots' whatever number of processes or sessions a
+    submission starts. The machines the project runs on have a cpu controller (v1 or v2)."""
+    with open(f"/proc/{pool._all[0].pid}/cgroup") as fh:
+        lines = [line.rstrip("\n").split(":", 2) for line in fh]
+    v1 = [path for _, controllers, path in lines if "cpu" in controllers.split(",")]
+    path = v1[0] if v1 else next(path for number, _, path in lines if number == "0")
+    assert os.path.basename(path.removesuffix("/run")).startswith("attn-judge-"), lines

@@ -8,9 +8,15 @@ zygote (which runs as root), joined by the child before it drops privileges,
 and read by the trusted side; the child cannot reach the cgroup file system
 (it is not in its root).
 
+Each slot's group also gets an equal share of the processor (v2: the ``cpu``
+controller; v1: the ``cpu`` controller where it is mounted): a submission that
+starts many busy processes, each in a session of its own, then competes with
+another slot's submission as one group, not as one process each (the kernel's
+per-session autogroups would otherwise give it one share per session).
+
 Both hierarchies are supported: cgroup v2 (``memory.max``, ``memory.peak``,
 ``pids.max``, ``cpu.stat``, ``cgroup.kill``) and the v1 controllers
-``memory``, ``pids`` and ``cpuacct`` mounted separately. Where neither can be
+``memory``, ``pids`` and ``cpuacct`` (and ``cpu`` where present) mounted separately. Where neither can be
 used (not root, no delegated subtree) :func:`create` returns None and the
 sandbox falls back to per-process resource limits (and says so).
 """
@@ -101,10 +107,11 @@ class Group:
     memory: str
     pids: str
     cpu: str
+    share: str | None = None  # v1: the cpu controller's group (v2: the same leaf, with +cpu)
 
     @property
     def directories(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys((self.memory, self.pids, self.cpu)))
+        return tuple(dict.fromkeys(d for d in (self.memory, self.pids, self.cpu, self.share) if d))
 
     def join(self, pid: int = 0) -> None:
         """Move ``pid`` (0: the caller) into the group (in every hierarchy)."""
@@ -311,12 +318,27 @@ def _v2_base() -> str | None:
     return None
 
 
-def _v1_base(controller: str, mount_name: str) -> str | None:
+def _v1_base(controller: str) -> str | None:
+    """This process's group in v1's ``controller`` (mounted at its own name), if writable."""
     own = _own_group(controller)
     if own is None:
         return None
-    base = os.path.join(ROOT, mount_name, own.lstrip("/"))
+    base = os.path.join(ROOT, controller, own.lstrip("/"))
     return base if os.path.isdir(base) and os.access(base, os.W_OK) else None
+
+
+def _v1_share(group_name: str) -> str | None:
+    """The slot's group in v1's ``cpu`` controller, where it is mounted apart and writable; its
+    default weight equals every other slot's. None otherwise (CPU time is still counted and capped)."""
+    base = _v1_base("cpu")
+    if base is None:
+        return None
+    directory = os.path.join(base, group_name)
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError:
+        return None
+    return directory
 
 
 def create(name: str) -> Group | None:
@@ -335,14 +357,13 @@ def create(name: str) -> Group | None:
             leaf = os.path.join(parent, "run")
             os.makedirs(leaf, exist_ok=True)
             return Group(2, leaf, leaf, leaf)
-        bases = {c: _v1_base(c, m) for c, m in (("memory", "memory"), ("pids", "pids"),
-                                                ("cpuacct", "cpuacct"))}
+        bases = {c: _v1_base(c) for c in ("memory", "pids", "cpuacct")}
         if all(bases.values()):
             dirs = {c: os.path.join(b, group_name) for c, b in bases.items()}
             for directory in dirs.values():
                 os.makedirs(directory, exist_ok=True)
             _write_optional(os.path.join(dirs["memory"], "memory.use_hierarchy"), "1")
-            return Group(1, dirs["memory"], dirs["pids"], dirs["cpuacct"])
+            return Group(1, dirs["memory"], dirs["pids"], dirs["cpuacct"], share=_v1_share(group_name))
     except OSError:
         return None
     return None
@@ -351,8 +372,7 @@ def create(name: str) -> Group | None:
 def remove_stale() -> int:
     """Remove groups of sandboxes whose zygote is gone (left by a grader that was killed)."""
     removed = 0
-    bases = [b for b in (_v2_base(), _v1_base("memory", "memory"), _v1_base("pids", "pids"),
-                         _v1_base("cpuacct", "cpuacct")) if b]
+    bases = [b for b in (_v2_base(), *(_v1_base(c) for c in ("memory", "pids", "cpuacct", "cpu"))) if b]
     for base in bases:
         try:
             names = [n for n in os.listdir(base) if n.startswith(PREFIX)]

@@ -9,6 +9,10 @@ glibc falls back to ``clone``, whose flags the filter can inspect):
 
 - other processes: ``ptrace``, ``process_vm_readv/writev``, ``pidfd_getfd``,
   ``kcmp``, ``process_madvise``, ``move_pages``, ``migrate_pages``;
+- the scheduler's grouping: ``setsid`` (each new session is an autogroup of its
+  own, which the scheduler shares the processor between as if it were another
+  user: 14 busy processes in 14 sessions took nearly all of it from the other
+  slot's submission, which then timed out);
 - the file system tree and namespaces: ``mount``, ``umount2``, ``pivot_root``,
   ``chroot``, ``unshare``, ``setns``, ``clone`` with any ``CLONE_NEW*`` flag,
   ``open_by_handle_at``, ``name_to_handle_at``, ``fanotify_init``;
@@ -42,7 +46,7 @@ except (ImportError, OSError):  # not installed, or no libseccomp on this system
 
 DENIED = (
     "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp", "process_madvise",
-    "move_pages", "migrate_pages",
+    "move_pages", "migrate_pages", "setsid",
     "mount", "umount2", "pivot_root", "chroot", "unshare", "setns", "open_by_handle_at",
     "name_to_handle_at", "fanotify_init",
     "bpf", "perf_event_open", "io_uring_setup", "io_uring_enter", "io_uring_register", "keyctl",

@@ -23,6 +23,12 @@ def _probe():
         report[name] = "ALLOWED" if result >= 0 else errno.errorcode.get(ctypes.get_errno(), "?")
         if result > 0 and name == "clone_newuser":
             os._exit(0) if result == 0 else os.waitpid(result, 0)
+    pid = os.fork()  # a new session needs a process that does not lead its group
+    if pid == 0:
+        ctypes.set_errno(0)
+        os._exit(0 if libc.syscall(112) >= 0 else 100 + ctypes.get_errno())  # setsid
+    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    report["setsid"] = "ALLOWED" if code == 0 else errno.errorcode.get(code - 100, "?")
     for family in ("AF_INET", "AF_INET6", "AF_NETLINK", "AF_PACKET"):
         try:
             socket.socket(getattr(socket, family), socket.SOCK_DGRAM).close()

@@ -40,8 +40,9 @@ from grader.runs import RunReport, SubmissionError
 from grader.sandbox.channel import (BEGIN, CHILD_HEADER, FRAME_KINDS, LOADED, encode_go, encode_invocations,
                                     encode_job)
 from grader.sandbox.execute import INPUT_COPIES
-from grader.sandbox.messages import (MEMORY_LIMIT_EXCEEDED, MIB, ErrorKind, Invocation, Job, Limits, Loaded,
-                                     Outcome, TestException, loaded_from_wire, outcome_from_wire)
+from grader.sandbox.messages import (MEMORY_LIMIT_EXCEEDED, MIB, RESULT_TOO_LARGE, ErrorKind, Invocation, Job,
+                                     Limits, Loaded, Outcome, TestException, loaded_from_wire,
+                                     outcome_from_wire)
 from grader.sandbox.protocol import ProtocolError, decode
 
 KEPT_OUTPUT_BYTES = 64 * 1024
@@ -402,7 +403,7 @@ def _test_level_errors(results: dict[int, Outcome], limits: Limits) -> dict[int,
     """Outcomes that are really limits hit inside one test (too large a result, out of memory)."""
     errors = {}
     for index, outcome in results.items():
-        if outcome.error and outcome.error.type == "ResultTooLarge":
+        if outcome.error and outcome.error.type == RESULT_TOO_LARGE:
             errors[index] = SubmissionError(ErrorKind.OUTPUT_LIMIT,
                                             F.RESULT_TOO_LARGE.format(limit=limits.max_result_bytes))
         elif _memory_error(outcome):

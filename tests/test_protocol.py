@@ -227,3 +227,22 @@ def test_an_exception_is_reported_by_class_names_in_any_script_and_only_by_them(
                 {"bases": [1]}):
         with pytest.raises(ProtocolError):
             outcome_from_wire(_outcome_wire(bad), job_id="ab" * 8, forbidden=())
+
+
+def test_the_childs_clean_up_leaves_only_values_the_trusted_side_accepts():
+    """What execute.sanitise keeps of a returned value passes the trusted side's validation
+    (messages._value): what it cannot carry is its own placeholder, never a "malformed" result."""
+    from grader.sandbox.execute import sanitise
+    from grader.sandbox.messages import MAX_VALUE_DEPTH, _value
+
+    deep = []
+    for _ in range(100_000):
+        deep = [deep]
+    value = (2 ** 63, -(2 ** 63) - 1, 10 ** 5000, 2 ** 63 - 1, deep)
+    cleaned = _value(sanitise(value))
+    beyond = Unsupported("Python int beyond the int64 range")
+    assert cleaned[:4] == (beyond, beyond, beyond, 2 ** 63 - 1)
+    kept = cleaned[4]  # level 1 (the tuple is level 0)
+    for _ in range(MAX_VALUE_DEPTH - 2):
+        kept = kept[0]
+    assert kept == [Unsupported(f"list nested more than {MAX_VALUE_DEPTH} levels deep")]  # the last level kept

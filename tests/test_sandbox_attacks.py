@@ -368,3 +368,42 @@ def test_forged_frames_never_count_and_the_grader_stays_up(run):
     assert all(t["status"] == "failed" for t in results["tests"])
     again = run.source(solution_source(PROBLEM))
     assert again["score"] == again["max_score"]
+
+
+def _reported_as_the_submissions(results) -> None:
+    """Nothing blames the sandbox: no runtime failure, no repeated crash, no malformed result."""
+    text = outputs(results)
+    for blame in ("sandboxed process failed", "crashed repeatedly", "malformed"):
+        assert blame not in text, text
+
+
+def test_values_no_result_can_carry_cost_only_their_own_tests(run):
+    results = run("unsendable_values")
+    assert results["extra_data"]["error"] is None, results["extra_data"]["error"]
+    _reported_as_the_submissions(results)
+    first, second, third, fourth, *rest = [t["output"] for t in results["tests"]]
+    assert first.startswith("output[0]: expected a tensor, got a nested tensor object"), first
+    beyond = "expected a tensor, got a Python int beyond the int64 range object"
+    assert beyond in second and beyond in third, (second, third)
+    assert "got list of 1" in fourth or "nested more than 8 levels deep" in fourth, fourth
+    assert all(t["status"] == "passed" for t in results["tests"][4:]), rest
+
+
+def test_an_exit_code_whose_repr_raises_is_described_safely(run):
+    results = run("exit_hostile_code")
+    assert results["extra_data"]["error"] is None, results["extra_data"]["error"]
+    _reported_as_the_submissions(results)
+    assert all("raised SystemExit: sys.exit(<an object whose repr() failed>)" in t["output"]
+               for t in results["tests"])
+
+
+def test_a_huge_stride_0_view_is_refused_as_too_large_before_it_is_copied(run):
+    results = run("expand_huge")
+    assert _kind(results) == "output_limit"
+    text = outputs(results)
+    assert "memory" not in text, text
+    _reported_as_the_submissions(results)
+    limit = FAST_LIMITS.max_result_bytes
+    assert all(t["output"] == f"returned a result larger than the allowed {limit} bytes"
+               for t in results["tests"])
+

@@ -21,12 +21,12 @@ import torch
 
 from grader.sandbox import guard, isolation
 from grader.sandbox.channel import BEGIN, LOADED, RESULT, read_go, read_job, write_frame
-from grader.sandbox.execute import execute
+from grader.sandbox.execute import describe_exit, execute
 from grader.sandbox.loader import load_submission
 from grader.sandbox.memory import release_freed_memory
-from grader.sandbox.messages import (ErrorKind, Job, Loaded, LoadFailure, Outcome, TestException,
-                                     loaded_to_wire, outcome_to_wire)
-from grader.sandbox.protocol import MessageTooLarge, ProtocolError, Unsupported, encode_parts
+from grader.sandbox.messages import (RESULT_TOO_LARGE, ErrorKind, Job, Loaded, LoadFailure, Outcome,
+                                     TestException, loaded_to_wire, outcome_to_wire)
+from grader.sandbox.protocol import MessageTooLarge, Unsupported, encode_parts
 
 RUNTIME_FAILED = 70  # exit status: isolation or the runtime failed (not the candidate's code)
 
@@ -52,20 +52,24 @@ def _flush_output() -> None:
 
 def _send(fd: int, kind: bytes, index: int, wire: dict, limit: int) -> None:
     _flush_output()
+    write_frame(fd, kind, index, _encoded(wire, limit))
+
+
+def _encoded(wire: dict, limit: int) -> list:
+    """The message of ``wire``; a value that cannot be encoded costs that test only, whatever
+    fails while encoding it (a tensor subclass's own code, an integer too long to print)."""
     try:
-        parts = encode_parts(wire, limit=limit)
+        return encode_parts(wire, limit=limit)
     except MessageTooLarge as exc:
-        wire = outcome_to_wire(Outcome(error=TestException("ResultTooLarge", f"{exc}")), wire["job_id"])
-        parts = encode_parts(wire, limit=limit)
-    except ProtocolError as exc:
-        wire = dict(wire, value=Unsupported(f"value that cannot be sent ({exc})"), grads=None,
+        wire = outcome_to_wire(Outcome(error=TestException(RESULT_TOO_LARGE, f"{exc}")), wire["job_id"])
+    except Exception as exc:  # noqa: BLE001 - ProtocolError, or anything the value's own code raised
+        wire = dict(wire, value=Unsupported(f"value that cannot be sent ({type(exc).__name__})"), grads=None,
                     param_grads=None)
-        parts = encode_parts(wire, limit=limit)
-    write_frame(fd, kind, index, parts)
+    return encode_parts(wire, limit=limit)
 
 
 def _exit_outcome(exc: SystemExit) -> Outcome:
-    return Outcome(error=TestException("SystemExit", f"sys.exit({exc.code!r})"))
+    return Outcome(error=TestException("SystemExit", describe_exit(exc)))
 
 
 def _memory_test(job_fd: int, result_fd: int, index: int):
@@ -82,7 +86,7 @@ def _run(job: Job, *, job_fd: int, result_fd: int, limit: int) -> None:
         namespace, failure = load_submission(job.source, job.filename, list(job.symbols),
                                              feedback_errors=BaseException)
     except SystemExit as exc:  # a SystemExit subclass that escaped the loader's own handling
-        namespace, failure = None, LoadFailure(ErrorKind.IMPORT_ERROR, f"SystemExit: sys.exit({exc.code!r})")
+        namespace, failure = None, LoadFailure(ErrorKind.IMPORT_ERROR, f"SystemExit: {describe_exit(exc)}")
     _send(result_fd, LOADED, job.first, loaded_to_wire(Loaded(job.job_id, failure)), limit)
     if namespace is None:
         return
@@ -91,7 +95,8 @@ def _run(job: Job, *, job_fd: int, result_fd: int, limit: int) -> None:
         if invocation.measure_memory:
             invocation = _memory_test(job_fd, result_fd, index)
         try:
-            outcome = execute(namespace, invocation, filename=job.filename, feedback_errors=BaseException)
+            outcome = execute(namespace, invocation, filename=job.filename, feedback_errors=BaseException,
+                              max_result_bytes=limit)
         except SystemExit as exc:
             outcome = _exit_outcome(exc)
         _send(result_fd, RESULT, index, outcome_to_wire(outcome, job.job_id), limit)

@@ -26,47 +26,80 @@ import torch
 from grader.sandbox import toy_models
 from grader.sandbox.guard import ForbiddenAPIError, take_forbidden_uses
 from grader.sandbox.messages import (MAX_BASES, MAX_ITEMS, MAX_LINES, MAX_STRING_CHARS, MAX_VALUE_DEPTH,
-                                     Invocation, Outcome, TestException, materialise, truncate)
-from grader.sandbox.protocol import Unsupported, dtype_name, sendable_dtype
+                                     RESULT_TOO_LARGE, Invocation, Outcome, TestException, materialise,
+                                     truncate)
+from grader.sandbox.protocol import MAX_MESSAGE_BYTES, MessageTooLarge, Unsupported, dtype_name, sendable_dtype
 from grader.sandbox.state_dicts import load_contract_weights
 
 
 Around = Callable[[], ContextManager]
 
 
-def sanitise(value, depth: int = 0):
-    """Reduce whatever a call returned to something the protocol can carry."""
-    if depth > MAX_VALUE_DEPTH:
-        return Unsupported("deeply nested value")
-    if isinstance(value, torch.Tensor):
+def sanitise(value, limit: int = MAX_MESSAGE_BYTES):
+    """Reduce whatever a call returned to something the protocol can carry.
+
+    What cannot cross becomes an :class:`Unsupported` placeholder that names it (the test then
+    fails on it): other layouts and dtypes, nested, meta and uncopyable tensors, integers
+    beyond int64, lists and tuples nested deeper than :data:`MAX_VALUE_DEPTH` (the placeholder
+    stays within it, where the trusted side's validation accepts it). Tensors of more than
+    ``limit`` bytes together raise :class:`MessageTooLarge`, checked before any is copied (a
+    stride-0 ``expand`` is tiny until copied).
+    """
+    return _Sanitiser(min(limit, MAX_MESSAGE_BYTES)).reduce(value, 0)
+
+
+class _Sanitiser:
+    """One returned value's clean-up, with the bytes of tensors it may still keep."""
+
+    def __init__(self, limit: int):
+        self.left = limit
+
+    def reduce(self, value, depth: int):
+        if isinstance(value, torch.Tensor):
+            return self._tensor(value)
+        if value is None or isinstance(value, (bool, float)):
+            return value
+        if isinstance(value, int):
+            return value if -(1 << 63) <= value < (1 << 63) else Unsupported("Python int beyond the int64 range")
+        if isinstance(value, str):
+            return value[:MAX_STRING_CHARS]
+        if isinstance(value, (tuple, list)):
+            if depth >= MAX_VALUE_DEPTH:
+                return Unsupported(f"{type(value).__name__} nested more than {MAX_VALUE_DEPTH} levels deep")
+            items = [self.reduce(v, depth + 1) for v in value[:MAX_ITEMS]]
+            return tuple(items) if isinstance(value, tuple) else items
+        return Unsupported(type(value).__name__)
+
+    def _tensor(self, value: torch.Tensor):
+        with torch._C.DisableTorchFunctionSubclass():  # a subclass's own code does not answer for it
+            return self._plain_tensor(value)
+
+    def _plain_tensor(self, value: torch.Tensor):
+        if value.is_nested:  # its layout says strided, but it has no one shape to send
+            return Unsupported("nested tensor")
         if value.layout != torch.strided:  # sparse and other layouts have no one buffer to send
             return Unsupported(f"{str(value.layout).removeprefix('torch.')} tensor")
         if not sendable_dtype(value.dtype):  # this item only, not the whole result, cannot be sent
             return Unsupported(f"{dtype_name(value.dtype)} tensor")
         if value.device.type == "meta":  # a shape without data
             return Unsupported("meta tensor")
-        try:
-            return value.detach().cpu().clone()
-        except Exception:  # an exotic subclass or device, or a view too large to copy (expand)
+        size = value.numel() * value.element_size()
+        if size > self.left:
+            raise MessageTooLarge(f"a tensor of {size} bytes, more than the {self.left} bytes left of "
+                                  f"the result's limit")
+        self.left -= size
+        try:  # a plain tensor: a subclass's own code would otherwise run again as it is sent
+            return value.detach().cpu().clone().as_subclass(torch.Tensor)
+        except Exception:  # an exotic subclass or device
             return Unsupported(type(value).__name__)
-    if value is None or isinstance(value, (bool, int, float)):
-        return value
-    if isinstance(value, int) and not -(1 << 63) <= value < (1 << 63):
-        return Unsupported("integer out of range")
-    if isinstance(value, str):
-        return value[:MAX_STRING_CHARS]
-    if isinstance(value, tuple):
-        return tuple(sanitise(v, depth + 1) for v in value[:MAX_ITEMS])
-    if isinstance(value, list):
-        return [sanitise(v, depth + 1) for v in value[:MAX_ITEMS]]
-    return Unsupported(type(value).__name__)
 
 
-def _flat_tensors(value) -> list[torch.Tensor]:
+def _flat_tensors(value, depth: int = 0) -> list[torch.Tensor]:
+    """The tensors of a returned value, as deep as :func:`sanitise` keeps them."""
     if isinstance(value, torch.Tensor):
         return [value]
-    if isinstance(value, (tuple, list)):
-        return [t for v in value for t in _flat_tensors(v)]
+    if isinstance(value, (tuple, list)) and depth < MAX_VALUE_DEPTH:
+        return [t for v in value[:MAX_ITEMS] for t in _flat_tensors(v, depth + 1)]
     return []
 
 
@@ -178,6 +211,9 @@ def _gradients(value, sources: dict[str, torch.Tensor], seed: int, output: int |
         return {}
     if not differentiable:
         return {name: None for name in sources}
+    size = sum(t.numel() * t.element_size() for t in outputs)
+    if size > MAX_MESSAGE_BYTES:  # no cotangent as large as an output no result can carry (an expand)
+        raise MessageTooLarge(f"{size} bytes of returned tensors, more than a result can carry")
     cotangents = _cotangents(outputs, seed)
     pairs = [(t, c) for t, c in zip(outputs, cotangents) if t.requires_grad]
     grads = torch.autograd.grad(
@@ -203,6 +239,15 @@ def describe_exception(exc: BaseException, filename: str) -> TestException:
                          lines=tuple(lines[-MAX_LINES:]),
                          forbidden=exc.name if isinstance(exc, ForbiddenAPIError) else None,
                          bases=_builtin_bases(type(exc)))
+
+
+def describe_exit(exc: SystemExit) -> str:
+    """``sys.exit(code)`` as the code called it, however hostile the code's ``repr``."""
+    try:
+        code = repr(exc.code)
+    except BaseException:  # noqa: BLE001 - a repr that raises (SystemExit too), or an int too long to print
+        code = "<an object whose repr() failed>"
+    return truncate(f"sys.exit({code})")
 
 
 def _builtin_bases(cls: type) -> tuple[str, ...]:
@@ -272,7 +317,8 @@ _RUNNERS = {"call": _run_call, "module": _run_module, "generate": _run_generate}
 
 def execute(namespace: dict, invocation: Invocation, *, filename: str = "<submission>",
             around: Around = contextlib.nullcontext,
-            feedback_errors: type[BaseException] = Exception) -> Outcome:
+            feedback_errors: type[BaseException] = Exception,
+            max_result_bytes: int = MAX_MESSAGE_BYTES) -> Outcome:
     """Run ``invocation`` against ``namespace`` and return its outcome (raises SystemExit only).
 
     ``around`` is entered just around the call itself (inputs already built,
@@ -281,7 +327,8 @@ def execute(namespace: dict, invocation: Invocation, *, filename: str = "<submis
     which no terminal signal reaches (it runs in a session of its own), passes
     BaseException, so that a submission's ``KeyboardInterrupt`` or
     ``class Stop(BaseException)`` is its feedback too; the trusted process keeps
-    Exception, so that Ctrl-C stops it.
+    Exception, so that Ctrl-C stops it. A returned value of more than ``max_result_bytes``
+    of tensors is refused, before it is copied, as a :data:`RESULT_TOO_LARGE` error.
     """
     start = time.perf_counter()
     take_forbidden_uses()
@@ -289,9 +336,11 @@ def execute(namespace: dict, invocation: Invocation, *, filename: str = "<submis
     value = error = None
     try:
         parts = _RUNNERS[invocation.kind](namespace, invocation, around)
-        value = sanitise(parts.get("value"))  # a hostile tensor subclass may raise here
+        value = sanitise(parts.get("value"), max_result_bytes)  # a hostile tensor subclass may raise here
     except SystemExit:  # the child reports it as the submission's exit
         raise
+    except MessageTooLarge as exc:
+        value, error = None, TestException(RESULT_TOO_LARGE, str(exc))
     except feedback_errors as exc:  # the candidate's exception is this test's feedback
         error = describe_exception(exc, filename)
     forbidden = take_forbidden_uses()

@@ -13,6 +13,7 @@ import sys
 import traceback
 import types
 
+from grader.sandbox.execute import describe_exit
 from grader.sandbox.messages import MAX_LINES, ErrorKind, LoadFailure, truncate
 
 MODULE_NAME = "submission"
@@ -59,7 +60,7 @@ def load_submission(source: str, filename: str, symbols: list[str], *,
     try:
         exec(code, module.__dict__)
     except SystemExit as exc:
-        return None, LoadFailure(ErrorKind.IMPORT_ERROR, truncate(f"SystemExit: sys.exit({exc.code!r})"),
+        return None, LoadFailure(ErrorKind.IMPORT_ERROR, f"SystemExit: {describe_exit(exc)}",
                                  _lines_in(exc, filename))
     except feedback_errors as exc:  # any failure while importing the submission
         return None, LoadFailure(ErrorKind.IMPORT_ERROR, truncate(_describe(exc)), _lines_in(exc, filename))

@@ -64,6 +64,8 @@ LOAD_FAILURES = (ErrorKind.SYNTAX_ERROR, ErrorKind.IMPORT_ERROR, ErrorKind.MISSI
 # The outcome of a memory test whose child the kernel stopped at the memory limit
 # (written by the trusted side, which observed the kill; never accepted from a child).
 MEMORY_LIMIT_EXCEEDED = "MemoryLimitExceeded"
+# The error of a test whose result was larger than its limit (the child refuses it before sending).
+RESULT_TOO_LARGE = "ResultTooLarge"
 
 
 # ----------------------------------------------------------------------------- trusted -> child

@@ -203,6 +203,16 @@ class ZygoteProcess:
         except (OSError, ValueError):
             return 0
 
+    def memory_limit_hits(self) -> int | None:
+        """How often the children's memory reached the limit so far; None where no group counts it
+        (the per-process limit: an allocation that fails there is the only sign)."""
+        if self.group is None:
+            return None
+        try:
+            return self.group.memory_limit_hits()
+        except (OSError, ValueError):
+            return None
+
     def close(self, *, grace: float = 0.0, wait: bool = True) -> None:
         """End the zygote: it kills its child, cleans up and exits within ``grace`` seconds, or is
         killed. ``wait=False`` does not wait for it (its exit takes about half a second once it has

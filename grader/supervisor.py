@@ -103,6 +103,7 @@ class ChildEnd:
     status: int | None = None
     oom_kills: int = 0
     tasks_refused: int = 0
+    memory_limited: set[int] = field(default_factory=set)  # tests whose MemoryError met the limit
 
 
 class ChildRun:
@@ -120,6 +121,7 @@ class ChildRun:
         self.reclaimable_start = 0
         self.idle_usage = 0  # the zygote's group before the fork (jobs with a memory test)
         self.announced: set[int] = set()  # the memory tests whose start the child announced
+        self.memory_hits = zygote.memory_limit_hits()  # as the last test ended (see _memory_evidence)
 
     def run(self) -> ChildEnd:
         job_r, job_w = os.pipe()
@@ -304,7 +306,17 @@ class ChildRun:
                 self.end.malformed[index] = SubmissionError(ErrorKind.CRASH, F.MEMORY_TEST_NOT_ANNOUNCED)
                 return None
             outcome = replace(outcome, peak_memory_bytes=self._peak(invocation))
+        self._memory_evidence(index, outcome)
         self.end.results[index] = outcome
+
+    def _memory_evidence(self, index: int, outcome: Outcome) -> None:
+        """A test that raised MemoryError ran out of memory only if the group's memory reached its
+        limit during it (where no group counts, a failed allocation is how the limit shows):
+        otherwise the MemoryError is the submission's own exception (``raise MemoryError``)."""
+        hits, before = self.zygote.memory_limit_hits(), self.memory_hits
+        self.memory_hits = hits
+        if _memory_error(outcome) and (hits is None or before is None or hits > before):
+            self.end.memory_limited.add(index)
 
     def _peak(self, invocation: Invocation) -> int | None:
         """The test's peak memory beyond its inputs (see :data:`HELD_ALLOWANCE_BYTES`)."""
@@ -399,14 +411,16 @@ def _memory_error(outcome: Outcome) -> bool:
                                   or "not enough memory" in error.message)
 
 
-def _test_level_errors(results: dict[int, Outcome], limits: Limits) -> dict[int, SubmissionError]:
-    """Outcomes that are really limits hit inside one test (too large a result, out of memory)."""
+def _test_level_errors(results: dict[int, Outcome], limits: Limits,
+                       memory_limited: set[int]) -> dict[int, SubmissionError]:
+    """Outcomes that are really limits hit inside one test (too large a result, out of memory:
+    ``memory_limited``, see :meth:`ChildRun._memory_evidence`)."""
     errors = {}
     for index, outcome in results.items():
         if outcome.error and outcome.error.type == RESULT_TOO_LARGE:
             errors[index] = SubmissionError(ErrorKind.OUTPUT_LIMIT,
                                             F.RESULT_TOO_LARGE.format(limit=limits.max_result_bytes))
-        elif _memory_error(outcome):
+        elif index in memory_limited:
             errors[index] = SubmissionError(ErrorKind.MEMORY_LIMIT, F.OUT_OF_MEMORY.format(limit=limits.memory_mb))
     return errors
 
@@ -423,6 +437,7 @@ def run_submission(zygote, *, source: str, filename: str, symbols: list[str], fo
     budget = ResultBudget(limits.max_results_bytes)
     results: dict[int, Outcome] = {}
     test_errors: dict[int, SubmissionError] = {}
+    memory_limited: set[int] = set()
     error = None
     first, restarts = 0, 0
     job_id = secrets.token_hex(8)
@@ -432,6 +447,7 @@ def run_submission(zygote, *, source: str, filename: str, symbols: list[str], fo
         end = ChildRun(zygote, job, encode_job(job, encoded), limits, output, budget, deadline_total).run()
         results.update(end.results)
         test_errors.update(end.malformed)
+        memory_limited |= end.memory_limited
         if end.loaded is None:
             stopped = _describe_end(end, limits)
             error = SubmissionError(stopped.kind, F.WHILE_LOADING.format(message=stopped.message))
@@ -459,7 +475,7 @@ def run_submission(zygote, *, source: str, filename: str, symbols: list[str], fo
                 test_errors[later] = SubmissionError(stopped.kind, F.NOT_RUN.format(why=why))
             break
         first += 1
-    test_errors.update(_test_level_errors(results, limits))
+    test_errors.update(_test_level_errors(results, limits, memory_limited))
     outcomes = [None if i in test_errors else results.get(i) for i in range(count)]
     return RunReport(outcomes=outcomes, test_errors=test_errors, error=error, output=output.text(),
                      output_truncated=output.total > len(output.kept), isolation=isolation,

@@ -407,3 +407,10 @@ def test_a_huge_stride_0_view_is_refused_as_too_large_before_it_is_copied(run):
     assert all(t["output"] == f"returned a result larger than the allowed {limit} bytes"
                for t in results["tests"])
 
+
+def test_a_memory_error_raised_below_the_limit_is_the_submissions_own_exception(run):
+    results = run("fake_memory_error")
+    assert results["extra_data"]["error"] is None, results["extra_data"]["error"]
+    assert all(t["output"].startswith("raised MemoryError: fake (line 5)") for t in results["tests"])
+    assert "ran out of memory" not in outputs(results)
+

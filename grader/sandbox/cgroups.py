@@ -190,6 +190,13 @@ class Group:
         name = "memory.events" if self.version == 2 else "memory.oom_control"
         return _keyed(os.path.join(self.memory, name)).get("oom_kill", 0)
 
+    def memory_limit_hits(self) -> int:
+        """How many times the group's memory reached its limit (reclaimed, or a kill), so far."""
+        if self.version == 2:
+            events = _keyed(os.path.join(self.memory, "memory.events"))
+            return events.get("max", 0) + events.get("oom_kill", 0)
+        return int(_read(os.path.join(self.memory, "memory.failcnt")))
+
     def tasks_refused(self) -> int:
         """How many forks the process cap refused, so far."""
         try:

@@ -198,6 +198,11 @@ NOT_RUN_AFTER_TIMEOUT = t("an earlier test timed out", "之前的测试超时了
 NOT_RUN_AFTER_RESULTS = t("the earlier tests' results were too large together", "之前各测试的结果合计过大")
 NOT_RUN_AFTER_CRASHES = t("the submission crashed repeatedly", "这份提交反复崩溃")
 TOO_MANY_PROCESSES = t("started more than {limit} processes or threads", "启动的进程或线程超过 {limit} 个")
+THREAD_REFUSED = t("a thread could not be started, and the runtime stopped the process (status {code}): the "
+                   "submission may run at most {limit} processes and threads together; ask for fewer threads "
+                   "(torch.set_num_threads) or start fewer",
+                   "无法启动线程，运行时随即终止了进程（状态 {code}）：这份提交合计最多只能运行 {limit} 个进程和线程；"
+                   "请减少所请求的线程数（torch.set_num_threads）或少启动一些")
 SANDBOX_FAILED = t("the sandbox failed ({why})", "沙箱出错（{why}）")
 PEAK_MEMORY = t("peak memory of the call: {measured} MiB beyond its inputs (bound: {bound} MiB)",
                 "调用的峰值内存：超出输入 {measured} MiB（上限 {bound} MiB）")

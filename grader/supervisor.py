@@ -104,6 +104,7 @@ class ChildEnd:
     oom_kills: int = 0
     tasks_refused: int = 0
     memory_limited: set[int] = field(default_factory=set)  # tests whose MemoryError met the limit
+    thread_refused: bool = False  # its own output says a thread could not be started
 
 
 class ChildRun:
@@ -122,6 +123,7 @@ class ChildRun:
         self.idle_usage = 0  # the zygote's group before the fork (jobs with a memory test)
         self.announced: set[int] = set()  # the memory tests whose start the child announced
         self.memory_hits = zygote.memory_limit_hits()  # as the last test ended (see _memory_evidence)
+        self.output_start = len(output.kept)  # where what this child prints begins
 
     def run(self) -> ChildEnd:
         job_r, job_w = os.pipe()
@@ -151,6 +153,7 @@ class ChildRun:
                 self.end.status = exit_info.get("status")
                 self.end.oom_kills = int(exit_info.get("oom_kills", 0))
                 self.end.tasks_refused = int(exit_info.get("tasks_refused", 0))
+                self.end.thread_refused = _says_thread_refused(self.output.kept[self.output_start:])
         return self.end
 
     def _prewrite(self, job_w: int) -> None:
@@ -210,8 +213,8 @@ class ChildRun:
                         continue
                     data = os.read(key.fd, _read_size(buffer) if key.data == "result" else PIPE_BYTES)
                     if not data:
-                        if key.data == "result":
-                            return None  # the child closed its result channel: it exited
+                        if key.data == "result":  # the child closed its result channel: it exited
+                            return self._drain(output_r)  # with its last words (a runtime's fatal error)
                         selector.unregister(key.fd)
                         continue
                     if key.data == "output":
@@ -362,6 +365,16 @@ def _resize_pipe(fd: int, size: int) -> None:
         pass
 
 
+# What a runtime prints as it stops the process because a thread could not be started (libgomp's
+# pool after torch.set_num_threads(64), OpenBLAS's): the process and thread limit said no.
+THREAD_REFUSED_MARKERS = (b"Thread creation failed", b"pthread_create")
+
+
+def _says_thread_refused(printed: bytes) -> bool:
+    """Whether a child's kept output (at most :data:`KEPT_OUTPUT_BYTES`) has a runtime's thread failure."""
+    return any(marker in printed for marker in THREAD_REFUSED_MARKERS)
+
+
 def _describe_end(end: ChildEnd, limits: Limits) -> SubmissionError:
     """Why a child stopped before answering every test, as the learner reads it."""
     reason = end.stop
@@ -400,6 +413,9 @@ def _describe_end(end: ChildEnd, limits: Limits) -> SubmissionError:
     code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
     if end.tasks_refused:
         return SubmissionError(ErrorKind.RESOURCE_LIMIT, F.TOO_MANY_PROCESSES.format(limit=limits.max_processes))
+    if end.thread_refused and code != 0:
+        return SubmissionError(ErrorKind.RESOURCE_LIMIT,
+                               F.THREAD_REFUSED.format(code=code, limit=limits.max_processes))
     if code == 70:
         return SubmissionError(ErrorKind.CRASH, F.RUNTIME_FAILED)
     return SubmissionError(ErrorKind.CRASH, F.EXITED_EARLY.format(code=code))

@@ -414,3 +414,10 @@ def test_a_memory_error_raised_below_the_limit_is_the_submissions_own_exception(
     assert all(t["output"].startswith("raised MemoryError: fake (line 5)") for t in results["tests"])
     assert "ran out of memory" not in outputs(results)
 
+
+def test_a_thread_pool_larger_than_the_allowance_is_named_as_the_thread_limit(run):
+    results = run("thread_pool_bomb")
+    assert _kind(results) == "resource_limit"
+    first = results["tests"][0]["output"]
+    assert first.startswith("a thread could not be started, and the runtime stopped the process (status 1): "
+                            f"the submission may run at most {FAST_LIMITS.max_processes} processes and threads"), first

@@ -122,7 +122,7 @@ class ChildRun:
         self.reclaimable_start = 0
         self.idle_usage = 0  # the zygote's group before the fork (jobs with a memory test)
         self.announced: set[int] = set()  # the memory tests whose start the child announced
-        self.memory_hits = zygote.memory_limit_hits()  # as the last test ended (see _memory_evidence)
+        self.memory_hits = zygote.memory_limit_hits()  # at the fork, then at each MemoryError
         self.output_start = len(output.kept)  # where what this child prints begins
 
     def run(self) -> ChildEnd:
@@ -314,11 +314,14 @@ class ChildRun:
 
     def _memory_evidence(self, index: int, outcome: Outcome) -> None:
         """A test that raised MemoryError ran out of memory only if the group's memory reached its
-        limit during it (where no group counts, a failed allocation is how the limit shows):
+        limit since the child began or since its last MemoryError (where no group counts, a failed
+        allocation is how the limit shows):
         otherwise the MemoryError is the submission's own exception (``raise MemoryError``)."""
+        if not _memory_error(outcome):  # the counter is read only then: not on every test's path
+            return
         hits, before = self.zygote.memory_limit_hits(), self.memory_hits
         self.memory_hits = hits
-        if _memory_error(outcome) and (hits is None or before is None or hits > before):
+        if hits is None or before is None or hits > before:
             self.end.memory_limited.add(index)
 
     def _peak(self, invocation: Invocation) -> int | None:

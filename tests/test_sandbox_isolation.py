@@ -23,11 +23,13 @@ import sysconfig
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from grader import registry
+from grader.cases import call
 from grader.grading import Suite, grade
 from grader.pool import SandboxPool
 from grader.references import solution_source
@@ -219,10 +221,9 @@ def scaled_dot_product_attention(q, k, v, mask=None):
 """
 
 
-def test_page_cache_a_child_read_is_no_extra_memory_for_the_next(pool):
-    # A submission that reads large files leaves their page cache charged to the slot's
-    # group. The next child's limit must not count that cache as the zygote's own memory:
-    # the kernel reclaims it on demand, so the child could hold it on top of its limit.
+def _cache_left_by_a_child(pool) -> int:
+    """Bytes of page cache a child leaves charged to the slot's group: it reads large files of
+    its root that were first dropped from the cache."""
     listed = _grade(pool, LARGE_FILES)["tests"][0]["output"]
     files = ast.literal_eval(listed.split("FILES=")[1].split(" (line")[0])
     paths = [path for _, path in files]
@@ -237,12 +238,43 @@ def test_page_cache_a_child_read_is_no_extra_memory_for_the_next(pool):
     group = pool._all[0].group
     reclaimable_cache = group.memory_usage() - group.memory_in_use()
     assert reclaimable_cache > 200 << 20, ("too little of those files was left uncached", files)
+    return reclaimable_cache
+
+
+def test_page_cache_a_child_read_is_no_extra_memory_for_the_next(pool):
+    # A submission that reads large files leaves their page cache charged to the slot's
+    # group. The next child's limit must not count that cache as the zygote's own memory:
+    # the kernel reclaims it on demand, so the child could hold it on top of its limit.
+    _cache_left_by_a_child(pool)
     held_1200 = attack_source("fork_memory").replace("CHILDREN, EACH_MB = 4, 400", "CHILDREN, EACH_MB = 3, 400")
     results = _grade(pool, held_1200, limits=Limits(timeout=30.0, submission_timeout=60.0, memory_mb=1024))
     kind = (results["extra_data"]["error"] or {}).get("kind")
     text = results["tests"][0]["output"]
     held = int(text.split("HELD=")[1].split("MB")[0]) if "HELD=" in text else 0
     assert kind == "memory_limit" or held < 1024, (kind, text)
+
+
+ALLOCATES = """
+import torch
+
+
+def allocate(mib):
+    block = torch.ones(mib * 262144)  # float32, touched whole
+    return float(block[-1])
+"""
+
+
+def test_cache_an_earlier_child_left_does_not_hide_a_memory_tests_allocation(pool):
+    """An earlier child left its page cache charged to the slot's group, up near the next child's
+    limit: the 100 MiB a measured call allocates are paid for by the kernel dropping that cache
+    rather than by the group growing. They count all the same (before: about 20 MiB did)."""
+    cache_mib = _cache_left_by_a_child(pool) >> 20
+    measured = replace(call("allocate", 100), measure_memory=True)
+    report = pool.run(source=ALLOCATES, filename="allocates.py", symbols=["allocate"], forbidden=[],
+                      invocations=[measured], limits=replace(SLOW_LIMITS, memory_mb=cache_mib + 40))
+    assert report.error is None and not report.test_errors, report
+    peak = report.outcomes[0].peak_memory_bytes
+    assert peak is not None and peak >= 90 << 20, peak
 
 
 def test_frames_never_stretch_a_tests_deadline(pool):

@@ -29,7 +29,7 @@ from grader.cli_usage import localised
 from grader.i18n import LANGS, Text, join, resolve_lang
 from grader.sandbox.limits import Limits
 from grader.seedkey import DEFAULT_SEED, INPUTS, SHARED
-from grader.terminal import safe
+from grader.terminal import one_line, safe
 
 MAX_TIMEOUT_SECONDS = 3600.0  # per test
 
@@ -56,7 +56,7 @@ class UsageProblem(click.ClickException):
     exit_code = 2
 
     def __init__(self, message: Text, lang: str) -> None:
-        super().__init__(safe(message.get(lang)))
+        super().__init__(one_line(message.get(lang)))
         self.lang = lang
 
     def show(self, file: IO | None = None) -> None:
@@ -309,11 +309,11 @@ def grade(path: Path, problem_ids, out, as_json, seed, inputs, workers, timeout,
                          allowed=allowed, scheduler=scheduler, lang=lang)
             return
         if not path.exists() and not path.is_symlink():
-            raise services.UserError(UE.NO_SUCH_PATH.format(path=safe(path)))
+            raise services.UserError(UE.NO_SUCH_PATH.format(path=one_line(path)))
         if out:
             services.check_writable_folder(out)
         if len(problem_ids) > 1:
-            raise services.UserError(UE.ONE_PROBLEM_FOR_A_FILE.format(path=safe(path)))
+            raise services.UserError(UE.ONE_PROBLEM_FOR_A_FILE.format(path=one_line(path)))
         problem_id = problem_ids[0] if problem_ids else None
         results = services.grade_file(path=path, problem_id=problem_id, seed=seed, limits=limits,
                                       allow_weak=allow_weak_isolation, allow_forbidden=allowed, lang=lang,
@@ -324,7 +324,7 @@ def grade(path: Path, problem_ids, out, as_json, seed, inputs, workers, timeout,
         try:
             _write_single_report(out, path, results)
         except OSError as exc:  # the folder was checked before grading; the disk may have filled since
-            _fail(UE.OUT_NOT_WRITABLE.format(out=safe(out), why=services.os_reason(exc)), lang)
+            _fail(UE.OUT_NOT_WRITABLE.format(out=one_line(out), why=services.os_reason(exc)), lang)
     if as_json:
         click.echo(services.results_json(results))
         return
@@ -332,7 +332,7 @@ def grade(path: Path, problem_ids, out, as_json, seed, inputs, workers, timeout,
     _print_results(results, title=title, lang=lang)
     if out:
         report = (out / results["extra_data"]["problem"] / "report.html").resolve()
-        click.echo(W.REPORT_AT.format(path=safe(report)).get(lang), err=True)
+        click.echo(W.REPORT_AT.format(path=one_line(report)).get(lang), err=True)
 
 
 def _write_single_report(out: Path, path: Path, results: dict) -> None:
@@ -377,10 +377,10 @@ def _grade_class(root: Path, *, problem_ids, out, seed, workers, limits, resume,
         if executor.dashboard:
             click.echo(W.DASHBOARD_AT.format(link=safe(executor.dashboard)).get(lang), err=True)
         if plan.ignored:
-            click.echo(safe(W.NOT_STUDENT_FOLDERS.format(names=_listed(plan.ignored)).get(lang)), err=True)
+            click.echo(one_line(W.NOT_STUDENT_FOLDERS.format(names=_listed(plan.ignored)).get(lang)), err=True)
         others = services.results_of_others(out, plan.roster)
         if others:
-            click.echo(safe(W.RESULTS_OF_OTHERS.format(names=_listed(others)).get(lang)), err=True)
+            click.echo(one_line(W.RESULTS_OF_OTHERS.format(names=_listed(others)).get(lang)), err=True)
 
         def on_plan(planned) -> None:
             nonlocal bar
@@ -409,7 +409,7 @@ def _grade_class(root: Path, *, problem_ids, out, seed, workers, limits, resume,
     click.echo(done.get(lang), err=True)
     if summary.retried:
         click.echo(W.GRADED_AGAIN.format(count=len(summary.retried)).get(lang), err=True)
-    click.echo(W.CLASS_OVERVIEW_AT.format(path=safe((out / "index.html").resolve())).get(lang))
+    click.echo(W.CLASS_OVERVIEW_AT.format(path=one_line((out / "index.html").resolve())).get(lang))
 
 
 def _listed(names: list[str], shown: int = 10) -> Text:
@@ -449,7 +449,7 @@ def site_build(out: Path) -> None:
     from grader.sitegen import build_site
 
     index = build_site(out=out)
-    click.echo(W.STUDY_SITE_AT.format(path=safe(Path(index).resolve())).get(resolve_lang(None)))
+    click.echo(W.STUDY_SITE_AT.format(path=one_line(Path(index).resolve())).get(resolve_lang(None)))
 
 
 main.add_command(export)

@@ -19,7 +19,7 @@ from grader import user_errors as UE
 from grader.i18n import LANGS, Text, join, resolve_lang
 from grader.sandbox.limits import Limits
 from grader.seedkey import INPUTS, PER_FILE, SHARED
-from grader.terminal import safe
+from grader.terminal import one_line
 
 
 def _usage_problem(message: Text, lang: str) -> click.ClickException:
@@ -57,7 +57,7 @@ def _bundle_options(command):
 def _report(exported, written: Text, lang: str) -> None:
     """Where the bundle is (``written`` fills in its path and problems) and, if drawn here, its seed."""
     problems = join(UE.LIST_SEPARATOR, exported.problems)
-    click.echo(written.format(path=safe(Path(exported.path).resolve()), problems=problems).get(lang))
+    click.echo(written.format(path=one_line(Path(exported.path).resolve()), problems=problems).get(lang))
     if exported.seed_chosen:
         again = f"attn-judge grade FILE --seed {exported.seed}"
         if exported.inputs != SHARED:
@@ -128,7 +128,7 @@ def gradescope_run(root: Path) -> None:
         raise _usage_problem(exc.text, lang) from None
     done = W.GRADESCOPE_GRADED.format(score=f"{results['score']:g}",
                                       max_score=f"{results['extra_data']['max_score']:g}",
-                                      tests=len(results["tests"]), path=safe(root / "results" / "results.json"))
+                                      tests=len(results["tests"]), path=one_line(root / "results" / "results.json"))
     click.echo(done.get(lang))
 
 
@@ -147,5 +147,5 @@ def prairielearn_run(root: Path) -> None:
         raise _usage_problem(exc.text, lang) from None
     done = W.PRAIRIELEARN_GRADED.format(score=f"{results['score']:g}",
                                         gradable=str(results["gradable"]).lower(),
-                                        path=safe(root / "results" / "results.json"))
+                                        path=one_line(root / "results" / "results.json"))
     click.echo(done.get(lang))

@@ -18,7 +18,7 @@ import click
 
 from grader import cli_wording as W
 from grader.i18n import DEFAULT_LANG, LANGS, resolve_lang, t
-from grader.terminal import safe
+from grader.terminal import one_line
 
 # Click's English templates (8.x), most specific first; a field matches any text.
 MESSAGES = (
@@ -105,7 +105,7 @@ class LocalisedUsageError(click.UsageError):
                 help_command = f"{ctx.command_path} {max(help_names, key=len)}"
                 click.echo(W.TRY_HELP.format(command=help_command).get(self.lang) + "\n", file=file,
                            err=file is None)
-        message = safe(translated(self.format_message(), self.lang))
+        message = one_line(translated(self.format_message(), self.lang))
         click.echo(W.ERROR_LINE.format(message=message).get(self.lang), file=file, err=file is None)
 
 

@@ -4,7 +4,9 @@ Submissions control exception messages, printed output and (in a class) file
 and student names. Printed verbatim, an escape sequence could set the window
 title, write the clipboard or hide text; a bidirectional override could
 reorder what is shown. :func:`safe` replaces every control and format character
-except newline and tab with ``?``.
+except newline and tab with ``?``. A name (of a file, a folder, a student) and a
+message of one line are shown with :func:`one_line`, which makes a newline ``?``
+too: a name cannot start a line of its own that reads as the grader's.
 """
 
 from __future__ import annotations
@@ -26,3 +28,9 @@ def safe(text) -> str:
     if text.isprintable():
         return text
     return "".join("?" if _unsafe(ch) else ch for ch in text)
+
+
+def one_line(text) -> str:
+    """``text`` as :func:`safe` shows it, with its newlines made ``?`` as well (every other line
+    break, CR, U+0085, U+2028, U+2029, already is): for names and one-line messages."""
+    return safe(text).replace("\n", "?")

@@ -471,21 +471,23 @@ def test_what_lies_beside_the_student_folders_is_named_once_not_dropped_in_silen
     _write(klass / "alice" / f"{SDPA}.py", reference)
     _write(klass / ".carol" / f"{SDPA}.py", reference)
     _write(klass / f"{SDPA}.py", reference)
+    _write(klass / "x\nSubmissions graded: 99", "")  # a name cannot forge a line of the summary
     _write(klass / ".git" / "HEAD", "ref: refs/heads/main\n")
     _write(klass / ".DS_Store", "\0")
     _write(klass / "__MACOSX" / "alice" / f"._{SDPA}.py", "\0")
-    assert plan_class(klass).ignored == [".carol", f"{SDPA}.py"]
+    assert plan_class(klass).ignored == [".carol", f"{SDPA}.py", "x\nSubmissions graded: 99"]
     result = subprocess.run(grade_cmd(str(klass), "--out", str(out)), capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
-    assert f"Not graded (not student folders): .carol, {SDPA}.py." in result.stderr
+    assert f"Not graded (not student folders): .carol, {SDPA}.py, x?Submissions graded: 99." in result.stderr
+    assert not any(line.startswith("Submissions graded: 99") for line in result.stderr.splitlines())
     assert ".git" not in result.stderr and "DS_Store" not in result.stderr and "MACOSX" not in result.stderr
     for i in range(12):
         _write(klass / f"stray{i:02d}.txt", "x\n")
     ignored = plan_class(klass).ignored
-    assert len(ignored) == 14
+    assert len(ignored) == 15
     from grader.cli import _listed
 
-    assert _listed(ignored).en.endswith("stray07.txt and 4 more")
+    assert _listed(ignored).en.endswith("stray07.txt and 5 more")
 
 
 def test_an_out_folder_that_cannot_be_written_is_said_before_any_grading(tmp_path):

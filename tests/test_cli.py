@@ -206,6 +206,15 @@ def test_missing_path_is_a_usage_error(tmp_path):
     assert result.exit_code == 2 and "no such file" in result.output
 
 
+@pytest.mark.parametrize("brk", ["\n", "\r", "\x85", "\u2028", "\u2029"])
+def test_a_line_break_in_a_name_cannot_start_a_line_of_its_own(tmp_path, brk):
+    """A name holding a line break is shown on its one line, the break as ``?``, as any other
+    control: it cannot forge a line that reads as the grader's."""
+    result = CliRunner().invoke(main, ["grade", str(tmp_path / f"x{brk}Submissions graded: 99.py")])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "x?Submissions graded: 99.py" in result.output
+
+
 def _class_of_one(tmp_path: Path) -> Path:
     root = tmp_path / "class"
     (root / "ana").mkdir(parents=True)

@@ -29,7 +29,8 @@ HOSTILE_OUTPUT = ('<script>window.__pwned = 1</script>\n'
 STRAY_NAME = '<img src=x onerror="window.__pwned = 6">.py'  # a file beside the student folders
 HOSTILE_DIR_NAME = '"><img src=x onerror="window.__pwned = 4">'  # a valid folder name
 HOSTILE_NAME = "<script>window.__pwned = 5</script>"  # has a '/': a roster entry, never a folder
-FORMULA_NAMES = ["=SUM(A1:A9)", "+1+1", "-2+3", "@cmd", "\tTab", "\rCR"]
+FORMULA_NAMES = ["=SUM(A1:A9)", "+1+1", "-2+3", "@cmd", "\tTab"]
+LINE_BREAK_NAME = "eve\nmallory,13,13,13,\r\nx\u2028y"  # a line-based reader would take a row from it
 ODD_NAME = "Zoë 李 #1 %20?&x"  # needs percent-encoding in a link
 
 
@@ -131,7 +132,7 @@ def build_class(out: Path, lang: str = DEFAULT_LANG) -> dict[str, dict]:
     add(HOSTILE_DIR_NAME, "syntax", output=HOSTILE_OUTPUT)
     add(ODD_NAME, "reference", figure=tokens_figure())
     add(FORMULA_NAMES[0], "no_scale")
-    for name in FORMULA_NAMES[1:]:
+    for name in [*FORMULA_NAMES[1:], LINE_BREAK_NAME]:
         add(name)
     add(HOSTILE_NAME)
     roster[HOSTILE_NAME]["notes"].append('=HYPERLINK("http://example.invalid"): not a problem ID; not graded')

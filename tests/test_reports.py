@@ -17,7 +17,7 @@ from grader.reports.gradebook import defuse
 from grader.reports.render import STATIC_FILES, points
 from grader.reports.submission import MAX_OUTPUT_CHARS
 from grader.reports.wording import Wording
-from tests.report_samples import (FORMULA_NAMES, HOSTILE_NAME, HOSTILE_OUTPUT, ODD_NAME,
+from tests.report_samples import (FORMULA_NAMES, HOSTILE_NAME, HOSTILE_OUTPUT, LINE_BREAK_NAME, ODD_NAME,
                             PROBLEM_ID, build_class, graded, problem, tokens_figure, weights_figure)
 
 RAW_MARKUP = re.compile(r"<script>window|<img src=x|<svg onload|onerror=\"window", re.IGNORECASE)
@@ -312,11 +312,23 @@ def test_gradebook_cells_are_defused(klass, name):
     assert any(n.startswith("'=HYPERLINK") for n in notes)
 
 
+def test_a_name_s_line_breaks_never_start_a_row_of_a_gradebook(klass):
+    """A folder named "eve<newline>mallory,13,13,13,": quoted, CSV would keep it in its cell, but a
+    reader of lines (grep, many imports) would see a row for mallory; the line breaks are ``?``."""
+    out, roster = klass
+    shown = "eve?mallory,13,13,13,??x?y"
+    for path, rows in ((out / "gradebook.csv", 1 + len(roster)), (out / "gradebook-canvas.csv", 2 + len(roster))):
+        lines = path.read_text(encoding="utf-8").splitlines()  # every line break Python knows
+        assert len(lines) == rows, path.name
+        assert not any(line.startswith(("mallory", "x")) for line in lines)
+        assert shown in {cell for row in _rows(path) for cell in row}
+
+
 @pytest.mark.parametrize("cell,expected", [
     ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
-    ("\rx", "'\rx"), ("alice", "alice"), ("", ""), (None, ""), ("a=b", "a=b"), (7.5, "7.5"),
+    ("\rx", "?x"), ("alice", "alice"), ("", ""), (None, ""), ("a=b", "a=b"), (7.5, "7.5"),
     ("esc\x1b[31mred\x1b]0;T\x07", "esc?[31mred?]0;T?"), ("c1\x9b2J\x9d", "c1?2J?"), ("\u202eabc", "?abc"),
-    ("two\nlines\tand tab", "two\nlines\tand tab"), ("José 李\u200d", "José 李\u200d"),
+    ("two\nlines\tand tab", "two?lines\tand tab"), ("a\r\nb\x85c\u2028d\u2029e\x0bf", "a??b?c?d?e?f"), ("José 李\u200d", "José 李\u200d"),
     ("x;=1+2", "x;'=1+2"), ("y;@SUM(2+2)", "y;'@SUM(2+2)"), ("a;b", "a;b"),  # ';' separates cells in Europe
     ("\u200b=1", "?=1"), ("\ufeffname\U000e0041", "?name?"),
 ])

@@ -1,10 +1,11 @@
 """Gradebook CSV files: ``gradebook.csv`` and the Canvas import file.
 
 Student names, file names and notes are candidate-controlled; a spreadsheet
-would run a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
-return as a formula, so every such cell gets a leading ``'``. A folder name's
-undecodable bytes are written as ``\\xNN``, and the characters a terminal obeys
-(escape sequences, direction overrides) as ``?``. The column layout
+would run a cell that starts with ``=``, ``+``, ``-``, ``@`` or a tab as a
+formula, so every such cell gets a leading ``'``. A folder name's undecodable
+bytes are written as ``\\xNN``; the characters a terminal obeys (escape
+sequences, direction overrides), invisible ones and line breaks as ``?``: a
+cell stays on its line, for the readers that take each line for a row. The column layout
 is documented in ``docs/gradebook.md``.
 """
 
@@ -19,8 +20,9 @@ from grader.fsutil import write_atomic
 from grader.jsonio import ACTING_CHARACTERS, readable
 from grader.reports.render import points
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_OBEYED = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f{ACTING_CHARACTERS}]")  # tab, CR and newline are CSV's
+FORMULA_START = ("=", "+", "-", "@", "\t")
+# every control but the tab (CSV's own); line breaks too, which a line-based reader takes for a new row
+_OBEYED = re.compile(f"[\\x00-\\x08\\x0a-\\x1f{ACTING_CHARACTERS}]")
 
 # Canvas identifies students by these columns (docs/gradebook.md says how we fill them).
 CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
@@ -28,8 +30,8 @@ CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 
 def defuse(cell) -> str:
     """A CSV cell that no spreadsheet evaluates (``'`` before a formula-starting character, at its
-    start and after each ``;``) and that a terminal showing the file only shows (its controls,
-    direction overrides and invisible characters made ``?``)."""
+    start and after each ``;``), on one line, and that a terminal showing the file only shows (its
+    controls, line breaks, direction overrides and invisible characters made ``?``)."""
     text = "" if cell is None else _OBEYED.sub("?", readable(str(cell)))
     # where the list separator is ";" (much of Europe), a spreadsheet splits the cell there
     return ";".join("'" + piece if piece.startswith(FORMULA_START) else piece for piece in text.split(";"))

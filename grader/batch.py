@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import stat
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from grader.jsonio import load_object, readable
 from grader.fsutil import temporary_target
 from grader.outpaths import MAX_RESULTS_BYTES, REPORT, RESULTS, results_path
 from grader.registry import Problem
+from grader.reports.gradebook import name_as_read
 from grader.submission import untouched_file
 
 SUBMISSION_SUFFIXES = ("py", "ipynb")
@@ -130,16 +130,17 @@ def plan_class(root: Path, *, only: tuple[Problem, ...] = ()) -> ClassPlan:
 
 
 def _note_lookalike_names(roster: dict[str, dict]) -> None:
-    """Two student folders whose names differ only in their Unicode form (``josé`` typed on macOS
-    and on Windows: é as one code point or as e and an accent) show as the same name everywhere:
-    each says so in its notes, with the code points that tell them apart."""
+    """Two student folders whose names read the same in the gradebooks (:func:`name_as_read`:
+    ``josé`` typed on macOS and on Windows, ``x<BEL>y`` and ``x?y``, ``=a`` and ``'=a``, an
+    undecodable byte and its ``\\xNN`` typed out) would get two rows nobody can tell apart: each
+    says so in its notes, with the code points that tell them apart."""
     forms: dict[str, list[str]] = {}
     for name in roster:
-        forms.setdefault(unicodedata.normalize("NFC", name), []).append(name)
+        forms.setdefault(name_as_read(name), []).append(name)
     for names in forms.values():
         if len(names) > 1:
             for name in names:
-                spelled = name.encode("ascii", "backslashreplace").decode("ascii")
+                spelled = name.encode("unicode_escape").decode("ascii")  # as a Python string literal: unambiguous
                 roster[name]["notes"].append(F.PLAN_LOOKALIKE_NAME.format(spelled=spelled,
                                                                           count=len(names) - 1))
 

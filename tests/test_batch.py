@@ -755,3 +755,31 @@ def test_two_student_folders_whose_names_look_the_same_are_told_apart(tmp_path):
         "this student folder's name looks the same as 1 other(s) but is spelled apart (jose\\u0301): "
         "the same student handed in twice, or two students to tell apart"]
     assert "(jos\\xe9)" in roster["jos\u00e9"]["notes"][0].en
+
+
+@pytest.mark.parametrize("pair", [
+    (os.fsdecode(b"bad\xffbyte"), "bad\\xffbyte"),  # an undecodable byte, and its \xNN typed out
+    ("x\abell", "x?bell"), ("\u202eRTL", "?RTL"),  # a control or an override, and the ? it is written as
+    ("'=quote", "=quote"),  # a quote typed, and the quote that defuses a formula
+], ids=["byte", "control", "override", "formula"])
+def test_student_folders_whose_gradebook_rows_read_the_same_are_told_apart(tmp_path, pair):
+    """Two folders whose names are written the same in the gradebooks get two rows that read the
+    same: each row's notes say so, with the spelling that tells them apart."""
+    from grader.batch import plan_class
+    from grader.reports import write_class_outputs
+
+    for name in (*pair, "ana"):
+        _write(tmp_path / "class" / name / f"{SDPA}.py", "x = 1\n")
+    roster = plan_class(tmp_path / "class").roster
+    write_class_outputs(tmp_path / "out", problems=[registry.get(SDPA)], roster=roster, overview=False)
+    for gradebook, column in (("gradebook.csv", 0), ("gradebook-canvas.csv", 3)):
+        with open(tmp_path / "out" / gradebook, newline="", encoding="utf-8") as fh:
+            names = [row[column] for row in csv.reader(fh)]
+        assert len(names) - len(set(names)) == 1, names  # the pair's rows read the same
+    with open(tmp_path / "out" / "gradebook.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))[1:]
+    shown = [row[0] for row in rows]
+    notes = [row[-1] for row in rows if shown.count(row[0]) == 2]
+    assert all("looks the same as 1 other(s) but is spelled apart" in note for note in notes)
+    assert len(notes) == 2 and notes[0] != notes[1]  # the notes tell the rows apart
+    assert "looks the same" not in rows[shown.index("ana")][-1]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from pathlib import Path
 
 from grader.fsutil import write_atomic
@@ -35,6 +36,13 @@ def defuse(cell) -> str:
     text = "" if cell is None else _OBEYED.sub("?", readable(str(cell)))
     # where the list separator is ";" (much of Europe), a spreadsheet splits the cell there
     return ";".join("'" + piece if piece.startswith(FORMULA_START) else piece for piece in text.split(";"))
+
+
+def name_as_read(name: str) -> str:
+    """The text a person reads for a student's name in the gradebooks: its cell (:func:`defuse`),
+    composed (NFC), since ``é`` typed as one code point or as ``e`` and an accent reads the same.
+    Two names that give the same text cannot be told apart in a gradebook."""
+    return unicodedata.normalize("NFC", defuse(name))
 
 
 def _csv(rows: list[list]) -> str:

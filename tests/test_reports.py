@@ -416,6 +416,34 @@ def test_a_file_that_never_ran_leaves_each_checks_pass_rate_alone(tmp_path):
     assert [(row["number"], row["attempted"], row["rate"]) for row in stat.test_rates] == [("1.1", 1, 1.0)]
 
 
+def test_a_note_keeps_the_grader_s_own_message_whole_and_cuts_only_a_submission_s_long_text(tmp_path):
+    """Every message the grader writes fits a note whole (what to do comes last); an exception's
+    message of thousands of characters is cut."""
+    from grader import feedback as F
+    from grader import registry
+    from grader.i18n import Text
+    from grader.reports.classroom import MAX_NOTE_MESSAGE
+
+    problem = registry.get("scaled_dot_product_attention")
+    old_format = F.IS_NOTEBOOK.format(path=f"{'n' * 200}.ipynb", why=F.NOTEBOOK_OLD_FORMAT.format(version=3)).en
+    errors = {"ana": {"kind": "bad_submission", "message": old_format},
+              "ben": {"kind": "crash", "message": "ValueError: " + "spam " * 500}}
+    for student, error in errors.items():
+        folder = tmp_path / student / problem.id
+        folder.mkdir(parents=True)
+        (folder / "results.json").write_text(json.dumps({"score": 0, "max_score": 1, "tests": [],
+                                                         "extra_data": {"error": error, "diagnosis": []}}))
+    write_class_outputs(tmp_path, problems=[problem], roster={s: {"graded": [problem.id]} for s in errors},
+                        overview=False)
+    notes = {row[0]: row[-1] for row in _rows(tmp_path / "gradebook.csv")[1:]}
+    assert notes["ana"] == f"{problem.id}: bad_submission: {old_format}"
+    assert notes["ana"].endswith("open it in a recent Jupyter and save it again)")
+    assert notes["ben"].endswith("…") and len(notes["ben"]) == len(f"{problem.id}: crash: ") + MAX_NOTE_MESSAGE
+    wordings = [value.get(lang) for value in vars(F).values() if isinstance(value, Text) for lang in ("en", "zh")]
+    longest = max(len(re.sub(r"\{[a-z_]+\}", "", wording)) for wording in wordings)
+    assert longest + 255 <= MAX_NOTE_MESSAGE  # any of them, with a file name as long as a file system allows
+
+
 def test_students_are_listed_with_numbers_in_order_of_value(tmp_path):
     """Student IDs and numbered names list as people count (s2 before s10), in the overview and both
     gradebooks, as the overview's table sorts them in the browser."""

@@ -43,7 +43,10 @@ SIMILARITY_LISTED = 50  # flagged pairs listed (each with a page) per problem
 NEVER_RAN = frozenset({"syntax_error", "import_error", "missing_symbol", "bad_submission", "forbidden_api",
                        "grader_error"})
 _DIGITS = re.compile(r"([0-9]+)")  # the runs of a student's name ordered by value
-MAX_NOTE_MESSAGE = 160  # characters of a submission error's message in a note (the gradebook's notes cell)
+# Characters of a submission error's message in a note (the gradebook's notes cell): more than any message
+# the grader writes takes (its longest wording with a file name of 255 characters), so that what to do is
+# never cut; only what a submission says at length (an exception's message, up to 2000 characters) is.
+MAX_NOTE_MESSAGE = 640
 
 
 @dataclass

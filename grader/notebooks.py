@@ -1,9 +1,11 @@
 """Jupyter notebooks as submissions: their code cells, in order, become the module.
 
-A notebook (nbformat 4) is candidate data. Its outputs, markdown and
-attachments are dropped before ``nbformat`` validates it, so a notebook whose
-outputs are huge (the file may hold 32 MiB, outputs included) is judged by its
-code alone, and validation costs time in proportion to the code. The code
+A notebook (nbformat 4) is candidate data. Its outputs, markdown, attachments
+and metadata (the notebook's and each cell's) are dropped before ``nbformat``
+validates it, so a notebook whose outputs are huge (the file may hold 32 MiB,
+outputs included) is judged by its code alone, validation costs time in
+proportion to the code, and metadata an editor wrote its own way (a kernelspec
+without ``display_name``) never refuses a notebook whose cells are readable. The code
 obeys the rule of a ``.py`` file: at most 1 MiB. Where a class is graded the
 conversion runs in a helper process with a time budget (:func:`read_notebook`
 with a :class:`grader.bounded.BoundedPool`; the task ``"notebook"`` is
@@ -314,20 +316,21 @@ def code_from_cells(cells: Iterable[tuple[int, str]]) -> NotebookCode:
 
 
 def _code_only(notebook: dict) -> dict:
-    """The notebook with outputs, markdown text and attachments emptied (what validation needs to see)."""
+    """The notebook with outputs, markdown text, attachments and metadata emptied: what validation needs
+    to see, the cells' structure, which the grader reads (their types and sources)."""
     cells = []
     for cell in notebook["cells"]:
         if not isinstance(cell, dict):
             cells.append(cell)  # validation names the problem
             continue
-        cell = dict(cell)
+        cell = dict(cell, metadata={})
         cell.pop("attachments", None)
         if cell.get("cell_type") == "code":
             cell["outputs"] = []
         elif "source" in cell:
             cell["source"] = ""
         cells.append(cell)
-    return {**notebook, "cells": cells}
+    return {**notebook, "metadata": {}, "cells": cells}
 
 
 def _validated(notebook: dict) -> dict:

@@ -239,6 +239,31 @@ def test_a_notebook_with_huge_outputs_is_judged_by_its_code_alone(tmp_path, help
     assert submission.source_map.label(submission.source.count("\n")).en == "cell 2, line 1"
 
 
+METADATA_OF_OTHER_EDITORS = {
+    "kernelspec_without_display_name": ({"kernelspec": {"name": "python3", "language": "python"}}, {}),
+    "language_info_without_name": ({"language_info": {"version": "3.12"}}, {}),
+    "metadata_not_an_object": ([], None),
+    "cell_metadata_of_wrong_types": ({}, {"collapsed": "yes", "tags": "a tag", "jupyter": 5}),
+}
+
+
+@pytest.mark.parametrize("bounded", [False, True], ids=["in_process", "helper"])
+@pytest.mark.parametrize("name", list(METADATA_OF_OTHER_EDITORS))
+def test_a_notebook_is_graded_from_its_cells_whatever_its_metadata(tmp_path, helpers, name, bounded):
+    """Metadata (the notebook's, a cell's: missing, of the wrong shape) says nothing of the code: a
+    notebook whose cells are readable is read."""
+    notebook_metadata, cell_metadata = METADATA_OF_OTHER_EDITORS[name]
+    notebook = json.loads(_notebook(("md", "intro"), "x = 1"))
+    notebook["metadata"] = notebook_metadata
+    for cell in notebook["cells"]:
+        if cell_metadata is None:
+            del cell["metadata"]
+        else:
+            cell["metadata"] = cell_metadata
+    path = _write(tmp_path / "self_attention.ipynb", json.dumps(notebook))
+    assert read_submission(path, helpers=helpers if bounded else None).source == "x = 1\n"
+
+
 def test_a_conversion_over_its_budget_costs_that_notebook_only(tmp_path, helpers, monkeypatch):
     path = _write(tmp_path / "self_attention.ipynb", _huge_outputs_notebook())
     monkeypatch.setattr(notebooks, "READ_SECONDS", 0.001)

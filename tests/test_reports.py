@@ -377,8 +377,11 @@ def test_class_overview_is_in_the_language_of_the_run(tmp_path):
     assert f"<h3>{problem().title_zh}</h3>" in html and f"<h2>{zh.checks_failed_most}</h2>" in html
     assert f"{PROBLEM_ID}：结果缺失；" in html and "<td>缩放点积注意力（1）</td>" in html
     assert "Class overview" not in html and "results missing" not in html and "Syntax error" not in html
-    notes = {row[0]: row[-1] for row in _rows(tmp_path / "gradebook.csv")[1:]}
-    assert notes["dave"].startswith(f"{PROBLEM_ID}: results missing;")  # the CSV is the same in both
+    rows = _rows(tmp_path / "gradebook.csv")
+    assert rows[0][-1] == "notes"  # the columns are the same in both: scripts read them
+    notes = {row[0]: row[-1] for row in rows[1:]}
+    assert notes["dave"] == f"{PROBLEM_ID}：结果缺失；请重新评测（加上 --resume）补全"  # the notes are in Chinese
+    assert notes["erin"].startswith("mha.py: not a problem ID")  # a note given in one language, as it was given
 
 
 def test_recorded_limits_of_the_similarity_report_are_shown_in_the_page_language(tmp_path):

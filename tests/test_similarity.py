@@ -445,8 +445,8 @@ def test_the_gradebooks_are_written_while_the_class_is_compared(tmp_path, monkey
         seen["gradebook while comparing"] = gradebook_written.wait(30)  # a guard, never a measure
         (out / "similarity.json").write_text(json.dumps({"problems": {}}), encoding="utf-8")
 
-    def write_gradebooks(out_dir, klass, _real=classroom_module.write_gradebooks):
-        _real(out_dir, klass)
+    def write_gradebooks(out_dir, klass, _real=classroom_module.write_gradebooks, **kwargs):
+        _real(out_dir, klass, **kwargs)
         seen["overview before the gradebook"] = (out_dir / "index.html").exists()
         gradebook_written.set()
 

@@ -5,10 +5,10 @@ the students and problems it is told about; it never grades. A student with
 nothing gradable still gets a row everywhere.
 
 The overview is in the run's language: its fixed wording comes from
-:mod:`grader.reports.wording_class`, and the notes made here are
-:class:`grader.i18n.Text`, shown on the page in that language and written to
-the gradebook CSV in English (the CSV's columns and the batch planner's notes
-are English, and scripts read it).
+:mod:`grader.reports.wording_class`, and the notes made here (and the batch
+planner's) are :class:`grader.i18n.Text`, shown on the page and written to the
+gradebooks' notes in that language. The CSV's columns stay English: scripts and
+Canvas read them.
 """
 
 from __future__ import annotations
@@ -77,10 +77,9 @@ class Student:
     cells: list[Cell]
     remarks: list[Text]  # what the grader noticed, in both languages
 
-    @property
-    def notes(self) -> list[str]:
-        """The remarks as the gradebook CSV writes them (in English)."""
-        return [remark.en for remark in self.remarks]
+    def notes(self, lang: str) -> list[str]:
+        """The remarks in ``lang`` (``"en"`` or ``"zh"``), as the gradebook CSV writes them."""
+        return [remark.get(lang) for remark in self.remarks]
 
     @property
     def total(self) -> float:
@@ -413,7 +412,7 @@ class ClassOutputs:
 
     def prepare(self) -> None:
         klass = load_class(self.out_dir, problems=self.problems, roster=self.roster)
-        write_gradebooks(self.out_dir, klass)
+        write_gradebooks(self.out_dir, klass, lang=self.lang)
         if self.overview:
             copy_static(self.out_dir / "static")
             environment().get_template(OVERVIEW_TEMPLATE)  # compiled now, once per process
@@ -443,7 +442,8 @@ def write_class_outputs(out_dir: Path, *, problems: list[Problem], roster: dict[
         problems: the problems of the run, in column order.
         roster: student name -> ``{"graded": [problem_id, ...], "notes": [note, ...]}``, a
             note a string or a :class:`grader.i18n.Text`; every student gets a row, graded or not.
-        lang: the language of the overview (``"en"`` or ``"zh"``); the CSV files are the same in both.
+        lang: the language of the overview and of the gradebooks' notes (``"en"`` or ``"zh"``); the
+            gradebooks' columns are the same in both.
         ignored: what lies beside the student folders and is not one (shown names), named in the overview.
         others: folders of ``out_dir`` with results of students not in ``roster`` (an earlier run's), named too.
 

@@ -18,6 +18,7 @@ import unicodedata
 from pathlib import Path
 
 from grader.fsutil import write_atomic
+from grader.i18n import DEFAULT_LANG
 from grader.jsonio import ACTING_CHARACTERS, readable
 from grader.reports.render import points
 
@@ -53,8 +54,8 @@ def _csv(rows: list[list]) -> str:
     return buffer.getvalue()
 
 
-def gradebook_rows(klass) -> list[list[str]]:
-    """Header and one row per student: name, a score per problem, total, maximum, notes."""
+def gradebook_rows(klass, lang: str = DEFAULT_LANG) -> list[list[str]]:
+    """Header and one row per student: name, a score per problem, total, maximum, notes (in ``lang``)."""
     header = ["student", *(p.id for p in klass.problems), "total", "maximum", "notes"]
     rows = [header]
     for student in klass.students:
@@ -63,7 +64,7 @@ def gradebook_rows(klass) -> list[list[str]]:
             *(points(c.score) if c.graded else "" for c in student.cells),
             points(student.total),
             points(klass.maximum),
-            "; ".join(student.notes),
+            "; ".join(student.notes(lang)),
         ])
     return rows
 
@@ -90,6 +91,7 @@ def _canvas_display_name(name: str) -> str:
     return name
 
 
-def write_gradebooks(out_dir: Path, klass) -> None:
-    write_atomic(Path(out_dir) / "gradebook.csv", _csv(gradebook_rows(klass)))
+def write_gradebooks(out_dir: Path, klass, *, lang: str = DEFAULT_LANG) -> None:
+    """Write ``gradebook.csv`` (its notes in ``lang``) and ``gradebook-canvas.csv`` into ``out_dir``."""
+    write_atomic(Path(out_dir) / "gradebook.csv", _csv(gradebook_rows(klass, lang)))
     write_atomic(Path(out_dir) / "gradebook-canvas.csv", _csv(canvas_rows(klass)))

@@ -125,7 +125,7 @@ def public_case(number: str, name: Text, invocation: Invocation, *, expected=Non
     def similar(a: Outcome, b: Outcome) -> bool:
         if a.error or b.error:
             return False
-        return close_to_literal(a.value, b.value, places).passed
+        return close_to_literal(a.value, b.value, places, equal_nan=True).passed
 
     return Case(
         number=number,

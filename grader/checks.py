@@ -619,20 +619,28 @@ def batch_independent() -> Check:
                   match_reference())
 
 
-def close_to_literal(got, want, places: int, *, names: tuple = (), _path: Text | None = None) -> Verdict:
+def _same_non_finite(got: torch.Tensor, want: torch.Tensor) -> torch.Tensor:
+    """Where both tensors hold nan, or the same infinity."""
+    return (got.isnan() & want.isnan()) | (got.isinf() & (got == want))
+
+
+def close_to_literal(got, want, places: int, *, names: tuple = (), equal_nan: bool = False,
+                     _path: Text | None = None) -> Verdict:
     """Compare with a value written out to ``places`` decimals (public tests); ``names`` as
     :func:`structure_problem`'s.
 
     The expected value is public (it is in the learner's file), so a failure
     shows both tensors, four significant digits, with the first differing entry
-    marked.
+    marked. With ``equal_nan`` an entry that is nan in both, or the same infinity
+    in both, agrees (two wrong answers compared for diagnosis); otherwise any
+    entry of ``got`` that is not finite fails.
     """
     if isinstance(want, (tuple, list)):
         problem = structure_problem(got, want, names=names, _path=_path)
         if problem:
             return problem
         for g, w, item in _items(got, want, F.OUTPUT, names, _path):
-            verdict = close_to_literal(g, w, places, names=item.names, _path=item.path)
+            verdict = close_to_literal(g, w, places, names=item.names, equal_nan=equal_nan, _path=item.path)
             if not verdict.passed and isinstance(w, (tuple, list)):
                 return verdict  # its message names the item within
             if not verdict.passed:
@@ -646,8 +654,10 @@ def close_to_literal(got, want, places: int, *, names: tuple = (), _path: Text |
         return compare_values(got, want)
     atol = 0.6 * 10.0 ** -places
     diff = (got.double() - want.double()).abs()
+    if equal_nan:
+        diff = diff.masked_fill(_same_non_finite(got, want), 0.0)
     max_error = float(diff.max()) if diff.numel() else 0.0
-    finite = bool(torch.isfinite(got).all())
+    finite = bool(diff.isfinite().all()) if equal_nan else bool(torch.isfinite(got).all())
     if finite and max_error <= atol:
         return Verdict(True, F.MATCHES_LITERAL.format(places=places), max_error)
     if not finite:

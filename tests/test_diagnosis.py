@@ -46,3 +46,28 @@ def test_beam_search_stopping_at_the_first_finished_hypothesis_is_not_given_two_
     assert results["score"] < results["max_score"]
     assert results["extra_data"]["diagnosis"] == []
     assert not any("known mistake" in t["output"] for t in results["tests"])
+
+
+def _public_results(problem_id: str, old: str, new: str) -> dict:
+    """The public tests' results of the reference solution with ``old`` replaced by ``new``."""
+    problem = registry.get(problem_id)
+    reference = solution_source(problem)
+    assert old in reference
+    return grade(problem=problem, source=reference.replace(old, new), filename=f"{problem_id}.py",
+                 runner=TrustedRunner(), public=True)
+
+
+@pytest.mark.parametrize("problem_id, old, new, mistake, title", [
+    ("self_attention", ".tril()  # j <= i", ".tril(diagonal=-1)  # j < i", "self_attention.causal_excludes_self",
+     "Causal mask hides the token itself"),
+    ("shared_qk_attention", "allowed = torch.where(has_other, others, itself)", "allowed = others",
+     "shared_qk.no_fallback", "No fallback when only the token itself is allowed"),
+])
+def test_the_public_tests_name_a_mistake_whose_wrong_output_is_nan(problem_id, old, new, mistake, title):
+    """A row with every key blocked gives nan, as the mistake's own variant does: the same evidence
+    the hidden tests name it on (a nan is not "close" to the expected values, but it is the variant's)."""
+    results = _public_results(problem_id, old, new)
+    failed = [t for t in results["tests"] if t["status"] == "failed"]
+    assert failed and all("nan or inf" in t["output"] for t in failed)
+    assert results["extra_data"]["diagnosis"] == [mistake]
+    assert f"Likely mistake — {title}" in results["output"]

@@ -18,9 +18,15 @@ empty line (``pass`` where it is indented, so that its block stays valid), only
 where a statement can start (never inside a string or brackets), so every
 module line still comes from one line of one cell. The body of ``%%time`` and
 ``%%capture`` cells runs (IPython runs it too); other cell magics skip their
-whole cell, every line of it emptied. ``from grader import check`` becomes a
-``check`` that does nothing (:data:`CHECK_STAND_IN`). A :class:`SourceMap` records where each module line came from and
-which lines were skipped, so that feedback says "cell 4, line 3".
+whole cell, every line of it emptied. A :class:`SourceMap` records where each module line came from and
+which lines of IPython syntax were not run, so that feedback says "cell 4, line 3" and the summary
+names them.
+
+The grader's own notebook API is Python, not IPython syntax, and is never noted
+as not run: the check cell that :func:`starter_notebook` writes
+(:func:`check_cell_source`, or any cell holding only ``from grader import check``
+and ``check(...)`` calls) is left out, every line of it emptied, and ``from grader
+import check`` elsewhere becomes a ``check`` that does nothing (:data:`CHECK_STAND_IN`).
 
 Cells are numbered by their position in the notebook, markdown cells
 included, as a person counts them scrolling down.
@@ -67,7 +73,8 @@ CELL_LINE = t("cell {cell}, line {line}", "第 {cell} 个单元格第 {line} 行
 # Matched at a line's start. No two neighbouring parts can take the same characters, so a
 # hostile line (a megabyte of spaces) costs linear time.
 _LINE_MAGIC = re.compile(r"\s*[%!]")
-# The cell `attn-judge start --notebook` ends with: the learner's own check, never graded code.
+# The cell `attn-judge start --notebook` ends with (check_cell_source): the learner's own check, never
+# graded code. Matched leniently, so that a learner's edit of it (another problem, another language) is too.
 _CHECK_IMPORT = re.compile(r"from\s+grader(\.notebook_api)?\s+import\s+check\s*(#.*)?$")
 _CHECK_CALL = re.compile(r"check\(.*\)\s*(#.*)?$")
 _MAGIC_ASSIGNMENT = re.compile(r"[\w.,()\[\]* \t]+=\s*[%!]")
@@ -93,7 +100,8 @@ class SourceMap:
     ``spans`` are runs of consecutive module lines from one cell:
     ``(cell, first module line, number of lines, first line in the cell)``,
     in module order. A module line outside every span (a line the grader
-    added) is labelled by its module line number.
+    added) is labelled by its module line number. ``skipped`` are the module
+    lines of IPython syntax that were not run.
     """
 
     spans: tuple[tuple[int, int, int, int], ...]
@@ -274,10 +282,7 @@ def _check_cell(lines: list[str]) -> bool:
 
 
 def _skipped_whole(lines: list[str]) -> tuple[bool, int | None]:
-    """(whether a cell magic, or being the notebook's own check cell, skips the whole cell; index
-    of its magic line)."""
-    if _check_cell(lines):
-        return True, None
+    """(whether a cell magic skips the whole cell; index of its magic line)."""
     for index, line in enumerate(lines):
         if not line.strip():
             continue
@@ -295,10 +300,13 @@ def code_from_cells(cells: Iterable[tuple[int, str]]) -> NotebookCode:
     skipped: list[int] = []
     for cell, source in cells:
         cell_lines = _cell_lines(source)
+        own_check = _check_cell(cell_lines)
         whole, magic_line = _skipped_whole(cell_lines)
         starts = _StatementStarts()
         for index, line in enumerate(cell_lines):
-            if whole or index == magic_line:  # the whole cell is not Python: none of its lines is kept
+            if own_check:  # the grader's own check cell: left out, and not IPython syntax to note
+                line = ""
+            elif whole or index == magic_line:  # the whole cell is not Python: none of its lines is kept
                 line = ""
                 skipped.append(len(lines) + 1)
             elif starts.at_start and _ipython_only(line):
@@ -307,7 +315,6 @@ def code_from_cells(cells: Iterable[tuple[int, str]]) -> NotebookCode:
             else:
                 if starts.at_start and _CHECK_IMPORT.match(line.strip()):  # check() anywhere: a no-op
                     line = line[: len(line) - len(line.lstrip())] + CHECK_STAND_IN
-                    skipped.append(len(lines) + 1)
                 starts.feed(line)
             lines.append(line)
             origins.append((cell, index + 1))
@@ -435,6 +442,12 @@ def _convert_bounded(text: str, helpers) -> NotebookCode:
     return NotebookCode(reply["source"], source_map)
 
 
+def check_cell_source(problem_id: str, *, lang: str) -> str:
+    """The last cell of a starter notebook: it runs the public tests from Jupyter. Where the grader
+    reads the notebook the cell is left out without a note (:func:`code_from_cells`)."""
+    return f'{F.NOTEBOOK_CHECK_CELL.get(lang)}\nfrom grader import check\n\ncheck("{problem_id}", lang="{lang}")'
+
+
 def starter_notebook(problem: "Problem", *, lang: str) -> str:
     """A problem's starter notebook (JSON text): its statement, its stub, and a cell that checks.
 
@@ -445,11 +458,10 @@ def starter_notebook(problem: "Problem", *, lang: str) -> str:
     from nbformat import v4
 
     title = problem.title_zh if lang == "zh" else problem.title
-    check_cell = f'{F.NOTEBOOK_CHECK_CELL.get(lang)}\nfrom grader import check\n\ncheck("{problem.id}", lang="{lang}")'
     notebook = v4.new_notebook(
         cells=[v4.new_markdown_cell(f"# {title}\n\n{problem.statement(lang).strip()}\n"),
                v4.new_code_cell(problem.stub().rstrip("\n")),
-               v4.new_code_cell(check_cell)],
+               v4.new_code_cell(check_cell_source(problem.id, lang=lang))],
         metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
                   "language_info": {"name": "python"}})
     nbformat.validate(notebook)

@@ -24,6 +24,7 @@ import pytest
 from click.testing import CliRunner
 from nbformat import v4
 
+from grader import feedback as F
 from grader import notebooks, registry
 from grader.bounded import BoundedPool
 from grader.cli import main
@@ -111,7 +112,7 @@ def test_every_ipython_construct_is_skipped_and_the_rest_runs():
 def test_a_skipped_cell_keeps_none_of_its_lines_and_check_calls_anywhere_do_nothing():
     """A %%writefile or %%html cell with indented lines leaves nothing behind (a 'pass' at their
     indentation was an unexpected indent); check() written in any form (several lines, assigned,
-    beside the solution) runs as a no-op; display() is Jupyter's built-in."""
+    beside the solution) runs as a no-op, not noted as IPython syntax; display() is Jupyter's built-in."""
     code = convert(_notebook(
         "%%writefile helper.py\ndef f():\n    return 1\n",
         "def solution():\n    return 2\n\nfrom grader import check\nresult = check(\n    solution,\n"
@@ -123,8 +124,8 @@ def test_a_skipped_cell_keeps_none_of_its_lines_and_check_calls_anywhere_do_noth
     assert load["solution"]() == 2
     assert "return 1" not in code.source and "<b>" not in code.source
     labels = {code.source_map.label(n).en for n in code.source_map.skipped}
-    assert {"cell 1, line 1", "cell 1, line 3", "cell 2, line 4", "cell 3, line 3"} <= labels
-    assert "cell 2, line 1" not in labels and "cell 2, line 5" not in labels
+    assert {"cell 1, line 1", "cell 1, line 3", "cell 3, line 3"} <= labels
+    assert not {"cell 2, line 1", "cell 2, line 4", "cell 2, line 5"} & labels
 
 
 def test_lines_are_named_by_cell_in_both_languages():
@@ -312,6 +313,24 @@ def test_feedback_names_the_cell_and_the_skipped_lines(tmp_path, lang, place):
     extra = results["extra_data"]
     assert extra["cells"] == [[2, 1, STUB_CELL.count("\n"), 1], [3, STUB_CELL.count("\n") + 1, 1, 1]]
     assert extra["skipped_lines"] == [STUB_CELL.count("\n") + 1]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("public", [True, False])
+def test_the_check_cell_start_writes_is_left_out_without_calling_it_ipython_syntax(tmp_path, lang, public):
+    """The starter notebook's last cell (``from grader import check``, ``check(...)``) is the grader's
+    own: left out, never in the note about IPython syntax, which still names a real shell line."""
+    notebook = nbformat.reads(notebooks.starter_notebook(SELF_ATTENTION, lang=lang), as_version=4)
+    notebook.cells[1].source = solution_source(SELF_ATTENTION)
+    assert notebook.cells[2].source == notebooks.check_cell_source("self_attention", lang=lang)
+    notebook.cells.insert(2, v4.new_code_cell("!pip list"))
+    path = _write(tmp_path / "self_attention.ipynb", nbformat.writes(notebook))
+    submission = read_submission(path)
+    results = grade(problem=SELF_ATTENTION, source=submission.source, filename=path.name, runner=TrustedRunner(),
+                    public=public, lang=lang, source_map=submission.source_map)
+    assert results["score"] == results["max_score"]
+    only_the_shell_line = F.SKIPPED_LINES.format(count=1, where=CELL_LINE.format(cell=3, line=1)).get(lang)
+    assert results["output"].endswith(only_the_shell_line)
 
 
 def test_a_python_file_keeps_plain_line_numbers(tmp_path):

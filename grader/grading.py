@@ -32,7 +32,7 @@ from grader.checks import (FOCUSES, CheckContext, Verdict, hint_applies, line_la
 from grader.diagnosis import TestEvidence, diagnose, explained_by, telling
 from grader.forbidden import AnalysisFailed, find_forbidden
 from grader.hidden import example, hidden_cases, public_cases
-from grader.i18n import DEFAULT_LANG, Text, join, same, text
+from grader.i18n import DEFAULT_LANG, Text, join, same, sentence_join, sentences, text
 from grader.judgement_memo import JudgementMemo, outcome_digest
 from grader.references import misconception_variants, solution_namespace
 from grader.registry import Problem
@@ -249,7 +249,7 @@ def _summary(problem: Problem, score: float, max_score: float, passed: int, tota
         parts.append(F.SUMMARY_BROAD_FAILURE)
     if not error and passed == total:
         parts.append(F.SUMMARY_ALL_CORRECT)
-    return join(" ", parts)
+    return sentences(parts)
 
 
 def load_failure_error(failure: LoadFailure) -> SubmissionError:
@@ -311,7 +311,7 @@ def add_source_map(results: dict, source_map: "SourceMap", *, lang: str = DEFAUL
     extra.update(source_map.to_json())
     note = source_map.skipped_note()
     if note is not None:
-        results["output"] = " ".join(part for part in (results.get("output") or "", note.get(lang)) if part)
+        results["output"] = sentence_join((results.get("output") or "", note.get(lang)), lang)
     return results
 
 

@@ -86,6 +86,26 @@ def join(separator: "Text | str", items: Iterable["Text | str"]) -> Text:
     return Text(sep.en.join(i.en for i in items), sep.zh.join(i.zh for i in items))
 
 
+# Chinese punctuation that ends a sentence or clause: the next sentence follows it without a space
+_FULL_WIDTH_ENDS = "。！？；：）"
+
+
+def sentence_join(parts: Iterable[str], lang: str) -> str:
+    """Sentences of one language in a row: a space between two, except in Chinese after full-width
+    punctuation (``得分 0/5。这份提交…``)."""
+    joined = ""
+    for part in (p for p in parts if p):
+        glued = not joined or (lang == "zh" and joined.endswith(tuple(_FULL_WIDTH_ENDS)))
+        joined += part if glued else " " + part
+    return joined
+
+
+def sentences(parts: Iterable["Text | str"]) -> Text:
+    """:func:`sentence_join` in both languages."""
+    items = [text(p) for p in parts]
+    return Text(sentence_join((i.en for i in items), "en"), sentence_join((i.zh for i in items), "zh"))
+
+
 EMPTY = Text("", "")
 
 

@@ -200,3 +200,16 @@ def test_a_plain_string_is_refused_where_both_languages_are_required():
 ])
 def test_language_comes_from_the_flag_then_the_variable_then_the_locale(lang, environ, expected):
     assert resolve_lang(lang, environ) == expected
+
+
+def test_chinese_sentences_follow_each_other_without_a_space():
+    """The summary's sentences: a space between them in English, none after a Chinese full stop."""
+    from grader.grading import grade
+    from grader.references import solution_source
+    from grader.trusted_runner import TrustedRunner
+
+    problem = registry.get("self_attention")
+    outputs = {lang: grade(problem=problem, source=solution_source(problem), filename="self_attention.py",
+                           runner=TrustedRunner(), public=True, lang=lang)["output"] for lang in ("en", "zh")}
+    assert outputs["en"].endswith("5/5 points. Everything checked is correct.")
+    assert outputs["zh"].endswith("得分 5/5。所有检查都正确。")

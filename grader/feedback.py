@@ -155,7 +155,9 @@ ANALYSIS_FAILED = t("the source could not be analysed ({why}); it was not run. S
                     "无法分析源代码（{why}），因此没有运行。请简化代码（嵌套过深或表达式过大）后重新提交")
 
 # ----------------------------------------------------------------------------- loading
-SYNTAX_ERROR = t("{detail}", "{detail}")
+# Python's own message (English, as Python words it) and where it applies
+SYNTAX_ERROR = t("{detail} ({place})", "语法错误（{place}）：{detail}")
+SYNTAX_ERROR_NOWHERE = t("{detail}", "语法错误：{detail}")
 IMPORT_FAILED = t("importing the file raised {detail}", "导入文件时抛出了 {detail}")
 # after a ModuleNotFoundError: what the sandbox can import
 ONLY_SANDBOX_MODULES = t(" (the sandbox holds Python's standard library, torch and numpy only: "

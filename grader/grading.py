@@ -32,7 +32,7 @@ from grader.checks import (FOCUSES, CheckContext, Verdict, hint_applies, line_la
 from grader.diagnosis import TestEvidence, diagnose, explained_by, telling
 from grader.forbidden import AnalysisFailed, find_forbidden
 from grader.hidden import example, hidden_cases, public_cases
-from grader.i18n import DEFAULT_LANG, Text, join, same, sentence_join, sentences, text
+from grader.i18n import DEFAULT_LANG, Text, join, sentence_join, sentences, text
 from grader.judgement_memo import JudgementMemo, outcome_digest
 from grader.references import misconception_variants, solution_namespace
 from grader.registry import Problem
@@ -252,10 +252,22 @@ def _summary(problem: Problem, score: float, max_score: float, passed: int, tota
     return sentences(parts)
 
 
+def _syntax_error(detail: str, lines: tuple[int, ...], label: Callable[[int], Text]) -> Text:
+    """A syntax error in the learner's language: Python's own message, in English as Python words it,
+    framed by where it is. The child's detail ends ``" (line N)"`` (:mod:`grader.sandbox.loader`);
+    ``label(N)`` names that place instead ("line 3", "cell 2, line 3")."""
+    ending = f" (line {lines[0]})" if lines else None
+    if ending is None or not detail.endswith(ending):
+        return F.SYNTAX_ERROR_NOWHERE.format(detail=detail)
+    return F.SYNTAX_ERROR.format(detail=detail[: -len(ending)], place=label(lines[0]))
+
+
 def load_failure_error(failure: LoadFailure) -> SubmissionError:
     """The learner's message for a submission that did not load (from the child's raw detail)."""
-    template = {ErrorKind.SYNTAX_ERROR: F.SYNTAX_ERROR, ErrorKind.IMPORT_ERROR: F.IMPORT_FAILED,
-                ErrorKind.MISSING_SYMBOL: F.MISSING_SYMBOLS}[failure.kind]
+    if failure.kind == ErrorKind.SYNTAX_ERROR:
+        message = _syntax_error(failure.detail, failure.lines, lambda line: F.LINE_NUMBER.format(line=line))
+        return SubmissionError(failure.kind, message, failure.lines)
+    template = {ErrorKind.IMPORT_ERROR: F.IMPORT_FAILED, ErrorKind.MISSING_SYMBOL: F.MISSING_SYMBOLS}[failure.kind]
     key = "names" if failure.kind == ErrorKind.MISSING_SYMBOL else "detail"
     message = template.format(**{key: failure.detail})
     if failure.kind == ErrorKind.IMPORT_ERROR:  # the child's detail is "<exception type>: <message>"
@@ -283,18 +295,15 @@ def _static_forbidden(source: str, forbidden: list[str],
 def _placed_load_error(error: SubmissionError, source_map: "SourceMap") -> SubmissionError:
     """A syntax or import error of a notebook's module, its line named by cell.
 
-    The child writes a syntax error's detail as ``"<message> (line N)"``
-    (:mod:`grader.sandbox.loader`); that ending is replaced, an import error
-    gets the place added.
+    A syntax error's English message is the child's detail, ``"<message> (line N)"``
+    (:func:`load_failure_error`): it is framed again with the cell's place. An
+    import error gets the place added.
     """
     if not error.lines or error.kind not in (ErrorKind.SYNTAX_ERROR, ErrorKind.IMPORT_ERROR):
         return error
-    line = error.lines[0] if error.kind == ErrorKind.SYNTAX_ERROR else error.lines[-1]
-    message = error.message
-    ending = f" (line {line})"
-    if error.kind == ErrorKind.SYNTAX_ERROR and message.en.endswith(ending) and message.en == message.zh:
-        message = same(message.en[: -len(ending)])
-    placed = message + F.AT_PLACE.format(place=source_map.label(line))
+    if error.kind == ErrorKind.SYNTAX_ERROR:
+        return SubmissionError(error.kind, _syntax_error(error.message.en, error.lines, source_map.label), error.lines)
+    placed = error.message + F.AT_PLACE.format(place=source_map.label(error.lines[-1]))
     return SubmissionError(error.kind, placed, error.lines)
 
 

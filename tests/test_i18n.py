@@ -202,6 +202,25 @@ def test_language_comes_from_the_flag_then_the_variable_then_the_locale(lang, en
     assert resolve_lang(lang, environ) == expected
 
 
+UNCLOSED = "import math\n\ndef scaled_dot_product_attention(q, k, v, mask=None):\n    return (q\n"
+
+
+@pytest.mark.parametrize("lang, shown", [
+    ("en", "points. The submission could not be graded normally (syntax_error): '(' was never closed (line 4)"),
+    ("zh", "。这份提交无法正常评测（syntax_error）：语法错误（第 4 行）：'(' was never closed"),
+])
+def test_a_syntax_error_keeps_python_s_words_framed_in_the_learner_s_language(lang, shown):
+    """Python's message stays as Python words it; in Chinese it is said to be a syntax error, its line
+    named in Chinese; a Chinese sentence follows a full stop without a space."""
+    from grader.grading import grade
+    from grader.trusted_runner import TrustedRunner
+
+    results = grade(problem=registry.get("scaled_dot_product_attention"), source=UNCLOSED,
+                    filename="scaled_dot_product_attention.py", runner=TrustedRunner(), public=True, lang=lang)
+    assert results["extra_data"]["error"]["kind"] == "syntax_error"
+    assert shown in results["output"]
+
+
 def test_chinese_sentences_follow_each_other_without_a_space():
     """The summary's sentences: a space between them in English, none after a Chinese full stop."""
     from grader.grading import grade

@@ -341,11 +341,15 @@ def test_a_python_file_keeps_plain_line_numbers(tmp_path):
     assert "cells" not in results["extra_data"] and "Not run" not in results["output"]
 
 
-def test_a_syntax_error_is_placed_in_its_cell(tmp_path):
-    results, _ = _graded_notebook(tmp_path, STUB_CELL, ("md", "next"), "x = 1\ndef broken(:\n    pass")
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_syntax_error_is_placed_in_its_cell(tmp_path, lang):
+    results, _ = _graded_notebook(tmp_path, STUB_CELL, ("md", "next"), "x = 1\ndef broken(:\n    pass", lang=lang)
     error = results["extra_data"]["error"]
-    assert error["kind"] == "syntax_error" and error["message"].endswith("(cell 3, line 2)")
-    assert "(line " not in error["message"]
+    assert error["kind"] == "syntax_error" and "(line " not in error["message"]
+    if lang == "en":
+        assert error["message"] == "invalid syntax (cell 3, line 2)"
+    else:
+        assert error["message"] == "语法错误（第 3 个单元格第 2 行）：invalid syntax"
 
 
 def test_a_forbidden_api_is_placed_in_its_cell(tmp_path):

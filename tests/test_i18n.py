@@ -232,3 +232,22 @@ def test_chinese_sentences_follow_each_other_without_a_space():
                            runner=TrustedRunner(), public=True, lang=lang)["output"] for lang in ("en", "zh")}
     assert outputs["en"].endswith("5/5 points. Everything checked is correct.")
     assert outputs["zh"].endswith("得分 5/5。所有检查都正确。")
+
+
+def _chinese_texts(problem) -> list[str]:
+    """What a learner reads in Chinese about a problem: its statement, hints and mistakes, its tests'
+    names and hints, and its hidden checks' messages."""
+    cases = list(hidden_cases(problem.id)) + list(public_cases(problem))
+    return ([problem.statement("zh"), problem.title_zh, *problem.hints_zh]
+            + [text for m in problem.misconceptions for text in (m.title_zh, m.explanation_zh)]
+            + [case.name.zh for case in cases] + [case.hint.zh for case in cases]
+            + [template.zh for module in _hidden_modules(problem.id) for template in _templates(module).values()])
+
+
+@pytest.mark.parametrize("problem_id", ["text_generation", "beam_search", "kv_cache"])
+def test_the_prompt_is_never_called_a_hint_in_chinese(problem_id):
+    """提示 is the hint's label ("提示：…"); the prompt is 提示词, so "提示词中的 eos 不算" cannot be
+    read as a hint."""
+    said = [text for text in _chinese_texts(registry.get(problem_id)) if re.search("提示(?!词)", text)]
+    assert not said, said
+    assert any("提示词" in text for text in _chinese_texts(registry.get(problem_id)))

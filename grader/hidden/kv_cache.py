@@ -167,7 +167,7 @@ CASES = [
                 "keys and values of every token, shape (B, H, T, head_dim).",
                 "对新词元做因果自注意力；返回 (output, (k, v))，其中是每个词元的键和值，"
                 "形状为 (B, H, T, head_dim)。")),
-    Case("11.2", t("a prompt of 3 tokens, then one token at a time", "先输入 3 个词元的提示，再逐个输入词元"),
+    Case("11.2", t("a prompt of 3 tokens, then one token at a time", "先输入 3 个词元的提示词，再逐个输入词元"),
          1.0, _prompt_then_tokens, check=property_then(same_as_one_call(), match_reference()),
          tags=("chunks", "cache"), hint=_CHUNK_HINT),
     Case("11.3", t("uneven chunks of 2, 3, 1 and 2 tokens", "长度为 2、3、1、2 的不等长块"), 1.0,

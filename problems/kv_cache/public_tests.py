@@ -53,7 +53,7 @@ TESTS = [
     ),
     public_case(
         "P2", t("the same tokens as a prompt of two, then one more token",
-                "同样的词元：先是两个词元的提示，再来一个词元"),
+                "同样的词元：先是两个词元的提示词，再来一个词元"),
         module_call(SYMBOL, (4, 2), state_dict=IDENTITY, args=(X,), chunks=(2, 1)),
         expected=(OUTPUT, (K, K)),
         hint=t("Feeding in pieces gives the outputs of one call on the whole sequence: the second "

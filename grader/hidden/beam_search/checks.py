@@ -32,7 +32,7 @@ SEQUENCES_SHAPE = t("sequences: shape {got}; expected ({batch}, T0 + n_max) with
                     "sequences：形状为 {got}；应为 ({batch}, T0 + n_max)，其中 T0 = {t0}，"
                     "0 <= n_max <= max_new_tokens = {max_new}")
 PROMPT_FIRST = t("sequences must start with the prompt, unchanged",
-                 "sequences 必须以原样的提示开头")
+                 "sequences 必须以原样的提示词开头")
 SCORES_NOT_FLOAT64 = t("scores: expected a float64 tensor of shape ({batch},), got {got}",
                        "scores：应为形状 ({batch},) 的 float64 张量，实际得到{got}")
 WINNER_LENGTH = t("sequences: {got} generated tokens per row, expected {want} (the longest "

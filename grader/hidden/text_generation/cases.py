@@ -185,7 +185,7 @@ CASES = [
          check=property_then(loop_stats(crop=True), match_reference()), tags=("context",),
          hint=t("Feed the model ids[:, -model.block_size:], never more.",
                 "送进模型的是 ids[:, -model.block_size:]，绝不能更多。")),
-    Case("6.5", t("prompt longer than block_size", "提示比 block_size 更长"), 1.0, _long_prompt,
+    Case("6.5", t("prompt longer than block_size", "提示词比 block_size 更长"), 1.0, _long_prompt,
          check=property_then(loop_stats(crop=True), match_reference()), tags=("context",),
          hint=t("Crop before the very first call too.", "第一次调用之前也要裁剪。")),
     Case("6.6", t("one model call per step for the whole batch", "每一步对整个批只调用一次模型"),
@@ -203,7 +203,7 @@ CASES = [
          hint=t("Keep a per-row 'finished' flag; replace a finished row's token by eos.",
                 "为每一行维护一个 finished 标志；把已结束的行的词元替换为 eos。")),
     Case("6.9", t("eos in the prompt does not count; unfinished rows run to max_new_tokens",
-                  "提示中的 eos 不算；尚未结束的行一直生成到 max_new_tokens"), 1.0,
+                  "提示词中的 eos 不算；尚未结束的行一直生成到 max_new_tokens"), 1.0,
          _eos_in_prompt, check=property_then(eos_rules(), match_reference()), tags=("eos",),
          hint=t("Only generated tokens finish a sequence.", "只有生成出来的词元才能结束一个序列。")),
     Case("6.10", t("batch elements are independent", "批中各元素相互独立"), 0.5,
@@ -252,6 +252,6 @@ CASES = [
          hint=t("Draw with torch.multinomial(probs, 1, generator=generator), once per step, on the "
                 "(B, V) probabilities.",
                 "每一步在 (B, V) 概率上调用一次 torch.multinomial(probs, 1, generator=generator) 抽样。")),
-    Case("6.20", t("max_new_tokens = 0 returns the prompt", "max_new_tokens = 0 时返回提示本身"), 0.5,
+    Case("6.20", t("max_new_tokens = 0 returns the prompt", "max_new_tokens = 0 时返回提示词本身"), 0.5,
          _zero_steps, check=all_of(tokens_valid(), match_reference()), tags=("shapes",)),
 ]

@@ -60,7 +60,7 @@ IDS_OK = t("token ids of the right shape and dtype", "词元 id 的形状和 dty
 HINT_RETURN_IDS = t("Return torch.cat([prompt, new_tokens], dim=1): int64 ids of shape "
                     "(B, T0 + steps), the prompt first.",
                     "返回 torch.cat([prompt, new_tokens], dim=1)：形状为 (B, T0 + steps) 的 int64 "
-                    "词元 id，提示在前。")
+                    "词元 id，提示词在前。")
 HINT_IDS_IN_RANGE = t("Token ids index the vocabulary: take them from argmax or torch.multinomial "
                       "over the V logits of the last position.",
                       "词元 id 是词表中的下标：从最后一个位置的 V 个 logits 上用 argmax 或 "
@@ -115,10 +115,10 @@ HINT_EOS_STICKY = t("Keep a boolean 'finished' per row; once a row has generated
                     "为每一行维护一个布尔值 finished；某一行生成 eos 之后，把它之后的每个词元都替换为 eos。")
 LENGTH_WITH_PROMPT = t("generated {steps} tokens where max_new_tokens = {max_new}: the prompt's {t0} tokens were "
                        "counted in, but max_new_tokens counts the new tokens only",
-                       "max_new_tokens = {max_new}，却只生成了 {steps} 个词元：把提示的 {t0} 个词元也算进去了，"
+                       "max_new_tokens = {max_new}，却只生成了 {steps} 个词元：把提示词的 {t0} 个词元也算进去了，"
                        "而 max_new_tokens 只计新生成的词元")
 HINT_NEW_TOKENS = t("Loop max_new_tokens times (for _ in range(max_new_tokens)), whatever the prompt's length.",
-                    "循环 max_new_tokens 次（for _ in range(max_new_tokens)），与提示的长度无关。")
+                    "循环 max_new_tokens 次（for _ in range(max_new_tokens)），与提示词的长度无关。")
 HINT_EOS_STOP = t("Break out of the loop as soon as every row is finished.",
                   "所有行都结束后立即跳出循环。")
 EOS_ZERO_IGNORED = t("eos_token_id is 0 here and was ignored: the tokens are those of decoding with no eos at all",
@@ -129,7 +129,7 @@ HINT_EOS_ZERO = t("Token id 0 is a valid eos, and 0 is false in Python: test 'eo
                   "不要写 'if eos_token_id:'。")
 HINT_EOS_NOT_EARLY = t("Stop early only when every row has generated eos itself; an eos in the "
                        "prompt does not count, and unfinished rows go on.",
-                       "只有当每一行都自己生成了 eos 时才提前停止；提示中的 eos 不算，尚未结束的行"
+                       "只有当每一行都自己生成了 eos 时才提前停止；提示词中的 eos 不算，尚未结束的行"
                        "要继续生成。")
 
 # ----------------------------------------------------------------------------- sampling

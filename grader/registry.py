@@ -182,7 +182,9 @@ def problem_defining(symbol: str) -> Problem | None:
 
 
 def close_matches(name: str) -> list[str]:
-    """Problem IDs that look like ``name`` (for 'did you mean').
+    """Problem IDs that look like ``name`` (for 'did you mean'): the (at most 3) closest in spelling,
+    best first, then every other ID that holds ``name`` or shares a word of it, in the course's order
+    (``my_attention`` names all seven attention problems, not three of them).
 
     A name that is an ID but for its case, hyphens or spaces (``Self-Attention``)
     gets that ID alone."""
@@ -191,8 +193,8 @@ def close_matches(name: str) -> list[str]:
     if name in ids:
         return [name]
     matches = difflib.get_close_matches(name, ids, n=3, cutoff=0.5)
-    matches += [i for i in ids if name and name in i and i not in matches]
-    return matches[:3]
+    words = {word for word in name.split("_") if len(word) > 1}
+    return matches + [i for i in ids if i not in matches and (name in i or words & set(i.split("_")))]
 
 
 def get(problem_id: str) -> Problem:

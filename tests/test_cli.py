@@ -58,6 +58,18 @@ def test_a_problem_id_in_other_case_or_with_hyphens_is_the_only_suggestion(name,
     assert checked.exit_code == 2 and "Did you mean self_attention.py?" in checked.output
 
 
+def test_a_file_named_with_a_word_of_several_problems_is_offered_every_one_of_them(tmp_path):
+    """my_attention.py: the closest in spelling first, then every other attention problem (the
+    easy scaled_dot_product_attention among them), not the first three alone."""
+    source = tmp_path / "my_attention.py"
+    source.write_text(registry.get("self_attention").stub())
+    checked = CliRunner().invoke(main, ["check", str(source)])
+    attention = [i for i in registry.problem_ids() if "attention" in i.split("_")]
+    assert checked.exit_code == 2 and len(attention) == 7
+    assert all(f"{i}.py" in checked.output for i in attention)
+    assert "Did you mean self_attention.py, " in checked.output
+
+
 def test_start_writes_the_stub_and_never_overwrites(tmp_path):
     runner = CliRunner()
     first = runner.invoke(main, ["start", "self_attention", "--dir", str(tmp_path)])

@@ -304,6 +304,8 @@ def grade(path: Path, problem_ids, out, as_json, seed, inputs, workers, timeout,
         if path.is_dir() and path.suffix != ".py":  # a link to the class folder is followed
             if inputs != SHARED:
                 raise services.UserError(UE.INPUTS_FOR_ONE_FILE.format(inputs=inputs))
+            if as_json:
+                raise services.UserError(UE.JSON_FOR_ONE_FILE)
             _grade_class(path, problem_ids=problem_ids, out=out or Path("attn-judge-results"), seed=seed,
                          workers=workers, limits=limits, resume=resume, allow_weak=allow_weak_isolation,
                          allowed=allowed, scheduler=scheduler, lang=lang)

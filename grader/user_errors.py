@@ -57,6 +57,10 @@ INPUTS_FOR_ONE_FILE = t("--inputs {inputs} grades one file (to re-grade what a G
                         "graded); a class is graded with inputs shared by every submission: leave it out.",
                         "--inputs {inputs} 只用于评测单个文件（重新评测 Gradescope 或 PrairieLearn 评测包评过的提交）；"
                         "评测整个班级时所有提交共用同一组输入：请去掉这个选项。")
+JSON_FOR_ONE_FILE = t("--json prints one file's results.json; a class's results are files under --out (each "
+                      "student's results.json, the gradebooks): leave out --json, or give one file's path.",
+                      "--json 只打印单个文件的 results.json；班级的结果是 --out 下的文件（每个学生的 results.json 和"
+                      "成绩册）：请去掉 --json，或给出单个文件的路径。")
 PROBLEM_NOT_HANDED_IN = t("--problem {problem}: no student under {root} handed in {problem}.py or {problem}.ipynb; "
                           "check the problem ID ('attn-judge list') or leave out --problem",
                           "--problem {problem}：{root} 下没有学生提交 {problem}.py 或 {problem}.ipynb；请检查题目 ID"

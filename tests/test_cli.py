@@ -251,6 +251,22 @@ def test_a_class_asked_of_too_many_workers_or_no_scheduler_gets_one_message(tmp_
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("args, words", [
+    (["--inputs", "per-file"], ["--inputs per-file grades one file", "leave it out"]),
+    (["--json"], ["--json prints one file's results.json", "leave out --json, or give one file's path"]),
+], ids=["inputs", "json"])
+def test_an_option_of_one_file_given_for_a_class_is_refused(tmp_path, args, words):
+    """--json on a class folder was once ignored in silence: the user asked for JSON and got a
+    progress bar and files. Refused, like --inputs, before anything is graded or written."""
+    root = _class_of_one(tmp_path)
+    result = attn("grade", str(root), "--out", str(tmp_path / "out"), *args, cwd=tmp_path, timeout=120)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert all(word in lines[0] for word in words), lines[0]
+    assert result.stdout == "" and not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("command", ["check", "grade"])
 @pytest.mark.parametrize("value", ["inf", "nan", "-1", "1e9"])
 def test_a_timeout_that_is_not_a_number_of_seconds_is_refused(tmp_path, command, value):

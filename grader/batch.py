@@ -13,6 +13,7 @@ results already record the same bytes, problem and seed is not graded again.
 
 from __future__ import annotations
 
+import math
 import os
 import stat
 from dataclasses import dataclass, field
@@ -211,20 +212,70 @@ def _prefer_notebooks_to_untouched_files(folder: Path, names: list[str], chosen:
 RECORDED_SINCE = ("options", "installation")
 
 
+SCORE_TOLERANCE = 1e-6  # between a score and its tests' sum: the grader rounds each to 6 decimals
+
+
+def _recorded_results(out: Path, entry: Entry) -> dict | None:
+    """The results OUT holds for ``entry``; None when there are none (or they are unreadable)."""
+    return load_object(results_path(out, entry.student, entry.problem.id), MAX_RESULTS_BYTES)
+
+
 def recorded_extra(out: Path, entry: Entry) -> dict | None:
     """The ``extra_data`` of the results OUT holds for ``entry``; None when there are none (or they
     are unreadable)."""
-    data = load_object(results_path(out, entry.student, entry.problem.id), MAX_RESULTS_BYTES)
-    extra = data.get("extra_data") if data is not None else None
+    return _extra_of(_recorded_results(out, entry))
+
+
+def _extra_of(results: dict | None) -> dict | None:
+    extra = results.get("extra_data") if results is not None else None
     return extra if isinstance(extra, dict) else None
+
+
+def _points(value) -> float | None:
+    """``value`` as a finite number of points, or None (a string, a bool, NaN, infinity)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _scored(item) -> tuple[float, float] | None:
+    """The score and maximum that ``item`` (results, or one test of them) records, when both are
+    numbers and 0 <= score <= maximum; None otherwise."""
+    if not isinstance(item, dict):
+        return None
+    score, maximum = _points(item.get("score")), _points(item.get("max_score"))
+    if score is None or maximum is None or not 0 <= score <= maximum + SCORE_TOLERANCE:
+        return None
+    return score, maximum
+
+
+def scores_add_up(results: dict) -> bool:
+    """Whether the scores of ``results`` are ones the grader writes: each test's score within
+    [0, its max_score], and the score and max_score the sums of the tests' (so within [0, max_score]).
+    Results edited since (a score of 999 out of 13) fail: their gradebook would show them."""
+    whole = _scored(results)
+    tests = results.get("tests")
+    if whole is None or not isinstance(tests, list):
+        return False
+    each = [_scored(test) for test in tests]
+    if None in each:
+        return False
+    score, maximum = whole
+    return _same_points(score, sum(s for s, _ in each)) and _same_points(maximum, sum(m for _, m in each))
+
+
+def _same_points(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=0.0, abs_tol=SCORE_TOLERANCE)
 
 
 def already_graded(out: Path, entry: Entry, sha: str, recorded: dict) -> bool:
     """Whether OUT holds finished results of these very bytes and problem whose ``extra_data``
-    records every item of ``recorded`` (the seed or its fingerprint, the language, the options);
-    an item of :data:`RECORDED_SINCE` missing from older results is taken as recorded."""
-    extra = recorded_extra(out, entry)
-    if extra is None or extra.get("problem") != entry.problem.id:
+    records every item of ``recorded`` (the seed or its fingerprint, the language, the options),
+    and whose scores add up (:func:`scores_add_up`); an item of :data:`RECORDED_SINCE` missing
+    from older results is taken as recorded."""
+    data = _recorded_results(out, entry)
+    extra = _extra_of(data)
+    if extra is None or extra.get("problem") != entry.problem.id or not scores_add_up(data):
         return False
     return extra.get("submission_sha256") == sha and all(
         extra.get(key, value if key in RECORDED_SINCE else None) == value for key, value in recorded.items())

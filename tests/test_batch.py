@@ -295,6 +295,51 @@ def test_resume_makes_again_a_report_deleted_since(tmp_path):
     assert (out / "ben" / SDPA / "report.html").is_file() and kept.stat().st_mtime_ns == kept_mtime
 
 
+def _edit_results(path: Path, edit) -> None:
+    results = json.loads(path.read_text())
+    edit(results)
+    path.write_text(json.dumps(results))
+
+
+def _over_its_maximum(results: dict) -> None:
+    results["score"] = 999
+
+
+def _not_its_tests_sum(results: dict) -> None:
+    results["score"] -= 1
+
+
+def _a_test_over_its_maximum(results: dict) -> None:
+    results["tests"][0]["score"] += 1
+    results["score"] += 1
+    results["max_score"] += 1
+
+
+def _not_a_number(results: dict) -> None:
+    results["score"] = "13"
+
+
+def test_resume_grades_again_results_whose_scores_do_not_add_up(tmp_path):
+    """--resume once kept a score edited to 999 out of 13, and the gradebook showed a total above
+    the maximum: results whose scores are not the grader's own are graded again, like damaged JSON."""
+    klass, out = tmp_path / "class", tmp_path / "out"
+    edits = {"ana": _over_its_maximum, "ben": _not_its_tests_sum, "cid": _a_test_over_its_maximum,
+             "dan": _not_a_number}
+    for student in (*edits, "eve"):
+        _write(klass / student / f"{SDPA}.py", solution_source(registry.get(SDPA)))
+    first = subprocess.run(grade_cmd(str(klass), "--out", str(out)), capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    graded = _rows(out / "gradebook.csv")
+    for student, edit in edits.items():
+        _edit_results(out / student / SDPA / "results.json", edit)
+    again = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--resume"), capture_output=True, text=True,
+                           timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert "Submissions graded: 4 (1 already done)" in again.stderr
+    assert _rows(out / "gradebook.csv") == graded  # every score the grader's own again
+    assert json.loads((out / "ana" / SDPA / "results.json").read_text())["score"] == 13
+
+
 def test_results_of_students_no_longer_in_the_class_are_kept_and_named(tmp_path):
     """A class graded again into the same OUT after a student left (or another class graded there):
     the old results stay (nothing is deleted), are in no gradebook, and the terminal and the

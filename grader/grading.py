@@ -393,9 +393,13 @@ def grade(
     return results
 
 
+# the keys of extra_data that record a seed (seed_record): the default as it is, any other by fingerprint
+SEED_RECORDS = (SEED_AS_IS, SEED_FINGERPRINT) = ("seed", "seed_fingerprint")
+
+
 def seed_record(seed: int, seed_key: bytes | None) -> dict:
     """How results record their seed: the default as it is, any other only as its keyed fingerprint."""
-    return {"seed": seed} if seed == DEFAULT_SEED else {"seed_fingerprint": fingerprint(seed, seed_key)}
+    return {SEED_AS_IS: seed} if seed == DEFAULT_SEED else {SEED_FINGERPRINT: fingerprint(seed, seed_key)}
 
 
 def grading_options(limits: Limits, enforce_forbidden: bool) -> dict:

@@ -28,13 +28,19 @@ KEY_BYTES = 32
 KEY_FILE = "seed-key"
 
 
-def _load_or_create(path: Path) -> bytes:
+def _load(path: Path) -> bytes | None:
+    """The key in ``path``; None when there is none (or it is not a key)."""
     try:
         key = path.read_bytes()
-        if len(key) == KEY_BYTES:
-            return key
     except OSError:
-        pass
+        return None
+    return key if len(key) == KEY_BYTES else None
+
+
+def _load_or_create(path: Path) -> bytes:
+    key = _load(path)
+    if key is not None:
+        return key
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_bytes(KEY_BYTES)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -54,8 +60,19 @@ def user_key() -> bytes:
     return _load_or_create(home() / KEY_FILE)
 
 
+def class_key_path(out: Path) -> Path:
+    """Where the key of a class's results in ``out`` is kept."""
+    return Path(out) / STATE_DIR / KEY_FILE
+
+
 def class_key(out: Path) -> bytes:
-    return _load_or_create(Path(out) / STATE_DIR / KEY_FILE)
+    """The key of a class's results in ``out``; a new one when ``out`` has none."""
+    return _load_or_create(class_key_path(out))
+
+
+def existing_class_key(out: Path) -> bytes | None:
+    """The key of the class's results in ``out``; None when it has none (never creates one)."""
+    return _load(class_key_path(out))
 
 
 def fingerprint(seed: int, key: bytes | None = None) -> str:

@@ -24,7 +24,7 @@ from grader.batch import (ClassPlan, ClassSummary, Entry, archive_kind, plan_cla
 from grader.bounded import BoundedPool
 from grader.classrun import ClassRun, Settings, bad_submission_sha
 from grader.executors import LocalExecutor, WeakIsolationRefused
-from grader.grading import DEFAULT_SEED, Suite, grade, not_graded, seed_record
+from grader.grading import DEFAULT_SEED, SEED_FINGERPRINT, SEED_RECORDS, Suite, grade, not_graded, seed_record
 from grader.i18n import DEFAULT_LANG, Text, TextError, join
 from grader.jsonio import dumps, readable
 from grader.notebooks import SourceMap
@@ -36,7 +36,7 @@ from grader.registry import Problem, UnknownProblemError
 from grader.reports.classroom import ClassOutputs
 from grader.runs import GradingStopped, SubmissionError
 from grader.sandbox.messages import ErrorKind, Limits
-from grader.seedkey import PER_FILE, SHARED, class_key, file_seed, user_key
+from grader.seedkey import PER_FILE, SHARED, class_key, class_key_path, existing_class_key, file_seed, user_key
 from grader.submission import BadSubmission, read_submission
 
 
@@ -276,13 +276,13 @@ def grade_class(
         root, out = class_folders(root, out)
     with claim_output(out):
         remove_stale_temporaries(out)
+        if resume:  # before Settings makes OUT's key
+            check_resumed_seed(out, plan, seed)
         on_plan(plan)
         settings = Settings(out=out, seed=seed, limits=limits, resume=resume, allow_forbidden=allow_forbidden,
                             lang=lang, reports=reports,
                             seed_key=class_key(out) if seed != DEFAULT_SEED else None,
                             only=frozenset(p.id for p in only) or None)
-        if resume:
-            check_resumed_seed(out, plan, seed)
         shown = _shown_in_outputs(root, out, plan, only)
         outputs = ClassOutputs(out, problems=problems_of(shown), roster=shown.roster, overview=reports, lang=lang,
                                ignored=shown.ignored, others=results_of_others(out, shown.roster))
@@ -306,13 +306,42 @@ def check_resumed_seed(out: Path, plan: ClassPlan, seed: int) -> None:
     seed: resuming with another one (a secret ``--seed`` forgotten) would grade everything again.
 
     Cheap (it reads one results file), so the command says it before any sandbox starts."""
-    recorded = seed_record(seed, class_key(out) if seed != DEFAULT_SEED else None)
+    run = _run_seed(out, seed)
     for entry in plan.entries:
-        extra = recorded_extra(out, entry)
-        if extra is not None and ("seed" in extra or "seed_fingerprint" in extra):
-            if any(extra.get(key) != value for key, value in recorded.items()):
+        recorded = _recorded_seed(out, entry)
+        if recorded is not None:
+            if _other_seed(out, recorded, run):
                 raise UserError(UE.RESUME_OTHER_SEED.format(out=readable(str(out))))
             return
+
+
+def _recorded_seed(out: Path, entry: Entry) -> dict | None:
+    """How OUT's results of ``entry`` record their seed (:data:`SEED_RECORDS`); None when no
+    results there record one."""
+    extra = recorded_extra(out, entry)
+    recorded = {key: extra[key] for key in SEED_RECORDS if key in extra} if extra is not None else {}
+    return recorded or None
+
+
+def _run_seed(out: Path, seed: int) -> dict | None:
+    """How this run's results in ``out`` record ``seed`` (:func:`seed_record`); None for a secret
+    seed when ``out`` has no key (yet, or any more: never made here)."""
+    if seed == DEFAULT_SEED:
+        return seed_record(seed, None)
+    key = existing_class_key(out)
+    return None if key is None else seed_record(seed, key)
+
+
+def _other_seed(out: Path, recorded: dict, run: dict | None) -> bool:
+    """Whether results recording their seed as ``recorded`` were graded with another seed than the
+    run's (``run``, from :func:`_run_seed`). :class:`UserError` when that cannot be told: they
+    record a fingerprint, the run a secret seed, and OUT's key of fingerprints is gone."""
+    if run is None:
+        if SEED_FINGERPRINT in recorded:
+            raise UserError(UE.SEED_KEY_MISSING.format(out=readable(str(out)),
+                                                       key=readable(str(class_key_path(out)))))
+        return True  # the default seed, recorded as it is
+    return any(recorded.get(key) != value for key, value in run.items())
 
 
 def claim_output(out: Path) -> OutputLock:

@@ -48,6 +48,13 @@ RESUME_OTHER_SEED = t("--resume: the results in {out} were graded with another s
                       "continue them, or leave out --resume to grade everything again with this one",
                       "--resume：{out} 中的结果是用另一个种子评测的；请给出相同的 --seed 以继续，或去掉 --resume "
                       "用这个种子重新评测全部提交")
+SEED_KEY_MISSING = t("the results in {out} record a secret seed by its fingerprint, but the key of those "
+                     "fingerprints ({key}) is gone (the results copied without their dot-files?), so their seed "
+                     "cannot be checked: restore that file from where the results came from, or grade every "
+                     "problem again without --resume or --problem, or grade into another --out",
+                     "{out} 中的结果以指纹记录了一个保密种子，但这些指纹的密钥（{key}）已不在（复制结果时漏掉了以点开头"
+                     "的文件？），因此无法核对它们的种子：请从结果的原处恢复这个文件，或去掉 --resume 和 --problem "
+                     "重新评测全部题目，或另选 --out")
 OUT_IN_USE = t("--out {out} is being written by another attn-judge grade (process {pid}); wait until it "
                "finishes, or choose another --out",
                "--out {out} 正由另一个 attn-judge grade（进程 {pid}）写入；请等它结束，或另选 --out")

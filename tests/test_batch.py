@@ -435,6 +435,30 @@ def test_resume_without_the_secret_seed_is_refused_rather_than_grading_everythin
     assert again.returncode == 0 and "Submissions graded: 1" in again.stderr  # without --resume: graded again
 
 
+def test_resume_when_the_seed_key_is_gone_says_so_not_another_seed(tmp_path):
+    """Results copied without their dot-files lose OUT/.attn-judge/seed-key: --resume with the same
+    seed once said the results were graded with another seed, which was false."""
+    klass, out = tmp_path / "class", tmp_path / "out"
+    _write(klass / "ana" / f"{SDPA}.py", solution_source(registry.get(SDPA)))
+    first = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--seed", "4242"), capture_output=True,
+                           text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    shutil.rmtree(out / ".attn-judge")
+    graded = (out / "ana" / SDPA / "results.json").read_bytes()
+    resumed = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--seed", "4242", "--resume"),
+                             capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 2, resumed.stderr
+    key = out / ".attn-judge" / "seed-key"
+    assert (f"the results in {out} record a secret seed by its fingerprint, but the key of those fingerprints "
+            f"({key}) is gone") in resumed.stderr
+    assert "restore that file" in resumed.stderr and "another seed" not in resumed.stderr
+    assert "Isolation:" not in resumed.stderr and "Traceback" not in resumed.stderr
+    assert (out / "ana" / SDPA / "results.json").read_bytes() == graded and not key.exists()
+    again = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--seed", "4242"), capture_output=True,
+                           text=True, timeout=600)
+    assert again.returncode == 0 and "Submissions graded: 1" in again.stderr, again.stderr
+
+
 @pytest.mark.parametrize("stops", [(signal.SIGINT,), (signal.SIGTERM,), (signal.SIGINT, signal.SIGINT),
                                    (signal.SIGINT, signal.SIGTERM)],
                          ids=["ctrl-c", "sigterm", "ctrl-c-twice", "ctrl-c-then-sigterm"])

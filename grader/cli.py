@@ -363,9 +363,8 @@ def _grade_class(root: Path, *, problem_ids, out, seed, workers, limits, resume,
     _stop_once(lang)
     services = _services()
     only = tuple(dict.fromkeys(services.find_problem(p) for p in problem_ids))
-    _, out, plan = services.class_plan(root, out, only=only)  # before the sandboxes start: said at once
-    if resume:
-        services.check_resumed_seed(out, plan, seed)
+    root, out, plan = services.class_plan(root, out, only=only)  # before the sandboxes start: said at once
+    services.check_seeds(root, out, plan, seed, resume=resume, only=only)
     executor = services.open_executor(workers=workers, allow_weak=allow_weak, scheduler=scheduler)
     bar = None
     try:

@@ -276,8 +276,7 @@ def grade_class(
         root, out = class_folders(root, out)
     with claim_output(out):
         remove_stale_temporaries(out)
-        if resume:  # before Settings makes OUT's key
-            check_resumed_seed(out, plan, seed)
+        check_seeds(root, out, plan, seed, resume=resume, only=only)  # before Settings makes OUT's key
         on_plan(plan)
         settings = Settings(out=out, seed=seed, limits=limits, resume=resume, allow_forbidden=allow_forbidden,
                             lang=lang, reports=reports,
@@ -301,6 +300,17 @@ def grade_class(
         return plan, summary
 
 
+def check_seeds(root: Path, out: Path, plan: ClassPlan, seed: int, *, resume: bool,
+                only: tuple[Problem, ...]) -> None:
+    """:class:`UserError` when the run would leave OUT's gradebooks mixing results of two seeds:
+    resumed with another seed (:func:`check_resumed_seed`), or a ``--problem`` run keeping results
+    of other problems graded with another seed (:func:`check_kept_seeds`); or when the seed of
+    results in OUT cannot be checked, their key gone. Said before any sandbox starts."""
+    if resume:
+        check_resumed_seed(out, plan, seed)
+    check_kept_seeds(root, out, plan, seed, only)
+
+
 def check_resumed_seed(out: Path, plan: ClassPlan, seed: int) -> None:
     """:class:`UserError` when the first finished results found in ``out`` were graded with another
     seed: resuming with another one (a secret ``--seed`` forgotten) would grade everything again.
@@ -313,6 +323,23 @@ def check_resumed_seed(out: Path, plan: ClassPlan, seed: int) -> None:
             if _other_seed(out, recorded, run):
                 raise UserError(UE.RESUME_OTHER_SEED.format(out=readable(str(out))))
             return
+
+
+def check_kept_seeds(root: Path, out: Path, plan: ClassPlan, seed: int, only: tuple[Problem, ...]) -> None:
+    """:class:`UserError` naming the problems whose results a ``--problem`` run (``only``) keeps in
+    OUT's gradebooks (:func:`_shown_in_outputs`) when any of them was graded with another seed."""
+    if not only:
+        return
+    run, asked, other = _run_seed(out, seed), {p.id for p in only}, set()
+    for entry in _shown_in_outputs(root, out, plan, only).entries:
+        if entry.problem.id in asked | other:
+            continue
+        recorded = _recorded_seed(out, entry)
+        if recorded is not None and _other_seed(out, recorded, run):
+            other.add(entry.problem.id)
+    if other:
+        problems = join(UE.LIST_SEPARATOR, (p for p in registry.problem_ids() if p in other))
+        raise UserError(UE.KEPT_OTHER_SEED.format(out=readable(str(out)), problems=problems))
 
 
 def _recorded_seed(out: Path, entry: Entry) -> dict | None:

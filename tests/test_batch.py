@@ -435,6 +435,30 @@ def test_resume_without_the_secret_seed_is_refused_rather_than_grading_everythin
     assert again.returncode == 0 and "Submissions graded: 1" in again.stderr  # without --resume: graded again
 
 
+def test_a_problem_run_with_another_seed_than_the_results_it_keeps_is_refused(tmp_path):
+    """--problem keeps the other problems' results in the gradebooks: with another --seed than
+    theirs, the gradebooks once mixed two seeds in silence. Refused before any sandbox starts."""
+    klass, out = tmp_path / "class", tmp_path / "out"
+    for problem_id in (SDPA, "positional_encoding"):
+        _write(klass / "ana" / f"{problem_id}.py", solution_source(registry.get(problem_id)))
+    first = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--seed", "7"), capture_output=True, text=True,
+                           timeout=600)
+    assert first.returncode == 0, first.stderr
+    graded = (out / "ana" / SDPA / "results.json").read_bytes()
+    other = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--problem", SDPA, "--seed", "9"),
+                           capture_output=True, text=True, timeout=600)
+    assert other.returncode == 2, other.stderr
+    assert (f"--out {out} holds results of positional_encoding graded with another seed, which a run of --problem "
+            "keeps in its gradebooks") in other.stderr
+    assert "give the --seed they were graded with, or grade into another --out, or grade every problem again" \
+        in other.stderr
+    assert "Isolation:" not in other.stderr and "Traceback" not in other.stderr
+    assert (out / "ana" / SDPA / "results.json").read_bytes() == graded
+    same = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--problem", SDPA, "--seed", "7"),
+                          capture_output=True, text=True, timeout=600)
+    assert same.returncode == 0 and "Submissions graded: 1" in same.stderr, same.stderr
+
+
 def test_resume_when_the_seed_key_is_gone_says_so_not_another_seed(tmp_path):
     """Results copied without their dot-files lose OUT/.attn-judge/seed-key: --resume with the same
     seed once said the results were graded with another seed, which was false."""

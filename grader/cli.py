@@ -346,11 +346,11 @@ def _write_single_report(out: Path, path: Path, results: dict) -> None:
     from grader.submission import BadSubmission, read_submission
 
     target = out / results["extra_data"]["problem"]
-    try:
-        source = read_submission(path).source
-    except BadSubmission:
-        source = ""
-    with BoundedPool(1) as helpers:  # the page is rendered within its time budget
+    with BoundedPool(1) as helpers:  # a notebook is read, the page rendered, each within its budget
+        try:
+            source = read_submission(path, helpers=helpers).source
+        except BadSubmission:
+            source = ""
         write_report(target / "report.html", results=results, source=source,
                      problem=registry.get(results["extra_data"]["problem"]), static_href="static/",
                      helpers=helpers)

@@ -277,8 +277,12 @@ NOTEBOOK_INVALID = t("it does not follow the notebook format: {detail}", "它不
 NOTEBOOK_CODE_TOO_LARGE = t("its code cells hold {size} MiB of code; the code may be at most 1 MiB (outputs do "
                             "not count) — remove data or generated code",
                             "它的代码单元格共有 {size} MiB 代码；代码最多 1 MiB（输出不计）——请删去数据或自动生成的代码")
-NOTEBOOK_OVER_BUDGET = t("it could not be read within the grader's budget ({why})",
-                         "无法在评测器的预算内读取它（{why}）")
+NOTEBOOK_OVER_BUDGET = t("{path}: is a Jupyter notebook that could not be read within the grader's budget "
+                         "({why}): its outputs or metadata are too large; copy its code cells into a new notebook "
+                         "and hand that in, or hand in its code as a .py file",
+                         "{path}：这个 Jupyter 笔记本无法在评测器的预算内读取（{why}）：其中的输出或元数据过大；"
+                         "请把代码单元格复制到一个新笔记本后提交，或把代码作为 .py 文件提交")
+NOTEBOOK_BAD_REPLY = t("the grader's helper process gave a malformed reply", "评测器的辅助进程返回了格式错误的结果")
 NOTEBOOK_TOO_LARGE = t("{path}: is {size} MiB; a notebook may be at most 32 MiB, outputs included — clear "
                        "its outputs and save it again",
                        "{path}：大小为 {size} MiB；笔记本（含输出）最多 32 MiB——请清除输出后重新保存")

@@ -6,10 +6,10 @@ validates it, so a notebook whose outputs are huge (the file may hold 32 MiB,
 outputs included) is judged by its code alone, validation costs time in
 proportion to the code, and metadata an editor wrote its own way (a kernelspec
 without ``display_name``) never refuses a notebook whose cells are readable. The code
-obeys the rule of a ``.py`` file: at most 1 MiB. Where a class is graded the
-conversion runs in a helper process with a time budget (:func:`read_notebook`
-with a :class:`grader.bounded.BoundedPool`; the task ``"notebook"`` is
-:func:`notebook_to_source_task`).
+obeys the rule of a ``.py`` file: at most 1 MiB. The conversion of a file
+always runs in a helper process with a time and memory budget, never in the
+grader's own (:func:`read_notebook` with a :class:`grader.bounded.BoundedPool`;
+the task ``"notebook"`` is :func:`notebook_to_source_task`).
 
 IPython syntax is not Python: line magics (``%time``), cell magics
 (``%%writefile``), shell lines (``!pip``, ``x = !ls``), help requests
@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from grader import feedback as F
-from grader.i18n import Text, join, t
+from grader.i18n import Text, join, same, t
 from grader.jsonio import readable
 from grader.submission import (MAX_BYTES, BadSubmission, empty_file, mib_over, refuse_binary, shown_name,
                                utf8_text)
@@ -91,6 +91,10 @@ class NotebookUnreadable(ValueError):
     def __init__(self, why: Text):
         self.why = why
         super().__init__(why.en)
+
+
+class NotebookOverBudget(NotebookUnreadable):
+    """A notebook whose conversion went over the helper's time or memory budget; ``why`` says which."""
 
 
 @dataclass(frozen=True)
@@ -404,20 +408,22 @@ def notebook_to_source_task(*, text: str) -> dict:
     return {"source": code.source, **code.source_map.to_json(capped=False)}
 
 
-def read_notebook(data: bytes, path: Path, *, helpers=None) -> NotebookCode:
+def read_notebook(data: bytes, path: Path, *, helpers) -> NotebookCode:
     """The code of a notebook file's bytes, or :class:`~grader.submission.BadSubmission`.
 
     Args:
         data: the file's bytes (at most :data:`MAX_NOTEBOOK_BYTES`).
         path: the file, named in messages.
-        helpers: a :class:`grader.bounded.BoundedPool`: the conversion then runs there
-            within :data:`READ_SECONDS`; without one it runs in this process.
+        helpers: the :class:`grader.bounded.BoundedPool` in which the conversion runs, within
+            :data:`READ_SECONDS` and the helpers' memory limit.
     """
     refuse_binary(data, path)
     text = utf8_text(data, path)
     shown = shown_name(path)
     try:
-        code = _convert_bounded(text, helpers) if helpers is not None else convert(text)
+        code = _convert_bounded(text, helpers)
+    except NotebookOverBudget as exc:
+        raise BadSubmission(F.NOTEBOOK_OVER_BUDGET.format(path=shown, why=exc.why)) from None
     except NotebookUnreadable as exc:
         raise BadSubmission(F.IS_NOTEBOOK.format(path=shown, why=exc.why)) from None
     except (RecursionError, MemoryError) as exc:
@@ -433,12 +439,12 @@ def _convert_bounded(text: str, helpers) -> NotebookCode:
     try:
         reply = helpers.call("notebook", READ_SECONDS, text=text)
     except BoundedCallFailed as exc:
-        raise NotebookUnreadable(F.NOTEBOOK_OVER_BUDGET.format(why=str(exc))) from None
+        raise NotebookOverBudget(same(str(exc))) from None
     if "why" in reply:
         raise NotebookUnreadable(Text(str(reply["why"]["en"]), str(reply["why"]["zh"])))
     source_map = SourceMap.from_json(reply)
     if source_map is None or not isinstance(reply.get("source"), str):
-        raise NotebookUnreadable(F.NOTEBOOK_OVER_BUDGET.format(why="malformed reply"))
+        raise NotebookUnreadable(F.NOTEBOOK_BAD_REPLY)
     return NotebookCode(reply["source"], source_map)
 
 

@@ -21,7 +21,6 @@ from grader import capacity, progress, registry
 from grader import user_errors as UE
 from grader.batch import (ClassPlan, ClassSummary, Entry, archive_kind, plan_class, recorded_extra,
                           remove_stale_temporaries)
-from grader.bounded import BoundedPool
 from grader.classrun import ClassRun, Settings, bad_submission_sha
 from grader.executors import LocalExecutor, WeakIsolationRefused
 from grader.grading import DEFAULT_SEED, SEED_FINGERPRINT, SEED_RECORDS, Suite, grade, not_graded, seed_record
@@ -203,7 +202,7 @@ def grade_file(*, path: Path, problem_id: str | None, seed: int = DEFAULT_SEED,
     executor = open_executor(workers=1, allow_weak=allow_weak, quick_start=True)
     try:
         try:
-            submission = _read_handed_in(path)
+            submission = read_submission(path)
         except BadSubmission as exc:
             return not_graded(problem=problem, suite=Suite(problem, seed=seed), seed=seed,
                               error=SubmissionError(ErrorKind.BAD_SUBMISSION, exc.message),
@@ -223,15 +222,6 @@ def grade_file(*, path: Path, problem_id: str | None, seed: int = DEFAULT_SEED,
     if inputs == PER_FILE:
         results["extra_data"]["inputs"] = PER_FILE
     return results
-
-
-def _read_handed_in(path: Path):
-    """Someone else's submission: a notebook is converted in a helper process within its time
-    budget, as in a class run (a learner's own file, checked, is converted here)."""
-    if path.suffix != ".ipynb":
-        return read_submission(path)
-    with BoundedPool(1) as helpers:
-        return read_submission(path, helpers=helpers)
 
 
 def grade_class(

@@ -16,6 +16,7 @@ import math
 import os
 import re
 import stat
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -166,17 +167,21 @@ def decode_source(data: bytes, path: Path) -> str:
 def read_submission(path: Path, *, helpers=None) -> Submission:
     """Read and check one submission file (``.py``, or a notebook's code cells).
 
+    A notebook is converted in a helper process within a time and memory budget, never in
+    this process (:func:`grader.notebooks.read_notebook`), whoever's file it is.
+
     Args:
-        helpers: a :class:`grader.bounded.BoundedPool` in which a notebook is
-            converted within a time budget (a class run); without one the
-            conversion runs in this process (a learner's own file).
+        helpers: the :class:`grader.bounded.BoundedPool` that converts a notebook (a class
+            run's); without one, a helper is started for that notebook alone.
     """
     path = Path(path)
     if path.suffix == ".ipynb":
+        from grader.bounded import BoundedPool
         from grader.notebooks import MAX_NOTEBOOK_BYTES, read_notebook
 
         data = read_bytes(path, MAX_NOTEBOOK_BYTES, too_large=F.NOTEBOOK_TOO_LARGE)
-        code = read_notebook(data, path, helpers=helpers)
+        with BoundedPool(1) if helpers is None else nullcontext(helpers) as pool:
+            code = read_notebook(data, path, helpers=pool)
         return Submission(path=path, source=code.source, sha256=hashlib.sha256(data).hexdigest(), data=data,
                           source_map=code.source_map)
     data = read_bytes(path)

@@ -4,8 +4,8 @@ What a learner writes in Jupyter is candidate data like a ``.py`` file: these
 tests hand the reader notebooks that are not JSON, nested too deeply, full of
 outputs, with a 1.5 MiB code cell, not UTF-8, and cells with every IPython
 construct; they check that feedback names "cell 4, line 3" in both languages
-(results, report, class run), that the conversion runs with a time budget in
-a helper process where a class is graded, and, in a real kernel driven by
+(results, report, class run), that the conversion of a file runs with a time
+budget in a helper process (class run, grade and check alike), and, in a real kernel driven by
 ``nbclient``, that ``from grader import check`` shows the sandbox's verdict and
 that ``attn-judge start ID --notebook`` writes a notebook that works.
 """
@@ -183,7 +183,7 @@ def helpers():
         yield pool
 
 
-@pytest.mark.parametrize("bounded", [False, True], ids=["in_process", "helper"])
+@pytest.mark.parametrize("bounded", [False, True], ids=["own_helper", "class_helpers"])
 @pytest.mark.parametrize("name", list(HOSTILE))
 def test_a_hostile_notebook_is_a_bad_submission_with_one_clear_message(tmp_path, helpers, name, bounded):
     data, words = HOSTILE[name]
@@ -275,17 +275,34 @@ def test_a_conversion_over_its_budget_costs_that_notebook_only(tmp_path, helpers
     assert read_submission(path, helpers=helpers).source.startswith('"""Self-attention')
 
 
-@pytest.mark.sandbox
-def test_grading_someone_else_s_notebook_converts_it_within_the_budget(tmp_path, monkeypatch):
-    """``attn-judge grade FILE.ipynb`` reads an untrusted notebook: its conversion runs in a helper
-    with a time budget, as in a class run; over budget, that notebook is refused, nothing else."""
-    from grader.services import grade_file
+def _never_in_this_process(text: str):
+    raise AssertionError("a notebook file was converted in the grader's own process")
 
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("command, options, exit_code", [("check", [], 2), ("grade", ["--out", "out"], 0)],
+                         ids=["check", "grade"])
+def test_one_notebook_file_is_converted_within_the_budget_never_in_the_grader(tmp_path, monkeypatch, command,
+                                                                              options, exit_code):
+    """``grade FILE.ipynb`` (what the Gradescope and PrairieLearn bundles run on uploads) and ``check
+    FILE.ipynb`` once converted the notebook in the grader's own process, without bound: 29 MiB of
+    cell metadata took 1.8 GB there. Converted in a helper within its budget, as in a class run;
+    over it, that notebook gets one message, and the exit status of any bad submission."""
     path = _write(tmp_path / "self_attention.ipynb", _huge_outputs_notebook())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ATTN_JUDGE_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(notebooks, "convert", _never_in_this_process)  # the helper is another interpreter
     monkeypatch.setattr(notebooks, "READ_SECONDS", 0.001)
-    results = grade_file(path=path, problem_id=None, allow_weak=True)
-    error = results["extra_data"]["error"]
-    assert error["kind"] == "bad_submission" and "budget" in error["message"]
+    result = CliRunner().invoke(main, [command, str(path), *options])
+    assert result.exit_code == exit_code, result.output
+    assert ("self_attention.ipynb: is a Jupyter notebook that could not be read within the grader's budget "
+            "(over its time budget of 0.001 s): its outputs or metadata are too large; copy its code cells into "
+            "a new notebook and hand that in, or hand in its code as a .py file") in result.output
+    assert "Traceback" not in result.output and "AssertionError" not in result.output
+    if command == "grade":
+        results = json.loads((tmp_path / "out" / SELF_ATTENTION.id / "results.json").read_text())
+        assert results["extra_data"]["error"]["kind"] == "bad_submission" and results["score"] == 0
+        assert (tmp_path / "out" / SELF_ATTENTION.id / "report.html").is_file()
 
 
 # --------------------------------------------------------------------------- feedback by cell

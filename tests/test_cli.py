@@ -242,6 +242,11 @@ def _class_of_one(tmp_path: Path) -> Path:
 ], ids=["workers", "local-workers", "local-zero", "no-protocol"])
 def test_a_class_asked_of_too_many_workers_or_no_scheduler_gets_one_message(tmp_path, args, words):
     """Refused before any worker starts: 100,000 workers would each load torch and exhaust the memory."""
+    _class_refused_in_one_line(tmp_path, args, words)
+
+
+def _class_refused_in_one_line(tmp_path, args, words):
+    """``grade`` of a class with ``args``: exit 2, one error line holding ``words``, no OUT made."""
     root = _class_of_one(tmp_path)
     result = attn("grade", str(root), "--out", str(tmp_path / "out"), *args, cwd=tmp_path, timeout=120)
     assert result.returncode == 2, result.stderr
@@ -249,6 +254,7 @@ def test_a_class_asked_of_too_many_workers_or_no_scheduler_gets_one_message(tmp_
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
     assert all(word in lines[0] for word in words), lines[0]
     assert not (tmp_path / "out").exists()
+    return result
 
 
 @pytest.mark.parametrize("args, words", [
@@ -258,13 +264,7 @@ def test_a_class_asked_of_too_many_workers_or_no_scheduler_gets_one_message(tmp_
 def test_an_option_of_one_file_given_for_a_class_is_refused(tmp_path, args, words):
     """--json on a class folder was once ignored in silence: the user asked for JSON and got a
     progress bar and files. Refused, like --inputs, before anything is graded or written."""
-    root = _class_of_one(tmp_path)
-    result = attn("grade", str(root), "--out", str(tmp_path / "out"), *args, cwd=tmp_path, timeout=120)
-    assert result.returncode == 2, result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    assert all(word in lines[0] for word in words), lines[0]
-    assert result.stdout == "" and not (tmp_path / "out").exists()
+    assert _class_refused_in_one_line(tmp_path, args, words).stdout == ""
 
 
 @pytest.mark.parametrize("command", ["check", "grade"])

@@ -203,6 +203,14 @@ class ZygoteProcess:
         except (OSError, ValueError):
             return 0
 
+    def memory_limit(self) -> int | None:
+        if self.group is None:
+            return None
+        try:
+            return self.group.memory_limit()
+        except (OSError, ValueError):
+            return None
+
     def memory_limit_hits(self) -> int | None:
         """How often the children's memory reached the limit so far; None where no group counts it
         (the per-process limit: an allocation that fails there is the only sign)."""

@@ -56,11 +56,14 @@ MAX_RESTARTS = 3
 # the module: a few MiB) counts too: memory held only to be freed during the call would otherwise
 # hide the call's own.
 HELD_ALLOWANCE_BYTES = 128 * MIB
-# A group near its limit pays for a call's memory with the page cache and kernel memory it holds
-# (files a submission read at import, dentries it looked up) instead of growing: a drop in those
-# during a memory test counts as the test's memory, beyond this much (pipe buffers the trusted side
-# drains, page tables freed).
+# A group at its limit pays for a call's memory with the page cache and kernel memory it holds
+# (files a submission read at import, dentries it looked up) instead of growing: when the group's
+# peak reached its limit (within LIMIT_REACHED_BYTES) during a memory test, a drop in those counts
+# as the test's memory, beyond RECLAIMED_TOLERANCE_BYTES (pipe buffers the trusted side drains,
+# page tables freed). A drop below the limit is the machine's own reclaim (its page cache full of
+# other files) and counts nothing.
 RECLAIMED_TOLERANCE_BYTES = 4 * MIB
+LIMIT_REACHED_BYTES = 4 * MIB
 POLL_SECONDS = 0.25  # how often CPU time is read while a child runs
 EXIT_WAIT_SECONDS = 10.0
 SIGNAL_NAMES = {s.value: s.name for s in signal.Signals}
@@ -331,23 +334,27 @@ class ChildRun:
         try:
             peak = self.meter.read()
             reclaimable_end = self.zygote.reclaimable_memory()
+            limit = self.zygote.memory_limit()
         except (OSError, ValueError):
             peak = None
         self.meter.close()
         self.meter = None
         if peak is None:
             return None
+        reached = limit is not None and peak >= limit - LIMIT_REACHED_BYTES
         return call_peak(peak=peak, start=self.meter_start, idle=self.idle_usage,
-                         reclaimable=(self.reclaimable_start, reclaimable_end), input_bytes=invocation.input_bytes())
+                         reclaimable=(self.reclaimable_start, reclaimable_end), input_bytes=invocation.input_bytes(),
+                         limit_reached=reached)
 
 
-def call_peak(*, peak: int, start: int, idle: int, reclaimable: tuple[int, int], input_bytes: int) -> int:
+def call_peak(*, peak: int, start: int, idle: int, reclaimable: tuple[int, int], input_bytes: int,
+              limit_reached: bool) -> int:
     """A memory test's figure from its group's counters: how far the group's peak rose above its
-    use when the test began (``start``), less the copies of the test's inputs; plus what the kernel
-    took back from the group meanwhile (the drop in ``reclaimable``, before and after, beyond
-    :data:`RECLAIMED_TOLERANCE_BYTES`); plus what the child held before the test beyond its
-    allowance over the group's use before the fork (``idle``)."""
-    reclaimed = max(0, reclaimable[0] - reclaimable[1] - RECLAIMED_TOLERANCE_BYTES)
+    use when the test began (``start``), less the copies of the test's inputs; plus, when the group
+    reached its limit meanwhile, what the kernel took back from it (the drop in ``reclaimable``,
+    before and after, beyond :data:`RECLAIMED_TOLERANCE_BYTES`); plus what the child held before
+    the test beyond its allowance over the group's use before the fork (``idle``)."""
+    reclaimed = max(0, reclaimable[0] - reclaimable[1] - RECLAIMED_TOLERANCE_BYTES) if limit_reached else 0
     held_before = max(0, start - idle - HELD_ALLOWANCE_BYTES)
     return max(0, peak - start - INPUT_COPIES * input_bytes) + reclaimed + held_before
 

@@ -137,6 +137,11 @@ class Group:
         name = "memory.current" if self.version == 2 else "memory.usage_in_bytes"
         return int(_read(os.path.join(self.memory, name)))
 
+    def memory_limit(self) -> int | None:
+        """The group's memory limit now (bytes); None where it has none."""
+        value = _read(os.path.join(self.memory, "memory.max" if self.version == 2 else "memory.limit_in_bytes"))
+        return int(value) if value.strip().isdigit() else None
+
     def memory_in_use(self) -> int:
         """The usage without the page cache the kernel can reclaim (file pages that are not shmem).
 
@@ -195,7 +200,11 @@ class Group:
         if self.version == 2:
             events = _keyed(os.path.join(self.memory, "memory.events"))
             return events.get("max", 0) + events.get("oom_kill", 0)
-        return int(_read(os.path.join(self.memory, "memory.failcnt")))
+        hits = int(_read(os.path.join(self.memory, "memory.failcnt")))
+        try:  # memory+swap has the same limit and is charged first: its counter records the hits
+            return hits + int(_read(os.path.join(self.memory, "memory.memsw.failcnt")))
+        except OSError:  # no swap accounting
+            return hits
 
     def tasks_refused(self) -> int:
         """How many forks the process cap refused, so far."""

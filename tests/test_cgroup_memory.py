@@ -1,5 +1,6 @@
-"""The memory a slot's control group counts as in use (its usage without reclaimable page cache), what a
-child's limit comes on top of, and what a memory test counts when the kernel takes memory back."""
+"""The memory a slot's control group counts as in use (its usage without the page cache and kernel memory
+the kernel can reclaim), which a child's limit comes on top of, and what a memory test counts when the
+kernel takes memory back."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.sandbox.cgroups import Group, OwnCharge
+from grader.sandbox.cgroups import Group
 from grader.supervisor import RECLAIMED_TOLERANCE_BYTES, call_peak
 
 MB = 1 << 20
@@ -88,15 +89,22 @@ def test_a_container_limit_caps_the_workers(tmp_path, monkeypatch):
 
 # --- what earlier children leave behind, and what the kernel takes back ---------------------------
 
-def test_kernel_memory_earlier_children_left_in_the_group_does_not_raise_the_next_limit(tmp_path):
+def _group_with_kernel_memory(folder: Path, version: int, anon: int, kernel: int) -> Group:
+    """A group holding ``anon`` and ``kernel`` bytes of reclaimable kernel memory (dentries): v1
+    counts its kernel memory in a file apart and does not split it, v2 in memory.stat."""
+    if version == 1:
+        (folder / "memory.kmem.usage_in_bytes").write_text(f"{kernel}\n")
+        return _group(folder, version, anon + kernel, {"rss": anon})
+    return _group(folder, version, anon + kernel, {"anon": anon, "slab_reclaimable": kernel})
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_kernel_memory_earlier_children_left_in_the_group_does_not_raise_the_next_limit(tmp_path, version):
     """A child that looked up 400 MiB worth of paths leaves their dentries charged to the slot's
-    group: the next child's limit still comes on top of the zygote's own memory only (the zygote
-    had 160 MiB in use before its first child, and its heap grew by 10 MiB since)."""
-    group = _group(tmp_path, 1, 160 * MB, {"cache": 0})
-    charge = OwnCharge(group)
-    assert charge.bytes(anonymous=100 * MB) == 160 * MB  # before the first child
-    _group(tmp_path, 1, 560 * MB, {"cache": 0})  # an earlier child's dentries: 400 MiB in use
-    assert charge.bytes(anonymous=110 * MB) == 170 * MB
+    group: the next child's limit still comes on top of the zygote's own 160 MiB only. The figure
+    is read at each fork: once the kernel took them back, and the zygote grew, it follows."""
+    assert _group_with_kernel_memory(tmp_path, version, 160 * MB, 400 * MB).memory_in_use() == 160 * MB
+    assert _group_with_kernel_memory(tmp_path, version, 170 * MB, 0).memory_in_use() == 170 * MB
 
 
 def test_reclaimable_memory_counts_page_cache_and_kernel_memory_not_shmem(tmp_path):

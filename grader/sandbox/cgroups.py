@@ -143,17 +143,17 @@ class Group:
         return int(value) if value.strip().isdigit() else None
 
     def memory_in_use(self) -> int:
-        """The usage without the page cache the kernel can reclaim (file pages that are not shmem).
+        """The usage without what the kernel can take back (:meth:`reclaimable`): what the group's
+        processes hold, shmem (a child's tmpfs) and the kernel memory that cannot be freed included.
 
-        A group's usage also counts the page cache its processes read in (the
-        zygote's and earlier children's code pages, files a submission read):
-        a limit of "the submission's memory plus the usage" would hand that
-        cache to the next child as extra memory, since the kernel reclaims it
-        on demand. shmem (a child's tmpfs) cannot be reclaimed and counts.
+        A child's limit comes on top of this figure, read as it is forked, when
+        the slot holds the zygote alone. Not the usage: it also counts the page
+        cache of files earlier children read and the dentries of paths they
+        looked up (hundreds of MiB), which the kernel frees when the next child
+        needs the room, so a limit on top of them would hand that child the
+        same amount again.
         """
-        stat = _keyed(os.path.join(self.memory, "memory.stat"))
-        cache = stat.get("file" if self.version == 2 else "cache", 0) - stat.get("shmem", 0)
-        return max(0, self.memory_usage() - max(0, cache))
+        return max(0, self.memory_usage() - self.reclaimable())
 
     def reclaimable(self) -> int:
         """What the kernel can take back from the group when it needs room: its page cache (not
@@ -270,28 +270,6 @@ class Group:
                 os.rmdir(directory)
             except OSError:
                 pass
-
-
-class OwnCharge:
-    """What a zygote itself holds in its slot's group, which every child's limit comes on top of:
-    the group's memory in use before the first child, plus what the zygote's own anonymous memory
-    grew by since.
-
-    Not the group's use at each fork: earlier children leave kernel memory charged to it (the
-    dentries of paths they looked up, by the hundred thousand), which would raise the next child's
-    limit by as much. Under the limit, the kernel frees those when a child needs the room.
-    """
-
-    def __init__(self, group: Group):
-        self.group = group
-        self.before_children: tuple[int, int] | None = None
-
-    def bytes(self, anonymous: int) -> int:
-        """The charge, given the zygote's anonymous resident bytes now."""
-        if self.before_children is None:
-            self.before_children = self.group.memory_in_use(), anonymous
-        in_use, anonymous_before = self.before_children
-        return in_use + max(0, anonymous - anonymous_before)
 
 
 class PeakMeter:

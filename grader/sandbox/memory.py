@@ -73,11 +73,6 @@ def _status_kib(field: str) -> int | None:
     return None
 
 
-def own_anonymous_bytes() -> int:
-    """This process's anonymous resident memory (its heap and stacks, not mapped files); 0 if unknown."""
-    return (_status_kib("RssAnon") or 0) * 1024
-
-
 class InProcessMeter:
     """A context manager measuring this process's peak resident memory beyond its start.
 

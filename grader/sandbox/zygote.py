@@ -57,7 +57,7 @@ from grader.sandbox import cgroups, child, filesystem, guard, isolation, seccomp
 from grader.sandbox.hugepages import advise_huge_pages  # noqa: E402
 from grader.sandbox.isolation import (DEFAULT_UID_BASE, STRONG, USERNS, WEAK, ChildLimits, Setup,  # noqa: E402
                                       sandbox_uid)
-from grader.sandbox.memory import fixed_mmap_threshold, own_anonymous_bytes  # noqa: E402
+from grader.sandbox.memory import fixed_mmap_threshold  # noqa: E402
 from grader.sandbox.reaper import kill_uid  # noqa: E402
 from grader.sandbox.syscalls import (CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, MS_PRIVATE,  # noqa: E402
                                      MS_REC, PR_SET_CHILD_SUBREAPER, mount, prctl, setns,
@@ -186,7 +186,6 @@ class Zygote:
         self.pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY) if setup.pid_namespaces else None
         self.child: tuple[int, int, int, int, int] | None = None  # pid, pidfd, req, oom, refused
         self.workdir: str | None = None  # a weak child's directory
-        self.own_charge = None if setup.group is None else cgroups.OwnCharge(setup.group)
         self.selector = selectors.DefaultSelector()
         self.selector.register(control, selectors.EVENT_READ, "control")
 
@@ -271,7 +270,7 @@ class Zygote:
         limits = ChildLimits(**request["limits"])
         group = self.setup.group
         if group is not None:  # the zygote is a member too: its own memory and threads come on top
-            group.set_limits(memory_bytes=limits.memory_bytes + self.own_charge.bytes(own_anonymous_bytes()),
+            group.set_limits(memory_bytes=limits.memory_bytes + group.memory_in_use(),
                              max_tasks=limits.max_processes + len(os.listdir("/proc/self/task")))
         counters = self._counters()
         workdir = tempfile.mkdtemp(dir=self.setup.weak_workdirs) if self.setup.level == WEAK else None

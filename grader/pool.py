@@ -181,13 +181,18 @@ class ZygoteProcess:
             message, _ = self._next("exited", handle.req, timeout)
         return message
 
-    def cpu_seconds(self) -> float:
+    def _counter(self, read, default):
+        """``read(group)``, or ``default`` where there is no group or its file cannot be read (the
+        group is being removed, or the kernel lacks that counter)."""
         if self.group is None:
-            return 0.0
+            return default
         try:
-            return self.group.cpu_seconds()
-        except OSError:
-            return 0.0
+            return read(self.group)
+        except (OSError, ValueError):
+            return default
+
+    def cpu_seconds(self) -> float:
+        return self._counter(lambda group: group.cpu_seconds(), 0.0)
 
     def peak_meter(self):
         return None if self.group is None else self.group.peak_meter()
@@ -196,30 +201,15 @@ class ZygoteProcess:
         return 0 if self.group is None else self.group.memory_usage()
 
     def reclaimable_memory(self) -> int:
-        if self.group is None:
-            return 0
-        try:
-            return self.group.reclaimable()
-        except (OSError, ValueError):
-            return 0
+        return self._counter(lambda group: group.reclaimable(), 0)
 
     def memory_limit(self) -> int | None:
-        if self.group is None:
-            return None
-        try:
-            return self.group.memory_limit()
-        except (OSError, ValueError):
-            return None
+        return self._counter(lambda group: group.memory_limit(), None)
 
     def memory_limit_hits(self) -> int | None:
         """How often the children's memory reached the limit so far; None where no group counts it
         (the per-process limit: an allocation that fails there is the only sign)."""
-        if self.group is None:
-            return None
-        try:
-            return self.group.memory_limit_hits()
-        except (OSError, ValueError):
-            return None
+        return self._counter(lambda group: group.memory_limit_hits(), None)
 
     def close(self, *, grace: float = 0.0, wait: bool = True) -> None:
         """End the zygote: it kills its child, cleans up and exits within ``grace`` seconds, or is

@@ -164,6 +164,9 @@ def test_a_scheduler_without_workers_gets_one_message(monkeypatch):
     assert f"dask worker {cluster.scheduler_address}" in message
 
 
+# How long a worker may take to join or to be restarted by its nanny: it starts a sandbox pool
+# before it takes a task, which takes seconds alone and minutes on a machine loaded 15 times over.
+WORKER_START_SECONDS = 300
 NO_UID_BASE = {"ATTN_JUDGE_UID_BASE": "abc"}  # a real reason for a worker's sandboxes not to start
 NO_UID_BASE_WHY = "its sandboxes did not start: SandboxUnavailable: ATTN_JUDGE_UID_BASE='abc' is not a uid base"
 
@@ -191,7 +194,7 @@ def _start_worker(scheduler: str, env: dict, cwd: Path | None = None) -> subproc
 def _joined(client, process: subprocess.Popen) -> str:
     """The address of the worker ``process`` once it has joined (not that of a worker the cluster
     restarted meanwhile)."""
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + WORKER_START_SECONDS
     while time.monotonic() < deadline:
         for address, info in client.scheduler_info()["workers"].items():
             if info.get("name") == process.worker_name:
@@ -202,7 +205,7 @@ def _joined(client, process: subprocess.Popen) -> str:
 
 def _whole(executor: DaskExecutor) -> DaskExecutor:
     """The module's cluster once both its workers run again (a test before may have killed one)."""
-    executor.client.wait_for_workers(2, timeout=120)
+    executor.client.wait_for_workers(2, timeout=WORKER_START_SECONDS)
     return executor
 
 

@@ -424,6 +424,22 @@ def test_search_finds_a_mistake_by_its_id(site, context, query, mistake):
     assert w.problems == []
 
 
+LATEX = re.compile(r"\\[a-zA-Z]{2,}|\$")
+
+
+@pytest.mark.parametrize("query", ["softmax", "scale", "注意力", "√"])
+def test_search_snippets_show_math_as_text_not_latex(site, context, query):
+    """The statements' math is MathML on their pages; a result's quote of it is text, "√(D_k)",
+    never the LaTeX source. Searching for the symbol a page shows finds it."""
+    w = Watched(context)
+    w.page.goto(url(site, "search.html") + "?q=" + query)
+    results = w.page.locator("#results li")
+    assert results.count() > 0, query
+    quotes = [text for text in w.page.locator("#results .snippet-text").all_inner_texts() if text]
+    assert quotes and [quote for quote in quotes if LATEX.search(quote)] == []
+    assert w.problems == []
+
+
 # How many results show one visible quote, taken from their index entry's text in one language.
 QUOTED_FROM = """field => {
     const entries = new Map(window.ATTN_SEARCH_INDEX.map(e => [e.u, e]));

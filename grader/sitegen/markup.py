@@ -22,6 +22,8 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from grader.mathtext import latex_text
+
 log = logging.getLogger(__name__)
 
 _FORMATTER = HtmlFormatter(cssclass="hl")
@@ -140,20 +142,28 @@ _SPACE = re.compile(r"\s+")
 
 
 def plain_text(text: str) -> str:
-    """Markdown source reduced to searchable words (math and code kept as typed)."""
+    """Markdown source reduced to searchable words: code as typed, math as text (a reader searches
+    for what the page shows, "√" rather than "\\sqrt", and a snippet must not show LaTeX)."""
     return _words(_block_parser().parse(text))
+
+
+_MATH = ("math_inline", "math_inline_double", "math_block", "math_block_label")
 
 
 def _words(tokens) -> str:
     words: list[str] = []
     for token in tokens:
-        if token.type == "inline" and token.children:
-            for child in token.children:
-                if child.content:
-                    words.append(child.content)
-        elif token.content and token.type in ("fence", "code_block", "math_block"):
-            words.append(token.content)
+        if token.type == "inline":
+            parts = [child for child in token.children or () if child.content]
+        else:
+            parts = [token] if token.content and token.type in ("fence", "code_block", *_MATH) else []
+        words.extend(latex_text(part.content) if part.type in _MATH else part.content for part in parts)
     return _SPACE.sub(" ", " ".join(words)).strip()
+
+
+def tokens(text: str) -> list:
+    """The markdown-it tokens of a Markdown document as the site reads it (math as ``math_*`` tokens)."""
+    return _block_parser().parse(text)
 
 
 def strip_tags(html: str) -> str:

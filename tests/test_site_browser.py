@@ -420,7 +420,7 @@ def test_search_finds_a_mistake_by_its_id(site, context, query, mistake):
     assert href.startswith(f"problem/{mistake}.html#") and href.endswith(query.split(".")[-1])
     first.click()
     w.page.wait_for_load_state("load")
-    assert w.page.locator(f"article.mistake:target").is_visible()
+    assert w.page.locator("article.mistake:target").is_visible()
     assert w.problems == []
 
 

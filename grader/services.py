@@ -219,8 +219,10 @@ def grade_file(*, path: Path, problem_id: str | None, seed: int = DEFAULT_SEED,
         executor.close(wait=False)  # one submission, finished: the zygote exits on its own
     if executor.warning:
         results["extra_data"]["isolation_warning"] = executor.warning.get(lang)
-    if inputs == PER_FILE:
-        results["extra_data"]["inputs"] = PER_FILE
+    if inputs == PER_FILE:  # recorded: the seed given, one for a whole bundle, and how inputs came from it
+        for key in SEED_RECORDS:
+            results["extra_data"].pop(key, None)
+        results["extra_data"].update(seed_record(seed, seed_key), inputs=PER_FILE)
     return results
 
 

@@ -265,16 +265,19 @@ def test_what_a_file_prints_of_its_inputs_is_no_use_to_another_file(bundle, tmp_
     name): a table built from what one file printed answers nothing for a file that differs by a
     byte, nor for the same bytes handed in under a name that carries the answers. The
     same file always gets the same inputs, and ``grade FILE --seed S --inputs per-file`` re-grades it
-    as the bundle did. A bundle exported with ``--inputs shared`` gives every file the same."""
+    as the bundle did. A bundle exported with ``--inputs shared`` gives every file the same. Every
+    result names the bundle's seed by the same fingerprint, not the seed drawn for its file."""
     leak = attack_source("print_inputs")
-    runs = {}
+    runs, recorded = {}, set()
     for name, file, source in (("first", f"{SDPA}.py", leak), ("again", f"{SDPA}.py", leak),
                                ("table", f"{SDPA}.py", leak + "# a table of answers\n"),
                                ("renamed", "answers_in_the_name.py", leak)):  # graded: the only file
         _, _, results = run_autograder(bundle, tmp_path / name, {file: source})
         runs[name] = _printed_inputs(results)
         assert results["extra_data"]["problems"][SDPA]["inputs"] == "per-file"
+        recorded.add(results["extra_data"]["problems"][SDPA]["seed_fingerprint"])
     assert runs["first"] == runs["again"] and len({runs["first"], runs["table"], runs["renamed"]}) == 3
+    assert len(recorded) == 1  # the bundle's seed, which every result of one zip names alike
     path = tmp_path / f"{SDPA}.py"
     path.write_text(leak)
     local = CliRunner().invoke(main, ["grade", str(path), "--seed", str(SEED), "--inputs", "per-file", "--json"])

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import shutil
 import signal
 import sys
 from pathlib import Path
@@ -164,8 +166,16 @@ def show(problem_id: str, lang: str | None) -> None:
     click.echo(click.style(f"{title}  [{problem.difficulty}]", bold=True))
     tags = join(UE.LIST_SEPARATOR, problem.tags)
     click.echo(W.PROBLEM_TAGS.format(id=problem.id, tags=tags).get(lang) + "\n")
-    click.echo(problem.statement(lang))
+    from grader import statement_text  # rich and pylatexenc: only for this command
+
+    width = shutil.get_terminal_size().columns
+    click.echo(statement_text.render(problem.statement(lang), width=width, color=_colour_wanted()), nl=False)
     click.echo(f"\n{F.START_WITH.get(lang)} attn-judge start {problem.id}")
+
+
+def _colour_wanted() -> bool:
+    """Colours and emphasis on a terminal, unless NO_COLOR is set (no-color.org); never in a file or pipe."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 @main.command()

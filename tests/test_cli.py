@@ -41,6 +41,34 @@ def test_show_in_both_languages():
     assert "Multi-head attention" in en.output and "多头注意力" in zh.output
 
 
+LATEX = re.compile(r"\\[a-zA-Z]{2,}|\$")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_show_lays_out_a_statement_with_its_math_as_text(lang):
+    """A terminal shows neither LaTeX nor MathML: every statement's math reads as text, and in a
+    pipe or a file (no colours, no bold) its headings keep their marks."""
+    for problem_id in registry.problem_ids():
+        shown = CliRunner().invoke(main, ["show", problem_id, "--lang", lang])
+        assert shown.exit_code == 0, shown.output
+        assert LATEX.findall(shown.output) == [], problem_id
+        assert "\x1b[" not in shown.output and "\n## " in shown.output, problem_id
+    rope = CliRunner().invoke(main, ["show", "rotary_embedding", "--lang", lang]).output
+    assert "θ_i = base^(-2i/D)" in rope
+
+
+def test_show_colours_a_terminal_unless_no_color_is_set(monkeypatch):
+    from grader import cli, statement_text
+
+    coloured = statement_text.render("## Why\n\nthe **offset** $p\\,\\theta_i$", width=80, color=True)
+    assert "\x1b[" in coloured and "p θ_i" in coloured and "##" not in coloured
+    monkeypatch.setattr(cli.sys.stdout, "isatty", lambda: True)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert cli._colour_wanted()
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not cli._colour_wanted()
+
+
 def test_unknown_problem_is_a_usage_error_with_close_matches():
     result = CliRunner().invoke(main, ["show", "multihead_attention"])
     assert result.exit_code == 2

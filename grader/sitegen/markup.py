@@ -81,12 +81,17 @@ def _display_math_in_text(self, tokens, idx, options, env) -> str:
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 
 
-def _softbreak(self, tokens, idx, options, env) -> str:
-    """A line break inside a paragraph: a space between words, nothing between Chinese characters
-    (a browser shows the newline between two of them as a stray space)."""
+def joined_without_space(tokens, idx: int) -> bool:
+    """Whether the line break ``tokens[idx]`` inside a paragraph stands between two Chinese
+    characters, where it is nothing (a browser or a terminal would show it as a stray space)."""
     before = tokens[idx - 1].content[-1:] if idx > 0 else ""
     after = tokens[idx + 1].content[:1] if idx + 1 < len(tokens) else ""
-    return "" if _CJK.match(before) and _CJK.match(after) else "\n"
+    return bool(_CJK.match(before) and _CJK.match(after))
+
+
+def _softbreak(self, tokens, idx, options, env) -> str:
+    """A line break inside a paragraph: a space between words, nothing between Chinese characters."""
+    return "" if joined_without_space(tokens, idx) else "\n"
 
 
 def _code_block(self, tokens, idx, options, env) -> str:

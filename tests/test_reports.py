@@ -283,6 +283,8 @@ def test_class_index_counts(klass):
     assert "Scores not scaled" in html  # two students made it
     assert "Syntax error" in html and "Nobody submitted this problem." in html
     assert "dave" in html and "results missing" in html
+    full = points(graded("reference")[0]["max_score"])
+    assert f"2 scored full marks ({full} points)" in html  # alice and Zoë: never read as 2 out of {full}
 
 
 def test_gradebook_rows_columns_and_totals(klass):
@@ -376,6 +378,7 @@ def test_class_overview_is_in_the_language_of_the_run(tmp_path):
     assert f'<span class="v">14</span><span class="k">{zh.stat_students}</span>' in html
     assert f"<h3>{problem().title_zh}</h3>" in html and f"<h2>{zh.checks_failed_most}</h2>" in html
     assert f"{PROBLEM_ID}：结果缺失；" in html and "<td>缩放点积注意力（1）</td>" in html
+    assert f"2 名学生得满分（满分为 {points(graded('reference')[0]['max_score'])} 分）" in html
     assert "Class overview" not in html and "results missing" not in html and "Syntax error" not in html
     rows = _rows(tmp_path / "gradebook.csv")
     assert rows[0][-1] == "notes"  # the columns are the same in both: scripts read them

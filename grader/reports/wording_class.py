@@ -43,9 +43,9 @@ PROBLEM_HISTOGRAM = t("{problem}: scores in tenths of the maximum", "{problem}�
 TOTAL_NOTE = t("{graded} students with something graded, out of {points} points.",
                "{graded} 名学生有已评测的提交，满分 {points} 分。")
 PROBLEM_NOTE = t("{submitted} of {students} students submitted · mean {mean} · median {median} · "
-                 "full marks {full} (of {points} points)",
+                 "{full} scored full marks ({points} points)",
                  "{students} 名学生中有 {submitted} 名提交 · 平均 {mean} · 中位数 {median} · "
-                 "{full} 名得满分（满分 {points} 分）")
+                 "{full} 名学生得满分（满分为 {points} 分）")
 NOBODY_SUBMITTED = t("Nobody submitted this problem.", "没有人提交这道题。")
 BARS_KEY = t("Bars: share of the maximum score in steps of 10%; the green bar is full marks.",
              "柱子：得分占满分的比例，每档 10%；绿色柱子表示满分。")

@@ -6,13 +6,19 @@ that cannot find it fails with what to install: it never skips.
 
 :func:`english_wording` finds the reports' English wording on a page meant to
 be in Chinese (the report of a submission, the class overview, a pair's page).
+:func:`served` serves a folder of pages over HTTP, as a web server would, and
+keeps every request it answered.
 """
 
 from __future__ import annotations
 
+import functools
+import http.server
 import os
 import re
 import shutil
+import threading
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -52,17 +58,48 @@ def launch():
 
 
 class Watched:
-    """A page that records console errors and warnings, page errors, failed or remote requests."""
+    """A page that records console errors and warnings, page errors, failed or remote requests.
 
-    def __init__(self, context):
+    A request to ``origin`` (the local server of :func:`served`) is not remote."""
+
+    def __init__(self, context, origin: str | None = None):
         self.page = context.new_page()
         self.problems: list[str] = []
+        local = ("file", "data", "about")
         self.page.on("console", lambda m: m.type in ("error", "warning") and self.problems.append(
             f"console {m.type}: {m.text}"))
         self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
         self.page.on("requestfailed", lambda r: self.problems.append(f"failed request: {r.url}"))
-        self.page.on("request", lambda r: urlsplit(r.url).scheme not in ("file", "data", "about")
+        self.page.on("request", lambda r: urlsplit(r.url).scheme not in local
+                     and not (origin and r.url.startswith(origin + "/"))
                      and self.problems.append(f"network request: {r.url}"))
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    def log_request(self, code="-", size="-"):
+        self.server.answered.append((int(code), self.path))
+
+    def log_message(self, format, *args):  # quiet: the test reads what was answered instead
+        pass
+
+
+@contextmanager
+def served(folder: Path):
+    """Serve ``folder`` on a free local port; yield the server, whose ``url`` is its origin
+    (``http://127.0.0.1:<port>``) and whose ``answered`` lists ``(status, path)`` of every request,
+    those the browser makes of its own (``/favicon.ico``) included."""
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_Handler, directory=str(folder)))
+    server.answered = []
+    server.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
 
 
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")

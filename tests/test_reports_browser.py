@@ -1,7 +1,7 @@
 """The reports in a real headless Chromium, opened from file:// as an instructor would.
 
 Checks that pages load without console errors or failed (or any network)
-requests, that every link resolves, that the heatmaps render, that the student
+requests, from disk and served over HTTP, that every link resolves, that the heatmaps render, that the student
 table sorts and filters, that a candidate's markup never runs, and that a
 report graded in Chinese, and the overview of a class graded in Chinese, show
 no English wording. Screenshots go to test-artifacts/ for a person to look at.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 
@@ -21,7 +21,7 @@ from grader.reports import copy_static, write_submission_report
 from grader.reports.wording import Wording
 from grader.sandbox import isolation
 from grader.trusted_runner import NamespaceRunner
-from tests.browser import ARTIFACTS, english_wording, wording_shown
+from tests.browser import ARTIFACTS, Watched, english_wording, served, wording_shown
 from tests.report_samples import (HOSTILE_DIR_NAME, HOSTILE_OUTPUT, PROBLEM_ID, STRAY_NAME, build_class, graded,
                                   problem, weights_figure)
 
@@ -113,6 +113,23 @@ def test_submission_reports_load_clean(klass, visit):
     assert v.page.evaluate("document.documentElement.scrollWidth") <= 390
     _shot(visit(klass / HOSTILE_DIR_NAME / PROBLEM_ID / "report.html"), "report-syntax-error")
     _shot(visit(next(p for p in reports if "Zo" in str(p))), "report-tokens")
+
+
+def test_the_report_folder_loads_cleanly_over_http(klass, browser):
+    """Put on a web server, the class run's folder is asked for nothing it lacks: no /favicon.ico
+    either, which a browser asks for on the first page unless the page names its icon."""
+    context = browser.new_context()
+    try:
+        with served(klass) as server:
+            w = Watched(context, origin=server.url)
+            for path in [klass / "index.html", *_reports(klass)]:
+                w.page.goto(f"{server.url}/{quote(path.relative_to(klass).as_posix())}", wait_until="load")
+                assert w.page.title(), path
+            w.page.goto("about:blank")  # the last page's own requests are answered by now
+    finally:
+        context.close()
+    assert [f"{status} {path}" for status, path in server.answered if status >= 400] == []
+    assert w.problems == []
 
 
 # The longest isolation level a sandbox reports, and the longest in words of a weak one

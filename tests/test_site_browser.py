@@ -1,4 +1,5 @@
-"""The study site in a real headless Chromium, opened from file:// as a reader would.
+"""The study site in a real headless Chromium, opened from file:// as a reader would (and,
+once, served over HTTP as a course would put it on the web).
 
 Screenshots go to ``test-artifacts/site/`` (git-ignored) for people to look at.
 """
@@ -12,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from grader import registry
-from tests.browser import ARTIFACTS as BROWSER_ARTIFACTS, Watched
+from tests.browser import ARTIFACTS as BROWSER_ARTIFACTS, Watched, served
 from tests.site_support import build, html_pages
 
 pytestmark = pytest.mark.browser
@@ -69,6 +70,20 @@ def test_every_page_loads_cleanly(site, context):
         w.page.wait_for_load_state("load")
         assert w.page.title(), relative
         shot(w.page, relative.replace("/", "_").removesuffix(".html"))
+    assert w.problems == []
+
+
+def test_every_page_loads_cleanly_over_http(site, context):
+    """Served by a web server, the site is asked for nothing it lacks: no /favicon.ico either, which
+    a browser asks for on a reader's first page unless the page names its icon."""
+    home = site / "index.html"
+    with served(site) as server:
+        w = Watched(context, origin=server.url)
+        for path in [home, *(page for page in html_pages(site) if page != home)]:
+            w.page.goto(f"{server.url}/{path.relative_to(site).as_posix()}", wait_until="load")
+            assert w.page.title(), path
+        w.page.goto("about:blank")  # the last page's own requests are answered by now
+    assert [f"{status} {path}" for status, path in server.answered if status >= 400] == []
     assert w.problems == []
 
 

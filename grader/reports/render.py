@@ -27,9 +27,9 @@ from grader.datapaths import site_assets_dir
 from grader.reports.wording import Wording
 from grader.templating import make_environment
 
-# What a report folder needs next to it: the shared stylesheet, the report-only
+# What a report folder needs next to it: the shared stylesheet and icon, the report-only
 # rules and the table script. Nothing else (the study site has its own files).
-STATIC_FILES = ("style.css", "report.css", "report.js")
+STATIC_FILES = ("style.css", "icon.svg", "report.css", "report.js")
 
 # Shown as escapes rather than passed on: control characters (ANSI escapes, NUL...; tab and
 # newline stay, a carriage return does not: it would hide what precedes it), and characters that

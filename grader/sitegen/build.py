@@ -7,7 +7,7 @@ Layout of the output directory::
     questions.html             the interview questions with corrected answers
     quiz.html                  a self-check quiz, answered in the page
     search.html                offline search over problems and questions
-    static/                    style.css (shared), study.css, study.js, search.js,
+    static/                    style.css and icon.svg (shared), study.css, study.js, search.js,
                                quiz.js, search-index.js and quiz-data.js (generated)
 
 Every link is relative, every asset local, so the site works from ``file://``
@@ -38,7 +38,7 @@ from grader.templating import make_environment
 
 log = logging.getLogger(__name__)
 
-STATIC_FILES = ("style.css", "study.css", "study.js", "search.js", "quiz.js")
+STATIC_FILES = ("style.css", "icon.svg", "study.css", "study.js", "search.js", "quiz.js")
 PROBLEM_DIR = "problem"
 
 

@@ -115,9 +115,12 @@ def _save(out: Path, student: str, kind: str, *, figure=None, output=None, repor
     return results
 
 
-def build_class(out: Path, lang: str = DEFAULT_LANG) -> dict[str, dict]:
+def build_class(out: Path, lang: str = DEFAULT_LANG, problems: list | None = None) -> dict[str, dict]:
     """A small class with every kind of student the overview must handle, graded and written in
-    ``lang``; returns the roster (whose notes are the batch planner's, in English)."""
+    ``lang``; returns the roster (whose notes are the batch planner's, in English).
+
+    The overview has a column for each of ``problems`` (problem 1 and one nobody submitted, unless
+    given): the class submitted problem 1 only."""
     roster = {}
 
     def add(name, kind=None, **kwargs):
@@ -140,6 +143,6 @@ def build_class(out: Path, lang: str = DEFAULT_LANG) -> dict[str, dict]:
     roster["dave"]["graded"].append(PROBLEM_ID)
     add("erin")
     roster["erin"]["notes"].append("mha.py: not a problem ID (did you mean multi_head_attention?); not graded")
-    write_class_outputs(out, problems=[problem(), unsubmitted_problem()], roster=roster, lang=lang,
+    write_class_outputs(out, problems=problems or [problem(), unsubmitted_problem()], roster=roster, lang=lang,
                         ignored=[STRAY_NAME, ".carol"], others=["frank"])
     return roster

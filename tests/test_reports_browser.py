@@ -1,10 +1,12 @@
 """The reports in a real headless Chromium, opened from file:// as an instructor would.
 
 Checks that pages load without console errors or failed (or any network)
-requests, from disk and served over HTTP, that every link resolves, that the heatmaps render, that the student
-table sorts and filters, that a candidate's markup never runs, and that a
-report graded in Chinese, and the overview of a class graded in Chinese, show
-no English wording. Screenshots go to test-artifacts/ for a person to look at.
+requests, from disk and served over HTTP, that every link resolves, that the
+heatmaps render, that the student table sorts and filters, that the printed
+overview keeps every column on the paper, that a candidate's markup never runs,
+and that a report graded in Chinese, and the overview of a class graded in
+Chinese, show no English wording. Screenshots go to test-artifacts/ for a
+person to look at.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 
+from grader import registry
 from grader.grading import grade
 from grader.references import misconception_variants, solution_source
 from grader.reports import copy_static, write_submission_report
@@ -35,6 +38,14 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
 def klass(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("class")
     build_class(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def wide_klass(tmp_path_factory) -> Path:
+    """The same class with a column for every problem of the registry: the widest student table."""
+    out = tmp_path_factory.mktemp("wide-class")
+    build_class(out, problems=registry.all_problems())
     return out
 
 
@@ -240,6 +251,52 @@ def test_student_table_sorts_and_filters(klass, visit):
     assert sorted(_column(v, 0)) == sorted(["bob", "=SUM(A1:A9)"])
     assert v.problems == []
     _shot(v, "class-overview-filtered")
+
+
+# A4 upright, less the printer's margins: the narrowest paper the overview is printed on
+PRINTED = {"viewport": {"width": 718, "height": 1000}}
+
+# Where each table of the page overflows what is printed: a header cell past the right edge of its
+# box (the table's scrolling box, or the page), a box that scrolls, a cell whose content does not
+# fit it (on screen the student table cuts that off with an ellipsis).
+_OFF_THE_PAPER = """() => {
+    const page = document.documentElement.clientWidth, found = [];
+    for (const table of document.querySelectorAll('table')) {
+        const box = table.closest('.table-wrap') || document.body;
+        const right = Math.min(box.getBoundingClientRect().right, page) + 0.5;
+        if (box.scrollWidth > box.clientWidth + 1) found.push(`scrolls: ${box.scrollWidth} > ${box.clientWidth}`);
+        for (const th of table.querySelectorAll('th'))
+            if (th.getBoundingClientRect().right > right) found.push(`past the edge: ${th.textContent.trim()}`);
+        for (const cell of table.querySelectorAll('th, td'))
+            if (cell.scrollWidth > cell.clientWidth + 1) found.push(`cut off: ${cell.textContent.trim()}`);
+    }
+    if (document.documentElement.scrollWidth > page) found.push('the page is wider than the paper');
+    return found; }"""
+
+
+@pytest.mark.parametrize("which", ["klass", "wide_klass", "zh_klass"])
+def test_printed_overview_keeps_every_column_on_the_paper(which, request, visit):
+    out = request.getfixturevalue(which)
+    v = visit(out / "index.html", **PRINTED)
+    folds = "Array.from(document.querySelectorAll('details'), d => d.open)"
+    before = v.page.evaluate(folds)
+    assert False in before  # every check of a problem, folded
+    assert v.page.evaluate(_OFF_THE_PAPER) != [], "on screen the student table scrolls"
+    v.page.emulate_media(media="print")
+    v.page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    assert v.page.evaluate(_OFF_THE_PAPER) == []
+    headers = v.page.locator("#student-table thead th")
+    assert headers.count() == 4 + len(registry.all_problems() if which == "wide_klass" else [1, 2])
+    for control in ("#student-search", "#student-filter", ".topbar", "#misconceptions button[data-filter]"):
+        assert not v.page.locator(control).is_visible(), control
+    assert v.page.locator("#student-count").is_visible()  # says when a filter left students out
+    assert all(v.page.evaluate(folds)), "a fold is printed shut"
+    _shot(v, f"class-overview-print-{which}")
+    v.page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    v.page.emulate_media(media="screen")
+    assert v.page.evaluate(folds) == before
+    assert v.page.locator("#student-search").is_visible()
+    assert v.problems == []
 
 
 def test_candidate_markup_never_runs(klass, visit):

@@ -233,7 +233,7 @@ def broad_failure(suite: "Suite", verdicts: list[Verdict], diagnosed: list[str])
 
 def _summary(problem: Problem, score: float, max_score: float, passed: int, total: int,
              diagnosed: list[str], error: SubmissionError | None,
-             mismatch: Mismatch | None = None, broad: bool = False) -> Text:
+             mismatch: Mismatch | None = None, broad: bool = False, public: bool = False) -> Text:
     title = Text(problem.title, problem.title_zh)
     parts = [F.SUMMARY.format(title=title, passed=passed, total=total, score=_points(score),
                               max_score=_points(max_score))]
@@ -247,8 +247,8 @@ def _summary(problem: Problem, score: float, max_score: float, passed: int, tota
                                               explanation=Text(item.explanation, item.explanation_zh)))
     if broad:
         parts.append(F.SUMMARY_BROAD_FAILURE)
-    if not error and passed == total:
-        parts.append(F.SUMMARY_ALL_CORRECT)
+    if not error and passed == total:  # the public tests are a sample: never said to be all there is
+        parts.append(F.SUMMARY_PUBLIC_CORRECT if public else F.SUMMARY_ALL_CORRECT)
     return sentences(parts)
 
 
@@ -469,7 +469,7 @@ def results_from_report(*, problem: Problem, suite: Suite, report: RunReport, se
         "max_score": round(max_score, 6),
         "execution_time": round(time.perf_counter() - start, 4),
         "output": _summary(problem, score, max_score, passed, len(tests), diagnosed, error,
-                           _mismatch(report), broad).get(lang),
+                           _mismatch(report), broad, public=suite.public).get(lang),
         "tests": tests,
         "extra_data": extra,
     }

@@ -165,7 +165,7 @@ CASES = [
          _no_cache, tags=("shapes", "causal"),
          hint=t("Causal self-attention over the new tokens; return (output, (k, v)) with the "
                 "keys and values of every token, shape (B, H, T, head_dim).",
-                "对新词元做因果自注意力；返回 (output, (k, v))，其中是每个词元的键和值，"
+                "对新词元做因果自注意力；返回 (output, (k, v))，其中 k 和 v 是每个词元的键和值，"
                 "形状为 (B, H, T, head_dim)。")),
     Case("11.2", t("a prompt of 3 tokens, then one token at a time", "先输入 3 个词元的提示词，再逐个输入词元"),
          1.0, _prompt_then_tokens, check=property_then(same_as_one_call(), match_reference()),

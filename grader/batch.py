@@ -27,6 +27,7 @@ from grader.fsutil import temporary_target
 from grader.outpaths import MAX_RESULTS_BYTES, REPORT, RESULTS, results_path
 from grader.registry import Problem
 from grader.reports.gradebook import name_as_read
+from grader.reports.render import shown_name
 from grader.submission import untouched_file
 
 SUBMISSION_SUFFIXES = ("py", "ipynb")
@@ -98,7 +99,7 @@ def plan_class(root: Path, *, only: tuple[Problem, ...] = ()) -> ClassPlan:
             continue
         shown = readable(student)
         if _is_symlink(folder):
-            roster[student] = {"graded": [], "notes": [F.PLAN_SYMLINK.format(name=shown)]}
+            roster[student] = {"graded": [], "notes": [F.PLAN_SYMLINK.format(name=shown_name(student))]}
             continue
         if not folder.is_dir():
             ignored.append(shown)  # a stray file next to the student folders (a submission put there?)
@@ -131,10 +132,11 @@ def plan_class(root: Path, *, only: tuple[Problem, ...] = ()) -> ClassPlan:
 
 
 def _note_lookalike_names(roster: dict[str, dict]) -> None:
-    """Two student folders whose names read the same in the gradebooks (:func:`name_as_read`:
-    ``josé`` typed on macOS and on Windows, ``x<BEL>y`` and ``x?y``, ``=a`` and ``'=a``, an
-    undecodable byte and its ``\\xNN`` typed out) would get two rows nobody can tell apart: each
-    says so in its notes, with the code points that tell them apart."""
+    """Two student folders whose names read the same in the gradebooks and the overview
+    (:func:`name_as_read`: ``josé`` typed on macOS and on Windows, ``ab`` and ``a<ZWJ>b``, ``=a``
+    and ``'=a``, ``x<BEL>y`` and ``x\\x07y`` typed out, an undecodable byte and its ``\\xNN``) would
+    get two rows nobody can tell apart: each says so in its notes, with the code points that tell
+    them apart."""
     forms: dict[str, list[str]] = {}
     for name in roster:
         forms.setdefault(name_as_read(name), []).append(name)

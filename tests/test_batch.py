@@ -850,9 +850,26 @@ def test_two_student_folders_whose_names_look_the_same_are_told_apart(tmp_path):
     assert "(jos\\xe9)" in roster["jos\u00e9"]["notes"][0].en
 
 
+@pytest.mark.parametrize("joined", ["a\u200db", "a\u200cb"])
+def test_a_name_that_differs_only_by_a_joiner_the_pages_keep_is_told_apart(tmp_path, joined):
+    """A zero-width joiner between two letters is shown as itself (it is part of some writing), so
+    ``ab`` and ``a<ZWJ>b`` read the same: each row's notes say so, with the spelling that tells them apart."""
+    from grader.batch import plan_class
+
+    for name in ("ab", joined, "ana"):
+        _write(tmp_path / "class" / name / f"{SDPA}.py", "x = 1\n")
+    roster = plan_class(tmp_path / "class").roster
+    assert roster["ana"]["notes"] == []
+    spelled = joined.encode("unicode_escape").decode("ascii")
+    assert [n.en for n in roster[joined]["notes"]] == [
+        f"this student folder's name looks the same as 1 other(s) but is spelled apart ({spelled}): "
+        "the same student handed in twice, or two students to tell apart"]
+    assert "(ab)" in roster["ab"]["notes"][0].en
+
+
 @pytest.mark.parametrize("pair", [
     (os.fsdecode(b"bad\xffbyte"), "bad\\xffbyte"),  # an undecodable byte, and its \xNN typed out
-    ("x\abell", "x?bell"), ("\u202eRTL", "?RTL"),  # a control or an override, and the ? it is written as
+    ("x\abell", "x\\x07bell"), ("\u202eRTL", "\\u202eRTL"),  # a control or an override, and its escape typed out
     ("'=quote", "=quote"),  # a quote typed, and the quote that defuses a formula
 ], ids=["byte", "control", "override", "formula"])
 def test_student_folders_whose_gradebook_rows_read_the_same_are_told_apart(tmp_path, pair):

@@ -14,7 +14,7 @@ from grader import similarity
 from grader.reports import copy_static, write_class_outputs, write_submission_report
 from grader.reports.figures import figure_view, histogram
 from grader.reports.gradebook import defuse
-from grader.reports.render import STATIC_FILES, points
+from grader.reports.render import STATIC_FILES, points, shown_name
 from grader.reports.submission import MAX_OUTPUT_CHARS
 from grader.reports.wording import Wording
 from tests.report_samples import (FORMULA_NAMES, HOSTILE_NAME, HOSTILE_OUTPUT, LINE_BREAK_NAME, ODD_NAME,
@@ -306,9 +306,11 @@ def test_gradebook_rows_columns_and_totals(klass):
 @pytest.mark.parametrize("name", FORMULA_NAMES)
 def test_gradebook_cells_are_defused(klass, name):
     out, _ = klass
+    # a name's tab is spelled out, as the overview shows it: then nothing a spreadsheet would run
+    shown = "\\x09" + name[1:] if name.startswith("\t") else "'" + name
     for path in (out / "gradebook.csv", out / "gradebook-canvas.csv"):
         cells = [c for row in _rows(path) for c in row]
-        assert "'" + name in cells, path.name
+        assert shown in cells, path.name
         assert name not in cells
     notes = [r[-1] for r in _rows(out / "gradebook.csv")]
     assert any(n.startswith("'=HYPERLINK") for n in notes)
@@ -316,14 +318,62 @@ def test_gradebook_cells_are_defused(klass, name):
 
 def test_a_name_s_line_breaks_never_start_a_row_of_a_gradebook(klass):
     """A folder named "eve<newline>mallory,13,13,13,": quoted, CSV would keep it in its cell, but a
-    reader of lines (grep, many imports) would see a row for mallory; the line breaks are ``?``."""
+    reader of lines (grep, many imports) would see a row for mallory; the line breaks are escapes,
+    as the overview shows them."""
     out, roster = klass
-    shown = "eve?mallory,13,13,13,??x?y"
+    shown = "eve\\x0amallory,13,13,13,\\x0d\\x0ax\\u2028y"
     for path, rows in ((out / "gradebook.csv", 1 + len(roster)), (out / "gradebook-canvas.csv", 2 + len(roster))):
         lines = path.read_text(encoding="utf-8").splitlines()  # every line break Python knows
         assert len(lines) == rows, path.name
         assert not any(line.startswith(("mallory", "x")) for line in lines)
         assert shown in {cell for row in _rows(path) for cell in row}
+
+
+PERSIAN = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # می‌خواهم: a non-joiner between two letters
+FAMILY = "\U0001f469\u200d\U0001f469\u200d\U0001f467"  # 👩‍👩‍👧: one emoji, joined
+SPELLED = [  # a name, and how every class output shows it
+    (PERSIAN, PERSIAN), (FAMILY, FAMILY), ("\U0001f469\U0001f3fd\u200d\U0001f4bb", "\U0001f469\U0001f3fd\u200d\U0001f4bb"),
+    ("\u0915\u094d\u200d\u0937", "\u0915\u094d\u200d\u0937"),  # a joiner after a virama (a mark)
+    ("a\u202eb", "a\\u202eb"), ("a\rb", "a\\x0db"), ("a\u202db", "a\\u202db"), ("a?b", "a?b"),
+    ("a\nb\tc\x9bd", "a\\x0ab\\x09c\\u009bd"),  # one line, and nothing a terminal obeys
+    ("\u200dab", "\\u200dab"), ("ab\u200c", "ab\\u200c"), ("a\u200d\u200db", "a\\u200d\\u200db"),  # joining nothing
+    ("a\u200d b", "a\\u200d b"), ("1\u200d2", "1\\u200d2"),
+    ("   ", "\\x20\\x20\\x20"), (" bob ", "\\x20bob\\x20"), ("\u3000", "\\u3000"),  # never blank, never "bob"
+    ("Zo\u00eb \u674e", "Zo\u00eb \u674e"), ("=SUM(A1)", "=SUM(A1)"),  # the gradebooks defuse it
+]
+
+
+@pytest.mark.parametrize("name,shown", SPELLED)
+def test_a_name_shows_its_hidden_characters_but_keeps_the_joiners_of_its_writing(name, shown):
+    assert shown_name(name) == shown
+
+
+def test_a_name_is_spelled_the_same_in_the_overview_the_reports_and_the_gradebooks(tmp_path):
+    """An instructor finds a gradebook row in the overview by its name: the same spelling in both,
+    a different one for each student, none blank."""
+    names = [name for name, _ in SPELLED]
+    write_class_outputs(tmp_path, problems=[problem()], roster={n: {"graded": [], "notes": []} for n in names})
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    in_page = [html_module.unescape(cell) for cell in re.findall(r'<td class="name">(.*?)</td>', page)]
+    assert sorted(in_page) == sorted(shown for _, shown in SPELLED)
+    in_gradebook = [row[0] for row in _rows(tmp_path / "gradebook.csv")[1:]]
+    in_canvas = [row for row in _rows(tmp_path / "gradebook-canvas.csv")[2:]]
+    assert in_gradebook == [row[3] for row in in_canvas] == [row[0] for row in in_canvas]
+    assert [cell.removeprefix("'") for cell in in_gradebook] == in_page  # the defusing "'" aside
+    assert len(set(in_gradebook)) == len(names) and all(cell.strip() for cell in in_gradebook)
+
+
+def test_a_report_names_its_student_as_the_overview_does(tmp_path):
+    results, source = graded("reference")
+    for name in (PERSIAN, FAMILY, "a\u202eb", "   "):
+        path = tmp_path / "report.html"
+        write_submission_report(path, results=results, source=source, problem=problem(), static_href="static/",
+                                student=name)
+        page = path.read_text(encoding="utf-8")
+        title = html_module.unescape(re.search(r"<title>(.*?)</title>", page, re.S).group(1))
+        assert title.startswith(shown_name(name) + " \u00b7 "), title
+        assert f"<dd>{html_module.escape(shown_name(name), quote=False)}</dd>" in page
+    assert "\u202e" not in page
 
 
 @pytest.mark.parametrize("cell,expected", [

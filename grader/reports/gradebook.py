@@ -2,11 +2,14 @@
 
 Student names, file names and notes are candidate-controlled; a spreadsheet
 would run a cell that starts with ``=``, ``+``, ``-``, ``@`` or a tab as a
-formula, so every such cell gets a leading ``'``. A folder name's undecodable
-bytes are written as ``\\xNN``; the characters a terminal obeys (escape
-sequences, direction overrides), invisible ones and line breaks as ``?``: a
-cell stays on its line, for the readers that take each line for a row. The column layout
-is documented in ``docs/gradebook.md``.
+formula, so every such cell gets a leading ``'``. A student's name is spelled
+as the overview and the reports spell it (:func:`grader.reports.render.shown_name`:
+its hidden characters as escapes, ``a\\u202eb``), so that a row is found in
+either by its name and two names never share a cell by their hidden characters.
+In other cells a folder name's undecodable bytes are written as ``\\xNN``; the
+characters a terminal obeys (escape sequences, direction overrides), invisible
+ones and line breaks as ``?``: a cell stays on its line, for the readers that
+take each line for a row. The column layout is documented in ``docs/gradebook.md``.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pathlib import Path
 from grader.fsutil import write_atomic
 from grader.i18n import DEFAULT_LANG
 from grader.jsonio import ACTING_CHARACTERS, readable
-from grader.reports.render import points
+from grader.reports.render import JOINERS, points, shown_name
 
 FORMULA_START = ("=", "+", "-", "@", "\t")
 # every control but the tab (CSV's own); line breaks too, which a line-based reader takes for a new row
@@ -40,10 +43,12 @@ def defuse(cell) -> str:
 
 
 def name_as_read(name: str) -> str:
-    """The text a person reads for a student's name in the gradebooks: its cell (:func:`defuse`),
-    composed (NFC), since ``é`` typed as one code point or as ``e`` and an accent reads the same.
-    Two names that give the same text cannot be told apart in a gradebook."""
-    return unicodedata.normalize("NFC", defuse(name))
+    """The text a person reads for a student's name in the gradebooks and the overview: its cell
+    (:func:`shown_name`, :func:`defuse`), composed (NFC), since ``é`` typed as one code point or as
+    ``e`` and an accent reads the same, without the joiners it keeps (``a`` + ZWJ + ``b`` reads ``ab``).
+    Two names that give the same text cannot be told apart by a reader."""
+    text = unicodedata.normalize("NFC", defuse(shown_name(name)))
+    return text.translate({ord(joiner): None for joiner in JOINERS})
 
 
 def _csv(rows: list[list]) -> str:
@@ -60,7 +65,7 @@ def gradebook_rows(klass, lang: str = DEFAULT_LANG) -> list[list[str]]:
     rows = [header]
     for student in klass.students:
         rows.append([
-            student.name,
+            shown_name(student.name),
             *(points(c.score) if c.graded else "" for c in student.cells),
             points(student.total),
             points(klass.maximum),
@@ -77,7 +82,7 @@ def canvas_rows(klass) -> list[list[str]]:
     possible = ["Points Possible", "", "", "", "", *(points(klass.stats[i].max_score) for i, _ in problems)]
     rows = [header, possible]
     for student in klass.students:
-        rows.append([_canvas_display_name(student.name), "", "", student.name, "",
+        rows.append([shown_name(_canvas_display_name(student.name)), "", "", shown_name(student.name), "",
                      *(points(student.cells[i].score) if student.cells[i].graded else ""
                        for i, _ in problems)])
     return rows

@@ -4,7 +4,8 @@ Templates live in ``site/templates/report/`` (found through
 :func:`grader.datapaths.site_assets_dir`, so they work from a wheel too) and
 extend the shared ``site/templates/base.html``. Autoescaping is always on: a
 value reaches a page as text unless a template marks it safe, and only output
-that pygments has already escaped is ever marked safe.
+that pygments has already escaped is ever marked safe (and a student's name,
+escaped by the ``name`` filter, which shows it as :func:`shown_name` does).
 
 Fixed wording comes from :mod:`grader.reports.wording`: a page is given its
 catalogue as ``t``, and every template can name one with ``wording(lang)``.
@@ -16,6 +17,7 @@ import math
 import os
 import re
 import shutil
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
@@ -24,6 +26,7 @@ import jinja2
 from markupsafe import Markup
 
 from grader.datapaths import site_assets_dir
+from grader.jsonio import readable
 from grader.reports.wording import Wording
 from grader.templating import make_environment
 
@@ -36,14 +39,23 @@ STATIC_FILES = ("style.css", "icon.svg", "report.css", "report.js")
 # change how the text around them reads without showing themselves: bidirectional overrides and
 # isolates ("Trojan Source"), zero-width and other invisible format characters, line and paragraph
 # separators.
-_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f\u00ad\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f"
-                     "\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb"
-                     "\U000e0000-\U000e007f]")
+_HIDDEN_CHARACTERS = ("\x00-\x08\x0b-\x1f\x7f\u00ad\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f"
+                      "\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb"
+                      "\U000e0000-\U000e007f")
+_HIDDEN = re.compile(f"[{_HIDDEN_CHARACTERS}]")
+# A name is one line, in a page and in a gradebook a terminal may show: its tab, newline and
+# C1 controls (which a terminal obeys: CSI, NEL...) are escaped as well.
+_HIDDEN_IN_NAME = re.compile(f"[\t\n\x80-\x9f{_HIDDEN_CHARACTERS}]")
+JOINERS = "\u200c\u200d"  # zero-width non-joiner and joiner: part of some writing, and of emoji
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def _escaped(match: re.Match) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+    return _escape(match.group())
 
 
 def points(value) -> str:
@@ -71,6 +83,39 @@ def printable(text) -> str:
     return _HIDDEN.sub(_escaped, text)
 
 
+def shown_name(name) -> str:
+    """A student's name (their folder's) as every class output shows it: the overview, each report,
+    the similarity pages and the gradebooks, so that a row of one is found in another by its name.
+
+    The characters :func:`printable` escapes are escaped, and so are tab, newline and C1 controls
+    (a name stays on its line). A zero-width joiner or non-joiner is kept where it is writing: between
+    two letters (a mark may precede it: a virama, a variation selector), as in Persian ``می‌خواهم``, or
+    between the symbols of an emoji (``👩‍👩‍👧``); elsewhere it is escaped. Whitespace at either end is
+    escaped, so no name reads as blank (``\\x20\\x20\\x20``) or as the same name without it.
+    A name's undecodable bytes read ``\\xNN`` (:func:`grader.jsonio.readable`).
+    """
+    text = readable(str(name))
+    if text.isprintable() and text.strip() == text:  # the common case, in C
+        return text
+    text = _HIDDEN_IN_NAME.sub(_escaped_unless_joining, text)
+    core = text.strip()  # whitespace as str.isspace() has it
+    if not core:
+        return "".join(map(_escape, text))
+    start, end = len(text) - len(text.lstrip()), len(text.rstrip())
+    return "".join(map(_escape, text[:start])) + core + "".join(map(_escape, text[end:]))
+
+
+def _escaped_unless_joining(match: re.Match) -> str:
+    char, text, at = match.group(), match.string, match.start()
+    if char in JOINERS and 0 < at < len(text) - 1:
+        before, after = unicodedata.category(text[at - 1]), unicodedata.category(text[at + 1])
+        # a letter, a mark on it, an emoji or its skin tone (Sk) before; a letter or an emoji after
+        if before[0] in "LM" or before in ("So", "Sk"):
+            if after[0] == "L" or after == "So":
+                return char
+    return _escape(char)
+
+
 def url_part(text) -> str:
     """Percent-encode one path segment: ``/``, ``?``, ``#``, ``%`` and quotes included.
 
@@ -96,11 +141,11 @@ def fill(message: str, **values) -> Markup:
 
 @lru_cache(maxsize=None)
 def environment() -> jinja2.Environment:
-    # every plain string a template prints shows its control characters visibly;
-    # Markup (pygments' already-escaped HTML) is left alone
+    # every plain string a template prints shows its control characters visibly; Markup (pygments'
+    # already-escaped HTML, a name escaped by the "name" filter) is left alone
     env = make_environment(
         filters={"points": points, "printable": printable, "url_part": url_part, "percent": percent,
-                 "fill": fill},
+                 "fill": fill, "name": lambda name: Markup.escape(shown_name(name))},
         finalize=lambda value: printable(value) if type(value) is str else value,
     )
     env.globals["wording"] = Wording

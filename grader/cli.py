@@ -12,7 +12,6 @@ line is printed in the user's language: the errors' wording is in
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 import signal
@@ -27,27 +26,15 @@ from grader import cli_wording as W
 from grader import feedback as F
 from grader import user_errors as UE
 from grader.cli_export import export
+from grader.cli_types import TIMEOUT
 from grader.cli_usage import localised
 from grader.i18n import LANGS, Text, join, resolve_lang
 from grader.sandbox.limits import Limits
 from grader.seedkey import DEFAULT_SEED, INPUTS, SHARED
 from grader.terminal import one_line, safe
 
-MAX_TIMEOUT_SECONDS = 3600.0  # per test
-
-
-class _Seconds(click.FloatRange):
-    """Seconds from 0.1 to an hour: neither inf nor nan (which every comparison lets through)."""
-
-    def convert(self, value, param, ctx):
-        seconds = super().convert(value, param, ctx)
-        if not math.isfinite(seconds):
-            self.fail(f"{value!r} is not a number of seconds.", param, ctx)
-        return seconds
-
-
-TIMEOUT_OPTION = click.option("--timeout", type=_Seconds(min=0.1, max=MAX_TIMEOUT_SECONDS), default=Limits.timeout,
-                              show_default=True, help="Seconds allowed per test.")
+TIMEOUT_OPTION = click.option("--timeout", type=TIMEOUT, default=Limits.timeout, show_default=True,
+                              help="Seconds allowed per test.")
 LANG_OPTION = click.option("--lang", type=click.Choice(LANGS), default=None,
                            help="Language of every message (default: ATTN_JUDGE_LANG, else the locale).")
 

@@ -16,6 +16,7 @@ import click
 
 from grader import cli_wording as W
 from grader import user_errors as UE
+from grader.cli_types import TIMEOUT
 from grader.i18n import LANGS, Text, join, resolve_lang
 from grader.sandbox.limits import Limits
 from grader.seedkey import INPUTS, PER_FILE, SHARED
@@ -34,7 +35,7 @@ def _bundle_options(command):
     options = [
         click.option("--seed", type=int, default=None,
                      help="Seed of the hidden tests' random inputs (default: a random secret one)."),
-        click.option("--timeout", type=click.FloatRange(min=0.1), default=Limits.timeout, show_default=True,
+        click.option("--timeout", type=TIMEOUT, default=Limits.timeout, show_default=True,
                      help="Seconds allowed per test."),
         click.option("--memory", "memory_mb", type=click.IntRange(min=64), default=Limits.memory_mb,
                      show_default=True, help="Memory limit per submission, in MB."),

@@ -156,6 +156,11 @@ OUT_FILE_EXISTS = t("--out {out}: exists; give the path of a new file (an export
 OUT_NOT_EMPTY = t("--out {out}: exists and is not an empty folder; choose a new folder (an export never "
                   "mixes with older files)",
                   "--out {out}：已存在且不是空文件夹；请另选一个新文件夹（导出的文件从不与旧文件混在一起）")
+TIMEOUT_TOO_LONG_FOR_PRAIRIELEARN = t("--timeout {timeout}: too long for PrairieLearn, which stops a grading job "
+                                      "after {limit} s: a submission that used up its time would get no result at "
+                                      "all; give --timeout {most} or less",
+                                      "--timeout {timeout}：对 PrairieLearn 来说太长，它在 {limit} 秒后就会停止评测"
+                                      "任务：用尽时间的提交将得不到任何结果；请把 --timeout 设为 {most} 或更小")
 NOT_AN_IMAGE_NAME = t("--image {image}: not a Docker image name", "--image {image}：不是 Docker 镜像名")
 
 # ----------------------------------------------------------------------------- reading a bundle

@@ -466,6 +466,18 @@ def test_the_command_reports_user_mistakes_in_one_line(tmp_path):
     assert len(not_a_bundle.output.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("command", ["gradescope", "prairielearn"])
+@pytest.mark.parametrize("timeout", ["nan", "inf", "1e9", "0.01"])
+def test_a_timeout_that_is_no_number_of_seconds_is_refused(command, timeout, tmp_path):
+    """As for check and grade: 0.1 s to an hour. A nan timeout passed every comparison and
+    switched the bundle's per-test time limit off."""
+    out = tmp_path / ("a.zip" if command == "gradescope" else "course")
+    result = CliRunner().invoke(main, ["export", command, SDPA, "--out", str(out), "--timeout", timeout])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "--timeout" in result.output and str(float(timeout)) in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_random_seed_is_drawn_and_printed_once_when_none_is_given(wheel, tmp_path):
     result = CliRunner().invoke(main, ["export", "gradescope", SDPA, "--out", str(tmp_path / "a.zip"),
                                        "--wheel", str(wheel)])

@@ -26,7 +26,7 @@ from grader.cli import main
 from grader.exports import export_prairielearn
 from grader.exports.common import CONFIG_FILE, SEED_FILE, Graded, Settings, fitted
 from grader.exports.prairielearn import (ENTRYPOINT, IMAGE_DIR, MAX_GRADING_SECONDS, QUESTIONS,
-                                         prairielearn_results)
+                                         grading_timeout, prairielearn_results)
 from grader.grading import Suite, not_graded
 from grader.i18n import t
 from grader.jsonio import dumps
@@ -162,6 +162,17 @@ def test_the_command_refuses_a_folder_that_holds_files(exported, tmp_path):
     result = CliRunner().invoke(main, ["export", "prairielearn", SDPA, "--out", str(tmp_path)])
     assert result.exit_code == 2 and "not an empty folder" in result.output and "Traceback" not in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["old.txt"]
+
+
+def test_a_timeout_whose_job_prairielearn_would_cut_short_is_refused(tmp_path):
+    """Six tests' worth of 91 s and a minute's start-up outlast the 600 s PrairieLearn allows a
+    job: clamped, the job of a submission that used up its time would end without a result."""
+    assert grading_timeout(Settings(problems=(SDPA,), timeout=90)) == MAX_GRADING_SECONDS
+    out = tmp_path / "course"
+    refused = CliRunner().invoke(main, ["export", "prairielearn", SDPA, "--out", str(out), "--timeout", "91"])
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
+    assert "--timeout 91: too long for PrairieLearn" in refused.output and "--timeout 90 or less" in refused.output
+    assert list(tmp_path.iterdir()) == []
 
 
 # ----------------------------------------------------------------------------- the entrypoint

@@ -65,8 +65,20 @@ def question_uuid(problem: Problem) -> str:
 
 
 def grading_timeout(settings: Settings) -> int:
-    """Seconds PrairieLearn allows a grading job: the submission's budget plus start-up, at most 600."""
-    return min(MAX_GRADING_SECONDS, math.ceil(settings.limits.submission_timeout + STARTUP_SECONDS))
+    """Seconds PrairieLearn allows a grading job: the submission's budget plus start-up.
+
+    Never more than :data:`MAX_GRADING_SECONDS` for an export (:func:`check_timeout` refuses the
+    rest): PrairieLearn would cut a longer job short, and the student would get no result at all."""
+    return math.ceil(settings.limits.submission_timeout + STARTUP_SECONDS)
+
+
+def check_timeout(settings: Settings) -> None:
+    """:class:`services.UserError` when a submission that runs out its time would outlast the grading
+    job PrairieLearn allows (clamping the job would lose that submission's result in silence)."""
+    if grading_timeout(settings) > MAX_GRADING_SECONDS:
+        most = Limits.longest_timeout(MAX_GRADING_SECONDS - STARTUP_SECONDS)
+        raise services.UserError(UE.TIMEOUT_TOO_LONG_FOR_PRAIRIELEARN.format(
+            timeout=f"{settings.timeout:g}", limit=MAX_GRADING_SECONDS, most=f"{most:g}"))
 
 
 def _statement_html(problem: Problem, lang: str):
@@ -102,6 +114,7 @@ def export_prairielearn(*, problem_ids, out: Path, seed: int | None = None, time
     _prepare_out(out)
     if not image or any(c.isspace() for c in image):
         raise services.UserError(UE.NOT_AN_IMAGE_NAME.format(image=repr(image)))
+    check_timeout(Settings(problems=tuple(p.id for p in problems), timeout=timeout, memory_mb=memory_mb))
     chosen = choose_seed(seed)
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = out.with_name(f".{out.name}.{os.getpid()}.tmp")

@@ -156,6 +156,14 @@ OUT_FILE_EXISTS = t("--out {out}: exists; give the path of a new file (an export
 OUT_NOT_EMPTY = t("--out {out}: exists and is not an empty folder; choose a new folder (an export never "
                   "mixes with older files)",
                   "--out {out}：已存在且不是空文件夹；请另选一个新文件夹（导出的文件从不与旧文件混在一起）")
+OUT_UNDER_A_FILE = t("--out {out}: {file} is a file, not a folder, so nothing can be written under it; give a path "
+                     "in a folder",
+                     "--out {out}：{file} 是文件而不是文件夹，无法在其下写入；请给出位于文件夹中的路径")
+OUT_CANNOT_BE_CREATED = t("--out {out}: cannot be created there ({why}); give a path in a folder you can write to",
+                          "--out {out}：无法在此创建（{why}）；请给出位于你可以写入的文件夹中的路径")
+EXPORT_WRITE_FAILED = t("--out {out}: writing it failed ({why}), so nothing was written; free some space or choose "
+                        "another place, then export again",
+                        "--out {out}：写入失败（{why}），因此什么也没有写入；请腾出空间或另选位置，然后重新导出")
 TIMEOUT_TOO_LONG_FOR_PRAIRIELEARN = t("--timeout {timeout}: too long for PrairieLearn, which stops a grading job "
                                       "after {limit} s: a submission that used up its time would get no result at "
                                       "all; give --timeout {most} or less",

@@ -11,6 +11,7 @@ and runs the bundle's own ``run_autograder`` with the root moved by
 from __future__ import annotations
 
 import ast
+import errno
 import json
 import os
 import re
@@ -464,6 +465,45 @@ def test_the_command_reports_user_mistakes_in_one_line(tmp_path):
     not_a_bundle = runner.invoke(main, ["export", "gradescope-run", "--root", str(tmp_path)])
     assert not_a_bundle.exit_code == 2 and "is this an attn-judge export?" in not_a_bundle.output
     assert len(not_a_bundle.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", ["gradescope", "prairielearn"])
+def test_an_out_that_cannot_be_created_is_said_at_once_naming_it(command, tmp_path, monkeypatch):
+    """One line naming --out as given, never the temporary beside it, and no traceback; before the
+    wheel is built (seconds), with nothing left behind."""
+    import grader.exports.gradescope
+    import grader.exports.prairielearn
+
+    wheels = []
+    for module in (grader.exports.gradescope, grader.exports.prairielearn):
+        monkeypatch.setattr(module, "provide_wheel", lambda **kwargs: wheels.append(kwargs) or "x.whl")
+    (tmp_path / "F.zip").write_text("")
+    name = "a.zip" if command == "gradescope" else "course"
+    under_a_file = f"{tmp_path / 'F.zip'} is a file, not a folder, so nothing can be written under it"
+    for out, why in [(Path("/proc") / name, "cannot be created there (No such file or directory)"),
+                     (Path("/sys") / name, "cannot be created there ("),
+                     (tmp_path / "F.zip" / name, under_a_file),
+                     (tmp_path / "F.zip" / "sub" / name, under_a_file)]:
+        result = CliRunner().invoke(main, ["export", command, SDPA, "--out", str(out)])
+        assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+        assert f"--out {out}: {why}" in result.output and ".tmp" not in result.output
+        assert len(result.output.strip().splitlines()) == 1
+    assert wheels == []
+    assert [p.name for p in tmp_path.iterdir()] == ["F.zip"]
+
+
+def test_a_zip_that_cannot_be_written_is_one_message_and_leaves_nothing(wheel, tmp_path, monkeypatch):
+    """A disk that fills up while the zip is written: neither a traceback nor a temporary file, and
+    no folder the export made for it."""
+    def no_space(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", no_space)
+    out = tmp_path / "new" / "a.zip"
+    result = CliRunner().invoke(main, ["export", "gradescope", SDPA, "--out", str(out), "--wheel", str(wheel)])
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert f"--out {out}: writing it failed (No space left on device), so nothing was written" in result.output
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("command", ["gradescope", "prairielearn"])

@@ -9,6 +9,7 @@ against PrairieLearn's published results format and its 1 MB limit.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -162,6 +163,23 @@ def test_the_command_refuses_a_folder_that_holds_files(exported, tmp_path):
     result = CliRunner().invoke(main, ["export", "prairielearn", SDPA, "--out", str(tmp_path)])
     assert result.exit_code == 2 and "not an empty folder" in result.output and "Traceback" not in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["old.txt"]
+
+
+def test_questions_that_cannot_be_written_are_one_message_and_leave_nothing(exported, tmp_path, monkeypatch):
+    """A disk that fills up while the questions are written: neither a traceback nor the folder
+    they were staged in, and no folder the export made for them."""
+    import grader.exports.prairielearn
+
+    def no_space(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(grader.exports.prairielearn, "copy_template", no_space)
+    wheel = next((exported / IMAGE_DIR).glob("attention_judge-*.whl"))
+    out = tmp_path / "new" / "course"
+    result = CliRunner().invoke(main, ["export", "prairielearn", SDPA, "--out", str(out), "--wheel", str(wheel)])
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert f"--out {out}: writing it failed (No space left on device), so nothing was written" in result.output
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_timeout_whose_job_prairielearn_would_cut_short_is_refused(tmp_path):

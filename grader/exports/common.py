@@ -198,6 +198,50 @@ def choose_seed(seed: int | None) -> int:
     return secrets.randbelow(2**31 - 2) + 1
 
 
+# ----------------------------------------------------------------------------- where the export goes
+
+def out_problem(out: Path, exc: OSError) -> services.UserError:
+    """Why ``out`` cannot be created, named as the user gave it (never by a temporary name)."""
+    shown = readable(str(out))
+    in_the_way = next((p for p in Path(out).parents if os.path.lexists(p)), None)  # the nearest that exists
+    if in_the_way is not None and not in_the_way.is_dir():
+        return services.UserError(UE.OUT_UNDER_A_FILE.format(out=shown, file=readable(str(in_the_way))))
+    return services.UserError(UE.OUT_CANNOT_BE_CREATED.format(out=shown, why=services.os_reason(exc)))
+
+
+def write_problem(out: Path, exc: OSError) -> services.UserError:
+    """Why writing ``out`` failed once it could be created (a full disk, a quota)."""
+    return services.UserError(UE.EXPORT_WRITE_FAILED.format(out=readable(str(out)), why=services.os_reason(exc)))
+
+
+def make_parents(out: Path) -> list[Path]:
+    """Make the missing folders above ``out``, before the slow part of an export: a place that cannot
+    be written is said at once.
+
+    Returns:
+        The folders made, innermost first, for :func:`remove_made` when the export fails.
+
+    Raises:
+        services.UserError: they cannot be made (:func:`out_problem`).
+    """
+    missing = list(itertools.takewhile(lambda p: not os.path.lexists(p), Path(out).parents))
+    try:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        remove_made(missing)
+        raise out_problem(out, exc) from None
+    return missing
+
+
+def remove_made(folders: list[Path]) -> None:
+    """Remove the folders :func:`make_parents` made, innermost first, as long as they are empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
 # ----------------------------------------------------------------------------- secrets
 
 def _write_private(path: Path, data: bytes) -> None:

@@ -17,20 +17,22 @@ the results (every text is declared ``text``, so Gradescope shows it verbatim).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import BinaryIO
 
 from grader import __version__, services
 from grader import user_errors as UE
 from grader.exports.common import (HOME_DIR, NOT_GRADED_FILE, SEED_FILE, TORCH_INDEX, TORCH_SPEC, Exported,
                                    Graded, Settings, captured_output, choose_seed, clip, copy_template,
-                                   find_submission_files, fitted, grade_submission, kept_extra,
-                                   problem_title, provide_wheel, read_seed, render, resolve_problems,
-                                   write_secrets)
+                                   find_submission_files, fitted, grade_submission, kept_extra, make_parents,
+                                   out_problem, problem_title, provide_wheel, read_seed, remove_made, render,
+                                   resolve_problems, write_problem, write_secrets)
 from grader.seedkey import PER_FILE
 from grader.fsutil import write_atomic
 from grader.i18n import DEFAULT_LANG, Text, t
@@ -75,16 +77,34 @@ def export_gradescope(*, problem_ids, out: Path, seed: int | None = None, timeou
     settings = Settings(problems=tuple(p.id for p in problems), lang=lang, timeout=timeout,
                         memory_mb=memory_mb, allow_weak=allow_weak, inputs=inputs)
     chosen = choose_seed(seed)
-    with tempfile.TemporaryDirectory(prefix="attn-judge-gradescope-") as tmp:
-        stage = Path(tmp)
-        context = {"wheel": provide_wheel(dest=stage, wheel=wheel), "venv": VENV, "torch_spec": TORCH_SPEC,
-                   "torch_index": TORCH_INDEX, "version": __version__, "problems": settings.problems}
-        for name in EXECUTABLES:
-            (stage / name).write_text(render(f"gradescope/{name}", **context), encoding="utf-8")
-        copy_template(f"gradescope/{NOT_GRADED_FILE}", stage / NOT_GRADED_FILE)
-        settings.write(stage)
-        write_secrets(stage, chosen)
-        _write_zip(stage, out)
+    made = make_parents(out)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    zipped, written = None, False
+    try:
+        zipped = _reserve(tmp, out)  # before the wheel is built: an out that cannot be written is said at once
+        with tempfile.TemporaryDirectory(prefix="attn-judge-gradescope-") as staging:
+            stage = Path(staging)
+            context = {"wheel": provide_wheel(dest=stage, wheel=wheel), "venv": VENV, "torch_spec": TORCH_SPEC,
+                       "torch_index": TORCH_INDEX, "version": __version__, "problems": settings.problems}
+            for name in EXECUTABLES:
+                (stage / name).write_text(render(f"gradescope/{name}", **context), encoding="utf-8")
+            copy_template(f"gradescope/{NOT_GRADED_FILE}", stage / NOT_GRADED_FILE)
+            settings.write(stage)
+            write_secrets(stage, chosen)
+            try:
+                _write_zip(stage, zipped)
+                zipped.close()
+                os.replace(tmp, out)
+            except OSError as exc:
+                raise write_problem(out, exc) from None
+        written = True
+    finally:
+        if zipped is not None:
+            with contextlib.suppress(OSError):  # after a failed write its buffer cannot be written either
+                zipped.close()
+        tmp.unlink(missing_ok=True)
+        if not written:
+            remove_made(made)
     return Exported(path=out, seed=chosen, seed_chosen=seed is None, problems=settings.problems, inputs=inputs)
 
 
@@ -96,26 +116,29 @@ def _mode(name: str, is_dir: bool) -> int:
     return 0o755 if is_dir else 0o644
 
 
-def _write_zip(stage: Path, out: Path) -> None:
-    """Zip ``stage``'s files at the archive's root, with their Unix modes; replace ``out`` atomically.
+def _reserve(tmp: Path, out: Path) -> BinaryIO:
+    """A new file at ``tmp`` for the zip, readable by its owner only: the zip holds the seed.
 
-    The zip holds the seed, so only its owner may read it (0600), as the seed file inside."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    Raises:
+        services.UserError: it cannot be created, said of ``out`` (the path the user gave).
+    """
     try:
         tmp.unlink(missing_ok=True)  # a leftover of a killed export, whatever its mode
-        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh, \
-                zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(stage.rglob("*")):
-                name = path.relative_to(stage).as_posix()
-                info = zipfile.ZipInfo(name + ("/" if path.is_dir() else ""), time.localtime()[:6])
-                kind = stat.S_IFDIR if path.is_dir() else stat.S_IFREG
-                info.external_attr = (kind | _mode(name, path.is_dir())) << 16
-                info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, b"" if path.is_dir() else path.read_bytes())
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+        return open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
+    except OSError as exc:
+        raise out_problem(out, exc) from None
+
+
+def _write_zip(stage: Path, fh: BinaryIO) -> None:
+    """Zip ``stage``'s files into ``fh`` at the archive's root, with their Unix modes."""
+    with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(stage.rglob("*")):
+            name = path.relative_to(stage).as_posix()
+            info = zipfile.ZipInfo(name + ("/" if path.is_dir() else ""), time.localtime()[:6])
+            kind = stat.S_IFDIR if path.is_dir() else stat.S_IFREG
+            info.external_attr = (kind | _mode(name, path.is_dir())) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, b"" if path.is_dir() else path.read_bytes())
 
 
 # ----------------------------------------------------------------------------- inside Gradescope

@@ -28,8 +28,9 @@ from grader import feedback as F
 from grader import user_errors as UE
 from grader.exports.common import (NOT_GRADED_FILE, TORCH_INDEX, TORCH_SPEC, Exported, Graded, Settings,
                                    captured_output, choose_seed, clip, copy_template, find_submission_files,
-                                   fitted, grade_submission, kept_extra, problem_title, provide_wheel,
-                                   read_seed, render, resolve_problems, write_secrets)
+                                   fitted, grade_submission, kept_extra, make_parents, out_problem,
+                                   problem_title, provide_wheel, read_seed, remove_made, render,
+                                   resolve_problems, write_problem, write_secrets)
 from grader.fsutil import write_atomic
 from grader.seedkey import PER_FILE
 from grader.i18n import DEFAULT_LANG, Text, t
@@ -89,7 +90,11 @@ def _statement_html(problem: Problem, lang: str):
 
 
 def _prepare_out(out: Path) -> None:
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    try:
+        taken = out.exists() and (not out.is_dir() or any(out.iterdir()))
+    except OSError as exc:  # a folder this process may not look into
+        raise out_problem(out, exc) from None
+    if taken:
         raise services.UserError(UE.OUT_NOT_EMPTY.format(out=readable(str(out))))
 
 
@@ -116,20 +121,31 @@ def export_prairielearn(*, problem_ids, out: Path, seed: int | None = None, time
         raise services.UserError(UE.NOT_AN_IMAGE_NAME.format(image=repr(image)))
     check_timeout(Settings(problems=tuple(p.id for p in problems), timeout=timeout, memory_mb=memory_mb))
     chosen = choose_seed(seed)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    made = make_parents(out)
     stage = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    shutil.rmtree(stage, ignore_errors=True)
+    written = False
     try:
-        for problem in problems:
-            settings = Settings(problems=(problem.id,), lang=lang, timeout=timeout, memory_mb=memory_mb,
-                                allow_weak=allow_weak, inputs=inputs)
-            _write_question(stage / QUESTIONS / problem.id, problem, settings, seed=chosen, image=image)
-        _write_image(stage / IMAGE_DIR, wheel=wheel)
-        if out.exists():
-            out.rmdir()  # empty, checked above
-        os.replace(stage, out)
+        try:  # before the wheel is built: an out that cannot be written is said at once
+            shutil.rmtree(stage, ignore_errors=True)
+            stage.mkdir()
+        except OSError as exc:
+            raise out_problem(out, exc) from None
+        try:
+            for problem in problems:
+                settings = Settings(problems=(problem.id,), lang=lang, timeout=timeout, memory_mb=memory_mb,
+                                    allow_weak=allow_weak, inputs=inputs)
+                _write_question(stage / QUESTIONS / problem.id, problem, settings, seed=chosen, image=image)
+            _write_image(stage / IMAGE_DIR, wheel=wheel)
+            if out.exists():
+                out.rmdir()  # empty, checked above
+            os.replace(stage, out)
+        except OSError as exc:
+            raise write_problem(out, exc) from None
+        written = True
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+        if not written:
+            remove_made(made)
     return Exported(path=out, seed=chosen, seed_chosen=seed is None, problems=tuple(p.id for p in problems),
                     inputs=inputs)
 

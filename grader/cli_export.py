@@ -108,7 +108,7 @@ def prairielearn(problem_ids, out, image, seed, timeout, memory_mb, lang, inputs
         exported = export_prairielearn(problem_ids=problem_ids, out=out, seed=seed, timeout=timeout,
                                        memory_mb=memory_mb, lang=lang, allow_weak=allow_weak, wheel=wheel,
                                        inputs=inputs,
-                                       image=image or DEFAULT_IMAGE)
+                                       image=DEFAULT_IMAGE if image is None else image)
     except UserError as exc:
         raise _usage_problem(exc.text, lang) from None
     _report(exported, W.PRAIRIELEARN_WRITTEN, lang)

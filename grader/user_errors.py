@@ -169,7 +169,9 @@ TIMEOUT_TOO_LONG_FOR_PRAIRIELEARN = t("--timeout {timeout}: too long for Prairie
                                       "all; give --timeout {most} or less",
                                       "--timeout {timeout}：对 PrairieLearn 来说太长，它在 {limit} 秒后就会停止评测"
                                       "任务：用尽时间的提交将得不到任何结果；请把 --timeout 设为 {most} 或更小")
-NOT_AN_IMAGE_NAME = t("--image {image}: not a Docker image name", "--image {image}：不是 Docker 镜像名")
+NOT_AN_IMAGE_NAME = t("--image {image}: not a Docker image name; give one such as {example}, or leave out --image "
+                      "for that name",
+                      "--image {image}：不是 Docker 镜像名；请给出类似 {example} 的名字，或去掉 --image 以使用这个名字")
 
 # ----------------------------------------------------------------------------- reading a bundle
 BUNDLE_UNKNOWN_PROBLEM = t("this bundle grades {name}, which attention-judge {version} does not know "

@@ -165,6 +165,16 @@ def test_the_command_refuses_a_folder_that_holds_files(exported, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["old.txt"]
 
 
+@pytest.mark.parametrize("image", ["", "  ", "my grader"])
+def test_an_image_name_that_names_no_image_is_refused(image, tmp_path):
+    """An empty --image became the default name in silence; info.json would name an image never pushed."""
+    result = CliRunner().invoke(main, ["export", "prairielearn", SDPA, "--out", str(tmp_path / "course"),
+                                       "--image", image])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"--image {image!r}: not a Docker image name" in result.output and "leave out --image" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_questions_that_cannot_be_written_are_one_message_and_leave_nothing(exported, tmp_path, monkeypatch):
     """A disk that fills up while the questions are written: neither a traceback nor the folder
     they were staged in, and no folder the export made for them."""

@@ -118,7 +118,7 @@ def export_prairielearn(*, problem_ids, out: Path, seed: int | None = None, time
     out = Path(out).resolve()
     _prepare_out(out)
     if not image or any(c.isspace() for c in image):
-        raise services.UserError(UE.NOT_AN_IMAGE_NAME.format(image=repr(image)))
+        raise services.UserError(UE.NOT_AN_IMAGE_NAME.format(image=repr(image), example=DEFAULT_IMAGE))
     check_timeout(Settings(problems=tuple(p.id for p in problems), timeout=timeout, memory_mb=memory_mb))
     chosen = choose_seed(seed)
     made = make_parents(out)

@@ -172,6 +172,8 @@ TIMEOUT_TOO_LONG_FOR_PRAIRIELEARN = t("--timeout {timeout}: too long for Prairie
 NOT_AN_IMAGE_NAME = t("--image {image}: not a Docker image name; give one such as {example}, or leave out --image "
                       "for that name",
                       "--image {image}：不是 Docker 镜像名；请给出类似 {example} 的名字，或去掉 --image 以使用这个名字")
+PROBLEM_NAMED_TWICE = t("{name} is named twice; name each problem once (another problem meant? see 'attn-judge list')",
+                        "题目 {name} 出现了两次；每道题目只写一次（是不是想写另一道题目？见 'attn-judge list'）")
 
 # ----------------------------------------------------------------------------- reading a bundle
 BUNDLE_UNKNOWN_PROBLEM = t("this bundle grades {name}, which attention-judge {version} does not know "

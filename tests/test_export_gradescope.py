@@ -468,6 +468,16 @@ def test_the_command_reports_user_mistakes_in_one_line(tmp_path):
 
 
 @pytest.mark.parametrize("command", ["gradescope", "prairielearn"])
+def test_a_problem_named_twice_is_refused(command, tmp_path):
+    """Merged in silence, the second name could be a slip for a problem the bundle then lacks."""
+    out = tmp_path / ("a.zip" if command == "gradescope" else "course")
+    result = CliRunner().invoke(main, ["export", command, SDPA, MHA, SDPA, "--out", str(out)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"{SDPA} is named twice; name each problem once" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["gradescope", "prairielearn"])
 def test_an_out_that_cannot_be_created_is_said_at_once_naming_it(command, tmp_path, monkeypatch):
     """One line naming --out as given, never the temporary beside it, and no traceback; before the
     wheel is built (seconds), with nothing left behind."""

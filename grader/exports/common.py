@@ -180,12 +180,14 @@ def _read_small(path: Path) -> bytes:
 
 
 def resolve_problems(problem_ids: Iterable[str]) -> list[Problem]:
-    """The problems named, in the order given, each once; :class:`services.UserError` for an unknown one."""
+    """The problems named, in the order given; :class:`services.UserError` for an unknown one, or one
+    named twice (likely a slip for another, which the bundle would lack)."""
     problems: list[Problem] = []
     for problem_id in problem_ids:
         problem = services.find_problem(problem_id)
-        if problem not in problems:
-            problems.append(problem)
+        if problem in problems:
+            raise services.UserError(UE.PROBLEM_NAMED_TWICE.format(name=problem.id))
+        problems.append(problem)
     if not problems:
         raise services.UserError(UE.NO_PROBLEM_TO_EXPORT)
     return problems

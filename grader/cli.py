@@ -26,7 +26,7 @@ from grader import cli_wording as W
 from grader import feedback as F
 from grader import user_errors as UE
 from grader.cli_export import export
-from grader.cli_types import TIMEOUT
+from grader.cli_types import SEED, TIMEOUT
 from grader.cli_usage import localised
 from grader.i18n import LANGS, Text, join, resolve_lang
 from grader.sandbox.limits import Limits
@@ -268,7 +268,7 @@ def _sandboxes_to_prestart(path: Path, workers: int | None) -> int:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output directory (default for a class: ./attn-judge-results).")
 @click.option("--json", "as_json", is_flag=True, help="Single file: print results.json only.")
-@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
+@click.option("--seed", type=SEED, default=DEFAULT_SEED, show_default=True,
               help="Seed of the hidden tests' random inputs (keep yours secret).")
 @click.option("--inputs", type=click.Choice(INPUTS), default=SHARED, show_default=True,
               help="per-file: draw a file's hidden inputs from the seed and its digest, as Gradescope "

@@ -16,7 +16,7 @@ import click
 
 from grader import cli_wording as W
 from grader import user_errors as UE
-from grader.cli_types import TIMEOUT
+from grader.cli_types import SEED, TIMEOUT
 from grader.i18n import LANGS, Text, join, resolve_lang
 from grader.sandbox.limits import Limits
 from grader.seedkey import INPUTS, PER_FILE, SHARED
@@ -33,7 +33,7 @@ def _usage_problem(message: Text, lang: str) -> click.ClickException:
 def _bundle_options(command):
     """The options every export shares (how the bundle grades)."""
     options = [
-        click.option("--seed", type=int, default=None,
+        click.option("--seed", type=SEED, default=None,
                      help="Seed of the hidden tests' random inputs (default: a random secret one)."),
         click.option("--timeout", type=TIMEOUT, default=Limits.timeout, show_default=True,
                      help="Seconds allowed per test."),

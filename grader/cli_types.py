@@ -1,7 +1,8 @@
-"""The option values every command reads alike: one definition of a number of seconds.
+"""The option values every command reads alike: one definition of a number of seconds and of a seed.
 
-``grade``, ``check`` and the exports take ``--timeout`` through these types, so
-that a value one command refuses no other takes in silence. Both
+``grade``, ``check`` and the exports take ``--timeout`` and ``--seed`` through
+these types, so that a value one command refuses no other takes in silence (the
+seed of an export is one ``grade FILE --seed`` re-grades its files with). Both
 :mod:`grader.cli` and :mod:`grader.cli_export` import this module; it imports
 neither, and nothing heavy: the command line reads it before it imports torch.
 """
@@ -11,6 +12,8 @@ from __future__ import annotations
 import math
 
 import click
+
+from grader.seedkey import MAX_SEED
 
 MAX_TIMEOUT_SECONDS = 3600.0  # per test
 MIN_TIMEOUT_SECONDS = 0.1
@@ -27,3 +30,4 @@ class Seconds(click.FloatRange):
 
 
 TIMEOUT = Seconds(min=MIN_TIMEOUT_SECONDS, max=MAX_TIMEOUT_SECONDS)  # per test: 0.1 s to an hour
+SEED = click.IntRange(min=0, max=MAX_SEED)  # of the hidden tests' random inputs

@@ -20,6 +20,7 @@ from grader.outpaths import STATE_DIR
 from grader.progress import home
 
 DEFAULT_SEED = 0  # of the hidden tests' random inputs, unless the instructor picks another
+MAX_SEED = (1 << 63) - 1  # seeds run from 0 to this: a generator's seed, the range file_seed draws from
 # How a seed draws the hidden inputs: one set for every submission, or one for each file handed in.
 SHARED, PER_FILE = "shared", "per-file"
 INPUTS = (SHARED, PER_FILE)
@@ -88,4 +89,4 @@ def file_seed(seed: int, problem_id: str, source_sha256: str, filename: str) -> 
     byte or is handed in under another name, while the same file always gets the same inputs."""
     message = f"attn-judge-inputs:{problem_id}:{source_sha256}:{filename}".encode("utf-8", "surrogateescape")
     digest = hmac.new(str(seed).encode(), message, hashlib.sha256).digest()
-    return int.from_bytes(digest[:8], "little") & ((1 << 63) - 1)
+    return int.from_bytes(digest[:8], "little") & MAX_SEED

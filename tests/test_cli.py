@@ -453,7 +453,9 @@ USAGE_MISTAKES = [
     ["check", "--timeout", "0.01", "x.py"], ["check", "--timeout", "nan", "x.py"], ["grade", "--workers", "0", "x"],
     ["grade", "--tim", "3", "x"], ["grade", "x", "--out"], ["grade", "--seed", "1.5", "x"], ["no_such_command"],
     ["--bogus"], ["show", "--lang", "fr", "x"], ["export", "gradescope"], ["export", "gradescope", "--bogus"],
-    ["site", "build", "--out", "pyproject.toml"],
+    ["site", "build", "--out", "pyproject.toml"], ["grade", "--seed", "-5", "x"],
+    ["export", "gradescope", "x", "--out", "a.zip", "--timeout", "nan"],
+    ["export", "prairielearn", "x", "--out", "a", "--seed", "99999999999999999999999"],
 ]
 QUOTED = re.compile(r"'[^']*'|\S*[<>=]\S*|nan")  # what the user typed, or a range, echoed as it is
 

@@ -31,6 +31,7 @@ from grader.cli import main
 from grader.exports import export_gradescope
 from grader.exports.common import CONFIG_FILE, SEED_FILE, find_submission_files
 from grader.references import solution_source
+from grader.seedkey import MAX_SEED
 from tests.sandboxing import attack_source
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -514,6 +515,19 @@ def test_a_zip_that_cannot_be_written_is_one_message_and_leaves_nothing(wheel, t
     assert result.exit_code == 2 and "Traceback" not in result.output, result.output
     assert f"--out {out}: writing it failed (No space left on device), so nothing was written" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["gradescope", "prairielearn"])
+@pytest.mark.parametrize("seed", ["-5", str(MAX_SEED + 1), "99999999999999999999999"])
+def test_a_seed_grade_would_refuse_is_refused(command, seed, tmp_path):
+    """The seed of a bundle is the one an instructor re-grades a file with (grade FILE --seed)."""
+    out = tmp_path / ("a.zip" if command == "gradescope" else "course")
+    result = CliRunner().invoke(main, ["export", command, SDPA, "--out", str(out), "--seed", seed])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"'--seed': {seed} is not in the range 0<=x<={MAX_SEED}" in result.output
+    assert list(tmp_path.iterdir()) == []
+    again = CliRunner().invoke(main, ["grade", str(tmp_path / f"{SDPA}.py"), "--seed", seed])
+    assert again.exit_code == 2 and f"'--seed': {seed} is not in the range" in again.output
 
 
 @pytest.mark.parametrize("command", ["gradescope", "prairielearn"])

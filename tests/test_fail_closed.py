@@ -38,12 +38,11 @@ from grader import registry
 from grader.bounded import BoundedPool
 from grader.forbidden import AnalysisFailed, find_forbidden
 from grader.grading import Suite, grade
-from grader.jsonio import readable
 from grader.outpaths import student_folder
 from grader.references import solution_source
 from grader.reports import submission as report_module
 from grader.reports.gradebook import defuse
-from grader.reports.render import points
+from grader.reports.render import points, shown_name
 from grader.trusted_runner import TrustedRunner
 from tests.sandboxing import FAST_LIMITS, attack_source, sandbox_processes
 
@@ -295,10 +294,10 @@ def test_a_mixed_class_grades_every_honest_student_exactly(tmp_path):
 
     # every student exactly once in each gradebook, honest scores as in the clean class
     clean, mixed = _gradebook(tmp_path / "clean-out"), _gradebook(out)
-    shown = {defuse(readable(name)): name for name in {**honest, **hostile}}
+    shown = {defuse(shown_name(name)): name for name in {**honest, **hostile}}
     assert set(mixed) == set(shown)
     for name in honest:
-        assert mixed[defuse(readable(name))][1:4] == clean[defuse(readable(name))][1:4], name
+        assert mixed[defuse(shown_name(name))][1:4] == clean[defuse(shown_name(name))][1:4], name
     assert mixed["alice"][1] == _full_marks()
     with open(out / "gradebook-canvas.csv", newline="", encoding="utf-8") as fh:
         canvas = list(csv.reader(fh))

@@ -476,6 +476,11 @@ def results_from_report(*, problem: Problem, suite: Suite, report: RunReport, se
     return add_source_map(results, source_map, lang=lang) if source_map is not None else results
 
 
+# The isolation a result records when none of its code ran (a file that could not be read, a
+# problem without a file): no sandbox level is claimed for code that never ran.
+NOT_RUN_ISOLATION = "not run"
+
+
 def not_graded(*, problem: Problem, suite: Suite, seed: int, error: SubmissionError,
                source_sha256: str, isolation: str, lang: str = DEFAULT_LANG,
                seed_key: bytes | None = None) -> dict:

@@ -23,7 +23,8 @@ from grader.batch import (ClassPlan, ClassSummary, Entry, archive_kind, plan_cla
                           remove_stale_temporaries)
 from grader.classrun import ClassRun, Settings, bad_submission_sha
 from grader.executors import LocalExecutor, WeakIsolationRefused
-from grader.grading import DEFAULT_SEED, SEED_FINGERPRINT, SEED_RECORDS, Suite, grade, not_graded, seed_record
+from grader.grading import (DEFAULT_SEED, NOT_RUN_ISOLATION, SEED_FINGERPRINT, SEED_RECORDS, Suite, grade,
+                            not_graded, seed_record)
 from grader.i18n import DEFAULT_LANG, Text, TextError, join
 from grader.jsonio import dumps, readable
 from grader.notebooks import SourceMap
@@ -206,7 +207,7 @@ def grade_file(*, path: Path, problem_id: str | None, seed: int = DEFAULT_SEED,
         except BadSubmission as exc:
             return not_graded(problem=problem, suite=Suite(problem, seed=seed), seed=seed,
                               error=SubmissionError(ErrorKind.BAD_SUBMISSION, exc.message),
-                              source_sha256=bad_submission_sha(exc), isolation=executor.isolation, lang=lang,
+                              source_sha256=bad_submission_sha(exc), isolation=NOT_RUN_ISOLATION, lang=lang,
                               seed_key=seed_key)
         inputs_seed = file_seed(seed, problem.id, submission.sha256, path.name) if inputs == PER_FILE else seed
         with _sandbox_lost_said():

@@ -375,6 +375,16 @@ def test_without_attn_judge_the_student_gets_the_not_graded_message(bundle, tmp_
 
 # ----------------------------------------------------------------------------- finding the files
 
+@pytest.mark.sandbox
+def test_a_notebook_that_cannot_be_read_is_not_said_graded_nor_run(bundle, tmp_path):
+    """Its note says what is wrong with it, never that its cells were graded; and no isolation is
+    claimed for code that never ran."""
+    _, _, results = run_autograder(bundle, tmp_path, {f"{SDPA}.ipynb": "{ not json"})
+    assert results["score"] == 0 and "not valid JSON" in results["output"]
+    assert "a notebook; its code cells were graded" not in results["output"]
+    assert "Isolation of your code: not run." in results["output"]
+
+
 def _found(tmp_path: Path, files: dict[str, str], problems=(SDPA,)):
     write_files(tmp_path / "submission", files)
     return find_submission_files(tmp_path / "submission", [registry.get(p) for p in problems])
@@ -393,6 +403,13 @@ def test_an_untouched_starter_py_leaves_the_notebook_beside_it_graded(tmp_path):
     assert found.files == {SDPA: tmp_path / "submission" / f"{SDPA}.ipynb"}
     assert found.notes[0].en == (f"{SDPA}.py: the untouched starter file, so the notebook {SDPA}.ipynb "
                                  "was graded instead")
+
+
+def test_a_folder_named_like_the_problems_file_is_told_it_is_a_folder(tmp_path):
+    found = _found(tmp_path, {f"{SDPA}.py/notes.txt": "my code is in here", "README.md": "hi"})
+    assert found.files == {}
+    assert [n.en for n in found.notes] == [f"{SDPA}.py: a folder, not a file; hand in the file itself, "
+                                           "not a folder of that name"]
 
 
 def test_a_lone_misnamed_notebook_is_told_its_name_as_a_notebook(tmp_path):

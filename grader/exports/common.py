@@ -40,7 +40,7 @@ from grader.batch import archive_kind, meant_file_name
 from grader.feedback import DUPLICATE_FILE, PLAN_NOT_A_SUBMISSION
 from grader.datapaths import package_dir, site_assets_dir
 from grader.fsutil import write_atomic
-from grader.grading import DEFAULT_SEED, Suite, not_graded
+from grader.grading import DEFAULT_SEED, NOT_RUN_ISOLATION, Suite, not_graded
 from grader.i18n import DEFAULT_LANG, EMPTY, LANGS, Text, t
 from grader.jsonio import dumps, readable
 from grader.registry import Problem
@@ -88,6 +88,8 @@ NOT_GRADED_NAME = t("{name}: not a file this assignment grades{hint}; it was not
 ARCHIVE_NOT_GRADED = t("{name}: a {kind} archive; not graded: hand in the files it holds instead",
                        "{name}：{kind} 压缩包；未评测：请改为提交其中的文件")
 DID_YOU_MEAN = t(" (did you mean {expected}?)", "（是不是想用 {expected}？）")
+FOLDER_NOT_FILE = t("{name}: a folder, not a file; hand in the file itself, not a folder of that name",
+                    "{name}：这是文件夹，不是文件；请提交文件本身，而不是同名的文件夹")
 NOTEBOOK_GRADED = t("{name}: a notebook; its code cells were graded one after another, without "
                     "IPython magics and shell lines (%, !)",
                     "{name}：这是笔记本；评测的是按顺序连接起来的代码单元格，不含 IPython 魔法命令和 shell 行（%、!）")
@@ -349,12 +351,15 @@ class Found:
 
     files: dict[str, Path] = field(default_factory=dict)
     notes: list[Text] = field(default_factory=list)
+    shown: dict[str, str] = field(default_factory=dict)  # each file as the notes name it
 
 
-def _list_files(folder: Path) -> tuple[list[Path], bool]:
+def _list_files(folder: Path) -> tuple[list[Path], list[Path], bool]:
     """Files (and links) under ``folder``, shallowest first, down to :data:`MAX_DEPTH` +
-    :data:`LOOKED_DEEPER` levels (the deepest only to be named); True when the listing was cut short."""
+    :data:`LOOKED_DEEPER` levels (the deepest only to be named); the folders among them named like a
+    submission's file (``x.py/``); True when the listing was cut short."""
     files: list[Path] = []
+    misnamed_folders: list[Path] = []
     queue = [(0, Path(folder))]
     seen = 0
     while queue:
@@ -367,7 +372,7 @@ def _list_files(folder: Path) -> tuple[list[Path], bool]:
         for entry in entries:
             seen += 1
             if seen > MAX_ENTRIES:
-                return files, True
+                return files, misnamed_folders, True
             if entry.name.startswith(".") or entry.name in IGNORED_NAMES:
                 continue
             try:
@@ -377,9 +382,11 @@ def _list_files(folder: Path) -> tuple[list[Path], bool]:
             if is_folder:
                 if depth + 1 < MAX_DEPTH + LOOKED_DEEPER:
                     queue.append((depth + 1, Path(entry.path)))
+                if entry.name.endswith(SUBMISSION_SUFFIXES):
+                    misnamed_folders.append(Path(entry.path))
             else:
                 files.append(Path(entry.path))
-    return files, False
+    return files, misnamed_folders, False
 
 
 def find_submission_files(folder: Path, problems: Sequence[Problem]) -> Found:
@@ -395,7 +402,7 @@ def find_submission_files(folder: Path, problems: Sequence[Problem]) -> Found:
     """
     folder = Path(folder)
     ids = [p.id for p in problems]
-    files, truncated = _list_files(folder)
+    files, folders, truncated = _list_files(folder)
 
     def shown(path: Path) -> str:
         return readable(str(path.relative_to(folder)))
@@ -442,9 +449,10 @@ def find_submission_files(folder: Path, problems: Sequence[Problem]) -> Found:
         note = _unusable_note(path.name, shown(path), ids)
         if note is not None:
             found.notes.append(note)
-    for path in found.files.values():
-        if path.suffix == ".ipynb":
-            found.notes.append(NOTEBOOK_GRADED.format(name=shown(path)))
+    found.shown = {stem: shown(path) for stem, path in found.files.items()}
+    for path in folders:
+        if os.path.splitext(path.name)[0] in ids and len(path.relative_to(folder).parts) <= MAX_DEPTH:
+            found.notes.append(FOLDER_NOT_FILE.format(name=shown(path)))
     if truncated:
         found.notes.append(TOO_MANY_FILES.format(count=MAX_ENTRIES))
     if len(found.notes) > MAX_NOTES:
@@ -502,7 +510,7 @@ def grade_submission(*, found: Found, settings: Settings, seed: int) -> tuple[li
             message = NO_FILE.format(expected=f"{problem.id}.py", notebook=f"{problem.id}.ipynb")
             graded.append(Graded(problem, _not_graded(problem, seed=seed, settings=settings,
                                                       kind=ErrorKind.BAD_SUBMISSION, message=message,
-                                                      isolation="not run"), ran=False))
+                                                      isolation=NOT_RUN_ISOLATION), ran=False))
             continue
         if refused is None:
             try:
@@ -516,17 +524,20 @@ def grade_submission(*, found: Found, settings: Settings, seed: int) -> tuple[li
                 log.exception("grading %s failed", problem.id)
                 results = _not_graded(problem, seed=seed, settings=settings, kind=ErrorKind.GRADER_ERROR,
                                       message=GRADER_FAILED.format(why=type(exc).__name__),
-                                      isolation="not run")
+                                      isolation=NOT_RUN_ISOLATION)
                 graded.append(Graded(problem, results, ran=False))
                 continue
             else:
                 if results["extra_data"].pop("isolation_warning", None) and WEAK_GRADED not in notes:
                     notes.append(WEAK_GRADED)
-                graded.append(Graded(problem, results, ran=True))
+                ran = results["extra_data"]["isolation"] != NOT_RUN_ISOLATION  # not a file it could not read
+                if ran and path.suffix == ".ipynb":
+                    notes.append(NOTEBOOK_GRADED.format(name=found.shown[problem.id]))
+                graded.append(Graded(problem, results, ran=ran))
                 continue
         graded.append(Graded(problem, _not_graded(problem, seed=seed, settings=settings,
                                                   kind=ErrorKind.GRADER_ERROR, message=refused,
-                                                  isolation="not run"), ran=False))
+                                                  isolation=NOT_RUN_ISOLATION), ran=False))
     return graded, notes
 
 

@@ -236,7 +236,7 @@ def _cache_left_by_a_child(pool) -> int:
     read = _grade(pool, READ_FILES.replace("PATHS", repr(paths)), limits=SLOW_LIMITS)
     assert f"READ={sum(size for size, _ in files)}" in read["tests"][0]["output"], read["tests"][0]["output"]
     group = pool._all[0].group
-    reclaimable_cache = group.memory_usage() - group.memory_in_use()
+    reclaimable_cache = group.reclaimable()
     assert reclaimable_cache > 200 << 20, ("too little of those files was left uncached", files)
     return reclaimable_cache
 

@@ -149,7 +149,7 @@ _SPACE = re.compile(r"\s+")
 def plain_text(text: str) -> str:
     """Markdown source reduced to searchable words: code as typed, math as text (a reader searches
     for what the page shows, "√" rather than "\\sqrt", and a snippet must not show LaTeX)."""
-    return _words(_block_parser().parse(text))
+    return _words(tokens(text))
 
 
 _MATH = ("math_inline", "math_inline_double", "math_block", "math_block_label")

@@ -256,16 +256,20 @@ class Zygote:
         op = request.get("op")
         try:
             if op == "fork" and len(fds) == 3:
-                return self.fork(request, fds)
-            if op == "keep" and len(fds) == 1:
-                self.kept.keep(str(request["key"]), fds[0], int(request["size"]),
-                               forget=[str(key) for key in request.get("forget", ())])
-                os.close(fds[0])
-                return self.send({"op": "kept", "req": request.get("req")})
+                self.fork(request, fds)
+            elif op == "keep" and len(fds) == 1:
+                self.keep(request, fds[0])
+            else:
+                _close_all(fds)
         except Exception as exc:
             _close_all(fds)
-            return self.send({"op": "failed", "req": request.get("req"), "error": f"{exc}"[:300]})
-        _close_all(fds)
+            self.send({"op": "failed", "req": request.get("req"), "error": f"{exc}"[:300]})
+
+    def keep(self, request: dict, fd: int) -> None:
+        self.kept.keep(str(request["key"]), fd, int(request["size"]),
+                       forget=[str(key) for key in request.get("forget", ())])
+        os.close(fd)
+        self.send({"op": "kept", "req": request.get("req")})
 
     def _counters(self) -> tuple[int, int]:
         group = self.setup.group

@@ -181,10 +181,20 @@ def problem_defining(symbol: str) -> Problem | None:
     return next((p for p in _all() if symbol in p.symbols), None)
 
 
+# Names people use for a problem that neither its ID's spelling nor its initials give.
+ALIASES = {"rope": "rotary_embedding"}
+MIN_CONTAINED = 3  # a shorter name is inside too many IDs by chance ("x" in "text_generation")
+
+
+def _initials(problem_id: str) -> str:
+    return "".join(word[0] for word in problem_id.split("_"))
+
+
 def close_matches(name: str) -> list[str]:
-    """Problem IDs that look like ``name`` (for 'did you mean'): the (at most 3) closest in spelling,
-    best first, then every other ID that holds ``name`` or shares a word of it, in the course's order
-    (``my_attention`` names all seven attention problems, not three of them).
+    """Problem IDs that look like ``name`` (for 'did you mean'): the one it abbreviates (``mha``,
+    ``sdpa``, ``rope``), the (at most 3) closest in spelling, best first, then every other ID that
+    holds ``name`` (of at least :data:`MIN_CONTAINED` letters) or shares a word of it, in the
+    course's order (``my_attention`` names all seven attention problems, not three of them).
 
     A name that is an ID but for its case, hyphens or spaces (``Self-Attention``)
     gets that ID alone."""
@@ -192,9 +202,13 @@ def close_matches(name: str) -> list[str]:
     name = "_".join(name.lower().replace("-", " ").split()) or name
     if name in ids:
         return [name]
-    matches = difflib.get_close_matches(name, ids, n=3, cutoff=0.5)
+    short = name.replace("_", "")
+    abbreviated = [i for i in ids if len(short) > 1 and (short == _initials(i) or ALIASES.get(short) == i)]
+    matches = abbreviated + [i for i in difflib.get_close_matches(name, ids, n=3, cutoff=0.5)
+                             if i not in abbreviated]
     words = {word for word in name.split("_") if len(word) > 1}
-    return matches + [i for i in ids if i not in matches and (name in i or words & set(i.split("_")))]
+    return matches + [i for i in ids if i not in matches and (
+        (len(name) >= MIN_CONTAINED and name in i) or words & set(i.split("_")))]
 
 
 def get(problem_id: str) -> Problem:

@@ -86,6 +86,25 @@ def test_a_problem_id_in_other_case_or_with_hyphens_is_the_only_suggestion(name,
     assert checked.exit_code == 2 and "Did you mean self_attention.py?" in checked.output
 
 
+@pytest.mark.parametrize("stem, expected", [("mha", "multi_head_attention"), ("GQA", "grouped_query_attention"),
+                                            ("sdpa", "scaled_dot_product_attention"), ("RoPE", "rotary_embedding")])
+def test_a_file_named_by_the_problem_s_usual_abbreviation_is_offered_that_problem(stem, expected, tmp_path):
+    source = tmp_path / f"{stem}.py"
+    source.write_text(registry.get(expected).stub())
+    checked = CliRunner().invoke(main, ["check", str(source)])
+    assert checked.exit_code == 2 and f"Did you mean {expected}.py?" in checked.output
+
+
+@pytest.mark.parametrize("stem", ["x", "-x", "a"])
+def test_a_name_of_one_letter_is_offered_no_problem_that_merely_holds_it(stem, tmp_path):
+    """"x" is inside "text_generation" and "a" inside every ID: no suggestion is better than those."""
+    source = tmp_path / f"{stem}.py"
+    source.write_text("x = 1\n")
+    checked = CliRunner().invoke(main, ["check", str(source)])
+    assert checked.exit_code == 2 and "Traceback" not in checked.output
+    assert "Did you mean" not in checked.output and "text_generation" not in checked.output
+
+
 def test_a_file_named_with_a_word_of_several_problems_is_offered_every_one_of_them(tmp_path):
     """my_attention.py: the closest in spelling first, then every other attention problem (the
     easy scaled_dot_product_attention among them), not the first three alone."""

@@ -7,7 +7,8 @@ that cannot find it fails with what to install: it never skips.
 :func:`english_wording` finds the reports' English wording on a page meant to
 be in Chinese (the report of a submission, the class overview, a pair's page).
 :func:`served` serves a folder of pages over HTTP, as a web server would, and
-keeps every request it answered.
+keeps every request it answered. :func:`printing` prints a page as a browser does
+and checks its folds.
 """
 
 from __future__ import annotations
@@ -155,3 +156,35 @@ def english_wording(page, leave_out: str) -> list[str]:
     all in Chinese."""
     shown = wording_shown(page, leave_out)
     return sorted(piece for piece in _english_pieces() if piece in shown)
+
+
+# Each fold of the page as the reader sees it; data-print="as-is" marks one that printing leaves alone
+_FOLDS = """() => Array.from(document.querySelectorAll('details'),
+    d => ({open: d.open, hidden: d.hidden, asIs: d.dataset.print === 'as-is'}))"""
+
+
+def folds(page) -> list[dict]:
+    """Each ``<details>`` of ``page``: ``open``, ``hidden`` and ``asIs`` (printed as it is)."""
+    return page.evaluate(_FOLDS)
+
+
+@contextmanager
+def printing(page):
+    """Hold ``page`` as printed: print media, and the ``beforeprint`` a browser fires (Playwright's
+    print media fires none), twice, as nothing stops a browser from doing; on leaving, ``afterprint``
+    and the screen again.
+
+    Fails unless every fold is open and shown while printing (but one marked ``data-print="as-is"``,
+    left as it was), and each fold is back as the reader left it afterwards, which only the state
+    saved by the first ``beforeprint`` can give."""
+    before = folds(page)
+    page.emulate_media(media="print")
+    for _ in range(2):
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    printed = folds(page)
+    assert [f for f in printed if not f["asIs"] and (not f["open"] or f["hidden"])] == [], "a fold is printed shut"
+    assert [f for f in printed if f["asIs"]] == [f for f in before if f["asIs"]], "printing opened a fold left as is"
+    yield
+    page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    page.emulate_media(media="screen")
+    assert folds(page) == before, "a fold is not as the reader left it"

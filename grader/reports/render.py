@@ -30,9 +30,9 @@ from grader.jsonio import readable
 from grader.reports.wording import Wording
 from grader.templating import make_environment
 
-# What a report folder needs next to it: the shared stylesheet and icon, the report-only
-# rules and the table script. Nothing else (the study site has its own files).
-STATIC_FILES = ("style.css", "icon.svg", "report.css", "report.js")
+# What a report folder needs next to it: the shared stylesheet, icon and print script, the
+# report-only rules and the table script. Nothing else (the study site has its own files).
+STATIC_FILES = ("style.css", "icon.svg", "print.js", "report.css", "report.js")
 
 # Shown as escapes rather than passed on: control characters (ANSI escapes, NUL...; tab and
 # newline stay, a carriage return does not: it would hide what precedes it), and characters that

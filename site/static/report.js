@@ -1,25 +1,8 @@
 /* The class overview's student table: sort by any column, filter by name, notes,
-   mistake or error; and every fold printed open. Plain DOM, no dependencies; the table works
-   without it. */
+   mistake or error. Plain DOM, no dependencies; the table works without it. */
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
-
-  // Printing shows every fold (each check of a problem, the similarity's details), as the study
-  // site prints its own; afterwards each fold is as the reader left it.
-  var folds = [];
-  window.addEventListener("beforeprint", function () {
-    if (folds.length) return;  // already unfolded: keep the reader's state, not this one
-    folds = Array.prototype.map.call(document.querySelectorAll("details"), function (d) {
-      var fold = { details: d, open: d.open };
-      d.open = true;
-      return fold;
-    });
-  });
-  window.addEventListener("afterprint", function () {
-    folds.forEach(function (fold) { fold.details.open = fold.open; });
-    folds = [];
-  });
 
   var table = document.getElementById("student-table");
   if (!table) return;

@@ -48,28 +48,6 @@
     });
   }
 
-  // Printing shows every hint and the solution; afterwards each fold is as the reader left it.
-  // The quiz's explanations stay as they are: printing must not give the answers away.
-  var folds = [];
-  function unfoldForPrint() {
-    if (folds.length) { return; }  // already unfolded: keep the reader's state, not this one
-    folds = Array.prototype.map.call(document.querySelectorAll("details:not(.quiz-explanation)"), function (d) {
-      var fold = { details: d, open: d.open, hidden: d.hidden };
-      d.hidden = false;
-      d.open = true;
-      return fold;
-    });
-  }
-  function refoldAfterPrint() {
-    folds.forEach(function (fold) {
-      fold.details.open = fold.open;
-      fold.details.hidden = fold.hidden;
-    });
-    folds = [];
-  }
-  window.addEventListener("beforeprint", unfoldForPrint);
-  window.addEventListener("afterprint", refoldAfterPrint);
-
   document.addEventListener("DOMContentLoaded", function () {
     apply(root.getAttribute("data-lang") || "en");
     var button = document.getElementById("lang-switch");

@@ -24,7 +24,7 @@ from grader.reports import copy_static, write_submission_report
 from grader.reports.wording import Wording
 from grader.sandbox import isolation
 from grader.trusted_runner import NamespaceRunner
-from tests.browser import ARTIFACTS, Watched, english_wording, served, wording_shown
+from tests.browser import ARTIFACTS, Watched, english_wording, folds, printing, served, wording_shown
 from tests.report_samples import (HOSTILE_DIR_NAME, HOSTILE_OUTPUT, PROBLEM_ID, STRAY_NAME, build_class, graded,
                                   problem, weights_figure)
 
@@ -279,23 +279,16 @@ _OFF_THE_PAPER = """() => {
 def test_printed_overview_keeps_every_column_on_the_paper(which, request, visit):
     out = request.getfixturevalue(which)
     v = visit(out / "index.html", **PRINTED)
-    folds = "Array.from(document.querySelectorAll('details'), d => d.open)"
-    before = v.page.evaluate(folds)
-    assert False in before  # every check of a problem, folded
+    assert not all(f["open"] for f in folds(v.page))  # every check of a problem, folded
     assert v.page.evaluate(_OFF_THE_PAPER) != [], "on screen the student table scrolls"
-    v.page.emulate_media(media="print")
-    v.page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
-    assert v.page.evaluate(_OFF_THE_PAPER) == []
-    headers = v.page.locator("#student-table thead th")
-    assert headers.count() == 4 + len(registry.all_problems() if which == "wide_klass" else [1, 2])
-    for control in ("#student-search", "#student-filter", ".topbar", "#misconceptions button[data-filter]"):
-        assert not v.page.locator(control).is_visible(), control
-    assert v.page.locator("#student-count").is_visible()  # says when a filter left students out
-    assert all(v.page.evaluate(folds)), "a fold is printed shut"
-    _shot(v, f"class-overview-print-{which}")
-    v.page.evaluate("window.dispatchEvent(new Event('afterprint'))")
-    v.page.emulate_media(media="screen")
-    assert v.page.evaluate(folds) == before
+    with printing(v.page):  # every fold opened, as wide as the checks' tables make it
+        assert v.page.evaluate(_OFF_THE_PAPER) == []
+        headers = v.page.locator("#student-table thead th")
+        assert headers.count() == 4 + len(registry.all_problems() if which == "wide_klass" else [1, 2])
+        for control in ("#student-search", "#student-filter", ".topbar", "#misconceptions button[data-filter]"):
+            assert not v.page.locator(control).is_visible(), control
+        assert v.page.locator("#student-count").is_visible()  # says when a filter left students out
+        _shot(v, f"class-overview-print-{which}")
     assert v.page.locator("#student-search").is_visible()
     assert v.problems == []
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from grader import registry
-from tests.browser import ARTIFACTS as BROWSER_ARTIFACTS, Watched, served
+from tests.browser import ARTIFACTS as BROWSER_ARTIFACTS, Watched, printing, served
 from tests.site_support import build, html_pages
 
 pytestmark = pytest.mark.browser
@@ -307,31 +307,24 @@ def test_printing_leaves_out_the_controls_and_opens_every_fold(site, context):
     w = Watched(context)
     w.page.goto(url(site, f"problem/{problem.id}.html"))
     w.page.locator("details.hint").first.locator("summary").click()  # the reader opened one hint
-    folds = "Array.from(document.querySelectorAll('details'), d => [d.open, d.hidden])"
-    before = w.page.evaluate(folds)
-    w.page.emulate_media(media="print")
-    w.page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
-    for control in (".topbar", "#nav-q", "#lang-switch", ".pager"):
-        assert not w.page.locator(control).is_visible(), control
-    assert w.page.locator("details.hint p .en").nth(len(problem.hints) - 1).is_visible()
-    assert w.page.locator("details.spoiler .hl").is_visible()
-    shot(w.page, f"print_{problem.id}")
-    w.page.evaluate("window.dispatchEvent(new Event('afterprint'))")
-    w.page.emulate_media(media="screen")
-    assert w.page.evaluate(folds) == before
+    with printing(w.page):
+        for control in (".topbar", "#nav-q", "#lang-switch", ".pager"):
+            assert not w.page.locator(control).is_visible(), control
+        assert w.page.locator("details.hint p .en").nth(len(problem.hints) - 1).is_visible()
+        assert w.page.locator("details.spoiler .hl").is_visible()
+        shot(w.page, f"print_{problem.id}")
     assert w.problems == []
 
 
 def test_the_quiz_prints_without_buttons_or_answers(site, context):
     w = Watched(context)
     w.page.goto(url(site, "quiz.html"))
-    w.page.emulate_media(media="print")
-    w.page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
-    assert w.page.locator(".quiz-question").first.is_visible()
-    for control in (".quiz-status", "#quiz-reset", ".quiz-check"):
-        assert w.page.locator(f"{control}:visible").count() == 0, control
-    assert w.page.locator(".quiz-explanation:visible").count() == 0
-    w.page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    assert w.page.locator(".quiz-explanation").count() > 0
+    with printing(w.page):
+        assert w.page.locator(".quiz-question").first.is_visible()
+        for control in (".quiz-status", "#quiz-reset", ".quiz-check"):
+            assert w.page.locator(f"{control}:visible").count() == 0, control
+        assert w.page.locator(".quiz-explanation:visible").count() == 0
     assert w.problems == []
 
 

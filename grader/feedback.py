@@ -169,6 +169,9 @@ ONLY_SANDBOX_MODULES = t(" (the sandbox holds Python's standard library, torch a
                          "（沙箱中只有 Python 标准库、torch 和 numpy：请只用它们解题）")
 MISSING_SYMBOLS = t("the file does not define {names} (names are case-sensitive; start from the stub)",
                     "文件没有定义 {names}（名字区分大小写；请从题目模板开始）")
+# after MISSING_SYMBOLS, when the file defines every name of another problem (grader.other_problem)
+OTHER_PROBLEM_FILE = t(" — but it defines {names}, which problem {problem} asks for: is this the right file?",
+                       "——但它定义了 {names}，这是题目 {problem} 要求的名字：是不是用错了文件？")
 EXIT_AT_IMPORT = t("the code called sys.exit({code}) while being imported",
                    "代码在导入时调用了 sys.exit({code})")
 EXIT_IN_TEST = t("the code called sys.exit({code}) during this test", "代码在这个测试中调用了 sys.exit({code})")

@@ -264,6 +264,16 @@ def _walk(tree: ast.Module, resolver: _Resolver) -> None:
         stack.extend((child, False) for child in reversed(list(ast.iter_child_nodes(node))))
 
 
+def parse_source(source: str) -> ast.Module:
+    """``ast.parse(source)``, one source at a time in this process (see the module docstring).
+
+    Raises what the parser raises: :class:`SyntaxError`, :class:`ValueError`,
+    :class:`RecursionError` or :class:`MemoryError` for a source it cannot handle.
+    """
+    with _PARSING:
+        return ast.parse(source)
+
+
 def find_forbidden(source: str, forbidden: list[str]) -> list[ForbiddenUse]:
     """Every reference to a forbidden API in ``source``.
 
@@ -276,8 +286,7 @@ def find_forbidden(source: str, forbidden: list[str]) -> list[ForbiddenUse]:
     if len(source) > MAX_SOURCE_CHARS:
         raise AnalysisFailed("the source is too large")
     try:
-        with _PARSING:
-            tree = ast.parse(source)
+        tree = parse_source(source)
     except (SyntaxError, ValueError):
         return []  # the loader reports the syntax error itself
     except (RecursionError, MemoryError):

@@ -20,6 +20,7 @@ import math
 import secrets
 import threading
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Callable
 
 import torch
@@ -34,6 +35,7 @@ from grader.forbidden import AnalysisFailed, find_forbidden
 from grader.hidden import example, hidden_cases, public_cases
 from grader.i18n import DEFAULT_LANG, Text, join, sentence_join, sentences, text
 from grader.judgement_memo import JudgementMemo, outcome_digest
+from grader.other_problem import problem_written_for
 from grader.references import misconception_variants, solution_namespace
 from grader.registry import Problem
 from grader.runs import RunReport, Runner, SubmissionError
@@ -275,6 +277,18 @@ def load_failure_error(failure: LoadFailure) -> SubmissionError:
     return SubmissionError(failure.kind, message, failure.lines)
 
 
+def _with_other_problem(error: SubmissionError | None, problem: Problem, source: str) -> SubmissionError | None:
+    """``error``; a missing-name error asks whether the file is another problem's when ``source``
+    defines every name of one (:func:`grader.other_problem.problem_written_for`)."""
+    if error is None or error.kind != ErrorKind.MISSING_SYMBOL:
+        return error
+    other = problem_written_for(source, problem)
+    if other is None:
+        return error
+    note = F.OTHER_PROBLEM_FILE.format(names=", ".join(other.symbols), problem=other.id)
+    return replace(error, message=error.message + note)
+
+
 def _static_forbidden(source: str, forbidden: list[str],
                       source_map: "SourceMap | None" = None) -> SubmissionError | None:
     """The static forbidden-API check; a check that cannot complete fails closed."""
@@ -385,6 +399,7 @@ def grade(
     else:
         report = runner.run(source=source, filename=filename, symbols=list(problem.symbols),
                             forbidden=forbidden, invocations=invocations, limits=limits)
+        report.error = _with_other_problem(report.error, problem, source)
     results = results_from_report(problem=problem, suite=suite, report=report, seed=seed,
                                   source_sha256=source_sha256 or hashlib.sha256(source.encode("utf-8")).hexdigest(),
                                   shown=shown, started=start, lang=lang, seed_key=seed_key,

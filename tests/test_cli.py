@@ -239,6 +239,79 @@ def test_bad_input_gets_one_clear_message_and_an_error_kind(tmp_path, name):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.sandbox
+@pytest.mark.parametrize("lang, asked", [
+    ("en", "does not define MultiHeadAttention (names are case-sensitive; start from the stub) — but it defines "
+           "self_attention, which problem self_attention asks for: is this the right file?"),
+    ("zh", "文件没有定义 MultiHeadAttention（名字区分大小写；请从题目模板开始）——但它定义了 self_attention，"
+           "这是题目 self_attention 要求的名字：是不是用错了文件？"),
+])
+def test_another_problem_s_file_is_asked_whether_it_is_the_right_file(tmp_path, lang, asked):
+    """A self-attention solution saved as multi_head_attention.py: the message names the problem it solves."""
+    path = tmp_path / "multi_head_attention.py"
+    path.write_text(solution_source(registry.get("self_attention")))
+    result = attn("check", str(path), "--lang", lang, cwd=tmp_path, env={"ATTN_JUDGE_HOME": str(tmp_path / "home")})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert asked in result.stdout, result.stdout
+
+
+class MissingNamesRunner:
+    """A runner whose child reports every name of the problem missing, whatever the source (the child
+    loads what the trusted side may be unable to parse)."""
+
+    isolation = "none (test double)"
+
+    def run(self, *, source, filename, symbols, forbidden, invocations, limits):
+        from grader.grading import load_failure_error
+        from grader.runs import RunReport
+        from grader.sandbox.messages import ErrorKind, LoadFailure
+
+        failure = LoadFailure(ErrorKind.MISSING_SYMBOL, ", ".join(symbols))
+        return RunReport(outcomes=[None] * len(invocations), error=load_failure_error(failure),
+                         isolation=self.isolation)
+
+
+def _missing_names_message(source: str) -> str:
+    from grader.grading import grade
+
+    results = grade(problem=registry.get("multi_head_attention"), source=source, filename="multi_head_attention.py",
+                    runner=MissingNamesRunner(), public=True, enforce_forbidden=False)
+    return results["extra_data"]["error"]["message"]
+
+
+UNCHANGED = "the file does not define MultiHeadAttention (names are case-sensitive; start from the stub)"
+
+
+@pytest.mark.parametrize("source", [
+    "import torch\n\n\nclass MultiheadAttention(torch.nn.Module):\n    pass\n\n\ndef helper(x):\n    return x\n",
+    "def self_attention_v2(x):\n    return x\n\nif True:\n    def generate(x):\n        return x\n",
+])
+def test_a_file_defining_no_other_problem_s_names_keeps_the_missing_names_message(source):
+    """Neither other names nor another problem's name defined below the top level suggest a problem."""
+    assert _missing_names_message(source) == UNCHANGED
+
+
+SELF_ATTENTION = "def self_attention(x, w_q, w_k, w_v):\n    return x\n"
+
+
+@pytest.mark.parametrize("source", [
+    SELF_ATTENTION + "x = " + "(" * 100_000 + "1" + ")" * 100_000 + "\n",  # the tokenizer refuses it
+    SELF_ATTENTION + "x = " + "-" * 5_000 + "1\n",  # too deep for the parser's recursion
+    SELF_ATTENTION + "x = 1\0\n",  # a null byte
+    SELF_ATTENTION + "# " + "x" * 200_000 + "\n",  # over the size that is parsed for a hint
+], ids=["nested_parentheses", "deep_unary", "null_byte", "over_the_bound"])
+def test_a_source_that_cannot_be_parsed_for_a_hint_gets_none_and_no_exception(source):
+    assert _missing_names_message(source) == UNCHANGED
+
+
+def test_the_problem_named_is_the_one_whose_names_are_defined_last():
+    """A helper that another problem asks for (scaled_dot_product_attention) comes before the code
+    that calls it: the problem named is the one that code solves."""
+    helper = "def scaled_dot_product_attention(q, k, v):\n    return q\n\n"
+    assert _missing_names_message(helper + SELF_ATTENTION).endswith(
+        "— but it defines self_attention, which problem self_attention asks for: is this the right file?")
+
+
 def test_bad_input_to_check_is_a_usage_error(tmp_path):
     path = tmp_path / "scaled_dot_product_attention.py"
     path.write_bytes(b"\x00\x01")

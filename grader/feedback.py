@@ -241,6 +241,9 @@ NOT_UTF8 = t("{path}: is not valid UTF-8 (byte {offset}); save it as UTF-8",
              "{path}：不是有效的 UTF-8（第 {offset} 个字节）；请以 UTF-8 保存")
 EMPTY_FILE = t("{path}: is empty; start from 'attn-judge start {problem}'",
                "{path}：是空文件；请从 'attn-judge start {problem}' 开始")
+EMPTY_FILE_ON_PLATFORM = t("{path}: is empty; start from the stub your course gave you for this problem, keep "
+                           "its names, and submit again",
+                           "{path}：是空文件；请从课程为这道题提供的模板开始，保留其中的名字，然后重新提交")
 NOTEBOOK_AS_PY = t("{path}: is a Jupyter notebook saved with the .py extension; rename it to .ipynb "
                    "(or export its code as a Python script)",
                    "{path}：是以 .py 扩展名保存的 Jupyter 笔记本；请把它改名为 .ipynb（或把代码导出为 Python 脚本）")

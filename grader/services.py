@@ -190,12 +190,15 @@ def check_source(*, source: str, problem_id: str, filename: str, source_sha256: 
 def grade_file(*, path: Path, problem_id: str | None, seed: int = DEFAULT_SEED,
                limits: Limits = Limits(), allow_weak: bool = False,
                allow_forbidden: frozenset[str] = frozenset(), lang: str = DEFAULT_LANG,
-               inputs: str = SHARED) -> dict:
+               inputs: str = SHARED, on_platform: bool = False) -> dict:
     """Grade one submission on the hidden tests and return its results.
 
     Args:
         inputs: :data:`~grader.seedkey.PER_FILE` draws the hidden inputs from ``seed`` and the
             file's digest and name (:func:`~grader.seedkey.file_seed`); the results say so.
+        on_platform: graded by a course platform's autograder (:mod:`grader.exports`), whose learners
+            have no ``attn-judge`` command: a file that cannot be read is told what to do there
+            (:attr:`~grader.submission.BadSubmission.on_platform`).
     """
     path = Path(path)
     problem = infer_problem(path, problem_id)
@@ -206,7 +209,8 @@ def grade_file(*, path: Path, problem_id: str | None, seed: int = DEFAULT_SEED,
             submission = read_submission(path)
         except BadSubmission as exc:
             return not_graded(problem=problem, suite=Suite(problem, seed=seed), seed=seed,
-                              error=SubmissionError(ErrorKind.BAD_SUBMISSION, exc.message),
+                              error=SubmissionError(ErrorKind.BAD_SUBMISSION,
+                                                    exc.on_platform if on_platform else exc.message),
                               source_sha256=bad_submission_sha(exc), isolation=NOT_RUN_ISOLATION, lang=lang,
                               seed_key=seed_key)
         inputs_seed = file_seed(seed, problem.id, submission.sha256, path.name) if inputs == PER_FILE else seed

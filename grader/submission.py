@@ -39,12 +39,18 @@ _UTF8_NAMES = {"utf-8", "utf8", "utf_8", "utf-8-sig", "utf8-sig"}
 
 
 class BadSubmission(ValueError):
-    """A file that cannot be graded as a submission (error kind ``bad_submission``)."""
+    """A file that cannot be graded as a submission (error kind ``bad_submission``).
+
+    ``message`` is what the command line says; ``on_platform`` what a course
+    platform's grader says (the exports), where the learner has no ``attn-judge``
+    command to be advised: the same unless given.
+    """
 
     kind = "bad_submission"
 
-    def __init__(self, message: Text):
+    def __init__(self, message: Text, *, on_platform: Text | None = None):
         self.message = message
+        self.on_platform = message if on_platform is None else on_platform
         super().__init__(message.en)
 
 
@@ -68,11 +74,14 @@ def _bad(template: Text, path: Path, **params) -> BadSubmission:
 
 
 def empty_file(path: Path) -> BadSubmission:
-    """An empty submission, told the command that writes its problem's stub (named by the file)."""
+    """An empty submission, told the command that writes its problem's stub (named by the file); on a
+    course platform, told to start from the stub the course gave."""
     from grader.registry import problem_ids
 
     stem = Path(path).name.partition(".")[0].lower()
-    return _bad(F.EMPTY_FILE, path, problem=stem if stem in problem_ids() else "<problem_id>")
+    problem = stem if stem in problem_ids() else "<problem_id>"
+    return BadSubmission(F.EMPTY_FILE.format(path=shown_name(path), problem=problem),
+                         on_platform=F.EMPTY_FILE_ON_PLATFORM.format(path=shown_name(path)))
 
 
 def mib_over(size: int) -> str:

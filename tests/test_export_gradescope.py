@@ -373,6 +373,24 @@ def test_without_attn_judge_the_student_gets_the_not_graded_message(bundle, tmp_
     assert "could not be graded" in results["output"] and "未能评测" in results["output"]
 
 
+@pytest.mark.sandbox
+def test_an_empty_file_is_told_to_start_from_the_course_s_stub_not_from_attn_judge(bundle, tmp_path):
+    """A learner on Gradescope has no attn-judge command: the advice is the stub the course gave. The
+    same file graded on the command line keeps the command's advice."""
+    root, done, results = run_autograder(bundle, tmp_path, {f"{SDPA}.py": "\n"})
+    assert done.returncode == 0, done.stderr
+    error = results["extra_data"]["problems"][SDPA]["error"]
+    assert error["kind"] == "bad_submission"
+    assert error["message"] == (f"{SDPA}.py: is empty; start from the stub your course gave you for this problem, "
+                                "keep its names, and submit again")
+    assert "attn-judge start" not in json.dumps(results, ensure_ascii=False)
+    cli = subprocess.run([sys.executable, "-m", "grader.cli", "grade", str(root / "submission" / f"{SDPA}.py"),
+                          "--json"], capture_output=True, text=True, timeout=300)
+    assert cli.returncode == 0, cli.stderr
+    assert (json.loads(cli.stdout)["extra_data"]["error"]["message"]
+            == f"{SDPA}.py: is empty; start from 'attn-judge start {SDPA}'")
+
+
 # ----------------------------------------------------------------------------- finding the files
 
 @pytest.mark.sandbox

@@ -252,6 +252,16 @@ def test_a_syntax_error_is_not_gradable_and_costs_no_attempt(exported, tmp_path)
 
 
 @pytest.mark.sandbox
+def test_an_empty_file_is_told_to_start_from_the_course_s_stub_not_from_attn_judge(exported, tmp_path):
+    """PrairieLearn's learners have no attn-judge command: the advice is the stub the course gave."""
+    _, results = grade(exported, tmp_path, {f"{SDPA}.py": "\n"})
+    assert results["gradable"] is False
+    assert results["format_errors"] == [f"{SDPA}.py: is empty; start from the stub your course gave you for "
+                                        "this problem, keep its names, and submit again"]
+    assert "attn-judge start" not in json.dumps(results, ensure_ascii=False)
+
+
+@pytest.mark.sandbox
 def test_a_question_exported_in_chinese_grades_in_chinese(exported, tmp_path):
     wheel = next((exported / IMAGE_DIR).glob("attention_judge-*.whl"))
     chinese = tmp_path / "zh"

@@ -516,7 +516,7 @@ def grade_submission(*, found: Found, settings: Settings, seed: int) -> tuple[li
             try:
                 results = services.grade_file(path=path, problem_id=problem.id, seed=seed,
                                               limits=settings.limits, allow_weak=settings.allow_weak,
-                                              lang=settings.lang, inputs=settings.inputs)
+                                              lang=settings.lang, inputs=settings.inputs, on_platform=True)
             except services.UserError as exc:  # no sandbox that this container allows
                 why = exc.why if isinstance(exc, services.IsolationRefused) else exc.text  # not the CLI's advice
                 refused = SANDBOX_REFUSED.format(detail=why)

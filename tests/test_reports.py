@@ -42,9 +42,11 @@ def test_candidate_text_is_escaped_everywhere(tmp_path):
     results["extra_data"]["error"] = {"kind": "crash", "message": HOSTILE_OUTPUT}
     results["tests"][0]["output"] = HOSTILE_OUTPUT
     results["tests"][0]["name"] = HOSTILE_OUTPUT
-    source = f"# {HOSTILE_OUTPUT}\nx = '</code></pre><script>window.__pwned = 9</script>'\n"
+    results["tests"][1]["output"] = "c1\x9b2J\x85end"  # C1 controls: CSI, NEL
+    source = f"# {HOSTILE_OUTPUT}\nx = '</code></pre><script>window.__pwned = 9</script>'\n# \x9b2J\n"
     html = _report(tmp_path, results, source)
     assert not RAW_MARKUP.search(html)
+    assert "\x9b" not in html and "\x85" not in html and html.count("\\u009b2J") == 2
     # Its one script opens the folds for print: nothing the submission brought
     assert re.findall(r"<script[^>]*>", html, flags=re.IGNORECASE) == ['<script src="static/print.js">']
     assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in html

@@ -34,18 +34,18 @@ from grader.templating import make_environment
 # report-only rules and the table script. Nothing else (the study site has its own files).
 STATIC_FILES = ("style.css", "icon.svg", "print.js", "report.css", "report.js")
 
-# Shown as escapes rather than passed on: control characters (ANSI escapes, NUL...; tab and
-# newline stay, a carriage return does not: it would hide what precedes it), and characters that
-# change how the text around them reads without showing themselves: bidirectional overrides and
-# isolates ("Trojan Source"), zero-width and other invisible format characters, line and paragraph
-# separators.
-_HIDDEN_CHARACTERS = ("\x00-\x08\x0b-\x1f\x7f\u00ad\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f"
+# Shown as escapes rather than passed on: control characters (ANSI escapes, NUL, the C1 controls a
+# terminal obeys: CSI, NEL...; tab and newline stay, a carriage return does not: it would hide what
+# precedes it), and characters that change how the text around them reads without showing
+# themselves: bidirectional overrides and isolates ("Trojan Source"), zero-width and other
+# invisible format characters, line and paragraph separators.
+_HIDDEN_CHARACTERS = ("\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f"
                       "\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb"
                       "\U000e0000-\U000e007f")
 _HIDDEN = re.compile(f"[{_HIDDEN_CHARACTERS}]")
-# A name is one line, in a page and in a gradebook a terminal may show: its tab, newline and
-# C1 controls (which a terminal obeys: CSI, NEL...) are escaped as well.
-_HIDDEN_IN_NAME = re.compile(f"[\t\n\x80-\x9f{_HIDDEN_CHARACTERS}]")
+# A name is one line, in a page and in a gradebook a terminal may show: its tab and newline are
+# escaped as well.
+_HIDDEN_IN_NAME = re.compile(f"[\t\n{_HIDDEN_CHARACTERS}]")
 JOINERS = "\u200c\u200d"  # zero-width non-joiner and joiner: part of some writing, and of emoji
 
 

@@ -362,6 +362,7 @@ def _grade_class(root: Path, *, problem_ids, out, seed, workers, limits, resume,
     only = tuple(dict.fromkeys(services.find_problem(p) for p in problem_ids))
     root, out, plan = services.class_plan(root, out, only=only)  # before the sandboxes start: said at once
     services.check_seeds(root, out, plan, seed, resume=resume, only=only)
+    services.refuse_output_in_use(out)  # another run writes there: said before the sandboxes start
     executor = services.open_executor(workers=workers, allow_weak=allow_weak, scheduler=scheduler)
     bar = None
     try:

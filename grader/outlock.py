@@ -10,8 +10,10 @@ holder's process ID, for the message. On a file system that has no locks
 (some network mounts) the run goes on unlocked.
 
 A process that holds the lock may take it again (the command line takes it
-before its sandboxes start, the class service again when it runs); it is
-released when the last taker lets it go.
+before it grades, the class service again when it runs); it is released when
+the last taker lets it go. :func:`holder_of` asks, taking nothing and making
+nothing, so that the command line refuses a busy OUT before it starts its
+sandboxes (the lock itself is taken once the options are known to be good).
 """
 
 from __future__ import annotations
@@ -91,6 +93,28 @@ def lock_output(out: Path) -> OutputLock:
                 pass
         _HELD[path] = (fd, 1)
         return OutputLock(path)
+
+
+def holder_of(out: Path) -> str | None:
+    """The process ID of another process that holds the lock of ``out`` (``"?"`` if it cannot be
+    read); None when none does, when this process does, or when ``out`` has no lock file yet."""
+    path = Path(out).resolve() / STATE_DIR / LOCK_FILE
+    with _TAKEN:
+        if path in _HELD:
+            return None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # released with the descriptor below
+    except BlockingIOError:
+        return _holder(fd)
+    except OSError:  # no locks on this file system
+        return None
+    finally:
+        os.close(fd)
+    return None
 
 
 def _holder(fd: int) -> str:

@@ -28,7 +28,7 @@ from grader.grading import (DEFAULT_SEED, NOT_RUN_ISOLATION, SEED_FINGERPRINT, S
 from grader.i18n import DEFAULT_LANG, Text, TextError, join
 from grader.jsonio import dumps, readable
 from grader.notebooks import SourceMap
-from grader.outlock import OutputInUse, OutputLock, lock_output
+from grader.outlock import OutputInUse, OutputLock, holder_of, lock_output
 from grader.outpaths import CLASS_FILES, RESULTS, STATE_DIR, results_path, student_folder
 from grader.pool import SandboxUnavailable
 from grader.zygote_launch import BadSetting, weak_forced
@@ -366,6 +366,14 @@ def _other_seed(out: Path, recorded: dict, run: dict | None) -> bool:
                                                        key=readable(str(class_key_path(out)))))
         return True  # the default seed, recorded as it is
     return any(recorded.get(key) != value for key, value in run.items())
+
+
+def refuse_output_in_use(out: Path) -> None:
+    """:class:`UserError` when another run writes into ``out`` now (:func:`grader.outlock.holder_of`):
+    said before any sandbox starts. Nothing is taken: :func:`claim_output` does that."""
+    holder = holder_of(out)
+    if holder is not None:
+        raise UserError(UE.OUT_IN_USE.format(out=readable(str(out)), pid=holder))
 
 
 def claim_output(out: Path) -> OutputLock:

@@ -616,20 +616,55 @@ def test_a_results_folder_that_cannot_be_written_stops_the_run_with_one_message(
     assert (out / "bob" / SDPA / "results.json").is_file()
 
 
-def test_a_run_into_an_out_that_another_process_writes_is_refused_at_once(tmp_path):
-    from grader.outlock import lock_output
+def _hold_lock(out: Path) -> subprocess.Popen:
+    """Another process that holds the lock of ``out`` (as a run writing there does) until killed."""
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom grader.outlock import lock_output\n"
+                               f"lock_output({str(out)!r})\nprint('held', flush=True)\ntime.sleep(600)"],
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
 
+
+def test_a_run_into_an_out_that_another_process_writes_is_refused_at_once(tmp_path):
     klass, out = tmp_path / "class", tmp_path / "out"
     _write(klass / "alice" / f"{SDPA}.py", solution_source(registry.get(SDPA)))
-    with lock_output(out):  # this process stands for a run that writes there
+    holder = _hold_lock(out)
+    try:
         refused = subprocess.run(grade_cmd(str(klass), "--out", str(out)), capture_output=True, text=True,
                                  timeout=600)
+    finally:
+        holder.kill()
+        holder.wait()
     assert refused.returncode == 2, refused.stderr
-    assert f"--out {out} is being written by another attn-judge grade (process {os.getpid()})" in refused.stderr
-    assert "Traceback" not in refused.stderr and "Isolation:" not in refused.stderr  # no sandbox started
+    assert f"--out {out} is being written by another attn-judge grade (process {holder.pid})" in refused.stderr
+    assert "Traceback" not in refused.stderr and "Isolation:" not in refused.stderr
     assert not (out / "alice").exists()
     after = subprocess.run(grade_cmd(str(klass), "--out", str(out)), capture_output=True, text=True, timeout=600)
     assert after.returncode == 0, after.stderr  # the lock went with its holder
+
+
+def test_a_busy_out_is_refused_before_any_sandbox_starts(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from grader import services
+    from grader.cli import main
+
+    klass, out = tmp_path / "class", tmp_path / "out"
+    _write(klass / "alice" / f"{SDPA}.py", solution_source(registry.get(SDPA)))
+
+    def no_sandboxes(**_):
+        raise AssertionError("the sandboxes started before the busy OUT was refused")
+
+    monkeypatch.setattr(services, "open_executor", no_sandboxes)
+    monkeypatch.setattr("grader.zygote_launch.prestart", lambda **_: None)
+    holder = _hold_lock(out)
+    try:
+        refused = CliRunner().invoke(main, ["grade", str(klass), "--out", str(out)])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert refused.exit_code == 2, refused.output
+    assert f"is being written by another attn-judge grade (process {holder.pid})" in refused.output
 
 
 def test_a_class_run_holds_its_out_until_it_ends(tmp_path):

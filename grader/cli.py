@@ -26,7 +26,7 @@ from grader import cli_wording as W
 from grader import feedback as F
 from grader import user_errors as UE
 from grader.cli_export import export
-from grader.cli_types import SEED, TIMEOUT
+from grader.cli_types import MEMORY_MB, SEED, TIMEOUT
 from grader.cli_usage import localised
 from grader.i18n import LANGS, Text, join, resolve_lang
 from grader.sandbox.limits import Limits
@@ -277,7 +277,7 @@ def _sandboxes_to_prestart(path: Path, workers: int | None) -> int:
               help=f"Submissions graded in parallel (at most {capacity.WORKERS_PER_CORE} per core and "
                    f"1 per {capacity.MB_PER_WORKER} MB of memory).")
 @TIMEOUT_OPTION
-@click.option("--memory", type=click.IntRange(min=64), default=Limits.memory_mb, show_default=True,
+@click.option("--memory", type=MEMORY_MB, default=Limits.memory_mb, show_default=True,
               help="Memory limit per submission (its whole process tree), in MB.")
 @click.option("--resume", is_flag=True, help="Skip submissions already graded in OUT.")
 @click.option("--allow-weak-isolation", is_flag=True,

@@ -16,7 +16,7 @@ import click
 
 from grader import cli_wording as W
 from grader import user_errors as UE
-from grader.cli_types import SEED, TIMEOUT
+from grader.cli_types import MEMORY_MB, SEED, TIMEOUT
 from grader.i18n import LANGS, Text, join, resolve_lang
 from grader.sandbox.limits import Limits
 from grader.seedkey import INPUTS, PER_FILE, SHARED
@@ -37,7 +37,7 @@ def _bundle_options(command):
                      help="Seed of the hidden tests' random inputs (default: a random secret one)."),
         click.option("--timeout", type=TIMEOUT, default=Limits.timeout, show_default=True,
                      help="Seconds allowed per test."),
-        click.option("--memory", "memory_mb", type=click.IntRange(min=64), default=Limits.memory_mb,
+        click.option("--memory", "memory_mb", type=MEMORY_MB, default=Limits.memory_mb,
                      show_default=True, help="Memory limit per submission, in MB."),
         click.option("--lang", type=click.Choice(LANGS), default=None,
                      help="Language of statements and feedback (default: ATTN_JUDGE_LANG, else the locale)."),

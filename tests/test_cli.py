@@ -540,6 +540,14 @@ def test_a_class_starts_all_its_sandboxes_at_once(tmp_path, monkeypatch, args, p
     assert started == [False] * (2 if prestarted == "cores" else prestarted)
 
 
+@pytest.mark.parametrize("memory", ["99999999999", "1048577", "63"])
+def test_a_memory_limit_outside_what_a_kernel_takes_is_refused_before_grading(memory):
+    """Above a tebibyte a limit limits nothing (and past 2**43 MB overflows the kernel's counter)."""
+    source = str(Path(__file__).parents[1] / "solutions" / "self_attention.py")
+    refused = CliRunner().invoke(main, ["grade", source, "--memory", memory])
+    assert refused.exit_code == 2 and "--memory" in refused.output and "64<=x<=1048576" in refused.output
+
+
 USAGE_MISTAKES = [
     ["check"], ["check", "--bogus", "x.py"], ["check", "x.py", "y.py"], ["check", "--timeout", "abc", "x.py"],
     ["check", "--timeout", "0.01", "x.py"], ["check", "--timeout", "nan", "x.py"], ["grade", "--workers", "0", "x"],
@@ -548,6 +556,7 @@ USAGE_MISTAKES = [
     ["site", "build", "--out", "pyproject.toml"], ["grade", "--seed", "-5", "x"],
     ["export", "gradescope", "x", "--out", "a.zip", "--timeout", "nan"],
     ["export", "prairielearn", "x", "--out", "a", "--seed", "99999999999999999999999"],
+    ["grade", "x", "--memory", "99999999999"], ["export", "gradescope", "x", "--out", "a.zip", "--memory", "32"],
 ]
 QUOTED = re.compile(r"'[^']*'|\S*[<>=]\S*|nan")  # what the user typed, or a range, echoed as it is
 

@@ -377,7 +377,7 @@ def _grade_class(root: Path, *, problem_ids, out, seed, workers, limits, resume,
             click.echo(W.DASHBOARD_AT.format(link=safe(executor.dashboard)).get(lang), err=True)
         if plan.ignored:
             click.echo(one_line(W.NOT_STUDENT_FOLDERS.format(names=_listed(plan.ignored)).get(lang)), err=True)
-        others = services.results_of_others(out, plan.roster)
+        others = services.results_of_others(out, plan.roster, only=only)
         if others:
             click.echo(one_line(W.RESULTS_OF_OTHERS.format(names=_listed(others)).get(lang)), err=True)
 

@@ -27,8 +27,9 @@ STUDY_SITE_AT = t("Study site: {path}", "学习网站：{path}")
 # ----------------------------------------------------------------------------- grading a class
 ISOLATION_OF_RUN = t("Isolation: {level} — {description}", "隔离：{level} — {description}")
 DASHBOARD_AT = t("Dask dashboard: {link}", "Dask 仪表盘：{link}")
-RESULTS_OF_OTHERS = t("Kept in OUT from an earlier run, and in no gradebook (students not in this class): {names}.",
-                      "OUT 中保留了之前评测的结果，不在任何成绩表中（不属于本班的学生）：{names}。")
+RESULTS_OF_OTHERS = t("Kept in OUT from an earlier run, and in no gradebook (students not in this class, or "
+                      "files no longer handed in): {names}.",
+                      "OUT 中保留了之前评测的结果，不在任何成绩表中（不属于本班的学生，或已不再提交的文件）：{names}。")
 NOT_STUDENT_FOLDERS = t("Not graded (not student folders): {names}.", "未评测（不是学生文件夹）：{names}。")
 SHOWN_AND_MORE = t("{names} and {count} more", "{names} 等，另有 {count} 个")  # a long list of names, cut
 GRADING = t("Grading", "评测中")

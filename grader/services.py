@@ -281,7 +281,7 @@ def grade_class(
                             only=frozenset(p.id for p in only) or None)
         shown = _shown_in_outputs(root, out, plan, only)
         outputs = ClassOutputs(out, problems=problems_of(shown), roster=shown.roster, overview=reports, lang=lang,
-                               ignored=shown.ignored, others=results_of_others(out, shown.roster))
+                               ignored=shown.ignored, others=results_of_others(out, shown.roster, only=only))
         run = ClassRun(plan, executor=executor, settings=settings, on_progress=on_progress,
                        while_comparing=outputs.prepare)
         try:
@@ -400,11 +400,15 @@ def _shown_in_outputs(root: Path, out: Path, plan: ClassPlan, only: tuple[Proble
     return ClassPlan([e for e in whole.entries if e.problem.id in kept], roster, whole.ignored)
 
 
-def results_of_others(out: Path, roster: dict[str, dict]) -> list[str]:
-    """The folders of ``out`` holding a student's results whose student is not in ``roster`` (shown
-    names): left by an earlier run, of another class or before a student left this one. They are
-    kept, and are in no gradebook; the instructor is told, since the folders look like this class's."""
-    current = {student_folder(name) for name in roster}
+def results_of_others(out: Path, roster: dict[str, dict], *, only: tuple[Problem, ...] = ()) -> list[str]:
+    """The results in ``out`` that the class no longer hands in: the folders of students not in
+    ``roster`` (shown names), and ``student/problem`` for a student in it whose file for that
+    problem is gone (of the problems in ``only``, when given: a ``--problem`` run keeps the others).
+    Left by an earlier run, of another class or before a student left this one or took a file back.
+    They are kept, and are in no gradebook; the instructor is told, since they look like this
+    class's."""
+    handed_in = {student_folder(name): set(info["graded"]) for name, info in roster.items()}
+    asked = {problem.id for problem in only}
     try:
         names = sorted(os.listdir(out))
     except OSError:  # no OUT yet
@@ -412,10 +416,14 @@ def results_of_others(out: Path, roster: dict[str, dict]) -> list[str]:
     others = []
     for name in names:
         folder = Path(out) / name
-        if name in current or name in CLASS_FILES or name.startswith(".") or folder.is_symlink():
+        if name in CLASS_FILES or name.startswith(".") or folder.is_symlink() or not folder.is_dir():
             continue
-        if folder.is_dir() and next(folder.glob(f"*/{RESULTS}"), None) is not None:
-            others.append(readable(name))
+        if name not in handed_in:
+            if next(folder.glob(f"*/{RESULTS}"), None) is not None:
+                others.append(readable(name))
+            continue
+        gone = {path.parent.name for path in folder.glob(f"*/{RESULTS}")} - handed_in[name]
+        others += [f"{readable(name)}/{problem}" for problem in sorted(gone) if not asked or problem in asked]
     return others
 
 

@@ -27,6 +27,7 @@ from tests.sandboxing import attack_source, sandbox_processes
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
 SDPA = "scaled_dot_product_attention"
+SELF = "self_attention"
 
 
 def grade_cmd(*args) -> list[str]:
@@ -341,22 +342,29 @@ def test_resume_grades_again_results_whose_scores_do_not_add_up(tmp_path):
 
 
 def test_results_of_students_no_longer_in_the_class_are_kept_and_named(tmp_path):
-    """A class graded again into the same OUT after a student left (or another class graded there):
-    the old results stay (nothing is deleted), are in no gradebook, and the terminal and the
-    overview say so, since those folders look like this class's."""
+    """A class graded again into the same OUT after a student left (or another class graded there),
+    or after a student took one file back: the old results stay (nothing is deleted), are in no
+    gradebook, and the terminal and the overview say so, since those folders look like this class's."""
     klass, out = tmp_path / "class", tmp_path / "out"
     for student in ("ana", "ben", "index.html"):
         _write(klass / student / f"{SDPA}.py", solution_source(registry.get(SDPA)))
+    _write(klass / "ana" / f"{SELF}.py", solution_source(registry.get(SELF)))
     assert subprocess.run(grade_cmd(str(klass), "--out", str(out)), capture_output=True, timeout=600).returncode == 0
     for student in ("ben", "index.html"):
         shutil.rmtree(klass / student)
+    (klass / "ana" / f"{SELF}.py").unlink()
     again = subprocess.run(grade_cmd(str(klass), "--out", str(out)), capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr
-    said = "from an earlier run, and in no gradebook (students not in this class): ben, ~index.html."
+    named = f"ana/{SELF}, ben, ~index.html"
+    said = f"from an earlier run, and in no gradebook (students not in this class, or files no longer handed in): {named}."
     assert said in again.stderr
-    assert (out / "ben" / SDPA / "results.json").is_file()
+    assert (out / "ben" / SDPA / "results.json").is_file() and (out / "ana" / SELF / "results.json").is_file()
     assert [row[0] for row in _rows(out / "gradebook.csv")[1:]] == ["ana"]
-    assert "ben, ~index.html" in (out / "index.html").read_text(encoding="utf-8")
+    assert named in (out / "index.html").read_text(encoding="utf-8")
+    only_sdpa = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--problem", SDPA), capture_output=True,
+                               text=True, timeout=600)  # a run of one problem: the other's results are not its
+    assert only_sdpa.returncode == 0, only_sdpa.stderr
+    assert "handed in): ben, ~index.html." in only_sdpa.stderr
 
 
 def test_resume_grades_again_what_another_installation_graded(tmp_path):

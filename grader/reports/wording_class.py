@@ -29,8 +29,9 @@ STAT_ERRORS = t("submission errors", "出错的提交")
 STAT_NOTES = t("students with notes", "有备注的学生")
 NOT_STUDENT_FOLDERS = t("Not graded (beside the student folders, but not student folders themselves): {names}.",
                         "未评测（位于学生文件夹旁边，但本身不是学生文件夹）：{names}。")
-RESULTS_OF_OTHERS = t("Kept from an earlier run, and in no gradebook (students not in this class): {names}.",
-                      "保留自之前的评测，不在任何成绩表中（不属于本班的学生）：{names}。")
+RESULTS_OF_OTHERS = t("Kept from an earlier run, and in no gradebook (students not in this class, or files "
+                      "no longer handed in): {names}.",
+                      "保留自之前的评测，不在任何成绩表中（不属于本班的学生，或已不再提交的文件）：{names}。")
 GRADEBOOKS = t("Gradebooks: {gradebook} (a column per problem, total and maximum) and {canvas} "
                "(for Canvas's gradebook import).",
                "成绩表：{gradebook}（每道题一列，另有总分和满分）和 {canvas}（用于导入 Canvas 的成绩册）。")

@@ -22,7 +22,7 @@ from pathlib import Path
 from grader import feedback as F
 from grader import registry
 from grader.i18n import Text
-from grader.jsonio import load_object, readable
+from grader.jsonio import load_object
 from grader.fsutil import temporary_target
 from grader.outpaths import MAX_RESULTS_BYTES, REPORT, RESULTS, results_path
 from grader.registry import Problem
@@ -95,9 +95,9 @@ def plan_class(root: Path, *, only: tuple[Problem, ...] = ()) -> ClassPlan:
             continue
         if student.startswith("."):
             if folder.is_dir() and not _is_symlink(folder):
-                ignored.append(readable(student))  # a hidden folder: perhaps a student's, never graded
+                ignored.append(shown_name(student))  # a hidden folder: perhaps a student's, never graded
             continue
-        shown = readable(student)
+        shown = shown_name(student)
         if _is_symlink(folder):
             roster[student] = {"graded": [], "notes": [F.PLAN_SYMLINK.format(name=shown_name(student))]}
             continue
@@ -117,9 +117,9 @@ def plan_class(root: Path, *, only: tuple[Problem, ...] = ()) -> ClassPlan:
                     entries.append(Entry(student, problem, folder / name))
                     entry["graded"].append(problem.id)
             elif name in passed_over:
-                entry["notes"].append(passed_over[name].format(name=readable(name), graded=readable(chosen[stem])))
+                entry["notes"].append(passed_over[name].format(name=shown_name(name), graded=shown_name(chosen[stem])))
             elif stem in chosen:  # a second file for a problem, a backup (.py.bak), a copy (.py.py)...
-                entry["notes"].append(F.DUPLICATE_FILE.format(name=readable(name), graded=readable(chosen[stem])))
+                entry["notes"].append(F.DUPLICATE_FILE.format(name=shown_name(name), graded=shown_name(chosen[stem])))
             elif len(entry["notes"]) >= MAX_FILE_NOTES:  # past what the notes show: counted below, never worded
                 entry["notes"].append(None)
             else:
@@ -165,11 +165,11 @@ def _not_a_problem(path: Path, ids: set[str]) -> Text:
     """The note on a name in a student folder that is no problem's file: a folder (holding problem
     files handed in one level too deep, perhaps), an archive, the problem's name in other case or
     with another extension, or a name with its close match."""
-    name = readable(path.name)
+    name = shown_name(path.name)
     if path.is_dir() and not _is_symlink(path):
         inside = _chosen_files(_sorted_names(path)[:MAX_LISTED], ids)
         if inside:
-            return F.PLAN_FOLDER_HOLDS.format(name=name, files=", ".join(readable(n) for n in inside.values()))
+            return F.PLAN_FOLDER_HOLDS.format(name=name, files=", ".join(shown_name(n) for n in inside.values()))
         return F.PLAN_FOLDER.format(name=name)
     kind = archive_kind(path.name)
     if kind:

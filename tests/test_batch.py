@@ -109,6 +109,20 @@ def test_a_py_and_a_notebook_for_one_problem_grade_the_py_only_and_say_so(tmp_pa
         assert note.en == (f"{SDPA}.ipynb: another file for the same problem; only {SDPA}.py was graded")
 
 
+def test_file_names_in_the_notes_are_spelled_as_names_are_with_their_controls_escaped(tmp_path):
+    """A tab, a line break or a bidirectional override in a file's name shows as an escape in the
+    notes (and so in the gradebooks and the overview), never as the character itself."""
+    from grader.batch import plan_class
+
+    folder = tmp_path / "class" / "lee"
+    for name in ("\tweird.py", "a\nb.py", "x\u202ey.py", f"{SDPA}.py", f"{SDPA}\t.py"):
+        _write(folder / name, "x = 1\n")
+    notes = sorted(note.en for note in plan_class(tmp_path / "class").roster["lee"]["notes"])
+    assert notes == ["\\x09weird.py: not a problem ID; not graded", "a\\x0ab.py: not a problem ID; not graded",
+                     f"{SDPA}\\x09.py: not a problem ID (did you mean {SDPA}.py?); not graded",
+                     "x\\u202ey.py: not a problem ID; not graded"]
+
+
 @pytest.mark.parametrize("left", ["", "\n \r\n", "stub"], ids=["empty", "blank", "starter"])
 def test_an_empty_or_untouched_py_beside_the_notebook_leaves_the_notebook_graded(tmp_path, left):
     """`attn-judge start`, then `start --notebook` and the work done in the notebook: the .py left
@@ -576,10 +590,10 @@ def test_what_lies_beside_the_student_folders_is_named_once_not_dropped_in_silen
     _write(klass / ".git" / "HEAD", "ref: refs/heads/main\n")
     _write(klass / ".DS_Store", "\0")
     _write(klass / "__MACOSX" / "alice" / f"._{SDPA}.py", "\0")
-    assert plan_class(klass).ignored == [".carol", f"{SDPA}.py", "x\nSubmissions graded: 99"]
+    assert plan_class(klass).ignored == [".carol", f"{SDPA}.py", "x\\x0aSubmissions graded: 99"]  # as names are
     result = subprocess.run(grade_cmd(str(klass), "--out", str(out)), capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
-    assert f"Not graded (not student folders): .carol, {SDPA}.py, x?Submissions graded: 99." in result.stderr
+    assert f"Not graded (not student folders): .carol, {SDPA}.py, x\\x0aSubmissions graded: 99." in result.stderr
     assert not any(line.startswith("Submissions graded: 99") for line in result.stderr.splitlines())
     assert ".git" not in result.stderr and "DS_Store" not in result.stderr and "MACOSX" not in result.stderr
     for i in range(12):

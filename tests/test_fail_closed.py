@@ -38,7 +38,7 @@ from grader import registry
 from grader.bounded import BoundedPool
 from grader.forbidden import AnalysisFailed, find_forbidden
 from grader.grading import Suite, grade
-from grader.outpaths import student_folder
+from grader.outpaths import CLASS_FILES, student_folder
 from grader.references import solution_source
 from grader.reports import submission as report_module
 from grader.reports.gradebook import defuse
@@ -195,6 +195,8 @@ def honest_students() -> dict[str, dict[str, str]]:
         "gradebook.csv": {SDPA: _sdpa("sdpa_no_scale_forgot_division")},
         "index.html": {SDPA: PROBLEM.stub()},
         "static": {SDPA: solution, "positional_encoding": solution_source(registry.get("positional_encoding"))},
+        "Static": {SDPA: _sdpa("sdpa_no_scale_forgot_division")},  # the same folder as static/ on macOS
+        "INDEX.HTML": {SDPA: solution},
         "similarity": {SDPA: _sdpa("sdpa_softmax_axis_one")},
         "Points Possible": {SDPA: _sdpa("sdpa_softmax_axis_one")},
         "DOMAIN\\alice": {SDPA: solution},
@@ -289,6 +291,9 @@ def test_a_mixed_class_grades_every_honest_student_exactly(tmp_path):
                 assert results["score"] == 0 or student == "pathological_listing", student
     for path in out.rglob("*.json"):
         _strict(path)
+    # copied to macOS or Windows, where case does not tell files apart, no student's folder is a class file's
+    folded = {path.name.casefold() for path in out.iterdir() if path.name not in CLASS_FILES}
+    assert not folded & {name.casefold() for name in CLASS_FILES}
     assert (out / "index.html").stat().st_size < 4 * 1024 * 1024
     assert "not_a_number" in (out / "index.html").read_text(encoding="utf-8")
 

@@ -24,7 +24,7 @@ from grader import registry
 from grader.i18n import Text
 from grader.jsonio import load_object
 from grader.fsutil import temporary_target
-from grader.outpaths import MAX_RESULTS_BYTES, REPORT, RESULTS, results_path
+from grader.outpaths import MAX_RESULTS_BYTES, REPORT, RESULTS, results_path, student_folder
 from grader.registry import Problem
 from grader.reports.gradebook import name_as_read
 from grader.reports.render import shown_name
@@ -35,6 +35,7 @@ NOT_STUDENTS = frozenset({"__MACOSX"})  # what macOS adds to a zip of the class:
 # Folders tools leave in a class folder: passed over without a word, like hidden files (.DS_Store)
 TOOL_FOLDERS = frozenset({".git", ".hg", ".svn", ".ipynb_checkpoints", ".vscode", ".idea", ".venv", ".cache",
                           "__pycache__"})
+MAX_NAMED_CLASHES = 3  # the other names a note on folders that differ only in case names; then a count
 MAX_FILE_NOTES = 20  # notes on the files of one student folder that are not graded; then a count
 MAX_LISTED = 1000  # names of a folder inside a student folder looked at for problem files
 ARCHIVES = ("zip", "tar.gz", "tgz", "tar", "7z", "rar", "gz")  # never opened: told to be unpacked
@@ -128,6 +129,7 @@ def plan_class(root: Path, *, only: tuple[Problem, ...] = ()) -> ClassPlan:
             more = len(entry["notes"]) - MAX_FILE_NOTES + 1
             entry["notes"][MAX_FILE_NOTES - 1:] = [F.PLAN_MORE_FILES.format(count=f"{more:,}")]
     _note_lookalike_names(roster)
+    _note_case_clashes(roster)
     return ClassPlan(entries, roster, ignored)
 
 
@@ -146,6 +148,20 @@ def _note_lookalike_names(roster: dict[str, dict]) -> None:
                 spelled = name.encode("unicode_escape").decode("ascii")  # as a Python string literal: unambiguous
                 roster[name]["notes"].append(F.PLAN_LOOKALIKE_NAME.format(spelled=spelled,
                                                                           count=len(names) - 1))
+
+
+def _note_case_clashes(roster: dict[str, dict]) -> None:
+    """Two student folders whose output folders differ only in case (``Alice`` and ``alice``) are one
+    folder on macOS and Windows, where the output folder may be copied: each says so in its notes."""
+    folders: dict[str, list[str]] = {}
+    for name in roster:
+        folders.setdefault(student_folder(name).casefold(), []).append(name)
+    for names in folders.values():
+        for name in names if len(names) > 1 else ():
+            others = [shown_name(other) for other in names if other != name]
+            listed = ", ".join(others[:MAX_NAMED_CLASHES]) + (f" (+{len(others) - MAX_NAMED_CLASHES})"
+                                                              if len(others) > MAX_NAMED_CLASHES else "")
+            roster[name]["notes"].append(F.PLAN_CASE_CLASH.format(others=listed))
 
 
 def archive_kind(name: str) -> str | None:

@@ -341,6 +341,10 @@ PLAN_LOOKALIKE_NAME = t("this student folder's name looks the same as {count} ot
                         "({spelled}): the same student handed in twice, or two students to tell apart",
                         "这个学生文件夹的名字看起来与另外 {count} 个相同，但写法不同（{spelled}）：可能是同一名学生"
                         "提交了两次，也可能是需要区分的两名学生")
+PLAN_CASE_CLASH = t("this student folder's name differs from {others} only in case: in an output folder copied to "
+                    "macOS or Windows their results are one folder; rename one of them",
+                    "这个学生文件夹的名字与 {others} 只有大小写不同：输出文件夹复制到 macOS 或 Windows 后，"
+                    "它们的结果会合并成一个文件夹；请给其中一个改名")
 PLAN_FOLDER_HOLDS = t("{name}/: a folder holding {files}; not graded: move the files up into the student's folder",
                       "{name}/：文件夹，其中有 {files}；未评测：请把这些文件移到学生文件夹里")
 PLAN_FOLDER = t("{name}/: a folder; not graded (a student's files go straight into the student's folder)",

@@ -892,6 +892,22 @@ def test_one_submission_whose_sandbox_dies_for_good_gets_one_message(tmp_path, m
                                            "could be started again (the sandbox did not start (ATTN_JUDGE_UID_BASE=")
 
 
+def test_student_folders_that_differ_only_in_case_are_told_they_merge_on_macos_and_windows(tmp_path):
+    """Alice and alice are two folders here and one on macOS or Windows, where the output may be copied:
+    each says so, naming at most three others (a class of case variants makes no quadratic notes)."""
+    from grader.batch import plan_class
+
+    klass = tmp_path / "class"
+    for student in ("Alice", "alice", "bob", "DAN", "DaN", "Dan", "dAN", "dan"):
+        (klass / student).mkdir(parents=True)
+    notes = {name: [n.en for n in info["notes"]] for name, info in plan_class(klass).roster.items()}
+    clash = ("this student folder's name differs from {} only in case: in an output folder copied to macOS or "
+             "Windows their results are one folder; rename one of them")
+    assert notes["Alice"] == [clash.format("alice")] and notes["alice"] == [clash.format("Alice")]
+    assert notes["bob"] == []
+    assert notes["Dan"] == [clash.format("DAN, DaN, dAN (+1)")]
+
+
 def test_two_student_folders_whose_names_look_the_same_are_told_apart(tmp_path):
     """josé typed on macOS (e and a combining accent) and on Windows (é): two folders, two rows
     that read the same; each row's notes say so, with the spelling that tells them apart."""

@@ -8,6 +8,7 @@ the CLI only ever uses :mod:`grader.pool`.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import replace
 
@@ -19,10 +20,22 @@ from grader.sandbox.memory import InProcessMeter
 from grader.sandbox.messages import Invocation, Limits, Outcome
 
 
+# A memory test's peak is this process's resident memory, which another thread of it (a test
+# suite's leftovers: an event loop, a pool's helper) can raise during the call by its own
+# allocations: the lowest of this many runs is the call's. Code that really needs more memory
+# needs it in every run.
+MEMORY_RUNS = 2
+
+
 def run_trusted(namespace: dict, invocation: Invocation, filename: str) -> Outcome:
     """Execute in this process; a memory test also gets its peak memory (trusted code only)."""
     if not invocation.measure_memory:
         return execute(namespace, invocation, filename=filename)
+    return min((_measured(namespace, invocation, filename) for _ in range(MEMORY_RUNS)),
+               key=lambda outcome: math.inf if outcome.peak_memory_bytes is None else outcome.peak_memory_bytes)
+
+
+def _measured(namespace: dict, invocation: Invocation, filename: str) -> Outcome:
     meter = InProcessMeter()
     outcome = execute(namespace, invocation, filename=filename, around=lambda: meter)
     return replace(outcome, peak_memory_bytes=meter.peak_bytes)

@@ -100,7 +100,7 @@ def plan_class(root: Path, *, only: tuple[Problem, ...] = ()) -> ClassPlan:
             continue
         shown = shown_name(student)
         if _is_symlink(folder):
-            roster[student] = {"graded": [], "notes": [F.PLAN_SYMLINK.format(name=shown_name(student))]}
+            roster[student] = {"graded": [], "notes": [F.PLAN_SYMLINK.format(name=shown)]}
             continue
         if not folder.is_dir():
             ignored.append(shown)  # a stray file next to the student folders (a submission put there?)
@@ -118,7 +118,8 @@ def plan_class(root: Path, *, only: tuple[Problem, ...] = ()) -> ClassPlan:
                     entries.append(Entry(student, problem, folder / name))
                     entry["graded"].append(problem.id)
             elif name in passed_over:
-                entry["notes"].append(passed_over[name].format(name=shown_name(name), graded=shown_name(chosen[stem])))
+                entry["notes"].append(passed_over[name].format(name=shown_name(name),
+                                                               graded=shown_name(chosen[stem])))
             elif stem in chosen:  # a second file for a problem, a backup (.py.bak), a copy (.py.py)...
                 entry["notes"].append(F.DUPLICATE_FILE.format(name=shown_name(name), graded=shown_name(chosen[stem])))
             elif len(entry["notes"]) >= MAX_FILE_NOTES:  # past what the notes show: counted below, never worded

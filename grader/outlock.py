@@ -66,10 +66,14 @@ _HELD: dict[Path, tuple[int, int]] = {}  # lock file -> (its descriptor, how man
 _TAKEN = threading.Lock()
 
 
+def _lock_path(out: Path) -> Path:
+    return Path(out).resolve() / STATE_DIR / LOCK_FILE
+
+
 def lock_output(out: Path) -> OutputLock:
     """Take the lock of ``out`` (creating its state folder); :class:`OutputInUse` if another
     live process holds it."""
-    path = Path(out).resolve() / STATE_DIR / LOCK_FILE
+    path = _lock_path(out)
     with _TAKEN:
         if path in _HELD:
             fd, count = _HELD[path]
@@ -98,7 +102,7 @@ def lock_output(out: Path) -> OutputLock:
 def holder_of(out: Path) -> str | None:
     """The process ID of another process that holds the lock of ``out`` (``"?"`` if it cannot be
     read); None when none does, when this process does, or when ``out`` has no lock file yet."""
-    path = Path(out).resolve() / STATE_DIR / LOCK_FILE
+    path = _lock_path(out)
     with _TAKEN:
         if path in _HELD:
             return None

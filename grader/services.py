@@ -368,12 +368,16 @@ def _other_seed(out: Path, recorded: dict, run: dict | None) -> bool:
     return any(recorded.get(key) != value for key, value in run.items())
 
 
+def _in_use(out: Path, holder: str) -> UserError:
+    return UserError(UE.OUT_IN_USE.format(out=readable(str(out)), pid=holder))
+
+
 def refuse_output_in_use(out: Path) -> None:
     """:class:`UserError` when another run writes into ``out`` now (:func:`grader.outlock.holder_of`):
     said before any sandbox starts. Nothing is taken: :func:`claim_output` does that."""
     holder = holder_of(out)
     if holder is not None:
-        raise UserError(UE.OUT_IN_USE.format(out=readable(str(out)), pid=holder))
+        raise _in_use(out, holder)
 
 
 def claim_output(out: Path) -> OutputLock:
@@ -382,7 +386,7 @@ def claim_output(out: Path) -> OutputLock:
     try:
         return lock_output(out)
     except OutputInUse as exc:
-        raise UserError(UE.OUT_IN_USE.format(out=readable(str(out)), pid=exc.pid)) from None
+        raise _in_use(out, exc.pid) from None
     except OSError as exc:  # its state folder cannot be made (a file in the way, no room left)
         raise UserError(UE.OUT_NOT_WRITABLE.format(out=readable(str(out)), why=os_reason(exc))) from None
 

@@ -136,7 +136,7 @@ def read_kept_invocations(fd: int, size: int) -> tuple[Invocation, ...]:
     """The zygote's side of :func:`kept_invocations_file`: ``size`` bytes decoded into invocations
     (views of one buffer that the zygote keeps, and its children inherit)."""
     if os.fstat(fd).st_size != size:
-        raise ValueError("the kept inputs' file has not the size announced")
+        raise ValueError("the kept inputs' file is not of the size announced")
     buffer = bytearray(size)
     view = memoryview(buffer)
     while view.nbytes:

@@ -200,6 +200,15 @@ def _close_all(fds: list[int]) -> None:
             pass
 
 
+def _end_untracked(pid: int) -> None:
+    """Kill and reap a child this zygote could not keep track of (it would run unbounded)."""
+    try:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
+
+
 class KeptInputs:
     """Suites' invocations the trusted side asked this zygote to keep, decoded, by key (which ones,
     and how many bytes in all, the trusted side decides: :class:`grader.pool.ZygoteProcess`)."""
@@ -258,17 +267,20 @@ class Zygote:
             if op == "fork" and len(fds) == 3:
                 self.fork(request, fds)
             elif op == "keep" and len(fds) == 1:
-                self.keep(request, fds[0])
+                self.keep(request, fds)
             else:
                 _close_all(fds)
         except Exception as exc:
             _close_all(fds)
             self.send({"op": "failed", "req": request.get("req"), "error": f"{exc}"[:300]})
 
-    def keep(self, request: dict, fd: int) -> None:
-        self.kept.keep(str(request["key"]), fd, int(request["size"]),
-                       forget=[str(key) for key in request.get("forget", ())])
-        os.close(fd)
+    def keep(self, request: dict, fds: list[int]) -> None:
+        try:
+            self.kept.keep(str(request["key"]), fds[0], int(request["size"]),
+                           forget=[str(key) for key in request.get("forget", ())])
+        finally:
+            _close_all(fds)
+            fds.clear()  # closed: a failure below must not close the number again
         self.send({"op": "kept", "req": request.get("req")})
 
     def _counters(self) -> tuple[int, int]:
@@ -329,10 +341,14 @@ class Zygote:
             child.main(job_fd=fds[0], result_fd=fds[1], output_fd=fds[2], setup=self.setup,
                        limits=limits, weak_workdir=workdir, kept_invocations=inputs,
                        max_result_bytes=int(request.get("max_result_bytes", 1 << 25)))
-        for fd in fds:
-            os.close(fd)
-        pidfd = os.pidfd_open(pid)
-        self.selector.register(pidfd, selectors.EVENT_READ, "child")
+        _close_all(fds)
+        fds.clear()  # the child's now: a failure below must not close these numbers again
+        try:
+            pidfd = os.pidfd_open(pid)
+            self.selector.register(pidfd, selectors.EVENT_READ, "child")
+        except BaseException:
+            _end_untracked(pid)
+            raise
         self.child = (pid, pidfd, request.get("req"), *counters)
         self.send({"op": "forked", "req": request.get("req"), "pid": pid, "workdir": workdir}, [pidfd])
 

@@ -53,6 +53,13 @@ class BadSubmission(ValueError):
         self.on_platform = message if on_platform is None else on_platform
         super().__init__(message.en)
 
+    def __reduce__(self):  # pickled (a process pool, a cluster) with both languages, not the English alone
+        return _rebuilt_bad_submission, (self.message, self.on_platform)
+
+
+def _rebuilt_bad_submission(message: Text, on_platform: Text) -> BadSubmission:
+    return BadSubmission(message, on_platform=on_platform)
+
 
 @dataclass(frozen=True)
 class Submission:

@@ -761,6 +761,22 @@ def test_a_bad_submission_s_message_names_the_file_not_the_instructor_s_folders(
     assert str(tmp_path) not in caught.value.message.en + caught.value.message.zh
 
 
+def test_a_bad_submission_keeps_both_languages_and_its_platform_advice_through_pickle(tmp_path):
+    import pickle
+
+    from grader.submission import BadSubmission, read_submission
+
+    path = tmp_path / "alice" / f"{SDPA}.py"
+    _write(path, "")
+    with pytest.raises(BadSubmission) as caught:
+        read_submission(path)
+    copy = pickle.loads(pickle.dumps(caught.value))
+    assert isinstance(copy, BadSubmission) and str(copy) == str(caught.value)
+    assert (copy.message.en, copy.message.zh) == (caught.value.message.en, caught.value.message.zh)
+    assert (copy.on_platform.en, copy.on_platform.zh) == (caught.value.on_platform.en, caught.value.on_platform.zh)
+    assert copy.on_platform.en != copy.message.en  # an empty file's advice differs on a course platform
+
+
 def test_only_the_grader_s_own_half_written_files_are_cleared(tmp_path):
     from grader.batch import remove_stale_temporaries
     folder = tmp_path / "out" / "alice" / SDPA

@@ -391,3 +391,17 @@ def test_each_slot_shares_the_processor_as_one_group(pool):
     v1 = [path for _, controllers, path in lines if "cpu" in controllers.split(",")]
     path = v1[0] if v1 else next(path for number, _, path in lines if number == "0")
     assert os.path.basename(path.removesuffix("/run")).startswith("attn-judge-"), lines
+
+
+def test_a_closed_pool_leaves_no_control_group_behind():
+    """A zygote deletes its slot's group when it ends, on v1 (a directory per controller) as on v2:
+    nothing is left for a later pool to clear. The machines the project runs on have cgroups."""
+    pool = SandboxPool(1)
+    try:
+        group = pool._all[0].group
+        assert group is not None and group.directories, "the slot has no control group"
+        directories = group.directories
+        assert all(os.path.isdir(directory) for directory in directories)
+    finally:
+        pool.close(wait=True)
+    assert [d for d in directories if os.path.exists(d)] == []

@@ -253,6 +253,11 @@ class Group:
                 parent = os.path.dirname(parent)
             _write_optional(os.path.join(parent, "cgroup.procs"), "0")
         self._reclaim()
+        for directory in self.directories:
+            try:
+                os.rmdir(directory)
+            except OSError:  # a process of it is still alive: the next pool removes it (remove_stale)
+                pass
 
     def _reclaim(self) -> None:
         """Free the page cache and kernel memory (dentries a submission looked up by the hundred
@@ -265,11 +270,6 @@ class Group:
             _write(os.path.join(self.memory, "memory.reclaim"), str(self.memory_usage()))
         except (OSError, ValueError):  # before Linux 5.19, or not everything could be freed
             pass
-        for directory in self.directories:
-            try:
-                os.rmdir(directory)
-            except OSError:
-                pass
 
 
 class PeakMeter:

@@ -131,8 +131,8 @@ def describe(value) -> Text:
         return F.TUPLE_OF.format(count=len(value))
     if isinstance(value, list):
         return F.LIST_OF.format(count=len(value))
-    if isinstance(value, Unsupported):
-        return F.OBJECT_OF_TYPE.format(type=value.type_name)
+    if isinstance(value, Unsupported):  # what the child could not send, as it named it
+        return F.UNSUPPORTED_VALUE.format(type=value.type_name)
     return F.OBJECT_OF_TYPE.format(type=type(value).__name__)
 
 

@@ -18,6 +18,7 @@ TENSOR_OF_SHAPE = t("{dtype} tensor of shape {shape}", "形状为 {shape} 的 {d
 TUPLE_OF = t("tuple of {count}", "含 {count} 个元素的元组")
 LIST_OF = t("list of {count}", "含 {count} 个元素的列表")
 OBJECT_OF_TYPE = t("a {type} object", "一个 {type} 对象")
+UNSUPPORTED_VALUE = t("a {type}, which cannot be graded", "一个无法评测的值（{type}）")
 INPUT = t("input", "输入")
 PARAMETER = t("parameter", "参数")
 GRADIENT_OF = t("gradient of {label} {name}", "{label} {name} 的梯度")

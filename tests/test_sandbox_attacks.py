@@ -382,11 +382,72 @@ def test_values_no_result_can_carry_cost_only_their_own_tests(run):
     assert results["extra_data"]["error"] is None, results["extra_data"]["error"]
     _reported_as_the_submissions(results)
     first, second, third, fourth, *rest = [t["output"] for t in results["tests"]]
-    assert first.startswith("output[0]: expected a tensor, got a nested tensor object"), first
-    beyond = "expected a tensor, got a Python int beyond the int64 range object"
+    assert first.startswith("output[0]: expected a tensor, got a nested tensor, which cannot be graded"), first
+    beyond = "expected a tensor, got a Python int beyond the int64 range, which cannot be graded"
     assert beyond in second and beyond in third, (second, third)
     assert "got list of 1" in fourth or "nested more than 8 levels deep" in fourth, fourth
     assert all(t["status"] == "passed" for t in results["tests"][4:]), rest
+
+
+def test_values_that_lie_about_their_own_type_cost_only_their_own_tests(run):
+    results = run("lying_values")
+    assert results["extra_data"]["error"] is None, results["extra_data"]["error"]
+    _reported_as_the_submissions(results)
+    huge, spilling, long, shared, pretends, *rest = results["tests"]
+    assert "got a Python int beyond the int64 range, which cannot be graded" in huge["output"], huge
+    assert "expected a tensor, got list of 3" in spilling["output"], spilling  # its own items, not 200,000
+    assert "expected a tensor, got a str object" in long["output"], long
+    assert "more than 10000 numbers, strings, lists and tuples, which cannot be graded" in shared["output"], shared
+    assert pretends["output"].startswith("raised Pretends: I am the guard"), pretends
+    assert [t["status"] for t in (huge, spilling, long, shared, pretends)] == ["failed"] * 5
+    assert rest and all(t["status"] == "passed" for t in rest), rest
+
+
+def test_hostile_exception_classes_are_each_their_own_test_s_feedback(run):
+    results = run("hostile_exception_classes")
+    assert results["extra_data"]["error"] is None, results["extra_data"]["error"]
+    _reported_as_the_submissions(results)
+    raised = [t["output"].split("\n")[0] for t in results["tests"][:6]]
+    long_name = "Overlong" + "Name" * 30 + "Error"
+    assert raised[0] == f"raised {long_name[:100]}: raised on purpose (line 52)", raised[0]
+    assert raised[1].startswith("raised submission.MemoryLimitExceeded: raised on purpose"), raised[1]
+    assert raised[2].startswith("raised NamelessError: raised on purpose"), raised[2]
+    assert raised[3].startswith("raised OrderlessError: 'raised on purpose'"), raised[3]
+    assert raised[4].startswith("raised __2J_b_Evil__b_: raised on purpose"), raised[4]
+    assert raised[5] == "raised Untraceable: (the exception's message could not be read) (line 52)", raised[5]
+    assert all(t["status"] == "failed" for t in results["tests"][:6])
+    assert all(t["status"] == "passed" for t in results["tests"][6:]), results["tests"][6:]
+
+
+def test_an_exception_class_keeps_the_built_in_classes_it_derives_from(tmp_path):
+    from grader.sandbox.exception_facts import builtin_bases, class_name
+
+    class Orderless(type):
+        @property
+        def __mro__(cls):
+            raise RuntimeError("no order")
+
+        def __hash__(cls):
+            raise RuntimeError("no hash")
+
+    odd = Orderless("OddWidth", (ValueError,), {})
+    assert builtin_bases(odd) == ("ValueError", "Exception", "BaseException")
+    assert builtin_bases(ValueError) == ("Exception", "BaseException")
+    assert class_name(type("x" * 300, (ValueError,), {})) == "x" * 100
+    assert class_name(type("9 lives", (ValueError,), {})) == "_9_lives"
+
+
+def test_a_hostile_exception_class_raised_at_import_is_the_submission_s_import_error():
+    from grader.sandbox.loader import load_submission
+
+    source = ("class Nameless(type):\n"
+              "    @property\n"
+              "    def __name__(cls):\n"
+              "        raise RuntimeError('no name')\n"
+              "raise Nameless('NamelessError', (ValueError,), {})('at import')\n")
+    namespace, failure = load_submission(source, "mine.py", ["f"], feedback_errors=BaseException)
+    assert namespace is None and failure.kind == "import_error"
+    assert failure.detail == "NamelessError: at import" and failure.lines == (5,)
 
 
 def test_an_exit_code_whose_repr_raises_is_described_safely(run):

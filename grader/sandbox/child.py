@@ -22,6 +22,7 @@ import torch
 
 from grader.sandbox import guard, isolation
 from grader.sandbox.channel import BEGIN, LOADED, RESULT, read_go, read_job, write_frame
+from grader.sandbox.exception_facts import class_name, message_of
 from grader.sandbox.execute import describe_exit, execute
 from grader.sandbox.loader import load_submission
 from grader.sandbox.memory import release_freed_memory
@@ -64,7 +65,7 @@ def _encoded(wire: dict, limit: int) -> list:
     except MessageTooLarge as exc:
         wire = outcome_to_wire(Outcome(error=TestException(RESULT_TOO_LARGE, f"{exc}")), wire["job_id"])
     except Exception as exc:  # noqa: BLE001 - ProtocolError, or anything the value's own code raised
-        wire = dict(wire, value=Unsupported(f"value that cannot be sent ({type(exc).__name__})"), grads=None,
+        wire = dict(wire, value=Unsupported(f"value that cannot be sent ({class_name(type(exc))})"), grads=None,
                     param_grads=None)
     return encode_parts(wire, limit=limit)
 
@@ -124,8 +125,8 @@ def main(*, job_fd: int, result_fd: int, output_fd: int, setup: isolation.Setup,
     except BaseException as exc:  # isolation failed, or running out of a limit broke the runtime
         status = RUNTIME_FAILED
         try:
-            os.write(2, f"sandbox runtime failed: {type(exc).__name__}: {exc}\n".encode())
-        except OSError:
+            os.write(2, f"sandbox runtime failed: {class_name(type(exc))}: {message_of(exc)}\n".encode())
+        except BaseException:  # noqa: BLE001 - nothing more can be said
             pass
     finally:
         _flush_output()

@@ -18,16 +18,17 @@ from __future__ import annotations
 import contextlib
 import importlib
 import time
-import traceback
+from dataclasses import replace
 from typing import Callable, ContextManager
 
 import torch
 
 from grader.sandbox import toy_models
+from grader.sandbox.exception_facts import NAMELESS, builtin_bases, class_name, lines_in, message_of
 from grader.sandbox.guard import ForbiddenAPIError, take_forbidden_uses
-from grader.sandbox.messages import (MAX_BASES, MAX_ITEMS, MAX_LINES, MAX_STRING_CHARS, MAX_VALUE_DEPTH,
-                                     RESULT_TOO_LARGE, Invocation, Outcome, TestException, materialise,
-                                     truncate)
+from grader.sandbox.messages import (MAX_ITEMS, MAX_NAME_CHARS, MAX_STRING_CHARS, MAX_VALUE_DEPTH,
+                                     MAX_VALUE_NODES, RESULT_TOO_LARGE, TENSOR_NODES, Invocation, Outcome,
+                                     TestException, materialise, truncate)
 from grader.sandbox.protocol import MAX_MESSAGE_BYTES, MessageTooLarge, Unsupported, dtype_name, sendable_dtype
 from grader.sandbox.state_dicts import load_contract_weights
 
@@ -43,9 +44,24 @@ def sanitise(value, limit: int = MAX_MESSAGE_BYTES):
     beyond int64, lists and tuples nested deeper than :data:`MAX_VALUE_DEPTH` (the placeholder
     stays within it, where the trusted side's validation accepts it). Tensors of more than
     ``limit`` bytes together raise :class:`MessageTooLarge`, checked before any is copied (a
-    stride-0 ``expand`` is tiny until copied).
+    stride-0 ``expand`` is tiny until copied). Subclasses of the built-in types come back as those
+    types, read by the built-in types' own methods, and a value of more than
+    :data:`MAX_VALUE_NODES` parts as one placeholder: what the trusted side's validation would
+    refuse costs this test alone.
     """
-    return _Sanitiser(min(limit, MAX_MESSAGE_BYTES)).reduce(value, 0)
+    try:
+        return _Sanitiser(min(limit, MAX_MESSAGE_BYTES)).reduce(value, 0)
+    except _TooManyValues:
+        return Unsupported(f"value of more than {MAX_VALUE_NODES} numbers, strings, lists and tuples")
+
+
+class _TooManyValues(Exception):
+    """A returned value has more parts than one result may carry."""
+
+
+def _items(value: tuple | list) -> tuple | list:
+    """The first :data:`MAX_ITEMS` items of a list or tuple, by the built-in type's own slicing."""
+    return (tuple.__getitem__ if isinstance(value, tuple) else list.__getitem__)(value, slice(0, MAX_ITEMS))
 
 
 class _Sanitiser:
@@ -53,22 +69,31 @@ class _Sanitiser:
 
     def __init__(self, limit: int):
         self.left = limit
+        self.nodes_left = MAX_VALUE_NODES
 
     def reduce(self, value, depth: int):
+        """``value`` rebuilt from built-in types alone: a subclass's comparisons, ``len`` and
+        slicing are its own code, which could make a value the trusted side refuses."""
+        self.nodes_left -= TENSOR_NODES if isinstance(value, torch.Tensor) else 1
+        if self.nodes_left < 0:
+            raise _TooManyValues
         if isinstance(value, torch.Tensor):
             return self._tensor(value)
-        if value is None or isinstance(value, (bool, float)):
+        if value is None or type(value) is bool:
             return value
+        if isinstance(value, float):
+            return float.__float__(value)
         if isinstance(value, int):
-            return value if -(1 << 63) <= value < (1 << 63) else Unsupported("Python int beyond the int64 range")
+            number = int.__index__(value)
+            return number if -(1 << 63) <= number < (1 << 63) else Unsupported("Python int beyond the int64 range")
         if isinstance(value, str):
-            return value[:MAX_STRING_CHARS]
+            return str.__getitem__(value, slice(0, MAX_STRING_CHARS))
         if isinstance(value, (tuple, list)):
             if depth >= MAX_VALUE_DEPTH:
-                return Unsupported(f"{type(value).__name__} nested more than {MAX_VALUE_DEPTH} levels deep")
-            items = [self.reduce(v, depth + 1) for v in value[:MAX_ITEMS]]
+                return Unsupported(f"{class_name(type(value))} nested more than {MAX_VALUE_DEPTH} levels deep")
+            items = [self.reduce(v, depth + 1) for v in _items(value)]
             return tuple(items) if isinstance(value, tuple) else items
-        return Unsupported(type(value).__name__)
+        return Unsupported(class_name(type(value)))
 
     def _tensor(self, value: torch.Tensor):
         with torch._C.DisableTorchFunctionSubclass():  # a subclass's own code does not answer for it
@@ -91,7 +116,7 @@ class _Sanitiser:
         try:  # a plain tensor: a subclass's own code would otherwise run again as it is sent
             return value.detach().cpu().clone().as_subclass(torch.Tensor)
         except Exception:  # an exotic subclass or device
-            return Unsupported(type(value).__name__)
+            return Unsupported(class_name(type(value)))
 
 
 def _flat_tensors(value, depth: int = 0) -> list[torch.Tensor]:
@@ -99,7 +124,7 @@ def _flat_tensors(value, depth: int = 0) -> list[torch.Tensor]:
     if isinstance(value, torch.Tensor):
         return [value]
     if isinstance(value, (tuple, list)) and depth < MAX_VALUE_DEPTH:
-        return [t for v in value[:MAX_ITEMS] for t in _flat_tensors(v, depth + 1)]
+        return [t for v in _items(value) for t in _flat_tensors(v, depth + 1)]
     return []
 
 
@@ -226,19 +251,16 @@ def _gradients(value, sources: dict[str, torch.Tensor], seed: int, output: int |
 
 
 def describe_exception(exc: BaseException, filename: str) -> TestException:
-    lines = [
-        frame.lineno
-        for frame in traceback.extract_tb(exc.__traceback__)
-        if frame.filename == filename and frame.lineno is not None and frame.lineno > 0
-    ]
+    """The exception a test raised, as its feedback (:mod:`grader.sandbox.exception_facts`: read
+    without running the submission's code)."""
     try:
-        message = str(exc)
-    except BaseException:  # a hostile __str__  # noqa: BLE001
-        message = "(the exception's message could not be read)"
-    return TestException(type=truncate(type(exc).__name__, 100), message=truncate(message),
-                         lines=tuple(lines[-MAX_LINES:]),
-                         forbidden=exc.name if isinstance(exc, ForbiddenAPIError) else None,
-                         bases=_builtin_bases(type(exc)))
+        name = exc.name if type(exc) is ForbiddenAPIError else None  # the guard's own, or one raised alike
+        return TestException(type=class_name(type(exc)), message=truncate(message_of(exc)),
+                             lines=lines_in(exc, filename),
+                             forbidden=name if type(name) is str and len(name) <= MAX_NAME_CHARS else None,
+                             bases=builtin_bases(type(exc)))
+    except BaseException:  # noqa: BLE001 - the class of ForbiddenAPIError patched, or no memory left
+        return TestException(type=NAMELESS, message="(the exception could not be described)")
 
 
 def describe_exit(exc: SystemExit) -> str:
@@ -248,13 +270,6 @@ def describe_exit(exc: SystemExit) -> str:
     except BaseException:  # noqa: BLE001 - a repr that raises (SystemExit too), or an int too long to print
         code = "<an object whose repr() failed>"
     return truncate(f"sys.exit({code})")
-
-
-def _builtin_bases(cls: type) -> tuple[str, ...]:
-    """The built-in exception classes ``cls`` derives from (``class OddWidth(ValueError)``:
-    ValueError, Exception, BaseException), which a test that requires one accepts."""
-    return tuple(base.__name__ for base in cls.__mro__[1:]
-                 if base.__module__ == "builtins" and issubclass(base, BaseException))[:MAX_BASES]
 
 
 def _run_call(namespace: dict, inv: Invocation, around: Around) -> dict:
@@ -344,6 +359,8 @@ def execute(namespace: dict, invocation: Invocation, *, filename: str = "<submis
     except feedback_errors as exc:  # the candidate's exception is this test's feedback
         error = describe_exception(exc, filename)
     forbidden = take_forbidden_uses()
+    if error is not None and error.forbidden and error.forbidden not in forbidden:
+        error = replace(error, forbidden=None)  # raised alike by the submission: no forbidden API was called
     if forbidden and (error is None or not error.forbidden):
         error = TestException(type="ForbiddenAPIError", lines=(),
                               message=f"called the forbidden API {forbidden[0]}",

@@ -137,8 +137,12 @@ def _kernels(qualified: str) -> list[tuple[object, str]]:
     return _KERNELS[qualified]
 
 
+_INSTALLED: set[str] = set()  # what install blocked: the only names a use may be recorded under
+
+
 def install(forbidden: list[str]) -> None:
     """Block every API in ``forbidden`` (fully qualified names), and its kernels, in this process."""
+    _INSTALLED.update(forbidden)
     for qualified in forbidden:
         try:
             owner, attribute = _resolve_owner(qualified)
@@ -152,6 +156,6 @@ def install(forbidden: list[str]) -> None:
 
 def take_forbidden_uses() -> list[str]:
     """Return and forget the forbidden calls recorded since the last call."""
-    uses = list(dict.fromkeys(_USES))
+    uses = list(dict.fromkeys(use for use in _USES if type(use) is str and use in _INSTALLED))
     _USES.clear()
     return uses

@@ -10,26 +10,17 @@ and the raw detail; the trusted side writes the learner's message from it.
 from __future__ import annotations
 
 import sys
-import traceback
 import types
 
+from grader.sandbox.exception_facts import class_name, lines_in, message_of
 from grader.sandbox.execute import describe_exit
-from grader.sandbox.messages import MAX_LINES, ErrorKind, LoadFailure, truncate
+from grader.sandbox.messages import SUBMISSION_MODULE, ErrorKind, LoadFailure, truncate
 
-MODULE_NAME = "submission"
-
-
-def _lines_in(exc: BaseException, filename: str) -> tuple[int, ...]:
-    lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__)
-             if f.filename == filename and f.lineno and f.lineno > 0]
-    return tuple(lines[-MAX_LINES:])
+MODULE_NAME = SUBMISSION_MODULE
 
 
 def _describe(exc: BaseException) -> str:
-    try:
-        return f"{type(exc).__name__}: {exc}"
-    except BaseException:  # a hostile __str__  # noqa: BLE001
-        return type(exc).__name__
+    return f"{class_name(type(exc))}: {message_of(exc)}"
 
 
 def display(*objects, **options) -> None:
@@ -61,9 +52,9 @@ def load_submission(source: str, filename: str, symbols: list[str], *,
         exec(code, module.__dict__)
     except SystemExit as exc:
         return None, LoadFailure(ErrorKind.IMPORT_ERROR, f"SystemExit: {describe_exit(exc)}",
-                                 _lines_in(exc, filename))
+                                 lines_in(exc, filename))
     except feedback_errors as exc:  # any failure while importing the submission
-        return None, LoadFailure(ErrorKind.IMPORT_ERROR, truncate(_describe(exc)), _lines_in(exc, filename))
+        return None, LoadFailure(ErrorKind.IMPORT_ERROR, truncate(_describe(exc)), lines_in(exc, filename))
     missing = [s for s in symbols if s not in module.__dict__]
     if missing:
         return None, LoadFailure(ErrorKind.MISSING_SYMBOL, ", ".join(missing))

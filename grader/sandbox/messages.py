@@ -38,6 +38,8 @@ MAX_LINE_NUMBER = 10_000_000
 MAX_STRING_CHARS = 2000  # a string returned by the submission
 MAX_ITEMS = 64  # items of a returned list or tuple
 MAX_VALUE_DEPTH = 8  # nesting of a returned value
+MAX_VALUE_NODES = 10_000  # parts of a returned value (a tensor counts as TENSOR_NODES: its descriptor's)
+TENSOR_NODES = 8  # so that a value within MAX_VALUE_NODES stays well within the wire's MAX_NODES
 MAX_NAMES = 256  # entries of a gradient dictionary or of the mutated list
 MAX_NAME_CHARS = 200
 MAX_STATS_KEYS = 16
@@ -66,6 +68,8 @@ LOAD_FAILURES = (ErrorKind.SYNTAX_ERROR, ErrorKind.IMPORT_ERROR, ErrorKind.MISSI
 MEMORY_LIMIT_EXCEEDED = "MemoryLimitExceeded"
 # The error of a test whose result was larger than its limit (the child refuses it before sending).
 RESULT_TOO_LARGE = "ResultTooLarge"
+# The module a submission's source runs as (its classes' ``__module__``).
+SUBMISSION_MODULE = "submission"
 
 
 # ----------------------------------------------------------------------------- trusted -> child

@@ -180,6 +180,7 @@ def encode_parts(value, *, limit: int = MAX_MESSAGE_BYTES) -> list:
         descriptors.append(descriptor)
         buffers.append(data)
     header = json.dumps({"tree": tree, "tensors": descriptors}, allow_nan=False).encode()
+    _count_nodes(header)  # refused here, where the sender can still say so, rather than by its receiver
     header += b" " * (-(HEADER_PREFIX + len(header)) % ALIGN)
     payload, payload_length = [], 0
     for data in buffers:

@@ -450,6 +450,13 @@ def test_a_hostile_exception_class_raised_at_import_is_the_submission_s_import_e
     assert failure.detail == "NamelessError: at import" and failure.lines == (5,)
 
 
+def test_copies_a_submission_forks_of_itself_never_report_and_the_score_holds(run):
+    for _ in range(3):  # which copy reported first once decided the score
+        results = run("fork_and_report")
+        assert results["extra_data"]["error"] is None, results["extra_data"]["error"]
+        assert results["score"] == results["max_score"], [t["output"] for t in results["tests"]]
+
+
 def test_an_exit_code_whose_repr_raises_is_described_safely(run):
     results = run("exit_hostile_code")
     assert results["extra_data"]["error"] is None, results["extra_data"]["error"]

@@ -31,6 +31,7 @@ from grader.sandbox.messages import (RESULT_TOO_LARGE, ErrorKind, Invocation, Jo
 from grader.sandbox.protocol import MessageTooLarge, Unsupported, encode_parts
 
 RUNTIME_FAILED = 70  # exit status: isolation or the runtime failed (not the candidate's code)
+_WRITER_PID = 0  # the child itself: the one process that reports on the result channel (set in main)
 
 
 def _close_other_descriptors(keep: set[int]) -> None:
@@ -52,9 +53,18 @@ def _flush_output() -> None:
             pass
 
 
+def _report(fd: int, kind: bytes, index: int, parts: list) -> None:
+    """Write one frame on the result channel; a copy of this process that the submission forked
+    (at import, or in a call) ends here instead: it shares the channel, and a second report of
+    the same test would make the whole result malformed, the score depending on which came first."""
+    if os.getpid() != _WRITER_PID:
+        os._exit(0)
+    write_frame(fd, kind, index, parts)
+
+
 def _send(fd: int, kind: bytes, index: int, wire: dict, limit: int) -> None:
     _flush_output()
-    write_frame(fd, kind, index, _encoded(wire, limit))
+    _report(fd, kind, index, _encoded(wire, limit))
 
 
 def _encoded(wire: dict, limit: int) -> list:
@@ -78,7 +88,7 @@ def _memory_test(job_fd: int, result_fd: int, index: int):
     """Announce a memory test and wait until the trusted side's meter runs; the test, now with its
     inputs, arrives then. It starts with the memory earlier tests freed given back."""
     release_freed_memory()
-    write_frame(result_fd, BEGIN, index, [])
+    _report(result_fd, BEGIN, index, [])
     return read_go(job_fd)
 
 
@@ -109,6 +119,8 @@ def main(*, job_fd: int, result_fd: int, output_fd: int, setup: isolation.Setup,
          kept_invocations: tuple[Invocation, ...] | None = None) -> None:
     """Child main: never returns. ``kept_invocations``: the tests, where the zygote keeps them
     (the job pipe then carries the submission alone)."""
+    global _WRITER_PID
+    _WRITER_PID = os.getpid()
     status = 0
     try:
         os.setsid()

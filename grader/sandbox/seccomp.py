@@ -20,8 +20,11 @@ glibc falls back to ``clone``, whose flags the filter can inspect):
   ``add_key``, ``request_key``, ``userfaultfd``, module loading, ``kexec``,
   ``reboot``, ``swapon``/``swapoff``, ``acct``, ``syslog``, clock setting,
   ``iopl``/``ioperm``, ``quotactl``, ``lookup_dcookie``, ``vhangup``;
-- sockets of any family but ``AF_UNIX`` (the network namespace has no network
-  anyway; Python's own machinery only ever needs local socket pairs).
+- ``socket`` of any family (the network namespace has no network anyway, and
+  at the weak level a local socket could reach the machine's own services by
+  their abstract or file names); ``socketpair`` stays, two sockets connected to
+  each other alone, which is all Python's own machinery needs (``asyncio``,
+  ``multiprocessing.Pipe``).
 
 A child without a PID namespace of its own (where the machine gives none, and
 at the weak level) sees every process of the machine, and its uid's signals
@@ -36,7 +39,6 @@ from __future__ import annotations
 
 import ctypes
 import errno
-import socket
 import tempfile
 
 try:
@@ -112,7 +114,7 @@ def build(*, confine_signals: bool = False):
                 syscall_filter.add_rule(deny, name)
             except (ValueError, RuntimeError, OSError):
                 pass  # a call this kernel or libseccomp does not know cannot be made either
-        syscall_filter.add_rule(deny, "socket", pyseccomp.Arg(0, pyseccomp.NE, socket.AF_UNIX))
+        syscall_filter.add_rule(deny, "socket")  # of any family: socketpair stays
         for flag in CLONE_NEW_FLAGS:  # one rule per flag: any of them set is refused
             syscall_filter.add_rule(deny, "clone", pyseccomp.Arg(0, pyseccomp.MASKED_EQ, flag, flag))
         syscall_filter.add_rule(pyseccomp.ERRNO(errno.ENOSYS), "clone3")

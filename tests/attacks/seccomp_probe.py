@@ -29,7 +29,7 @@ def _probe():
         os._exit(0 if libc.syscall(112) >= 0 else 100 + ctypes.get_errno())  # setsid
     code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
     report["setsid"] = "ALLOWED" if code == 0 else errno.errorcode.get(code - 100, "?")
-    for family in ("AF_INET", "AF_INET6", "AF_NETLINK", "AF_PACKET"):
+    for family in ("AF_INET", "AF_INET6", "AF_NETLINK", "AF_PACKET", "AF_UNIX"):
         try:
             socket.socket(getattr(socket, family), socket.SOCK_DGRAM).close()
             report[family] = "ALLOWED"
@@ -38,9 +38,9 @@ def _probe():
     try:
         a, b = socket.socketpair()
         a.close(), b.close()
-        report["AF_UNIX"] = "ALLOWED"
+        report["socketpair"] = "ALLOWED"
     except OSError as exc:
-        report["AF_UNIX"] = errno.errorcode.get(exc.errno, "?")
+        report["socketpair"] = errno.errorcode.get(exc.errno, "?")
     return report
 
 

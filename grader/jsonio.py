@@ -3,10 +3,10 @@
 ``json.dumps`` would write ``NaN`` and ``Infinity``, which strict parsers (and
 Gradescope's) reject, and would write file names that are not valid UTF-8 as
 lone surrogates that no UTF-8 file can hold. :func:`json_safe` represents a
-non-finite number explicitly as the string ``"nan"``, ``"inf"`` or ``"-inf"``
-and a name's undecodable bytes as ``\\xNN`` (any other unpaired surrogate as ``\\uDXXX``);
-:func:`dumps` then refuses
-anything else that is not strict JSON.
+non-finite number explicitly as the string ``"nan"``, ``"inf"`` or ``"-inf"``,
+a name's undecodable bytes as ``\\xNN`` (any other unpaired surrogate as
+``\\uDXXX``) and NUL, which a submission can print, as ``\\x00``; :func:`dumps`
+then refuses anything else that is not strict JSON.
 """
 
 from __future__ import annotations
@@ -26,8 +26,11 @@ _ACTING = re.compile(f"[{ACTING_CHARACTERS}]")
 
 
 def readable(text: str) -> str:
-    """A string whose undecodable bytes (from a file name) are shown as ``\\xNN``, and any other
-    unpaired surrogate as ``\\uDXXX``: always valid UTF-8."""
+    """A string whose undecodable bytes (from a file name) are shown as ``\\xNN``, any other
+    unpaired surrogate as ``\\uDXXX`` and NUL as ``\\x00``: always valid UTF-8, and text every
+    store takes (PostgreSQL's text and JSON types, behind the course platforms, refuse NUL)."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\\x00")
     try:
         text.encode("utf-8")
         return text

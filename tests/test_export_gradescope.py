@@ -464,7 +464,9 @@ def test_the_search_never_follows_a_folder_link_nor_goes_deeper_than_three_level
     too_deep = find_submission_files(tmp_path / "submission", [registry.get(SDPA)])
     assert too_deep.files == {}
     assert [n.en for n in too_deep.notes] == [f"a/b/c/{SDPA}.py: not graded, nested more than 2 folders deep; "
-                                             "put it at the top of your submission"]  # not left unsaid
+                                             "put it at the top of your submission",  # not left unsaid
+                                             "linked: a link to a folder, which is never followed; put the "
+                                             "files themselves in your submission"]
     write_files(tmp_path / "submission", {f"a/b/{SDPA}.py": "deep enough"})
     found = find_submission_files(tmp_path / "submission", [registry.get(SDPA)])
     assert found.files == {SDPA: tmp_path / "submission" / "a" / "b" / f"{SDPA}.py"}

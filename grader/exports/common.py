@@ -88,6 +88,8 @@ NOT_GRADED_NAME = t("{name}: not a file this assignment grades{hint}; it was not
 ARCHIVE_NOT_GRADED = t("{name}: a {kind} archive; not graded: hand in the files it holds instead",
                        "{name}：{kind} 压缩包；未评测：请改为提交其中的文件")
 DID_YOU_MEAN = t(" (did you mean {expected}?)", "（是不是想用 {expected}？）")
+FOLDER_LINK = t("{name}: a link to a folder, which is never followed; put the files themselves in your submission",
+                "{name}：这是指向文件夹的链接，评测时不会跟随；请把文件本身放进提交")
 FOLDER_NOT_FILE = t("{name}: a folder, not a file; hand in the file itself, not a folder of that name",
                     "{name}：这是文件夹，不是文件；请提交文件本身，而不是同名的文件夹")
 NOTEBOOK_GRADED = t("{name}: a notebook; its code cells were graded one after another, without "
@@ -354,39 +356,51 @@ class Found:
     shown: dict[str, str] = field(default_factory=dict)  # each file as the notes name it
 
 
-def _list_files(folder: Path) -> tuple[list[Path], list[Path], bool]:
+@dataclass
+class _Listing:
+    """What :func:`_list_files` found."""
+
+    files: list[Path] = field(default_factory=list)  # files and links to files, shallowest first
+    misnamed_folders: list[Path] = field(default_factory=list)  # folders named like a submission's file
+    folder_links: list[Path] = field(default_factory=list)  # links to folders (never followed)
+    truncated: bool = False  # the listing was cut short at MAX_ENTRIES
+
+
+def _list_files(folder: Path) -> _Listing:
     """Files (and links) under ``folder``, shallowest first, down to :data:`MAX_DEPTH` +
-    :data:`LOOKED_DEEPER` levels (the deepest only to be named); the folders among them named like a
-    submission's file (``x.py/``); True when the listing was cut short."""
-    files: list[Path] = []
-    misnamed_folders: list[Path] = []
+    :data:`LOOKED_DEEPER` levels (the deepest only to be named)."""
+    listing = _Listing()
     queue = [(0, Path(folder))]
     seen = 0
     while queue:
         depth, current = queue.pop(0)
         try:
-            with os.scandir(current) as listing:
-                entries = sorted(itertools.islice(listing, MAX_ENTRIES - seen + 1), key=lambda e: e.name)
+            with os.scandir(current) as scan:
+                entries = sorted(itertools.islice(scan, MAX_ENTRIES - seen + 1), key=lambda e: e.name)
         except OSError:
             continue
         for entry in entries:
             seen += 1
             if seen > MAX_ENTRIES:
-                return files, misnamed_folders, True
+                listing.truncated = True
+                return listing
             if entry.name.startswith(".") or entry.name in IGNORED_NAMES:
                 continue
             try:
                 is_folder = entry.is_dir(follow_symlinks=False)
+                is_folder_link = not is_folder and entry.is_symlink() and entry.is_dir()  # the link's target: a stat
             except OSError:
                 continue
             if is_folder:
                 if depth + 1 < MAX_DEPTH + LOOKED_DEEPER:
                     queue.append((depth + 1, Path(entry.path)))
                 if entry.name.endswith(SUBMISSION_SUFFIXES):
-                    misnamed_folders.append(Path(entry.path))
+                    listing.misnamed_folders.append(Path(entry.path))
+            elif is_folder_link:
+                listing.folder_links.append(Path(entry.path))
             else:
-                files.append(Path(entry.path))
-    return files, misnamed_folders, False
+                listing.files.append(Path(entry.path))
+    return listing
 
 
 def find_submission_files(folder: Path, problems: Sequence[Problem]) -> Found:
@@ -402,7 +416,7 @@ def find_submission_files(folder: Path, problems: Sequence[Problem]) -> Found:
     """
     folder = Path(folder)
     ids = [p.id for p in problems]
-    files, folders, truncated = _list_files(folder)
+    listing = _list_files(folder)
 
     def shown(path: Path) -> str:
         return readable(str(path.relative_to(folder)))
@@ -411,7 +425,7 @@ def find_submission_files(folder: Path, problems: Sequence[Problem]) -> Found:
         return len(path.relative_to(folder).parts), path.suffix != ".py", str(path)
 
     found, others, candidates, too_deep, unusable = Found(), [], {}, [], []
-    for path in sorted(files, key=rank):
+    for path in sorted(listing.files, key=rank):
         stem, suffix = os.path.splitext(path.name)
         if suffix not in SUBMISSION_SUFFIXES:
             if len(path.relative_to(folder).parts) <= MAX_DEPTH:
@@ -450,10 +464,13 @@ def find_submission_files(folder: Path, problems: Sequence[Problem]) -> Found:
         if note is not None:
             found.notes.append(note)
     found.shown = {stem: shown(path) for stem, path in found.files.items()}
-    for path in folders:
+    for path in listing.misnamed_folders:
         if os.path.splitext(path.name)[0] in ids and len(path.relative_to(folder).parts) <= MAX_DEPTH:
             found.notes.append(FOLDER_NOT_FILE.format(name=shown(path)))
-    if truncated:
+    for path in listing.folder_links:
+        if len(path.relative_to(folder).parts) <= MAX_DEPTH:
+            found.notes.append(FOLDER_LINK.format(name=shown(path)))
+    if listing.truncated:
         found.notes.append(TOO_MANY_FILES.format(count=MAX_ENTRIES))
     if len(found.notes) > MAX_NOTES:
         found.notes[MAX_NOTES:] = [MORE_NOTES.format(count=len(found.notes) - MAX_NOTES)]

@@ -68,6 +68,7 @@ class ClassSummary:
     students: int = 0
     errors: dict[str, int] = field(default_factory=dict)
     retried: list[str] = field(default_factory=list)  # graded again elsewhere (a worker lost or unable to grade)
+    retired: list[str] = field(default_factory=list)  # workers retired mid-class, each "address: why" (Dask)
 
 
 def _is_symlink(path: Path) -> bool:

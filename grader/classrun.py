@@ -109,6 +109,7 @@ class ClassRun:
             self._loop()
             # each submission once, however many times it was sent again
             self.summary.retried = list(dict.fromkeys(getattr(self.executor, "retried", [])))
+            self.summary.retired = list(getattr(self.executor, "retired_during_run", []))
         except (KeyboardInterrupt, GradingStopped) as exc:
             self.summary.interrupted = True
             for future in self.grading:

@@ -408,6 +408,9 @@ def _grade_class(root: Path, *, problem_ids, out, seed, workers, limits, resume,
     click.echo(done.get(lang), err=True)
     if summary.retried:
         click.echo(W.GRADED_AGAIN.format(count=len(summary.retried)).get(lang), err=True)
+    if summary.retired:
+        click.echo(one_line(W.WORKERS_RETIRED_DURING.format(detail=_listed(summary.retired, shown=3)).get(lang)),
+                   err=True)
     click.echo(W.CLASS_OVERVIEW_AT.format(path=one_line((out / "index.html").resolve())).get(lang))
 
 

@@ -33,6 +33,7 @@ import asyncio
 import contextlib
 import importlib.util
 import logging
+import re
 import signal
 import threading
 import time
@@ -46,7 +47,7 @@ from distributed import Client, LocalCluster
 from grader import capacity, installation, registry
 from grader import user_errors as UE
 from grader.dask_worker import (MAX_FAILURE_CHARS, PLUGIN_NAME, SandboxPlugin, WorkerCannotGrade, grade_on_worker,
-                                worker_isolation)
+                                other_installation, worker_installation, worker_isolation)
 from grader.executors import GradeRequest, WeakIsolationRefused
 from grader.grading import Suite, not_graded
 from grader.i18n import t
@@ -61,12 +62,28 @@ MAX_TRIES = 3
 CONNECT_SECONDS = 30
 CAPACITY_SECONDS = 2.0  # how long the cluster's count of worker threads is trusted before it is asked again
 WORKERS_SECONDS = 20  # how long a cluster may take to have its first worker running (each imports torch)
+STUCK = ("closing", "closed")  # a worker's status while it cannot answer a broadcast
+STUCK_SECONDS = 10  # how long a worker may take to leave the scheduler once closing
+PLUGIN_SECONDS = 180  # how long every worker may take to start its sandboxes once the plugin is sent
 WORKERS_LOST = t("the grading worker was lost {tries} times while grading this submission; it was not "
                  "graded again", "评测这份提交时，评测进程丢失了 {tries} 次；不再重新评测")
 
 
 OLDER_INSTALLATION = ("it runs another installation than the command's (one that does not answer as this "
                       "one does): install the same attention-judge and torch on every machine")
+
+
+def _installation_failure(answer, ours: str) -> str:
+    """Why a worker that gave ``answer`` to :func:`worker_installation` cannot grade for a command
+    whose installation digest is ``ours`` ("" when it can)."""
+    if isinstance(answer, (tuple, list)) and len(answer) == 2 and all(isinstance(part, str) for part in answer):
+        digest, summary = answer
+        return "" if digest == ours else other_installation(summary, installation.summary())
+    missing = isinstance(answer, Exception) and re.search(r"No module named '(grader(\.[\w.]+)?)'", str(answer))
+    if missing:  # Dask hands the worker's error back as a plain Exception holding its text
+        return (f"it cannot load attention-judge (no module named {missing.group(1)}): install the same "
+                f"attention-judge and torch on every machine")
+    return OLDER_INSTALLATION
 
 
 def _isolation_answer(answer) -> tuple[str, str, str]:
@@ -116,6 +133,8 @@ class DaskExecutor:
         self.retried: list[str] = []
         self._lock = threading.Lock()
         self._retired: dict[str, str] = {}  # the workers retired because they cannot grade, and why
+        self._retired_at_start: dict[str, str] = {}  # of them, those retired before the class started
+        self._asked: set[str] = set()  # every worker asked at the start (the notice's count)
         self._capacity, self._capacity_until = 2, 0.0
         self._silence_client_log = False
         try:
@@ -123,9 +142,14 @@ class DaskExecutor:
         except (TimeoutError, asyncio.TimeoutError):
             self.close()
             raise NoWorkers(f"no worker came within {WORKERS_SECONDS} s") from None
-        client.register_plugin(SandboxPlugin(force_weak, installation.digest()), name=PLUGIN_NAME)
-        self.notice = None  # said once to whoever runs the class: the workers retired
+        self._retire_other_installations()
+        self._refuse_stuck_workers()
+        self._register(SandboxPlugin(force_weak, installation.digest()))
         levels = self._graders()
+        self.notice = None  # said once to whoever runs the class: the workers retired
+        if self._retired_at_start:
+            self.notice = UE.WORKERS_RETIRED.format(count=len(self._retired_at_start), total=len(self._asked),
+                                                    detail=_failures(self._retired_at_start))
         weakest = min((level for level, _ in levels.values()), key=lambda level: base_level(level) != WEAK)
         self.isolation = weakest
         self.description = describe(weakest)
@@ -138,24 +162,96 @@ class DaskExecutor:
                 self.close()
                 raise WeakIsolationRefused(self.warning)
 
+    def _retire_other_installations(self) -> None:
+        """Retire, before the grader's plugin is sent, every worker that does not run this
+        installation. One that cannot load
+        attention-judge at all must not receive the plugin: failing to unpickle it, the worker
+        hangs, and Dask's registration of the plugin with it (dask/distributed#8694)."""
+        ours = installation.digest()
+        answers = self._ask_running(worker_installation)
+        self._retire_at_start({address: failure for address, answer in answers.items()
+                               if (failure := _installation_failure(answer, ours))})
+
+    def _register(self, plugin: SandboxPlugin) -> None:
+        """Send the plugin to every worker and wait for them to start their sandboxes, at most
+        :data:`PLUGIN_SECONDS`: a worker that joined meanwhile unable to load attention-judge, or
+        one stuck closing, holds the registration up for as long as the scheduler keeps it."""
+        try:
+            _within(PLUGIN_SECONDS, self.client.register_plugin, plugin, name=PLUGIN_NAME)
+        except TimeoutError:
+            stuck = sorted(set(self.client.nthreads()) - set(self._running()))
+            self.close()
+            raise NoWorkerCanGrade(f"the workers did not all start their sandboxes within {PLUGIN_SECONDS} s"
+                                   + (f"; not running: {', '.join(stuck[:3])}" if stuck else "")
+                                   + "; a worker that cannot load attention-judge holds Dask up there until "
+                                     "its scheduler drops it") from None
+
+    def _refuse_stuck_workers(self) -> None:
+        """Stop at once if a worker the scheduler still lists is stuck closing (one that could not
+        load an earlier run's plugin: Dask keeps it until it misses its heartbeats, minutes), rather
+        than wait :data:`PLUGIN_SECONDS` for it to take the plugin."""
+        deadline = time.monotonic() + STUCK_SECONDS
+        while True:
+            stuck = sorted(address for address, info in self.client.scheduler_info()["workers"].items()
+                           if info.get("status") in STUCK and address not in self._retired)
+            if not stuck or time.monotonic() >= deadline:
+                break
+            time.sleep(0.5)
+        if stuck:
+            self.close()
+            raise NoWorkerCanGrade(
+                f"{', '.join(stuck[:3])}: stuck closing (a worker that could not load attention-judge stays so "
+                f"until its scheduler drops it, within minutes); stop it, then run the command again")
+
+    def _running(self) -> list[str]:
+        """The workers the scheduler says are running (not one still starting, or stuck closing
+        because it could not load a plugin)."""
+        return [address for address, info in self.client.scheduler_info()["workers"].items()
+                if info.get("status") == "running"]
+
+    def _ask_running(self, function) -> dict:
+        """Each running worker's answer to ``function`` (or the error it raised), within
+        :data:`WORKERS_SECONDS`."""
+        running = self._running()
+        if not running:
+            self.close()
+            raise NoWorkers("the Dask cluster has no running workers")
+        self._asked.update(running)
+        try:
+            return _within(WORKERS_SECONDS, self.client.run, function, workers=running, on_error="return")
+        except TimeoutError:
+            self.close()
+            raise NoWorkerCanGrade(f"the workers did not answer within {WORKERS_SECONDS} s") from None
+
+    def _retire_at_start(self, failed: dict[str, str]) -> None:
+        """Retire ``failed`` (worker -> why it cannot grade) before the class starts; stop when no
+        other worker is left."""
+        if not failed:
+            return
+        self._retired.update(failed)
+        self._retired_at_start.update(failed)
+        try:
+            _within(WORKERS_SECONDS, self.client.retire_workers, workers=list(failed), close_workers=True)
+        except TimeoutError:  # still closing: it is asked nothing more, and graded nothing
+            pass
+        if not set(self.client.nthreads()) - set(self._retired):
+            self.close()
+            raise NoWorkerCanGrade(_failures(self._retired_at_start))
+
     def _graders(self) -> dict[str, tuple[str, str]]:
         """The workers that can grade, each with its isolation level and why it is not stronger;
-        the others are retired and named in :attr:`notice`."""
+        the others are retired (:meth:`_retire_at_start`)."""
         answers = {address: _isolation_answer(answer)
-                   for address, answer in self.client.run(worker_isolation, on_error="return").items()}
-        if not answers:
-            self.close()
-            raise NoWorkers("the Dask cluster has no workers")
-        failed = {address: failure for address, (_, _, failure) in answers.items() if failure}
-        graders = {address: (level, reason) for address, (level, reason, failure) in answers.items() if not failure}
-        if failed:
-            self._retired.update(failed)
-            self.client.retire_workers(workers=list(failed), close_workers=True)
-            if not graders:
-                self.close()
-                raise NoWorkerCanGrade(_failures(failed))
-            self.notice = UE.WORKERS_RETIRED.format(count=len(failed), total=len(answers), detail=_failures(failed))
-        return graders
+                   for address, answer in self._ask_running(worker_isolation).items()}
+        self._retire_at_start({address: failure for address, (_, _, failure) in answers.items() if failure})
+        return {address: (level, reason) for address, (level, reason, failure) in answers.items() if not failure}
+
+    @property
+    def retired_during_run(self) -> list[str]:
+        """The workers retired once the class had started, each with why (``address: why``)."""
+        with self._lock:
+            return [f"{address}: {why}" for address, why in sorted(self._retired.items())
+                    if address not in self._retired_at_start]
 
     @property
     def capacity(self) -> int:
@@ -255,6 +351,21 @@ class DaskExecutor:
                 self.cluster.close()
 
 
+def _within(seconds: float, call, *args, **kwargs):
+    """``call(*args, **kwargs)``, waited for at most ``seconds`` (then TimeoutError). It runs on a
+    thread of its own, left to end by itself: Dask cannot cancel a broadcast to its workers."""
+    answer: Future = Future()
+
+    def run() -> None:
+        try:
+            answer.set_result(call(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - raised below, in the caller's thread
+            answer.set_exception(exc)
+
+    threading.Thread(target=run, name="dask-broadcast", daemon=True).start()
+    return answer.result(timeout=seconds)
+
+
 async def _retire(client, address: str) -> None:
     """Ask the scheduler to retire a worker (on the client's event loop; it may be gone already)."""
     try:
@@ -303,6 +414,23 @@ def _ctrl_c_left_to_this_process() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+def _check_address(scheduler: str) -> None:
+    """Refuse at once an address no scheduler can have (ValueError), rather than after trying to
+    reach it for :data:`CONNECT_SECONDS`: no ``PROTOCOL://``, or a TCP port out of range."""
+    from distributed.comm import parse_address, parse_host_port
+
+    if "://" not in scheduler:
+        raise ValueError(f"{scheduler!r} is not a scheduler address (tcp://HOST:PORT or local:N)")
+    protocol, location = parse_address(scheduler)
+    if protocol in ("tcp", "tls"):
+        try:
+            host, port = parse_host_port(location)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{scheduler!r}: {exc}") from None
+        if not host or not 0 < int(port) < 65536:
+            raise ValueError(f"{scheduler!r} has no host or a port out of range")
+
+
 def open_dask_executor(scheduler: str, *, allow_weak: bool, force_weak: bool = False) -> DaskExecutor:
     """A Dask executor for ``tcp://HOST:PORT`` (an existing scheduler) or ``local:N`` (N local workers).
 
@@ -312,7 +440,7 @@ def open_dask_executor(scheduler: str, *, allow_weak: bool, force_weak: bool = F
     it has no worker.
     """
     if scheduler.startswith("local:"):
-        count = scheduler.split(":", 1)[1] or "1"
+        count = scheduler.split(":", 1)[1]
         if not count.isdigit() or int(count) < 1:
             raise ValueError(f"local:N needs a number of workers, not {count!r}")
         workers = capacity.checked_workers(int(count))
@@ -328,7 +456,6 @@ def open_dask_executor(scheduler: str, *, allow_weak: bool, force_weak: bool = F
         if _has_dashboard():  # a scheduler's own dashboard is its administrator's to give (or to switch off)
             executor.dashboard = client.dashboard_link
         return executor
-    if "://" not in scheduler:
-        raise ValueError(f"{scheduler!r} is not a scheduler address (tcp://HOST:PORT or local:N)")
+    _check_address(scheduler)
     return DaskExecutor(Client(scheduler, timeout=CONNECT_SECONDS), allow_weak=allow_weak,
                         force_weak=force_weak)

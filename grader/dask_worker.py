@@ -35,8 +35,7 @@ class SandboxPlugin(WorkerPlugin):
         from grader.pool import SandboxPool
 
         if self.client_installation and installation.digest() != self.client_installation:
-            self.failure = (f"it runs {installation.summary()}, another installation than the command's: "
-                            f"install the same attention-judge and torch on every machine")
+            self.failure = other_installation(installation.summary(), self.client_installation)
             return
         try:
             self.pool = SandboxPool(worker.state.nthreads, force_weak=self.force_weak)
@@ -79,6 +78,18 @@ def grade_on_worker(request: GradeRequest) -> dict:
         plugin.failure = f"its sandboxes stopped: {exc}"[:MAX_FAILURE_CHARS]
         pool.close(wait=False)
         raise WorkerCannotGrade(get_worker().address, plugin.failure) from None
+
+
+def other_installation(theirs: str, ours: str) -> str:
+    """Why a worker that runs ``theirs`` (:func:`grader.installation.summary`) cannot grade for a
+    command that runs ``ours`` (its summary, or its digest alone)."""
+    return (f"it runs {theirs}, another installation than the command's ({ours}): install the same "
+            f"attention-judge and torch on every machine")
+
+
+def worker_installation() -> tuple[str, str]:
+    """What a worker runs: its installation's digest and summary (:mod:`grader.installation`)."""
+    return installation.digest(), installation.summary()
 
 
 def worker_isolation(dask_worker) -> tuple[str, str, str]:

@@ -359,7 +359,10 @@ def _class_of_one(tmp_path: Path) -> Path:
     (["--scheduler", "local:100000"], ["--scheduler local:100000: at most", "or fewer"]),
     (["--scheduler", "local:0"], ["--scheduler local:0: not a scheduler address", "local:N"]),
     (["--scheduler", "8786"], ["--scheduler 8786: not a scheduler address", "tcp://HOST:PORT"]),
-], ids=["workers", "local-workers", "local-zero", "no-protocol"])
+    (["--scheduler", "local:"], ["--scheduler local:: not a scheduler address", "local:N"]),
+    (["--scheduler", "tcp://127.0.0.1:99999"], ["--scheduler tcp://127.0.0.1:99999: not a scheduler address"]),
+    (["--scheduler", "tcp://:8786"], ["--scheduler tcp://:8786: not a scheduler address"]),
+], ids=["workers", "local-workers", "local-zero", "no-protocol", "local-no-count", "port-out-of-range", "no-host"])
 def test_a_class_asked_of_too_many_workers_or_no_scheduler_gets_one_message(tmp_path, args, words):
     """Refused before any worker starts: 100,000 workers would each load torch and exhaust the memory."""
     _class_refused_in_one_line(tmp_path, args, words)

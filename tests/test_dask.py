@@ -242,6 +242,7 @@ def test_workers_that_cannot_grade_are_retired_and_grade_nothing(tmp_path, dask_
     executor._answered(_Finished(error=caught.value), request, answered, tries=1)
     assert answered.result(timeout=120)["extra_data"]["error"] is None  # graded by another worker
     assert executor.retried == [request.key]
+    assert executor.retired_during_run == [f"{address}: {caught.value.failure}"]  # named, not only counted
     assert _ends(late) == 0 and address not in client.scheduler_info()["workers"]
 
     late = _start_worker(client.scheduler.address, NO_UID_BASE)
@@ -254,6 +255,7 @@ def test_workers_that_cannot_grade_are_retired_and_grade_nothing(tmp_path, dask_
         data = json.loads(results_path(out, entry.student, entry.problem.id).read_text(encoding="utf-8"))
         assert data["extra_data"]["error"] is None and data["extra_data"]["isolation"].startswith("namespaces+uid")
     assert set(summary.retried) <= {f"{e.student}/{e.problem.id}" for e in plan.entries}
+    assert summary.retired[0] == f"{address}: {caught.value.failure}"
     late.kill()
     late.wait(timeout=60)
 
@@ -307,6 +309,50 @@ def test_a_worker_of_another_installation_is_retired_before_grading(tmp_path, da
                                          "attention-judge ")
     assert "another installation than the command's" in executor.notice.en
     assert _ends(stale) == 0 and address not in client.scheduler_info()["workers"]
+
+
+def _bare_install(tmp_path: Path) -> dict:
+    """The environment of a worker that cannot load attention-judge (a module of that name shadows it)."""
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    (bare / "grader.py").write_text("# not attention-judge\n")
+    return {"PYTHONPATH": str(bare)}
+
+
+def test_a_worker_without_attention_judge_is_retired_before_the_plugin_reaches_it(tmp_path):
+    """A worker that cannot load attention-judge hangs on unpickling the plugin, and Dask's
+    registration with it (for as long as the scheduler keeps the worker: minutes): it is asked
+    first, retired and named, and the others grade."""
+    from distributed import Client
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        stranger = _start_worker(client.scheduler.address, _bare_install(tmp_path), cwd=tmp_path)
+        address = _joined(client, stranger)
+        executor = DaskExecutor(client, allow_weak=False)
+        assert executor.notice.en.startswith(
+            f"1 of 2 Dask workers cannot grade and were retired ({address}: it cannot load attention-judge "
+            "(no module named grader.dask_worker): install the same attention-judge"), executor.notice.en
+        assert _ends(stranger) == 0 and address not in client.scheduler_info()["workers"]
+        assert executor.isolation.startswith("namespaces+uid")
+
+
+def test_a_worker_stuck_closing_stops_the_command_at_once_with_its_name(tmp_path, dask_executor):
+    """Joining a cluster whose scheduler holds the plugin already, such a worker fails to start and
+    stays 'closing' until the scheduler drops it; a new command would wait for it to take the plugin.
+    It stops within seconds instead, naming the worker."""
+    from distributed import Client
+
+    client = _whole(dask_executor).client
+    stranger = _start_worker(client.scheduler.address, _bare_install(tmp_path), cwd=tmp_path)
+    try:
+        address = _joined(client, stranger)
+        with pytest.raises(dask_backend.NoWorkerCanGrade) as caught:
+            DaskExecutor(Client(client.scheduler.address), allow_weak=False)  # its own client: closed on failure
+        assert caught.value.detail.startswith(f"{address}: stuck closing"), caught.value.detail
+    finally:
+        stranger.kill()
+        stranger.wait(timeout=60)
 
 
 @pytest.mark.parametrize("answer", [("namespaces+uid", ""), AttributeError("no worker_isolation"), None],

@@ -419,18 +419,12 @@ def test_hostile_exception_classes_are_each_their_own_test_s_feedback(run):
     assert all(t["status"] == "passed" for t in results["tests"][6:]), results["tests"][6:]
 
 
-def test_an_exception_class_keeps_the_built_in_classes_it_derives_from(tmp_path):
+def test_an_exception_class_keeps_the_built_in_classes_it_derives_from():
     from grader.sandbox.exception_facts import builtin_bases, class_name
 
-    class Orderless(type):
-        @property
-        def __mro__(cls):
-            raise RuntimeError("no order")
-
-        def __hash__(cls):
-            raise RuntimeError("no hash")
-
-    odd = Orderless("OddWidth", (ValueError,), {})
+    attack: dict = {}
+    exec(attack_source("hostile_exception_classes"), attack)  # its metaclass whose __mro__ and hash raise
+    odd = attack["Orderless"]("OddWidth", (ValueError,), {})
     assert builtin_bases(odd) == ("ValueError", "Exception", "BaseException")
     assert builtin_bases(ValueError) == ("Exception", "BaseException")
     assert class_name(type("x" * 300, (ValueError,), {})) == "x" * 100

@@ -19,11 +19,15 @@ run summary lists what was graded again. (The workers' side: :mod:`grader.dask_w
 A worker that cannot grade grades nothing: one whose sandbox pool cannot start
 (a machine without namespaces allowed, a bad setting), or one that runs another
 installation than the client (:mod:`grader.installation`: other code, hidden
-cases, references or torch would grade its share of the class differently).
-When the class starts such workers are retired and named; one that joins later
-is retired at its first task, which is sent elsewhere without spending one of
-the submission's tries (the submission did nothing wrong). When the last worker
-that could grade is retired, the class stops with one message
+cases, references or torch would grade its share of the class differently), or
+one that cannot load attention-judge at all. When the class starts such workers
+are retired and named; each worker is asked what it runs before the grader's
+plugin is sent, because one that cannot unpickle the plugin hangs, and Dask's
+registration of the plugin with it. Every question to the workers at the start
+is bounded in time. One that joins later is retired at its first task, which is
+sent elsewhere without spending one of the submission's tries (the submission
+did nothing wrong), and named at the end of the run. When the last worker that
+could grade is retired, the class stops with one message
 (:class:`NoGraderLeft`), what finished saved for ``--resume``.
 """
 
@@ -164,9 +168,9 @@ class DaskExecutor:
 
     def _retire_other_installations(self) -> None:
         """Retire, before the grader's plugin is sent, every worker that does not run this
-        installation. One that cannot load
-        attention-judge at all must not receive the plugin: failing to unpickle it, the worker
-        hangs, and Dask's registration of the plugin with it (dask/distributed#8694)."""
+        installation. One that cannot load attention-judge at all must not receive the plugin:
+        failing to unpickle it, the worker hangs, and Dask's registration of the plugin with it
+        (dask/distributed#8694)."""
         ours = installation.digest()
         answers = self._ask_running(worker_installation)
         self._retire_at_start({address: failure for address, answer in answers.items()

@@ -9,8 +9,10 @@ suite's inputs and the child inherited them). It loads the submission and runs e
 sending one frame per test on the result channel; before a test that measures
 memory it announces the test and waits for the trusted side to start its
 meter, which then sends that test with its inputs. Its stdout and stderr go to
-the capture pipe; nothing printed is ever read as a result. It always ends with
-``os._exit`` so that no cleanup code of the candidate's or of torch runs.
+the capture pipe; nothing printed is ever read as a result. Only the child's own
+process reports: a copy of it that the submission forks ends where it would
+report. It always ends with ``os._exit`` so that no cleanup code of the
+candidate's or of torch runs.
 """
 
 from __future__ import annotations

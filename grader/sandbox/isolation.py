@@ -20,7 +20,7 @@ Features added where the machine allows, each named in the level string
     tree in its own read-only ``/proc``, and when it exits the kernel kills
     everything it started.
 ``seccomp``  the filter of :mod:`seccomp` (ptrace, mount, namespaces, bpf,
-    io_uring, network sockets… fail).
+    io_uring, sockets of any family… fail; socketpair stays).
 ``cgroup``  the slot's control group (:mod:`cgroups`): memory and processes are
     limited, and CPU time counted, for the child's whole process tree. Without
     it the fallback is per-process: an address-space limit and a cap on the

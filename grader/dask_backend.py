@@ -196,8 +196,8 @@ class DaskExecutor:
         than wait :data:`PLUGIN_SECONDS` for it to take the plugin."""
         deadline = time.monotonic() + STUCK_SECONDS
         while True:
-            stuck = sorted(address for address, info in self.client.scheduler_info()["workers"].items()
-                           if info.get("status") in STUCK and address not in self._retired)
+            stuck = sorted(address for address, status in self._statuses().items()
+                           if status in STUCK and address not in self._retired)
             if not stuck or time.monotonic() >= deadline:
                 break
             time.sleep(0.5)
@@ -207,11 +207,14 @@ class DaskExecutor:
                 f"{', '.join(stuck[:3])}: stuck closing (a worker that could not load attention-judge stays so "
                 f"until its scheduler drops it, within minutes); stop it, then run the command again")
 
+    def _statuses(self) -> dict[str, str | None]:
+        """Each worker the scheduler lists -> its status ("running", "closing", ...)."""
+        return {address: info.get("status") for address, info in self.client.scheduler_info()["workers"].items()}
+
     def _running(self) -> list[str]:
         """The workers the scheduler says are running (not one still starting, or stuck closing
         because it could not load a plugin)."""
-        return [address for address, info in self.client.scheduler_info()["workers"].items()
-                if info.get("status") == "running"]
+        return [address for address, status in self._statuses().items() if status == "running"]
 
     def _ask_running(self, function) -> dict:
         """Each running worker's answer to ``function`` (or the error it raised), within

@@ -343,6 +343,32 @@ def test_chinese_mode_gives_the_title_and_every_accessible_name_in_chinese(site,
     assert w.problems == []
 
 
+# The words the figures' hover labels are made of (their numbers, symbols and decoded tokens
+# need no translation).
+FIGURE_WORDS = re.compile(r"\b(query|key|position|dimension|blocked|allowed|cached|new|live|finished|dropped)\b")
+HOVER_LABELS = """Array.from(document.querySelectorAll('svg title'),
+    e => [e.textContent, e.hasAttribute('data-label-en') && e.hasAttribute('data-label-zh')])"""
+
+
+def test_chinese_mode_gives_every_figure_hover_label_in_chinese(site, chinese):
+    """A reader reading Chinese who points at a heatmap cell, a beam or a cache slot reads
+    Chinese there too, and English again after switching back."""
+    w = Watched(chinese)
+    seen = 0
+    for problem in registry.all_problems():
+        w.page.goto(url(site, f"problem/{problem.id}.html"))
+        labels = w.page.evaluate(HOVER_LABELS)
+        seen += len(labels)
+        assert [text for text, bilingual in labels if not bilingual] == [], problem.id
+        assert [text for text, _ in labels if FIGURE_WORDS.search(text)] == [], problem.id
+    assert seen > 100  # every problem page draws figures; most have many cells
+    w.page.goto(url(site, "problem/kv_cache.html"))
+    w.page.click("#lang-switch")
+    english = [text for text, _ in w.page.evaluate(HOVER_LABELS)]
+    assert english and all(not CHINESE_TEXT.search(text) for text in english)
+    assert w.problems == []
+
+
 # Contrast of every piece of visible text against the background it is drawn on (WCAG 2:
 # 4.5:1, or 3:1 for large text), from the computed styles; translucent backgrounds are
 # composited over what lies under them. Text inside SVG figures is left to the figure tests.

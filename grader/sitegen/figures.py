@@ -64,7 +64,8 @@ class Cell:
     fill: str
     ink: str
     text: str  # value printed in the cell, or ""
-    tip: str  # tooltip
+    tip: str  # hover label
+    tip_zh: str  # the same in Chinese
     blocked: bool = False
 
 
@@ -169,13 +170,13 @@ def heatmap(value: torch.Tensor) -> Heatmap | None:
                 blocked = kind == "attention" and v == 0.0
                 any_blocked |= blocked
                 if kind == "attention":
-                    tip = f"query {i} → key {j}: {v:.4f}"
+                    tip, tip_zh = f"query {i} → key {j}: {v:.4f}", f"查询 {i} → 键 {j}：{v:.4f}"
                 else:
-                    tip = f"position {i}, dimension {j}: {v:.4f}"
+                    tip, tip_zh = f"position {i}, dimension {j}: {v:.4f}", f"位置 {i}，维度 {j}：{v:.4f}"
                 cells.append(Cell(
                     x=round(MARGIN_LEFT + j * cell_w, 2), y=round(MARGIN_TOP + i * cell_h, 2),
                     w=round(cell_w, 2), h=round(cell_h, 2),
-                    fill=_hex(rgb), ink=_ink(rgb), blocked=blocked, tip=tip,
+                    fill=_hex(rgb), ink=_ink(rgb), blocked=blocked, tip=tip, tip_zh=tip_zh,
                     text=(f"{v:.2f}" if show_numbers and not blocked else ""),
                 ))
         plot_w, plot_h = cols * cell_w, rows * cell_h

@@ -15,12 +15,12 @@
     try { window.localStorage.setItem(KEY, lang); } catch (e) { /* private mode: this page only */ }
   }
 
-  // The title and the accessible names follow the language too: the templates give both
-  // (data-label-en, data-label-zh).
+  // The page title, the figures' hover labels (SVG <title>) and the accessible names follow
+  // the language too: the templates give both (data-label-en, data-label-zh).
   function relabel(lang) {
     Array.prototype.forEach.call(document.querySelectorAll("[data-label-" + lang + "]"), function (el) {
       var text = el.getAttribute("data-label-" + lang);
-      if (el.tagName === "TITLE") { el.textContent = text; } else { el.setAttribute("aria-label", text); }
+      if (el.localName === "title") { el.textContent = text; } else { el.setAttribute("aria-label", text); }
     });
   }
 

@@ -29,7 +29,8 @@ def _allowed(reference, causal: bool) -> list[list[bool]]:
 
 def _panel(allowed: list[list[bool]], causal: bool) -> dict:
     cells = [{"x": LEFT + j * CELL, "y": TOP + i * CELL, "allowed": allowed[i][j], "own": i == j,
-              "title": f"query {i}, key {j}: {'allowed' if allowed[i][j] else 'blocked'}"}
+              "title": f"query {i}, key {j}: {'allowed' if allowed[i][j] else 'blocked'}",
+              "title_zh": f"查询 {i}，键 {j}：{'可见' if allowed[i][j] else '已屏蔽'}"}
              for i in range(LENGTH) for j in range(LENGTH)]
     first, last = CHUNK * WINDOW, min((CHUNK + 1) * WINDOW, LENGTH) - 1  # queries of the chunk
     lo = max(0, first - WINDOW + 1)

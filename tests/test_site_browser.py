@@ -459,6 +459,20 @@ def test_search_finds_a_mistake_by_its_id(site, context, query, mistake):
     assert w.problems == []
 
 
+@pytest.mark.parametrize("query, first", [("kv_cache", "problem/kv_cache.html"),
+                                         ("kv-cache", "questions.html#kv-cache"),
+                                         ("ｋｖ＿ｃａｃｈｅ", "problem/kv_cache.html"),
+                                         ("ｓｄｐａ．ｎｏ＿ｓｃａｌｅ", "problem/scaled_dot_product_attention.html#sdpa.no_scale")])
+def test_search_puts_what_an_id_names_first_however_it_is_typed(site, context, query, first):
+    """An id typed as it is, or in the full-width letters a Chinese input method types, leads
+    to what it names before anything that merely mentions it."""
+    w = Watched(context)
+    w.page.goto(url(site, "search.html"))
+    w.page.fill("#q", query)
+    assert w.page.locator("#results li a").first.get_attribute("href") == first
+    assert w.problems == []
+
+
 LATEX = re.compile(r"\\[a-zA-Z]{2,}|\$")
 
 

@@ -8,17 +8,25 @@
   var list = document.getElementById("results");
   var status = document.getElementById("search-status");
 
-  // Lower case, and dashes or underscores read as spaces ("multi-head" finds
+  // Full-width Latin letters and digits (what a Chinese input method may type) read as
+  // ASCII, lower case, and dashes or underscores read as spaces ("multi-head" finds
   // "multi head" too). Every character maps to exactly one character, so a
   // position in the normalised text is the same position in the original.
+  function fold(text) {
+    return (text || "").replace(/[\uff01-\uff5e]/g, function (c) {
+      return String.fromCharCode(c.charCodeAt(0) - 0xfee0);
+    }).toLowerCase();
+  }
+
   function normalise(text) {
-    return (text || "").toLowerCase().replace(/[\u2010-\u2015_-]/g, " ");
+    return fold(text).replace(/[\u2010-\u2015_-]/g, " ");
   }
 
   // Titles and names (problem and mistake ids, tags) weigh more than the text; the text is kept
   // per language so that a result quotes the reader's language.
   var prepared = index.map(function (entry) {
     return { entry: entry, title: normalise(entry.t + " " + entry.tz + " " + (entry.n || "")),
+             names: (entry.n || "").split(" ").map(fold),
              en: normalise(entry.x), zh: normalise(entry.xz) };
   });
 
@@ -35,13 +43,20 @@
     return n;
   }
 
-  function score(item, words) {
+  // A term typed exactly as an id ("kv_cache", "sdpa.no_scale"; "kv-cache" is a question's)
+  // puts what it names first.
+  var NAMED = 100;
+
+  function score(item, words, typed) {
     var total = 0;
     for (var i = 0; i < words.length; i++) {
       var inTitle = count(item.title, words[i]);
       var inText = count(item.en, words[i]) + count(item.zh, words[i]);
       if (inTitle + inText === 0) { return 0; }
       total += 10 * inTitle + Math.min(inText, 20);
+    }
+    for (var j = 0; j < typed.length; j++) {
+      if (item.names.indexOf(typed[j]) !== -1) { total += NAMED; }
     }
     return total;
   }
@@ -83,8 +98,9 @@
     while (list.firstChild) { list.removeChild(list.firstChild); }
     var words = terms(query);
     if (!words.length) { status.textContent = ""; return; }
+    var typed = (query || "").split(/\s+/).map(fold);
     var hits = prepared
-      .map(function (item) { return { item: item, score: score(item, words) }; })
+      .map(function (item) { return { item: item, score: score(item, words, typed) }; })
       .filter(function (hit) { return hit.score > 0; })
       .sort(function (a, b) { return b.score - a.score; });
     // Both languages are written; study.css shows the reader's, also after a switch.

@@ -20,7 +20,8 @@ How a pair is scored
     at least ``COMMON_SHARE`` of the class and ``MIN_COMMON_STUDENTS`` students:
     attention solutions are short, and the idioms of a problem
     (``softmax(scores, dim=-1)``, the split into heads…) are written alike by
-    everyone. A student's *share* is copydetect's similarity: the part of their
+    everyone. Submissions with the same token text count once there, so that
+    a group of copies is flagged rather than discounted as an idiom. A student's *share* is copydetect's similarity: the part of their
     remaining code found in the other's. The pair's score is the mean of the
     two shares, so a short submission inside a long one is not enough.
 
@@ -45,7 +46,7 @@ What it cannot see
     shorter than ``MIN_MATCHED`` beyond the stub, and an outside source:
     students who copied the same tutorial are flagged as a pair (copying each
     other and copying the same page look alike), and a source most of the class
-    used is discounted like an idiom. Code written with an AI assistant is seen
+    used, each student changing it, is discounted like an idiom. Code written with an AI assistant is seen
     only when two students got the same code. Only the first
     ``MAX_COMPARED_CHARS`` characters of a submission are compared (fewer in a
     very large class: ``MAX_PROBLEM_CHARS`` per problem).
@@ -178,7 +179,7 @@ def compare_problem_task(*, stub: str, sources: list[str], token_texts: list[str
             left_out.append([index, f"tokenising took over {TOKENISE_SECONDS:g} s"])
         except RecursionError:
             left_out.append([index, "could not be tokenised"])
-    common = _common_hashes([fp for fp, _ in prints.values()], len(sources))
+    common = _common_hashes([fp for fp, _ in prints.values()])
     for fp, _ in prints.values():
         _discount(fp, stub_hashes | common)
 
@@ -248,12 +249,16 @@ def _winnowed(text: str, window: int):
                                         fp=io.StringIO(text))
 
 
-def _common_hashes(prints, students: int) -> set:
-    """Fingerprints found in at least max(MIN_COMMON_STUDENTS, COMMON_SHARE × class) submissions."""
+def _common_hashes(prints) -> set:
+    """Fingerprints found in at least max(MIN_COMMON_STUDENTS, COMMON_SHARE × versions) versions of
+    the code, where submissions with the same token text (copies, renamed or not) are one version:
+    an idiom is what students write alike on their own, and five copies of one solution must not
+    discount themselves as one."""
     from collections import Counter
 
-    limit = max(MIN_COMMON_STUDENTS, math.ceil(COMMON_SHARE * students))
-    counts = Counter(h for fp in prints for h in fp.hashes)
+    versions = {fp.filtered_code: fp.hashes for fp in prints}
+    limit = max(MIN_COMMON_STUDENTS, math.ceil(COMMON_SHARE * len(versions)))
+    counts = Counter(h for hashes in versions.values() for h in hashes)
     return {h for h, count in counts.items() if count >= limit}
 
 

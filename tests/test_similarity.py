@@ -192,6 +192,21 @@ def test_idioms_the_class_shares_are_discounted(monkeypatch):
     assert compare(SDPA, students) != []
 
 
+@pytest.mark.parametrize("problem_id", [MHA, SDPA])
+@pytest.mark.parametrize("copies", [5, 9])
+def test_many_copies_of_one_solution_are_flagged_not_taken_for_an_idiom(problem_id, copies):
+    """A group of students handing in one solution (verbatim or disguised) is as suspect as a pair:
+    however large the group, its code is one version, not an idiom the class wrote alike."""
+    honest = honest_class(problem_id)
+    original = next(name for name in sorted(honest) if name != "reference")
+    group = {f"copy_{n}": honest[original] if n % 2 else disguise(honest[original]) for n in range(copies)}
+    flagged = compare(problem_id, {**honest, **group})
+    in_group = {name for a, b, _ in flagged for name in (a, b)}
+    assert in_group == {original, *group}
+    assert len(flagged) == (copies + 1) * copies // 2  # every pair of the group, nobody else
+    assert all(score >= similarity.SCORE_FLOOR + 0.1 for _, _, score in flagged)
+
+
 # --- the report: strict JSON, escaped pages ------------------------------------------------
 
 @pytest.fixture(scope="module")

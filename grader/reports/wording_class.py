@@ -156,9 +156,9 @@ CANNOT_SEE_SHORT = t("submissions with fewer than {min_matched} characters of to
                      "除题目模板外，词法单元文本不到 {min_matched} 个字符的提交")
 CANNOT_SEE_SOURCE = t("an outside source: students who copied the same tutorial or answer are flagged as a "
                       "pair (it cannot tell copying each other from copying the same page), and a source most "
-                      "of the class used is discounted like an idiom",
+                      "of the class used, each student changing it, is discounted like an idiom",
                       "外部来源：抄了同一篇教程或同一份答案的学生会被标记为一对（它分不清互相抄袭和抄同一个页面），"
-                      "而全班大多数人用过的来源会像惯用写法一样被排除")
+                      "而全班大多数人各自改动后使用的来源会像惯用写法一样被排除")
 CANNOT_SEE_AI = t("code written with an AI assistant, unless two students got the same code",
                   "借助 AI 助手写出的代码，除非两名学生得到了相同的代码")
 CANNOT_SEE_LONG = t("anything after the first {kib} Ki characters of a submission (fewer when a problem has "

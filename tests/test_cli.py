@@ -164,6 +164,28 @@ def test_check_a_stub_then_a_solution(tmp_path):
     assert progress["scaled_dot_product_attention"]["solved"] is True
 
 
+@pytest.mark.parametrize("damaged, kept_aside", [('{"scaled_dot_product_attention": 5, "self_attention": null}', False),
+                                                 ('{"scaled_dot_product_attention": [1, 2', True),
+                                                 ('[]', True)])
+def test_a_damaged_progress_file_costs_the_learner_neither_the_check_nor_the_file(tmp_path, damaged, kept_aside):
+    """The progress file is the learner's: broken by hand or by a full disk, it still lets a check
+    run and print its results, the site still builds, and what it held is kept, not overwritten."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "progress.json").write_text(damaged)
+    solution = tmp_path / "scaled_dot_product_attention.py"
+    solution.write_text(solution_source(registry.get("scaled_dot_product_attention")))
+    checked = attn("check", str(solution), cwd=tmp_path, env={"ATTN_JUDGE_HOME": str(home)})
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "Every public test passes" in checked.stdout and "Traceback" not in checked.stderr
+    progress = json.loads((home / "progress.json").read_text())
+    assert progress["scaled_dot_product_attention"]["solved"] is True
+    if kept_aside:  # not an object of records: kept beside, as it was
+        assert (home / "progress.damaged.json").read_text() == damaged
+    built = attn("site", "build", "--out", str(tmp_path / "site"), cwd=tmp_path, env={"ATTN_JUDGE_HOME": str(home)})
+    assert built.returncode == 0, built.stderr
+
+
 def test_check_needs_a_problem_it_can_recognise(tmp_path):
     (tmp_path / "attention.py").write_text("x = 1\n")
     result = CliRunner().invoke(main, ["check", str(tmp_path / "attention.py")])

@@ -25,8 +25,10 @@ names them.
 The grader's own notebook API is Python, not IPython syntax, and is never noted
 as not run: the check cell that :func:`starter_notebook` writes
 (:func:`check_cell_source`, or any cell holding only ``from grader import check``
-and ``check(...)`` calls) is left out, every line of it emptied, and ``from grader
-import check`` elsewhere becomes a ``check`` that does nothing (:data:`CHECK_STAND_IN`).
+and ``check(...)`` calls) is left out, every line of it emptied, and an import of
+``check`` elsewhere, however it is spelled (``from grader import check as run``,
+``import grader`` then ``grader.check(...)``), binds the same name to a ``check``
+that does nothing (:func:`_check_stand_in`).
 
 Cells are numbered by their position in the notebook, markdown cells
 included, as a person counts them scrolling down.
@@ -64,10 +66,11 @@ MAX_RECORDED_SPANS = 2000  # cell spans written into results.json
 MAX_RECORDED_SKIPPED = 2000  # skipped lines written into results.json
 MAX_NOTED_RANGES = 5  # skipped ranges named in the summary's note
 PYTHON_CELL_MAGICS = ("time", "capture")  # cell magics whose body IPython runs as Python
-# What `from grader import check` becomes where the grader runs a notebook: its own tests replace
-# the notebook's, so the check() calls a learner left anywhere (in a solution cell, over several
+# What an import of `check` binds where the grader runs a notebook: its own tests replace the
+# notebook's, so the check() calls a learner left anywhere (in a solution cell, over several
 # lines, assigned) run and do nothing, rather than fail to import the grader's notebook API
-CHECK_STAND_IN = "check = lambda *args, **kwargs: None"
+CHECK_STAND_IN = "lambda *args, **kwargs: None"
+MODULE_STAND_IN = f"type('grader', (), {{'check': staticmethod({CHECK_STAND_IN})}})"  # for `import grader`
 CELL_LINE = t("cell {cell}, line {line}", "第 {cell} 个单元格第 {line} 行")
 
 # Matched at a line's start. No two neighbouring parts can take the same characters, so a
@@ -75,7 +78,9 @@ CELL_LINE = t("cell {cell}, line {line}", "第 {cell} 个单元格第 {line} 行
 _LINE_MAGIC = re.compile(r"\s*[%!]")
 # The cell `attn-judge start --notebook` ends with (check_cell_source): the learner's own check, never
 # graded code. Matched leniently, so that a learner's edit of it (another problem, another language) is too.
-_CHECK_IMPORT = re.compile(r"from\s+grader(\.notebook_api)?\s+import\s+check\s*(#.*)?$")
+_CHECK_IMPORT = re.compile(r"from\s+grader(\.notebook_api)?\s+import\s+(check|\*)(\s+as\s+(?P<name>\w+))?\s*(#.*)?$")
+_MODULE_IMPORT = re.compile(r"import\s+grader(\.notebook_api)?\s+as\s+(?P<name>\w+)\s*(#.*)?$"
+                            r"|import\s+grader\s*(#.*)?$")
 _CHECK_CALL = re.compile(r"check\(.*\)\s*(#.*)?$")
 _MAGIC_ASSIGNMENT = re.compile(r"[\w.,()\[\]* \t]+=\s*[%!]")
 _HELP = re.compile(r"\s*(\?{1,2}\s*\S.*|[%\w.*\[\]]+\s*\?{1,2})\s*$")
@@ -285,6 +290,16 @@ def _check_cell(lines: list[str]) -> bool:
             and all(_CHECK_IMPORT.match(line) or _CHECK_CALL.match(line) for line in code[1:]))
 
 
+def _check_stand_in(statement: str) -> str | None:
+    """What an import of the notebook API's ``check`` becomes (the same name bound to a ``check`` that
+    does nothing), or None for any other statement."""
+    if found := _CHECK_IMPORT.match(statement):
+        return f"{found['name'] or 'check'} = {CHECK_STAND_IN}"
+    if found := _MODULE_IMPORT.match(statement):
+        return f"{found['name'] or 'grader'} = {MODULE_STAND_IN}"
+    return None
+
+
 def _skipped_whole(lines: list[str]) -> tuple[bool, int | None]:
     """(whether a cell magic skips the whole cell; index of its magic line)."""
     for index, line in enumerate(lines):
@@ -317,8 +332,8 @@ def code_from_cells(cells: Iterable[tuple[int, str]]) -> NotebookCode:
                 line = _not_run(line)
                 skipped.append(len(lines) + 1)
             else:
-                if starts.at_start and _CHECK_IMPORT.match(line.strip()):  # check() anywhere: a no-op
-                    line = line[: len(line) - len(line.lstrip())] + CHECK_STAND_IN
+                if starts.at_start and (stand_in := _check_stand_in(line.strip())):  # check(): a no-op
+                    line = line[: len(line) - len(line.lstrip())] + stand_in
                 starts.feed(line)
             lines.append(line)
             origins.append((cell, index + 1))

@@ -128,6 +128,25 @@ def test_a_skipped_cell_keeps_none_of_its_lines_and_check_calls_anywhere_do_noth
     assert not {"cell 2, line 1", "cell 2, line 4", "cell 2, line 5"} & labels
 
 
+@pytest.mark.parametrize("check_cell", [
+    "import grader\ngrader.check('self_attention')\n",
+    "import grader  # the tests\nresult = grader.check(solution, problem='self_attention')\n",
+    "from grader import check as run_tests\nrun_tests('self_attention')\n",
+    "from grader.notebook_api import check as c\nc('self_attention', lang='zh')\n",
+    "import grader.notebook_api as api\napi.check('self_attention')\n",
+    "from grader import *\ncheck('self_attention')\n",
+    "if True:\n    import grader\n    grader.check('self_attention')\n",
+])
+def test_check_imported_in_any_spelling_does_nothing_where_the_notebook_is_graded(check_cell):
+    """However a learner imports the notebook's check (a sandbox holds no grader), the solution
+    before it loads and the calls do nothing."""
+    code = convert(_notebook("def solution():\n    return 2\n", check_cell, "after = solution()\n"))
+    assert not re.search(r"^\s*(import|from)\s+grader", code.source, re.MULTILINE)  # a sandbox has none
+    load, failure = load_submission(code.source, "notebook.ipynb", ["solution", "after"])
+    assert failure is None, failure
+    assert load["after"] == 2
+
+
 def test_lines_are_named_by_cell_in_both_languages():
     code = convert(_notebook(("md", "intro"), "a = 1", ("md", "more"), "b = 2\nc = 3\n"))
     lines = code.source.split("\n")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import shlex
 import signal
 import sys
 from pathlib import Path
@@ -186,7 +187,7 @@ def start(problem_id: str, directory: Path, notebook: bool, lang: str | None) ->
     except services.UserError as exc:
         _fail(exc.text, lang)
     done = F.WROTE_NOTEBOOK if notebook else F.WROTE_STUB
-    click.echo(done.format(path=str(target)).get(lang))
+    click.echo(done.format(path=safe(str(target)), command_path=shlex.quote(safe(str(target)))).get(lang))
 
 
 def _print_results(results: dict, *, title: Text, lang: str) -> None:

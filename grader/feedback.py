@@ -261,8 +261,8 @@ ERROR_LABEL = t("error ({kind}): ", "错误（{kind}）：")
 CAPTURED_OUTPUT = t("captured output{more}:", "捕获的输出{more}：")
 TRUNCATED = t(" (truncated)", "（已截断）")
 START_WITH = t("Start with:", "开始：")
-WROTE_STUB = t("Wrote {path}. Fill it in, then run: attn-judge check {path}",
-               "已写入 {path}。完成后运行：attn-judge check {path}")
+WROTE_STUB = t("Wrote {path}. Fill it in, then run: attn-judge check {command_path}",
+               "已写入 {path}。完成后运行：attn-judge check {command_path}")
 
 # ----------------------------------------------------------------------------- notebooks
 LINE_NUMBER = t("line {line}", "第 {line} 行")

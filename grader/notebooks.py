@@ -52,7 +52,6 @@ from typing import TYPE_CHECKING, Iterable
 
 from grader import feedback as F
 from grader.i18n import Text, join, same, t
-from grader.jsonio import readable
 from grader.submission import (MAX_BYTES, BadSubmission, empty_file, mib_over, refuse_binary, shown_name,
                                utf8_text)
 
@@ -495,17 +494,7 @@ def start_notebook(*, problem_id: str, directory: Path, lang: str) -> Path:
     Raises:
         grader.services.UserError: an unknown problem, or a file already in the way.
     """
-    from grader.services import UserError, find_problem
+    from grader.services import find_problem, write_starter
 
     problem = find_problem(problem_id)
-    target = Path(directory) / f"{problem.id}.ipynb"
-    if target.exists() or target.is_symlink():
-        raise UserError(F.ALREADY_EXISTS.format(path=readable(str(target))))
-    text = starter_notebook(problem, lang=lang)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with open(target, "x", encoding="utf-8") as fh:
-            fh.write(text)
-    except FileExistsError:  # appeared since the check above
-        raise UserError(F.ALREADY_EXISTS.format(path=readable(str(target)))) from None
-    return target
+    return write_starter(Path(directory), f"{problem.id}.ipynb", lambda: starter_notebook(problem, lang=lang))

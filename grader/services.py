@@ -80,12 +80,28 @@ def infer_problem(path: Path, problem_id: str | None) -> Problem:
 def start_problem(*, problem_id: str, directory: Path) -> Path:
     """Write ``directory/<id>.py`` from the stub; never overwrite."""
     problem = find_problem(problem_id)
-    target = Path(directory) / f"{problem.id}.py"
+    return write_starter(Path(directory), f"{problem.id}.py", problem.stub)
+
+
+def write_starter(directory: Path, name: str, text: Callable[[], str]) -> Path:
+    """Write ``directory/name`` with ``text()``, making ``directory`` if needed; never overwrite.
+    :class:`UserError` for a file already there, or a folder that cannot be made or written in."""
+    target = directory / name
     if target.exists() or target.is_symlink():
         raise UserError(UE.ALREADY_EXISTS.format(path=readable(str(target))))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "x", encoding="utf-8") as fh:
-        fh.write(problem.stub())
+    content = text()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with open(target, "x", encoding="utf-8") as fh:
+            fh.write(content)
+    except FileExistsError:
+        if target.exists() or target.is_symlink():  # appeared since the check above
+            raise UserError(UE.ALREADY_EXISTS.format(path=readable(str(target)))) from None
+        raise UserError(UE.START_NOT_WRITABLE.format(directory=readable(str(directory)), path=name,
+                                                     why=os.strerror(errno.ENOTDIR))) from None
+    except OSError as exc:
+        raise UserError(UE.START_NOT_WRITABLE.format(directory=readable(str(directory)), path=name,
+                                                     why=os_reason(exc))) from None
     return target
 
 

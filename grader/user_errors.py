@@ -82,6 +82,8 @@ NO_STUDENT_FOLDERS = t("{root} holds no student folder: a class is one folder pe
                        "file, give its path instead",
                        "{root} 中没有学生文件夹：班级文件夹里每个学生一个子文件夹，其中放 <problem_id>.py 或 "
                        ".ipynb 文件（例如 {root}/ana/self_attention.py）；要评测单个文件，请直接给出它的路径")
+START_NOT_WRITABLE = t("--dir {directory}: cannot write {path} there ({why}); choose a folder you can write to",
+                       "--dir {directory}：无法在此写入 {path}（{why}）；请选择一个可以写入的文件夹")
 OUT_NOT_WRITABLE = t("--out {out}: cannot write there ({why}); choose a folder you can write to",
                      "--out {out}：无法在此写入（{why}）；请选择一个可以写入的文件夹")
 OUT_WRITE_FAILED = t("could not write {path} ({why}), so grading stopped. Everything finished before it is "

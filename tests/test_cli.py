@@ -186,6 +186,25 @@ def test_a_damaged_progress_file_costs_the_learner_neither_the_check_nor_the_fil
     assert built.returncode == 0, built.stderr
 
 
+@pytest.mark.parametrize("notebook", [False, True])
+@pytest.mark.parametrize("where", ["a_file/inside", "/proc/no_folder_here"])  # a file itself: click says so
+def test_start_into_a_folder_it_cannot_write_gets_one_message(tmp_path, monkeypatch, where, notebook):
+    (tmp_path / "a_file").write_text("mine\n")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["start", "self_attention", "--dir", where, *(["--notebook"] if notebook else [])])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)  # a message, not a traceback
+    assert f"--dir {where}: cannot write self_attention.{'ipynb' if notebook else 'py'} there" in result.output
+    assert (tmp_path / "a_file").read_text() == "mine\n"
+
+
+def test_start_quotes_the_command_it_suggests(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["start", "self_attention", "--dir", "my work"])
+    assert result.exit_code == 0
+    assert "then run: attn-judge check 'my work/self_attention.py'" in result.output
+
+
 def test_check_needs_a_problem_it_can_recognise(tmp_path):
     (tmp_path / "attention.py").write_text("x = 1\n")
     result = CliRunner().invoke(main, ["check", str(tmp_path / "attention.py")])

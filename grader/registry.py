@@ -196,12 +196,16 @@ def close_matches(name: str) -> list[str]:
     holds ``name`` (of at least :data:`MIN_CONTAINED` letters) or shares a word of it, in the
     course's order (``my_attention`` names all seven attention problems, not three of them).
 
-    A name that is an ID but for its case, hyphens or spaces (``Self-Attention``)
-    gets that ID alone."""
+    A name that is an ID but for its case, hyphens or spaces (``Self-Attention``),
+    or that starts with one (``self_attention (1)``, ``self_attention-checkpoint``,
+    ``self_attention_v2``: a copy's name), gets that ID alone."""
     ids = problem_ids()
     name = "_".join(name.lower().replace("-", " ").split()) or name
     if name in ids:
         return [name]
+    started = [i for i in ids if name.startswith(i + "_")]
+    if started:
+        return [max(started, key=len)]
     short = name.replace("_", "")
     abbreviated = [i for i in ids if len(short) > 1 and (short == _initials(i) or ALIASES.get(short) == i)]
     matches = abbreviated + [i for i in difflib.get_close_matches(name, ids, n=3, cutoff=0.5)

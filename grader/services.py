@@ -71,10 +71,13 @@ def infer_problem(path: Path, problem_id: str | None) -> Problem:
     stem = path.name.split(".")[0]
     if stem in registry.problem_ids():
         return registry.get(stem)
+    if not os.path.lexists(path):  # named as missing, whatever its name
+        raise UserError(UE.NO_SUCH_FILE.format(path=readable(str(path))))
+    suffix = ".ipynb" if path.name.lower().endswith(".ipynb") else ".py"
     close = registry.close_matches(stem)
-    names = join(UE.LIST_SEPARATOR, (name + ".py" for name in close))
+    names = join(UE.LIST_SEPARATOR, (name + suffix for name in close))
     hint = UE.DID_YOU_MEAN.format(names=names) if close else ""
-    raise UserError(UE.CANNOT_TELL_PROBLEM.format(path=readable(str(path)), close=hint))
+    raise UserError(UE.CANNOT_TELL_PROBLEM.format(path=readable(str(path)), close=hint, suffix=suffix))
 
 
 def start_problem(*, problem_id: str, directory: Path) -> Path:

@@ -17,6 +17,7 @@ from grader.i18n import t
 
 # ----------------------------------------------------------------------------- shared with the feedback
 ALREADY_EXISTS = F.ALREADY_EXISTS
+NO_SUCH_FILE = F.NO_SUCH_FILE
 LIST_SEPARATOR = F.LIST_SEPARATOR
 
 # ----------------------------------------------------------------------------- problems and files
@@ -29,8 +30,8 @@ ARCHIVE_GIVEN = t("{path}: a {kind} archive, which attn-judge does not open; unp
                   "{path}：这是 {kind} 压缩包，attn-judge 不会打开它；请先解压，再评测文件夹（attn-judge grade FOLDER）"
                   "或其中的一个文件。")
 CANNOT_TELL_PROBLEM = t("{path}: cannot tell the problem from the file name.{close} Rename the file to "
-                        "<problem_id>.py or pass --problem (see 'attn-judge list').",
-                        "{path}：无法从文件名判断是哪道题目。{close}请把文件改名为 <problem_id>.py，"
+                        "<problem_id>{suffix} or pass --problem (see 'attn-judge list').",
+                        "{path}：无法从文件名判断是哪道题目。{close}请把文件改名为 <problem_id>{suffix}，"
                         "或使用 --problem 选项（见 'attn-judge list'）。")
 NO_SUCH_PATH = t("{path}: no such file or directory", "{path}：文件或文件夹不存在")
 OUT_INSIDE_CLASS = t("--out {out} is inside the class directory {root}; choose another place so that "

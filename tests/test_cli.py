@@ -205,6 +205,24 @@ def test_start_quotes_the_command_it_suggests(tmp_path, monkeypatch):
     assert "then run: attn-judge check 'my work/self_attention.py'" in result.output
 
 
+@pytest.mark.parametrize("name, said", [
+    ("nonexistent.py", "nonexistent.py: no such file"),
+    ("Untitled.ipynb", "Rename the file to <problem_id>.ipynb"),
+    ("multi_head_attention-checkpoint.ipynb", "Did you mean multi_head_attention.ipynb? Rename"),
+    ("scaled_dot_product_attention (1).py", "Did you mean scaled_dot_product_attention.py? Rename"),
+    ("self_attention_v2.py", "Did you mean self_attention.py? Rename"),
+])
+def test_a_file_check_cannot_place_is_told_what_to_do_about_it(tmp_path, monkeypatch, name, said):
+    """A missing file is named as missing; a notebook is told notebook names; a copy's name (as a
+    download or a checkpoint names it) gets the problem it copies, alone."""
+    monkeypatch.chdir(tmp_path)
+    if not name.startswith("nonexistent"):
+        (tmp_path / name).write_text("x = 1\n")
+    result = CliRunner().invoke(main, ["check", name])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    assert said in result.output
+
+
 def test_check_needs_a_problem_it_can_recognise(tmp_path):
     (tmp_path / "attention.py").write_text("x = 1\n")
     result = CliRunner().invoke(main, ["check", str(tmp_path / "attention.py")])

@@ -33,7 +33,7 @@ from grader.outpaths import CLASS_FILES, RESULTS, STATE_DIR, results_path, stude
 from grader.pool import SandboxUnavailable
 from grader.zygote_launch import BadSetting, weak_forced
 from grader.registry import Problem, UnknownProblemError
-from grader.reports.classroom import ClassOutputs
+from grader.reports.classroom import ClassOutputs, Current
 from grader.runs import GradingStopped, SubmissionError
 from grader.sandbox.messages import ErrorKind, Limits
 from grader.seedkey import PER_FILE, SHARED, class_key, class_key_path, existing_class_key, file_seed, user_key
@@ -282,6 +282,10 @@ def grade_class(
     (:func:`grader.notebooks.read_notebook`); its results record which cell
     each line came from.
 
+    The class outputs count only results of each file as it is now and of this
+    run's seed (:func:`current_of`): what an earlier run left of another version
+    or seed is shown as not graded yet, with a note.
+
     Returns:
         The plan and a summary. After Ctrl-C the summary says ``interrupted``;
         everything finished is saved and the class outputs are written.
@@ -300,7 +304,8 @@ def grade_class(
                             only=frozenset(p.id for p in only) or None)
         shown = _shown_in_outputs(root, out, plan, only)
         outputs = ClassOutputs(out, problems=problems_of(shown), roster=shown.roster, overview=reports, lang=lang,
-                               ignored=shown.ignored, others=results_of_others(out, shown.roster, only=only))
+                               ignored=shown.ignored, others=results_of_others(out, shown.roster, only=only),
+                               current=current_of(shown, settings))
         run = ClassRun(plan, executor=executor, settings=settings, on_progress=on_progress,
                        while_comparing=outputs.prepare)
         try:
@@ -314,6 +319,14 @@ def grade_class(
             raise UserError(UE.OUT_WRITE_FAILED.format(path=readable(str(exc.filename or out)),
                                                        why=os_reason(exc))) from None
         return plan, summary
+
+
+def current_of(shown: ClassPlan, settings: Settings) -> Current:
+    """What the class outputs count as current: results of the run's seed and of the bytes each
+    file handed in (the planner's paths) holds when the outputs are written; the others (an
+    earlier version's, another seed's, left by an interrupted or ``--problem`` run) are not."""
+    return Current(seed=seed_record(settings.seed, settings.seed_key),
+                   files={(e.student, e.problem.id): e.path for e in shown.entries})
 
 
 def check_seeds(root: Path, out: Path, plan: ClassPlan, seed: int, *, resume: bool,

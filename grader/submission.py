@@ -180,6 +180,26 @@ def decode_source(data: bytes, path: Path) -> str:
     return text
 
 
+def submitted_bytes(path: Path) -> bytes:
+    """A submission file's bytes, bounded by its kind's limit (a notebook's is larger) and never
+    through a symlink (:func:`read_bytes`); :class:`BadSubmission` otherwise."""
+    if Path(path).suffix == ".ipynb":
+        from grader.notebooks import MAX_NOTEBOOK_BYTES
+
+        return read_bytes(path, MAX_NOTEBOOK_BYTES, too_large=F.NOTEBOOK_TOO_LARGE)
+    return read_bytes(path)
+
+
+def current_sha256(path: Path) -> str | None:
+    """The ``sha256`` :func:`read_submission` would record for the file as it is now, read as it
+    reads it (:func:`submitted_bytes`); None when it cannot be read so (too large, a symlink,
+    gone, unreadable): results of such a file record no bytes of it."""
+    try:
+        return hashlib.sha256(submitted_bytes(path)).hexdigest()
+    except BadSubmission:
+        return None
+
+
 def read_submission(path: Path, *, helpers=None) -> Submission:
     """Read and check one submission file (``.py``, or a notebook's code cells).
 
@@ -191,15 +211,14 @@ def read_submission(path: Path, *, helpers=None) -> Submission:
             run's); without one, a helper is started for that notebook alone.
     """
     path = Path(path)
+    data = submitted_bytes(path)
     if path.suffix == ".ipynb":
         from grader.bounded import BoundedPool
-        from grader.notebooks import MAX_NOTEBOOK_BYTES, read_notebook
+        from grader.notebooks import read_notebook
 
-        data = read_bytes(path, MAX_NOTEBOOK_BYTES, too_large=F.NOTEBOOK_TOO_LARGE)
         with BoundedPool(1) if helpers is None else nullcontext(helpers) as pool:
             code = read_notebook(data, path, helpers=pool)
         return Submission(path=path, source=code.source, sha256=hashlib.sha256(data).hexdigest(), data=data,
                           source_map=code.source_map)
-    data = read_bytes(path)
     source = decode_source(data, path)
     return Submission(path=path, source=source, sha256=hashlib.sha256(data).hexdigest(), data=data)

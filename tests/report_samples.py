@@ -48,7 +48,7 @@ class TrustedExecutor:
         future: Future = Future()
         future.set_result(grade(problem=registry.get(request.problem_id), source=request.source,
                                 filename=request.filename, runner=TrustedRunner(), seed=request.seed,
-                                lang=request.lang))
+                                lang=request.lang, seed_key=request.seed_key, source_sha256=request.sha256))
         return future
 
 

@@ -516,3 +516,154 @@ def test_students_are_listed_with_numbers_in_order_of_value(tmp_path):
     assert [row[3] for row in _rows(tmp_path / "gradebook-canvas.csv")[2:]] == expected
     html = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert re.findall(r'<td class="name">([^<]*)</td>', html) == expected
+
+
+# --- results that no longer belong to the file handed in ----------------------------------
+
+PE = "positional_encoding"
+STALE_NOTE = f"{PROBLEM_ID}: results are of an earlier version of the file (or another seed); grade again " \
+             "(with --resume) to bring them up to date"
+
+
+def _hand_in(root, student: str, problem_id: str, text: str | None = None) -> None:
+    """``student``'s file for ``problem_id``: ``text``, or the reference solution."""
+    from grader import registry
+    from grader.references import solution_source
+
+    (root / student).mkdir(parents=True, exist_ok=True)
+    source = solution_source(registry.get(problem_id)) if text is None else text
+    (root / student / f"{problem_id}.py").write_text(source, encoding="utf-8")
+
+
+def _grade(root, out, *, stop_after: int | None = None, reports: bool = False, **options):
+    """A class run with the tests' in-process executor; ``stop_after``: Ctrl-C when the run sends
+    one more submission than that to grade."""
+    from grader.services import grade_class
+    from tests.report_samples import TrustedExecutor
+
+    class Stopping(TrustedExecutor):
+        def submit(self, request):
+            if len(self.requests) == stop_after:
+                raise KeyboardInterrupt
+            return super().submit(request)
+
+    return grade_class(root=root, out=out, executor=Stopping(), reports=reports, **options)[1]
+
+
+def _by_name(path) -> dict[str, list[str]]:
+    return {row[0]: row for row in _rows(path)[1:]}
+
+
+def test_a_problem_run_after_a_file_changed_leaves_its_old_score_out_with_a_note(tmp_path):
+    """A --problem run keeps the other problems' results in the gradebooks: a file of another problem
+    replaced since (by the stub) once kept its old full marks there, in silence."""
+    from grader import registry
+
+    root, out = tmp_path / "class", tmp_path / "out"
+    for student in ("ana", "ben"):
+        for problem_id in (PROBLEM_ID, PE):
+            _hand_in(root, student, problem_id)
+    _grade(root, out)
+    _hand_in(root, "ana", PROBLEM_ID, problem().stub())
+    _grade(root, out, only=(registry.get(PE),))
+    rows = _by_name(out / "gradebook.csv")
+    header = _rows(out / "gradebook.csv")[0]
+    assert header[1:3] == [PROBLEM_ID, PE]
+    full = rows["ben"][1]
+    assert float(full) > 0 and rows["ben"][-1] == ""
+    assert rows["ana"][1] == "" and float(rows["ana"][2]) > 0
+    assert rows["ana"][-1] == STALE_NOTE
+    canvas = _rows(out / "gradebook-canvas.csv")
+    column = canvas[0].index(problem().title)
+    assert {row[3]: row[column] for row in canvas[2:]} == {"ana": "", "ben": full}
+
+
+def test_results_of_another_seed_left_by_an_interrupted_run_are_not_counted(tmp_path):
+    """Ctrl-C in a run with another --seed: the students it had not reached once kept the other
+    seed's scores beside this one's, in silence."""
+    root, out = tmp_path / "class", tmp_path / "out"
+    for student in ("ana", "ben"):
+        _hand_in(root, student, PROBLEM_ID)
+    _grade(root, out)
+    summary = _grade(root, out, seed=7, stop_after=1)
+    assert summary.interrupted and summary.graded == 1
+    rows = _by_name(out / "gradebook.csv")
+    assert float(rows["ana"][1]) > 0 and rows["ana"][-1] == ""
+    assert rows["ben"][1] == "" and rows["ben"][-1] == STALE_NOTE
+    assert _by_name(out / "gradebook-canvas.csv")["ben"][5] == ""
+    resumed = _grade(root, out, seed=7, resume=True)
+    assert (resumed.graded, resumed.skipped) == (1, 1)
+    assert float(_by_name(out / "gradebook.csv")["ben"][1]) > 0
+
+
+def test_an_unreadable_submission_s_results_are_not_called_stale(tmp_path):
+    """An unreadable file's results record a digest of its error, never its bytes: they are the
+    current results of that file all the same; only a file graded before and changed since is not."""
+    from grader import registry
+
+    root, out = tmp_path / "class", tmp_path / "out"
+    for student in ("ana", "ben"):
+        _hand_in(root, student, PE)
+    _hand_in(root, "ana", PROBLEM_ID, "")  # empty: bad_submission
+    _hand_in(root, "ben", PROBLEM_ID)
+    _grade(root, out)
+    _hand_in(root, "ben", PROBLEM_ID, problem().stub())
+    _grade(root, out, only=(registry.get(PE),))
+    rows = _by_name(out / "gradebook.csv")
+    assert rows["ana"][1] == "0" and rows["ana"][-1].startswith(f"{PROBLEM_ID}: bad_submission: ")
+    assert "earlier version" not in rows["ana"][-1]
+    assert rows["ben"][1] == "" and rows["ben"][-1] == STALE_NOTE
+
+
+def test_current_results_are_of_the_file_as_it_is_now_and_of_the_run_s_seed(tmp_path):
+    """The one rule the class outputs count results by (:class:`Current`)."""
+    import hashlib
+
+    from grader.reports.classroom import Current
+    from grader.submission import MAX_BYTES
+
+    path = tmp_path / "a.py"
+    path.write_bytes(b"x = 1\n")
+    sha = hashlib.sha256(b"x = 1\n").hexdigest()
+    current = Current(seed={"seed": 0}, files={("ana", PROBLEM_ID): path})
+    holds = lambda **extra: current.holds("ana", PROBLEM_ID, {"seed": 0, **extra})  # noqa: E731
+    bad = {"kind": "bad_submission", "message": "empty"}
+    assert holds(submission_sha256=sha)
+    assert not holds(submission_sha256="0" * 64) and not holds()
+    assert not current.holds("ana", PROBLEM_ID, {"seed": 7, "submission_sha256": sha})
+    assert not current.holds("ana", PROBLEM_ID, {"seed_fingerprint": "f", "submission_sha256": sha})
+    assert not current.holds("ben", PROBLEM_ID, {"seed": 0, "submission_sha256": sha})  # no file handed in
+    assert holds(submission_sha256="0" * 64, error=bad)  # a digest of its error message, not its bytes
+    assert not current.holds("ana", PROBLEM_ID, {"seed": 7, "submission_sha256": "0" * 64, "error": bad})
+    path.write_bytes(b"x" * (MAX_BYTES + 1))  # over the limit: read by nobody, matched by no bytes
+    big = hashlib.sha256(b"x" * (MAX_BYTES + 1)).hexdigest()
+    assert not holds(submission_sha256=big)
+    path.unlink()
+    path.symlink_to(tmp_path / "elsewhere.py")  # the grader never reads through a link
+    (tmp_path / "elsewhere.py").write_bytes(b"x = 1\n")
+    assert not holds(submission_sha256=sha)
+
+
+def test_the_overview_counts_what_was_handed_in_and_says_what_has_no_results_yet(tmp_path):
+    """After Ctrl-C the overview once read "1 of 3 students submitted" when all three had, and
+    nothing said the run had stopped."""
+    root, out = tmp_path / "class", tmp_path / "out"
+    for student in ("ana", "ben", "cy"):
+        _hand_in(root, student, PROBLEM_ID)
+    _grade(root, out, stop_after=1, reports=True)
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert "3 of 3 students submitted (2 not graded yet) · mean 100%" in html
+    assert ("Submissions handed in without results yet: 2. The run was interrupted, or they changed since they "
+            "were graded (the notes say which); grade again with --resume to complete the results.") in html
+    assert '<span class="v">1</span><span class="k">submissions graded</span>' in html
+    _grade(root, out, resume=True, reports=True, lang="zh")
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert "3 名学生中有 3 名提交 · 平均 100%" in html
+    assert "尚未评测" not in html and "还没有结果" not in html and 'id="results-pending"' not in html
+
+
+def test_a_problem_handed_in_but_not_graded_yet_is_not_said_to_be_submitted_by_nobody(tmp_path):
+    write_class_outputs(tmp_path, problems=[problem()], roster={"ana": {"graded": [PROBLEM_ID]}}, lang="zh")
+    html = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "1 名学生中有 1 名提交（其中 1 名尚未评测）" in html and "没有人提交这道题。" not in html
+    assert "已提交但还没有结果的提交：1 份。" in html

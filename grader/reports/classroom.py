@@ -2,7 +2,10 @@
 
 Reads what the batch grader saved, ``OUT/<student>/<problem>/results.json``, for
 the students and problems it is told about; it never grades. A student with
-nothing gradable still gets a row everywhere.
+nothing gradable still gets a row everywhere. Told the run's seed and the files
+handed in (:class:`Current`), it counts only results of those very files and
+that seed: results left from an earlier version of a file, or from another
+seed, are shown as not graded, with a note saying what to do.
 
 The overview is in the run's language: its fixed wording comes from
 :mod:`grader.reports.wording_class`, and the notes made here (and the batch
@@ -19,6 +22,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Mapping
 
 from grader.i18n import DEFAULT_LANG, Text, same
 from grader.jsonio import load_object, readable
@@ -31,6 +35,7 @@ from grader.reports.render import copy_static, environment, render, url_part
 from grader.reports.submission import test_key
 from grader.reports import wording_class as W
 from grader.reports.wording import Wording
+from grader.submission import BadSubmission, current_sha256
 
 HARDEST_CHECKS = 10  # shown at the top of the overview; every check is in the per-problem tables
 SIMILARITY_JSON = "similarity.json"  # written by grader.similarity, with its pages in SIMILARITY_PAGES
@@ -112,10 +117,17 @@ class ProblemStats:
     tests: dict = field(default_factory=dict)  # number -> {"name", "max_score", "passed", "attempted"}
     misconceptions: Counter = field(default_factory=Counter)  # id -> students
     errors: Counter = field(default_factory=Counter)  # kind -> submissions
+    handed_in: int = 0  # students who handed the problem in, graded or not
 
     @property
     def submitted(self) -> int:
+        """The students whose current results are counted."""
         return len(self.fractions)
+
+    @property
+    def pending(self) -> int:
+        """The students who handed the problem in and have no current results (yet)."""
+        return self.handed_in - self.submitted
 
     @property
     def full(self) -> int:
@@ -168,6 +180,11 @@ class ClassData:
     @property
     def submissions(self) -> int:
         return sum(s.submitted for s in self.stats)
+
+    @property
+    def pending(self) -> int:
+        """Submissions handed in that have no current results: a run interrupted, or files changed since."""
+        return sum(s.pending for s in self.stats)
 
     @property
     def total_fractions(self) -> list[float]:
@@ -231,7 +248,32 @@ def _number(value, default=0.0) -> float:
     return number if number == number else default  # NaN -> default
 
 
-def _cell(out_dir: Path, student: str, problem: Problem, notes: list[Text]) -> tuple[Cell, dict | None]:
+@dataclass(frozen=True)
+class Current:
+    """What results must record to be counted: the run's seed and the bytes of the file handed in
+    as it is now. The one place that tells current results from stale ones (:meth:`holds`)."""
+
+    seed: Mapping[str, object]  # the run's seed record, as results record it (grader.grading.seed_record)
+    files: Mapping[tuple[str, str], Path]  # (student, problem id) -> the file handed in (the planner's)
+
+    def holds(self, student: str, problem_id: str, extra: dict) -> bool:
+        """Whether results whose ``extra_data`` is ``extra`` are of this seed and of the bytes of
+        ``student``'s file for ``problem_id`` as it is now. A file that cannot be read as the grader
+        reads it (too large, a symlink, gone) matches no results but an unreadable submission's."""
+        if any(extra.get(key) != value for key, value in self.seed.items()):
+            return False
+        error = extra.get("error")
+        if isinstance(error, dict) and error.get("kind") == BadSubmission.kind:
+            # an unreadable submission's results record a digest of its error message
+            # (grader.classrun.bad_submission_sha), not its bytes: nothing to compare with here
+            return True
+        path = self.files.get((student, problem_id))
+        sha = current_sha256(path) if path is not None else None
+        return sha is not None and extra.get("submission_sha256") == sha
+
+
+def _cell(out_dir: Path, student: str, problem: Problem, notes: list[Text],
+          current: Current | None = None) -> tuple[Cell, dict | None]:
     folder = submission_dir(out_dir, student, problem.id)
     results = _read_results(folder / RESULTS)
     if results is None:
@@ -239,6 +281,9 @@ def _cell(out_dir: Path, student: str, problem: Problem, notes: list[Text]) -> t
         notes.append(note.format(problem=problem.id))
         return Cell(), None
     extra = results.get("extra_data") if isinstance(results.get("extra_data"), dict) else {}
+    if current is not None and not current.holds(student, problem.id, extra):
+        notes.append(W.RESULTS_STALE.format(problem=problem.id))
+        return Cell(), None
     error = extra.get("error") if isinstance(extra.get("error"), dict) else None
     if error:  # why the score is what it is (0, most often), beside the score
         message = " ".join(str(error.get("message") or "").split())
@@ -261,8 +306,10 @@ def student_order(name: str) -> tuple:
     return tuple((int(part), part) if i % 2 else part for i, part in enumerate(parts)), name
 
 
-def load_class(out_dir: Path, *, problems: list[Problem], roster: dict[str, dict]) -> ClassData:
-    """Read every saved result of the roster into the numbers the outputs show."""
+def load_class(out_dir: Path, *, problems: list[Problem], roster: dict[str, dict],
+               current: Current | None = None) -> ClassData:
+    """Read every saved result of the roster into the numbers the outputs show; with ``current``,
+    only the results it :meth:`~Current.holds` (the others are shown as not graded, with a note)."""
     out_dir = Path(out_dir)
     problems = list(problems)
     stats = [ProblemStats(p) for p in problems]
@@ -281,7 +328,8 @@ def load_class(out_dir: Path, *, problems: list[Problem], roster: dict[str, dict
                 notes.append(W.NAME_NOT_FOLDER.format(problem=problem_id))
                 continue
             i = index[problem_id]
-            cells[i], results = _cell(out_dir, name, problems[i], notes)
+            stats[i].handed_in += 1
+            cells[i], results = _cell(out_dir, name, problems[i], notes, current)
             if results is not None:
                 _count(stats[i], cells[i], results)
         students.append(Student(name=readable(name), cells=cells, remarks=notes))
@@ -405,13 +453,16 @@ class ClassOutputs:
     """
 
     def __init__(self, out_dir: Path, *, problems: list[Problem], roster: dict[str, dict],
-                 overview: bool = True, lang: str = DEFAULT_LANG, ignored: list[str] = (), others: list[str] = ()):
+                 overview: bool = True, lang: str = DEFAULT_LANG, ignored: list[str] = (), others: list[str] = (),
+                 current: Current | None = None):
+        """``current``: what results must record to be counted (:class:`Current`); None counts any."""
         self.out_dir, self.problems, self.roster = Path(out_dir), problems, roster
         self.overview, self.lang, self.ignored, self.others = overview, lang, list(ignored), list(others)
+        self.current = current
         self._klass: ClassData | None = None
 
     def prepare(self) -> None:
-        klass = load_class(self.out_dir, problems=self.problems, roster=self.roster)
+        klass = load_class(self.out_dir, problems=self.problems, roster=self.roster, current=self.current)
         write_gradebooks(self.out_dir, klass, lang=self.lang)
         if self.overview:
             copy_static(self.out_dir / "static")

@@ -32,6 +32,10 @@ NOT_STUDENT_FOLDERS = t("Not graded (beside the student folders, but not student
 RESULTS_OF_OTHERS = t("Kept from an earlier run, and in no gradebook (students not in this class, or files "
                       "no longer handed in): {names}.",
                       "保留自之前的评测，不在任何成绩表中（不属于本班的学生，或已不再提交的文件）：{names}。")
+RESULTS_PENDING = t("Submissions handed in without results yet: {count}. The run was interrupted, or they changed "
+                    "since they were graded (the notes say which); grade again with --resume to complete the results.",
+                    "已提交但还没有结果的提交：{count} 份。评测被中断了，或者它们在评测之后被修改过（备注中写明了是哪些）；"
+                    "请加上 --resume 重新评测以补全结果。")
 GRADEBOOKS = t("Gradebooks: {gradebook} (a column per problem, total and maximum) and {canvas} "
                "(for Canvas's gradebook import).",
                "成绩表：{gradebook}（每道题一列，另有总分和满分）和 {canvas}（用于导入 Canvas 的成绩册）。")
@@ -43,10 +47,10 @@ TOTAL_HISTOGRAM = t("Total scores of the class, in tenths of the maximum", "全�
 PROBLEM_HISTOGRAM = t("{problem}: scores in tenths of the maximum", "{problem}：得分分布，每档为满分的十分之一")
 TOTAL_NOTE = t("{graded} students with something graded, out of {points} points.",
                "{graded} 名学生有已评测的提交，满分 {points} 分。")
-PROBLEM_NOTE = t("{submitted} of {students} students submitted · mean {mean} · median {median} · "
-                 "{full} scored full marks ({points} points)",
-                 "{students} 名学生中有 {submitted} 名提交 · 平均 {mean} · 中位数 {median} · "
-                 "{full} 名学生得满分（满分为 {points} 分）")
+SUBMITTED_OF = t("{submitted} of {students} students submitted", "{students} 名学生中有 {submitted} 名提交")
+NOT_GRADED_YET = t(" ({count} not graded yet)", "（其中 {count} 名尚未评测）")  # after SUBMITTED_OF
+PROBLEM_NOTE = t("{submitted} · mean {mean} · median {median} · {full} scored full marks ({points} points)",
+                 "{submitted} · 平均 {mean} · 中位数 {median} · {full} 名学生得满分（满分为 {points} 分）")
 NOBODY_SUBMITTED = t("Nobody submitted this problem.", "没有人提交这道题。")
 BARS_KEY = t("Bars: share of the maximum score in steps of 10%; the green bar is full marks.",
              "柱子：得分占满分的比例，每档 10%；绿色柱子表示满分。")
@@ -88,15 +92,19 @@ STUDENTS_ALL = t("{count} students", "{count} 名学生")
 STUDENTS_SHOWN = t("{shown} of {count} students", "显示 {shown} 名学生（共 {count} 名）")
 STUDENT = t("Student", "学生")
 NOTES = t("Notes", "备注")
-TABLE_KEY = t("Scores link to each student's report. “–” means not submitted; “!” marks a submission that "
-              "could not be graded normally.",
-              "分数链接到每名学生的报告。“–”表示没有提交；“!”表示这份提交无法正常评测。")
+TABLE_KEY = t("Scores link to each student's report. “–” means not submitted, or no results of the file as it is "
+              "now (the notes say which); “!” marks a submission that could not be graded normally.",
+              "分数链接到每名学生的报告。“–”表示没有提交，或者没有该文件当前版本的结果（备注中写明了是哪种）；"
+              "“!”表示这份提交无法正常评测。")
 
 # ----------------------------------------------------------------------------- notes made by the overview
 RESULTS_MISSING = t("{problem}: results missing; grade again (with --resume) to complete it",
                     "{problem}：结果缺失；请重新评测（加上 --resume）补全")
 RESULTS_UNREADABLE = t("{problem}: results unreadable; grade again (with --resume) to complete it",
                        "{problem}：结果无法读取；请重新评测（加上 --resume）补全")
+RESULTS_STALE = t("{problem}: results are of an earlier version of the file (or another seed); grade again "
+                  "(with --resume) to bring them up to date",
+                  "{problem}：结果属于这个文件的早先版本（或另一个种子）；请重新评测（加上 --resume）以更新结果")
 NOT_GRADED_NORMALLY = t("{problem}: {kind}: {message}", "{problem}：{kind}：{message}")
 NOT_IN_RUN = t("{problem}: not a problem of this run", "{problem}：不是本次评测的题目")
 NAME_NOT_FOLDER = t("{problem}: results not read (the student name is not a folder name)",

@@ -151,7 +151,7 @@ def show(problem_id: str, lang: str | None) -> None:
     except services.UserError as exc:
         _fail(exc.text, lang)
     title = problem.title_zh if lang == "zh" else problem.title
-    click.echo(click.style(f"{title}  [{problem.difficulty}]", bold=True))
+    click.echo(_styled(f"{title}  [{W.DIFFICULTY[problem.difficulty].get(lang)}]", bold=True))
     tags = join(UE.LIST_SEPARATOR, problem.tags)
     click.echo(W.PROBLEM_TAGS.format(id=problem.id, tags=tags).get(lang) + "\n")
     from grader import statement_text  # rich and pylatexenc: only for this command
@@ -164,6 +164,12 @@ def show(problem_id: str, lang: str | None) -> None:
 def _colour_wanted() -> bool:
     """Colours and emphasis on a terminal, unless NO_COLOR is set (no-color.org); never in a file or pipe."""
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _styled(text: str, **style) -> str:
+    """``text`` with click's ``style``, unless NO_COLOR is set; click.echo drops the styles itself
+    where the output is a file or a pipe."""
+    return text if os.environ.get("NO_COLOR") else click.style(text, **style)
 
 
 @main.command()
@@ -192,17 +198,17 @@ def start(problem_id: str, directory: Path, notebook: bool, lang: str | None) ->
 
 def _print_results(results: dict, *, title: Text, lang: str) -> None:
     extra = results["extra_data"]
-    click.echo(click.style(safe(title.get(lang)), bold=True) + "  ("
+    click.echo(_styled(safe(title.get(lang)), bold=True) + "  ("
                + F.ISOLATION_LABEL.format(level=extra["isolation"]).get(lang) + ")")
     if extra.get("isolation_warning"):
-        click.echo(click.style(F.WARNING.format(message=safe(extra["isolation_warning"])).get(lang),
+        click.echo(_styled(F.WARNING.format(message=safe(extra["isolation_warning"])).get(lang),
                                fg="yellow"), err=True)
     ordered = sorted(results["tests"], key=lambda t: t["status"] == "passed")
     hint_start = F.HINT.format(hint="").get(lang)
     previous_message = None
     for test in ordered:
         ok = test["status"] == "passed"
-        mark = click.style("✓" if ok else "✗", fg="green" if ok else "red")
+        mark = _styled("✓" if ok else "✗", fg="green" if ok else "red")
         click.echo(f"  {mark} {safe(test['number']):<5} {safe(test['name'])}  "
                    f"({test['score']:g}/{test['max_score']:g})")
         if not ok:
@@ -216,13 +222,13 @@ def _print_results(results: dict, *, title: Text, lang: str) -> None:
             for line in message + lines:
                 click.echo(f"        {line}")
     if extra.get("error"):
-        click.echo(click.style(F.ERROR_LABEL.format(kind=safe(extra["error"]["kind"])).get(lang), fg="red")
+        click.echo(_styled(F.ERROR_LABEL.format(kind=safe(extra["error"]["kind"])).get(lang), fg="red")
                    + safe(extra["error"]["message"]))
     if extra.get("output"):
         shown = safe(extra["output"][:2000])
         truncated = extra.get("output_truncated") or len(extra["output"]) > 2000
         more = F.TRUNCATED if truncated else Text("", "")
-        click.echo(click.style(F.CAPTURED_OUTPUT.format(more=more).get(lang), dim=True))
+        click.echo(_styled(F.CAPTURED_OUTPUT.format(more=more).get(lang), dim=True))
         click.echo(shown.rstrip())
     click.echo(safe(results["output"]))
 
@@ -371,7 +377,7 @@ def _grade_class(root: Path, *, problem_ids, out, seed, workers, limits, resume,
         services.claim_output(out)
         for said in (executor.warning, executor.notice):
             if said:
-                click.echo(click.style(safe(F.WARNING.format(message=said).get(lang)), fg="yellow"), err=True)
+                click.echo(_styled(safe(F.WARNING.format(message=said).get(lang)), fg="yellow"), err=True)
         isolation_line = W.ISOLATION_OF_RUN.format(level=executor.isolation, description=executor.description)
         click.echo(isolation_line.get(lang), err=True)
         if executor.dashboard:

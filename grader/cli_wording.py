@@ -20,6 +20,7 @@ TRY_HELP = t("Try '{command}' for help.", "运行 '{command}' 查看帮助。")
 
 # ------------------------------------------------------------------- show, grade FILE, isolation, site
 PROBLEM_TAGS = t("{id} · tags: {tags}", "{id} · 标签：{tags}")
+DIFFICULTY = {"easy": t("easy", "简单"), "medium": t("medium", "中等"), "hard": t("hard", "困难")}
 REPORT_AT = t("Report: {path}", "报告：{path}")
 NOT_STRONGER = t("not stronger because: {reason}", "未能提供更强隔离的原因：{reason}")
 STUDY_SITE_AT = t("Study site: {path}", "学习网站：{path}")

@@ -223,6 +223,25 @@ def test_a_file_check_cannot_place_is_told_what_to_do_about_it(tmp_path, monkeyp
     assert said in result.output
 
 
+@pytest.mark.parametrize("command", [["show", "kv_cache"], ["check", "scaled_dot_product_attention.py"]])
+def test_no_color_leaves_no_escape_sequence_even_on_a_terminal(tmp_path, monkeypatch, command):
+    """no-color.org: NO_COLOR set means no colour or emphasis, also where colours would be used."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "scaled_dot_product_attention.py").write_text(registry.get("scaled_dot_product_attention").stub())
+    env = {"ATTN_JUDGE_HOME": str(tmp_path / "home")}
+    coloured = CliRunner().invoke(main, command, color=True, env=env)
+    assert "\x1b[" in coloured.output  # a terminal gets them
+    plain = CliRunner().invoke(main, command, color=True, env={**env, "NO_COLOR": "1"})
+    assert plain.exit_code == coloured.exit_code
+    assert "\x1b[" not in plain.output and "\x1b[" not in plain.stderr
+
+
+def test_show_gives_the_difficulty_in_the_readers_language():
+    result = CliRunner().invoke(main, ["show", "kv_cache", "--lang", "zh"])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0].endswith("[中等]")
+
+
 def test_check_needs_a_problem_it_can_recognise(tmp_path):
     (tmp_path / "attention.py").write_text("x = 1\n")
     result = CliRunner().invoke(main, ["check", str(tmp_path / "attention.py")])

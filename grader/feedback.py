@@ -131,6 +131,7 @@ SUMMARY_PARAMETERS = t(
     "模块必须恰好拥有题面列出的子模块，不能有其他参数或持久缓冲区。{details}请删去多余的部分"
     "（确实需要的缓冲区可以用 persistent=False 注册），并使用题面给出的名字。")
 LIST_SEPARATOR = t(", ", "、")
+CLAUSE_SEPARATOR = t("; ", "；")  # between items that hold commas themselves
 PARAMETERS_EXTRA = t(" It has too many: {names}.", "多出了：{names}。")
 PARAMETERS_MISSING = t(" It lacks: {names}.", "缺少：{names}。")
 PARAMETERS_RESHAPED = t(" Shaped differently: {items}.", "形状不同：{items}。")

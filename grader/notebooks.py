@@ -158,7 +158,7 @@ class SourceMap:
         shown = [self._range_label(*r) for r in ranges[:MAX_NOTED_RANGES]]
         if len(ranges) > MAX_NOTED_RANGES:
             shown.append(F.AND_MORE.format(count=len(ranges) - MAX_NOTED_RANGES))
-        return F.SKIPPED_LINES.format(count=len(self.skipped), where=join("; ", shown))
+        return F.SKIPPED_LINES.format(count=len(self.skipped), where=join(F.CLAUSE_SEPARATOR, shown))
 
     def _skipped_ranges(self) -> list[tuple[int, int]]:
         """Skipped module lines grouped into runs within one cell: ``(first, last)``."""

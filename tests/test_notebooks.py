@@ -158,6 +158,13 @@ def test_lines_are_named_by_cell_in_both_languages():
     assert note is None
 
 
+def test_the_note_of_skipped_lines_is_punctuated_in_each_language():
+    code = convert(_notebook("a = 1\n%time a\n", "!ls\nb = 2\n"))
+    note = code.source_map.skipped_note()
+    assert "cell 1, line 2; cell 2, line 1" in note.en
+    assert "第 1 个单元格第 2 行；第 2 个单元格第 1 行" in note.zh
+
+
 def test_the_recorded_map_is_bounded_and_read_back_defensively():
     code = code_from_cells((n, "x = 1") for n in range(1, notebooks.MAX_RECORDED_SPANS + 50))
     record = code.source_map.to_json()

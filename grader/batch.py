@@ -4,8 +4,9 @@
 student. :func:`plan_class` finds every submission once, and notes, per
 student, the files that are not problems (with the close match). A name is
 data: every name the file system allows is a student, except names starting
-with ``.`` (``.git``, editor folders) and ``__MACOSX`` (a macOS zip's resource
-forks), which are skipped. A problem's ``.py`` is graded before its notebook,
+with ``.`` (``.git``, editor folders), ``__MACOSX`` (a macOS zip's resource
+forks) and what Windows leaves in folders (``Thumbs.db``, ``desktop.ini``),
+which are skipped. A problem's ``.py`` is graded before its notebook,
 unless it is empty or the untouched starter file. ``results.json`` is
 the completion marker of a submission: with ``resume`` a submission whose
 results already record the same bytes, problem and seed is not graded again.
@@ -35,6 +36,8 @@ NOT_STUDENTS = frozenset({"__MACOSX"})  # what macOS adds to a zip of the class:
 # Folders tools leave in a class folder: passed over without a word, like hidden files (.DS_Store)
 TOOL_FOLDERS = frozenset({".git", ".hg", ".svn", ".ipynb_checkpoints", ".vscode", ".idea", ".venv", ".cache",
                           "__pycache__"})
+# Files Windows leaves in any folder it shows (thumbnails, folder settings), in lower case: passed over too
+SYSTEM_FILES = frozenset({"thumbs.db", "ehthumbs.db", "desktop.ini"})
 MAX_NAMED_CLASHES = 3  # the other names a note on folders that differ only in case names; then a count
 MAX_FILE_NOTES = 20  # notes on the files of one student folder that are not graded; then a count
 MAX_LISTED = 1000  # names of a folder inside a student folder looked at for problem files
@@ -93,7 +96,7 @@ def plan_class(root: Path, *, only: tuple[Problem, ...] = ()) -> ClassPlan:
     entries, roster, ignored = [], {}, []
     for student in _sorted_names(root):
         folder = Path(root) / student
-        if student in NOT_STUDENTS or student in TOOL_FOLDERS:
+        if _left_by_tools(student):
             continue
         if student.startswith("."):
             if folder.is_dir() and not _is_symlink(folder):
@@ -108,7 +111,7 @@ def plan_class(root: Path, *, only: tuple[Problem, ...] = ()) -> ClassPlan:
             continue
         entry = roster.setdefault(student, {"graded": [], "notes": []})
         names = [name for name in sorted(_sorted_names(folder), key=lambda n: n.endswith(".ipynb"))  # a .py wins
-                 if not (name.startswith(".") or name in TOOL_FOLDERS or name in NOT_STUDENTS)]
+                 if not (name.startswith(".") or _left_by_tools(name))]
         chosen = _chosen_files(names, ids)
         passed_over = _prefer_notebooks_to_untouched_files(folder, names, chosen)
         for name in names:
@@ -133,6 +136,11 @@ def plan_class(root: Path, *, only: tuple[Problem, ...] = ()) -> ClassPlan:
     _note_lookalike_names(roster)
     _note_case_clashes(roster)
     return ClassPlan(entries, roster, ignored)
+
+
+def _left_by_tools(name: str) -> bool:
+    """A folder or file that tools and systems leave in a class folder, never a student's work."""
+    return name in NOT_STUDENTS or name in TOOL_FOLDERS or name.lower() in SYSTEM_FILES
 
 
 def _note_lookalike_names(roster: dict[str, dict]) -> None:

@@ -145,7 +145,8 @@ def test_an_empty_or_untouched_py_beside_the_notebook_leaves_the_notebook_graded
 def test_every_file_left_ungraded_in_a_student_folder_is_named_in_the_notes(tmp_path):
     """A file the plan does not grade is never dropped without a word: a wrong extension, a backup
     beside the graded file, a folder (named after the problem, or holding its file one level too
-    deep), an archive, a file that is not a problem. Tool folders (__MACOSX) are passed over."""
+    deep), an archive, a file that is not a problem. Tool folders (__MACOSX) and what Windows leaves
+    in every folder it shows (Thumbs.db, desktop.ini) are passed over."""
     from grader.batch import plan_class
 
     folder = tmp_path / "class" / "kim"
@@ -161,9 +162,12 @@ def test_every_file_left_ungraded_in_a_student_folder_is_named_in_the_notes(tmp_
     _write(folder / "grouped_query_atention.PY", "x = 1\n")  # misspelt: the name suggested is one graded
     _write(folder / "text_generaton.IPYNB", "{}\n")
     _write(folder / ".hidden.py", "x = 1\n")
+    _write(folder / "Thumbs.db", "\0\0")
+    _write(folder / "desktop.ini", "[.ShellClassInfo]\n")
     _write(tmp_path / "class" / "__MACOSX" / "kim" / f"._{SDPA}.py", "\0\0")  # a macOS zip's resource forks
+    _write(tmp_path / "class" / "thumbs.db", "\0\0")
     plan = plan_class(tmp_path / "class")
-    assert list(plan.roster) == ["kim"]
+    assert list(plan.roster) == ["kim"] and plan.ignored == []
     assert [e.path.name for e in plan.entries] == [f"{SDPA}.py"]
     assert sorted(note.en for note in plan.roster["kim"]["notes"]) == [
         "Shared_QK_Attention.Py: not graded; rename it shared_qk_attention.py (or hand in a .ipynb notebook)",

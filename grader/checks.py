@@ -197,7 +197,10 @@ def structure_problem(got, want, *, what: Text = F.OUTPUT, names: tuple = (),
     shown beside their index."""
     if isinstance(want, torch.Tensor):
         if not isinstance(got, torch.Tensor):  # a value of the wrong kind: see _wrong_structure
-            return Verdict(False, F.EXPECTED_TENSOR.format(what=what, got=describe(got)), shows_case_hint=False)
+            said = F.EXPECTED_TENSOR.format(what=what, got=describe(got))
+            if isinstance(got, Unsupported) and got.type_name == "ndarray":  # NumPy's, most likely
+                said = join("", (said, F.RETURN_TORCH))
+            return Verdict(False, said, shows_case_hint=False)
         if got.shape != want.shape:
             return Verdict(False, F.WRONG_SHAPE.format(what=what, got=formatting.shape(got),
                                                        want=formatting.shape(want)))

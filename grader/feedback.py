@@ -34,6 +34,8 @@ RAISED = t("raised {type}: {message}{where}", "抛出了 {type}：{message}{wher
 
 # ----------------------------------------------------------------------------- structure
 EXPECTED_TENSOR = t("{what}: expected a tensor, got {got}", "{what}：应为张量，实际得到{got}")
+RETURN_TORCH = t("; return a torch tensor (torch.from_numpy(a) makes one of a NumPy array)",
+                 "；请返回 torch 张量（torch.from_numpy(a) 可把 NumPy 数组转换为张量）")
 WRONG_SHAPE = t("{what}: shape {got}, expected {want}", "{what}：形状为 {got}，应为 {want}")
 WRONG_DTYPE = t("{what}: dtype {got}, expected {want} (keep the inputs' dtype)",
                 "{what}：dtype 为 {got}，应为 {want}（保持输入的 dtype）")

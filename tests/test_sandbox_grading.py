@@ -143,6 +143,10 @@ def test_an_item_that_cannot_be_sent_is_named_alone(pool):
     told = [t["output"] for t in results["tests"] if t["status"] == "failed"]
     assert told and all("weights (output[1]): expected a tensor, got a float8_e4m3fn tensor, which cannot be graded" in o
                         for o in told), told
+    numpy = float8.replace("weights.to(torch.float8_e4m3fn)", "weights.detach().numpy()")
+    results = grade(problem=problem, source=numpy, filename="scaled_dot_product_attention.py", runner=pool)
+    assert any(t["output"].startswith("weights (output[1]): expected a tensor, got a ndarray, which cannot be graded; "
+                                      "return a torch tensor (torch.from_numpy(a)") for t in results["tests"])
     meta = float8.replace("weights.to(torch.float8_e4m3fn)", "weights.to('meta')")
     results = grade(problem=problem, source=meta, filename="scaled_dot_product_attention.py", runner=pool)
     assert any(t["output"].startswith("weights (output[1]): expected a tensor, got a meta tensor, which cannot be graded")

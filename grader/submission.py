@@ -87,6 +87,8 @@ def empty_file(path: Path) -> BadSubmission:
 
     stem = Path(path).name.partition(".")[0].lower()
     problem = stem if stem in problem_ids() else "<problem_id>"
+    if Path(path).suffix == ".ipynb":
+        problem += " --notebook"
     return BadSubmission(F.EMPTY_FILE.format(path=shown_name(path), problem=problem),
                          on_platform=F.EMPTY_FILE_ON_PLATFORM.format(path=shown_name(path)))
 
@@ -213,6 +215,8 @@ def read_submission(path: Path, *, helpers=None) -> Submission:
     path = Path(path)
     data = submitted_bytes(path)
     if path.suffix == ".ipynb":
+        if not data.strip():  # said as for a .py, not as a notebook that is not JSON
+            raise empty_file(path)
         from grader.bounded import BoundedPool
         from grader.notebooks import read_notebook
 

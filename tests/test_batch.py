@@ -765,6 +765,17 @@ def test_a_bad_submission_s_message_names_the_file_not_the_instructor_s_folders(
     assert str(tmp_path) not in caught.value.message.en + caught.value.message.zh
 
 
+@pytest.mark.parametrize("content", ["", " \n"])
+def test_an_empty_notebook_file_is_said_to_be_empty_as_a_py_is(tmp_path, content):
+    from grader.submission import BadSubmission, read_submission
+
+    path = tmp_path / f"{SDPA}.ipynb"
+    _write(path, content)
+    with pytest.raises(BadSubmission) as caught:
+        read_submission(path)
+    assert caught.value.message.en == f"{SDPA}.ipynb: is empty; start from 'attn-judge start {SDPA} --notebook'"
+
+
 def test_a_bad_submission_keeps_both_languages_and_its_platform_advice_through_pickle(tmp_path):
     import pickle
 

@@ -52,13 +52,18 @@
     });
   });
 
+  // é typed as one character or as e and an accent (macOS names files so) reads the same
+  function folded(text) {
+    return (text.normalize ? text.normalize("NFC") : text).toLowerCase();
+  }
+
   function applyFilter() {
-    var needle = search ? search.value.trim().toLowerCase() : "";
+    var needle = search ? folded(search.value.trim()) : "";
     var key = filter ? filter.value : "";
     var shown = 0;
     rows.forEach(function (row) {
       var keys = " " + (row.getAttribute("data-k") || "") + " ";
-      var text = (row.cells[0].textContent + " " + row.cells[row.cells.length - 1].textContent).toLowerCase();
+      var text = folded(row.cells[0].textContent + " " + row.cells[row.cells.length - 1].textContent);
       var visible = (!key || keys.indexOf(" " + key + " ") >= 0) && (!needle || text.indexOf(needle) >= 0);
       row.hidden = !visible;
       if (visible) shown += 1;

@@ -383,10 +383,10 @@ def _grade_class(root: Path, *, problem_ids, out, seed, workers, limits, resume,
         if executor.dashboard:
             click.echo(W.DASHBOARD_AT.format(link=safe(executor.dashboard)).get(lang), err=True)
         if plan.ignored:
-            click.echo(one_line(W.NOT_STUDENT_FOLDERS.format(names=_listed(plan.ignored)).get(lang)), err=True)
+            click.echo(one_line(W.NOT_STUDENT_FOLDERS.format(names=UE.listed(plan.ignored)).get(lang)), err=True)
         others = services.results_of_others(out, plan.roster, only=only)
         if others:
-            click.echo(one_line(W.RESULTS_OF_OTHERS.format(names=_listed(others)).get(lang)), err=True)
+            click.echo(one_line(W.RESULTS_OF_OTHERS.format(names=UE.listed(others)).get(lang)), err=True)
 
         def on_plan(planned) -> None:
             nonlocal bar
@@ -416,15 +416,9 @@ def _grade_class(root: Path, *, problem_ids, out, seed, workers, limits, resume,
     if summary.retried:
         click.echo(W.GRADED_AGAIN.format(count=len(summary.retried)).get(lang), err=True)
     if summary.retired:
-        click.echo(one_line(W.WORKERS_RETIRED_DURING.format(detail=_listed(summary.retired, shown=3)).get(lang)),
+        click.echo(one_line(W.WORKERS_RETIRED_DURING.format(detail=UE.listed(summary.retired, shown=3)).get(lang)),
                    err=True)
     click.echo(W.CLASS_OVERVIEW_AT.format(path=one_line((out / "index.html").resolve())).get(lang))
-
-
-def _listed(names: list[str], shown: int = 10) -> Text:
-    """Names for one line: the first ``shown`` of them, and how many more there are."""
-    listed = join(UE.LIST_SEPARATOR, names[:shown])
-    return listed if len(names) <= shown else W.SHOWN_AND_MORE.format(names=listed, count=len(names) - shown)
 
 
 @main.command()

@@ -32,7 +32,6 @@ RESULTS_OF_OTHERS = t("Kept in OUT from an earlier run, and in no gradebook (stu
                       "files no longer handed in): {names}.",
                       "OUT 中保留了之前评测的结果，不在任何成绩表中（不属于本班的学生，或已不再提交的文件）：{names}。")
 NOT_STUDENT_FOLDERS = t("Not graded (not student folders): {names}.", "未评测（不是学生文件夹）：{names}。")
-SHOWN_AND_MORE = t("{names} and {count} more", "{names} 等，另有 {count} 个")  # a long list of names, cut
 GRADING = t("Grading", "评测中")
 INTERRUPTED = t("Interrupted.", "已中断。")
 STILL_SAVING = t("Stopping: saving what is finished first (a few seconds).", "正在停止：先保存已完成的结果（需要几秒钟）。")

@@ -469,7 +469,8 @@ def class_plan(root: Path, out: Path, *, only: tuple[Problem, ...] = ()) -> tupl
     root, out = class_folders(root, out)
     plan = plan_class(root, only=only)
     if not plan.roster:
-        raise UserError(UE.NO_STUDENT_FOLDERS.format(root=readable(str(root))))
+        passed = UE.PASSED_OVER.format(names=UE.listed(plan.ignored)) if plan.ignored else ""
+        raise UserError(UE.NO_STUDENT_FOLDERS.format(root=readable(str(root)), passed=passed))
     handed_in = {e.problem.id for e in plan.entries}
     for problem in only:
         if problem.id not in handed_in:

@@ -13,7 +13,16 @@ imports torch.
 from __future__ import annotations
 
 from grader import feedback as F
-from grader.i18n import t
+from grader.i18n import Text, join, t
+
+SHOWN_AND_MORE = t("{names} and {count} more", "{names} 等，另有 {count} 个")  # a long list of names, cut
+
+
+def listed(names: list[str], shown: int = 10) -> Text:
+    """Names for one line: the first ``shown`` of them, and how many more there are."""
+    first = join(LIST_SEPARATOR, names[:shown])
+    return first if len(names) <= shown else SHOWN_AND_MORE.format(names=first, count=len(names) - shown)
+
 
 # ----------------------------------------------------------------------------- shared with the feedback
 ALREADY_EXISTS = F.ALREADY_EXISTS
@@ -80,9 +89,13 @@ PROBLEM_NOT_HANDED_IN = t("--problem {problem}: no student under {root} handed i
                           "（'attn-judge list'），或去掉 --problem")
 NO_STUDENT_FOLDERS = t("{root} holds no student folder: a class is one folder per student, each holding "
                        "<problem_id>.py or .ipynb files (such as {root}/ana/self_attention.py); to grade one "
-                       "file, give its path instead",
+                       "file, give its path instead{passed}",
                        "{root} 中没有学生文件夹：班级文件夹里每个学生一个子文件夹，其中放 <problem_id>.py 或 "
-                       ".ipynb 文件（例如 {root}/ana/self_attention.py）；要评测单个文件，请直接给出它的路径")
+                       ".ipynb 文件（例如 {root}/ana/self_attention.py）；要评测单个文件，请直接给出它的路径{passed}")
+# the {passed} of NO_STUDENT_FOLDERS, when the folder holds something the plan passed over
+PASSED_OVER = t(". Passed over: {names} (a name starting with '.' is hidden, never a student; a file is not a "
+                "student folder)",
+                "。已跳过：{names}（以 '.' 开头的名字是隐藏的，不会当作学生；文件不是学生文件夹）")
 START_NOT_WRITABLE = t("--dir {directory}: cannot write {path} there ({why}); choose a folder you can write to",
                        "--dir {directory}：无法在此写入 {path}（{why}）；请选择一个可以写入的文件夹")
 OUT_NOT_WRITABLE = t("--out {out}: cannot write there ({why}); choose a folder you can write to",

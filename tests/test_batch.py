@@ -604,9 +604,9 @@ def test_what_lies_beside_the_student_folders_is_named_once_not_dropped_in_silen
         _write(klass / f"stray{i:02d}.txt", "x\n")
     ignored = plan_class(klass).ignored
     assert len(ignored) == 15
-    from grader.cli import _listed
+    from grader.user_errors import listed
 
-    assert _listed(ignored).en.endswith("stray07.txt and 5 more")
+    assert listed(ignored).en.endswith("stray07.txt and 5 more")
 
 
 def test_an_out_folder_that_cannot_be_written_is_said_before_any_grading(tmp_path):
@@ -812,6 +812,19 @@ def test_a_folder_without_student_folders_gets_one_message(tmp_path):
     assert f"{loose} holds no student folder" in result.stderr and "self_attention.py" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()
     assert "Isolation:" not in result.stderr  # refused before waiting for any sandbox
+
+
+def test_a_folder_whose_only_folder_is_hidden_says_what_it_passed_over(tmp_path):
+    from grader.services import UserError, class_plan
+
+    klass = tmp_path / "class"
+    _write(klass / ".ana" / f"{SDPA}.py", "x = 1\n")  # hidden, so never a student
+    _write(klass / f"{SDPA}.py", "x = 1\n")
+    with pytest.raises(UserError) as caught:
+        class_plan(klass, tmp_path / "out")
+    assert caught.value.text.en.endswith(f"Passed over: .ana, {SDPA}.py (a name starting with '.' is hidden, "
+                                         "never a student; a file is not a student folder)")
+    assert f"已跳过：.ana、{SDPA}.py" in caught.value.text.zh
 
 
 def _results(out: Path) -> dict[str, dict]:

@@ -24,6 +24,7 @@ from grader.checks import all_finite, inputs_left_unchanged, raises
 from grader.hidden._inputs import randn
 from grader.hidden._large_scores import huge_scores_qk, scores_below_minus_1e4
 from grader.hidden._memory import long_inputs, values_within_memory
+from grader.hidden.scaled_dot_product_attention import EXACT_SQRT_HINT
 from grader.i18n import t
 
 F32, F64 = torch.float32, torch.float64
@@ -70,6 +71,11 @@ def _causal_fewer_queries(rng):
 
 def _causal_more_queries(rng):
     return call(SYMBOL, *_qkv(rng, (2,), 11, 5, 4, 3, F64), causal=True, block_size=2)
+
+
+def _causal_odd_width(rng):
+    # D = 3: a float32 sqrt(3) is off by ~2e-8 of itself, beyond float64's tolerance
+    return call(SYMBOL, *_qkv(rng, (2,), 7, 7, 3, 4, F64), causal=True, block_size=3)
 
 
 def _block_of_one(rng):
@@ -230,4 +236,7 @@ CASES = [
     Case("12.20", t("memory: Lq = Lk = 8192, causal, under 64 MiB",
                     "内存：Lq = Lk = 8192，因果，低于 64 MiB"), 2.0, _memory(True),
          check=MEMORY_CHECK, tags=("memory", "causal"), hint=MEMORY_HINT),
+    Case("12.21", t("causal, D = 3 (not a perfect square), float64",
+                    "因果，D = 3（不是完全平方数），float64"), 0.5, _causal_odd_width,
+         tags=("causal", "dtype"), hint=EXACT_SQRT_HINT),
 ]

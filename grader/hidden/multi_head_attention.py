@@ -14,7 +14,7 @@ from grader.cases import Case, module_call
 from grader.checks import all_finite, batch_independent, raises
 from grader.hidden._inputs import causal_mask, randn, random_mask
 from grader.hidden._modules import linear_state
-from grader.hidden.scaled_dot_product_attention import FINITE_FILL_HINT
+from grader.hidden.scaled_dot_product_attention import EXACT_SQRT_HINT, FINITE_FILL_HINT
 from grader.i18n import t
 
 F32, F64 = torch.float32, torch.float64
@@ -55,6 +55,11 @@ def _cross_attention(rng):
 
 def _float64(rng):
     return _mha(rng, 16, 4, 2, 4, 8, dtype=F64)
+
+
+def _float64_head_dim_3(rng):
+    # head_dim 3: a float32 sqrt(3) is off by ~2e-8 of itself, beyond float64's tolerance
+    return _mha(rng, 6, 2, 2, 4, 6, dtype=F64)
 
 
 def _no_bias(rng):
@@ -206,4 +211,7 @@ CASES = [
          _allowed_scores_at_minus_1e4, check=all_finite(compare_where_exact=True),
          tags=("stability", "mask"),
          hint=FINITE_FILL_HINT),
+    Case("3.18", t("no mask, head_dim = 3 (not a perfect square), float64",
+                   "无掩码，head_dim = 3（不是完全平方数），float64"), 0.5, _float64_head_dim_3,
+         tags=("dtype",), hint=EXACT_SQRT_HINT),
 ]

@@ -18,6 +18,15 @@ FINITE_FILL_HINT = t(
     "用 -inf 屏蔽，或者用比任何合法得分都小的值，例如 -1e9 或 torch.finfo(dtype).min：合法的得分可以"
     "低到 -1e4，所以填充 -1e4（或加上 -10000）会让被屏蔽的键仍有权重。")
 
+# Shared with problems 3, 8 and 12: float64 cases whose width d is not a perfect square. A scale
+# rounded to float32 (torch.tensor(float(d)).sqrt()) fails them within float32's tolerance, which
+# the precision message explains; this hint is for values wrong beyond that.
+EXACT_SQRT_HINT = t(
+    "Scale by the exact square root of the width d, math.sqrt(d): d is not a perfect square here, "
+    "so an integer or rounded square root gives other scores.",
+    "按宽度 d 的精确平方根缩放，即 math.sqrt(d)：这里的 d 不是完全平方数，整数平方根或取整后的平方根"
+    "都会得到不同的得分。")
+
 
 def _qkv(rng, batch, lq, lk, dk, dv, dtype=F32):
     return (randn(rng, *batch, lq, dk, dtype=dtype), randn(rng, *batch, lk, dk, dtype=dtype),
@@ -106,6 +115,12 @@ def _single_key(rng):
     return call(SYMBOL, *_qkv(rng, (2,), 3, 1, 4, 2))
 
 
+def _masked_f64_odd_width(rng):
+    # Dk = 3: sqrt(3) rounded to float32 is off by ~2e-8 of itself, beyond float64's tolerance
+    q, k, v = _qkv(rng, (2,), 4, 6, 3, 5, F64)
+    return call(SYMBOL, q, k, v, mask=random_mask(rng, 4, 6))
+
+
 def _allowed_scores_at_minus_1e4(rng):
     # Dk = 1 and q, k in {0, ±100}, so every scaled score q·k is exact: four keys score
     # -1e4 and two score 0. Each query may attend to some of the -1e4 keys; the others
@@ -184,4 +199,7 @@ CASES = [
          _allowed_scores_at_minus_1e4, check=all_finite(compare_where_exact=True),
          tags=("stability", "mask"),
          hint=FINITE_FILL_HINT),
+    Case("1.18", t("mask with Dk = 3 (not a perfect square), float64",
+                   "带掩码，Dk = 3（不是完全平方数），float64"), 0.5, _masked_f64_odd_width,
+         tags=("mask", "dtype"), hint=EXACT_SQRT_HINT),
 ]

@@ -5,9 +5,10 @@ two norms are different functions (a layer that uses one of them twice is
 wrong). Both norm orders are tested, with and without masks. In post-norm a
 residual that doubles the sub-layer's output differs from no residual at all
 only through eps (LN(2y, eps) = LN(y, eps/4)), which float32 cannot see at the
-default eps: float64 cases and a large eps tell them apart. Two stability cases
-follow the conventions of problems.md: scores near 1e4 that then pass through a
-LayerNorm (finiteness only), and allowed scores of exactly -1e4 next to padded
+default eps: float64 cases and a large eps tell them apart. Two float64 cases have a
+head_dim that is not a perfect square (3 and 2), where a scale rounded to float32 shows.
+Two stability cases follow the conventions of problems.md: scores near 1e4 that then pass
+through a LayerNorm (finiteness only), and allowed scores of exactly -1e4 next to padded
 keys (a finite -1e4 fill gives the padding weight).
 """
 
@@ -21,6 +22,7 @@ from grader.hidden._inputs import randn, random_mask
 from grader.hidden._transformer import (LOW_SCORE_HINT, amplify_scores, bad_d_model_case, binary_tokens,
                                         large_scores_case, layer_state, padding_mask,
                                         scores_just_below)
+from grader.hidden.scaled_dot_product_attention import EXACT_SQRT_HINT
 from grader.i18n import t
 
 F32, F64 = torch.float32, torch.float64
@@ -79,6 +81,16 @@ def _mask_2d_pre_norm(rng):
 
 def _mask_per_head_f64(rng):
     return _layer(rng, 8, 2, 8, 2, 4, dtype=F64, mask=lambda g: random_mask(g, 2, 2, 4, 4))
+
+
+def _mask_2d_post_norm_f64(rng):
+    # head_dim 3: a float32 sqrt(3) is off by ~2e-8 of itself, beyond float64's tolerance
+    return _layer(rng, 9, 3, 18, 2, 5, dtype=F64, mask=lambda g: random_mask(g, 5, 5))
+
+
+def _pre_norm_head_dim_2_f64(rng):
+    # head_dim 2, for the same reason in the other norm order
+    return _layer(rng, 6, 3, 12, 2, 5, dtype=F64, norm_first=True)
 
 
 def _grads_post_norm_f64(rng):
@@ -203,4 +215,13 @@ CASES = [
          hint=t("Nothing may mix batch elements: split heads within each sequence, and normalise "
                 "each token over its own features only.",
                 "不同的批元素不能混在一起：在每个序列内部切分多头，每个词元只在自己的特征上做归一化。")),
+    Case("8.17", t("post-norm, an (L, L) mask, head_dim = 3 (not a perfect square), float64",
+                   "post-norm，(L, L) 掩码，head_dim = 3（不是完全平方数），float64"),
+         1.0, _mask_2d_post_norm_f64, tags=("post-norm", "mask", "dtype"),
+         hint=t("An (L, L) mask applies in post-norm as in pre-norm: it broadcasts against the "
+                "(B, H, L, L) scores.",
+                "(L, L) 的掩码在 post-norm 中和在 pre-norm 中一样起作用：它会广播到 (B, H, L, L) 的得分上。")),
+    Case("8.18", t("pre-norm, head_dim = 2 (not a perfect square), float64",
+                   "pre-norm，head_dim = 2（不是完全平方数），float64"),
+         0.5, _pre_norm_head_dim_2_f64, tags=("pre-norm", "dtype"), hint=EXACT_SQRT_HINT),
 ]

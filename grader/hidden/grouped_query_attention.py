@@ -3,7 +3,9 @@
 Most cases have 1 < num_kv_heads < num_heads, where the grouping of query heads
 matters; multi-query (num_kv_heads = 1) and ordinary multi-head (num_kv_heads =
 num_heads) are covered too. Masks given together with causal=True keep the
-diagonal, so every query row keeps at least one key.
+diagonal, so every query row keeps at least one key. Two cases put every allowed
+score at -1e4 or below next to blocked keys (a mask in 5.17, causal=True in 5.18),
+so a finite fill of -1e4 ties with or beats them.
 """
 
 from dataclasses import replace
@@ -13,6 +15,7 @@ import torch
 from grader.cases import Case, module_call
 from grader.checks import all_finite, batch_independent, raises
 from grader.hidden._inputs import randn, random_mask
+from grader.hidden._large_scores import scores_below_minus_1e4
 from grader.hidden._modules import linear_state
 from grader.hidden.scaled_dot_product_attention import FINITE_FILL_HINT
 from grader.i18n import t
@@ -135,6 +138,24 @@ def _allowed_scores_at_minus_1e4(rng):
                        grad=["0"], grad_seed=13)
 
 
+def _causal_scores_below_minus_1e4(rng):
+    # head_dim = 1; x = (100, 100, k0, k1) with k0, k1 in {-102, -101, -100}, query heads
+    # read 100 and key/value head g reads k_g, so query heads 0, 1 score key j 100·k0[j]
+    # and heads 2, 3 score it 100·k1[j]: every score, allowed or future, lies in
+    # [-10200, -10000], and a future key filled with -1e4 ties with or beats the allowed
+    # ones. In float64.
+    E, H, Hkv = 4, 4, 2
+    B, L = 2, 6
+    q, k = scores_below_minus_1e4(rng, B, Hkv, lq=L, lk=L, dtype=F64)  # (B, Hkv, L, 1)
+    x = torch.cat([q, k], dim=1).squeeze(-1).transpose(1, 2).contiguous()  # (B, L, 2 Hkv)
+    pick = torch.eye(E, dtype=F64)
+    state = {"q_proj.weight": pick[[0, 0, 1, 1]], "k_proj.weight": pick[[2, 3]]}
+    state |= linear_state(rng, "v_proj", E, Hkv, bias=False, dtype=F64)
+    state |= linear_state(rng, "out_proj", E, E, bias=False, dtype=F64)
+    return module_call(SYMBOL, (E, H, Hkv), state_dict=state, dtype=F64, args=(x,),
+                       kwargs={"causal": True}, grad=["0"], grad_seed=17)
+
+
 def _batch_independence(rng):
     # Batch elements 0 and 2 are identical; element 1 differs: 0 and 2 must agree.
     invocation = _gqa(rng, 16, 4, 2, 2, 5, kwargs={"causal": True})
@@ -203,5 +224,10 @@ CASES = [
                    "允许的得分为 -1e4，旁边是被屏蔽的键（head_dim = 1，float64）"), 1.0,
          _allowed_scores_at_minus_1e4, check=all_finite(compare_where_exact=True),
          tags=("stability", "mask"),
+         hint=FINITE_FILL_HINT),
+    Case("5.18", t("causal: allowed scores of -1e4 and below next to future keys (head_dim = 1, float64)",
+                   "因果：允许的得分不高于 -1e4，旁边是未来的键（head_dim = 1，float64）"), 1.0,
+         _causal_scores_below_minus_1e4, check=all_finite(compare_where_exact=True),
+         tags=("stability", "causal"),
          hint=FINITE_FILL_HINT),
 ]

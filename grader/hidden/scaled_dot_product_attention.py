@@ -10,7 +10,7 @@ from grader.i18n import t
 F32, F64 = torch.float32, torch.float64
 SYMBOL = "scaled_dot_product_attention"
 
-# Shared with problems 3 and 5, whose hidden cases check the same convention.
+# Shared with problems 2 to 5, whose hidden cases check the same convention.
 FINITE_FILL_HINT = t(
     "Block with -inf, or with a value below every legal score such as -1e9 or "
     "torch.finfo(dtype).min: scores may legally reach -1e4, so a fill of -1e4 (or adding -10000) "

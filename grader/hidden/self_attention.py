@@ -4,7 +4,9 @@ Weights are drawn with standard deviation 1/sqrt(D) so that the projections,
 and hence the scores, stay unit-scale: the softmax does not saturate and a wrong
 scale changes the answer. The shapes include those on which each catalogued
 mistake runs: square weights (x @ w.T), Dv == D (a residual), D != Dk (the
-wrong width in the scale) and causal cases.
+wrong width in the scale) and causal cases. One causal case has allowed
+scores of -1e4 and below next to future keys that score -1e4 or 0, so a future
+key filled with -1e4 (or shifted by an additive -1e4) takes weight.
 """
 
 import math
@@ -14,6 +16,8 @@ import torch
 from grader.cases import Case, call
 from grader.checks import all_finite, all_of, batch_independent, batch_rows_agree, match_reference
 from grader.hidden._inputs import randint_float, randn
+from grader.hidden._large_scores import scores_below_minus_1e4
+from grader.hidden.scaled_dot_product_attention import FINITE_FILL_HINT
 from grader.i18n import t
 
 F32, F64 = torch.float32, torch.float64
@@ -90,6 +94,25 @@ def _large_scores(rng):
 
 def _large_scores_causal(rng):
     return call(SYMBOL, *_large(rng, 2, 7, F64), causal=True)
+
+
+def _causal_allowed_scores_below_minus_1e4(rng):
+    # Dk = 4 (scale 2). Each sequence has n "A" tokens, then "B" tokens; x = (200, 200·is_B,
+    # k·is_A, k·is_B) with k in {-102, -101, -100}, Q = (x0, x1, 0, 0), K = (x2, x3, 0, 0): an
+    # A query scores an A key 100·k (at most -1e4) and a B key 0; a B query scores every
+    # key 100·k. Every allowed score is at most -1e4, and the future keys of an A query
+    # score 0 or at most -1e4: a future key filled with -1e4 ties with or beats the
+    # allowed ones, and one shifted by -1e4 (an additive mask) too. In float64.
+    B, L = 3, 6
+    _, k = scores_below_minus_1e4(rng, B, lq=L, lk=L, dtype=F64)  # (B, L, 1)
+    first_b = torch.randint(1, L, (B, 1, 1), generator=rng)
+    is_b = (torch.arange(L).view(1, L, 1) >= first_b).to(F64)  # (B, L, 1)
+    x = torch.cat([torch.full_like(k, 200.0), 200.0 * is_b, k * (1 - is_b), k * is_b], dim=-1)
+    pick = torch.eye(4, dtype=F64)
+    w_q = torch.cat([pick[:, :2], torch.zeros(4, 2, dtype=F64)], dim=1)  # Q = (x0, x1, 0, 0)
+    w_k = torch.cat([pick[:, 2:], torch.zeros(4, 2, dtype=F64)], dim=1)  # K = (x2, x3, 0, 0)
+    w_v = randn(rng, 4, 3, dtype=F64, scale=0.01)
+    return call(SYMBOL, x, w_q, w_k, w_v, causal=True)
 
 
 def _permuted_tokens(rng):
@@ -181,4 +204,9 @@ CASES = [
     Case("2.14", t("batch elements are independent", "批中各元素相互独立"), 0.5, _batch_independence,
          check=batch_independent(),
          tags=("invariant",)),
+    Case("2.15", t("causal: allowed scores of -1e4 and below next to future keys (float64)",
+                   "因果：允许的得分不高于 -1e4，旁边是未来的键（float64）"), 1.0,
+         _causal_allowed_scores_below_minus_1e4, check=all_finite(compare_where_exact=True),
+         tags=("stability", "causal"),
+         hint=FINITE_FILL_HINT),
 ]

@@ -1,4 +1,10 @@
-"""Hidden cases for shared_qk_attention (problem 4)."""
+"""Hidden cases for shared_qk_attention (problem 4).
+
+Two cases (4.18, 4.19) put every allowed score at -1e4 or below next to blocked
+keys: the query itself under exclude_self, and keys the mask blocks. Queries and
+keys are the same vectors, so such scores come from tokens of opposite signs
+(see :func:`_opposite_signs`).
+"""
 
 import math
 
@@ -8,6 +14,8 @@ from grader.cases import Case, call
 from grader.checks import (CheckContext, Verdict, all_finite, all_of, batch_independent, compare_tensors,
                            describe, inputs_left_unchanged, match_reference)
 from grader.hidden._inputs import causal_mask, randint_float, randn, random_mask
+from grader.hidden._large_scores import scores_below_minus_1e4
+from grader.hidden.scaled_dot_product_attention import FINITE_FILL_HINT
 from grader.i18n import t
 
 F32, F64 = torch.float32, torch.float64
@@ -48,6 +56,21 @@ def _permuted_rows_agree(ctx: CheckContext) -> Verdict:
     if not verdict.passed:
         return Verdict(False, verdict.message)
     return Verdict(True, EQUIVARIANCE_HOLDS.format(property=EQUIVARIANCE))
+
+
+def _opposite_signs(rng, positive):
+    """x (B, L, 2) and w_qk (2, 1), w_v (2, 3) in float64, from a (B, L) bool tensor.
+
+    Q = K = x[..., 0] is 100 for a positive token and -102, -101 or -100 otherwise
+    (Dk = 1, so no scale): tokens of opposite signs score each other at most -1e4,
+    tokens of the same sign, and each token with itself, at least 1e4.
+    """
+    batch, length = positive.shape
+    q, k = scores_below_minus_1e4(rng, batch, lq=length, lk=length, dtype=F64)  # (B, L, 1)
+    x = torch.cat([torch.where(positive.unsqueeze(-1), q, k),
+                   randint_float(rng, -3, 4, batch, length, 1, dtype=F64)], dim=-1)
+    w_qk = torch.tensor([[1.0], [0.0]], dtype=F64)
+    return x, w_qk, randn(rng, 2, 3, dtype=F64, scale=0.1)
 
 
 def _basic(rng):
@@ -136,6 +159,27 @@ def _large_scores_masked(rng):
     return call(SYMBOL, x, w_qk, w_v, mask=causal_mask(5), exclude_self=True)
 
 
+def _exclude_self_next_to_low_scores(rng):
+    # Two tokens of opposite signs per sequence: each query's only other key scores at
+    # most -1e4, so a diagonal filled with a finite -1e4 ties with it or beats it.
+    first = torch.randint(0, 2, (4, 1), generator=rng)
+    return call(SYMBOL, *_opposite_signs(rng, torch.arange(2) == first), exclude_self=True)
+
+
+def _mask_next_to_low_scores(rng):
+    # Three positive and three negative tokens per sequence; the mask allows each query
+    # some of the opposite-sign keys (at most -1e4) and blocks the rest, among them
+    # itself and the same-sign keys (1e4 and more): a blocked key filled with -1e4 ties
+    # with or beats the allowed ones.
+    B, L = 2, 6
+    positive = torch.stack([torch.randperm(L, generator=rng) < L // 2 for _ in range(B)])  # (B, L)
+    x, w_qk, w_v = _opposite_signs(rng, positive)
+    opposite = positive.unsqueeze(-1) != positive.unsqueeze(-2)  # (B, L, L)
+    mask = opposite & (torch.rand(B, L, L, generator=rng) < 0.5)
+    mask = mask.scatter(-1, opposite.int().argmax(-1, keepdim=True), True)  # at least one key
+    return call(SYMBOL, x, w_qk, w_v, mask=mask, grad=["0", "1", "2"], grad_seed=19)
+
+
 def _single_token(rng):
     return call(SYMBOL, *_xw(rng, 3, 1, 4, 4, 2), exclude_self=True)
 
@@ -211,4 +255,14 @@ CASES = [
          0.5, _single_token, tags=("shapes", "fallback"),
          hint=t("With one token the only key is the token itself, so exclude_self falls back to it.",
                 "只有一个词元时，唯一的键就是它自己，所以 exclude_self 回退到它自己。")),
+    Case("4.18", t("exclude_self next to allowed scores of -1e4 and below (Dk = 1, float64)",
+                   "exclude_self：允许的得分不高于 -1e4（Dk = 1，float64）"), 1.0,
+         _exclude_self_next_to_low_scores, check=all_finite(compare_where_exact=True),
+         tags=("stability", "exclude-self"),
+         hint=FINITE_FILL_HINT),
+    Case("4.19", t("keys the mask blocks next to allowed scores of -1e4 and below (Dk = 1, float64)",
+                   "被掩码屏蔽的键旁边，允许的得分不高于 -1e4（Dk = 1，float64）"), 1.0,
+         _mask_next_to_low_scores, check=all_finite(compare_where_exact=True),
+         tags=("stability", "mask"),
+         hint=FINITE_FILL_HINT),
 ]

@@ -7,8 +7,9 @@ where queries taken from memory run at all (and give a wrong output). Memory is
 not the target, so keys and values read from the target are wrong everywhere,
 and pre-norm cases show a memory that was normalised too. Two stability cases
 follow problems.md: scores near 1e4 that then pass through a LayerNorm
-(finiteness only), and allowed cross-attention scores of exactly -1e4 next to
-padded memory positions.
+(finiteness only), and allowed scores of exactly -1e4 next to blocked keys:
+padded memory positions in cross-attention, future tokens in causal
+self-attention.
 """
 
 from dataclasses import replace
@@ -123,6 +124,15 @@ def _padding_next_to_low_scores(rng):
     return _invoke(state, x, memory, 4, 4, 8, memory_mask=padding_mask(rng, 3, 6))
 
 
+def _future_next_to_low_scores(rng):
+    # Post-norm, head_dim 1, 0/1 target tokens: every causal self-attention score is
+    # exactly -1e4 or -10100 (the keys are the raw target), so a future token filled with
+    # a finite -1e4 ties with or beats the allowed ones.
+    state = scores_just_below(_state(rng, 4, 8, F32), "self_attn", 4)
+    x, memory = binary_tokens(rng, 3, 5, 4), randn(rng, 3, 4, 4)
+    return _invoke(state, x, memory, 4, 4, 8)
+
+
 def _first_step(rng):
     return _layer(rng, 8, 2, 16, 3, 1, 5, norm_first=True)
 
@@ -207,4 +217,7 @@ CASES = [
          hint=t("Nothing may mix batch elements: sequence b reads only memory b, and each token is "
                 "normalised over its own features.",
                 "不同的批元素不能混在一起：第 b 个序列只读取第 b 个 memory，每个词元只在自己的特征上做归一化。")),
+    Case("9.17", t("future tokens next to allowed self-attention scores of -1e4 (head_dim = 1)",
+                   "自注意力中允许的得分为 -1e4 时旁边的未来词元（head_dim = 1）"),
+         1.0, _future_next_to_low_scores, tags=("stability", "causal"), hint=LOW_SCORE_HINT),
 ]

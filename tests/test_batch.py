@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from grader import registry
+from grader.hidden import hidden_cases
 from grader.references import solution_source
 from tests.sandboxing import attack_source, sandbox_processes
 
@@ -356,7 +357,8 @@ def test_resume_grades_again_results_whose_scores_do_not_add_up(tmp_path):
     assert again.returncode == 0, again.stderr
     assert "Submissions graded: 4 (1 already done)" in again.stderr
     assert _rows(out / "gradebook.csv") == graded  # every score the grader's own again
-    assert json.loads((out / "ana" / SDPA / "results.json").read_text())["score"] == 13
+    assert json.loads((out / "ana" / SDPA / "results.json").read_text())["score"] == sum(
+        c.points for c in hidden_cases(SDPA))
 
 
 def test_results_of_students_no_longer_in_the_class_are_kept_and_named(tmp_path):

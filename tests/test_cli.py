@@ -613,7 +613,7 @@ def test_a_class_starts_all_its_sandboxes_at_once(tmp_path, monkeypatch, args, p
     monkeypatch.setattr(capacity, "memory_mb", lambda: 64 * 1024)
 
     def stop(**_):
-        raise services.UserError(services.UE.NO_STUDENT_FOLDERS.format(root="x"))
+        raise services.UserError(services.UE.NO_STUDENT_FOLDERS.format(root="x", passed=""))
 
     monkeypatch.setattr(services, "open_executor", stop)
     result = CliRunner().invoke(main, ["grade", str(_class_of_one(tmp_path)), "--out", str(tmp_path / "out"), *args])

@@ -30,6 +30,7 @@ from grader import registry
 from grader.cli import main
 from grader.exports import export_gradescope
 from grader.exports.common import CONFIG_FILE, SEED_FILE, find_submission_files
+from grader.hidden import hidden_cases
 from grader.references import solution_source
 from grader.seedkey import MAX_SEED
 from tests.sandboxing import attack_source
@@ -239,7 +240,7 @@ exit 0
 def test_a_correct_submission_scores_full_marks(bundle, tmp_path):
     root, done, results = run_autograder(bundle, tmp_path, {f"{SDPA}.py": solution_source(registry.get(SDPA))})
     assert done.returncode == 0, done.stderr
-    assert results["score"] == results["extra_data"]["max_score"] == 13
+    assert results["score"] == results["extra_data"]["max_score"] == sum(c.points for c in hidden_cases(SDPA))
     assert all(t["status"] == "passed" for t in results["tests"])
     assert results["output_format"] == results["test_output_format"] == "text"
     assert "Isolation of your code: namespaces+uid" in results["output"]

@@ -343,8 +343,6 @@ SPELLED = [  # a name, and how every class output shows it
     ("a\u200d b", "a\\u200d b"), ("1\u200d2", "1\\u200d2"),
     ("   ", "\\x20\\x20\\x20"), (" bob ", "\\x20bob\\x20"), ("\u3000", "\\u3000"),  # never blank, never "bob"
     ("Zo\u00eb \u674e", "Zo\u00eb \u674e"), ("=SUM(A1)", "=SUM(A1)"),  # the gradebooks defuse it
-    ("eve\\x0amallory", "eve\\x5cx0amallory"), ("a\\u202eb", "a\\x5cu202eb"),  # not the escapes above
-    ("C:\\work\\bob", "C:\\work\\bob"),  # a backslash before anything else reads as itself
 ]
 
 

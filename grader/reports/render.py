@@ -47,9 +47,6 @@ _HIDDEN = re.compile(f"[{_HIDDEN_CHARACTERS}]")
 # escaped as well.
 _HIDDEN_IN_NAME = re.compile(f"[\t\n{_HIDDEN_CHARACTERS}]")
 JOINERS = "\u200c\u200d"  # zero-width non-joiner and joiner: part of some writing, and of emoji
-# A backslash the name itself holds before x or u, which would read as the start of an escape
-# (a folder named "eve\\x0amallory" beside one named "eve" newline "mallory"): escaped itself.
-_LITERAL_ESCAPE = re.compile(r"\\(?=[xuU])")
 
 
 def _escape(char: str) -> str:
@@ -95,10 +92,9 @@ def shown_name(name) -> str:
     two letters (a mark may precede it: a virama, a variation selector), as in Persian ``می‌خواهم``, or
     between the symbols of an emoji (``👩‍👩‍👧``); elsewhere it is escaped. Whitespace at either end is
     escaped, so no name reads as blank (``\\x20\\x20\\x20``) or as the same name without it.
-    A name's undecodable bytes read ``\\xNN`` (:func:`grader.jsonio.readable`), and a backslash
-    of its own that reads as the start of an escape reads ``\\x5c``: two names never read the same.
+    A name's undecodable bytes read ``\\xNN`` (:func:`grader.jsonio.readable`).
     """
-    text = readable(_LITERAL_ESCAPE.sub(r"\\x5c", str(name)))
+    text = readable(str(name))
     if text.isprintable() and text.strip() == text:  # the common case, in C
         return text
     text = _HIDDEN_IN_NAME.sub(_escaped_unless_joining, text)

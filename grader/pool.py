@@ -10,11 +10,9 @@ which the trusted side kills the child without any race with PID reuse.
 
 :class:`SandboxPool` keeps one zygote per slot (one child at a time each),
 hands slots to grading threads and supervises each submission with
-:mod:`grader.supervisor`. A suite that a second submission runs is sent to
-each zygote once, in a memory file, for it to keep decoded
-(:meth:`ZygoteProcess.keep`): its children inherit the tests' inputs instead
-of reading them from their pipe. Which suites a zygote keeps, and how many
-bytes in all (:data:`MAX_KEPT_SETS`, :data:`MAX_KEPT_BYTES`), is decided here. A zygote that dies is replaced; if none can be
+:mod:`grader.supervisor`. A zygote never holds a test's inputs: each child
+reads its own submission's tests from its pipe, so no child inherits the
+inputs of another problem of the class. A zygote that dies is replaced; if none can be
 started, every waiting and later run fails with :class:`SandboxUnavailable`
 instead of waiting forever.
 """
@@ -32,15 +30,13 @@ import socket
 import subprocess
 import tempfile
 import threading
-from collections import OrderedDict
-from dataclasses import asdict, dataclass
-from itertools import count
+from dataclasses import asdict
 
 from grader.runs import GradingStopped, RunReport, SubmissionError
 from grader import feedback as F
 from grader.i18n import Text
 from grader.sandbox import cgroups
-from grader.sandbox.channel import encode_invocations, kept_invocations_file
+from grader.sandbox.channel import encode_invocations
 from grader.sandbox.execute import preload_autograd_modules
 from grader.datapaths import keep_answers_private
 from grader.isolation_wording import describe
@@ -55,8 +51,6 @@ IDLE_POLL_SECONDS = 1.0
 ZYGOTE_TRIES = 2  # runs of one submission whose zygote died under it
 UID_CLASH_TRIES = 4  # zygotes started for one slot whose private uid another slot already has
 MAX_CACHED_SUITES = 32
-MAX_KEPT_SETS = 16  # suites' inputs one zygote keeps at a time (the longest unused go first)
-MAX_KEPT_BYTES = 64 * 1024 * 1024  # their encodings together; a larger suite's go through the pipe
 
 
 class SandboxUnavailable(GradingStopped):
@@ -81,16 +75,6 @@ def remove_stale_scratch() -> None:
             else:
                 shutil.rmtree(path, ignore_errors=True)
     cgroups.remove_stale()
-
-
-@dataclass
-class SuiteInputs:
-    """A suite's invocations, encoded once for every submission that runs them."""
-
-    invocations: tuple[Invocation, ...]  # held so that their identities stay theirs
-    encoded: bytes
-    key: str  # what a zygote that keeps them knows them by
-    uses: int = 0  # submissions that asked for them so far
 
 
 class ChildHandle:
@@ -123,7 +107,6 @@ class ZygoteProcess:
         self._req = 0
         self._exits: dict[int, dict] = {}
         self._lock = threading.Lock()
-        self.kept: OrderedDict[str, int] = OrderedDict()  # the inputs it keeps: key -> encoded size
         try:
             hello, _ = self._receive(STARTUP_TIMEOUT)
         except ZygoteDied as exc:
@@ -186,46 +169,19 @@ class ZygoteProcess:
             raise ZygoteDied(str(exc)) from None
         return self._next(reply, self._req, STARTUP_TIMEOUT)
 
-    def fork(self, *, fds: list[int], limits: Limits, inputs: str | None = None) -> ChildHandle:
-        """A child with ``fds``; ``inputs``: the key of the invocations this zygote keeps for it."""
+    def fork(self, *, fds: list[int], limits: Limits) -> ChildHandle:
+        """A child with ``fds`` (its job input, result channel and captured output)."""
         child_limits = ChildLimits(cpu_seconds=int(limits.submission_timeout) + 1,
                                    memory_bytes=int(limits.memory_mb) * 1024 * 1024,
                                    max_processes=int(limits.max_processes),
                                    max_file_bytes=int(limits.max_written_bytes))
         request = {"op": "fork", "limits": asdict(child_limits), "max_result_bytes": int(limits.max_result_bytes)}
-        if inputs:
-            request["inputs"] = inputs
         with self._lock:
             reply, reply_fds = self._request(request, fds, "forked")
             req = self._req
         if len(reply_fds) != 1:
             raise ZygoteDied("a fork reply without its pidfd")
         return ChildHandle(req, int(reply["pid"]), reply_fds[0])
-
-    def keep(self, inputs: SuiteInputs) -> str | None:
-        """Have this zygote keep ``inputs`` (sent to it once), so that its children inherit them;
-        their key, or None where they go through each child's pipe (too large, or no memory file
-        could be made)."""
-        size = len(inputs.encoded)
-        if size > MAX_KEPT_BYTES:
-            return None
-        with self._lock:
-            if inputs.key in self.kept:
-                self.kept.move_to_end(inputs.key)
-                return inputs.key
-            try:
-                fd = kept_invocations_file(inputs.encoded)
-            except OSError:
-                return None
-            forget = []
-            while self.kept and (len(self.kept) >= MAX_KEPT_SETS or sum(self.kept.values()) + size > MAX_KEPT_BYTES):
-                forget.append(self.kept.popitem(last=False)[0])
-            try:
-                self._request({"op": "keep", "key": inputs.key, "size": size, "forget": forget}, [fd], "kept")
-            finally:
-                os.close(fd)
-            self.kept[inputs.key] = size
-        return inputs.key
 
     def wait_exit(self, handle: ChildHandle, timeout: float) -> dict:
         with self._lock:
@@ -300,8 +256,7 @@ class SandboxPool:
         self._all: list[ZygoteProcess] = []
         self._lock = threading.Lock()
         self._closed = False
-        self._invocations_cache: dict[tuple[int, ...], SuiteInputs] = {}
-        self._suite_numbers = count(1)
+        self._invocations_cache: dict[tuple[int, ...], tuple[tuple[Invocation, ...], bytes]] = {}
         self._start_failure = ""  # why the last zygote that failed to start did
         try:
             uid_base()  # a bad setting is said once, not by every zygote that fails on it
@@ -377,9 +332,8 @@ class SandboxPool:
                         raise SandboxUnavailable("every sandbox process has stopped and none could "
                                                  f"be started again{why}") from None
 
-    def _inputs(self, invocations: list[Invocation]) -> SuiteInputs:
-        """The invocations' encoding, made once per suite and reused for every submission; each call
-        counts a use.
+    def _encoded(self, invocations: list[Invocation]) -> bytes:
+        """The invocations' encoding, made once per suite and reused for every submission.
 
         Keyed by the identity of the invocation objects (a suite's are built once
         per class), kept alive by the cache itself, a few suites at most.
@@ -387,18 +341,14 @@ class SandboxPool:
         key = tuple(id(i) for i in invocations)
         with self._lock:
             cached = self._invocations_cache.get(key)
-        if cached is None:
-            encoded = encode_invocations(invocations)
-            with self._lock:
-                cached = self._invocations_cache.get(key)
-                if cached is None:
-                    if len(self._invocations_cache) >= MAX_CACHED_SUITES:
-                        self._invocations_cache.pop(next(iter(self._invocations_cache)))
-                    cached = SuiteInputs(tuple(invocations), encoded, key=f"suite-{next(self._suite_numbers)}")
-                    self._invocations_cache[key] = cached
+        if cached is not None:
+            return cached[1]
+        encoded = encode_invocations(invocations)
         with self._lock:
-            cached.uses += 1
-        return cached
+            if len(self._invocations_cache) >= MAX_CACHED_SUITES:
+                self._invocations_cache.pop(next(iter(self._invocations_cache)))
+            self._invocations_cache[key] = (tuple(invocations), encoded)
+        return encoded
 
     def run(self, *, source: str, filename: str, symbols: list[str], forbidden: list[str],
             invocations: list[Invocation], limits: Limits) -> RunReport:
@@ -406,14 +356,13 @@ class SandboxPool:
         machine's doing: the OOM killer, an operator) is replaced and the submission runs again,
         once; a second death is recorded as its crash. Raises :class:`SandboxUnavailable` when no
         zygote is left and none can be started: nothing is recorded then."""
-        inputs = self._inputs(invocations)
+        encoded = self._encoded(invocations)
         for _ in range(ZYGOTE_TRIES):
             zygote = self._take()
             try:
-                kept = zygote.keep(inputs) if inputs.uses > 1 else None  # a suite run once: its pipe
                 report = run_submission(zygote, source=source, filename=filename, symbols=symbols,
                                         forbidden=forbidden, invocations=invocations, limits=limits,
-                                        isolation=self.level, invocations_bytes=inputs.encoded, kept_inputs=kept)
+                                        isolation=self.level, invocations_bytes=encoded)
             except (ZygoteDied, OSError, ValueError) as exc:
                 self._replace(zygote)
                 failure = exc

@@ -38,7 +38,7 @@ from grader import feedback as F
 from grader.grading import load_failure_error
 from grader.runs import RunReport, SubmissionError
 from grader.sandbox.channel import (BEGIN, CHILD_HEADER, FRAME_KINDS, LOADED, encode_go, encode_invocations,
-                                    encode_job, encode_job_head)
+                                    encode_job)
 from grader.sandbox.execute import INPUT_COPIES
 from grader.sandbox.messages import (MEMORY_LIMIT_EXCEEDED, MIB, RESULT_TOO_LARGE, ErrorKind, Invocation, Job,
                                      Limits, Loaded, Outcome, TestException, loaded_from_wire,
@@ -114,9 +114,8 @@ class ChildRun:
     """One child of one submission, from test ``job.first`` on."""
 
     def __init__(self, zygote, job: Job, job_bytes: bytes, limits: Limits, output: CapturedOutput,
-                 budget: ResultBudget, deadline_total: float, kept_inputs: str | None = None):
+                 budget: ResultBudget, deadline_total: float):
         self.zygote, self.job, self.limits, self.output, self.budget = zygote, job, limits, output, budget
-        self.kept_inputs = kept_inputs  # the key of the job's invocations in the zygote, if it keeps them
         self.job_bytes = memoryview(job_bytes)
         self.deadline_total = deadline_total
         self.end = ChildEnd()
@@ -139,8 +138,7 @@ class ChildRun:
         if any(i.measure_memory for i in self.job.invocations[self.job.first:]):
             self.idle_usage = self.zygote.memory_usage()
         try:
-            handle = self.zygote.fork(fds=[job_r, result_w, output_w], limits=self.limits,
-                                      inputs=self.kept_inputs)
+            handle = self.zygote.fork(fds=[job_r, result_w, output_w], limits=self.limits)
         finally:
             for fd in (job_r, result_w, output_w):
                 os.close(fd)
@@ -455,15 +453,13 @@ def _test_level_errors(results: dict[int, Outcome], limits: Limits,
 
 def run_submission(zygote, *, source: str, filename: str, symbols: list[str], forbidden: list[str],
                    invocations: list[Invocation], limits: Limits, isolation: str,
-                   invocations_bytes: bytes | None = None, kept_inputs: str | None = None) -> RunReport:
+                   invocations_bytes: bytes | None = None) -> RunReport:
     """Run every test of one submission in fresh children of ``zygote``; see the module docstring.
-
-    ``kept_inputs``: the key under which ``zygote`` keeps these invocations
-    (:meth:`grader.pool.ZygoteProcess.keep`); the job pipe then carries the submission alone."""
+    ``invocations_bytes``: the invocations' encoding, where the caller made it already."""
     start = time.monotonic()
     count = len(invocations)
     deadline_total = start + limits.submission_timeout
-    encoded = invocations_bytes if invocations_bytes is not None or kept_inputs else encode_invocations(invocations)
+    encoded = invocations_bytes if invocations_bytes is not None else encode_invocations(invocations)
     output = CapturedOutput()
     budget = ResultBudget(limits.max_results_bytes)
     results: dict[int, Outcome] = {}
@@ -475,8 +471,7 @@ def run_submission(zygote, *, source: str, filename: str, symbols: list[str], fo
     while first < count:
         job = Job(job_id=job_id, source=source, filename=filename, symbols=tuple(symbols),
                   forbidden=tuple(forbidden), invocations=tuple(invocations), first=first)
-        job_bytes = encode_job_head(job) if kept_inputs else encode_job(job, encoded)
-        end = ChildRun(zygote, job, job_bytes, limits, output, budget, deadline_total, kept_inputs).run()
+        end = ChildRun(zygote, job, encode_job(job, encoded), limits, output, budget, deadline_total).run()
         results.update(end.results)
         test_errors.update(end.malformed)
         memory_limited |= end.memory_limited

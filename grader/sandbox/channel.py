@@ -5,10 +5,7 @@ the submission (:class:`~grader.sandbox.messages.Job` without its tests) and
 the tests' invocations (encoded once per suite and reused for every submission;
 a memory test's without its inputs) — then, when a memory test begins, one byte
 ``g`` that says "the meter runs, go" and that test's whole invocation: what the
-child computes from those inputs is all measured. Where the zygote keeps the
-suite's invocations (:func:`kept_invocations_file`, :func:`read_kept_invocations`),
-the job pipe carries the submission alone and the child takes them from the
-memory it inherited.
+child computes from those inputs is all measured.
 
 Child -> trusted (the result channel): frames
 ``kind (1 byte) | index (u32) | length (u32) | payload`` with kinds ``L``
@@ -20,7 +17,6 @@ from __future__ import annotations
 
 import os
 import struct
-from dataclasses import replace
 
 from grader.sandbox.messages import Invocation, Job
 from grader.sandbox.protocol import HEADER_PREFIX, decode, encode, frame_length
@@ -99,49 +95,15 @@ def read_go(fd: int) -> Invocation:
     return Invocation.from_wire(decode(read_message(fd)))
 
 
-def encode_job_head(job: Job) -> bytes:
-    """The submission without its tests: all the job pipe carries when the zygote keeps the tests."""
-    head = replace(job, invocations=()).to_wire()
-    del head["invocations"]
-    return encode(head)
-
-
 def encode_job(job: Job, invocations: bytes | None = None) -> bytes:
     """The bytes of the job pipe (``invocations``: the suite's encoding, if already made)."""
-    return encode_job_head(job) + (invocations if invocations is not None
-                                   else encode_invocations(job.invocations))
+    head = job.to_wire()
+    del head["invocations"]
+    return encode(head) + (invocations if invocations is not None else encode_invocations(job.invocations))
 
 
-def read_job(fd: int, kept: tuple[Invocation, ...] | None = None) -> Job:
-    """The child's side of :func:`encode_job` or, with the invocations its zygote ``kept``, of
-    :func:`encode_job_head`."""
+def read_job(fd: int) -> Job:
+    """The child's side of :func:`encode_job`."""
     head = decode(read_message(fd))
-    invocations = kept if kept is not None else [Invocation.from_wire(i) for i in decode(read_message(fd))]
-    return Job.from_wire(dict(head, invocations=invocations))
-
-
-def kept_invocations_file(encoded: bytes) -> int:
-    """A memory file holding a suite's encoded invocations, for a zygote to keep (the caller
-    closes it once sent)."""
-    fd = os.memfd_create("attn-judge-inputs", os.MFD_CLOEXEC)
-    try:
-        write_all(fd, encoded)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
-
-
-def read_kept_invocations(fd: int, size: int) -> tuple[Invocation, ...]:
-    """The zygote's side of :func:`kept_invocations_file`: ``size`` bytes decoded into invocations
-    (views of one buffer that the zygote keeps, and its children inherit)."""
-    if os.fstat(fd).st_size != size:
-        raise ValueError("the kept inputs' file is not of the size announced")
-    buffer = bytearray(size)
-    view = memoryview(buffer)
-    while view.nbytes:
-        count = os.preadv(fd, [view], size - view.nbytes)
-        if not count:
-            raise ChannelClosed("the kept inputs' file ended early")
-        view = view[count:]
-    return tuple(Invocation.from_wire(i) for i in decode(buffer))
+    invocations = decode(read_message(fd))
+    return Job.from_wire(dict(head, invocations=[Invocation.from_wire(i) for i in invocations]))

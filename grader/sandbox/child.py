@@ -4,8 +4,7 @@ Forked by the zygote (which never held any job), it keeps exactly three
 descriptors — its job input, its result channel and its captured output —
 isolates itself (:mod:`grader.sandbox.isolation`) before touching anything of
 the job, and only then reads its job from the trusted side: the submission's
-source and its tests' inputs (or the source alone, where the zygote keeps the
-suite's inputs and the child inherited them). It loads the submission and runs each test,
+source and its tests' inputs. It loads the submission and runs each test,
 sending one frame per test on the result channel; before a test that measures
 memory it announces the test and waits for the trusted side to start its
 meter, which then sends that test with its inputs. Its stdout and stderr go to
@@ -28,7 +27,7 @@ from grader.sandbox.exception_facts import class_name, message_of
 from grader.sandbox.execute import describe_exit, execute
 from grader.sandbox.loader import load_submission
 from grader.sandbox.memory import release_freed_memory
-from grader.sandbox.messages import (RESULT_TOO_LARGE, ErrorKind, Invocation, Job, Loaded, LoadFailure,
+from grader.sandbox.messages import (RESULT_TOO_LARGE, ErrorKind, Job, Loaded, LoadFailure,
                                      Outcome, TestException, loaded_to_wire, outcome_to_wire)
 from grader.sandbox.protocol import MessageTooLarge, Unsupported, encode_parts
 
@@ -117,10 +116,8 @@ def _run(job: Job, *, job_fd: int, result_fd: int, limit: int) -> None:
 
 
 def main(*, job_fd: int, result_fd: int, output_fd: int, setup: isolation.Setup,
-         limits: isolation.ChildLimits, weak_workdir: str | None, max_result_bytes: int,
-         kept_invocations: tuple[Invocation, ...] | None = None) -> None:
-    """Child main: never returns. ``kept_invocations``: the tests, where the zygote keeps them
-    (the job pipe then carries the submission alone)."""
+         limits: isolation.ChildLimits, weak_workdir: str | None, max_result_bytes: int) -> None:
+    """Child main: never returns."""
     global _WRITER_PID
     _WRITER_PID = os.getpid()
     status = 0
@@ -134,7 +131,7 @@ def main(*, job_fd: int, result_fd: int, output_fd: int, setup: isolation.Setup,
         torch.set_num_threads(1)  # a forked child must not use the zygote's OpenMP pool
         isolation.enter(setup, limits, weak_workdir=weak_workdir)
         os.environ.update({"HOME": os.getcwd(), "TMPDIR": os.getcwd()})
-        job = read_job(job_fd, kept_invocations)
+        job = read_job(job_fd)
         _run(job, job_fd=job_fd, result_fd=result_fd, limit=max_result_bytes)
     except BaseException as exc:  # isolation failed, or running out of a limit broke the runtime
         status = RUNTIME_FAILED

@@ -17,22 +17,13 @@ outputs or results, and no child can inherit them. Each fork request carries
 exactly the child's three descriptors (its job input, its result channel, its
 captured output), which are the only ones the child keeps.
 
-The one thing of a class it may hold is the tests' inputs of a suite that
-several submissions run (:class:`KeptInputs`): the trusted side sends them once,
-the zygote decodes them, and each child of a fork request that names them
-finds them in the memory it inherits rather than reading and decoding them
-from its pipe (1.3-3.2 ms less per child on the first seven problems). Inputs
-are what every child of that suite receives anyway; a child that changes them
-changes its own copy of the pages, never the zygote's. A memory test's inputs
-are not among them (they arrive once its meter runs).
+It holds no test's inputs either: each child reads its own tests from its
+pipe, so a child of one problem never finds another problem's hidden inputs in
+the memory it inherits.
 
 Control messages are small JSON packets on a ``SOCK_SEQPACKET`` socket:
 
-- request ``{"op": "keep", "req": n, "key": k, "size": s, "forget": [k, ...]}`` with a
-  memfd of ``s`` bytes: a suite's encoded invocations, kept under ``key``
-  (the keys in ``forget`` are dropped first); reply ``{"op": "kept", "req": n}``;
-- request ``{"op": "fork", "req": n, "limits": {...}, "inputs": k}`` with three
-  descriptors (``inputs``, optional: the child's invocations are those kept under ``k``);
+- request ``{"op": "fork", "req": n, "limits": {...}}`` with three descriptors;
 - reply ``{"op": "forked", "req": n, "pid": p}`` with a pidfd of the child;
 - reply ``{"op": "exited", "req": n, "status": s, "oom_kills": k, "tasks_refused": t}``
   once the child (process 1 of its PID namespace: its whole tree with it) is gone.
@@ -67,12 +58,10 @@ for _name in PRELOADED:
 import torch  # noqa: E402
 
 from grader.sandbox import cgroups, child, filesystem, guard, isolation, seccomp  # noqa: E402
-from grader.sandbox.channel import read_kept_invocations  # noqa: E402
 from grader.sandbox.hugepages import advise_huge_pages  # noqa: E402
 from grader.sandbox.isolation import (DEFAULT_UID_BASE, STRONG, USERNS, WEAK, ChildLimits, Setup,  # noqa: E402
                                       sandbox_uid)
 from grader.sandbox.memory import fixed_mmap_threshold  # noqa: E402
-from grader.sandbox.messages import Invocation  # noqa: E402
 from grader.sandbox.reaper import kill_uid  # noqa: E402
 from grader.sandbox.syscalls import (CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, MS_PRIVATE,  # noqa: E402
                                      MS_REC, PR_SET_CHILD_SUBREAPER, mount, prctl, setns,
@@ -209,19 +198,6 @@ def _end_untracked(pid: int) -> None:
         pass
 
 
-class KeptInputs:
-    """Suites' invocations the trusted side asked this zygote to keep, decoded, by key (which ones,
-    and how many bytes in all, the trusted side decides: :class:`grader.pool.ZygoteProcess`)."""
-
-    def __init__(self):
-        self.sets: dict[str, tuple[Invocation, ...]] = {}
-
-    def keep(self, key: str, fd: int, size: int, *, forget: list[str]) -> None:
-        for old in forget:
-            self.sets.pop(old, None)
-        self.sets[key] = read_kept_invocations(fd, size)
-
-
 class Zygote:
     """The fork loop (one child at a time)."""
 
@@ -233,7 +209,6 @@ class Zygote:
         self.workdir: str | None = None  # a weak child's directory
         self.selector = selectors.DefaultSelector()
         self.selector.register(control, selectors.EVENT_READ, "control")
-        self.kept = KeptInputs()
 
     def send(self, message: dict, fds: list[int] = ()) -> None:
         data = json.dumps(message).encode()
@@ -266,22 +241,11 @@ class Zygote:
         try:
             if op == "fork" and len(fds) == 3:
                 self.fork(request, fds)
-            elif op == "keep" and len(fds) == 1:
-                self.keep(request, fds)
             else:
                 _close_all(fds)
         except Exception as exc:
             _close_all(fds)
             self.send({"op": "failed", "req": request.get("req"), "error": f"{exc}"[:300]})
-
-    def keep(self, request: dict, fds: list[int]) -> None:
-        try:
-            self.kept.keep(str(request["key"]), fds[0], int(request["size"]),
-                           forget=[str(key) for key in request.get("forget", ())])
-        finally:
-            _close_all(fds)
-            fds.clear()  # closed: a failure below must not close the number again
-        self.send({"op": "kept", "req": request.get("req")})
 
     def _counters(self) -> tuple[int, int]:
         group = self.setup.group
@@ -324,7 +288,6 @@ class Zygote:
                    "tasks_refused": refused - refused_before})
 
     def fork(self, request: dict, fds: list[int]) -> None:
-        inputs = self.kept.sets[str(request["inputs"])] if request.get("inputs") else None
         self.reap(kill=True)  # never two children of one slot at a time
         limits = ChildLimits(**request["limits"])
         group = self.setup.group
@@ -339,7 +302,7 @@ class Zygote:
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child never returns
             child.main(job_fd=fds[0], result_fd=fds[1], output_fd=fds[2], setup=self.setup,
-                       limits=limits, weak_workdir=workdir, kept_invocations=inputs,
+                       limits=limits, weak_workdir=workdir,
                        max_result_bytes=int(request.get("max_result_bytes", 1 << 25)))
         _close_all(fds)
         fds.clear()  # the child's now: a failure below must not close these numbers again

@@ -34,7 +34,7 @@ from grader.grading import Suite, grade
 from grader.pool import SandboxPool
 from grader.references import solution_source
 from grader.sandbox.filesystem import WORK_DIRS, work_dir
-from grader.sandbox.isolation import CGROUP, PIDNS, SECCOMP, STRONG, base_level
+from grader.sandbox.isolation import CGROUP, PIDNS, SANDBOX_HOSTNAME, SECCOMP, STRONG, base_level
 from grader.sandbox.messages import Limits
 from grader.seedkey import fingerprint
 from tests.sandboxing import FAST_LIMITS, attack_source, sandbox_processes
@@ -125,6 +125,21 @@ def test_a_child_loads_what_the_zygote_never_imported_and_works_in_an_empty_fold
     cwd, listing = _found(results)
     assert "tensor([[1., 1., 1.]," in results["extra_data"]["output"], results["extra_data"]["output"]
     assert listing == ["scratch.txt"] and cwd in WORK_DIRS
+
+
+HOST_NAME = """
+import os
+import socket
+
+
+def scaled_dot_product_attention(q, k, v, mask=None):
+    raise RuntimeError("FOUND=" + repr([socket.gethostname(), os.uname().nodename]))
+"""
+
+
+def test_a_child_does_not_learn_the_machine_s_name(pool):
+    names = _found(_grade(pool, HOST_NAME))
+    assert names == [SANDBOX_HOSTNAME, SANDBOX_HOSTNAME], names
 
 
 def test_the_child_s_folder_never_hides_an_allowed_path():

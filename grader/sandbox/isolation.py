@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import os
 import resource
+import socket
 from dataclasses import dataclass
 
 from grader.sandbox import cgroups
@@ -49,6 +50,7 @@ FEATURES = (UID, PIDNS, SECCOMP, CGROUP)  # UID: a weak level's private uid (the
 
 UID_SPAN = 4000
 DEFAULT_UID_BASE = 61000
+SANDBOX_HOSTNAME = "sandbox"  # what a child of the strong level reads as the host name
 
 
 def sandbox_uid(zygote_pid: int, base: int = DEFAULT_UID_BASE) -> int:
@@ -159,6 +161,7 @@ def _apply_limits(setup: Setup, limits: ChildLimits, *, base_memory: int, extra_
 def _enter_root(setup: Setup, limits: ChildLimits, *, owner: int | None) -> None:
     root = setup.root
     unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
+    socket.sethostname(SANDBOX_HOSTNAME)  # its own UTS namespace: the machine's name is not its business
     mount("tmpfs", root + setup.work, "tmpfs", MS_NOSUID | MS_NODEV,
           f"size={max(limits.max_file_bytes, 4096)},mode=700")
     if owner is not None:

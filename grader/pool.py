@@ -116,8 +116,9 @@ class ZygoteProcess:
         self.pid: int = hello["pid"]
         self.private_uid: int | None = hello.get("private_uid")  # its children's own uid, if any
         self.level: str = hello["level"]
-        if self.private_uid is not None and base_level(self.level) == WEAK:
-            keep_answers_private()  # its children share our file system under a uid of their own
+        # its children would share our file system under a uid of their own: the answers are made
+        # private before the first one runs (never for a sandbox a caller refuses and closes unused)
+        self._answers_to_hide = self.private_uid is not None and base_level(self.level) == WEAK
         self.fallback_reason: str = hello.get("fallback_reason", "")
         group = hello.get("cgroup")
         self.group = None if group is None else cgroups.Group(**group)
@@ -177,6 +178,9 @@ class ZygoteProcess:
                                    max_file_bytes=int(limits.max_written_bytes))
         request = {"op": "fork", "limits": asdict(child_limits), "max_result_bytes": int(limits.max_result_bytes)}
         with self._lock:
+            if self._answers_to_hide:
+                keep_answers_private()
+                self._answers_to_hide = False
             reply, reply_fds = self._request(request, fds, "forked")
             req = self._req
         if len(reply_fds) != 1:

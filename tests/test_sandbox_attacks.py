@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from grader import pool as pool_module
 from grader import registry
 from grader.datapaths import data_root, package_dir, solutions_dir
 from grader.datapaths import answer_folders
@@ -335,6 +336,22 @@ def test_weak_isolation_as_root_gives_up_root(suite, tmp_path):
     assert "outside: PermissionError" in printed and not outside.exists()
     time.sleep(2)  # the daemon would write after 1.5 s
     assert not Path(f"{outside}.daemon").exists() and not sandbox_processes()
+
+
+def test_a_weak_sandbox_changes_no_folder_s_mode_until_it_runs_a_submission(suite, monkeypatch):
+    """A run that refuses weak isolation starts the sandbox, learns its level and closes it: the
+    answers' folders (a learner's or instructor's own checkout) keep their modes. Only a weak
+    sandbox whose children have a uid of their own makes them private, before its first child."""
+    made_private = []
+    monkeypatch.setattr(pool_module, "keep_answers_private", lambda: made_private.append(True))
+    with SandboxPool(1, force_weak=True) as weak:
+        assert weak.level.startswith("weak") and made_private == []
+        results = grade(problem=PROBLEM, source=solution_source(PROBLEM), filename=f"{PROBLEM.id}.py",
+                        runner=weak, suite=suite, limits=FAST_LIMITS)
+        assert results["score"] == results["max_score"]
+        has_own_uid = weak._all[0].private_uid is not None
+    assert made_private == ([True] if has_own_uid else []), (weak.level, made_private)
+    assert has_own_uid == (os.getuid() == 0)
 
 
 def test_under_weak_isolation_a_platform_run_keeps_the_answers_out_of_reach(suite):

@@ -18,6 +18,7 @@ Tolerances are those of problems.md: float32 ``rtol=1e-4, atol=1e-5``; float64
 
 from __future__ import annotations
 
+import itertools
 import math
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -45,6 +46,7 @@ FLOAT32_DRIFT_SHARE = 0.25  # of its nonzero values at least are off when a comp
 
 # What a failure can be about besides the values, named as the tags of the tests that check it: a
 # test tagged with one of them gives its own hint for a failure of that kind only (see hint_applies).
+MAX_REORDERED_ITEMS = 4  # a returned tuple longer than this is not searched for another order
 FOCUSES = frozenset({"inputs", "memory", "gradients", "errors"})
 VALUES = "values"
 
@@ -211,6 +213,9 @@ def structure_problem(got, want, *, what: Text = F.OUTPUT, names: tuple = (),
     if isinstance(want, (tuple, list)):
         if not isinstance(got, (tuple, list)) or len(got) != len(want):
             return _wrong_structure(got, want, what)
+        reordered = _reordered(got, want, what, names)
+        if reordered:
+            return reordered
         for g, w, item in _items(got, want, what, names, _path):
             problem = structure_problem(g, w, what=item.label, names=item.names, _path=item.path)
             if problem:
@@ -256,6 +261,28 @@ def returned_names(invocation: Invocation) -> tuple:
 
     problem = registry.problem_defining(invocation.symbol)
     return problem.returns if problem is not None else ()
+
+
+def _reordered(got, want, what: Text, names: tuple) -> Verdict | None:
+    """The items of a returned tuple of tensors in another order than the contract's (``(weights,
+    output)`` for ``(output, weights)``), told by their shapes: said with the order to return them
+    in, not with the test's hint. None when the shapes are right in place or fit no other order."""
+    if len(want) < 2 or len(want) > MAX_REORDERED_ITEMS or not all(
+            isinstance(item, torch.Tensor) for item in (*got, *want)):
+        return None
+    shapes_got, shapes_want = [g.shape for g in got], [w.shape for w in want]
+    if shapes_got == shapes_want:
+        return None
+    order = next((p for p in itertools.permutations(range(len(want)))
+                  if all(shapes_got[i] == shapes_want[j] for i, j in enumerate(p))), None)
+    if order is None:
+        return None
+    labels = [_spelled(names[j]) if j < len(names) else F.INDEXED.format(what=what, index=j).en
+              for j in range(len(want))]
+    shown_want = "(" + ", ".join(labels) + ")"
+    return Verdict(False, F.REORDERED.format(what=what, got="(" + ", ".join(labels[j] for j in order) + ")",
+                                             want=shown_want),
+                   hint=F.RETURN_IN_ORDER.format(want=shown_want))
 
 
 def _wrong_structure(got, want, what: Text) -> Verdict:

@@ -205,7 +205,7 @@ def _print_results(results: dict, *, title: Text, lang: str) -> None:
                                fg="yellow"), err=True)
     ordered = sorted(results["tests"], key=lambda t: t["status"] == "passed")
     hint_start = F.HINT.format(hint="").get(lang)
-    previous_message = None
+    previous_message = previous_hints = None
     for test in ordered:
         ok = test["status"] == "passed"
         mark = _styled("✓" if ok else "✗", fg="green" if ok else "red")
@@ -214,11 +214,15 @@ def _print_results(results: dict, *, title: Text, lang: str) -> None:
         if not ok:
             lines = safe(test["output"]).splitlines() or [""]
             hints = next((i for i, line in enumerate(lines) if line.startswith(hint_start)), len(lines))
-            message, lines = lines[:hints], lines[hints:]  # a test's own hint is always shown
+            message, lines = lines[:hints], lines[hints:]  # a test's own hint is shown, unless repeated
             if message == previous_message:  # the whole message, not only its first line (tables differ)
                 message = [F.SAME_AS_ABOVE.get(lang)]
+                if lines == previous_hints:
+                    lines = []
+                else:
+                    previous_hints = lines
             else:
-                previous_message = message
+                previous_message, previous_hints = message, lines
             for line in message + lines:
                 click.echo(f"        {line}")
     if extra.get("error"):

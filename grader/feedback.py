@@ -40,6 +40,10 @@ WRONG_SHAPE = t("{what}: shape {got}, expected {want}", "{what}：形状为 {got
 WRONG_DTYPE = t("{what}: dtype {got}, expected {want} (keep the inputs' dtype)",
                 "{what}：dtype 为 {got}，应为 {want}（保持输入的 dtype）")
 WRONG_STRUCTURE = t("{what}: returned {got}, expected {want}", "{what}：返回了{got}，应为{want}")
+REORDERED = t("{what}: its items have the shapes of {got}, in this order; the contract returns {want}",
+              "{what}：各项的形状依次是 {got} 的形状；按约定应返回 {want}")
+RETURN_IN_ORDER = t("Return {want} in this order, as the signature says.",
+                    "按签名的顺序返回 {want}。")
 
 # ----------------------------------------------------------------------------- values compared
 EQUAL = t("{what}: equal", "{what}：相等")

@@ -130,7 +130,8 @@ def test_start_writes_the_stub_and_never_overwrites(tmp_path):
 
 def test_same_as_above_stands_for_a_whole_message_and_never_hides_a_hint(capsys):
     """A failure whose first line repeats the test above but whose table differs is shown whole;
-    a message repeated whole becomes "(same as above)", and each test's hint stays."""
+    a message repeated whole becomes "(same as above)", and each test's hint stays unless it
+    repeats the hint of the test above too (the same failure, said once)."""
     from grader.cli import _print_results
     from grader.i18n import same
 
@@ -138,12 +139,15 @@ def test_same_as_above_stands_for_a_whole_message_and_never_hides_a_hint(capsys)
         return {"number": number, "name": "n", "score": 0, "max_score": 1, "status": "failed", "output": output}
 
     tests = [failed("P1", "output: off\ngot: 1\nHint: one"), failed("P2", "output: off\ngot: 2\nHint: two"),
-             failed("P3", "output: off\ngot: 2\nHint: three")]
+             failed("P3", "output: off\ngot: 2\nHint: three"), failed("P4", "output: off\ngot: 2\nHint: three"),
+             failed("P5", "output: off\ngot: 2\nHint: one")]
     _print_results({"tests": tests, "output": "", "extra_data": {"isolation": "x"}}, title=same("t"), lang="en")
     shown = [line.strip() for line in capsys.readouterr().out.splitlines()]
     assert shown[1:] == ["✗ P1    n  (0/1)", "output: off", "got: 1", "Hint: one",
                          "✗ P2    n  (0/1)", "output: off", "got: 2", "Hint: two",
-                         "✗ P3    n  (0/1)", "(same as above)", "Hint: three", ""]
+                         "✗ P3    n  (0/1)", "(same as above)", "Hint: three",
+                         "✗ P4    n  (0/1)", "(same as above)",
+                         "✗ P5    n  (0/1)", "(same as above)", "Hint: one", ""]
 
 
 @pytest.mark.sandbox
@@ -162,6 +166,25 @@ def test_check_a_stub_then_a_solution(tmp_path):
     assert "Every public test passes. The hidden tests try more" in passing.stdout  # never "everything"
     progress = json.loads((tmp_path / "home" / "progress.json").read_text())
     assert progress["scaled_dot_product_attention"]["solved"] is True
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("problem_id, returned, said", [
+    ("scaled_dot_product_attention", "return output, weights", "(weights, output), in this order; the contract returns (output, weights)"),
+    ("flash_attention", "return output, lse", "(lse, output), in this order; the contract returns (output, lse)"),
+])
+def test_items_returned_in_another_order_are_told_so_once_not_given_each_tests_hint(tmp_path, problem_id,
+                                                                                    returned, said):
+    """(weights, output) for (output, weights): every test's hint (scaling, masks, dtypes) was
+    beside the point; the learner is told the order to return, once."""
+    source = solution_source(registry.get(problem_id))
+    assert source.count(returned) == 1, "the reference returns these names"
+    swapped = ", ".join(reversed(returned.removeprefix("return ").split(", ")))
+    (tmp_path / f"{problem_id}.py").write_text(source.replace(returned, f"return {swapped}"))
+    result = attn("check", f"{problem_id}.py", cwd=tmp_path, env={"ATTN_JUDGE_HOME": str(tmp_path / "home")})
+    assert result.returncode == 1
+    assert said in result.stdout, result.stdout
+    assert result.stdout.count("Hint: ") == 1 and "as the signature says" in result.stdout, result.stdout
 
 
 @pytest.mark.parametrize("damaged, kept_aside", [('{"scaled_dot_product_attention": 5, "self_attention": null}', False),

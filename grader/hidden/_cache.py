@@ -10,7 +10,10 @@
   differentiates every tensor a call returns, the returned cache included, but
   the contract differentiates the output only; a candidate whose returned cache
   is out of the autograd graph is therefore compared with the reference's
-  output-only gradients as well.
+  output-only gradients as well. Between chunks the cache must stay in the
+  graph: a later chunk's output depends on the earlier tokens through it, so a
+  module that detaches the cache it returns loses those gradients (the
+  convention "everything that is a function of tensors is differentiable").
 
 The whole-sequence and output-only results come from the reference run here,
 in the trusted process, on the same invocation without its chunks.

@@ -127,3 +127,19 @@ def test_flash_attentions_block_size_test_fails_code_that_never_checks_it():
     results = _grade(problem, TrustedRunner(), source=unchecked)
     failed = {t["number"] for t in results["tests"] if t["status"] == "failed"}
     assert failed == {"12.18"}
+
+
+@pytest.mark.parametrize("edit", [
+    ("        if causal:\n", "        elif causal:\n"),  # causality dropped whenever a mask is given
+    ("        return self.out_proj(heads)", "        return heads"),  # no output projection
+], ids=["causal_dropped_with_a_mask", "no_out_proj"])
+def test_grouped_query_attentions_public_tests_fail_code_that_drops_a_step(edit):
+    """A public test titled "a mask and causal=True together" passed code that ignored causal when a
+    mask was given (the mask it used blocked every future key itself), and every public test passed
+    code without out_proj (the identity there): `check` said every public test passes."""
+    problem = registry.get("grouped_query_attention")
+    old, new = edit
+    source = solution_source(problem)
+    assert source.count(old) == 1
+    results = _grade(problem, TrustedRunner(), source=source.replace(old, new), public=True)
+    assert {t["number"] for t in results["tests"] if t["status"] == "failed"} == {"P4"}

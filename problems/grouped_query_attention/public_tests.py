@@ -7,7 +7,7 @@ just picks column j of each weight matrix; the columns are chosen so that
 - token j's query in head h is QUERIES[h][j] and its key in key/value head g is
   KEYS[g][j] (3 numbers each, head_dim = 3);
 - token j's value in every key/value head is the one-hot vector e_j;
-- out_proj is the identity.
+- out_proj is the identity (in P4, twice the identity).
 
 Then features [3h, 3h + 3) of output row i are exactly head h's attention
 weights of query i over the three keys. The hidden tests use random weights,
@@ -104,23 +104,25 @@ TESTS = [
     ),
     public_case(
         "P4", t("a mask and causal=True together (float64)", "掩码与 causal=True 同时使用（float64）"),
+        # The mask allows two future keys (0 -> 1, 1 -> 2) that causal=True blocks, and blocks
+        # 2 -> 0. Here out_proj is 2 * I, so each output is twice the head's weights.
         module_call(*GQA, dtype=torch.float64, args=(X.double(),),
-                    state_dict={k: v.double() for k, v in state(2).items()},
-                    kwargs={"mask": torch.tensor([[True, False, False], [True, True, False],
+                    state_dict={k: v.double() for k, v in {**state(2), "out_proj.weight": 2 * torch.eye(E)}.items()},
+                    kwargs={"mask": torch.tensor([[True, True, False], [True, True, True],
                                                   [False, True, True]]),
                             "causal": True}),
         expected=torch.tensor([[
-            [1.0, 0.0, 0.0,  1.0, 0.0, 0.0,
-             1.0, 0.0, 0.0,  1.0, 0.0, 0.0],
-            [0.239632, 0.760368, 0.0,  0.760368, 0.239632, 0.0,
-             0.5, 0.5, 0.0,  0.5, 0.5, 0.0],
-            [0.0, 0.239632, 0.760368,  0.0, 0.760368, 0.239632,
-             0.0, 0.5, 0.5,  0.0, 0.5, 0.5],
+            [2.0, 0.0, 0.0,  2.0, 0.0, 0.0,
+             2.0, 0.0, 0.0,  2.0, 0.0, 0.0],
+            [0.479263, 1.520737, 0.0,  1.520737, 0.479263, 0.0,
+             1.0, 1.0, 0.0,  1.0, 1.0, 0.0],
+            [0.0, 0.479263, 1.520737,  0.0, 1.520737, 0.479263,
+             0.0, 1.0, 1.0,  0.0, 1.0, 1.0],
         ]], dtype=torch.float64),
         places=6,
-        hint=t("A key is allowed only when the mask allows it and it is not in the future; keep "
-               "the inputs' dtype.",
-               "只有掩码允许且不在未来的键才被允许；保持输入的 dtype。"),
+        hint=t("A key is allowed only when the mask allows it and it is not in the future; the "
+               "output goes through out_proj; keep the inputs' dtype.",
+               "只有掩码允许且不在未来的键才被允许；输出要经过 out_proj；保持输入的 dtype。"),
     ),
     public_case(
         "P5", t("num_heads not divisible by num_kv_heads raises ValueError",

@@ -59,7 +59,7 @@ TESTS = [
                                 [0.7311, 0.2689, 0.0000, 0.0000],
                                 [0.2119, 0.2119, 0.5761, 0.0000]]]),
         hint=t("A query whose only allowed key is itself attends to itself (weight 1), not to nothing.",
-               "唯一允许的键就是自身的查询，关注自身（权重为 1），而不是什么都不关注。"),
+               "如果一个查询唯一允许的键就是它自己，它就只关注自己（权重为 1），而不是什么都不关注。"),
     ),
     public_case(
         "P4", t("float64 in, float64 out", "输入 float64，输出 float64"),

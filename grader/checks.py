@@ -423,11 +423,21 @@ def _parameters(invocation: Invocation) -> tuple[str, ...]:
     return positional_parameters(invocation.symbol, invocation.kind)
 
 
+# Calls that block keys whatever their arguments: a cache's new tokens never see later ones.
+ALWAYS_BLOCKING = frozenset({"CachedSelfAttention"})
+
+
 def _masked(ctx: CheckContext) -> bool:
-    """Whether the call blocks keys: a mask given (an argument whose name has "mask") or causal=True."""
+    """Whether the call blocks keys: a mask given (an argument whose name has "mask"), causal or
+    exclude_self true (passed, or the default), a sliding window, or a call that always does."""
+    from grader.references import parameter_defaults
+
     invocation = ctx.invocation
-    named = dict(zip(_parameters(invocation), invocation.args)) | dict(invocation.kwargs)
-    return named.get("causal") is True or any("mask" in name and value is not None for name, value in named.items())
+    named = (parameter_defaults(invocation.symbol, invocation.kind)
+             | dict(zip(_parameters(invocation), invocation.args)) | dict(invocation.kwargs))
+    return (invocation.symbol in ALWAYS_BLOCKING or "window" in named
+            or named.get("causal") is True or named.get("exclude_self") is True
+            or any("mask" in name and value is not None for name, value in named.items()))
 
 
 def input_name(selector: str, parameters: tuple[str, ...] = ()) -> Text:

@@ -153,11 +153,11 @@ SUMMARY_PUBLIC_CORRECT = t(
     "所有公开测试都通过了。隐藏测试会检查更多情况（其他形状和大小、float64 精度、内存用量）：用 'attn-judge grade' 运行它们。")
 SUMMARY_BROAD_FAILURE = t(
     "Most tests get wrong values and no known mistake matches: the mistake is likely in what every call "
-    "computes (the formula, a scale, a softmax's axis, a transpose), not in the case each test is about, "
+    "computes (the formula, a scale, a softmax's axis, a transpose, which keys a mask keeps), not in the case each test is about, "
     "so the tests' own hints are left out. Check your code against the statement's formula on its "
     "worked example first.",
     "大多数测试的数值都不对，且没有匹配的已知错误：错误很可能出在每次调用都要做的计算上（公式、缩放、softmax "
-    "的维度、转置），而不是各个测试所针对的情形，因此不显示各测试自己的提示。请先对照题面的公式，在它的算例上检查你的代码。")
+    "的维度、转置、掩码保留哪些键），而不是各个测试所针对的情形，因此不显示各测试自己的提示。请先对照题面的公式，在它的算例上检查你的代码。")
 FORBIDDEN_STATIC = t("line {line}: {name} is not allowed in this problem; implement it yourself",
                      "第 {line} 行：本题不允许使用 {name}，请自己实现")
 FORBIDDEN_CALLED = t("called {name}, which this problem forbids; the tests that used it score 0",

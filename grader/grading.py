@@ -344,7 +344,9 @@ def _test_output(problem: Problem, case: Case, verdict: Verdict, matched: list[s
     if not verdict.passed:
         if verdict.precision_only:
             parts.append(F.PRECISION_ONLY)
-        elif verdict.hint is not None:
+        elif verdict.hint is not None and (case_hint or verdict.max_error is None or verdict.not_finite):
+            # a broad failure leaves out a value check's guess too (a chunk's positions, a prefix):
+            # the summary says the mistake is in every call; a wrong kind, an order, nan keep theirs
             parts.append(F.HINT.format(hint=verdict.hint))
         elif (case.hint and case_hint and verdict.shows_case_hint and not matched
               and hint_applies(case.tags, verdict.about)):

@@ -50,6 +50,20 @@ def positional_parameters(symbol: str, kind: str) -> tuple[str, ...]:
     return names[1:] if kind in ("module", "generate") else names  # self; the model
 
 
+def parameter_defaults(symbol: str, kind: str) -> dict[str, object]:
+    """The default values of the parameters of ``symbol``'s call (a module's ``forward``), from the
+    reference: what a call that does not pass them gets. Empty for a symbol no problem defines."""
+    from grader import registry
+
+    problem = registry.problem_defining(symbol)
+    if problem is None:
+        return {}
+    target = getattr(solution_module(problem.id), symbol)
+    target = target.forward if kind == "module" else target
+    return {p.name: p.default for p in inspect.signature(target).parameters.values()
+            if p.default is not inspect.Parameter.empty}
+
+
 def solution_namespace(problem: Problem) -> dict:
     module = solution_module(problem.id)
     return {symbol: getattr(module, symbol) for symbol in problem.symbols}

@@ -302,3 +302,34 @@ def test_when_most_tests_get_wrong_values_no_tests_hint_about_its_own_case_is_sh
     assert BROAD not in public["output"] and any("Hint: " in test["output"] for test in public["tests"])
     tests = _graded(pool, _variant("torch.arange(start, end,", "torch.arange(0, end - start,"))
     assert any("Hint: " in test["output"] for test in tests.values() if test["status"] == "failed")
+
+
+def test_a_broad_failure_leaves_out_a_value_checks_own_guess_too(pool):
+    """A KV cache without out_proj fails nearly every test on its values; the summary says the
+    mistake is in what every call computes and that the tests' hints are left out, and no test
+    then tells it where a chunk's tokens sit (the chunk check's own guess)."""
+    problem = registry.get("kv_cache")
+    reference = solution_source(problem)
+    projected = "return self.out_proj("
+    assert reference.count(projected) == 1
+    results = grade(problem=problem, source=reference.replace(projected, "return ("), filename="kv_cache.py",
+                    runner=pool)
+    failed = [test for test in results["tests"] if test["status"] == "failed"]
+    assert BROAD in results["output"] and len(failed) >= 10
+    assert not any("Hint: " in test["output"] for test in failed), [t["output"] for t in failed]
+
+
+@pytest.mark.parametrize("problem_id, old, new", [
+    ("sliding_window_attention", 's.masked_fill(~allowed, float("-inf"))', 's.masked_fill(allowed, float("-inf"))'),
+    ("kv_cache", 'scores.masked_fill(~causal, float("-inf"))', 'scores.masked_fill(causal, float("-inf"))'),
+])
+def test_nan_from_keys_blocked_by_default_points_at_the_mask(pool, problem_id, old, new):
+    """Keys blocked without any argument saying so (a sliding window, causal by default, a cache's
+    new tokens) and the allowed set inverted: rows with no key left give nan, and the tests say how
+    a softmax makes nan and what to check, as they do when a mask argument is passed."""
+    problem = registry.get(problem_id)
+    reference = solution_source(problem)
+    assert reference.count(old) == 1
+    results = grade(problem=problem, source=reference.replace(old, new), filename=f"{problem_id}.py", runner=pool)
+    nan = [t for t in results["tests"] if "are nan or inf" in t["output"]]
+    assert nan and all("check the mask's polarity (True = may attend)" in t["output"] for t in nan)

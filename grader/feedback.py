@@ -37,8 +37,8 @@ EXPECTED_TENSOR = t("{what}: expected a tensor, got {got}", "{what}：应为张�
 RETURN_TORCH = t("; return a torch tensor (torch.from_numpy(a) makes one of a NumPy array)",
                  "；请返回 torch 张量（torch.from_numpy(a) 可把 NumPy 数组转换为张量）")
 WRONG_SHAPE = t("{what}: shape {got}, expected {want}", "{what}：形状为 {got}，应为 {want}")
-WRONG_DTYPE = t("{what}: dtype {got}, expected {want} (keep the inputs' dtype)",
-                "{what}：dtype 为 {got}，应为 {want}（保持输入的 dtype）")
+WRONG_DTYPE = t("{what}: dtype {got}, expected {want} (the inputs' dtype, or the dtype asked for)",
+                "{what}：dtype 为 {got}，应为 {want}（即输入的 dtype，或要求的 dtype）")
 WRONG_STRUCTURE = t("{what}: returned {got}, expected {want}", "{what}：返回了{got}，应为{want}")
 REORDERED = t("{what}: its items have the shapes of {got}, in this order; the contract returns {want}",
               "{what}：各项的形状依次是 {got} 的形状；按约定应返回 {want}")

@@ -62,8 +62,7 @@ TESTS = [
             torch.tensor([4.483108, 2.864706], dtype=torch.float64),
         ),
         places=6,
-        hint=t("The last block holds the remaining two keys; keep the inputs' dtype.",
-               "最后一个块装剩下的两个键；保持输入的 dtype。"),
+        hint=t("The last block holds the remaining two keys.", "最后一个块装剩下的两个键。"),
     ),
     public_case(
         "P4", t("scores of ±1e4 stay finite", "±1e4 的得分仍为有限值"),

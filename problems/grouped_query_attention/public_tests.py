@@ -121,8 +121,8 @@ TESTS = [
         ]], dtype=torch.float64),
         places=6,
         hint=t("A key is allowed only when the mask allows it and it is not in the future; the "
-               "output goes through out_proj; keep the inputs' dtype.",
-               "只有掩码允许且不在未来的键才被允许；输出要经过 out_proj；保持输入的 dtype。"),
+               "output goes through out_proj.",
+               "只有掩码允许且不在未来的键才被允许；输出要经过 out_proj。"),
     ),
     public_case(
         "P5", t("num_heads not divisible by num_kv_heads raises ValueError",

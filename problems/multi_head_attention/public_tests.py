@@ -90,8 +90,8 @@ TESTS = [
         expected=torch.tensor([[[0.844638, 0.666667, 1.000000, 1.000000],
                                 [0.666667, 0.936621, 1.364175, 1.000000]]], dtype=torch.float64),
         places=6,
-        hint=t("With bias=False the state dict has no '.bias' entries; keep the inputs' dtype.",
-               "bias=False 时 state dict 中没有 '.bias' 项；保持输入的 dtype。"),
+        hint=t("With bias=False the state dict has no '.bias' entries.",
+               "bias=False 时 state dict 中没有 '.bias' 项。"),
     ),
     public_case(
         "P5", t("embed_dim not divisible by num_heads raises ValueError",

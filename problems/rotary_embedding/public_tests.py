@@ -63,8 +63,8 @@ TESTS = [
              torch.tensor([1000])),
         expected=torch.tensor([[-1.091380, 1.951638, 1.235567, -0.986597]], dtype=torch.float64),
         places=6,
-        hint=t("Keep x's dtype, and compute the angle 1000 · theta_i without dropping to float32.",
-               "保持 x 的 dtype，计算角度 1000 · theta_i 时不要降成 float32。"),
+        hint=t("Compute the angle 1000 · theta_i without dropping to float32.",
+               "计算角度 1000 · theta_i 时不要降成 float32。"),
     ),
     public_case(
         "P5", t("odd D raises ValueError", "D 为奇数时抛出 ValueError"),

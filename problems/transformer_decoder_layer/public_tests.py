@@ -104,9 +104,8 @@ TESTS = [
                               dtype=torch.float64),
         places=6,
         hint=t("Cross-attention takes its queries from the target and its keys and values from "
-               "memory, so the output has T rows whatever S is. Keep the inputs' dtype.",
-               "交叉注意力的查询来自目标序列，键和值来自 memory，所以不管 S 是多少，输出都有 T 行。"
-               "保持输入的 dtype。"),
+               "memory, so the output has T rows whatever S is.",
+               "交叉注意力的查询来自目标序列，键和值来自 memory，所以不管 S 是多少，输出都有 T 行。"),
     ),
     public_case(
         "P5", t("d_model not divisible by num_heads raises ValueError",

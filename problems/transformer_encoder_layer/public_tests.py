@@ -101,8 +101,7 @@ TESTS = [
                                 [-0.518672, 1.505387, -0.468043, -0.518672]]],
                               dtype=torch.float64),
         places=6,
-        hint=t("Pass eps to both LayerNorms and keep the inputs' dtype.",
-               "把 eps 传给两个层归一化，并保持输入的 dtype。"),
+        hint=t("Pass eps to both LayerNorms.", "把 eps 传给两个层归一化。"),
     ),
     public_case(
         "P5", t("d_model not divisible by num_heads raises ValueError",

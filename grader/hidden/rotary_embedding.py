@@ -13,6 +13,13 @@ each feature pair keeps its norm, and on a batch built of one query vector
 repeated at every position and one key vector repeated likewise, the dot
 product of the query at position m with the key at position n depends only on
 m - n.
+
+Every case runs in one process, in this order, so tables of cos and sin cached
+across calls carry over from one case to the next. The last two run at a head
+size earlier cases used: 10.17 with another base at a D and dtype used with the
+default base (a cache that ignores the base), 10.18 in float64 at a D used in
+float32 only (a cache that ignores the dtype), both at positions the earlier
+cases are sure to have filled.
 """
 
 import torch
@@ -123,6 +130,20 @@ def _grad_float32(rng):
     return call(SYMBOL, randn(rng, 3, 6, 6), positions, grad=["0"], grad_seed=5)
 
 
+def _other_base_after_default(rng):
+    # Tests 10.3, 10.4, 10.8 and 10.14 ran at D = 8 in float64 with the default base, 10.4 at
+    # positions 37 … 39 at least: cos and sin tables cached on (D, dtype) alone, whatever the base,
+    # already hold every position below 40 and would be used here unchanged.
+    return _rope(rng, 2, 5, 8, positions=_distinct_sorted(rng, 5, 40), dtype=F64, base=1_000_000.0)
+
+
+def _float64_after_float32(rng):
+    # Tests 10.2 and 10.15 ran at D = 6 in float32 only, 10.15 at six positions below 32, the
+    # largest at least 5: tables cached on (D, base) alone, in the first caller's dtype, already
+    # hold positions 0 … 5 in float32 and would be used here for float64.
+    return _rope(rng, 3, 6, 6, positions=torch.randperm(6, generator=rng), dtype=F64)
+
+
 def _odd(rng):
     return call(SYMBOL, randn(rng, 2, 4, 2 * _between(rng, 1, 6) + 1), torch.arange(4))
 
@@ -202,4 +223,16 @@ CASES = [
          tags=("errors",),
          hint=t("Check x.shape[-1] % 2 before rotating and raise ValueError.",
                 "旋转之前检查 x.shape[-1] % 2，并抛出 ValueError。")),
+    Case("10.17", t("base = 1000000 at a D and dtype used before with the default base (D = 8, float64)",
+                    "在之前用默认底数调用过的 D 与 dtype 上取 base = 1000000（D = 8，float64）"), 0.5,
+         _other_base_after_default, check=float32_angles_named(), tags=("values", "base"),
+         hint=t("Tables of cos and sin computed for one base are wrong for another: compute them for "
+                "every call, or cache them keyed on the base too.",
+                "为一个底数算出的 cos 和 sin 表对另一个底数是错的：每次调用都重新计算，或者缓存时把 base 也作为键。")),
+    Case("10.18", t("float64 at a D used before in float32 only (D = 6, positions 0 … 5)",
+                    "在之前只用 float32 调用过的 D 上使用 float64（D = 6，位置 0 … 5）"), 0.5,
+         _float64_after_float32, tags=("dtype",),
+         hint=t("Tables of cos and sin rounded to float32 are not precise enough for float64: compute "
+                "them for every call, or cache them keyed on the dtype too.",
+                "舍入到 float32 的 cos 和 sin 表对 float64 不够精确：每次调用都重新计算，或者缓存时把 dtype 也作为键。")),
 ]

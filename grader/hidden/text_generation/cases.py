@@ -95,6 +95,15 @@ def _batch_independence(rng):
                          temperature=0.0, eos_token_id=EOS)
 
 
+def _finished_rows_fed(rng):
+    order, successor = chains(rng)
+    model = chain_model(rng, successor)
+    # Rows finish after 2, 4, 1 and 6 steps: a loop that feeds the model only the rows still
+    # going calls it with batches of 4, 3, 2, 2, 1 and 1.
+    ids = torch.tensor([[order[-2]], [order[-4]], [order[-1]], [order[-6]]])
+    return generate_call(SYMBOL, model, ids, 8, temperature=0.0, eos_token_id=EOS)
+
+
 def _temperature(rng):
     logits = designed(rng, [0.45, 0.2, 0.12, 0.08, 0.06, 0.05, 0.02, 0.02], temperature=0.5)
     model, ids = sampling_setup(rng, logits)
@@ -258,4 +267,11 @@ CASES = [
                 "每一步在 (B, V) 概率上调用一次 torch.multinomial(probs, 1, generator=generator) 抽样。")),
     Case("6.20", t("max_new_tokens = 0 returns the prompt", "max_new_tokens = 0 时返回提示词本身"), 0.5,
          _zero_steps, check=all_of(tokens_valid(), match_reference()), tags=("shapes",)),
+    Case("6.21", t("rows that generated eos still go to the model: one call per step for the whole batch",
+                   "已生成 eos 的行仍然送进模型：每一步对整个批只调用一次模型"), 0.5, _finished_rows_fed,
+         check=property_then(all_of(loop_stats(one_call=True), eos_rules()), match_reference()),
+         tags=("loop", "eos"),
+         hint=t("Call model(ids) on every row at every step, finished or not; a finished row's new "
+                "token is then replaced by eos.",
+                "每一步都对所有行调用 model(ids)，无论是否已结束；已结束的行的新词元随后替换为 eos。")),
 ]

@@ -14,7 +14,8 @@ itself (never from the reference's draws), in float64:
   exponential noise from the generator, so a row's draw depends only on the
   generator and that row's probabilities, however correctly they were computed);
 - the loop itself, through the toy model's call statistics: the context never
-  exceeds ``block_size``, one call per step for the whole batch, autograd off;
+  exceeds ``block_size``, one call per step for the whole batch (rows that have
+  finished included), autograd off;
 - eos: a finished row keeps producing eos, and decoding stops right after the
   last row finishes.
 
@@ -95,6 +96,10 @@ HINT_ONE_CALL = t("Call the model once per generated token; use the logits of th
 HINT_WHOLE_BATCH = t("Call the model on the whole (B, T) batch at once instead of looping over "
                      "the rows.",
                      "一次把整个 (B, T) 批送进模型，不要逐行循环。")
+HINT_FINISHED_ROWS = t("Rows that have generated eos still go to the model: call it on every row at every "
+                       "step, then replace a finished row's new token by eos.",
+                       "已生成 eos 的行仍然要送进模型：每一步对所有行调用一次模型，然后把已结束的行的新词元替换为 "
+                       "eos。")
 HINT_NO_GRAD = t("Wrap the decoding loop in `with torch.no_grad():`.",
                  "把解码循环放在 `with torch.no_grad():` 之下。")
 
@@ -245,9 +250,12 @@ def loop_stats(*, crop=False, one_call=False, no_grad=False) -> Check:
         if one_call and stats.get("calls") != steps:
             return Verdict(False, CALL_COUNT.format(calls=stats.get("calls"), steps=steps),
                            hint=HINT_ONE_CALL)
-        if one_call and any(b != B for b in stats.get("batch_sizes", ())):
-            return Verdict(False, BATCH_SIZES.format(sizes=sorted(set(stats["batch_sizes"])), batch=B),
-                           hint=HINT_WHOLE_BATCH)
+        sizes = stats.get("batch_sizes", ())
+        if one_call and any(b != B for b in sizes):
+            # one call per step whose batch only ever lost rows: the finished ones were left out
+            dropped = sizes[0] == B and all(b <= B for b in sizes)
+            return Verdict(False, BATCH_SIZES.format(sizes=sorted(set(sizes)), batch=B),
+                           hint=HINT_FINISHED_ROWS if dropped else HINT_WHOLE_BATCH)
         if no_grad and stats.get("grad_enabled_calls"):
             return Verdict(False, GRAD_ENABLED.format(count=stats["grad_enabled_calls"]),
                            hint=HINT_NO_GRAD)

@@ -690,6 +690,13 @@ def close_to_literal(got, want, places: int, *, names: tuple = (), equal_nan: bo
     problem = structure_problem(got, want)
     if problem:
         return problem
+    if isinstance(want, torch.Tensor) and not want.is_floating_point() and not torch.equal(got, want):
+        # token ids, counts, booleans: exact, and shown as the floats are (the expected value is public)
+        where = formatting.first_difference(got, want, 0.0) or ()
+        return Verdict(False, F.DIFFERS_FROM_EXACT_LITERAL.format(
+            count=int((got != want).sum()), total=want.numel(), index=formatting.index(where),
+            got=formatting.number(got[where].item()), want=formatting.number(want[where].item()),
+            got_table=formatting.table(got, mark=where), want_table=formatting.table(want, mark=where)))
     if not isinstance(want, torch.Tensor) or not want.is_floating_point():
         return compare_values(got, want)
     atol = 0.6 * 10.0 ** -places

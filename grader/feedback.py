@@ -107,6 +107,11 @@ DIFFERS_FROM_LITERAL = t(
     "index {index}: got {got}, expected {want}\ngot:\n{got_table}\nexpected:\n{want_table}",
     "与期望值最多相差 {error}（允许 {atol}）；第一个不同之处在下标 {index}：得到 {got}，应为 {want}\n"
     "得到：\n{got_table}\n期望：\n{want_table}")
+DIFFERS_FROM_EXACT_LITERAL = t(
+    "{count} of {total} entries differ from the expected values; the first at index {index}: got {got}, "
+    "expected {want}\ngot:\n{got_table}\nexpected:\n{want_table}",
+    "{total} 个元素中有 {count} 个与期望值不同；第一个在下标 {index}：得到 {got}，应为 {want}\n"
+    "得到：\n{got_table}\n期望：\n{want_table}")
 NOT_FINITE_VS_LITERAL = t("contains nan or inf\ngot:\n{got_table}\nexpected:\n{want_table}",
                           "含有 nan 或 inf\n得到：\n{got_table}\n期望：\n{want_table}")
 

@@ -690,3 +690,20 @@ def test_the_last_lang_given_words_a_usage_error_as_click_takes_the_last():
     result = CliRunner().invoke(main, ["grade", "--lang=en", "--lang=zh", "--bogus"], prog_name="attn-judge",
                                 env={"ATTN_JUDGE_LANG": "en"})
     assert result.exit_code == 2 and "错误：没有选项 '--bogus'。" in result.stderr, result.stderr
+
+
+@pytest.mark.sandbox
+def test_token_ids_that_differ_from_a_public_expected_value_are_shown_beside_it(tmp_path):
+    """The public tests write their expected token ids out; a failure showed only "2 of 10 entries
+    differ". It now shows both sequences, the first difference marked, as float outputs are."""
+    source = solution_source(registry.get("text_generation"))
+    sticky = "                next_token = next_token.masked_fill(finished.unsqueeze(-1), eos_token_id)\n"
+    assert source.count(sticky) == 1
+    (tmp_path / "text_generation.py").write_text(source.replace(sticky, ""))  # finished rows go on
+    result = attn("check", "text_generation.py", cwd=tmp_path, env={"ATTN_JUDGE_HOME": str(tmp_path / "home")})
+    assert result.returncode == 1
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    start = lines.index("2 of 10 entries differ from the expected values; the first at index (1, 3): got 1, "
+                        "expected 0")
+    assert lines[start + 1:start + 7] == ["got:", "1  2  3  4  0", "3  4  0 [1] 2", "expected:",
+                                          "1  2  3  4  0", "3  4  0 [0] 0"], result.stdout

@@ -154,8 +154,8 @@ PARAMETERS_TEST = t("the module's parameters do not match the contract, so the r
 SUMMARY_ALL_CORRECT = t("Everything checked is correct.", "所有检查都正确。")
 SUMMARY_PUBLIC_CORRECT = t(
     "Every public test passes. The hidden tests try more (other shapes and sizes, float64 precision, "
-    "memory use): 'attn-judge grade' runs them.",
-    "所有公开测试都通过了。隐藏测试会检查更多情况（其他形状和大小、float64 精度、内存用量）：用 'attn-judge grade' 运行它们。")
+    "and what each problem adds): 'attn-judge grade' runs them.",
+    "所有公开测试都通过了。隐藏测试会检查更多情况（其他形状和大小、float64 精度，以及每道题各自的要求）：用 'attn-judge grade' 运行它们。")
 SUMMARY_BROAD_FAILURE = t(
     "Most tests get wrong values and no known mistake matches: the mistake is likely in what every call "
     "computes (the formula, a scale, a softmax's axis, a transpose, which keys a mask keeps), not in the case each test is about, "

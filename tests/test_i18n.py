@@ -234,9 +234,10 @@ def test_chinese_sentences_follow_each_other_without_a_space():
     outputs = {lang: grade(problem=problem, source=solution_source(problem), filename="self_attention.py",
                            runner=TrustedRunner(), public=True, lang=lang)["output"] for lang in ("en", "zh")}
     assert outputs["en"].endswith("5/5 points. Every public test passes. The hidden tests try more "
-                                  "(other shapes and sizes, float64 precision, memory use): 'attn-judge grade' runs them.")
-    assert outputs["zh"].endswith("得分 5/5。所有公开测试都通过了。隐藏测试会检查更多情况（其他形状和大小、float64 精度、"
-                                  "内存用量）：用 'attn-judge grade' 运行它们。")
+                                  "(other shapes and sizes, float64 precision, and what each problem adds): "
+                                  "'attn-judge grade' runs them.")
+    assert outputs["zh"].endswith("得分 5/5。所有公开测试都通过了。隐藏测试会检查更多情况（其他形状和大小、float64 精度，"
+                                  "以及每道题各自的要求）：用 'attn-judge grade' 运行它们。")
 
 
 def _chinese_texts(problem) -> list[str]:

@@ -148,15 +148,15 @@ NOTHING_GENERATED = t("no token was generated", "没有生成任何词元")
 DRAWS_OUTSIDE = t("{outside} of {n} draws fell outside the top-k set / nucleus",
                   "{n} 次抽样中有 {outside} 次落在 top-k 集合或核之外")
 SINGLE_TOKEN = t("the single allowed token was always drawn", "唯一允许的词元每次都被抽中")
-DISTRIBUTION_OFF = t("the draws do not follow the expected distribution: chi-square {statistic} "
-                     "with {df} degrees of freedom (p = {p}); token {token} was drawn {how} "
+DISTRIBUTION_OFF = t("the draws do not follow the expected distribution: chi-square {statistic}, "
+                     "degrees of freedom: {df}, p {p}; token {token} was drawn {how} "
                      "({share} of {n} draws)",
-                     "抽样结果不符合预期分布：卡方统计量 {statistic}，自由度 {df}（p = {p}）；"
+                     "抽样结果不符合预期分布：卡方统计量 {statistic}，自由度 {df}，p {p}；"
                      "词元 {token} 被抽中得{how}（占 {n} 次抽样的 {share}）")
 TOO_OFTEN = t("too often", "太多")
 TOO_RARELY = t("too rarely", "太少")
-DISTRIBUTION_OK = t("draws follow the expected distribution (chi-square {statistic}, {df} degrees "
-                    "of freedom, p = {p})",
+DISTRIBUTION_OK = t("draws follow the expected distribution (chi-square {statistic}, degrees of "
+                    "freedom: {df}, p = {p})",
                     "抽样符合预期分布（卡方统计量 {statistic}，自由度 {df}，p = {p}）")
 SEED_SHAPE = t("with the same generator seed the reference generated shape {want}, yours {got}",
                "在同一个生成器种子下，参考答案生成的形状是 {want}，你的是 {got}")
@@ -418,7 +418,7 @@ def chi_square(*, p_value: float = P_VALUE) -> Check:
             gap = counts - n * expected
             worst = int(gap.abs().argmax())
             return Verdict(False, DISTRIBUTION_OFF.format(
-                statistic=f"{statistic:.1f}", df=k - 1, p=f"{p:.1e}", token=worst,
+                statistic=f"{statistic:.1f}", df=k - 1, p=f"= {p:.1e}" if p >= 1e-300 else "< 1e-300", token=worst,
                 how=TOO_OFTEN if float(gap[worst]) > 0 else TOO_RARELY,
                 share=f"{float(counts[worst] / n):.1%}", n=int(n)))
         return Verdict(True, DISTRIBUTION_OK.format(statistic=f"{statistic:.1f}", df=k - 1,

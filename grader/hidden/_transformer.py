@@ -10,7 +10,10 @@ two designs on top for the stability cases:
 - :func:`scores_just_below` makes every allowed scaled score exactly -1e4 or
   -1e4 - 100 (head_dim = 1, integer keys, queries from the bias alone), so a
   blocked key filled with a finite -1e4 competes with the allowed ones and
-  changes the output, while -inf, -1e9 or the dtype's minimum do not.
+  changes the output, while -inf, -1e9 or the dtype's minimum do not. With
+  :func:`blocked_above_zero` the blocked keys score 0 and above instead, so an
+  added -1e4 (BERT's additive mask) changes the output too;
+  :func:`position_scores_state` does the same for causal self-attention.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import torch
 from grader.cases import Case
 from grader.checks import all_finite, raises
 from grader.hidden._inputs import randint_float, randn
+from grader.hidden._large_scores import reads_position
 from grader.hidden._modules import linear_state
 from grader.i18n import t
 
@@ -106,6 +110,34 @@ def scores_just_below(state: dict, prefix: str, d_model: int) -> dict:
     state[f"{prefix}.q_proj.bias"] = torch.full((d_model,), SCORE_FLOOR, dtype=like.dtype)
     state[f"{prefix}.k_proj.weight"] = -torch.eye(d_model, dtype=like.dtype)
     state[f"{prefix}.k_proj.bias"] = torch.full((d_model,), -SCORE_FLOOR, dtype=like.dtype)
+    return state
+
+
+def blocked_above_zero(tokens: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+    """``tokens`` (B, L, E), 0 or 1, with every position where ``keep`` (B, L) is False moved to
+    -100 - token (-100 or -101).
+
+    Under :func:`scores_just_below` such a key is 0 or 1, so it scores 0 or 100, while the kept
+    keys score -1e4 or -10100: a blocked key filled with -1e4, or shifted by an added -1e4
+    (BERT's additive mask), then ties with or beats them.
+    """
+    return torch.where(keep.unsqueeze(-1), tokens, -SCORE_FLOOR - tokens)
+
+
+def position_scores_state(state: dict, prefix: str, q: torch.Tensor, k: torch.Tensor, d_model: int) -> dict:
+    """The state with the query and key projections of ``prefix`` reading position tokens.
+
+    ``q`` and ``k`` are (H, L, head_dim), e.g. from :func:`~grader.hidden._large_scores.one_hot_keys`;
+    a :func:`~grader.hidden._large_scores.position_tokens` token i is then projected to q[:, i]
+    and k[:, i] (biases 0). The keys must be the raw input (post-norm self-attention).
+    """
+    heads, length, head_dim = q.shape
+    state = dict(state)
+    zeros = torch.zeros(d_model, dtype=q.dtype)
+    for name, vectors in (("q_proj", q), ("k_proj", k)):
+        state[f"{prefix}.{name}.weight"] = reads_position(vectors.transpose(0, 1).reshape(length, heads * head_dim),
+                                                          d_model)
+        state[f"{prefix}.{name}.bias"] = zeros
     return state
 
 

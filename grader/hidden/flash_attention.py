@@ -14,17 +14,19 @@ cases use the sizes of problems.md.
 At scores of magnitude 1e4 values are compared in float64 only: float32 rounds
 a log-sum-exp near 1e4 to about 1e-3, so a right solution that exponentiates
 s - lse (instead of s - max) misses float32's tolerance there. The float32 case
-checks that outputs and gradients stay finite.
+checks that outputs and gradients stay finite. Two causal cases put the allowed
+scores near -1e4: 12.17 with the future there too (a -1e4 fill ties with it),
+12.22 with the future at 0 and above (an added -1e4 ties with it as well).
 """
 
 import torch
 
 from grader.cases import Case, call
 from grader.checks import all_finite, inputs_left_unchanged, raises
-from grader.hidden._inputs import randn
-from grader.hidden._large_scores import huge_scores_qk, scores_below_minus_1e4
+from grader.hidden._inputs import causal_mask, randn
+from grader.hidden._large_scores import huge_scores_qk, one_hot_keys, scores_below_minus_1e4, scores_either_side
 from grader.hidden._memory import long_inputs, values_within_memory
-from grader.hidden.scaled_dot_product_attention import EXACT_SQRT_HINT
+from grader.hidden.scaled_dot_product_attention import EXACT_SQRT_HINT, FINITE_FILL_HINT
 from grader.i18n import t
 
 F32, F64 = torch.float32, torch.float64
@@ -123,6 +125,15 @@ def _huge_scores_causal(rng):
 def _scores_near_floor(rng):
     q, k = scores_below_minus_1e4(rng, 2, lq=8, lk=8, dtype=F64)
     return call(SYMBOL, q, k, randn(rng, 2, 8, 3, dtype=F64), causal=True, block_size=3)
+
+
+def _future_keys_above_zero(rng):
+    # D = 16 and key j = 4·e_j, so query i holds its scaled scores: -1e4 - {0..3} for the keys
+    # j <= i, 0 … 3 for the future ones. A future key filled with -1e4, or shifted by an added
+    # -1e4, then ties with or beats the allowed ones (12.17 catches only the fill). In float64.
+    allowed = causal_mask(10).expand(2, 10, 10)
+    q, k = one_hot_keys(scores_either_side(rng, allowed), 16)
+    return call(SYMBOL, q, k, randn(rng, 2, 10, 3, dtype=F64), causal=True, block_size=3)
 
 
 def _bad_block_size(rng):
@@ -239,4 +250,8 @@ CASES = [
     Case("12.21", t("causal, D = 3 (not a perfect square), float64",
                     "因果，D = 3（不是完全平方数），float64"), 0.5, _causal_odd_width,
          tags=("causal", "dtype"), hint=EXACT_SQRT_HINT),
+    Case("12.22", t("causal: allowed scores near -1e4, future keys at 0 and above (D = 16, float64)",
+                    "因果：允许的得分接近 -1e4，未来的键得分不低于 0（D = 16，float64）"), 1.0,
+         _future_keys_above_zero, check=all_finite(compare_where_exact=True), tags=("stability", "causal"),
+         hint=FINITE_FILL_HINT),
 ]

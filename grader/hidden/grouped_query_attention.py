@@ -5,7 +5,8 @@ matters; multi-query (num_kv_heads = 1) and ordinary multi-head (num_kv_heads =
 num_heads) are covered too. Masks given together with causal=True keep the
 diagonal, so every query row keeps at least one key. Two cases put every allowed
 score at -1e4 or below next to blocked keys (a mask in 5.17, causal=True in 5.18),
-so a finite fill of -1e4 ties with or beats them.
+so a finite fill of -1e4 ties with or beats them; 5.19 puts the future keys at 0
+and above, so that an added -1e4 (BERT's additive mask) does too.
 """
 
 from dataclasses import replace
@@ -14,8 +15,9 @@ import torch
 
 from grader.cases import Case, module_call
 from grader.checks import all_finite, batch_independent, raises
-from grader.hidden._inputs import randn, random_mask
-from grader.hidden._large_scores import scores_below_minus_1e4
+from grader.hidden._inputs import causal_mask, randn, random_mask
+from grader.hidden._large_scores import (one_hot_keys, position_tokens, reads_position, scores_below_minus_1e4,
+                                         scores_either_side)
 from grader.hidden._modules import linear_state
 from grader.hidden.scaled_dot_product_attention import FINITE_FILL_HINT
 from grader.i18n import t
@@ -156,6 +158,24 @@ def _causal_scores_below_minus_1e4(rng):
                        kwargs={"causal": True}, grad=["0"], grad_seed=17)
 
 
+def _causal_future_above_zero(rng):
+    # head_dim = 4, L = 4: token i is the unit vector e_i (then random integers the query and
+    # key projections ignore), key j is 2·e_j in every key/value head and query head h holds
+    # row i of its own scaled scores: -1e4 - {0..3} for j <= i, 0 … 3 for the future keys.
+    # A future key filled with -1e4, or shifted by an added -1e4, then ties with or beats the
+    # allowed ones (5.18 catches only the fill). In float64.
+    E, H, Hkv, hd = 16, 4, 2, 4
+    B, L = 2, 4
+    q, k = one_hot_keys(scores_either_side(rng, causal_mask(L).expand(H, L, L)), hd)  # (H, L, hd), (H, L, hd)
+    state = {"q_proj.weight": reads_position(q.transpose(0, 1).reshape(L, E), E),
+             "k_proj.weight": reads_position(k[:Hkv].transpose(0, 1).reshape(L, Hkv * hd), E)}
+    state |= linear_state(rng, "v_proj", E, Hkv * hd, bias=False, dtype=F64)
+    state |= linear_state(rng, "out_proj", E, E, bias=False, dtype=F64)
+    x = position_tokens(rng, B, L, E)
+    return module_call(SYMBOL, (E, H, Hkv), state_dict=state, dtype=F64, args=(x,),
+                       kwargs={"causal": True}, grad=["0"], grad_seed=19)
+
+
 def _batch_independence(rng):
     # Batch elements 0 and 2 are identical; element 1 differs: 0 and 2 must agree.
     invocation = _gqa(rng, 16, 4, 2, 2, 5, kwargs={"causal": True})
@@ -228,6 +248,11 @@ CASES = [
     Case("5.18", t("causal: allowed scores of -1e4 and below next to future keys (head_dim = 1, float64)",
                    "因果：允许的得分不高于 -1e4，旁边是未来的键（head_dim = 1，float64）"), 1.0,
          _causal_scores_below_minus_1e4, check=all_finite(compare_where_exact=True),
+         tags=("stability", "causal"),
+         hint=FINITE_FILL_HINT),
+    Case("5.19", t("causal: allowed scores near -1e4, future keys at 0 and above (head_dim = 4, float64)",
+                   "因果：允许的得分接近 -1e4，未来的键得分不低于 0（head_dim = 4，float64）"), 1.0,
+         _causal_future_above_zero, check=all_finite(compare_where_exact=True),
          tags=("stability", "causal"),
          hint=FINITE_FILL_HINT),
 ]

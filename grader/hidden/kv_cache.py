@@ -23,7 +23,9 @@ from grader.cases import Case, module_call
 from grader.checks import all_finite, batch_independent, match_reference, property_then, raises
 from grader.hidden._cache import cache_prefix_kept, output_gradients_match, same_as_one_call
 from grader.hidden._inputs import randint_float, randn
+from grader.hidden._large_scores import one_hot_keys, position_tokens, reads_position, scores_either_side
 from grader.hidden._modules import linear_state
+from grader.hidden.scaled_dot_product_attention import FINITE_FILL_HINT
 from grader.i18n import t
 
 F32, F64 = torch.float32, torch.float64
@@ -148,6 +150,28 @@ def _scores_near_minus_1e4(rng):
     return module_call(SYMBOL, (E, H), state_dict=state, dtype=F64, args=(x,), kwargs={"cache": cache})
 
 
+def _future_above_zero(rng):
+    # head_dim = 4 (E = 8, H = 2), one cached token and three new ones: four positions, key p is
+    # 2·e_p (the cache holds e_0's; new token t is the unit vector e_t, then random integers the
+    # query and key projections ignore, and its key is 2·e_(t+1)). Query t of head h holds its
+    # scaled scores: -1e4 - {0..3} for the cached key and new keys 0 … t, 0 … 3 for the new
+    # keys after t. A future key filled with -1e4, or shifted by an added -1e4, then ties with
+    # or beats the allowed ones (11.13 catches only the fill). In float64.
+    E, H, hd = 8, 2, 4
+    B, T_past, T_new = 2, 1, 3
+    allowed = torch.ones(T_new, T_past + T_new, dtype=torch.bool).tril(diagonal=T_past)
+    q, k = one_hot_keys(scores_either_side(rng, allowed.expand(H, T_new, T_past + T_new)), hd)  # (H, 3, 4), (H, 4, 4)
+    zeros = torch.zeros(E, dtype=F64)
+    state = {"q_proj.weight": reads_position(q.transpose(0, 1).reshape(T_new, E), E), "q_proj.bias": zeros,
+             "k_proj.weight": reads_position(k[:, T_past:].transpose(0, 1).reshape(T_new, E), E),
+             "k_proj.bias": zeros}
+    state |= linear_state(rng, "v_proj", E, E, bias=True, dtype=F64) | linear_state(
+        rng, "out_proj", E, E, bias=True, dtype=F64)
+    cache = (k[:, :T_past].expand(B, H, T_past, hd).contiguous(), randn(rng, B, H, T_past, hd, dtype=F64))
+    x = position_tokens(rng, B, T_new, E)
+    return module_call(SYMBOL, (E, H), state_dict=state, dtype=F64, args=(x,), kwargs={"cache": cache})
+
+
 _OFFSET_HINT = t("New token t is at position T_past + t: it sees every cached token and new "
                  "tokens 0 … t, so the mask of a chunk is shifted by T_past.",
                  "第 t 个新词元位于位置 T_past + t：它能看到每个缓存的词元和第 0 … t 个新词元，"
@@ -226,4 +250,8 @@ CASES = [
          _batch_independence,
          check=batch_independent(),
          tags=("invariant",)),
+    Case("11.16", t("allowed scores near −1e4, future keys of the chunk at 0 and above (head_dim = 4, float64)",
+                    "允许的得分接近 −1e4，块中未来的键得分不低于 0（head_dim = 4，float64）"), 1.0,
+         _future_above_zero, check=all_finite(compare_where_exact=True),
+         tags=("stability", "causal"), hint=FINITE_FILL_HINT),
 ]

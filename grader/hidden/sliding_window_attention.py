@@ -8,7 +8,9 @@ Windows of 1 and of at least L check the two ends of the definition. The two
 memory cases use the sizes of problems.md. At scores of magnitude 1e4 values are
 compared in float64 only (float32 rounds a log-sum-exp near 1e4 to about 1e-3,
 beyond its tolerance, in solutions that are right); the float32 case checks that
-outputs and gradients stay finite.
+outputs and gradients stay finite. Allowed scores near -1e4 sit next to blocked
+keys that score as low (13.17: a -1e4 fill ties) or at 0 and above (13.21 causal,
+13.22 not causal: an added -1e4 ties as well).
 """
 
 import torch
@@ -16,8 +18,9 @@ import torch
 from grader.cases import Case, call
 from grader.checks import all_finite, inputs_left_unchanged, raises
 from grader.hidden._inputs import randn
-from grader.hidden._large_scores import huge_scores_qk, scores_below_minus_1e4
+from grader.hidden._large_scores import huge_scores_qk, one_hot_keys, scores_below_minus_1e4, scores_either_side
 from grader.hidden._memory import long_inputs, values_within_memory
+from grader.hidden.scaled_dot_product_attention import FINITE_FILL_HINT
 from grader.i18n import t
 
 F32, F64 = torch.float32, torch.float64
@@ -101,6 +104,25 @@ def _huge_scores_f64(rng):
 def _scores_near_floor(rng):
     q, k = scores_below_minus_1e4(rng, 2, lq=9, lk=9, dtype=F64)
     return call(SYMBOL, q, k, randn(rng, 2, 9, 3, dtype=F64), 3, causal=True)
+
+
+def _band(length, window, causal):
+    """(L, L) bool: key j allowed for query i, as problems.md defines the window."""
+    i, j = torch.arange(length).unsqueeze(-1), torch.arange(length)
+    return (j > i - window) & (j <= i) if causal else (i - j).abs() < window
+
+
+def _blocked_keys_above_zero(causal):
+    # D = 16 and key j = 4·e_j, so query i holds its scaled scores: -1e4 - {0..3} inside its
+    # window, 0 … 3 outside it (the future and the keys too far back, or on both sides when
+    # not causal). A blocked key filled with -1e4, or shifted by an added -1e4, then ties with
+    # or beats the allowed ones (13.17 catches only the fill). In float64.
+    def make(rng):
+        allowed = _band(9, 3, causal).expand(2, 9, 9)
+        q, k = one_hot_keys(scores_either_side(rng, allowed), 16)
+        return call(SYMBOL, q, k, randn(rng, 2, 9, 3, dtype=F64), 3, causal=causal)
+
+    return make
 
 
 def _bad_window(rng):
@@ -199,4 +221,13 @@ CASES = [
     Case("13.20", t("memory: L = 16384, window = 128, not causal, under 64 MiB",
                     "内存：L = 16384，window = 128，非因果，低于 64 MiB"), 2.0, _memory(False),
          check=MEMORY_CHECK, tags=("memory",), hint=MEMORY_HINT),
+    Case("13.21", t("causal: allowed scores near -1e4, blocked keys at 0 and above (D = 16, float64)",
+                    "因果：允许的得分接近 -1e4，被屏蔽的键得分不低于 0（D = 16，float64）"), 1.0,
+         _blocked_keys_above_zero(True), check=all_finite(compare_where_exact=True),
+         tags=("stability", "causal"), hint=FINITE_FILL_HINT),
+    Case("13.22", t("not causal: allowed scores near -1e4, keys outside the window at 0 and above "
+                    "(D = 16, float64)",
+                    "非因果：允许的得分接近 -1e4，窗口外的键得分不低于 0（D = 16，float64）"), 1.0,
+         _blocked_keys_above_zero(False), check=all_finite(compare_where_exact=True),
+         tags=("stability", "window"), hint=FINITE_FILL_HINT),
 ]

@@ -9,7 +9,8 @@ and pre-norm cases show a memory that was normalised too. Two stability cases
 follow problems.md: scores near 1e4 that then pass through a LayerNorm
 (finiteness only), and allowed scores of exactly -1e4 next to blocked keys:
 padded memory positions in cross-attention, future tokens in causal
-self-attention.
+self-attention. 9.18 and 9.19 do the same with the blocked keys scoring 0 and
+above, so that an added -1e4 (BERT's additive mask) is caught as well.
 """
 
 from dataclasses import replace
@@ -18,10 +19,12 @@ import torch
 
 from grader.cases import Case, module_call
 from grader.checks import batch_independent
-from grader.hidden._inputs import randn, random_mask
+from grader.hidden._inputs import causal_mask, randn, random_mask
+from grader.hidden._large_scores import one_hot_keys, position_tokens, scores_either_side
 from grader.hidden._transformer import (LOW_SCORE_HINT, amplify_scores, bad_d_model_case, binary_tokens,
-                                        large_scores_case, layer_state, padding_mask,
-                                        scores_just_below)
+                                        blocked_above_zero, large_scores_case, layer_state, padding_mask,
+                                        position_scores_state, scores_just_below)
+from grader.hidden.scaled_dot_product_attention import FINITE_FILL_HINT
 from grader.i18n import t
 
 F32, F64 = torch.float32, torch.float64
@@ -133,6 +136,29 @@ def _future_next_to_low_scores(rng):
     return _invoke(state, x, memory, 4, 4, 8)
 
 
+def _future_above_zero(rng):
+    # Post-norm, head_dim 4 (d_model 8, 2 heads), T = 4: target token i is the unit vector e_i
+    # (then random integers the query and key projections ignore), key j is 2·e_j and query i
+    # of head h holds its scaled scores: -1e4 - {0..3} for j <= i, 0 … 3 for the future. A
+    # future token filled with -1e4, or shifted by an added -1e4, then ties with or beats the
+    # allowed ones (9.17 catches only the fill). In float64.
+    q, k = one_hot_keys(scores_either_side(rng, causal_mask(4).expand(2, 4, 4)), 4)  # (H, T, hd) each
+    state = position_scores_state(_state(rng, 8, 16, F64), "self_attn", q, k, 8)
+    x, memory = position_tokens(rng, 2, 4, 8), randn(rng, 2, 3, 8, dtype=F64)
+    return _invoke(state, x, memory, 8, 2, 16)
+
+
+def _padding_above_zero(rng):
+    # As 9.14, in float64, with the padded memory positions at -100 or -101: they score 0 or
+    # 100 while the allowed ones score -1e4 or -10100, so a padded position shifted by an added
+    # -1e4 (BERT's additive mask) takes weight too, not only one filled with -1e4.
+    state = scores_just_below(_state(rng, 4, 8, F64), "cross_attn", 4)
+    mask = padding_mask(rng, 3, 6)  # (B, 1, 1, S)
+    x = randn(rng, 3, 4, 4, dtype=F64)
+    memory = blocked_above_zero(binary_tokens(rng, 3, 6, 4, dtype=F64), mask.view(3, 6))
+    return _invoke(state, x, memory, 4, 4, 8, memory_mask=mask)
+
+
 def _first_step(rng):
     return _layer(rng, 8, 2, 16, 3, 1, 5, norm_first=True)
 
@@ -220,4 +246,11 @@ CASES = [
     Case("9.17", t("future tokens next to allowed self-attention scores of -1e4 (head_dim = 1)",
                    "自注意力中允许的得分为 -1e4 时旁边的未来词元（head_dim = 1）"),
          1.0, _future_next_to_low_scores, tags=("stability", "causal"), hint=LOW_SCORE_HINT),
+    Case("9.18", t("causal: allowed self-attention scores near -1e4, future tokens at 0 and above "
+                   "(head_dim = 4, float64)",
+                   "因果：自注意力中允许的得分接近 -1e4，未来词元的得分不低于 0（head_dim = 4，float64）"),
+         1.0, _future_above_zero, tags=("stability", "causal"), hint=FINITE_FILL_HINT),
+    Case("9.19", t("padded memory at 0 and above next to allowed scores of -1e4 (head_dim = 1, float64)",
+                   "允许的得分为 -1e4，旁边被填充的 memory 位置得分不低于 0（head_dim = 1，float64）"),
+         1.0, _padding_above_zero, tags=("stability", "mask"), hint=FINITE_FILL_HINT),
 ]

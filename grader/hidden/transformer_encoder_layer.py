@@ -9,7 +9,8 @@ default eps: float64 cases and a large eps tell them apart. Two float64 cases ha
 head_dim that is not a perfect square (3 and 2), where a scale rounded to float32 shows.
 Two stability cases follow the conventions of problems.md: scores near 1e4 that then pass
 through a LayerNorm (finiteness only), and allowed scores of exactly -1e4 next to padded
-keys (a finite -1e4 fill gives the padding weight).
+keys (a finite -1e4 fill gives the padding weight); in 8.19 the padded keys score 0 and
+above, so an added -1e4 gives them weight too.
 """
 
 from dataclasses import replace
@@ -20,9 +21,9 @@ from grader.cases import Case, module_call
 from grader.checks import batch_independent
 from grader.hidden._inputs import randn, random_mask
 from grader.hidden._transformer import (LOW_SCORE_HINT, amplify_scores, bad_d_model_case, binary_tokens,
-                                        large_scores_case, layer_state, padding_mask,
+                                        blocked_above_zero, large_scores_case, layer_state, padding_mask,
                                         scores_just_below)
-from grader.hidden.scaled_dot_product_attention import EXACT_SQRT_HINT
+from grader.hidden.scaled_dot_product_attention import EXACT_SQRT_HINT, FINITE_FILL_HINT
 from grader.i18n import t
 
 F32, F64 = torch.float32, torch.float64
@@ -120,6 +121,16 @@ def _padding_next_to_low_scores(rng):
     state = scores_just_below(_state(rng, 4, 8, F32), "self_attn", 4)
     x = binary_tokens(rng, 3, 5, 4)
     return _invoke(state, x, 4, 4, 8, mask=padding_mask(rng, 3, 5))
+
+
+def _padding_above_zero(rng):
+    # As 8.13, in float64, with the padded tokens at -100 or -101: their keys score 0 or 100
+    # while the allowed ones score -1e4 or -10100, so a padded key shifted by an added -1e4
+    # (BERT's additive mask) takes weight too, not only one filled with -1e4.
+    state = scores_just_below(_state(rng, 4, 8, F64), "self_attn", 4)
+    mask = padding_mask(rng, 3, 5)  # (B, 1, 1, L)
+    x = blocked_above_zero(binary_tokens(rng, 3, 5, 4, dtype=F64), mask.view(3, 5))
+    return _invoke(state, x, 4, 4, 8, mask=mask)
 
 
 def _one_head_bottleneck(rng):
@@ -224,4 +235,7 @@ CASES = [
     Case("8.18", t("pre-norm, head_dim = 2 (not a perfect square), float64",
                    "pre-norm，head_dim = 2（不是完全平方数），float64"),
          0.5, _pre_norm_head_dim_2_f64, tags=("pre-norm", "dtype"), hint=EXACT_SQRT_HINT),
+    Case("8.19", t("padded keys at 0 and above next to allowed scores of -1e4 (head_dim = 1, float64)",
+                   "允许的得分为 -1e4，旁边的填充键得分不低于 0（head_dim = 1，float64）"),
+         1.0, _padding_above_zero, tags=("stability", "mask"), hint=FINITE_FILL_HINT),
 ]

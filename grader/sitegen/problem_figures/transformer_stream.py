@@ -28,7 +28,7 @@ INPUT_SCALE = 1.5  # token vectors larger than a LayerNorm's output, so a norm s
 WIDTH, PLOT_HEIGHT = 600, 170
 LEFT, RIGHT, TOP, BOTTOM = 36, 48, 30, 46  # RIGHT leaves room for the √E label
 MAX_BAR, BAR_GAP, GROUP_GAP = 22, 2, 18
-STREAM_FILL, UPDATE_FILL = "#4c78a8", "#f58518"
+STREAM_FILL, UPDATE_FILL = "#4c78a8", "#d9730d"  # both at least 3:1 on either theme
 SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉"
 
 

@@ -54,12 +54,14 @@ def figure(problem) -> ProblemFigure:
         title=t("Position is an angle.", "位置就是角度。"),
         caption=t(
             f"The reference rotates the vector (1, 0, 1, 0, …) of width D = {D} at positions "
-            f"0 … {POSITIONS - 1}. Each circle follows one feature pair: the fast pair turns one "
+            f"0 … {POSITIONS - 1}: a wider vector at more positions than the statement's example "
+            f"(D = 4 at positions 0, 1, 2), so that a second pair turns visibly. Each circle follows one feature pair: the fast pair turns one "
             "radian per position and wraps around the circle, the next pair turns ten times "
             "slower. Every point stays on the circle (a rotation keeps the norm), and two "
             "positions the same distance apart are always the same angle apart — which is why "
             "a query-key score only sees the offset.",
-            f"参考答案在位置 0 … {POSITIONS - 1} 上旋转宽度 D = {D} 的向量 (1, 0, 1, 0, …)。"
+            f"参考答案在位置 0 … {POSITIONS - 1} 上旋转宽度 D = {D} 的向量 (1, 0, 1, 0, …)："
+            "向量比题面的示例（D = 4，位置 0、1、2）更宽、位置更多，这样第二对的转动也看得出来。"
             "每个圆跟踪一对特征：快的一对每个位置转一弧度，绕圆一周后继续；下一对慢十倍。"
             "每个点都留在圆上（旋转保持范数），相隔同样距离的两个位置总是相隔同样的角度——"
             "所以查询与键的得分只看到位置差。"),

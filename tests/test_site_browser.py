@@ -462,10 +462,13 @@ def test_search_finds_a_mistake_by_its_id(site, context, query, mistake):
 @pytest.mark.parametrize("query, first", [("kv_cache", "problem/kv_cache.html"),
                                          ("kv-cache", "questions.html#kv-cache"),
                                          ("ｋｖ＿ｃａｃｈｅ", "problem/kv_cache.html"),
-                                         ("ｓｄｐａ．ｎｏ＿ｓｃａｌｅ", "problem/scaled_dot_product_attention.html#sdpa.no_scale")])
+                                         ("ｓｄｐａ．ｎｏ＿ｓｃａｌｅ", "problem/scaled_dot_product_attention.html#sdpa.no_scale"),
+                                         ("GQA", "problem/grouped_query_attention.html"),
+                                         ("swa", "problem/sliding_window_attention.html")])
 def test_search_puts_what_an_id_names_first_however_it_is_typed(site, context, query, first):
     """An id typed as it is, or in the full-width letters a Chinese input method types, leads
-    to what it names before anything that merely mentions it."""
+    to what it names before anything that merely mentions it; so does the short name a problem's
+    mistake IDs start with ("gqa" ranked three of its mistakes above the problem)."""
     w = Watched(context)
     w.page.goto(url(site, "search.html"))
     w.page.fill("#q", query)

@@ -205,7 +205,9 @@ def _search_index(views: list[ProblemView], rendered_questions: list[dict], topi
     entries = []
     for v in views:
         p = v.problem
-        entries.append(_entry("problem", v.url, v.title, [p.id, *p.tags], v.search_text))
+        # the short name its mistakes' IDs start with ("gqa" of gqa.causal_flipped) names it too
+        short = sorted({m.id.partition(".")[0] for m in p.misconceptions} - {p.id})
+        entries.append(_entry("problem", v.url, v.title, [p.id, *short, *p.tags], v.search_text))
         for m in p.misconceptions:
             entries.append(_entry("mistake", f"{v.url}#{m.id}", Bilingual(m.title, m.title_zh), [m.id],
                                   Bilingual(_words(m.explanation, m.mistake, m.fix),

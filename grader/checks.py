@@ -42,11 +42,11 @@ TOLERANCES = {
 }
 FLOAT32_DRIFT = 1e-9  # of a float64 result's largest value: less error than float32 rounding ever makes (6e-8)
 FLOAT32_DRIFT_SHARE = 0.25  # of its nonzero values at least are off when a computation drops to float32
+MAX_REORDERED_ITEMS = 4  # a returned tuple longer than this is not searched for another order
 
 
 # What a failure can be about besides the values, named as the tags of the tests that check it: a
 # test tagged with one of them gives its own hint for a failure of that kind only (see hint_applies).
-MAX_REORDERED_ITEMS = 4  # a returned tuple longer than this is not searched for another order
 FOCUSES = frozenset({"inputs", "memory", "gradients", "errors"})
 VALUES = "values"
 
@@ -277,11 +277,11 @@ def _reordered(got, want, what: Text, names: tuple) -> Verdict | None:
                   if all(shapes_got[i] == shapes_want[j] for i, j in enumerate(p))), None)
     if order is None:
         return None
-    labels = [_spelled(names[j]) if j < len(names) else F.INDEXED.format(what=what, index=j).en
+    labels = [_spelled(names[j]) if j < len(names) else F.INDEXED.format(what=what, index=j)
               for j in range(len(want))]
-    shown_want = "(" + ", ".join(labels) + ")"
-    return Verdict(False, F.REORDERED.format(what=what, got="(" + ", ".join(labels[j] for j in order) + ")",
-                                             want=shown_want),
+    shown_want = join("", ("(", join(", ", labels), ")"))
+    shown_got = join("", ("(", join(", ", [labels[j] for j in order]), ")"))
+    return Verdict(False, F.REORDERED.format(what=what, got=shown_got, want=shown_want),
                    hint=F.RETURN_IN_ORDER.format(want=shown_want))
 
 

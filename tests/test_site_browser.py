@@ -600,3 +600,21 @@ def test_a_page_printed_from_a_dark_theme_is_dark_on_white(site, browser):
         assert w.problems == []
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("query, meant", [("atention", "attention"), ("softmx", "softmax"),
+                                          ("beam serch", "beam search")])
+def test_a_search_that_finds_nothing_offers_the_nearest_words(site, context, query, meant):
+    """A typo found "0 results" and nothing else; the reader is offered the query with each term
+    that matches nothing replaced by the nearest word of the site, and one click runs it."""
+    w = Watched(context)
+    w.page.goto(url(site, "search.html") + "?q=" + query.replace(" ", "%20"))
+    assert w.page.locator("#results li").count() == 0
+    offer = w.page.locator("a.did-you-mean")
+    assert offer.locator(".en").inner_text() == f"Did you mean “{meant}”?"
+    offer.click()
+    assert w.page.input_value("#q") == meant and w.page.locator("#results li").count() > 0
+    assert w.page.evaluate("location.search") == "?q=" + meant.replace(" ", "%20")
+    w.page.fill("#q", "zzqxv")  # nothing near it: no offer
+    assert w.page.locator("a.did-you-mean").count() == 0
+    assert w.problems == []

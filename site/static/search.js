@@ -94,19 +94,98 @@
     return p;
   }
 
+  // A term that finds nothing may be a typo: the nearest word of the site's titles, names and
+  // English text (edit distance 1, or 2 for a word of 6 letters or more) is offered instead.
+  var vocabulary = null;
+
+  function siteWords() {
+    if (vocabulary) { return vocabulary; }
+    var seen = {};
+    prepared.forEach(function (item) {
+      (item.title + " " + item.en).split(/[^a-z0-9_.]+/).forEach(function (w) {
+        w = w.replace(/^[._]+|[._]+$/g, "");
+        if (w.length >= 3) { seen[w] = true; }
+      });
+    });
+    vocabulary = Object.keys(seen);
+    return vocabulary;
+  }
+
+  function distance(a, b, limit) {
+    if (Math.abs(a.length - b.length) > limit) { return limit + 1; }
+    var previous = [], current, i, j;
+    for (j = 0; j <= b.length; j++) { previous.push(j); }
+    for (i = 1; i <= a.length; i++) {
+      current = [i];
+      var best = i;
+      for (j = 1; j <= b.length; j++) {
+        current.push(Math.min(previous[j] + 1, current[j - 1] + 1,
+                              previous[j - 1] + (a.charAt(i - 1) === b.charAt(j - 1) ? 0 : 1)));
+        best = Math.min(best, current[j]);
+      }
+      if (best > limit) { return limit + 1; }
+      previous = current;
+    }
+    return previous[b.length];
+  }
+
+  function nearest(word) {
+    if (!/^[a-z0-9_.]{3,}$/.test(word)) { return null; }
+    var limit = word.length >= 6 ? 2 : 1, found = null, best = limit + 1;
+    siteWords().forEach(function (candidate) {
+      var d = distance(word, candidate, limit);
+      if (d < best || (d === best && found !== null && candidate < found)) { best = d; found = candidate; }
+    });
+    return best <= limit ? found : null;
+  }
+
+  function hitsOf(query) {
+    var words = terms(query);
+    var typed = (query || "").split(/\s+/).map(fold);
+    return prepared
+      .map(function (item) { return { item: item, score: score(item, words, typed) }; })
+      .filter(function (hit) { return hit.score > 0; })
+      .sort(function (a, b) { return b.score - a.score; });
+  }
+
+  // "Did you mean …": the query with each term that matches nothing replaced by its nearest word,
+  // offered only when that query finds something.
+  function suggestion(query) {
+    var changed = false;
+    var fixed = terms(query).map(function (term) {
+      if (hitsOf(term).length) { return term; }
+      var near = nearest(term);
+      if (near === null) { return term; }
+      changed = true;
+      return near;
+    }).join(" ");
+    return changed && hitsOf(fixed).length ? fixed : null;
+  }
+
   function run(query) {
     while (list.firstChild) { list.removeChild(list.firstChild); }
     var words = terms(query);
     if (!words.length) { status.textContent = ""; return; }
-    var typed = (query || "").split(/\s+/).map(fold);
-    var hits = prepared
-      .map(function (item) { return { item: item, score: score(item, words, typed) }; })
-      .filter(function (hit) { return hit.score > 0; })
-      .sort(function (a, b) { return b.score - a.score; });
+    var hits = hitsOf(query);
     // Both languages are written; study.css shows the reader's, also after a switch.
     status.textContent = "";
     status.appendChild(bilingual("span", hits.length + (hits.length === 1 ? " result" : " results"),
                                  "找到 " + hits.length + " 个结果"));
+    var better = hits.length ? null : suggestion(query);
+    if (better !== null) {
+      var offer = document.createElement("a");
+      offer.className = "did-you-mean";
+      offer.href = "?q=" + encodeURIComponent(better);
+      offer.appendChild(bilingual("span", "Did you mean “" + better + "”?", "你要找的是不是“" + better + "”？"));
+      offer.addEventListener("click", function (event) {
+        event.preventDefault();
+        input.value = better;
+        run(better);
+        remember(better);
+      });
+      status.appendChild(document.createTextNode(" "));
+      status.appendChild(offer);
+    }
     hits.forEach(function (hit) {
       var e = hit.item.entry;
       var li = document.createElement("li");

@@ -31,20 +31,27 @@ def solution_module(problem_id: str) -> ModuleType:
 
 
 @lru_cache(maxsize=None)
+def _reference_call(symbol: str, kind: str):
+    """What an invocation of ``symbol`` calls in the reference (a module's ``forward``), or None
+    for a symbol no problem defines."""
+    from grader import registry
+
+    problem = registry.problem_defining(symbol)
+    if problem is None:
+        return None
+    target = getattr(solution_module(problem.id), symbol)
+    return target.forward if kind == "module" else target
+
+
 def positional_parameters(symbol: str, kind: str) -> tuple[str, ...]:
     """The names of the positional arguments an invocation of ``symbol`` passes, from the reference.
 
     ``kind`` as :class:`grader.sandbox.messages.Invocation`'s: a module's are those of its
     ``forward``, a generation's come after the model. Empty for a symbol no problem defines.
     """
-    from grader import registry
-
-    problem = registry.problem_defining(symbol)
-    if problem is None:
+    target = _reference_call(symbol, kind)
+    if target is None:
         return ()
-    target = getattr(solution_module(problem.id), symbol)
-    if kind == "module":
-        target = target.forward
     positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
     names = tuple(p.name for p in inspect.signature(target).parameters.values() if p.kind in positional)
     return names[1:] if kind in ("module", "generate") else names  # self; the model
@@ -53,13 +60,9 @@ def positional_parameters(symbol: str, kind: str) -> tuple[str, ...]:
 def parameter_defaults(symbol: str, kind: str) -> dict[str, object]:
     """The default values of the parameters of ``symbol``'s call (a module's ``forward``), from the
     reference: what a call that does not pass them gets. Empty for a symbol no problem defines."""
-    from grader import registry
-
-    problem = registry.problem_defining(symbol)
-    if problem is None:
+    target = _reference_call(symbol, kind)
+    if target is None:
         return {}
-    target = getattr(solution_module(problem.id), symbol)
-    target = target.forward if kind == "module" else target
     return {p.name: p.default for p in inspect.signature(target).parameters.values()
             if p.default is not inspect.Parameter.empty}
 

@@ -263,6 +263,11 @@ def returned_names(invocation: Invocation) -> tuple:
     return problem.returns if problem is not None else ()
 
 
+def _parenthesised(labels: list) -> Text:
+    """``(a, b, c)`` from labels that may be bilingual."""
+    return join("", ("(", join(", ", labels), ")"))
+
+
 def _reordered(got, want, what: Text, names: tuple) -> Verdict | None:
     """The items of a returned tuple of tensors in another order than the contract's (``(weights,
     output)`` for ``(output, weights)``), told by their shapes: said with the order to return them
@@ -279,8 +284,8 @@ def _reordered(got, want, what: Text, names: tuple) -> Verdict | None:
         return None
     labels = [_spelled(names[j]) if j < len(names) else F.INDEXED.format(what=what, index=j)
               for j in range(len(want))]
-    shown_want = join("", ("(", join(", ", labels), ")"))
-    shown_got = join("", ("(", join(", ", [labels[j] for j in order]), ")"))
+    shown_want = _parenthesised(labels)
+    shown_got = _parenthesised([labels[j] for j in order])
     return Verdict(False, F.REORDERED.format(what=what, got=shown_got, want=shown_want),
                    hint=F.RETURN_IN_ORDER.format(want=shown_want))
 
@@ -423,20 +428,19 @@ def _parameters(invocation: Invocation) -> tuple[str, ...]:
     return positional_parameters(invocation.symbol, invocation.kind)
 
 
-# Calls that block keys whatever their arguments: a cache's new tokens never see later ones.
-ALWAYS_BLOCKING = frozenset({"CachedSelfAttention"})
-
-
 def _masked(ctx: CheckContext) -> bool:
     """Whether the call blocks keys: a mask given (an argument whose name has "mask"), causal or
-    exclude_self true (passed, or the default), a sliding window, or a call that always does."""
+    exclude_self true (passed, or the default), a sliding window, or a problem whose calls always do."""
+    from grader import registry
     from grader.references import parameter_defaults
 
     invocation = ctx.invocation
+    problem = registry.problem_defining(invocation.symbol)
+    if problem is not None and problem.always_blocks_keys:
+        return True
     named = (parameter_defaults(invocation.symbol, invocation.kind)
              | dict(zip(_parameters(invocation), invocation.args)) | dict(invocation.kwargs))
-    return (invocation.symbol in ALWAYS_BLOCKING or "window" in named
-            or named.get("causal") is True or named.get("exclude_self") is True
+    return ("window" in named or named.get("causal") is True or named.get("exclude_self") is True
             or any("mask" in name and value is not None for name, value in named.items()))
 
 

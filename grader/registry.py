@@ -69,6 +69,8 @@ class Problem:
     misconceptions: tuple[Misconception, ...] = field(default=())
     # the contract's names of the items it returns, nested like them: ("output", ("k", "v")); () for one tensor
     returns: tuple = field(default=())
+    # every call blocks some keys whatever its arguments (a cache's new tokens never see later ones)
+    always_blocks_keys: bool = False
     directory: Path = field(default=Path("."), compare=False)
 
     def misconception(self, misconception_id: str) -> Misconception:
@@ -149,6 +151,7 @@ def _load_problem(directory: Path) -> Problem:
             hints_zh=tuple(raw.get("hints", {}).get("zh", ())),
             misconceptions=tuple(_misconception(m) for m in raw.get("misconceptions", ())),
             returns=_returned_names(raw.get("returns", []), path),
+            always_blocks_keys=raw.get("always_blocks_keys", False) is True,
             directory=directory,
         )
     except KeyError as exc:

@@ -366,8 +366,9 @@ def test_under_weak_isolation_a_platform_run_keeps_the_answers_out_of_reach(suit
             attack = attack_source("weak_reads_answers", ANSWERS="|".join(map(str, answers)))
             results = grade(problem=PROBLEM, source=attack, filename=f"{PROBLEM.id}.py", runner=weak, suite=suite,
                             limits=FAST_LIMITS)
+            # the default limits: a busy machine must not fail the reference on time
             again = grade(problem=PROBLEM, source=solution_source(PROBLEM), filename=f"{PROBLEM.id}.py",
-                          runner=weak, suite=suite, limits=FAST_LIMITS)
+                          runner=weak, suite=suite)
     finally:
         for folder, mode in zip(folders, modes):
             folder.chmod(mode)
@@ -376,7 +377,8 @@ def test_under_weak_isolation_a_platform_run_keeps_the_answers_out_of_reach(suit
         assert weak.level.startswith("weak") and "read " in printed, printed
         return
     assert all(f"refused {path.name}: PermissionError" in printed for path in answers), printed
-    assert again["score"] == again["max_score"]  # the grader itself still reads them
+    # the grader itself still reads them
+    assert again["score"] == again["max_score"], (again["extra_data"]["error"], outputs(again))
 
 
 def test_forged_frames_never_count_and_the_grader_stays_up(run):

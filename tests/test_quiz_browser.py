@@ -59,7 +59,7 @@ def choose(w: Watched, question, index: int) -> None:
 
 def type_number(w: Watched, question, text: str) -> None:
     f = form(w, question.id)
-    f.locator("input[type=number]").fill(text)
+    f.locator("input.quiz-number-input").fill(text)
     f.get_by_role("button").click()
 
 
@@ -138,14 +138,42 @@ def test_numeric_answers_count_within_their_tolerance(site, context, quiz):
 
     # The Enter key submits too; a wrong number is answered with the right one.
     f = form(w, exact.id)
-    f.locator("input[type=number]").fill(f"{exact.answer + exact.tolerance + 1:g}")
-    f.locator("input[type=number]").press("Enter")
+    f.locator("input.quiz-number-input").fill(f"{exact.answer + exact.tolerance + 1:g}")
+    f.locator("input.quiz-number-input").press("Enter")
     verdict = f.locator(".quiz-verdict .en").inner_text()
     assert verdict.startswith("✗ Not quite: you answered") and f"the answer is {exact.answer:g}" in verdict
     assert f.locator(".quiz-explanation").is_visible()
     assert score(w) == ("1", "2")
     f.scroll_into_view_if_needed()
     shot(w.page, "numeric")
+    assert w.problems == []
+
+
+def test_numbers_are_read_as_people_write_them(site, context, quiz):
+    """A decimal comma, grouped thousands, a fraction and full-width digits are numbers; words are
+    not, and say so without scoring anything."""
+    by_id = {q.id: q for q in quiz}
+    wavelength, bytes_7b = by_id["pe-fastest-wavelength"], by_id["kv-cache-bytes-7b"]
+    exact_one = next(q for q in quiz if q.kind == "number" and q.answer == 1 and q.tolerance == 0)
+    eight = next(q for q in quiz if q.kind == "number" and q.answer == 8)
+    w = open_quiz(context, site)
+
+    type_number(w, wavelength, "two pi")
+    verdict = form(w, wavelength.id).locator(".quiz-verdict .en").inner_text()
+    assert verdict.startswith("That is not a number this page can read"), verdict
+    assert score(w) == ("0", "0")
+
+    form(w, wavelength.id).locator("input.quiz-number-input").fill("6,28")
+    form(w, wavelength.id).get_by_role("button").click()
+    assert form(w, wavelength.id).locator(".quiz-verdict .en").inner_text().startswith("✓ Right")
+    type_number(w, exact_one, "3/3")
+    assert form(w, exact_one.id).locator(".quiz-verdict .en").inner_text().startswith("✓ Right")
+    type_number(w, eight, "\uff18")  # a full-width 8, as a Chinese keyboard may type it
+    assert form(w, eight.id).locator(".quiz-verdict .en").inner_text().startswith("✓ Right")
+    type_number(w, bytes_7b, "1,024")  # grouped thousands, and wrong: the verdict shows how it was read
+    verdict = form(w, bytes_7b.id).locator(".quiz-verdict .en").inner_text()
+    assert verdict.startswith("✗ Not quite: you answered 1024;"), verdict
+    assert score(w) == ("3", "4")
     assert w.problems == []
 
 
@@ -162,7 +190,7 @@ def test_progress_survives_a_reload_and_start_again_clears_it(site, context, qui
     assert score(w) == ("2", "3")
     assert form(w, first.id).locator(".quiz-verdict .en").inner_text() == "✓ Right."
     assert form(w, second.id).locator(".quiz-verdict").get_attribute("class") == "quiz-verdict wrong"
-    assert form(w, number.id).locator("input[type=number]").input_value() == f"{number.answer:g}"
+    assert form(w, number.id).locator("input.quiz-number-input").input_value() == f"{number.answer:g}"
     assert form(w, first.id).locator("input:checked").get_attribute("value") == str(first.correct)
     assert form(w, first.id).get_by_role("button").get_attribute("aria-disabled") == "true"
     assert w.page.locator(".quiz-meter").get_attribute("aria-valuenow") == "3"
@@ -293,8 +321,8 @@ def test_without_javascript_no_dead_control_and_the_answers_stay_folded(site, br
         assert f.locator(".quiz-explanation .prose.en").is_visible()
         # Enter in a number field must not reload the page with ?answer=… in its address.
         number = next(q for q in quiz if q.kind == "number")
-        form(w, number.id).locator("input[type=number]").fill("1")
-        form(w, number.id).locator("input[type=number]").press("Enter")
+        form(w, number.id).locator("input.quiz-number-input").fill("1")
+        form(w, number.id).locator("input.quiz-number-input").press("Enter")
         assert "?" not in w.page.url
         shot(w.page, "no-javascript")
         assert w.problems == []

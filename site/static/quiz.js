@@ -36,6 +36,28 @@
 
   // --- grading -----------------------------------------------------------------
 
+  // A number as a reader types it: "0.125", "1/8", "1e-4", "6,28" (a decimal comma), "1,024" or
+  // "1 024" (grouped thousands), full-width digits, "−". NaN when it is none of these.
+  function parseNumber(text) {
+    var s = String(text).normalize("NFKC").replace(/[\u2212\u2013]/g, "-").replace(/\u3002/g, ".")
+      .replace(/[\s_]/g, "");
+    if (/^[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d*)?$/.test(s)) {
+      s = s.replace(/,/g, "");
+    } else if (/^[+-]?\d*,\d+$/.test(s)) {
+      s = s.replace(",", ".");
+    }
+    var fraction = /^([^/]+)\/([^/]+)$/.exec(s);
+    if (fraction) {
+      var denominator = plainNumber(fraction[2]);
+      return denominator === 0 ? NaN : plainNumber(fraction[1]) / denominator;
+    }
+    return plainNumber(s);
+  }
+
+  function plainNumber(s) {
+    return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s) ? Number(s) : NaN;
+  }
+
   function isRight(key, given) {
     if (key.kind === "choice") { return Number(given) === key.correct; }
     var value = Number(given);
@@ -49,10 +71,11 @@
       var checked = form.querySelector("input[type=radio]:checked");
       return checked ? checked.value : null;
     }
-    var input = form.querySelector("input[type=number]");
-    var text = input.value.trim();
-    return text !== "" && isFinite(Number(text)) ? text : null;
+    var value = parseNumber(numberInput(form).value);
+    return isFinite(value) ? String(value) : null;
   }
+
+  function numberInput(form) { return form.querySelector("input.quiz-number-input"); }
 
   // A saved answer is shown only if it still fits the question in the page.
   function usable(form, key, given) {
@@ -156,7 +179,7 @@
     Array.prototype.forEach.call(p.inputs, function (input) {
       input.disabled = false;
       input.checked = false;
-      if (input.type === "number") { input.value = ""; }
+      if (input.type === "text") { input.value = ""; }
     });
     p.button.removeAttribute("aria-disabled");
     form.classList.remove("is-answered", "is-right", "is-wrong", "is-pending");
@@ -220,8 +243,11 @@
         verdict.className = "quiz-verdict pending";
         if (key.kind === "choice") {
           say(verdict, "Choose an answer first.", "请先选择一个答案。");
-        } else {
+        } else if (numberInput(form).value.trim() === "") {
           say(verdict, "Type a number first.", "请先输入一个数。");
+        } else {
+          say(verdict, "That is not a number this page can read: write it in digits, such as 0.125, 1/8 or 1e-4.",
+              "无法识别这个数：请用数字书写，例如 0.125、1/8 或 1e-4。");
         }
         return;
       }

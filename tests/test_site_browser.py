@@ -147,6 +147,32 @@ def test_language_switch_changes_the_statement_and_is_remembered(site, context):
     assert w.problems == []
 
 
+def test_without_storage_the_language_travels_in_the_links(site, browser):
+    """A browser that keeps nothing (storage blocked): Chinese, once chosen, survives following a
+    link, a reload and the back button; a shared ?lang=zh link opens in Chinese."""
+    ctx = browser.new_context(viewport={"width": 1100, "height": 900})
+    ctx.add_init_script("""Object.defineProperty(window, "localStorage", {
+        get() { throw new DOMException("storage is blocked", "SecurityError"); } });""")
+    try:
+        w = Watched(ctx)
+        problem = registry.all_problems()[0]
+        w.page.goto(url(site, "index.html"))
+        w.page.click("#lang-switch")
+        assert w.page.get_attribute("html", "data-lang") == "zh"
+        w.page.locator(f"a[href*='problem/{problem.id}.html']").first.click()
+        w.page.wait_for_load_state()
+        assert w.page.locator("h1 .zh").is_visible() and not w.page.locator("h1 .en").is_visible()
+        w.page.reload()
+        assert w.page.get_attribute("html", "data-lang") == "zh"
+        w.page.go_back()
+        assert w.page.get_attribute("html", "data-lang") == "zh"
+        w.page.goto(url(site, "questions.html") + "?lang=zh")
+        assert w.page.locator(".question .answer.zh").first.is_visible()
+        assert w.problems == []
+    finally:
+        ctx.close()
+
+
 def test_math_is_mathml(site, context):
     w = Watched(context)
     w.page.goto(url(site, "questions.html"))

@@ -12,7 +12,42 @@
   }
 
   function remember(lang) {
-    try { window.localStorage.setItem(KEY, lang); } catch (e) { /* private mode: this page only */ }
+    try { window.localStorage.setItem(KEY, lang); } catch (e) { /* private mode: see carry() */ }
+  }
+
+  function storageKeeps() {
+    try {
+      window.localStorage.setItem(KEY + ".probe", "1");
+      window.localStorage.removeItem(KEY + ".probe");
+      return true;
+    } catch (e) { return false; }
+  }
+
+  // The language the address asks for (?lang=zh): a shared link, or a browser that keeps nothing.
+  function asked() {
+    var match = /[?&]lang=(en|zh)(&|$)/.exec(window.location.search);
+    return match ? match[1] : null;
+  }
+
+  // Where the browser keeps nothing (storage blocked, some browsers' file:// pages), the language
+  // travels in the address instead: this page's (reload, back) and the site's own links.
+  function carry(lang) {
+    if (storageKeeps()) { return; }
+    try {
+      var here = new URL(window.location.href);
+      here.searchParams.set("lang", lang);
+      window.history.replaceState(window.history.state, "", here.href);
+    } catch (e) { /* an address that cannot change: the links still carry it */ }
+    Array.prototype.forEach.call(document.querySelectorAll("a[href]"), function (a) {
+      if (!a.hasAttribute("data-site-link")) {
+        // Other sites and this page's anchors keep their address.
+        if (/^([a-z][a-z0-9+.-]*:|\/\/|#)/i.test(a.getAttribute("href"))) { return; }
+        a.setAttribute("data-site-link", "");
+      }
+      var url = new URL(a.href);
+      url.searchParams.set("lang", lang);
+      a.href = url.href;
+    });
   }
 
   // The page title, the figures' hover labels (SVG <title>) and the accessible names follow
@@ -30,7 +65,7 @@
     relabel(lang);
   }
 
-  var initial = remembered();
+  var initial = asked() || remembered();
   if (initial !== "en" && initial !== "zh") {
     initial = /^zh\b/i.test(navigator.language || "") ? "zh" : "en";
   }
@@ -50,12 +85,15 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     apply(root.getAttribute("data-lang") || "en");
+    if (asked()) { remember(initial); }
+    carry(initial);
     var button = document.getElementById("lang-switch");
     if (button) {
       button.addEventListener("click", function () {
         var next = root.getAttribute("data-lang") === "zh" ? "en" : "zh";
         apply(next);
         remember(next);
+        carry(next);
       });
     }
     // Another tab switched the language: follow it.

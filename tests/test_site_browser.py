@@ -296,6 +296,36 @@ def test_no_page_scrolls_sideways_at_375_pixels(site, browser, lang):
         ctx.close()
 
 
+# Below this width a drawing scrolls sideways in its box on a phone instead of shrinking further.
+READABLE_FIGURE_PX = 480
+FIGURE_WIDTHS = """() => Array.from(document.querySelectorAll('#figure svg[role=img]'), svg => [
+    svg.getBoundingClientRect().width, Number(svg.getAttribute('width')), svg.parentElement.clientWidth])"""
+
+
+def test_figures_stay_legible_on_a_phone_and_fit_the_printed_page(site, browser):
+    """At 360 px a figure is drawn at its own size, or at least 480 px wide in a box that scrolls
+    (its labels would otherwise shrink below 6 px); on paper it fits the page."""
+    ctx = reader(browser, "en", viewport={"width": 360, "height": 800})
+    try:
+        w = Watched(ctx)
+        shrunk, overflowing = {}, {}
+        for problem in registry.all_problems():
+            w.page.goto(url(site, f"problem/{problem.id}.html"))
+            for drawn, natural, _ in w.page.evaluate(FIGURE_WIDTHS):
+                if drawn < min(natural, READABLE_FIGURE_PX) - 1:
+                    shrunk.setdefault(problem.id, []).append((drawn, natural))
+            assert w.page.evaluate("document.documentElement.scrollWidth") <= 360, problem.id
+            w.page.emulate_media(media="print")
+            for drawn, natural, room in w.page.evaluate(FIGURE_WIDTHS):
+                if drawn > room + 1:
+                    overflowing.setdefault(problem.id, []).append((drawn, room))
+            w.page.emulate_media(media="screen")
+        assert shrunk == {} and overflowing == {}
+        assert w.problems == []
+    finally:
+        ctx.close()
+
+
 def test_formula_boxes_keep_inline_math_on_the_line(site, context):
     """The scroll box around inline math must not move a formula on a wide screen."""
     w = Watched(context)

@@ -204,8 +204,11 @@ def structure_problem(got, want, *, what: Text = F.OUTPUT, names: tuple = (),
                 said = join("", (said, F.RETURN_TORCH))
             return Verdict(False, said, shows_case_hint=False)
         if got.shape != want.shape:
-            return Verdict(False, F.WRONG_SHAPE.format(what=what, got=formatting.shape(got),
-                                                       want=formatting.shape(want)))
+            said = F.WRONG_SHAPE.format(what=what, got=formatting.shape(got), want=formatting.shape(want))
+            part = _part_of_expected(got, want)
+            if part is None:
+                return Verdict(False, said)
+            return Verdict(False, join("", (said, part)), shows_case_hint=False)
         if got.dtype != want.dtype:
             return Verdict(False, F.WRONG_DTYPE.format(what=what, got=dtype_name(got.dtype),
                                                        want=dtype_name(want.dtype)))
@@ -221,6 +224,30 @@ def structure_problem(got, want, *, what: Text = F.OUTPUT, names: tuple = (),
             if problem:
                 return problem
     return None
+
+
+def _part_of_expected(got: torch.Tensor, want: torch.Tensor) -> Text | None:
+    """When ``got`` is short along one dim and holds the start or the end of ``want`` there (a
+    generation that returns only its new tokens, a loop that stops early), the words that say so."""
+    if got.dim() != want.dim() or got.dtype != want.dtype:
+        return None
+    short = [d for d in range(want.dim()) if got.shape[d] != want.shape[d]]
+    if len(short) != 1 or not 0 < got.shape[short[0]] < want.shape[short[0]]:
+        return None
+    dim = short[0]
+    n, missing = got.shape[dim], want.shape[dim] - got.shape[dim]
+    for part, words in ((want.narrow(dim, missing, n), F.SHAPE_IS_END), (want.narrow(dim, 0, n), F.SHAPE_IS_START)):
+        if _same_values(got, part):
+            return words.format(n=n, dim=dim, missing=missing)
+    return None
+
+
+def _same_values(got: torch.Tensor, want: torch.Tensor) -> bool:
+    """Equal, or within the dtype's tolerance for floating point (NaN never matches)."""
+    if not (got.is_floating_point() or got.is_complex()):
+        return torch.equal(got, want)
+    rtol, atol = TOLERANCES.get(want.dtype, TOLERANCES[torch.float32])
+    return torch.allclose(got, want, rtol=rtol, atol=atol)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,11 @@ EXPECTED_TENSOR = t("{what}: expected a tensor, got {got}", "{what}：应为张�
 RETURN_TORCH = t("; return a torch tensor (torch.from_numpy(a) makes one of a NumPy array)",
                  "；请返回 torch 张量（torch.from_numpy(a) 可把 NumPy 数组转换为张量）")
 WRONG_SHAPE = t("{what}: shape {got}, expected {want}", "{what}：形状为 {got}，应为 {want}")
+# after WRONG_SHAPE, when the values are a part of the expected ones (a generation's new tokens alone)
+SHAPE_IS_END = t("; its values are the expected ones' last {n} along dim {dim}, without the first {missing}",
+                 "；其值是应有结果沿第 {dim} 维的最后 {n} 个，少了前面的 {missing} 个")
+SHAPE_IS_START = t("; its values are the expected ones' first {n} along dim {dim}, without the last {missing}",
+                   "；其值是应有结果沿第 {dim} 维的前 {n} 个，少了后面的 {missing} 个")
 WRONG_DTYPE = t("{what}: dtype {got}, expected {want} (the inputs' dtype, or the dtype asked for)",
                 "{what}：dtype 为 {got}，应为 {want}（即输入的 dtype，或要求的 dtype）")
 WRONG_STRUCTURE = t("{what}: returned {got}, expected {want}", "{what}：返回了{got}，应为{want}")

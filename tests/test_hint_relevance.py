@@ -154,6 +154,23 @@ def test_max_new_tokens_counted_with_the_prompt_is_not_called_an_early_eos_stop(
     assert all("never generated eos" not in t["output"] for t in results["tests"])
 
 
+def test_a_generation_that_returns_only_its_new_tokens_is_told_so(pool):
+    """Returning the new tokens without the prompt (as some libraries' generate can) is named as
+    that, not as a prompt counted in max_new_tokens, on the hidden tests and the public ones."""
+    generation = registry.get("text_generation")
+    reference = solution_source(generation)
+    assert "\n    return ids\n" in reference
+    new_only = reference.replace("\n    return ids\n", "\n    return ids[:, prompt.shape[1]:]\n")
+    results = grade(problem=generation, source=new_only, filename="text_generation.py", runner=pool)
+    assert results["score"] == 0
+    told = {t["number"] for t in results["tests"] if "returned only the" in t["output"]}
+    assert {"6.1", "6.2", "6.3", "6.9"} <= told
+    assert all("were counted in" not in t["output"] for t in results["tests"])
+    public = grade(problem=generation, source=new_only, filename="text_generation.py", runner=pool, public=True)
+    first = public["tests"][0]["output"]
+    assert "its values are the expected ones' last" in first and ", without the first" in first, first
+
+
 def test_an_input_changed_in_place_is_named_as_the_signature_names_it(pool):
     """'positional argument 1' read as k to a Python programmer counting from 0: an input changed in
     place, or one that gets no gradient, is named by its parameter, as the reference's signature has

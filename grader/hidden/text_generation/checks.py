@@ -54,6 +54,8 @@ WRONG_LENGTH = t("returned shape {shape}; expected ({batch}, T0 + steps) with T0
                  "0 <= steps <= max_new_tokens = {max_new}",
                  "返回的形状为 {shape}；应为 ({batch}, T0 + steps)，其中 T0 = {t0}，"
                  "0 <= steps <= max_new_tokens = {max_new}")
+NEW_TOKENS_ONLY = t("returned only the {steps} new tokens; the output is the prompt (T0 = {t0}) followed by them",
+                    "只返回了 {steps} 个新词元；输出应是 prompt（T0 = {t0}）后接这些新词元")
 PROMPT_NOT_KEPT = t("the output must start with the prompt, unchanged",
                     "输出必须以原样的 prompt 开头")
 IDS_OUT_OF_RANGE = t("token ids must lie in [0, {vocab})", "词元 id 必须在 [0, {vocab}) 范围内")
@@ -204,6 +206,9 @@ def _tokens_problem(ctx: CheckContext) -> Verdict | None:
         return Verdict(False, NOT_ID_MATRIX.format(got=describe(value)), hint=HINT_RETURN_IDS)
     if value.dtype != torch.int64:
         return Verdict(False, NOT_INT64.format(got=describe(value)), hint=HINT_RETURN_IDS)
+    new_only = _new_tokens_only(ctx)
+    if new_only:
+        return new_only
     if value.shape[0] != B or not T0 <= value.shape[1] <= T0 + max_new:
         return Verdict(False, WRONG_LENGTH.format(shape=_shape(value), batch=B, t0=T0,
                                                   max_new=max_new), hint=HINT_RETURN_IDS)
@@ -212,6 +217,17 @@ def _tokens_problem(ctx: CheckContext) -> Verdict | None:
     vocab = ctx.invocation.model["table"].shape[1]
     if value.numel() and bool(((value < 0) | (value >= vocab)).any()):
         return Verdict(False, IDS_OUT_OF_RANGE.format(vocab=vocab), hint=HINT_IDS_IN_RANGE)
+    return None
+
+
+def _new_tokens_only(ctx: CheckContext) -> Verdict | None:
+    """A failing verdict when the output is the reference's without the prompt in front."""
+    value, expected, prompt = ctx.candidate.value, ctx.expected.value, ctx.invocation.args[0]
+    t0 = prompt.shape[1]
+    if (t0 and isinstance(value, torch.Tensor) and isinstance(expected, torch.Tensor) and value.dim() == 2
+            and expected.dim() == 2 and value.shape == (expected.shape[0], expected.shape[1] - t0)
+            and value.dtype == expected.dtype and torch.equal(value, expected[:, t0:])):
+        return Verdict(False, NEW_TOKENS_ONLY.format(steps=value.shape[1], t0=t0), hint=HINT_RETURN_IDS)
     return None
 
 
@@ -288,9 +304,13 @@ def _as_if_no_eos(ctx: CheckContext) -> bool:
             and bool(torch.equal(got, reference.value)))
 
 
-def _prompt_counted_in(steps: int, max_new: int, t0: int) -> Verdict | None:
-    """A failing verdict when a run stopped once the whole sequence had max_new_tokens tokens."""
-    if t0 and steps == max_new - t0:
+def _prompt_counted_in(value: torch.Tensor, prompt: torch.Tensor, max_new: int) -> Verdict | None:
+    """A failing verdict when a run that kept the prompt stopped once the whole sequence had
+    max_new_tokens tokens."""
+    t0 = prompt.shape[1]
+    steps = value.shape[1] - t0
+    if (t0 and steps == max_new - t0 and value.shape[0] == prompt.shape[0]
+            and torch.equal(value[:, :t0], prompt)):
         return Verdict(False, LENGTH_WITH_PROMPT.format(steps=steps, max_new=max_new, t0=t0), hint=HINT_NEW_TOKENS)
     return None
 
@@ -303,9 +323,9 @@ def all_new_tokens() -> Check:
     def check(ctx: CheckContext) -> Verdict:
         value, (prompt, max_new) = ctx.candidate.value, ctx.invocation.args[:2]
         if not ctx.candidate.error and isinstance(value, torch.Tensor) and value.dim() == 2:
-            counted_in = _prompt_counted_in(value.shape[1] - prompt.shape[1], max_new, prompt.shape[1])
-            if counted_in:
-                return counted_in
+            wrong_length = _new_tokens_only(ctx) or _prompt_counted_in(value, prompt, max_new)
+            if wrong_length:
+                return wrong_length
         return Verdict(True, IDS_OK)
 
     return check
@@ -336,7 +356,7 @@ def _eos_verdict(ctx: CheckContext) -> Verdict:
         if steps != max(finished_at) + 1:
             return Verdict(False, EOS_WENT_ON.format(finished=max(finished_at) + 1, steps=steps),
                            hint=HINT_EOS_STOP)
-    elif counted_in := _prompt_counted_in(steps, max_new, prompt.shape[1]):
+    elif counted_in := _prompt_counted_in(ctx.candidate.value, prompt, max_new):
         return counted_in
     elif steps != max_new:
         return Verdict(False, EOS_STOPPED_EARLY.format(steps=steps, max_new=max_new),

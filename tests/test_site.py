@@ -277,6 +277,13 @@ WAVE_TWO = ("transformer_encoder_layer", "transformer_decoder_layer", "rotary_em
             "flash_attention", "sliding_window_attention", "beam_search")
 
 
+def test_every_tag_has_a_chinese_name():
+    """Chinese pages show each tag by its Chinese name (site/content/tags.toml), and search finds it."""
+    names = content.load_tag_names()
+    unnamed = {(p.id, t) for p in registry.all_problems() for t in p.tags if t not in names}
+    assert unnamed == set()
+
+
 def test_every_new_problem_has_interview_questions():
     _, questions = content.load_questions()
     for problem_id in WAVE_TWO:
@@ -340,6 +347,8 @@ def test_search_index_finds_multi_head_in_both_languages(site):
         assert problem.summary_zh in entry["xz"] and problem.summary not in entry["xz"], problem.id
     targets = {e["u"].split("#")[0] for e in entries}
     assert all((site / t).is_file() for t in targets)
+    kv = next(e for e in entries if e["u"] == "problem/kv_cache.html")
+    assert "键值缓存" in kv["n"].split() and "kv-cache" in kv["n"].split()  # a tag in both languages
 
 
 def test_every_mistake_is_found_by_its_id(site):

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from grader import registry
+from grader.sitegen import content
 from tests.browser import ARTIFACTS as BROWSER_ARTIFACTS, Watched, printing, served
 from tests.site_support import build, html_pages
 
@@ -273,6 +274,23 @@ def test_chinese_mode_gives_every_complexity_in_chinese(site, chinese):
         w.page.goto(url(site, f"problem/{problem.id}.html"))
         complexity = w.page.locator(".facts dt:has-text('复杂度') + dd")
         assert CJK.search(complexity.inner_text()), problem.id
+    assert w.problems == []
+
+
+def test_chinese_mode_names_tags_and_articles_in_chinese(site, chinese):
+    """The tag pills and a source link's hover title follow the language like the rest of the page."""
+    names = content.load_tag_names()
+    sources = {s.id: s for s in content.load_sources()}
+    w = Watched(chinese)
+    problem = next(p for p in registry.all_problems() if p.sources)
+    w.page.goto(url(site, f"problem/{problem.id}.html"))
+    pills = w.page.locator("ul.tags li").all_inner_texts()
+    assert pills == [names[t] for t in problem.tags]
+    link = w.page.locator("a.source").first
+    assert link.get_attribute("title") == sources[link.get_attribute("href").rpartition("source-")[2]].name.zh
+    w.page.click("#lang-switch")
+    assert w.page.locator("ul.tags li").all_inner_texts() == list(problem.tags)
+    assert link.get_attribute("title") == sources[link.get_attribute("href").rpartition("source-")[2]].name.en
     assert w.problems == []
 
 

@@ -201,13 +201,15 @@ def _entry(kind: str, href: str, title: Bilingual, names: list[str], text: Bilin
             "x": text.en, "xz": text.zh}
 
 
-def _search_index(views: list[ProblemView], rendered_questions: list[dict], topics) -> list[dict]:
+def _search_index(views: list[ProblemView], rendered_questions: list[dict], topics,
+                  tag_names: dict[str, str]) -> list[dict]:
     entries = []
     for v in views:
         p = v.problem
         # the short name its mistakes' IDs start with ("gqa" of gqa.causal_flipped) names it too
         short = sorted({m.id.partition(".")[0] for m in p.misconceptions} - {p.id})
-        entries.append(_entry("problem", v.url, v.title, [p.id, *short, *p.tags], v.search_text))
+        tags = [*p.tags, *(tag_names[t] for t in p.tags if t in tag_names)]
+        entries.append(_entry("problem", v.url, v.title, [p.id, *short, *tags], v.search_text))
         for m in p.misconceptions:
             entries.append(_entry("mistake", f"{v.url}#{m.id}", Bilingual(m.title, m.title_zh), [m.id],
                                   Bilingual(_words(m.explanation, m.mistake, m.fix),
@@ -325,13 +327,18 @@ def build_site(*, out: Path) -> Path:
     problems = registry.all_problems()
     views = [_problem_view(p, done) for p in problems]
     known = {v.problem.id: v for v in views}
+    tag_names = content.load_tag_names()
     for view in views:
         unknown = set(view.problem.sources) - source_ids
         if unknown:
             log.warning("%s: unknown source article(s) %s", view.problem.id, sorted(unknown))
+        unnamed = set(view.problem.tags) - set(tag_names)
+        if unnamed:
+            log.warning("%s: tag(s) %s have no Chinese name in site/content/tags.toml", view.problem.id,
+                        sorted(unnamed))
 
     common = {"lang": "en", "problems": views, "sources": {s.id: s for s in sources},
-              "question_count": len(questions)}
+              "question_count": len(questions), "tag_names": tag_names}
     pages = {"index.html": ("site/index.html", {"root": "", "page": "index",
                                                 "progress": _progress(views)})}
     for i, view in enumerate(views):
@@ -375,7 +382,7 @@ def build_site(*, out: Path) -> Path:
     static_out.mkdir(parents=True, exist_ok=True)
     for name in STATIC_FILES:
         shutil.copyfile(site_assets_dir() / "static" / name, static_out / name)
-    index = _search_index(views, rendered_questions, topics)
+    index = _search_index(views, rendered_questions, topics, tag_names)
     # A script, not a .json file: pages opened from file:// may not fetch().
     _write(static_out / "search-index.js",
            "window.ATTN_SEARCH_INDEX = " + json.dumps(index, ensure_ascii=True, separators=(",", ":")) + ";\n")

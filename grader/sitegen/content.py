@@ -1,6 +1,7 @@
-"""The site's own content: the source articles, the interview questions and the quiz.
+"""The site's own content: the source articles, the interview questions, the quiz and the tags'
+Chinese names.
 
-All three are data files under ``site/content/`` (TOML, bilingual, Markdown
+All four are data files under ``site/content/`` (TOML, bilingual, Markdown
 answers), so that they can be edited without touching a template. This module
 reads and checks them, and refuses an inconsistent file with a ``ValueError``
 that names the entry; it renders nothing.
@@ -78,6 +79,15 @@ def load_sources() -> tuple[Source, ...]:
     return tuple(Source(id=s["id"], name=_text(s["name"], f"source {s['id']} name"),
                         about=_text(s["about"], f"source {s['id']} about"))
                  for s in raw["source"])
+
+
+def load_tag_names() -> dict[str, str]:
+    """Tag -> its Chinese name, from ``tags.toml``."""
+    names = _read("tags.toml").get("zh", {})
+    bad = sorted(tag for tag, name in names.items() if not isinstance(name, str) or not name.strip())
+    if bad:
+        raise ValueError(f"tags.toml: the Chinese name of {', '.join(bad)} must be a non-empty string")
+    return {tag: name.strip() for tag, name in names.items()}
 
 
 def load_questions(source_ids: set[str] | None = None) -> tuple[tuple[Topic, ...], tuple[Question, ...]]:

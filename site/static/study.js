@@ -50,12 +50,16 @@
     });
   }
 
-  // The page title, the figures' hover labels (SVG <title>) and the accessible names follow
-  // the language too: the templates give both (data-label-en, data-label-zh).
+  // The page title, the figures' hover labels (SVG <title>), the accessible names and the links'
+  // hover titles follow the language too: the templates give both (data-label-en, data-label-zh;
+  // data-title-en, data-title-zh).
   function relabel(lang) {
     Array.prototype.forEach.call(document.querySelectorAll("[data-label-" + lang + "]"), function (el) {
       var text = el.getAttribute("data-label-" + lang);
       if (el.localName === "title") { el.textContent = text; } else { el.setAttribute("aria-label", text); }
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-title-" + lang + "]"), function (el) {
+      el.setAttribute("title", el.getAttribute("data-title-" + lang));
     });
   }
 

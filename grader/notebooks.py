@@ -67,8 +67,10 @@ MAX_NOTED_RANGES = 5  # skipped ranges named in the summary's note
 PYTHON_CELL_MAGICS = ("time", "capture")  # cell magics whose body IPython runs as Python
 # What an import of `check` binds where the grader runs a notebook: its own tests replace the
 # notebook's, so the check() calls a learner left anywhere (in a solution cell, over several
-# lines, assigned) run and do nothing, rather than fail to import the grader's notebook API
-CHECK_STAND_IN = "lambda *args, **kwargs: None"
+# lines, assigned) run and do nothing, rather than fail to import the grader's notebook API.
+# What they return passes (`assert check(...).passed` is a check, not the graded code).
+CHECK_STAND_IN = ("(lambda result: lambda *args, **kwargs: result)(type('CheckNotRunWhenGraded', (), "
+                  "{'passed': True, 'results': None, '__repr__': lambda self: 'check() does not run when graded'})())")
 MODULE_STAND_IN = f"type('grader', (), {{'check': staticmethod({CHECK_STAND_IN})}})"  # for `import grader`
 CELL_LINE = t("cell {cell}, line {line}", "第 {cell} 个单元格第 {line} 行")
 

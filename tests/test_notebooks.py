@@ -136,6 +136,8 @@ def test_a_skipped_cell_keeps_none_of_its_lines_and_check_calls_anywhere_do_noth
     "import grader.notebook_api as api\napi.check('self_attention')\n",
     "from grader import *\ncheck('self_attention')\n",
     "if True:\n    import grader\n    grader.check('self_attention')\n",
+    "from grader import check\nassert check('self_attention').passed\nprint(check('self_attention'))\n",
+    "import grader\nif not grader.check(solution, problem='self_attention').passed:\n    raise SystemExit(1)\n",
 ])
 def test_check_imported_in_any_spelling_does_nothing_where_the_notebook_is_graded(check_cell):
     """However a learner imports the notebook's check (a sandbox holds no grader), the solution

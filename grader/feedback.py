@@ -302,6 +302,15 @@ NOTEBOOK_NO_CELLS = t("it has no list of cells", "它没有单元格列表")
 NOTEBOOK_OLD_FORMAT = t("it uses notebook format {version}; open it in a recent Jupyter and save it again",
                         "它使用第 {version} 版笔记本格式；请用较新的 Jupyter 打开并重新保存")
 NOTEBOOK_INVALID = t("it does not follow the notebook format: {detail}", "它不符合笔记本格式：{detail}")
+NOTEBOOK_CELL_INVALID = t("its cell {cell} does not follow the notebook format: {detail}",
+                          "它的第 {cell} 个单元格不符合笔记本格式：{detail}")
+NOTEBOOK_CELL_TYPE = t("its cell {cell} has the cell type {type}; a cell is \"code\", \"markdown\" or \"raw\"",
+                       "它的第 {cell} 个单元格的类型是 {type}；单元格类型只能是 \"code\"、\"markdown\" 或 \"raw\"")
+NOTEBOOK_NEW_FORMAT = t("it says notebook format {version}, which does not exist (Jupyter writes format 4); "
+                        "save it again from Jupyter",
+                        "它声明使用第 {version} 版笔记本格式，但并没有这一版（Jupyter 使用第 4 版）；请在 Jupyter 中重新保存")
+NOTEBOOK_IS_PYTHON = t("it holds Python source, not a notebook's JSON: save it with the .py extension",
+                       "它包含的是 Python 源代码，而不是笔记本的 JSON：请以 .py 扩展名保存")
 NOTEBOOK_CODE_TOO_LARGE = t("its code cells hold {size} MiB of code; the code may be at most 1 MiB (outputs do "
                             "not count) — remove data or generated code",
                             "它的代码单元格共有 {size} MiB 代码；代码最多 1 MiB（输出不计）——请删去数据或自动生成的代码")

@@ -42,6 +42,7 @@ This module never runs a notebook and never imports the grader's heavy parts.
 
 from __future__ import annotations
 
+import ast
 import bisect
 import json
 import re
@@ -342,18 +343,33 @@ def code_from_cells(cells: Iterable[tuple[int, str]]) -> NotebookCode:
     return NotebookCode(source, SourceMap.from_origins(origins, skipped))
 
 
+CELL_TYPES = ("code", "markdown", "raw")
+# The keys of a cell in format 4; others (some tools add their own) are dropped, as Jupyter opens such
+# a notebook too, and so are execution counts, attachments and outputs: the grader reads none of them.
+_CELL_KEYS = frozenset({"cell_type", "id", "metadata", "source"})
+
+
+def _shown_value(value, limit: int = 40) -> str:
+    """A JSON value as a message shows it: its repr, cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _code_only(notebook: dict) -> dict:
-    """The notebook with outputs, markdown text, attachments and metadata emptied: what validation needs
-    to see, the cells' structure, which the grader reads (their types and sources)."""
+    """The notebook with outputs, markdown text, attachments, execution counts, metadata and keys of
+    other tools emptied: what validation needs to see, the cells' structure, which the grader reads
+    (their types and sources)."""
     cells = []
-    for cell in notebook["cells"]:
+    for position, cell in enumerate(notebook["cells"], start=1):
         if not isinstance(cell, dict):
             cells.append(cell)  # validation names the problem
             continue
-        cell = dict(cell, metadata={})
-        cell.pop("attachments", None)
-        if cell.get("cell_type") == "code":
-            cell["outputs"] = []
+        if cell.get("cell_type") not in CELL_TYPES:
+            raise NotebookUnreadable(F.NOTEBOOK_CELL_TYPE.format(cell=position, type=_shown_value(cell.get("cell_type"))))
+        cell = {key: value for key, value in cell.items() if key in _CELL_KEYS}
+        cell["metadata"] = {}
+        if cell["cell_type"] == "code":
+            cell.update(outputs=[], execution_count=None)
         elif "source" in cell:
             cell["source"] = ""
         cells.append(cell)
@@ -372,6 +388,9 @@ def _validated(notebook: dict) -> dict:
         raise NotebookUnreadable(F.NOTEBOOK_TOO_DEEP) from None
     except Exception as exc:  # nbformat raises several kinds for what it refuses
         detail = str(getattr(exc, "message", "") or type(exc).__name__).splitlines()[0][:200]
+        where = list(getattr(exc, "absolute_path", ()))[:2]
+        if len(where) == 2 and where[0] == "cells" and isinstance(where[1], int):
+            raise NotebookUnreadable(F.NOTEBOOK_CELL_INVALID.format(cell=where[1] + 1, detail=detail)) from None
         raise NotebookUnreadable(F.NOTEBOOK_INVALID.format(detail=detail)) from None
     return node
 
@@ -390,6 +409,15 @@ def _unpaired_surrogate(source: str) -> bool:
     return False
 
 
+def _is_python(text: str) -> bool:
+    """Whether text that is not JSON is a Python module with some code in it (a .py file renamed)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return any(isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)) for node in tree.body)
+
+
 def convert(text: str) -> NotebookCode:
     """The code of a notebook (its JSON text); :class:`NotebookUnreadable` when there is none to read."""
     try:
@@ -397,9 +425,11 @@ def convert(text: str) -> NotebookCode:
     except RecursionError:
         raise NotebookUnreadable(F.NOTEBOOK_TOO_DEEP) from None
     except ValueError:
-        raise NotebookUnreadable(F.NOTEBOOK_NOT_JSON) from None
+        raise NotebookUnreadable(F.NOTEBOOK_IS_PYTHON if _is_python(text) else F.NOTEBOOK_NOT_JSON) from None
+    version = notebook.get("nbformat") if isinstance(notebook, dict) else None
+    if type(version) is int and version > 4:
+        raise NotebookUnreadable(F.NOTEBOOK_NEW_FORMAT.format(version=version))
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
-        version = notebook.get("nbformat") if isinstance(notebook, dict) else None
         if type(version) is int and version < 4:
             raise NotebookUnreadable(F.NOTEBOOK_OLD_FORMAT.format(version=version))
         raise NotebookUnreadable(F.NOTEBOOK_NO_CELLS)

@@ -196,6 +196,14 @@ HOSTILE = {
     "old_format": (json.dumps({"nbformat": 3, "worksheets": []}).encode(), "notebook format 3"),
     "invalid_schema": (json.dumps({"cells": [{"cell_type": "code", "source": "x"}], "nbformat": 4}).encode(),
                        "does not follow the notebook format"),
+    "new_format": (json.dumps({"nbformat": 5, "nbformat_minor": 0, "cells": []}).encode(),
+                   "notebook format 5, which does not exist"),
+    "unknown_cell_type": (_notebook(("md", "intro"), "x = 1").replace('"markdown"', '"python"').encode(),
+                          'cell 1 has the cell type \'python\''),
+    "cell_source_not_text": (_notebook(("md", "intro"), "x = 1").replace('"x = 1"', "5").encode(),
+                             "its cell 2 does not follow the notebook format"),
+    "python_renamed": (b"import torch\n\ndef self_attention(x):\n    return x\n",
+                       "Python source, not a notebook's JSON: save it with the .py extension"),
     "code_cell_of_1_5_mib": (_big_code_cell().encode(), "at most 1 MiB"),
     "not_utf8": (_notebook("s = 'caf\u00e9'").encode("latin-1"), "UTF-8"),
     "binary": (b"PK\x03\x04" + b"\x00" * 64, "binary"),
@@ -221,6 +229,16 @@ def test_a_hostile_notebook_is_a_bad_submission_with_one_clear_message(tmp_path,
     message = caught.value.message
     assert words in message.en and "self_attention.ipynb" in message.en
     assert CJK.search(message.zh) and "self_attention.ipynb" in message.zh
+
+
+def test_what_other_tools_add_to_a_cell_does_not_refuse_the_notebook(tmp_path):
+    """Keys of other tools on a cell and an execution count that is no number: Jupyter opens such a
+    notebook, and the grader reads only the cells' types and sources."""
+    notebook = json.loads(_notebook("def solution():\n    return 2\n"))
+    notebook["cells"][0].update(colab={"base_uri": "https://localhost/"}, execution_count="one")
+    path = _write(tmp_path / "self_attention.ipynb", json.dumps(notebook).encode())
+    code = read_submission(path).source
+    assert "return 2" in code
 
 
 def test_a_notebook_over_32_mib_is_refused_before_it_is_read(tmp_path):

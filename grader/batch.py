@@ -182,9 +182,23 @@ def archive_kind(name: str) -> str | None:
 
 def meant_file_name(name: str, ids) -> str | None:
     """The problem file's name a file seems meant to have: the problem's name in other case or with
-    another extension (``X.PY``, ``x.py.txt`` as some editors save it) gives ``x.py``; else None."""
-    stem = name.partition(".")[0].lower()
-    return f"{stem}.py" if stem in ids else None
+    another extension (``X.PY``, ``x.py.txt`` as some editors save it) gives ``x.py``, a notebook's
+    (``X.IPYNB``, ``x.ipynb.json``) ``x.ipynb``; else None."""
+    stem, _, extensions = name.partition(".")
+    if stem.lower() not in ids:
+        return None
+    return f"{stem.lower()}.ipynb" if "ipynb" in extensions.lower() else f"{stem.lower()}.py"
+
+
+def misnamed_note(name: str, ids, shown: str | None = None) -> Text | None:
+    """The note on a problem's file under a name the grader does not take (see :func:`meant_file_name`),
+    saying what to rename it (the file named as ``shown``, by default as a class's notes show names);
+    None when no problem's name fits."""
+    meant = meant_file_name(name, ids)
+    if meant is None:
+        return None
+    said = F.PLAN_NOT_A_NOTEBOOK if meant.endswith(".ipynb") else F.PLAN_NOT_A_SUBMISSION
+    return said.format(name=shown_name(name) if shown is None else shown, expected=meant)
 
 
 def _not_a_problem(path: Path, ids: set[str]) -> Text:
@@ -200,9 +214,9 @@ def _not_a_problem(path: Path, ids: set[str]) -> Text:
     kind = archive_kind(path.name)
     if kind:
         return F.PLAN_ARCHIVE.format(name=name, kind=kind)
-    meant = meant_file_name(path.name, ids)
-    if meant:
-        return F.PLAN_NOT_A_SUBMISSION.format(name=name, expected=meant)
+    misnamed = misnamed_note(path.name, ids)
+    if misnamed:
+        return misnamed
     stem, _, suffix = path.name.partition(".")
     close = registry.close_matches(stem)
     kind = suffix.lower() if suffix.lower() in SUBMISSION_SUFFIXES else "py"  # a name the plan grades

@@ -381,5 +381,6 @@ PLAN_ARCHIVE = t("{name}: a {kind} archive; not graded: unpack it into the stude
 PLAN_NOT_A_PROBLEM = t("{name}: not a problem ID{hint}; not graded", "{name}：不是题目 ID{hint}；不评测")
 PLAN_NOT_A_SUBMISSION = t("{name}: not graded; rename it {expected} (or hand in a .ipynb notebook)",
                           "{name}：未评测；请改名为 {expected}（或提交 .ipynb 笔记本）")
+PLAN_NOT_A_NOTEBOOK = t("{name}: not graded; rename it {expected}", "{name}：未评测；请改名为 {expected}")
 PLAN_MORE_FILES = t("and {count} more files not graded", "另有 {count} 个文件未评测")
 PLAN_DID_YOU_MEAN = t(" (did you mean {name}?)", "（你是不是想写 {name}？）")

@@ -87,7 +87,7 @@ def empty_file(path: Path) -> BadSubmission:
 
     stem = Path(path).name.partition(".")[0].lower()
     problem = stem if stem in problem_ids() else "<problem_id>"
-    if Path(path).suffix == ".ipynb":
+    if is_notebook_name(path):
         problem += " --notebook"
     return BadSubmission(F.EMPTY_FILE.format(path=shown_name(path), problem=problem),
                          on_platform=F.EMPTY_FILE_ON_PLATFORM.format(path=shown_name(path)))
@@ -182,10 +182,15 @@ def decode_source(data: bytes, path: Path) -> str:
     return text
 
 
+def is_notebook_name(path) -> bool:
+    """Whether the file is named as a notebook (``.ipynb``, in any case: ``.IPYNB`` too)."""
+    return Path(path).suffix.lower() == ".ipynb"
+
+
 def submitted_bytes(path: Path) -> bytes:
     """A submission file's bytes, bounded by its kind's limit (a notebook's is larger) and never
     through a symlink (:func:`read_bytes`); :class:`BadSubmission` otherwise."""
-    if Path(path).suffix == ".ipynb":
+    if is_notebook_name(path):
         from grader.notebooks import MAX_NOTEBOOK_BYTES
 
         return read_bytes(path, MAX_NOTEBOOK_BYTES, too_large=F.NOTEBOOK_TOO_LARGE)
@@ -214,7 +219,7 @@ def read_submission(path: Path, *, helpers=None) -> Submission:
     """
     path = Path(path)
     data = submitted_bytes(path)
-    if path.suffix == ".ipynb":
+    if is_notebook_name(path):
         if not data.strip():  # said as for a .py, not as a notebook that is not JSON
             raise empty_file(path)
         from grader.bounded import BoundedPool

@@ -162,6 +162,7 @@ def test_every_file_left_ungraded_in_a_student_folder_is_named_in_the_notes(tmp_
     _write(folder / "Shared_QK_Attention.Py", "x = 1\n")  # the problem's name in other case
     _write(folder / "grouped_query_atention.PY", "x = 1\n")  # misspelt: the name suggested is one graded
     _write(folder / "text_generaton.IPYNB", "{}\n")
+    _write(folder / "Multi_Head_Attention.ipynb", "{}\n")  # a notebook's name in other case
     _write(folder / ".hidden.py", "x = 1\n")
     _write(folder / "Thumbs.db", "\0\0")
     _write(folder / "desktop.ini", "[.ShellClassInfo]\n")
@@ -171,6 +172,7 @@ def test_every_file_left_ungraded_in_a_student_folder_is_named_in_the_notes(tmp_
     assert list(plan.roster) == ["kim"] and plan.ignored == []
     assert [e.path.name for e in plan.entries] == [f"{SDPA}.py"]
     assert sorted(note.en for note in plan.roster["kim"]["notes"]) == [
+        "Multi_Head_Attention.ipynb: not graded; rename it multi_head_attention.ipynb",
         "Shared_QK_Attention.Py: not graded; rename it shared_qk_attention.py (or hand in a .ipynb notebook)",
         "grouped_query_atention.PY: not a problem ID (did you mean grouped_query_attention.py?); not graded",
         "hw1/: a folder holding self_attention.py; not graded: move the files up into the student's folder",

@@ -241,6 +241,12 @@ def test_what_other_tools_add_to_a_cell_does_not_refuse_the_notebook(tmp_path):
     assert "return 2" in code
 
 
+def test_a_notebook_is_known_by_its_extension_in_any_case(tmp_path):
+    """Windows and some downloads write .IPYNB: still a notebook, not a .py file holding JSON."""
+    path = _write(tmp_path / "self_attention.IPYNB", _notebook("def solution():\n    return 2\n"))
+    assert "return 2" in read_submission(path).source
+
+
 def test_a_notebook_over_32_mib_is_refused_before_it_is_read(tmp_path):
     path = _write(tmp_path / "self_attention.ipynb", b" " * (notebooks.MAX_NOTEBOOK_BYTES + 1))
     with pytest.raises(BadSubmission) as caught:

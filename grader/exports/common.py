@@ -36,8 +36,8 @@ from markupsafe import Markup
 
 from grader import __version__, registry, services
 from grader import user_errors as UE
-from grader.batch import archive_kind, meant_file_name
-from grader.feedback import DUPLICATE_FILE, PLAN_NOT_A_SUBMISSION
+from grader.batch import archive_kind, misnamed_note
+from grader.feedback import DUPLICATE_FILE
 from grader.datapaths import package_dir, site_assets_dir
 from grader.fsutil import write_atomic
 from grader.grading import DEFAULT_SEED, NOT_RUN_ISOLATION, Suite, not_graded
@@ -483,8 +483,7 @@ def _unusable_note(name: str, shown: str, ids: list[str]) -> Text | None:
     kind = archive_kind(name)
     if kind:
         return ARCHIVE_NOT_GRADED.format(name=shown, kind=kind)
-    meant = meant_file_name(name, ids)
-    return PLAN_NOT_A_SUBMISSION.format(name=shown, expected=meant) if meant else None
+    return misnamed_note(name, ids, shown)
 
 
 # ----------------------------------------------------------------------------- grading

@@ -353,6 +353,19 @@ NB_NO_SOURCE = t("check(): the source of {name} cannot be found (define it in a 
                  "check()：找不到 {name} 的源代码（请在本笔记本的单元格中定义它）")
 NB_NOT_CHECKABLE = t("check(): give a problem ID, a function or a class, not {type}",
                      "check()：请传入题目 ID、函数或类，而不是 {type}")
+NB_WRONG_KIND = t("check(): {problem} asks for {wanted}; {name} is {given}",
+                  "check()：{problem} 要求{wanted}；{name} 是{given}")
+NB_A_MODULE_CLASS = t("a class (a torch.nn.Module)", "一个类（torch.nn.Module）")
+NB_A_CLASS = t("a class", "一个类")
+NB_A_FUNCTION = t("a function", "一个函数")
+NB_LAMBDA = t("check(): give a function defined with def, not a lambda",
+              "check()：请传入用 def 定义的函数，而不是 lambda")
+NB_BAD_PROBLEM = t("check(): problem must be a problem ID (a string) such as \"multi_head_attention\", not {given}",
+                   "check()：problem 必须是题目 ID（字符串），例如 \"multi_head_attention\"，而不是 {given}")
+NB_BAD_TIMEOUT = t("check(): timeout must be a number of seconds greater than 0, such as 5, not {given}",
+                   "check()：timeout 必须是大于 0 的秒数，例如 5，而不是 {given}")
+NB_BAD_LANG = t("check(): lang must be \"en\", \"zh\" or None (the default language), not {given}",
+                "check()：lang 必须是 \"en\"、\"zh\" 或 None（默认语言），而不是 {given}")
 ALREADY_EXISTS = t("{path} already exists; it was left untouched. Delete or rename it to start over.",
                    "{path} 已存在，未作改动。如要重新开始，请删除或重命名它。")
 

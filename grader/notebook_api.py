@@ -46,6 +46,7 @@ from grader.terminal import safe
 
 MAX_CONSTANT_CHARS = 1000  # a longer literal is not copied into the checked module
 MAX_SHOWN_OUTPUT = 2000  # characters of captured output shown under the results
+MAX_SHOWN_ARGUMENT = 40  # characters of a wrong argument shown in the message about it
 _CELL_NAME = re.compile(r"In\[(\d+)\]")
 _IMPORTS_GRADER = re.compile(r"^\s*(from\s+grader[\s.]|import\s+grader\b)", re.MULTILINE)
 
@@ -85,16 +86,21 @@ def check(target, problem: str | None = None, *, lang: str | None = None,
         ``results`` are the ``results.json`` content of ``attn-judge check``.
 
     Raises:
-        CheckError: an unknown problem, an undefined symbol, no source to check.
+        CheckError: a bad argument, an unknown problem, a class where the problem
+            asks for a function (or the reverse), an undefined symbol, no source
+            to check.
     """
     from grader import services
 
-    lang = resolve_lang(lang)
+    lang = _checked_arguments(problem, lang, timeout)
     if isinstance(target, str):
         found = _problem(target if problem is None else problem, lang)
         source, source_map = _source_for_problem(found, lang)
     elif inspect.isclass(target) or inspect.isfunction(target):
+        if target.__name__ == "<lambda>":
+            raise CheckError(F.NB_LAMBDA.get(lang))
         found = _problem(problem, lang) if problem is not None else _problem_of(target, lang)
+        _require_kind(target, found, lang)
         source, source_map = _source_for_object(target, found, lang)
     else:
         raise CheckError(F.NB_NOT_CHECKABLE.format(type=type(target).__name__).get(lang))
@@ -104,6 +110,44 @@ def check(target, problem: str | None = None, *, lang: str | None = None,
     except services.UserError as exc:
         raise CheckError(exc.text.get(lang)) from None
     return CheckResult(results=results, problem=found, lang=lang)
+
+
+def _checked_arguments(problem, lang, timeout) -> str:
+    """The language to speak, once ``problem``, ``lang`` and ``timeout`` are known to be usable."""
+    if lang not in (None, "en", "zh"):
+        raise CheckError(F.NB_BAD_LANG.format(given=_shown(lang)).get(resolve_lang(None)))
+    lang = resolve_lang(lang)
+    if problem is not None and not isinstance(problem, str):
+        raise CheckError(F.NB_BAD_PROBLEM.format(given=type(problem).__name__).get(lang))
+    if not _is_positive_seconds(timeout):
+        raise CheckError(F.NB_BAD_TIMEOUT.format(given=_shown(timeout)).get(lang))
+    return lang
+
+
+def _is_positive_seconds(value) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value) and value > 0)
+
+
+def _shown(value) -> str:
+    """A wrong argument as a message names it: a string or number as written (shortened), else its type."""
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        text = repr(value)
+        return text if len(text) <= MAX_SHOWN_ARGUMENT else text[:MAX_SHOWN_ARGUMENT - 1] + "…"
+    return type(value).__name__
+
+
+def _require_kind(target, problem: Problem, lang: str) -> None:
+    """A class for a problem whose reference symbol is a class, a function for one whose symbol is a function."""
+    from grader.references import solution_module
+
+    wants_class = inspect.isclass(getattr(solution_module(problem.id), problem.symbols[0]))
+    if inspect.isclass(target) == wants_class:
+        return
+    wanted = F.NB_A_MODULE_CLASS if wants_class else F.NB_A_FUNCTION
+    given = F.NB_A_CLASS if inspect.isclass(target) else F.NB_A_FUNCTION
+    raise CheckError(F.NB_WRONG_KIND.format(problem=problem.id, wanted=wanted, name=target.__name__,
+                                            given=given).get(lang))
 
 
 def _problem(problem_id: str, lang: str) -> Problem:

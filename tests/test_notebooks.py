@@ -13,14 +13,17 @@ that ``attn-judge start ID --notebook`` writes a notebook that works.
 from __future__ import annotations
 
 import json
+import linecache
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import pytest
+import torch
 from click.testing import CliRunner
 from nbformat import v4
 
@@ -497,6 +500,102 @@ def test_import_grader_stays_light_and_check_is_exported_lazily():
              "from grader import check; import grader.notebook_api as api; print(check is api.check)")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert result.stdout.split("\n")[:2] == ["[]", "True"], result.stderr
+
+
+class _FakeShell:
+    """What check() reads of IPython's shell: the namespace, the input history, the cells that raised.
+
+    ``run`` executes a cell as the kernel would (its lines in ``linecache``, so that ``inspect``
+    finds them), or, with ``source=False``, as a cell whose definitions have no source to find.
+    """
+
+    def __init__(self):
+        self.user_ns = {"__name__": "__main__"}
+        self.history_manager = SimpleNamespace(input_hist_raw=[""], exceptions={})
+        self.execution_count = 1
+
+    def run(self, code: str, source: bool = True) -> None:
+        number, filename = self.execution_count, f"<cell-{self.execution_count}>"
+        self.history_manager.input_hist_raw.append(code)
+        self.execution_count += 1
+        if source:
+            linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+        try:
+            exec(compile(code if source else f"exec({code!r})", filename, "exec"), self.user_ns)
+        except Exception as exc:
+            self.history_manager.exceptions[number] = {"ename": type(exc).__name__}
+
+
+@pytest.fixture
+def shell(monkeypatch):
+    """A notebook's shell for check(), whose sandbox run is replaced by a record of the module it is given."""
+    from grader import services
+
+    fake = _FakeShell()
+    monkeypatch.setitem(sys.modules, "IPython", SimpleNamespace(get_ipython=lambda: fake))
+    fake.checked = []
+
+    def check_source(**arguments):
+        fake.checked.append(arguments)
+        return {"score": 1, "max_score": 1, "tests": [], "output": "", "extra_data": {"error": None}}
+
+    monkeypatch.setattr(services, "check_source", check_source)
+    return fake
+
+
+SDPA = "scaled_dot_product_attention"
+SDPA_USING = """import torch
+
+def scaled_dot_product_attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, NEG)
+    return torch.softmax(scores, dim=CFG["dim"]), sorted(ORDER)[0] + len(DIMS) + len(FROZEN) + len(EMPTY)
+"""
+
+
+@pytest.mark.parametrize("target, problem, words", [
+    ("function", "multi_head_attention", "multi_head_attention asks for a class (a torch.nn.Module); "
+                                         "scaled_dot_product_attention is a function"),
+    ("class", SDPA, "scaled_dot_product_attention asks for a function; MyAttention is a class"),
+    ("class", "text_generation", "text_generation asks for a function; MyAttention is a class"),
+])
+def test_a_class_for_a_function_problem_or_the_reverse_is_refused(shell, target, problem, words):
+    from grader.notebook_api import CheckError, check
+
+    shell.run(SDPA_USING + "\nclass MyAttention(torch.nn.Module):\n    pass\n")
+    given = shell.user_ns[SDPA if target == "function" else "MyAttention"]
+    with pytest.raises(CheckError, match=re.escape(words)):
+        check(given, problem=problem)
+    with pytest.raises(CheckError, match=re.escape("一个")):
+        check(given, problem=problem, lang="zh")
+    assert not shell.checked
+
+
+@pytest.mark.parametrize("arguments, words", [
+    ({"problem": 123}, 'problem must be a problem ID (a string) such as "multi_head_attention", not int'),
+    ({"timeout": "5"}, "timeout must be a number of seconds greater than 0, such as 5, not '5'"),
+    ({"timeout": -1}, "timeout must be a number of seconds greater than 0, such as 5, not -1"),
+    ({"timeout": float("nan")}, "not nan"),
+    ({"timeout": True}, "not bool"),
+    ({"lang": "fr"}, 'lang must be "en", "zh" or None (the default language), not \'fr\''),
+    ({"lang": "x" * 1000}, "not 'xxx"),
+])
+def test_a_bad_argument_is_one_line_that_says_what_is_expected(shell, arguments, words):
+    """Before: AttributeError from the registry, TypeError, a run that blamed the submission, English."""
+    from grader.notebook_api import CheckError, check
+
+    shell.run(SDPA_USING)
+    with pytest.raises(CheckError, match=re.escape(words)) as raised:
+        check(shell.user_ns[SDPA], **arguments)
+    assert len(str(raised.value)) < 200 and not shell.checked
+
+
+def test_a_lambda_is_refused_with_a_reason(shell):
+    from grader.notebook_api import CheckError, check
+
+    with pytest.raises(CheckError, match="give a function defined with def, not a lambda"):
+        check(lambda q, k, v, mask=None: (v, v), problem=SDPA)
 
 
 @pytest.fixture(scope="module")

@@ -353,6 +353,10 @@ NB_NO_SOURCE = t("check(): the source of {name} cannot be found (define it in a 
                  "check()：找不到 {name} 的源代码（请在本笔记本的单元格中定义它）")
 NB_NOT_CHECKABLE = t("check(): give a problem ID, a function or a class, not {type}",
                      "check()：请传入题目 ID、函数或类，而不是 {type}")
+NB_NOT_COPYABLE = t("check(): {name} (a {type}) cannot be copied into the checked module; create it inside "
+                    "the function or class that uses it, or make it a plain number or string",
+                    "check()：{name}（{type} 类型）无法复制到被检查的模块中；请在使用它的函数或类内部创建它，"
+                    "或改为普通的数字或字符串")
 NB_WRONG_KIND = t("check(): {problem} asks for {wanted}; {name} is {given}",
                   "check()：{problem} 要求{wanted}；{name} 是{given}")
 NB_A_MODULE_CLASS = t("a class (a torch.nn.Module)", "一个类（torch.nn.Module）")

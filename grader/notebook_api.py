@@ -10,11 +10,14 @@ The module to check is assembled from the live objects: ``inspect`` finds the
 source of the given class or function (or, with only a problem ID, of the
 problem's symbols as the notebook defines them), and ``ast`` finds the names it
 uses; each one that the notebook defines is added the same way, modules become
-``import`` lines, objects of other modules ``from … import`` lines, and simple
-constants assignments. Where a definition has no source to find, the
-notebook's input history is used instead (its cells in order, IPython syntax
-blanked as for a notebook file). Lines keep the cell they came from, so the
-feedback says "cell 4, line 3" (the cell's execution count, as in ``In [4]``).
+``import`` lines, objects of other modules ``from … import`` lines, and
+constants built of literals (``float('-inf')``, lists, dicts and sets of them)
+assignments. A value the definitions read that cannot be written as source (a
+tensor, a device, an instance) is a :class:`CheckError` that names it. Where a
+definition has no source to find, the notebook's input history
+is used instead (its cells in order, IPython syntax blanked as for a notebook
+file). Lines keep the cell they came from, so the feedback says "cell 4, line
+3" (the cell's execution count, as in ``In [4]``).
 
 The module then runs in the sandbox through :func:`grader.services.check_source`,
 never in the kernel. The result displays as rich HTML in Jupyter (the test
@@ -48,6 +51,8 @@ MAX_CONSTANT_CHARS = 1000  # a longer literal is not copied into the checked mod
 MAX_SHOWN_OUTPUT = 2000  # characters of captured output shown under the results
 MAX_SHOWN_ARGUMENT = 40  # characters of a wrong argument shown in the message about it
 _CELL_NAME = re.compile(r"In\[(\d+)\]")
+# IPython's history and helpers, and the namespace's own dunders: never copied into the checked module
+_IPYTHON_NAMES = re.compile(r"_+|_i{1,3}|_i?\d+|_[oid]h|__\w+__|In|Out|get_ipython|exit|quit")
 _IMPORTS_GRADER = re.compile(r"^\s*(from\s+grader[\s.]|import\s+grader\b)", re.MULTILINE)
 
 
@@ -60,6 +65,15 @@ class CheckError(ValueError):
 
 class _NoSource(LookupError):
     """``inspect`` cannot find the source of an object."""
+
+
+class _NotCopyable(LookupError):
+    """A name the definitions read is bound to a value the checked module cannot be given."""
+
+    def __init__(self, name: str, value):
+        super().__init__(name)
+        self.name = name
+        self.type = "lambda" if _is_lambda(value) else type(value).__name__
 
 
 @dataclass(frozen=True)
@@ -88,7 +102,7 @@ def check(target, problem: str | None = None, *, lang: str | None = None,
     Raises:
         CheckError: a bad argument, an unknown problem, a class where the problem
             asks for a function (or the reverse), an undefined symbol, no source
-            to check.
+            to check, a name the code uses that cannot be copied into the module.
     """
     from grader import services
 
@@ -244,14 +258,45 @@ def _class_lines(cls) -> tuple[list[str], int, str]:
     raise _NoSource(cls.__name__)
 
 
+def _parsed(lines: list[str]) -> ast.AST | None:
+    try:
+        return ast.parse("\n".join(lines))
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+
+
 def _names_used(lines: list[str]) -> list[str]:
     """The names a definition reads, in order of appearance."""
-    try:
-        tree = ast.parse("\n".join(lines))
-    except (SyntaxError, ValueError, RecursionError):
+    tree = _parsed(lines)
+    if tree is None:
         return []
     names = sorted(((n.lineno, n.col_offset, n.id) for n in ast.walk(tree) if isinstance(n, ast.Name)))
     return list(dict.fromkeys(name for _, _, name in names))
+
+
+def _free_names(lines: list[str]) -> set[str]:
+    """The names a definition reads and never binds itself (an argument, an assignment, an import…):
+    those it must find in its module."""
+    tree = _parsed(lines)
+    if tree is None:
+        return set()
+    read, bound = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.alias):
+            bound.add(node.asname or node.name.partition(".")[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+    return read - bound
+
+
+def _is_lambda(value) -> bool:
+    return inspect.isfunction(value) and value.__name__ == "<lambda>"
 
 
 def _import_line(name: str, value) -> str | None:
@@ -273,21 +318,50 @@ def _import_line(name: str, value) -> str | None:
 
 
 def _constant(name: str, value) -> str | None:
-    """``D = 64`` for a simple literal the definitions use (never IPython's ``_`` history)."""
-    if name.startswith("_") or not _is_literal(value):
+    """``D = 64``, ``NEG = float('-inf')``, ``DIMS = [1, 2]`` for a literal of at most
+    MAX_CONSTANT_CHARS characters; else None."""
+    try:
+        text = _literal(value, MAX_CONSTANT_CHARS)
+    except RecursionError:  # a container inside itself
         return None
-    text = repr(value)
-    return f"{name} = {text}" if len(text) <= MAX_CONSTANT_CHARS else None
+    return None if text is None else f"{name} = {text}"
 
 
-def _is_literal(value) -> bool:
-    if value is None or isinstance(value, (bool, int, str, bytes)):
-        return True
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, tuple):
-        return all(_is_literal(v) for v in value)
-    return False
+_CONTAINERS = {tuple: ("(", ")"), list: ("[", "]"), dict: ("{", "}"), set: ("{", "}"),
+               frozenset: ("frozenset({", "})")}
+_EMPTY = {set: "set()", frozenset: "frozenset()"}
+
+
+def _literal(value, budget: int) -> str | None:
+    """Python source of a value built of literals, if it fits in ``budget`` characters; else None."""
+    if value is None or type(value) in (bool, int, str, bytes):
+        text = repr(value)
+    elif type(value) is float:
+        text = repr(value) if math.isfinite(value) else f"float('{value}')"
+    elif type(value) in _CONTAINERS:
+        return _container_literal(value, budget)
+    else:
+        return None
+    return text if len(text) <= budget else None
+
+
+def _container_literal(value, budget: int) -> str | None:
+    """A tuple, list, dict, set or frozenset of literals as source, within ``budget`` characters."""
+    if not value and type(value) in _EMPTY:
+        return _EMPTY[type(value)]
+    opening, closing = _CONTAINERS[type(value)]
+    items = value.items() if type(value) is dict else ((item,) for item in value)
+    parts, used = [], len(opening) + len(closing)
+    for item in items:
+        texts = [_literal(part, budget - used) for part in item]
+        if None in texts:
+            return None
+        parts.append(": ".join(texts))
+        used += len(parts[-1]) + 2
+        if used > budget:
+            return None
+    trailing = "," if type(value) is tuple and len(parts) == 1 else ""
+    return opening + ", ".join(parts) + trailing + closing
 
 
 class _Assembler:
@@ -304,27 +378,44 @@ class _Assembler:
         self._objects: set[int] = set()
 
     def add(self, name: str, obj) -> None:
-        """``obj`` (a function or class of this notebook), bound to ``name`` in the module."""
+        """``obj`` (a function or class of this notebook), bound to ``name`` in the module.
+
+        Raises:
+            _NoSource: no source of it, or of a definition it uses, can be found.
+            _NotCopyable: it reads a name whose value cannot be written into the module.
+        """
         if id(obj) not in self._objects:
             self._objects.add(id(obj))
             definition = _definition(obj)
+            free = _free_names(definition.lines)
             for used in _names_used(definition.lines):
-                self._add_name(used)
+                self._add_name(used, needed=used in free)
             self.definitions.append(definition)  # after what it needs: base classes, decorators
         if name != obj.__name__:
             self.aliases.append(f"{name} = {obj.__name__}")
 
-    def _add_name(self, name: str) -> None:
-        if name in self._names or name not in self.namespace:
-            return  # seen, or a local, a builtin or undefined (the sandbox names what is missing)
+    def _add_name(self, name: str, needed: bool) -> None:
+        """What ``name`` is bound to in the notebook, if anything; ``needed``: the definition reads it
+        from its module (not only a local of the same name), so a value that cannot be copied is an error."""
+        if name in self._names or name not in self.namespace or _IPYTHON_NAMES.fullmatch(name):
+            return  # seen, a local, a builtin, undefined (the sandbox names what is missing), IPython's own
         self._names.add(name)
         value = self.namespace[name]
-        if (inspect.isfunction(value) or inspect.isclass(value)) and value.__module__ == self.module_name:
+        if self._is_own_definition(value):
             self.add(name, value)
             return
         line = _import_line(name, value) or _constant(name, value)
         if line is not None:
             (self.imports if line.startswith(("import ", "from ")) else self.constants).append(line)
+        elif needed:
+            raise _NotCopyable(name, value)
+        else:
+            self._names.discard(name)  # only a local here: another definition may need it
+
+    def _is_own_definition(self, value) -> bool:
+        """A function (not a lambda) or class defined in the notebook."""
+        return ((inspect.isfunction(value) and not _is_lambda(value)) or inspect.isclass(value)) \
+            and value.__module__ == self.module_name
 
     def module(self) -> tuple[str, SourceMap | None]:
         lines: list[str] = []
@@ -354,7 +445,13 @@ def _source_for_object(target, problem: Problem, lang: str) -> tuple[str, Source
             _add_symbol(assembler, symbol, lang)
     except _NoSource as exc:
         raise CheckError(F.NB_NO_SOURCE.format(name=str(exc)).get(lang)) from None
+    except _NotCopyable as exc:
+        raise _not_copyable_error(exc, lang) from None
     return assembler.module()
+
+
+def _not_copyable_error(exc: _NotCopyable, lang: str) -> CheckError:
+    return CheckError(F.NB_NOT_COPYABLE.format(name=exc.name, type=exc.type).get(lang))
 
 
 def _add_symbol(assembler: _Assembler, symbol: str, lang: str) -> None:
@@ -377,6 +474,8 @@ def _source_for_problem(problem: Problem, lang: str) -> tuple[str, SourceMap | N
         if history is None:
             raise CheckError(F.NB_NO_SOURCE.format(name=str(exc)).get(lang)) from None
         return history
+    except _NotCopyable as exc:
+        raise _not_copyable_error(exc, lang) from None
     return assembler.module()
 
 

@@ -543,6 +543,13 @@ def shell(monkeypatch):
     return fake
 
 
+def _checked_module(shell) -> dict:
+    """The namespace of the module check() handed to the sandbox, run here (test code only)."""
+    namespace: dict = {}
+    exec(shell.checked[-1]["source"], namespace)
+    return namespace
+
+
 SDPA = "scaled_dot_product_attention"
 SDPA_USING = """import torch
 
@@ -552,6 +559,40 @@ def scaled_dot_product_attention(q, k, v, mask=None):
         scores = scores.masked_fill(~mask, NEG)
     return torch.softmax(scores, dim=CFG["dim"]), sorted(ORDER)[0] + len(DIMS) + len(FROZEN) + len(EMPTY)
 """
+
+
+def test_check_copies_constants_that_are_not_simple_literals(shell):
+    """Infinity and containers of literals reach the checked module as source, so code that works in
+    the notebook works there (before: NameError: name 'NEG' is not defined)."""
+    from grader.notebook_api import check
+
+    shell.run("import math\nNEG = float('-inf')\nCFG = {'dim': -1}\nDIMS = [1, (2,), None]\n"
+              "ORDER = {3, 1}\nFROZEN = frozenset({'a'})\nEMPTY = set()\n")
+    shell.run(SDPA_USING)
+    assert check(SDPA).passed
+    module = _checked_module(shell)
+    assert module["NEG"] == float("-inf") and module["CFG"] == {"dim": -1} and module["DIMS"] == [1, (2,), None]
+    assert module["ORDER"] == {1, 3} and module["FROZEN"] == frozenset({"a"}) and module["EMPTY"] == set()
+    q = torch.zeros(1, 2, 4)
+    mask = torch.tensor([[True, False], [True, True]])
+    assert module[SDPA](q, q, q, mask=mask)[1] == 1 + 3 + 1 + 0
+
+
+@pytest.mark.parametrize("lang, words", [("en", "NEG (a Tensor) cannot be copied into the checked module"),
+                                         ("zh", "NEG（Tensor 类型）无法复制")])
+def test_a_constant_that_cannot_be_copied_is_named_with_its_type(shell, lang, words):
+    """A tensor read by the definition is a one-line CheckError naming it; a notebook global that
+    only shares its name with a local (``scores``, a device) is none of the module's business."""
+    from grader.notebook_api import CheckError, check
+
+    shell.run("import torch\nNEG = torch.tensor(float('-inf'))\nscores = torch.device('cpu')\n"
+              "CFG = {'dim': -1}\nORDER = DIMS = FROZEN = EMPTY = ()\nimport math\n")
+    shell.run(SDPA_USING)
+    with pytest.raises(CheckError, match=re.escape(words)) as raised:
+        check(SDPA, lang=lang)
+    assert CJK.search(str(raised.value)) if lang == "zh" else "inside the function or class" in str(raised.value)
+    shell.run("NEG = float('-inf')\n")
+    assert check(SDPA).passed  # the local ``scores`` never asked for the global device
 
 
 @pytest.mark.parametrize("target, problem, words", [

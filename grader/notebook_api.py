@@ -14,10 +14,11 @@ uses; each one that the notebook defines is added the same way, modules become
 constants built of literals (``float('-inf')``, lists, dicts and sets of them)
 assignments. A value the definitions read that cannot be written as source (a
 tensor, a device, an instance) is a :class:`CheckError` that names it. Where a
-definition has no source to find, the notebook's input history
+definition of the notebook has no source to find, the notebook's input history
 is used instead (its cells in order, IPython syntax blanked as for a notebook
-file). Lines keep the cell they came from, so the feedback says "cell 4, line
-3" (the cell's execution count, as in ``In [4]``).
+file), and a line binds the problem's symbol to the given object's name when
+they differ. Lines keep the cell they came from, so the feedback says "cell 4,
+line 3" (the cell's execution count, as in ``In [4]``).
 
 The module then runs in the sandbox through :func:`grader.services.check_source`,
 never in the kernel. The result displays as rich HTML in Jupyter (the test
@@ -437,6 +438,8 @@ class _Assembler:
 
 
 def _source_for_object(target, problem: Problem, lang: str) -> tuple[str, SourceMap | None]:
+    """The module of ``target`` (as the problem's symbol) and what it uses, or else, for a definition
+    of the notebook, its input history with ``symbol = name`` when the names differ."""
     namespace = _namespace_of(target)
     assembler = _Assembler(namespace)
     try:
@@ -444,7 +447,10 @@ def _source_for_object(target, problem: Problem, lang: str) -> tuple[str, Source
         for symbol in problem.symbols[1:]:
             _add_symbol(assembler, symbol, lang)
     except _NoSource as exc:
-        raise CheckError(F.NB_NO_SOURCE.format(name=str(exc)).get(lang)) from None
+        if target.__module__ != _user_namespace().get("__name__"):
+            raise CheckError(F.NB_NO_SOURCE.format(name=str(exc)).get(lang)) from None
+        alias = None if target.__name__ == problem.symbols[0] else f"{problem.symbols[0]} = {target.__name__}"
+        return _history_instead(exc, lang, alias)
     except _NotCopyable as exc:
         raise _not_copyable_error(exc, lang) from None
     return assembler.module()
@@ -470,13 +476,22 @@ def _source_for_problem(problem: Problem, lang: str) -> tuple[str, SourceMap | N
         for symbol in problem.symbols:
             _add_symbol(assembler, symbol, lang)
     except _NoSource as exc:
-        history = _history()
-        if history is None:
-            raise CheckError(F.NB_NO_SOURCE.format(name=str(exc)).get(lang)) from None
-        return history
+        return _history_instead(exc, lang)
     except _NotCopyable as exc:
         raise _not_copyable_error(exc, lang) from None
     return assembler.module()
+
+
+def _history_instead(missing: _NoSource, lang: str, alias: str | None = None) -> tuple[str, SourceMap]:
+    """The notebook's input history, then ``alias`` (a line the grader adds, in no cell); without
+    a history, the error that the source of ``missing`` cannot be found."""
+    history = _history()
+    if history is None:
+        raise CheckError(F.NB_NO_SOURCE.format(name=str(missing)).get(lang)) from None
+    source, source_map = history
+    if alias is not None:  # after every span of the map: a line of no cell, labelled by its number
+        source += ("" if source.endswith("\n") or not source else "\n") + alias + "\n"
+    return source, source_map
 
 
 def _history() -> tuple[str, SourceMap] | None:

@@ -639,6 +639,23 @@ def test_a_lambda_is_refused_with_a_reason(shell):
         check(lambda q, k, v, mask=None: (v, v), problem=SDPA)
 
 
+@pytest.mark.parametrize("name", [SDPA, "my_attention"])
+def test_an_object_without_source_is_checked_from_the_history_under_the_problems_name(shell, name):
+    """A definition whose source inspect cannot find (a ``%%time`` cell) is checked from the input
+    history, as ``check("problem_id")`` is; another name is bound to the symbol by a line at the end."""
+    from grader.notebook_api import check
+
+    shell.run("import torch\nSCALE = 2\n")
+    shell.run(f"def {name}(q, k, v, mask=None):\n    return v * SCALE, v\n", source=False)
+    assert check(shell.user_ns[name], problem=SDPA).passed
+    module = _checked_module(shell)
+    assert module[SDPA](1, 2, 3) == (6, 3)
+    lines, source_map = shell.checked[-1]["source"].splitlines(), shell.checked[-1]["source_map"]
+    assert source_map.locate(lines.index("SCALE = 2") + 1) == (1, 2)  # feedback still names the cells
+    if name != SDPA:
+        assert lines[-1] == f"{SDPA} = {name}" and source_map.locate(len(lines)) is None
+
+
 @pytest.fixture(scope="module")
 def kernel(tmp_path_factory):
     """A Jupyter kernel spec installed in this test's own HOME (never the machine's)."""

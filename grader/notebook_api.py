@@ -16,9 +16,10 @@ assignments. A value the definitions read that cannot be written as source (a
 tensor, a device, an instance) is a :class:`CheckError` that names it. Where a
 definition of the notebook has no source to find, the notebook's input history
 is used instead (its cells in order, IPython syntax blanked as for a notebook
-file), and a line binds the problem's symbol to the given object's name when
-they differ. Lines keep the cell they came from, so the feedback says "cell 4,
-line 3" (the cell's execution count, as in ``In [4]``).
+file, leaving out the cells that raised), and a line binds the problem's
+symbol to the given object's name when they differ. Lines keep the cell they
+came from, so the feedback says "cell 4, line 3" (the cell's execution count,
+as in ``In [4]``).
 
 The module then runs in the sandbox through :func:`grader.services.check_source`,
 never in the kernel. The result displays as rich HTML in Jupyter (the test
@@ -495,18 +496,23 @@ def _history_instead(missing: _NoSource, lang: str, alias: str | None = None) ->
 
 
 def _history() -> tuple[str, SourceMap] | None:
-    """The cells run so far, IPython syntax blanked: not this one, nor any that uses the grader.
+    """The cells run so far, IPython syntax blanked: not this one, none that raised, none that uses the grader.
 
-    A cell that imports the grader or calls :func:`check` would fail in the
-    sandbox (the grader is not there), and is not what is being checked.
+    A cell that raised (a scratch ``1/0``, a syntax error) would raise again
+    when the module is imported; IPython 9 records them by execution count in
+    ``history_manager.exceptions`` (an IPython without it skips none). A cell
+    that imports the grader or calls :func:`check` would fail in the sandbox
+    (the grader is not there), and is not what is being checked.
     """
     shell = _shell()
     if shell is None:
         return None
     raw = list(shell.history_manager.input_hist_raw)
     current = shell.execution_count
+    failed = getattr(shell.history_manager, "exceptions", None) or {}
     cells = [(number, text) for number, text in enumerate(raw)
-             if number and number != current and not _uses_grader(number, text, shell.user_ns)]
+             if number and number != current and number not in failed
+             and not _uses_grader(number, text, shell.user_ns)]
     code = code_from_cells(cells)
     return code.source, code.source_map
 

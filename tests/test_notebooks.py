@@ -656,6 +656,17 @@ def test_an_object_without_source_is_checked_from_the_history_under_the_problems
         assert lines[-1] == f"{SDPA} = {name}" and source_map.locate(len(lines)) is None
 
 
+def test_the_history_leaves_out_cells_that_raised(shell):
+    """A scratch cell that raised in the kernel (IPython records it) would raise again on import."""
+    from grader.notebook_api import check
+
+    shell.run("1 / 0\n")
+    shell.run(f"def {SDPA}(q, k, v, mask=None):\n    return v, v\n", source=False)
+    assert check(SDPA).passed
+    assert "1 / 0" not in shell.checked[-1]["source"]
+    assert _checked_module(shell)[SDPA](1, 2, 3) == (3, 3)
+
+
 @pytest.fixture(scope="module")
 def kernel(tmp_path_factory):
     """A Jupyter kernel spec installed in this test's own HOME (never the machine's)."""

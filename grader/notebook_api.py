@@ -154,10 +154,8 @@ def _shown(value) -> str:
 
 
 def _require_kind(target, problem: Problem, lang: str) -> None:
-    """A class for a problem whose reference symbol is a class, a function for one whose symbol is a function."""
-    from grader.references import solution_module
-
-    wants_class = inspect.isclass(getattr(solution_module(problem.id), problem.symbols[0]))
+    """A class for a problem whose symbol is a module (``kind = "module"``), a function for the others."""
+    wants_class = problem.kind == "module"
     if inspect.isclass(target) == wants_class:
         return
     wanted = F.NB_A_MODULE_CLASS if wants_class else F.NB_A_FUNCTION

@@ -64,6 +64,7 @@ log = logging.getLogger(__name__)
 
 MAX_TRIES = 3
 CONNECT_SECONDS = 30
+CONNECT_GRACE_SECONDS = 5  # beyond CONNECT_SECONDS, for a connection that Dask itself would end
 CAPACITY_SECONDS = 2.0  # how long the cluster's count of worker threads is trusted before it is asked again
 WORKERS_SECONDS = 20  # how long a cluster may take to have its first worker running (each imports torch)
 STUCK = ("closing", "closed")  # a worker's status while it cannot answer a broadcast
@@ -292,7 +293,8 @@ class DaskExecutor:
         self._silence_client_log = True
         address = getattr(self.client.scheduler, "address", None) or "?"
         why = "" if isinstance(exc, CancelledError) else f" ({type(exc).__name__}: {exc})"
-        return ClusterLost(f"the Dask scheduler {address} was lost{why}"[:MAX_FAILURE_CHARS])
+        lost = f"the Dask scheduler {address} was lost{why}"[:MAX_FAILURE_CHARS]
+        return ClusterLost(f"{lost}; its workers end with it: start the scheduler and the workers again")
 
     def _answered(self, finished, request: GradeRequest, result: Future, *, tries: int) -> None:
         """Pass the cluster's answer (``finished``, a Dask future) on to ``result``.
@@ -429,6 +431,8 @@ def _check_address(scheduler: str) -> None:
     if "://" not in scheduler:
         raise ValueError(f"{scheduler!r} is not a scheduler address (tcp://HOST:PORT or local:N)")
     protocol, location = parse_address(scheduler)
+    if protocol not in ("tcp", "tls"):  # inproc is this process's own, ucx needs a build of its own
+        raise ValueError(f"{scheduler!r}: the grader reaches a scheduler over tcp:// (or tls://)")
     if protocol in ("tcp", "tls"):
         try:
             host, port = parse_host_port(location)
@@ -464,5 +468,36 @@ def open_dask_executor(scheduler: str, *, allow_weak: bool, force_weak: bool = F
             executor.dashboard = client.dashboard_link
         return executor
     _check_address(scheduler)
-    return DaskExecutor(Client(scheduler, timeout=CONNECT_SECONDS), allow_weak=allow_weak,
-                        force_weak=force_weak)
+    # A remote client logs what it retries ("Couldn't gather 1 keys, rescheduling"): the run's summary
+    # says what was graded again, and the terminal is the grader's.
+    logging.getLogger("distributed.client").setLevel(logging.ERROR)
+    return DaskExecutor(_connected_client(scheduler), allow_weak=allow_weak, force_weak=force_weak)
+
+
+def _connected_client(scheduler: str) -> Client:
+    """A client of the scheduler at ``scheduler``, or OSError within :data:`CONNECT_SECONDS` (and a
+    little): Dask's own timeout covers reaching the port, not a service there that is no scheduler
+    (a web server, the dashboard's port), which can keep the handshake waiting for ever or answer
+    bytes that Dask decodes into an absurd allocation."""
+    outcome: dict = {}
+
+    def connect() -> None:
+        try:
+            outcome["client"] = Client(scheduler, timeout=CONNECT_SECONDS)
+        except BaseException as exc:  # whatever Dask makes of the answer: reported, never raised here
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=connect, name="attn-judge-dask-connect", daemon=True)
+    thread.start()
+    thread.join(CONNECT_SECONDS + CONNECT_GRACE_SECONDS)
+    if thread.is_alive():
+        raise OSError(f"nothing there answered as a Dask scheduler within {CONNECT_SECONDS:g} s; is it the "
+                      "scheduler's port (8786 by default), not its dashboard's (8787)?")
+    error = outcome.get("error")
+    if isinstance(error, OSError):
+        raise error
+    if error is not None:
+        if scheduler.startswith("tls://") and isinstance(error, TypeError):
+            raise OSError("tls:// needs Dask's TLS settings (distributed.comm.tls in the Dask configuration)")
+        raise OSError(f"what answered there is no Dask scheduler ({type(error).__name__})")
+    return outcome["client"]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -463,7 +465,10 @@ def _class_of_one(tmp_path: Path) -> Path:
     (["--scheduler", "local:"], ["--scheduler local:: not a scheduler address", "local:N"]),
     (["--scheduler", "tcp://127.0.0.1:99999"], ["--scheduler tcp://127.0.0.1:99999: not a scheduler address"]),
     (["--scheduler", "tcp://:8786"], ["--scheduler tcp://:8786: not a scheduler address"]),
-], ids=["workers", "local-workers", "local-zero", "no-protocol", "local-no-count", "port-out-of-range", "no-host"])
+    (["--scheduler", "ucx://127.0.0.1:1"], ["--scheduler ucx://127.0.0.1:1: not a scheduler address"]),
+    (["--scheduler", "tls://127.0.0.1:9"], ["--scheduler tls://127.0.0.1:9: cannot reach", "Dask's TLS settings"]),
+], ids=["workers", "local-workers", "local-zero", "no-protocol", "local-no-count", "port-out-of-range", "no-host",
+        "ucx", "tls-unconfigured"])
 def test_a_class_asked_of_too_many_workers_or_no_scheduler_gets_one_message(tmp_path, args, words):
     """Refused before any worker starts: 100,000 workers would each load torch and exhaust the memory."""
     _class_refused_in_one_line(tmp_path, args, words)
@@ -536,6 +541,46 @@ def test_an_unreachable_scheduler_gets_one_message(monkeypatch):
     with pytest.raises(services.UserError) as caught:
         services.open_executor(allow_weak=False, scheduler="tcp://127.0.0.1:9")
     assert caught.value.text.en.startswith("--scheduler tcp://127.0.0.1:9: cannot reach the Dask scheduler")
+
+
+def _serving(answer: bytes | None):
+    """A TCP server on this machine that is no Dask scheduler: it answers ``answer`` to whatever it
+    is sent (a web server's reply), or nothing at all (None); its address."""
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        with server:
+            while True:
+                try:
+                    connection, _ = server.accept()
+                except OSError:
+                    return
+                if answer is not None:
+                    connection.recv(65536)
+                    connection.sendall(answer)
+                kept.append(connection)  # never closed: a peer that keeps the handshake waiting
+
+    kept: list = []
+    threading.Thread(target=serve, daemon=True).start()
+    return server, f"tcp://127.0.0.1:{server.getsockname()[1]}"
+
+
+@pytest.mark.parametrize("answer", [None, b"HTTP/1.1 404 Not Found\r\nserver: x\r\n\r\n" + b"\xff" * 64],
+                         ids=["silent", "web-server"])
+def test_a_service_that_is_no_scheduler_gets_one_message_in_bounded_time(monkeypatch, answer):
+    """The dashboard's port for the scheduler's, a web server: Dask can wait on its handshake for
+    ever or decode a reply into an absurd allocation; the command says what is wrong, in time."""
+    from grader import dask_backend, services
+
+    monkeypatch.setattr(dask_backend, "CONNECT_SECONDS", 2)
+    monkeypatch.setattr(dask_backend, "CONNECT_GRACE_SECONDS", 1)
+    server, address = _serving(answer)
+    try:
+        with pytest.raises(services.UserError) as caught:
+            services.open_executor(allow_weak=False, scheduler=address)
+    finally:
+        server.close()
+    assert caught.value.text.en.startswith(f"--scheduler {address}: cannot reach the Dask scheduler")
 
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -410,7 +410,8 @@ def test_a_lost_scheduler_stops_the_class_with_one_message_and_nothing_false_is_
         if worker is not None:
             worker.kill()
             worker.wait(timeout=60)
-    assert caught.value.text.en == (f"grading stopped: the Dask scheduler {address} was lost. Everything finished "
+    assert caught.value.text.en == (f"grading stopped: the Dask scheduler {address} was lost; its workers end "
+                                    "with it: start the scheduler and the workers again. Everything finished "
                                     "before it is saved: fix the cause, then run the same command with --resume to "
                                     "continue.")
     finished = _verdicts(out)

@@ -72,6 +72,7 @@ class ClassSummary:
     errors: dict[str, int] = field(default_factory=dict)
     retried: list[str] = field(default_factory=list)  # graded again elsewhere (a worker lost or unable to grade)
     retired: list[str] = field(default_factory=list)  # workers retired mid-class, each "address: why" (Dask)
+    other_installation: int = 0  # finished results graded again by --resume: another installation wrote them
 
 
 def _is_symlink(path: Path) -> bool:
@@ -321,6 +322,16 @@ def already_graded(out: Path, entry: Entry, sha: str, recorded: dict) -> bool:
         return False
     return extra.get("submission_sha256") == sha and all(
         extra.get(key, value if key in RECORDED_SINCE else None) == value for key, value in recorded.items())
+
+
+def graded_by_another_installation(out: Path, entry: Entry, sha: str, recorded: dict) -> bool:
+    """Whether OUT holds results that :func:`already_graded` would take, but for the installation
+    that graded them (``recorded["installation"]``: the grader upgraded or changed since)."""
+    if "installation" not in recorded or not already_graded(
+            out, entry, sha, {key: value for key, value in recorded.items() if key != "installation"}):
+        return False
+    extra = recorded_extra(out, entry) or {}
+    return extra.get("installation", recorded["installation"]) != recorded["installation"]
 
 
 def remove_stale_temporaries(out: Path) -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Callable
 
 from grader import installation
-from grader.batch import ClassPlan, ClassSummary, Entry, already_graded
+from grader.batch import ClassPlan, ClassSummary, Entry, already_graded, graded_by_another_installation
 from grader.bounded import BoundedPool
 from grader.executors import GradeRequest
 from grader.fsutil import write_atomic
@@ -175,6 +175,8 @@ class ClassRun:
         recorded = dict(self.seed_record, lang=settings.lang, installation=self.installation,
                         options=grading_options(settings.limits, entry.problem.id not in settings.allow_forbidden))
         if not (settings.resume and already_graded(settings.out, entry, sha, recorded)):
+            if settings.resume and graded_by_another_installation(settings.out, entry, sha, recorded):
+                self.summary.other_installation += 1
             return False
         if settings.reports and not report_path(settings.out, entry.student, entry.problem.id).is_file():
             return False

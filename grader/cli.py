@@ -419,6 +419,8 @@ def _grade_class(root: Path, *, problem_ids, out, seed, workers, limits, resume,
     click.echo(done.get(lang), err=True)
     if summary.retried:
         click.echo(W.GRADED_AGAIN.format(count=len(summary.retried)).get(lang), err=True)
+    if summary.other_installation:
+        click.echo(W.OTHER_INSTALLATION.format(count=summary.other_installation).get(lang), err=True)
     if summary.retired:
         click.echo(one_line(W.WORKERS_RETIRED_DURING.format(detail=UE.listed(summary.retired, shown=3)).get(lang)),
                    err=True)

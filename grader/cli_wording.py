@@ -46,6 +46,9 @@ ERROR_COUNT = t("{kind}: {count}", "{kind}：{count}")  # one item of the {error
 NO_ERRORS = t("none", "无")
 GRADED_AGAIN = t("Graded again on another worker (theirs was lost or could not grade): {count} submission(s).",
                  "因原工作进程丢失或无法评测而在其他工作进程上重新评测的提交：{count} 份。")
+OTHER_INSTALLATION = t("Graded again as another installation of attention-judge had graded them (its code, "
+                       "problems or torch differed): {count} submission(s).",
+                       "因此前由另一套 attention-judge 安装（代码、题目或 torch 不同）评测而重新评测的提交：{count} 份。")
 WORKERS_RETIRED_DURING = t("Dask workers retired during the run, as they could not grade: {detail}.",
                            "运行中因无法评测而退出的 Dask 工作进程：{detail}。")
 CLASS_OVERVIEW_AT = t("Class overview: {path}", "班级概览：{path}")

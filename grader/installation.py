@@ -17,16 +17,24 @@ from grader import __version__
 from grader.datapaths import package_dir, problems_dir, solutions_dir
 
 
-def _files(root: Path):
+# What builds the study site only (its code, content and page templates, installed under the package):
+# editing it changes no grade, and must not make --resume grade a class again.
+STUDY_SITE_ONLY = ("sitegen", "_data/site/content", "_data/site/templates/site")
+
+
+def _files(root: Path, leave_out: tuple[str, ...] = ()):
     for path in sorted(root.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
+        relative = path.relative_to(root).as_posix()
+        if (path.is_file() and "__pycache__" not in path.parts
+                and not any(relative.startswith(folder + "/") for folder in leave_out)):
             yield path
 
 
 @lru_cache(maxsize=None)
 def digest() -> str:
     """The first 16 hex digits of a SHA-256 over the versions and every file of the grader's
-    package, problems and reference solutions (their paths and bytes)."""
+    package (but the study site's own files, :data:`STUDY_SITE_ONLY`), problems and reference
+    solutions (their paths and bytes)."""
     import numpy
     import torch
 
@@ -34,8 +42,8 @@ def digest() -> str:
     versions = f"attention-judge {__version__}; torch {torch.__version__}; numpy {numpy.__version__}; " \
                f"python {sys.version_info.major}.{sys.version_info.minor}"
     hasher.update(versions.encode())
-    for root in (package_dir(), problems_dir(), solutions_dir()):
-        for path in _files(root):
+    for root, leave_out in ((package_dir(), STUDY_SITE_ONLY), (problems_dir(), ()), (solutions_dir(), ())):
+        for path in _files(root, leave_out):
             hasher.update(b"\0" + path.relative_to(root).as_posix().encode() + b"\0")
             hasher.update(path.read_bytes())
     return hasher.hexdigest()[:16]

@@ -413,8 +413,45 @@ def test_resume_grades_again_what_another_installation_graded(tmp_path):
     again = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--resume"), capture_output=True, text=True,
                            timeout=600)
     assert again.returncode == 0 and "Submissions graded: 1 (2 already done)" in again.stderr, again.stderr
+    assert "Graded again as another installation of attention-judge had graded them" in again.stderr
+    assert "(its code, problems or torch differed): 1 submission(s)." in again.stderr
     assert json.loads((out / "ben" / SDPA / "results.json").read_text())["extra_data"]["installation"] == \
         installation.digest()
+
+
+def test_the_installation_digest_leaves_out_the_study_site(tmp_path, monkeypatch):
+    """Editing the study site's code or pages changes no grade: --resume must not grade a class again
+    for it. The grading code, problems and references do count."""
+    from grader import installation
+
+    package = tmp_path / "grader"
+    for relative in ("checks.py", "sitegen/build.py", "_data/site/content/quiz.toml",
+                     "_data/site/templates/site/index.html", "_data/site/templates/report/submission.html"):
+        _write(package / relative, "x = 1\n")
+    problems, solutions = tmp_path / "problems", tmp_path / "solutions"
+    _write(problems / "p" / "problem.toml", "id = 'p'\n")
+    _write(solutions / "p.py", "x = 1\n")
+    monkeypatch.setattr(installation, "package_dir", lambda: package)
+    monkeypatch.setattr(installation, "problems_dir", lambda: problems)
+    monkeypatch.setattr(installation, "solutions_dir", lambda: solutions)
+
+    def digest_after(relative: str, root: Path = package) -> str:
+        installation.digest.cache_clear()
+        (root / relative).write_text((root / relative).read_text() + "# edited\n")
+        return installation.digest()
+
+    installation.digest.cache_clear()
+    before = installation.digest()
+    try:
+        for site_file in ("sitegen/build.py", "_data/site/content/quiz.toml", "_data/site/templates/site/index.html"):
+            assert digest_after(site_file) == before, site_file
+        for graded, root in (("checks.py", package), ("_data/site/templates/report/submission.html", package),
+                             ("p/problem.toml", problems), ("p.py", solutions)):
+            changed = digest_after(graded, root)
+            assert changed != before, graded
+            before = changed
+    finally:
+        installation.digest.cache_clear()
 
 
 def test_resume_grades_again_what_was_graded_with_other_limits_or_in_another_language(tmp_path):

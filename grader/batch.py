@@ -113,6 +113,8 @@ def plan_class(root: Path, *, only: tuple[Problem, ...] = ()) -> ClassPlan:
         entry = roster.setdefault(student, {"graded": [], "notes": []})
         names = [name for name in sorted(_sorted_names(folder), key=lambda n: n.endswith(".ipynb"))  # a .py wins
                  if not (name.startswith(".") or _left_by_tools(name))]
+        if not names:  # said, so that a row of zeros is not taken for a grading failure
+            entry["notes"].append(F.PLAN_EMPTY_FOLDER)
         chosen = _chosen_files(names, ids)
         passed_over = _prefer_notebooks_to_untouched_files(folder, names, chosen)
         for name in names:

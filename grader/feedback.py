@@ -399,5 +399,6 @@ PLAN_NOT_A_PROBLEM = t("{name}: not a problem ID{hint}; not graded", "{name}：�
 PLAN_NOT_A_SUBMISSION = t("{name}: not graded; rename it {expected} (or hand in a .ipynb notebook)",
                           "{name}：未评测；请改名为 {expected}（或提交 .ipynb 笔记本）")
 PLAN_NOT_A_NOTEBOOK = t("{name}: not graded; rename it {expected}", "{name}：未评测；请改名为 {expected}")
+PLAN_EMPTY_FOLDER = t("an empty folder: nothing handed in", "空文件夹：没有提交任何文件")
 PLAN_MORE_FILES = t("and {count} more files not graded", "另有 {count} 个文件未评测")
 PLAN_DID_YOU_MEAN = t(" (did you mean {name}?)", "（你是不是想写 {name}？）")

@@ -124,6 +124,17 @@ def test_file_names_in_the_notes_are_spelled_as_names_are_with_their_controls_es
                      "x\\u202ey.py: not a problem ID; not graded"]
 
 
+def test_an_empty_student_folder_is_noted_as_nothing_handed_in(tmp_path):
+    """Its row of zeros says why, so that nobody takes it for a grading failure."""
+    from grader.batch import plan_class
+
+    (tmp_path / "class" / "zoe").mkdir(parents=True)
+    _write(tmp_path / "class" / "kim" / f"{SDPA}.py", "x = 1\n")
+    plan = plan_class(tmp_path / "class")
+    assert [note.en for note in plan.roster["zoe"]["notes"]] == ["an empty folder: nothing handed in"]
+    assert plan.roster["kim"]["notes"] == []
+
+
 @pytest.mark.parametrize("left", ["", "\n \r\n", "stub"], ids=["empty", "blank", "starter"])
 def test_an_empty_or_untouched_py_beside_the_notebook_leaves_the_notebook_graded(tmp_path, left):
     """`attn-judge start`, then `start --notebook` and the work done in the notebook: the .py left
@@ -984,7 +995,7 @@ def test_student_folders_that_differ_only_in_case_are_told_they_merge_on_macos_a
 
     klass = tmp_path / "class"
     for student in ("Alice", "alice", "bob", "DAN", "DaN", "Dan", "dAN", "dan"):
-        (klass / student).mkdir(parents=True)
+        _write(klass / student / f"{SDPA}.py", "x = 1\n")
     notes = {name: [n.en for n in info["notes"]] for name, info in plan_class(klass).roster.items()}
     clash = ("this student folder's name differs from {} only in case: in an output folder copied to macOS or "
              "Windows their results are one folder; rename one of them")

@@ -119,6 +119,11 @@ class NoWorkerCanGrade(RuntimeError):
         self.detail = detail
 
 
+class WorkersStuck(NoWorkerCanGrade):
+    """Workers stuck closing hold up the grader's plugin for every worker, good ones too (``detail``:
+    which)."""
+
+
 def _failures(failed: dict[str, str]) -> str:
     """The workers that cannot grade, and why: the first in full, a count of the rest."""
     first, *rest = sorted(failed.items())
@@ -204,9 +209,7 @@ class DaskExecutor:
             time.sleep(0.5)
         if stuck:
             self.close()
-            raise NoWorkerCanGrade(
-                f"{', '.join(stuck[:3])}: stuck closing (a worker that could not load attention-judge stays so "
-                f"until its scheduler drops it, within minutes); stop it, then run the command again")
+            raise WorkersStuck(f"{', '.join(stuck[:3])}: stuck closing")
 
     def _statuses(self) -> dict[str, str | None]:
         """Each worker the scheduler lists -> its status ("running", "closing", ...)."""

@@ -131,7 +131,7 @@ def open_executor(*, workers: int | None = None, allow_weak: bool, scheduler: st
 
 def _dask_executor(scheduler: str, *, allow_weak: bool):
     try:
-        from grader.dask_backend import WORKERS_SECONDS, NoWorkerCanGrade, NoWorkers, open_dask_executor
+        from grader.dask_backend import WORKERS_SECONDS, NoWorkerCanGrade, NoWorkers, WorkersStuck, open_dask_executor
     except ImportError:
         raise UserError(UE.DASK_MISSING) from None
     try:
@@ -140,6 +140,8 @@ def _dask_executor(scheduler: str, *, allow_weak: bool):
         raise UserError(UE.NOT_A_SCHEDULER.format(scheduler=scheduler)) from None
     except NoWorkers:
         raise UserError(UE.NO_DASK_WORKERS.format(scheduler=scheduler, seconds=WORKERS_SECONDS)) from None
+    except WorkersStuck as exc:
+        raise UserError(UE.WORKERS_STUCK.format(scheduler=scheduler, detail=exc.detail)) from None
     except NoWorkerCanGrade as exc:
         raise UserError(UE.NO_WORKER_CAN_GRADE.format(scheduler=scheduler, detail=exc.detail)) from None
     except OSError as exc:

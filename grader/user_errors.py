@@ -139,6 +139,13 @@ TOO_MANY_WORKERS = t("{option}: at most {most} workers on this machine ({cores} 
                      "每个工作进程各自载入一份 torch）：请设为 {most} 或更少")
 SCHEDULER_UNREACHABLE = t("--scheduler {scheduler}: cannot reach the Dask scheduler ({detail})",
                           "--scheduler {scheduler}：无法连接 Dask 调度器（{detail}）")
+WORKERS_STUCK = t("--scheduler {scheduler}: {detail}: a Dask worker that could not load attention-judge stays "
+                  "closing until the scheduler drops it (within minutes), and until then Dask gives the grader to "
+                  "no worker, good ones included; stop it (kill -9: it ignores Ctrl-C and SIGTERM), then run the "
+                  "command again",
+                  "--scheduler {scheduler}：{detail}：无法加载 attention-judge 的 Dask 工作进程会一直处于关闭中，直到调度器"
+                  "将其移除（几分钟内）；在此之前 Dask 不会把评测器交给任何工作进程，正常的也不例外。请停止它（kill -9："
+                  "它不响应 Ctrl-C 和 SIGTERM），然后再次运行命令")
 NO_WORKER_CAN_GRADE = t("--scheduler {scheduler}: no Dask worker can grade ({detail}); fix the workers "
                         "(see docs/cluster.md), then run the command again",
                         "--scheduler {scheduler}：没有一个 Dask 工作进程能评测（{detail}）；请先修好工作进程"

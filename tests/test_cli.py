@@ -583,6 +583,22 @@ def test_a_service_that_is_no_scheduler_gets_one_message_in_bounded_time(monkeyp
     assert caught.value.text.en.startswith(f"--scheduler {address}: cannot reach the Dask scheduler")
 
 
+def test_workers_stuck_closing_are_named_with_how_to_stop_them(monkeypatch):
+    """Not 'no worker can grade' (the cluster's other workers can): which are stuck, and that they
+    need kill -9."""
+    from grader import dask_backend, services
+
+    def stuck(scheduler, **_):
+        raise dask_backend.WorkersStuck("tcp://10.0.0.7:40111: stuck closing")
+
+    monkeypatch.setattr(dask_backend, "open_dask_executor", stuck)
+    with pytest.raises(services.UserError) as caught:
+        services.open_executor(allow_weak=False, scheduler="tcp://127.0.0.1:8786")
+    said = caught.value.text.en
+    assert said.startswith("--scheduler tcp://127.0.0.1:8786: tcp://10.0.0.7:40111: stuck closing: ")
+    assert "kill -9" in said and "no Dask worker can grade" not in said
+
+
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 

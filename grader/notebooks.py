@@ -324,13 +324,19 @@ def code_from_cells(cells: Iterable[tuple[int, str]]) -> NotebookCode:
         own_check = _check_cell(cell_lines)
         whole, magic_line = _skipped_whole(cell_lines)
         starts = _StatementStarts()
+        continued = False  # the line before was IPython syntax ending in a backslash: this one is its rest
         for index, line in enumerate(cell_lines):
             if own_check:  # the grader's own check cell: left out, and not IPython syntax to note
                 line = ""
             elif whole or index == magic_line:  # the whole cell is not Python: none of its lines is kept
                 line = ""
                 skipped.append(len(lines) + 1)
+            elif continued:  # `!pip install \` then an indented line: blank, never a `pass` out of place
+                continued = line.endswith("\\")
+                line = ""
+                skipped.append(len(lines) + 1)
             elif starts.at_start and _ipython_only(line):
+                continued = line.endswith("\\")
                 line = _not_run(line)
                 skipped.append(len(lines) + 1)
             else:

@@ -152,6 +152,18 @@ def test_check_imported_in_any_spelling_does_nothing_where_the_notebook_is_grade
     assert load["after"] == 2
 
 
+def test_ipython_lines_continued_with_a_backslash_are_left_out_whole():
+    """`!pip install \\` then an indented line runs in Jupyter; graded, the continuation is not an
+    unexpected indent, nor taken into the code that follows."""
+    code = convert(_notebook("!pip install \\\n    torch \\\n    numpy\nbefore = 1\n",
+                             "def solution():\n    return 2\n%timeit \\\n    solution()\nafter = solution()\n"))
+    load, failure = load_submission(code.source, "notebook.ipynb", ["before", "after"])
+    assert failure is None, failure
+    assert load["before"] == 1 and load["after"] == 2
+    labels = {code.source_map.label(n).en for n in code.source_map.skipped}
+    assert labels == {"cell 1, line 1", "cell 1, line 2", "cell 1, line 3", "cell 2, line 3", "cell 2, line 4"}
+
+
 def test_lines_are_named_by_cell_in_both_languages():
     code = convert(_notebook(("md", "intro"), "a = 1", ("md", "more"), "b = 2\nc = 3\n"))
     lines = code.source.split("\n")

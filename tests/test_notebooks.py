@@ -463,6 +463,21 @@ def test_the_report_lists_the_code_cell_by_cell(tmp_path):
         assert "Not run: 2 line(s)" in html and "cell 3, lines 1–2" in html
 
 
+def test_cells_past_the_recorded_map_are_not_called_the_graders(tmp_path, monkeypatch):
+    """Results map a notebook's first MAX_RECORDED_SPANS runs of lines only; the report lists the
+    learner's later cells as unmapped, not as lines the grader added."""
+    from grader.reports import submission as report_module
+
+    monkeypatch.setattr(notebooks, "MAX_RECORDED_SPANS", 3)
+    monkeypatch.setattr(report_module, "MAX_RECORDED_SPANS", 3)
+    results, source = _graded_notebook(tmp_path, STUB_CELL, "a = 1", "b = 2", "c = 3", "d = 4")
+    path = tmp_path / "report.html"
+    write_submission_report(path, results=results, source=source, problem=SELF_ATTENTION, static_href="static/")
+    html = path.read_text(encoding="utf-8")
+    assert "Cell 1" in html and "Cell 3" in html and "Cell 4" not in html
+    assert "Later cells, numbered as lines of the graded module" in html and "Added by the grader" not in html
+
+
 def test_check_results_show_candidate_text_escaped(tmp_path):
     from grader.notebook_api import CheckResult
 

@@ -22,7 +22,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 
 from grader.i18n import DEFAULT_LANG, LANGS, Text
-from grader.notebooks import SourceMap
+from grader.notebooks import MAX_RECORDED_SPANS, SourceMap
 from grader.registry import Problem
 from grader.reports.figures import figure_view
 from grader.reports.python_lexer import TokenizeLexer
@@ -137,7 +137,12 @@ def _cell_blocks(lines: list[str], marked: set[int], source_map: SourceMap, *, h
 
     A run's lines have ids ``L-c<cell>-<line>``; lines from no cell (added by
     the grader) form runs of their own, numbered and identified by module line.
+    So do the lines past the map that results record, which holds at most
+    :data:`~grader.notebooks.MAX_RECORDED_SPANS` runs: those are said to be
+    unmapped (the learner's cells), not added by the grader.
     """
+    mapped_until = (source_map.spans[-1][1] + source_map.spans[-1][2] - 1
+                    if len(source_map.spans) >= MAX_RECORDED_SPANS else None)
     blocks = []
     start = 1
     while start <= len(lines):
@@ -149,7 +154,8 @@ def _cell_blocks(lines: list[str], marked: set[int], source_map: SourceMap, *, h
         prefix = "L" if cell is None else f"L-c{cell}"
         chunk = lines[start - 1:end]
         relative = [n - start + 1 for n in range(start, end + 1) if n in marked]
-        block = {"cell": cell, "html": None, "plain_lines": None}
+        unmapped = cell is None and mapped_until is not None and start > mapped_until
+        block = {"cell": cell, "html": None, "plain_lines": None, "unmapped_after": mapped_until if unmapped else None}
         if highlight:
             # one "\n" per line, so that a cell's trailing empty lines (skipped magics) are all shown
             block["html"] = highlighted("".join(line + "\n" for line in chunk), marked=relative, anchors=prefix,

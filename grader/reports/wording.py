@@ -182,6 +182,9 @@ CELL_SEPARATOR = t("; ", "；")
 NOTE_SEPARATOR = CELL_SEPARATOR  # between a student's notes on the class overview
 CELL = t("Cell {cell}", "第 {cell} 个单元格")
 ADDED_BY_GRADER = t("Added by the grader", "由评测器添加")
+UNMAPPED_CELLS = t("Later cells, numbered as lines of the graded module (the results map the cells of its first "
+                   "{mapped} lines only)",
+                   "之后的单元格，按被评测模块的行号编号（结果只记录了模块前 {mapped} 行所在的单元格）")
 SOURCE_CUT = t("Showing the first {shown} of {total} lines.", "只显示前 {shown} 行（共 {total} 行）。")
 OUTPUT_NOTE = t("What the submission printed (stdout and stderr), shown as plain text.",
                 "提交打印的内容（stdout 和 stderr），以纯文本显示。")

@@ -53,6 +53,10 @@ class BoundedCallFailed(RuntimeError):
     """The call ran out of its time or memory budget, or failed; the message says which."""
 
 
+class PoolClosed(BoundedCallFailed):
+    """The pool was closed before or while the call ran (its caller abandons the work)."""
+
+
 def _write_message(fd: int, data: bytes) -> None:
     payload = _LENGTH.pack(len(data)) + data
     view = memoryview(payload)
@@ -133,6 +137,8 @@ class BoundedPool:
         self._idle: queue.Queue[Helper] = queue.Queue()
         self._started = 0
         self._lock = threading.Lock()
+        self._helpers: set[Helper] = set()  # every helper alive, idle or in a call
+        self._closed = False
 
     def start(self, *, ready: tuple[str, ...] = ()) -> None:
         """Start every helper now, each loading what the tasks named in ``ready`` need
@@ -146,24 +152,34 @@ class BoundedPool:
         if unknown:
             raise ValueError(f"no helper readiness for {sorted(unknown)}")
         with self._lock:
-            while self._started < self.size:
+            while self._started < self.size and not self._closed:
                 try:
                     helper = Helper(self.memory_mb, ready)
                 except OSError:
                     return
                 self._started += 1
+                self._helpers.add(helper)
                 self._idle.put(helper)
 
     def _take(self) -> Helper:
         with self._lock:
+            if self._closed:
+                raise PoolClosed("the helpers were stopped")
             if self._idle.empty() and self._started < self.size:
                 self._started += 1
                 try:
-                    return Helper(self.memory_mb)
+                    helper = Helper(self.memory_mb)
                 except OSError as exc:  # no process could be started: this call fails, the pool stays usable
                     self._started -= 1
                     raise BoundedCallFailed(f"no helper process could be started ({exc})") from None
-        return self._idle.get()
+                self._helpers.add(helper)
+                return helper
+        while True:  # a helper is given back, or the pool closed meanwhile
+            try:
+                return self._idle.get(timeout=0.5)
+            except queue.Empty:
+                if self._closed:
+                    raise PoolClosed("the helpers were stopped") from None
 
     def call(self, task: str, timeout: float, **kwargs):
         """Run ``TASKS[task](**kwargs)`` in a helper within ``timeout`` seconds."""
@@ -172,20 +188,37 @@ class BoundedPool:
         helper = self._take()
         try:
             return helper.call(task, kwargs, timeout)
+        except BoundedCallFailed:
+            if self._closed:  # its helper was killed by close(), not by its budget
+                raise PoolClosed("the helpers were stopped") from None
+            raise
         finally:
-            if helper.alive:
-                self._idle.put(helper)
-            else:
-                with self._lock:
+            with self._lock:
+                kept = helper.alive and not self._closed
+                if kept:
+                    self._idle.put(helper)
+                else:
+                    self._helpers.discard(helper)
                     self._started -= 1
+            if not kept:  # dead, or alive in a pool closed during the call: ended here
+                helper.kill()
 
     def close(self) -> None:
-        while True:
-            try:
-                helper = self._idle.get_nowait()
-            except queue.Empty:
-                return
-            helper.kill()
+        """Kill every helper, those in a call too (their callers get :class:`PoolClosed`); the pool
+        takes no more calls. A class run closes its helpers when it ends, or abandons their work."""
+        with self._lock:
+            self._closed = True
+            busy = set(self._helpers)
+            while True:
+                try:
+                    idle = self._idle.get_nowait()
+                except queue.Empty:
+                    break
+                busy.discard(idle)
+                self._helpers.discard(idle)
+                idle.kill()
+        for helper in busy:  # its caller meets the end of its pipe and closes it (never closed under it)
+            helper.proc.kill()
 
     def __enter__(self) -> "BoundedPool":
         return self

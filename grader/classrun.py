@@ -7,7 +7,8 @@ bounded number of requests in flight; each graded submission goes to a writer
 thread, which renders its report (in a bounded helper process) and then writes
 its ``results.json`` atomically — the completion marker, always last — so that
 writing never holds up grading. An interruption cancels what is not started,
-lets every write in progress finish, and still writes the class outputs; so does
+lets every write in progress finish, and still writes the class outputs (once grading is done, it
+abandons the similarity comparison, whose report an interrupted run never writes); so does
 an executor that can grade no more (:class:`grader.runs.GradingStopped`), whose
 submissions in flight are left for ``--resume``.
 """
@@ -27,7 +28,7 @@ from typing import Callable
 
 from grader import installation
 from grader.batch import ClassPlan, ClassSummary, Entry, already_graded, graded_by_another_installation
-from grader.bounded import BoundedPool
+from grader.bounded import BoundedPool, PoolClosed
 from grader.executors import GradeRequest
 from grader.fsutil import write_atomic
 from grader.grading import Suite, add_source_map, grading_options, not_graded, seed_record
@@ -117,9 +118,11 @@ class ClassRun:
             if isinstance(exc, GradingStopped):  # after what is finished is saved (below)
                 raise
         finally:
-            self.writers.shutdown(wait=True)  # whatever was graded is saved
-            self._compare_and_prepare()
-            self.helpers.close()
+            try:
+                self.writers.shutdown(wait=True)  # whatever was graded is saved
+                self._compare_and_prepare()
+            finally:
+                self.helpers.close()  # no helper outlives the run
             self.summary.seconds = time.perf_counter() - start
         return self.summary
 
@@ -257,14 +260,26 @@ class ClassRun:
                 tokenised[entry.student] = token_text
 
     def _compare_and_prepare(self) -> None:
-        """The similarity report (in the helpers, from a thread) and ``while_comparing`` here meanwhile."""
+        """The similarity report (in the helpers, from a thread) and ``while_comparing`` here meanwhile.
+        Ctrl-C meanwhile interrupts the run: :meth:`_abandon_similarity`."""
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="similarity") as side:
             comparing = side.submit(self._report_similarity)
             try:
-                self.while_comparing()
-            except Exception as exc:  # noqa: BLE001 - its caller does the work again and meets the error
-                log.debug("preparing the class outputs failed: %s", exc)
-            comparing.result()
+                try:
+                    self.while_comparing()
+                except Exception as exc:  # noqa: BLE001 - its caller does the work again and meets the error
+                    log.debug("preparing the class outputs failed: %s", exc)
+                comparing.result()
+            except KeyboardInterrupt:
+                self.summary.interrupted = True
+                self._abandon_similarity(comparing)
+
+    def _abandon_similarity(self, comparing: Future) -> None:
+        """Stop the comparison at once (its helpers killed, so that it ends without writing its report)
+        and remove what it wrote: an interrupted run writes no similarity report."""
+        self.helpers.close()
+        comparing.result()
+        remove_similarity(out=self.settings.out, only=self.settings.only)
 
     def _report_similarity(self) -> None:
         """The similarity report; it reads candidate sources, so it may fail without costing the class."""
@@ -275,5 +290,7 @@ class ClassRun:
         try:
             write_similarity(out=out, submissions=self.sources, helpers=self.helpers, lang=self.settings.lang,
                              token_texts=self.token_texts, only=only)
+        except PoolClosed:  # abandoned (Ctrl-C): the run removes what was written
+            pass
         except Exception as exc:  # noqa: BLE001 - reported, never fatal
             log.warning("the similarity report could not be written: %s", exc)

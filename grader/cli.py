@@ -402,8 +402,9 @@ def _grade_class(root: Path, *, problem_ids, out, seed, workers, limits, resume,
             root=root, out=out, executor=executor, seed=seed, limits=limits, resume=resume, only=only,
             allow_forbidden=allowed, lang=lang, on_plan=on_plan, on_progress=lambda entry: bar.update(1),
             plan=plan)
-    except KeyboardInterrupt:  # before the class run started: nothing was graded
-        click.echo("\n" + W.INTERRUPTED.get(lang), err=True)
+    except KeyboardInterrupt:  # before the class run started (nothing was graded), or as it returned
+        said = W.INTERRUPTED if bar is None else W.INTERRUPTED_SAVED
+        click.echo("\n" + said.get(lang), err=True)
         sys.exit(130)
     finally:
         if bar is not None:

@@ -314,13 +314,25 @@ def grade_class(
             try:
                 summary = run.run()
             finally:
-                outputs.write()
+                cut_short = _write_outputs(outputs)
+            summary.interrupted = summary.interrupted or cut_short
         except GradingStopped as exc:  # every sandbox gone, the cluster lost: the submissions in flight wait
             raise UserError(UE.GRADING_STOPPED.format(why=str(exc))) from None
         except OSError as exc:  # a file under OUT could not be written (the disk full, a folder gone)
             raise UserError(UE.OUT_WRITE_FAILED.format(path=readable(str(exc.filename or out)),
                                                        why=os_reason(exc))) from None
         return plan, summary
+
+
+def _write_outputs(outputs: ClassOutputs) -> bool:
+    """Write the class outputs, whole even when Ctrl-C comes meanwhile (any later one only says that
+    what is finished is being saved): True when it came, which interrupts the run."""
+    try:
+        outputs.write()
+    except KeyboardInterrupt:
+        outputs.write()
+        return True
+    return False
 
 
 def current_of(shown: ClassPlan, settings: Settings) -> Current:

@@ -91,7 +91,7 @@ from pathlib import Path
 import numpy as np
 
 from grader import registry
-from grader.bounded import BoundedCallFailed, BoundedPool
+from grader.bounded import BoundedCallFailed, BoundedPool, PoolClosed
 from grader.copydetect_loader import copydetect
 from grader.fsutil import write_atomic
 from grader.i18n import DEFAULT_LANG
@@ -384,6 +384,8 @@ def write_similarity(*, out: Path, submissions: dict[str, dict[str, str]], helpe
                      lang: str = DEFAULT_LANG, token_texts: dict[str, dict[str, str]] | None = None,
                      only: frozenset[str] | None = None) -> dict:
     """Write ``OUT/similarity.json`` and the pages of flagged pairs; return the report (as written).
+    :class:`grader.bounded.PoolClosed` when ``helpers`` is closed meanwhile: no report is written
+    (pages may be, which :func:`remove_similarity` removes).
 
     Args:
         out: the class output folder.
@@ -486,6 +488,8 @@ def _compare_safely(out: Path, problem, by_student: dict[str, str], pool, lang: 
     """:func:`_compare_problem`; whatever goes wrong costs this problem only."""
     try:
         return _compare_problem(out, problem, by_student, pool, lang, tokenised)
+    except PoolClosed:  # the run abandons its report: nothing is written
+        raise
     except Exception as exc:  # noqa: BLE001 - reported in the JSON and on the overview
         log.warning("similarity of %s not computed: %s", problem.id, exc)
         return {"students": len(by_student), "pairs": len(by_student) * (len(by_student) - 1) // 2,
@@ -510,6 +514,8 @@ def _compare_problem(out: Path, problem, by_student: dict[str, str], pool, lang:
     try:
         result = _checked(pool.call("similarity", problem_budget(len(names)), stub=problem.stub(),
                                     sources=texts, token_texts=token_texts), texts)
+    except PoolClosed:
+        raise
     except BoundedCallFailed as exc:
         result = {"error": f"the comparison stopped: {exc}"}
     except (KeyError, TypeError, ValueError, AttributeError) as exc:

@@ -662,6 +662,68 @@ def test_the_overview_counts_what_was_handed_in_and_says_what_has_no_results_yet
     assert "尚未评测" not in html and "还没有结果" not in html and 'id="results-pending"' not in html
 
 
+# a helper whose similarity comparison never ends (until the run kills it)
+HANGING_HELPER = ("import sys, time, types; sys.path.insert(0, sys.argv[1]); import grader.bounded as b; "
+                  "hang = types.ModuleType('hang'); hang.task = lambda **kwargs: time.sleep(600); "
+                  "sys.modules['hang'] = hang; b.TASKS['similarity'] = 'hang:task'; b.serve()")
+
+
+def _helpers_of_this_process() -> list[str]:
+    """The pids of this process's helper processes still running (:mod:`grader.bounded`)."""
+    import os
+    from pathlib import Path
+
+    found = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if stat.rsplit(")", 1)[1].split()[1] == str(os.getpid()) and b"grader.bounded" in cmdline:
+            found.append(entry)
+    return found
+
+
+def test_ctrl_c_while_the_class_is_compared_stops_at_once_and_writes_no_similarity_report(tmp_path, monkeypatch):
+    """Ctrl-C once every submission was graded, while the helpers compared the class and the
+    gradebooks were written: it escaped the run, which waited for the comparison to end and wrote
+    its report, and the command said "Interrupted." without --resume. Now the run is interrupted
+    like any other: the comparison abandoned (its helpers killed), no similarity report (an earlier
+    one removed), the gradebooks and the overview written."""
+    import time
+
+    from grader import bounded
+    from grader.reports.classroom import ClassOutputs
+
+    root, out = tmp_path / "class", tmp_path / "out"
+    for student in ("ana", "ben"):
+        _hand_in(root, student, PROBLEM_ID)
+    _grade(root, out, reports=True)
+    assert (out / "similarity.json").is_file() and (out / "similarity" / PROBLEM_ID).is_dir()
+    monkeypatch.setattr(bounded, "BOOTSTRAP", HANGING_HELPER)
+    monkeypatch.setattr(similarity, "PROBLEM_SECONDS", 20.0)  # the comparison's budget, if waited for
+    prepare = ClassOutputs.prepare
+
+    def ctrl_c_after_the_gradebooks(self):
+        prepare(self)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ClassOutputs, "prepare", ctrl_c_after_the_gradebooks)
+    _hand_in(root, "cy", PROBLEM_ID)
+    started = time.monotonic()
+    try:
+        summary = _grade(root, out, reports=True, resume=True)
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl-C while the class was compared escaped the class run")
+    assert time.monotonic() - started < 15
+    assert summary.interrupted and summary.graded == 1 and summary.skipped == 2
+    assert not (out / "similarity.json").exists() and not list((out / "similarity").rglob("*.html"))
+    assert "3 of 3 students submitted" in (out / "index.html").read_text(encoding="utf-8")
+    assert "cy" in (out / "gradebook.csv").read_text(encoding="utf-8")
+    assert not _helpers_of_this_process()
+
+
 def test_a_problem_handed_in_but_not_graded_yet_is_not_said_to_be_submitted_by_nobody(tmp_path):
     write_class_outputs(tmp_path, problems=[problem()], roster={"ana": {"graded": [PROBLEM_ID]}}, lang="zh")
     html = (tmp_path / "index.html").read_text(encoding="utf-8")

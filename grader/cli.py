@@ -321,7 +321,7 @@ def grade(path: Path, problem_ids, out, as_json, seed, inputs, workers, timeout,
         if not path.exists() and not path.is_symlink():
             raise services.UserError(UE.NO_SUCH_PATH.format(path=one_line(path)))
         if out:
-            services.check_writable_folder(out)
+            services.check_report_folder(out, path)
         if len(problem_ids) > 1:
             raise services.UserError(UE.ONE_PROBLEM_FOR_A_FILE.format(path=one_line(path)))
         problem_id = problem_ids[0] if problem_ids else None

@@ -520,6 +520,36 @@ def _class_output_or_new(out: Path) -> bool:
         return True
 
 
+def check_report_folder(out: Path, file: Path) -> None:
+    """:class:`UserError` unless one submission's report can go to ``out`` (``grade FILE --out``):
+    a folder this process may write in (:func:`check_writable_folder`), apart from ``file``: not the
+    folder holding it, inside it or holding it (the report would be handed in, or graded, with the
+    submissions), nor a class run's output folder or inside one (taken for a student's results)."""
+    check_writable_folder(out)
+    out, file = Path(out).resolve(), Path(file).absolute()
+    folder = file.parent.resolve()
+    if out == folder or folder in out.parents:
+        raise UserError(UE.OUT_WITH_SUBMISSION.format(out=readable(str(out)), folder=readable(str(folder)),
+                                                      file=readable(file.name)))
+    if out in folder.parents:
+        raise UserError(UE.OUT_HOLDS_SUBMISSION.format(out=readable(str(out)), file=readable(str(file))))
+    output = _class_output_around(out)
+    if output is not None:
+        raise UserError(UE.OUT_IN_CLASS_OUTPUT.format(out=readable(str(out)), output=readable(str(output))))
+
+
+def _class_output_around(folder: Path) -> Path | None:
+    """The class run's output folder (it holds the run's state folder) that ``folder`` is, or is
+    inside; None when there is none."""
+    for output in (folder, *folder.parents):
+        try:
+            if (output / STATE_DIR).is_dir():
+                return output
+        except OSError:  # a folder this process may not look into: no class run wrote there
+            continue
+    return None
+
+
 def os_reason(exc: OSError) -> str:
     """What went wrong, as the system says it ("Permission denied"), for a message to a person."""
     return exc.strerror or str(exc)

@@ -54,6 +54,19 @@ OUT_HOLDS_OTHER_FILES = t("--out {out} already holds files that no class run wro
                           "index.html, gradebooks and static/); choose a new or empty folder",
                           "--out {out} 中已有并非班级评测写入的文件（班级评测会替换其中的 index.html、成绩表和 "
                           "static/）；请另选一个新的或空的文件夹")
+OUT_WITH_SUBMISSION = t("--out {out} is the folder holding {file}, or inside it ({folder}): the report would be "
+                        "handed in, or graded, with the submission (in a class, as a student's file); choose a "
+                        "folder outside {folder}",
+                        "--out {out} 是存放 {file} 的文件夹或在其之内（{folder}）：报告会随提交一起被交上或被评测"
+                        "（在班级中会被当作学生的文件）；请选择 {folder} 之外的文件夹")
+OUT_HOLDS_SUBMISSION = t("--out {out} holds {file}: the report would be written among the submissions (in a class "
+                         "directory, taken for a student's folder); choose a folder that does not hold it",
+                         "--out {out} 包含 {file}：报告会写在提交之间（在班级文件夹中会被当作学生文件夹）；"
+                         "请选择不包含它的文件夹")
+OUT_IN_CLASS_OUTPUT = t("--out {out} is in the output folder of a class run ({output}): the class run would take "
+                        "the report for a student's results; choose another folder",
+                        "--out {out} 位于一次班级评测的输出文件夹（{output}）中：班级评测会把报告当作某个学生的结果；"
+                        "请另选文件夹")
 RESUME_OTHER_SEED = t("--resume: the results in {out} were graded with another seed; give the same --seed to "
                       "continue them, or leave out --resume to grade everything again with this one",
                       "--resume：{out} 中的结果是用另一个种子评测的；请给出相同的 --seed 以继续，或去掉 --resume "

@@ -441,6 +441,43 @@ def test_missing_path_is_a_usage_error(tmp_path):
     assert result.exit_code == 2 and "no such file" in result.output
 
 
+@pytest.mark.parametrize("where, words", [
+    ("class/ana", "is the folder holding self_attention.py, or inside it ({folder})"),
+    ("class/ana/report", "is the folder holding self_attention.py, or inside it ({folder})"),
+    ("class", "holds {file}: the report would be written among the submissions"),
+    ("results", "is in the output folder of a class run ({results})"),
+    ("results/ana", "is in the output folder of a class run ({results})"),
+])
+def test_grade_file_refuses_an_out_folder_where_the_report_would_be_taken_for_a_submission(tmp_path, where, words):
+    """``grade FILE --out`` into the student's folder (or a class directory holding it) put the report
+    where it is handed in or graded next time, and into a class run's output folder it became a
+    phantom student of the next run; class mode refuses both, one file was never checked."""
+    root = _class_of_one(tmp_path)
+    results = tmp_path / "results"
+    (results / ".attn-judge").mkdir(parents=True)  # what a class run leaves in its output folder
+    before = sorted(tmp_path.rglob("*"))
+    file = root / "ana" / "self_attention.py"
+    out = tmp_path / where
+    result = CliRunner().invoke(main, ["grade", str(file), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    said = words.format(folder=(root / "ana").resolve(), file=file, results=results.resolve())
+    assert f"Error: --out {out.resolve()} {said}" in result.output and "Traceback" not in result.output
+    assert sorted(tmp_path.rglob("*")) == before  # nothing written
+
+
+@pytest.mark.sandbox
+def test_grade_file_writes_its_report_again_into_a_folder_of_its_own_beside_the_submission(tmp_path):
+    """The checks of ``grade FILE --out`` leave the ordinary case alone: a new folder, then the same
+    folder again (its report replaced)."""
+    root = _class_of_one(tmp_path)
+    out = tmp_path / "ana-report"
+    for _ in range(2):
+        result = attn("grade", str(root / "ana" / "self_attention.py"), "--out", str(out), cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert (out / "self_attention" / "report.html").is_file()
+    assert json.loads((out / "self_attention" / "results.json").read_text())["score"] > 0
+
+
 @pytest.mark.parametrize("brk", ["\n", "\r", "\x85", "\u2028", "\u2029"])
 def test_a_line_break_in_a_name_cannot_start_a_line_of_its_own(tmp_path, brk):
     """A name holding a line break is shown on its one line, the break as ``?``, as any other

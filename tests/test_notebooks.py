@@ -355,8 +355,8 @@ def test_one_notebook_file_is_converted_within_the_budget_never_in_the_grader(tm
     FILE.ipynb`` once converted the notebook in the grader's own process, without bound: 29 MiB of
     cell metadata took 1.8 GB there. Converted in a helper within its budget, as in a class run;
     over it, that notebook gets one message, and the exit status of any bad submission."""
-    path = _write(tmp_path / "self_attention.ipynb", _huge_outputs_notebook())
-    monkeypatch.chdir(tmp_path)
+    path = _write(tmp_path / "work" / "self_attention.ipynb", _huge_outputs_notebook())
+    monkeypatch.chdir(tmp_path)  # --out out: beside the notebook's folder
     monkeypatch.setenv("ATTN_JUDGE_HOME", str(tmp_path / "home"))
     monkeypatch.setattr(notebooks, "convert", _never_in_this_process)  # the helper is another interpreter
     monkeypatch.setattr(notebooks, "READ_SECONDS", 0.001)

@@ -30,6 +30,7 @@ from grader.cli_export import export
 from grader.cli_types import MEMORY_MB, SEED, TIMEOUT
 from grader.cli_usage import localised
 from grader.i18n import LANGS, Text, join, resolve_lang
+from grader.outpaths import DEFAULT_CLASS_OUT
 from grader.sandbox.limits import Limits
 from grader.seedkey import DEFAULT_SEED, INPUTS, SHARED
 from grader.terminal import one_line, safe
@@ -277,7 +278,7 @@ def _sandboxes_to_prestart(path: Path, workers: int | None) -> int:
 @click.option("--problem", "problem_ids", multiple=True, metavar="PROBLEM_ID",
               help="Grade only this problem (repeatable for a class; default: from file names).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output directory (default for a class: ./attn-judge-results).")
+              help=f"Output directory (default for a class: ./{DEFAULT_CLASS_OUT}).")
 @click.option("--json", "as_json", is_flag=True, help="Single file: print results.json only.")
 @click.option("--seed", type=SEED, default=DEFAULT_SEED, show_default=True,
               help="Seed of the hidden tests' random inputs (keep yours secret).")
@@ -314,7 +315,7 @@ def grade(path: Path, problem_ids, out, as_json, seed, inputs, workers, timeout,
                 raise services.UserError(UE.INPUTS_FOR_ONE_FILE.format(inputs=inputs))
             if as_json:
                 raise services.UserError(UE.JSON_FOR_ONE_FILE)
-            _grade_class(path, problem_ids=problem_ids, out=out or Path("attn-judge-results"), seed=seed,
+            _grade_class(path, problem_ids=problem_ids, out=out, seed=seed,
                          workers=workers, limits=limits, resume=resume, allow_weak=allow_weak_isolation,
                          allowed=allowed, scheduler=scheduler, lang=lang)
             return
@@ -334,7 +335,7 @@ def grade(path: Path, problem_ids, out, as_json, seed, inputs, workers, timeout,
         try:
             _write_single_report(out, path, results)
         except OSError as exc:  # the folder was checked before grading; the disk may have filled since
-            _fail(UE.OUT_NOT_WRITABLE.format(out=one_line(out), why=services.os_reason(exc)), lang)
+            _fail(UE.OUT_NOT_WRITABLE.format(out=services.named(out), why=services.os_reason(exc)), lang)
     if as_json:
         click.echo(services.results_json(results))
         return
@@ -371,14 +372,17 @@ def _grade_class(root: Path, *, problem_ids, out, seed, workers, limits, resume,
     _stop_once(lang)
     services = _services()
     only = tuple(dict.fromkeys(services.find_problem(p) for p in problem_ids))
-    root, out, plan = services.class_plan(root, out, only=only)  # before the sandboxes start: said at once
+    by_default = out is None  # then the messages about OUT say it is the default one
+    out = DEFAULT_CLASS_OUT if by_default else out
+    # before the sandboxes start: said at once
+    root, out, plan = services.class_plan(root, out, only=only, by_default=by_default)
     services.check_seeds(root, out, plan, seed, resume=resume, only=only)
-    services.refuse_output_in_use(out)  # another run writes there: said before the sandboxes start
+    services.refuse_output_in_use(out, by_default=by_default)  # another run writes there
     executor = services.open_executor(workers=workers, allow_weak=allow_weak, scheduler=scheduler)
     bar = None
     try:
         # held until the command ends, taken once the options are known to be good (it makes OUT)
-        services.claim_output(out)
+        services.claim_output(out, by_default=by_default)
         for said in (executor.warning, executor.notice):
             if said:
                 click.echo(_styled(safe(F.WARNING.format(message=said).get(lang)), fg="yellow"), err=True)

@@ -20,6 +20,7 @@ import hashlib
 import os
 from pathlib import Path
 
+DEFAULT_CLASS_OUT = Path("attn-judge-results")  # a class run's output folder when no --out is given
 STATE_DIR = ".attn-judge"  # a class output folder's private state (never a student's folder)
 CLASS_FILES = frozenset({"index.html", "gradebook.csv", "gradebook-canvas.csv", "similarity.json",
                          "similarity", "static", STATE_DIR})

@@ -414,27 +414,34 @@ def _other_seed(out: Path, recorded: dict, run: dict | None) -> bool:
     return any(recorded.get(key) != value for key, value in run.items())
 
 
-def _in_use(out: Path, holder: str) -> UserError:
-    return UserError(UE.OUT_IN_USE.format(out=readable(str(out)), pid=holder))
+def named(out: Path, *, by_default: bool = False) -> Text:
+    """How the messages name the output folder ``out``: ``--out OUT``, or (``by_default``: the
+    command was given no ``--out``) as :data:`grader.outpaths.DEFAULT_CLASS_OUT`, used instead."""
+    return UE.out_named(readable(str(out)), by_default=by_default)
 
 
-def refuse_output_in_use(out: Path) -> None:
+def _in_use(out: Path, holder: str, by_default: bool) -> UserError:
+    return UserError(UE.OUT_IN_USE.format(out=named(out, by_default=by_default), pid=holder))
+
+
+def refuse_output_in_use(out: Path, *, by_default: bool = False) -> None:
     """:class:`UserError` when another run writes into ``out`` now (:func:`grader.outlock.holder_of`):
     said before any sandbox starts. Nothing is taken: :func:`claim_output` does that."""
     holder = holder_of(out)
     if holder is not None:
-        raise _in_use(out, holder)
+        raise _in_use(out, holder, by_default)
 
 
-def claim_output(out: Path) -> OutputLock:
+def claim_output(out: Path, *, by_default: bool = False) -> OutputLock:
     """The lock of ``out`` (:mod:`grader.outlock`), so that no other run writes there meanwhile;
     :class:`UserError` when another run holds it."""
     try:
         return lock_output(out)
     except OutputInUse as exc:
-        raise _in_use(out, exc.pid) from None
+        raise _in_use(out, exc.pid, by_default) from None
     except OSError as exc:  # its state folder cannot be made (a file in the way, no room left)
-        raise UserError(UE.OUT_NOT_WRITABLE.format(out=readable(str(out)), why=os_reason(exc))) from None
+        raise UserError(UE.OUT_NOT_WRITABLE.format(out=named(out, by_default=by_default),
+                                                   why=os_reason(exc))) from None
 
 
 def _shown_in_outputs(root: Path, out: Path, plan: ClassPlan, only: tuple[Problem, ...]) -> ClassPlan:
@@ -477,10 +484,11 @@ def results_of_others(out: Path, roster: dict[str, dict], *, only: tuple[Problem
     return others
 
 
-def class_plan(root: Path, out: Path, *, only: tuple[Problem, ...] = ()) -> tuple[Path, Path, ClassPlan]:
+def class_plan(root: Path, out: Path, *, only: tuple[Problem, ...] = (),
+               by_default: bool = False) -> tuple[Path, Path, ClassPlan]:
     """:func:`class_folders` and the class's plan; :class:`UserError` when ``root`` holds no student
     folder (most likely the wrong folder, or one of loose files). Cheap: it lists folders only."""
-    root, out = class_folders(root, out)
+    root, out = class_folders(root, out, by_default=by_default)
     plan = plan_class(root, only=only)
     if not plan.roster:
         passed = UE.PASSED_OVER.format(names=UE.listed(plan.ignored)) if plan.ignored else ""
@@ -492,20 +500,22 @@ def class_plan(root: Path, out: Path, *, only: tuple[Problem, ...] = ()) -> tupl
     return root, out, plan
 
 
-def class_folders(root: Path, out: Path) -> tuple[Path, Path]:
+def class_folders(root: Path, out: Path, *, by_default: bool = False) -> tuple[Path, Path]:
     """The class folder and the output folder, absolute, once OUT is known to be a place outside
-    the class where results can be written (:func:`check_writable_folder`); :class:`UserError` if not.
+    the class where results can be written (:func:`check_writable_folder`); :class:`UserError` if not,
+    naming OUT as the default when ``by_default`` (:func:`named`).
 
     Absolute, because helper processes (reports, notebooks) run from another directory."""
     root, out = Path(root).resolve(), Path(out).resolve()
+    said = named(out, by_default=by_default)
     if out == root or root in out.parents:
-        raise UserError(UE.OUT_INSIDE_CLASS.format(out=readable(str(out)), root=readable(str(root))))
+        raise UserError(UE.OUT_INSIDE_CLASS.format(out=said, root=readable(str(root))))
     if out in root.parents:
-        raise UserError(UE.OUT_CONTAINS_CLASS.format(out=readable(str(out)), root=readable(str(root)),
+        raise UserError(UE.OUT_CONTAINS_CLASS.format(out=said, root=readable(str(root)),
                                                      suggested=readable(str(root.with_name(root.name + "-results")))))
-    check_writable_folder(out)
+    check_writable_folder(out, by_default=by_default)
     if not _class_output_or_new(out):
-        raise UserError(UE.OUT_HOLDS_OTHER_FILES.format(out=readable(str(out))))
+        raise UserError(UE.OUT_HOLDS_OTHER_FILES.format(out=said))
     return root, out
 
 
@@ -555,7 +565,7 @@ def os_reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def check_writable_folder(out: Path) -> None:
+def check_writable_folder(out: Path, *, by_default: bool = False) -> None:
     """:class:`UserError` unless ``out`` is a folder this process may write in, or can be made
     one (its nearest existing parent is such a folder). Creates nothing."""
     try:
@@ -570,7 +580,7 @@ def check_writable_folder(out: Path) -> None:
             return
     except OSError as exc:  # a parent this process may not look into
         why = os_reason(exc)
-    raise UserError(UE.OUT_NOT_WRITABLE.format(out=readable(str(out)), why=why))
+    raise UserError(UE.OUT_NOT_WRITABLE.format(out=named(out, by_default=by_default), why=why))
 
 
 def problems_of(plan: ClassPlan) -> list[Problem]:

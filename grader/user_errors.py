@@ -13,7 +13,7 @@ imports torch.
 from __future__ import annotations
 
 from grader import feedback as F
-from grader.i18n import Text, join, t
+from grader.i18n import Text, join, same, t
 
 SHOWN_AND_MORE = t("{names} and {count} more", "{names} 等，另有 {count} 个")  # a long list of names, cut
 
@@ -22,6 +22,11 @@ def listed(names: list[str], shown: int = 10) -> Text:
     """Names for one line: the first ``shown`` of them, and how many more there are."""
     first = join(LIST_SEPARATOR, names[:shown])
     return first if len(names) <= shown else SHOWN_AND_MORE.format(names=first, count=len(names) - shown)
+
+
+def out_named(path: str, *, by_default: bool = False) -> Text:
+    """The {out} of a message about the output folder ``path`` (shown as given)."""
+    return OUT_BY_DEFAULT.format(path=path) if by_default else same(f"--out {path}")
 
 
 # ----------------------------------------------------------------------------- shared with the feedback
@@ -43,16 +48,19 @@ CANNOT_TELL_PROBLEM = t("{path}: cannot tell the problem from the file name.{clo
                         "{path}：无法从文件名判断是哪道题目。{close}请把文件改名为 <problem_id>{suffix}，"
                         "或使用 --problem 选项（见 'attn-judge list'）。")
 NO_SUCH_PATH = t("{path}: no such file or directory", "{path}：文件或文件夹不存在")
-OUT_INSIDE_CLASS = t("--out {out} is inside the class directory {root}; choose another place so that "
+# the {out} of the messages about the output folder (out_named) when a class run was given no --out
+OUT_BY_DEFAULT = t("the default output folder {path} (used without --out; pass --out to put the results elsewhere)",
+                   "默认输出文件夹 {path}（未给 --out 时使用；可用 --out 把结果放到别处）")
+OUT_INSIDE_CLASS = t("{out} is inside the class directory {root}; choose another place so that "
                      "results are never taken for submissions",
-                     "--out {out} 位于班级文件夹 {root} 之内；请另选位置，以免评测结果被当作提交")
-OUT_CONTAINS_CLASS = t("--out {out} holds the class directory {root}: results would be written among the "
+                     "{out} 位于班级文件夹 {root} 之内；请另选位置，以免评测结果被当作提交")
+OUT_CONTAINS_CLASS = t("{out} holds the class directory {root}: results would be written among the "
                        "submissions; choose a folder beside the class, such as {suggested}",
-                       "--out {out} 包含班级文件夹 {root}：评测结果会与提交混在一起；请另选班级之外的文件夹，例如 "
+                       "{out} 包含班级文件夹 {root}：评测结果会与提交混在一起；请另选班级之外的文件夹，例如 "
                        "{suggested}")
-OUT_HOLDS_OTHER_FILES = t("--out {out} already holds files that no class run wrote (a class run would replace its "
+OUT_HOLDS_OTHER_FILES = t("{out} already holds files that no class run wrote (a class run would replace its "
                           "index.html, gradebooks and static/); choose a new or empty folder",
-                          "--out {out} 中已有并非班级评测写入的文件（班级评测会替换其中的 index.html、成绩表和 "
+                          "{out} 中已有并非班级评测写入的文件（班级评测会替换其中的 index.html、成绩表和 "
                           "static/）；请另选一个新的或空的文件夹")
 OUT_WITH_SUBMISSION = t("--out {out} is the folder holding {file}, or inside it ({folder}): the report would be "
                         "handed in, or graded, with the submission (in a class, as a student's file); choose a "
@@ -83,9 +91,9 @@ SEED_KEY_MISSING = t("the results in {out} record a secret seed by its fingerpri
                      "{out} 中的结果以指纹记录了一个保密种子，但这些指纹的密钥（{key}）已不在（复制结果时漏掉了以点开头"
                      "的文件？），因此无法核对它们的种子：请从结果的原处恢复这个文件，或去掉 --resume 和 --problem "
                      "重新评测全部题目，或另选 --out")
-OUT_IN_USE = t("--out {out} is being written by another attn-judge grade (process {pid}); wait until it "
+OUT_IN_USE = t("{out} is being written by another attn-judge grade (process {pid}); wait until it "
                "finishes, or choose another --out",
-               "--out {out} 正由另一个 attn-judge grade（进程 {pid}）写入；请等它结束，或另选 --out")
+               "{out} 正由另一个 attn-judge grade（进程 {pid}）写入；请等它结束，或另选 --out")
 ONE_PROBLEM_FOR_A_FILE = t("{path} is one file, so one problem: give --problem once.",
                            "{path} 是一个文件，只对应一道题：请只给一次 --problem。")
 INPUTS_FOR_ONE_FILE = t("--inputs {inputs} grades one file (to re-grade what a Gradescope or PrairieLearn bundle "
@@ -111,8 +119,8 @@ PASSED_OVER = t(". Passed over: {names} (a name starting with '.' is hidden, nev
                 "。已跳过：{names}（以 '.' 开头的名字是隐藏的，不会当作学生；文件不是学生文件夹）")
 START_NOT_WRITABLE = t("--dir {directory}: cannot write {path} there ({why}); choose a folder you can write to",
                        "--dir {directory}：无法在此写入 {path}（{why}）；请选择一个可以写入的文件夹")
-OUT_NOT_WRITABLE = t("--out {out}: cannot write there ({why}); choose a folder you can write to",
-                     "--out {out}：无法在此写入（{why}）；请选择一个可以写入的文件夹")
+OUT_NOT_WRITABLE = t("{out}: cannot write there ({why}); choose a folder you can write to",
+                     "{out}：无法在此写入（{why}）；请选择一个可以写入的文件夹")
 OUT_WRITE_FAILED = t("could not write {path} ({why}), so grading stopped. Everything finished before it is "
                      "saved: fix the cause, then run the same command with --resume to continue.",
                      "无法写入 {path}（{why}），评测因此停止。此前完成的部分都已保存：解决问题后，加上 --resume "

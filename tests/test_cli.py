@@ -478,6 +478,27 @@ def test_grade_file_writes_its_report_again_into_a_folder_of_its_own_beside_the_
     assert json.loads((out / "self_attention" / "results.json").read_text())["score"] > 0
 
 
+@pytest.mark.parametrize("here, words", [
+    ("class/ana", "is inside the class directory {root}"),
+    (".", "already holds files that no class run wrote"),
+])
+def test_the_default_output_folder_is_named_as_such_when_refused(tmp_path, monkeypatch, here, words):
+    """``grade CLASS`` without --out, from a folder where ./attn-judge-results cannot take the
+    results: the message once read "--out … is inside the class directory", an option never given."""
+    root = _class_of_one(tmp_path)
+    (tmp_path / "attn-judge-results").mkdir()
+    (tmp_path / "attn-judge-results" / "notes.txt").write_text("mine\n")
+    monkeypatch.chdir(tmp_path / here)
+    result = CliRunner().invoke(main, ["grade", str(root)])
+    assert result.exit_code == 2, result.output
+    default = (tmp_path / here / "attn-judge-results").resolve()
+    assert (f"Error: the default output folder {default} (used without --out; pass --out to put the results "
+            f"elsewhere) {words.format(root=root.resolve())}") in result.output
+    assert "Error: --out" not in result.output and "Traceback" not in result.output
+    explicit = CliRunner().invoke(main, ["grade", str(root), "--out", str(default)])
+    assert f"Error: --out {default} {words.format(root=root.resolve())}" in explicit.output
+
+
 @pytest.mark.parametrize("brk", ["\n", "\r", "\x85", "\u2028", "\u2029"])
 def test_a_line_break_in_a_name_cannot_start_a_line_of_its_own(tmp_path, brk):
     """A name holding a line break is shown on its one line, the break as ``?``, as any other

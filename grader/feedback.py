@@ -353,6 +353,11 @@ NB_NO_SOURCE = t("check(): the source of {name} cannot be found (define it in a 
                  "check()：找不到 {name} 的源代码（请在本笔记本的单元格中定义它）")
 NB_NOT_CHECKABLE = t("check(): give a problem ID, a function or a class, not {type}",
                      "check()：请传入题目 ID、函数或类，而不是 {type}")
+NB_GRADED_IMPORT = t("When the notebook is graded, every code cell in it runs, in a sandbox that has only the "
+                     "standard library, torch and numpy: In [{cell}] imports {module}, so if that cell is still "
+                     "in the notebook, the submission will not load. Keep it out of the notebook you hand in.",
+                     "评测笔记本时会运行其中的每个代码单元格，而沙箱里只有标准库、torch 和 numpy：In [{cell}] 导入了 "
+                     "{module}，如果这个单元格还在笔记本里，提交将无法加载。请不要把它留在要提交的笔记本中。")
 NB_NOT_COPYABLE = t("check(): {name} (a {type}) cannot be copied into the checked module; create it inside "
                     "the function or class that uses it, or make it a plain number or string",
                     "check()：{name}（{type} 类型）无法复制到被检查的模块中；请在使用它的函数或类内部创建它，"

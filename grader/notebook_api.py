@@ -51,6 +51,7 @@ from grader.terminal import safe
 
 MAX_CONSTANT_CHARS = 1000  # a longer literal is not copied into the checked module
 MAX_SHOWN_OUTPUT = 2000  # characters of captured output shown under the results
+MAX_NOTES = 3  # cells named in the notes on what would fail when the whole notebook is graded
 MAX_SHOWN_ARGUMENT = 40  # characters of a wrong argument shown in the message about it
 _CELL_NAME = re.compile(r"In\[(\d+)\]")
 # IPython's history and helpers, and the namespace's own dunders: never copied into the checked module
@@ -125,7 +126,7 @@ def check(target, problem: str | None = None, *, lang: str | None = None,
                                         source_map=source_map, timeout=timeout, lang=lang)
     except services.UserError as exc:
         raise CheckError(exc.text.get(lang)) from None
-    return CheckResult(results=results, problem=found, lang=lang)
+    return CheckResult(results=results, problem=found, lang=lang, notes=_graded_notebook_notes(lang))
 
 
 def _checked_arguments(problem, lang, timeout) -> str:
@@ -525,6 +526,52 @@ def _uses_grader(number: int, text: str, namespace: dict) -> bool:
     return any(isinstance(node, ast.Name) and namespace.get(node.id) is check for node in ast.walk(tree))
 
 
+# What a submission's sandbox can import besides the standard library (and what it says it has)
+SANDBOX_PACKAGES = frozenset({"torch", "numpy"})
+
+
+def _graded_notebook_notes(lang: str) -> tuple[str, ...]:
+    """What would stop the notebook loading when it is graded, where check() looks only at some
+    definitions: a cell run in this kernel that imports, at its top level, a package the sandbox
+    does not have (IPython.display, matplotlib). Said per cell, at most MAX_NOTES."""
+    shell = _shell()
+    if shell is None:
+        return ()
+    raw = list(shell.history_manager.input_hist_raw)
+    notes = []
+    for number, text in enumerate(raw):
+        if not number or number == shell.execution_count or _IMPORTS_GRADER.search(text):
+            continue
+        for module in _missing_imports(code_from_cells([(number, text)]).source):
+            notes.append(F.NB_GRADED_IMPORT.format(cell=number, module=module).get(lang))
+            break
+        if len(notes) >= MAX_NOTES:
+            break
+    return tuple(notes)
+
+
+def _missing_imports(source: str) -> list[str]:
+    """The top-level packages that ``source`` imports outside any function, class or try statement
+    (those run when the notebook loads, unguarded) and a sandbox does not have."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError):
+        return []
+    found, pending = [], list(tree.body)
+    while pending:
+        node = pending.pop(0)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Try, ast.TryStar)):
+            continue
+        if isinstance(node, ast.Import):
+            found += [alias.name.partition(".")[0] for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.append(node.module.partition(".")[0])
+        else:
+            pending += [child for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt)]
+    available = set(sys.stdlib_module_names) | SANDBOX_PACKAGES
+    return list(dict.fromkeys(module for module in found if module not in available))
+
+
 # --------------------------------------------------------------------------- the result
 
 @dataclass(frozen=True)
@@ -534,6 +581,7 @@ class CheckResult:
     results: dict
     problem: Problem
     lang: str
+    notes: tuple[str, ...] = ()  # what would fail when the whole notebook is graded (see _graded_notebook_notes)
 
     @property
     def passed(self) -> bool:
@@ -582,7 +630,7 @@ class CheckResult:
             "warning": F.WARNING.format(message=extra["isolation_warning"]).get(lang)
             if extra.get("isolation_warning") else "",
             "output": output[:MAX_SHOWN_OUTPUT], "output_label": self._output_label(output),
-            "lang": lang,
+            "lang": lang, "notes": self.notes,
         }
 
     def _output_label(self, output: str) -> str:
@@ -595,6 +643,7 @@ class CheckResult:
         lines = [f"{safe(self._title())}  ({F.ISOLATION_LABEL.format(level=extra.get('isolation', '')).get(lang)})"]
         if extra.get("isolation_warning"):
             lines.append(F.WARNING.format(message=safe(extra["isolation_warning"])).get(lang))
+        lines += [safe(note) for note in self.notes]
         for test in self._tests():
             ok = test["status"] == "passed"
             lines.append(f"  {'✓' if ok else '✗'} {safe(test['number']):<5} {safe(test['name'])}  "

@@ -588,6 +588,23 @@ def scaled_dot_product_attention(q, k, v, mask=None):
 """
 
 
+def test_check_warns_of_a_cell_that_would_stop_the_graded_notebook_loading(shell):
+    """check() runs some definitions; grading runs every cell. A cell that imports what the sandbox
+    lacks (IPython.display) at its top level is named, in the text and the HTML; guarded imports,
+    imports inside functions and the standard library, torch and numpy are not."""
+    from grader.notebook_api import check
+
+    shell.run("from IPython.display import Markdown, display\n")
+    shell.run("import json\nimport numpy as np\ntry:\n    import matplotlib\nexcept ImportError:\n    pass\n"
+              "def plot():\n    import matplotlib.pyplot as plt\n")
+    shell.run(SDPA_USING.replace("NEG", "float('-inf')").replace('CFG["dim"]', "-1")
+              .replace(", sorted(ORDER)[0] + len(DIMS) + len(FROZEN) + len(EMPTY)", ""))
+    result = check(SDPA)
+    assert len(result.notes) == 1 and "In [1] imports IPython" in result.notes[0]
+    assert result.notes[0] in str(result) and "In [1] imports IPython" in result._repr_html_()
+    assert "In [1] 导入了 IPython" in check(SDPA, lang="zh").notes[0]
+
+
 def test_check_copies_constants_that_are_not_simple_literals(shell):
     """Infinity and containers of literals reach the checked module as source, so code that works in
     the notebook works there (before: NameError: name 'NEG' is not defined)."""

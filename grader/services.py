@@ -532,15 +532,14 @@ def _class_output_or_new(out: Path) -> bool:
 
 def check_report_folder(out: Path, file: Path) -> None:
     """:class:`UserError` unless one submission's report can go to ``out`` (``grade FILE --out``):
-    a folder this process may write in (:func:`check_writable_folder`), apart from ``file``: not the
-    folder holding it, inside it or holding it (the report would be handed in, or graded, with the
-    submissions), nor a class run's output folder or inside one (taken for a student's results)."""
+    a folder this process may write in (:func:`check_writable_folder`) that does not hold the
+    folder of ``file`` (a class directory: the report's folder, ``out/<problem_id>``, would be taken
+    for a student's) and is not a class run's output folder or inside one (taken for a student's
+    results). The folder holding ``file``, or one inside it, is allowed: a learner's
+    ``grade x.py --out report`` (in a class, the report's folder is noted as a folder, not graded)."""
     check_writable_folder(out)
     out, file = Path(out).resolve(), Path(file).absolute()
     folder = file.parent.resolve()
-    if out == folder or folder in out.parents:
-        raise UserError(UE.OUT_WITH_SUBMISSION.format(out=readable(str(out)), folder=readable(str(folder)),
-                                                      file=readable(file.name)))
     if out in folder.parents:
         raise UserError(UE.OUT_HOLDS_SUBMISSION.format(out=readable(str(out)), file=readable(str(file))))
     output = _class_output_around(out)

@@ -62,11 +62,6 @@ OUT_HOLDS_OTHER_FILES = t("{out} already holds files that no class run wrote (a 
                           "index.html, gradebooks and static/); choose a new or empty folder",
                           "{out} 中已有并非班级评测写入的文件（班级评测会替换其中的 index.html、成绩表和 "
                           "static/）；请另选一个新的或空的文件夹")
-OUT_WITH_SUBMISSION = t("--out {out} is the folder holding {file}, or inside it ({folder}): the report would be "
-                        "handed in, or graded, with the submission (in a class, as a student's file); choose a "
-                        "folder outside {folder}",
-                        "--out {out} 是存放 {file} 的文件夹或在其之内（{folder}）：报告会随提交一起被交上或被评测"
-                        "（在班级中会被当作学生的文件）；请选择 {folder} 之外的文件夹")
 OUT_HOLDS_SUBMISSION = t("--out {out} holds {file}: the report would be written among the submissions (in a class "
                          "directory, taken for a student's folder); choose a folder that does not hold it",
                          "--out {out} 包含 {file}：报告会写在提交之间（在班级文件夹中会被当作学生文件夹）；"

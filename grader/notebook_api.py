@@ -472,6 +472,9 @@ def _add_symbol(assembler: _Assembler, symbol: str, lang: str) -> None:
 def _source_for_problem(problem: Problem, lang: str) -> tuple[str, SourceMap | None]:
     """The notebook's definitions of the problem's symbols, or else its input history."""
     assembler = _Assembler(_user_namespace())
+    defined = assembler.namespace.get(problem.symbols[0])
+    if inspect.isclass(defined) or inspect.isfunction(defined):
+        _require_kind(defined, problem, lang)
     try:
         for symbol in problem.symbols:
             _add_symbol(assembler, symbol, lang)

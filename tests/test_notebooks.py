@@ -657,6 +657,17 @@ def test_a_class_for_a_function_problem_or_the_reverse_is_refused(shell, target,
     assert not shell.checked
 
 
+def test_a_problem_id_whose_symbol_the_notebook_defines_as_the_wrong_kind_is_refused(shell):
+    """check("multi_head_attention") where the notebook's MultiHeadAttention is a function."""
+    from grader.notebook_api import CheckError, check
+
+    shell.run("def MultiHeadAttention(x):\n    return x\n")
+    with pytest.raises(CheckError, match=re.escape("multi_head_attention asks for a class (a torch.nn.Module); "
+                                                   "MultiHeadAttention is a function")):
+        check("multi_head_attention")
+    assert not shell.checked
+
+
 @pytest.mark.parametrize("arguments, words", [
     ({"problem": 123}, 'problem must be a problem ID (a string) such as "multi_head_attention", not int'),
     ({"timeout": "5"}, "timeout must be a number of seconds greater than 0, such as 5, not '5'"),

@@ -64,6 +64,7 @@ log = logging.getLogger(__name__)
 
 MAX_TRIES = 3
 CONNECT_SECONDS = 30
+UNSUPPORTED_PROTOCOLS = ("ucx",)  # needs a build of Dask and of the workers of its own
 CONNECT_GRACE_SECONDS = 5  # beyond CONNECT_SECONDS, for a connection that Dask itself would end
 CAPACITY_SECONDS = 2.0  # how long the cluster's count of worker threads is trusted before it is asked again
 WORKERS_SECONDS = 20  # how long a cluster may take to have its first worker running (each imports torch)
@@ -434,7 +435,7 @@ def _check_address(scheduler: str) -> None:
     if "://" not in scheduler:
         raise ValueError(f"{scheduler!r} is not a scheduler address (tcp://HOST:PORT or local:N)")
     protocol, location = parse_address(scheduler)
-    if protocol not in ("tcp", "tls"):  # inproc is this process's own, ucx needs a build of its own
+    if protocol in UNSUPPORTED_PROTOCOLS:
         raise ValueError(f"{scheduler!r}: the grader reaches a scheduler over tcp:// (or tls://)")
     if protocol in ("tcp", "tls"):
         try:

@@ -229,6 +229,19 @@ def structure_problem(got, want, *, what: Text = F.OUTPUT, names: tuple = (),
 def _part_of_expected(got: torch.Tensor, want: torch.Tensor) -> Text | None:
     """When ``got`` is short along one dim and holds the start or the end of ``want`` there (a
     generation that returns only its new tokens, a loop that stops early), the words that say so."""
+    part = missing_part(got, want)
+    if part is None:
+        return None
+    dim, missing, at_end = part
+    words = F.SHAPE_IS_END if at_end else F.SHAPE_IS_START
+    return words.format(n=got.shape[dim], dim=dim, missing=missing)
+
+
+def missing_part(got: torch.Tensor, want: torch.Tensor) -> tuple[int, int, bool] | None:
+    """``(dim, missing, at_end)`` when ``got`` is ``want`` cut short along one dim: ``missing``
+    entries left out there, and ``got`` the end of ``want`` (``at_end``) or its start. None when it
+    is not: another dtype, another dim short, or other values (equal, or within the dtype's
+    tolerance for floating point)."""
     if got.dim() != want.dim() or got.dtype != want.dtype:
         return None
     short = [d for d in range(want.dim()) if got.shape[d] != want.shape[d]]
@@ -236,18 +249,10 @@ def _part_of_expected(got: torch.Tensor, want: torch.Tensor) -> Text | None:
         return None
     dim = short[0]
     n, missing = got.shape[dim], want.shape[dim] - got.shape[dim]
-    for part, words in ((want.narrow(dim, missing, n), F.SHAPE_IS_END), (want.narrow(dim, 0, n), F.SHAPE_IS_START)):
-        if _same_values(got, part):
-            return words.format(n=n, dim=dim, missing=missing)
+    for start, at_end in ((missing, True), (0, False)):
+        if compare_tensors(got, want.narrow(dim, start, n), what=F.OUTPUT).passed:
+            return dim, missing, at_end
     return None
-
-
-def _same_values(got: torch.Tensor, want: torch.Tensor) -> bool:
-    """Equal, or within the dtype's tolerance for floating point (NaN never matches)."""
-    if not (got.is_floating_point() or got.is_complex()):
-        return torch.equal(got, want)
-    rtol, atol = TOLERANCES.get(want.dtype, TOLERANCES[torch.float32])
-    return torch.allclose(got, want, rtol=rtol, atol=atol)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from dataclasses import replace
 import torch
 
 from grader import registry
-from grader.checks import Check, CheckContext, Verdict, describe, exception_verdict
+from grader.checks import Check, CheckContext, Verdict, describe, exception_verdict, missing_part
 from grader.hidden.text_generation.expectations import next_distribution
 from grader.hidden.text_generation.sampling import keep_top_k
 from grader.i18n import Text, t
@@ -222,11 +222,10 @@ def _tokens_problem(ctx: CheckContext) -> Verdict | None:
 
 def _new_tokens_only(ctx: CheckContext) -> Verdict | None:
     """A failing verdict when the output is the reference's without the prompt in front."""
-    value, expected, prompt = ctx.candidate.value, ctx.expected.value, ctx.invocation.args[0]
-    t0 = prompt.shape[1]
-    if (t0 and isinstance(value, torch.Tensor) and isinstance(expected, torch.Tensor) and value.dim() == 2
-            and expected.dim() == 2 and value.shape == (expected.shape[0], expected.shape[1] - t0)
-            and value.dtype == expected.dtype and torch.equal(value, expected[:, t0:])):
+    value, expected, t0 = ctx.candidate.value, ctx.expected.value, ctx.invocation.args[0].shape[1]
+    if not (isinstance(value, torch.Tensor) and isinstance(expected, torch.Tensor)):
+        return None
+    if t0 and missing_part(value, expected) == (1, t0, True):
         return Verdict(False, NEW_TOKENS_ONLY.format(steps=value.shape[1], t0=t0), hint=HINT_RETURN_IDS)
     return None
 

@@ -205,7 +205,8 @@ class BoundedPool:
 
     def close(self) -> None:
         """Kill every helper, those in a call too (their callers get :class:`PoolClosed`); the pool
-        takes no more calls. A class run closes its helpers when it ends, or abandons their work."""
+        takes no more calls; closing again does nothing. A class run closes its helpers when it ends,
+        or when it abandons their work."""
         with self._lock:
             self._closed = True
             busy = set(self._helpers)

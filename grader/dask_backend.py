@@ -64,8 +64,8 @@ log = logging.getLogger(__name__)
 
 MAX_TRIES = 3
 CONNECT_SECONDS = 30
-UNSUPPORTED_PROTOCOLS = ("ucx",)  # needs a build of Dask and of the workers of its own
 CONNECT_GRACE_SECONDS = 5  # beyond CONNECT_SECONDS, for a connection that Dask itself would end
+UNSUPPORTED_PROTOCOLS = ("ucx",)  # needs a build of Dask and of the workers of its own
 CAPACITY_SECONDS = 2.0  # how long the cluster's count of worker threads is trusted before it is asked again
 WORKERS_SECONDS = 20  # how long a cluster may take to have its first worker running (each imports torch)
 STUCK = ("closing", "closed")  # a worker's status while it cannot answer a broadcast

@@ -17,7 +17,7 @@ from grader.reports.gradebook import defuse
 from grader.reports.render import STATIC_FILES, points, shown_name
 from grader.reports.submission import MAX_OUTPUT_CHARS
 from grader.reports.wording import Wording
-from tests.report_samples import (FORMULA_NAMES, HOSTILE_NAME, HOSTILE_OUTPUT, LINE_BREAK_NAME, ODD_NAME,
+from tests.report_samples import (FORMULA_NAMES, HOSTILE_NAME, HOSTILE_OUTPUT, ODD_NAME,
                             PROBLEM_ID, build_class, graded, problem, tokens_figure, weights_figure)
 
 RAW_MARKUP = re.compile(r"<script>window|<img src=x|<svg onload|onerror=\"window", re.IGNORECASE)

@@ -33,6 +33,7 @@ only when ``check`` is first used (``import grader`` stays light).
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import linecache
 import math
@@ -53,6 +54,7 @@ MAX_CONSTANT_CHARS = 1000  # a longer literal is not copied into the checked mod
 MAX_SHOWN_OUTPUT = 2000  # characters of captured output shown under the results
 MAX_NOTES = 3  # cells named in the notes on what would fail when the whole notebook is graded
 MAX_SHOWN_ARGUMENT = 40  # characters of a wrong argument shown in the message about it
+MAX_CACHED_CELLS = 4096  # cells whose imports are remembered between check() calls
 _CELL_NAME = re.compile(r"In\[(\d+)\]")
 # IPython's history and helpers, and the namespace's own dunders: never copied into the checked module
 _IPYTHON_NAMES = re.compile(r"_+|_i{1,3}|_i?\d+|_[oid]h|__\w+__|In|Out|get_ipython|exit|quit")
@@ -543,14 +545,24 @@ def _graded_notebook_notes(lang: str) -> tuple[str, ...]:
     raw = list(shell.history_manager.input_hist_raw)
     notes = []
     for number, text in enumerate(raw):
-        if not number or number == shell.execution_count or _IMPORTS_GRADER.search(text):
+        if not number or number == shell.execution_count:
             continue
-        for module in _missing_imports(code_from_cells([(number, text)]).source):
+        module = _first_missing_import(number, text)
+        if module is not None:
             notes.append(F.NB_GRADED_IMPORT.format(cell=number, module=module).get(lang))
-            break
         if len(notes) >= MAX_NOTES:
             break
     return tuple(notes)
+
+
+@functools.lru_cache(maxsize=MAX_CACHED_CELLS)
+def _first_missing_import(number: int, text: str) -> str | None:
+    """The first package that the cell run as ``number`` imports and a sandbox lacks (None for a cell
+    that imports the grader, which is not graded). Kept per cell: a kernel's history only grows, and
+    each check() reads all of it."""
+    if _IMPORTS_GRADER.search(text):
+        return None
+    return next(iter(_missing_imports(code_from_cells([(number, text)]).source)), None)
 
 
 def _missing_imports(source: str) -> list[str]:

@@ -376,7 +376,7 @@ def _grade_class(root: Path, *, problem_ids, out, seed, workers, limits, resume,
     out = DEFAULT_CLASS_OUT if by_default else out
     # before the sandboxes start: said at once
     root, out, plan = services.class_plan(root, out, only=only, by_default=by_default)
-    services.check_seeds(root, out, plan, seed, resume=resume, only=only)
+    services.check_seeds(root, out, plan, seed, resume=resume, only=only, by_default=by_default)
     services.refuse_output_in_use(out, by_default=by_default)  # another run writes there
     executor = services.open_executor(workers=workers, allow_weak=allow_weak, scheduler=scheduler)
     bar = None

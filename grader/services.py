@@ -344,14 +344,15 @@ def current_of(shown: ClassPlan, settings: Settings) -> Current:
 
 
 def check_seeds(root: Path, out: Path, plan: ClassPlan, seed: int, *, resume: bool,
-                only: tuple[Problem, ...]) -> None:
+                only: tuple[Problem, ...], by_default: bool = False) -> None:
     """:class:`UserError` when the run would leave OUT's gradebooks mixing results of two seeds:
     resumed with another seed (:func:`check_resumed_seed`), or a ``--problem`` run keeping results
     of other problems graded with another seed (:func:`check_kept_seeds`); or when the seed of
-    results in OUT cannot be checked, their key gone. Said before any sandbox starts."""
+    results in OUT cannot be checked, their key gone. Said before any sandbox starts, naming OUT as
+    :func:`named` does."""
     if resume:
         check_resumed_seed(out, plan, seed)
-    check_kept_seeds(root, out, plan, seed, only)
+    check_kept_seeds(root, out, plan, seed, only, by_default=by_default)
 
 
 def check_resumed_seed(out: Path, plan: ClassPlan, seed: int) -> None:
@@ -368,7 +369,8 @@ def check_resumed_seed(out: Path, plan: ClassPlan, seed: int) -> None:
             return
 
 
-def check_kept_seeds(root: Path, out: Path, plan: ClassPlan, seed: int, only: tuple[Problem, ...]) -> None:
+def check_kept_seeds(root: Path, out: Path, plan: ClassPlan, seed: int, only: tuple[Problem, ...], *,
+                     by_default: bool = False) -> None:
     """:class:`UserError` naming the problems whose results a ``--problem`` run (``only``) keeps in
     OUT's gradebooks (:func:`_shown_in_outputs`) when any of them was graded with another seed."""
     if not only:
@@ -382,7 +384,7 @@ def check_kept_seeds(root: Path, out: Path, plan: ClassPlan, seed: int, only: tu
             other.add(entry.problem.id)
     if other:
         problems = join(UE.LIST_SEPARATOR, (p for p in registry.problem_ids() if p in other))
-        raise UserError(UE.KEPT_OTHER_SEED.format(out=readable(str(out)), problems=problems))
+        raise UserError(UE.KEPT_OTHER_SEED.format(out=named(out, by_default=by_default), problems=problems))
 
 
 def _recorded_seed(out: Path, entry: Entry) -> dict | None:

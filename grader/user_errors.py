@@ -74,10 +74,10 @@ RESUME_OTHER_SEED = t("--resume: the results in {out} were graded with another s
                       "continue them, or leave out --resume to grade everything again with this one",
                       "--resume：{out} 中的结果是用另一个种子评测的；请给出相同的 --seed 以继续，或去掉 --resume "
                       "用这个种子重新评测全部提交")
-KEPT_OTHER_SEED = t("--out {out} holds results of {problems} graded with another seed, which a run of --problem "
+KEPT_OTHER_SEED = t("{out} holds results of {problems} graded with another seed, which a run of --problem "
                     "keeps in its gradebooks beside the problems it grades: give the --seed they were graded with, "
                     "or grade into another --out, or grade every problem again (leave out --problem)",
-                    "--out {out} 中 {problems} 的结果是用另一个种子评测的，而 --problem 会把它们和本次评测的题目一起"
+                    "{out} 中 {problems} 的结果是用另一个种子评测的，而 --problem 会把它们和本次评测的题目一起"
                     "保留在成绩册中：请给出评测它们时用的 --seed，或另选 --out，或去掉 --problem 重新评测全部题目")
 SEED_KEY_MISSING = t("the results in {out} record a secret seed by its fingerprint, but the key of those "
                      "fingerprints ({key}) is gone (the results copied without their dot-files?), so their seed "

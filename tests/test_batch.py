@@ -516,7 +516,7 @@ def test_resume_without_the_secret_seed_is_refused_rather_than_grading_everythin
 def test_a_problem_run_with_another_seed_than_the_results_it_keeps_is_refused(tmp_path):
     """--problem keeps the other problems' results in the gradebooks: with another --seed than
     theirs, the gradebooks once mixed two seeds in silence. Refused before any sandbox starts."""
-    klass, out = tmp_path / "class", tmp_path / "out"
+    klass, out = tmp_path / "class", tmp_path / "attn-judge-results"  # the default output folder, from tmp_path
     for problem_id in (SDPA, "positional_encoding"):
         _write(klass / "ana" / f"{problem_id}.py", solution_source(registry.get(problem_id)))
     first = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--seed", "7"), capture_output=True, text=True,
@@ -531,6 +531,11 @@ def test_a_problem_run_with_another_seed_than_the_results_it_keeps_is_refused(tm
     assert "give the --seed they were graded with, or grade into another --out, or grade every problem again" \
         in other.stderr
     assert "Isolation:" not in other.stderr and "Traceback" not in other.stderr
+    by_default = subprocess.run(grade_cmd(str(klass), "--problem", SDPA, "--seed", "9"), cwd=tmp_path,
+                                capture_output=True, text=True, timeout=600)
+    assert by_default.returncode == 2, by_default.stderr
+    assert (f"the default output folder {out.resolve()} (used without --out; pass --out to put the results "
+            "elsewhere) holds results of positional_encoding graded with another seed") in by_default.stderr
     assert (out / "ana" / SDPA / "results.json").read_bytes() == graded
     same = subprocess.run(grade_cmd(str(klass), "--out", str(out), "--problem", SDPA, "--seed", "7"),
                           capture_output=True, text=True, timeout=600)

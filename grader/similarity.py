@@ -647,6 +647,11 @@ def _remove_pages(out: Path, problem_id: str, *, keep: int) -> None:
         match = re.fullmatch(r"([0-9]+)\.html", page.name)
         if match and int(match.group(1)) > keep and not page.is_dir():
             page.unlink(missing_ok=True)
+    for emptied in (folder, folder.parent):  # no empty folder left where there is no page (Ctrl-C, none flagged)
+        try:
+            emptied.rmdir()
+        except OSError:  # not empty: other pages, another problem's folder, or a file of the user's
+            return
 
 
 def _write_pair_page(out: Path, problem, entry: dict, number: int, sides: list, lang: str) -> None:

@@ -718,7 +718,7 @@ def test_ctrl_c_while_the_class_is_compared_stops_at_once_and_writes_no_similari
         pytest.fail("Ctrl-C while the class was compared escaped the class run")
     assert time.monotonic() - started < 15
     assert summary.interrupted and summary.graded == 1 and summary.skipped == 2
-    assert not (out / "similarity.json").exists() and not list((out / "similarity").rglob("*.html"))
+    assert not (out / "similarity.json").exists() and not (out / "similarity").exists()  # no empty folders left
     assert "3 of 3 students submitted" in (out / "index.html").read_text(encoding="utf-8")
     assert "cy" in (out / "gradebook.csv").read_text(encoding="utf-8")
     assert not _helpers_of_this_process()

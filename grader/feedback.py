@@ -196,6 +196,8 @@ EXIT_IN_TEST = t("the code called sys.exit({code}) during this test", "代码在
 
 # ----------------------------------------------------------------------------- sandbox events
 WHILE_LOADING = t("while loading the submission: {message}", "加载提交时：{message}")
+WHILE_LOADING_AGAIN = t("while loading the submission again after an earlier test ended its process: {message}",
+                        "之前的测试结束了进程，再次加载提交时：{message}")
 TEST_TIMEOUT = t("no answer within {seconds} s (per-test time limit)", "{seconds} 秒内没有结果（单个测试的时间限制）")
 SUBMISSION_TIMEOUT = t("the submission used its whole time budget of {seconds} s",
                        "这份提交用完了全部 {seconds} 秒的时间预算")
@@ -224,6 +226,10 @@ MALFORMED_RESULT = t("the test's result was malformed ({why})", "这个测试的
 NOT_RUN_AFTER_TIMEOUT = t("an earlier test timed out", "之前的测试超时了")
 NOT_RUN_AFTER_RESULTS = t("the earlier tests' results were too large together", "之前各测试的结果合计过大")
 NOT_RUN_AFTER_CRASHES = t("the submission crashed repeatedly", "这份提交反复崩溃")
+NOT_RUN_AFTER_OUTPUT = t("an earlier test printed past the submission's output limit (remove the prints)",
+                         "之前的测试输出超过了这份提交的输出上限（请删去 print 语句）")
+NOT_RUN_AFTER_RELOAD = t("the submission could not be loaded again after an earlier test ended its process",
+                         "之前的测试结束了进程之后，这份提交无法再次加载")
 TOO_MANY_PROCESSES = t("started more than {limit} processes or threads", "启动的进程或线程超过 {limit} 个")
 THREAD_REFUSED = t("a thread could not be started, and the runtime stopped the process (status {code}): the "
                    "submission may run at most {limit} processes and threads together; ask for fewer threads "

@@ -1,6 +1,7 @@
 """Supervising one submission's run in the sandbox, from the trusted side.
 
-For each child (a new one after a crash, so that one crash costs one test) the
+For each child (a new one after a crash, so that one crash costs one test; the
+tests answered before keep their results even when it cannot load again) the
 supervisor asks a zygote for a fork, writes the job into the child's input,
 and reads the child's frames and printed output itself, with every limit
 enforced here, never trusted to the child:
@@ -14,7 +15,8 @@ enforced here, never trusted to the child:
 - sizes: every frame, every result and all results together (more than
   ``max_results_bytes`` stops the submission: the trusted side holds them until
   it judges), the captured output (the first 64 KiB are kept, more than
-  ``max_output_bytes`` stops the child);
+  ``max_output_bytes`` over all tests stops the submission: the test that
+  printed past it fails, and those after it are not run);
 - content: every result is decoded and validated (:mod:`grader.sandbox.messages`)
   against this job's ID and the test it must answer; results arrive strictly in
   order and anything else is a protocol violation that costs that test.
@@ -36,6 +38,7 @@ from dataclasses import dataclass, field, replace
 
 from grader import feedback as F
 from grader.grading import load_failure_error
+from grader.i18n import Text
 from grader.runs import RunReport, SubmissionError
 from grader.sandbox.channel import (BEGIN, CHILD_HEADER, FRAME_KINDS, LOADED, encode_go, encode_invocations,
                                     encode_job)
@@ -224,6 +227,11 @@ class ChildRun:
                         if not self.output.add(data, limits.max_output_bytes):
                             return self._stop("output_limit")
                         continue
+                    # what the test printed before its frame first: crossing the output limit costs
+                    # the test that crossed it, however the two channels were read (the child flushes)
+                    self._drain(output_r)
+                    if self.end.stop:
+                        return None
                     buffer += data
                     started = self._frames(buffer)
                     if self.end.stop or self._answered_everything():
@@ -235,7 +243,7 @@ class ChildRun:
                         deadline_test = time.monotonic() + limits.timeout
 
     def _drain(self, output_r: int) -> None:
-        """Read what the child printed before its last frame (it flushes before each frame)."""
+        """Read what the child printed before the frame just read (it flushes before each frame)."""
         while select.select([output_r], [], [], 0)[0]:
             data = os.read(output_r, PIPE_BYTES)
             if not data:
@@ -451,6 +459,24 @@ def _test_level_errors(results: dict[int, Outcome], limits: Limits,
     return errors
 
 
+def _why_the_rest_is_not_run(stopped: SubmissionError, end: ChildEnd, restarts: int) -> Text | None:
+    """Why the tests after the one that ended a child are not run (None: they run in a new child).
+    A submission's time, results and printed output are limited in all, over its tests: once one
+    of them is spent, what is left is not run."""
+    if stopped.kind == ErrorKind.TIMEOUT:
+        return F.NOT_RUN_AFTER_TIMEOUT
+    if end.stop == "results_limit":
+        return F.NOT_RUN_AFTER_RESULTS
+    if end.stop == "output_limit":
+        return F.NOT_RUN_AFTER_OUTPUT
+    return F.NOT_RUN_AFTER_CRASHES if restarts > MAX_RESTARTS else None
+
+
+def _not_run(test_errors: dict[int, SubmissionError], tests: range, kind: ErrorKind, why: Text) -> None:
+    for later in tests:
+        test_errors[later] = SubmissionError(kind, F.NOT_RUN.format(why=why))
+
+
 def run_submission(zygote, *, source: str, filename: str, symbols: list[str], forbidden: list[str],
                    invocations: list[Invocation], limits: Limits, isolation: str,
                    invocations_bytes: bytes | None = None) -> RunReport:
@@ -466,7 +492,7 @@ def run_submission(zygote, *, source: str, filename: str, symbols: list[str], fo
     test_errors: dict[int, SubmissionError] = {}
     memory_limited: set[int] = set()
     error = None
-    first, restarts = 0, 0
+    first, restarts, loaded_before = 0, 0, False
     job_id = secrets.token_hex(8)
     while first < count:
         job = Job(job_id=job_id, source=source, filename=filename, symbols=tuple(symbols),
@@ -477,11 +503,17 @@ def run_submission(zygote, *, source: str, filename: str, symbols: list[str], fo
         memory_limited |= end.memory_limited
         if end.loaded is None:
             stopped = _describe_end(end, limits)
-            error = SubmissionError(stopped.kind, F.WHILE_LOADING.format(message=stopped.message))
+            if not loaded_before:
+                error = SubmissionError(stopped.kind, F.WHILE_LOADING.format(message=stopped.message))
+                break
+            # loaded again after a test ended its child: the tests answered before keep their results
+            test_errors[first] = SubmissionError(stopped.kind, F.WHILE_LOADING_AGAIN.format(message=stopped.message))
+            _not_run(test_errors, range(first + 1, count), stopped.kind, F.NOT_RUN_AFTER_RELOAD)
             break
         if end.loaded.failure:
             error = load_failure_error(end.loaded.failure)
             break
+        loaded_before = True
         answered = set(end.results) | set(end.malformed)
         first = max(answered) + 1 if answered else first
         if first >= count:
@@ -495,11 +527,9 @@ def run_submission(zygote, *, source: str, filename: str, symbols: list[str], fo
             continue
         test_errors[first] = stopped
         restarts += 1
-        if stopped.kind == ErrorKind.TIMEOUT or end.stop == "results_limit" or restarts > MAX_RESTARTS:
-            why = (F.NOT_RUN_AFTER_TIMEOUT if stopped.kind == ErrorKind.TIMEOUT else
-                   F.NOT_RUN_AFTER_RESULTS if end.stop == "results_limit" else F.NOT_RUN_AFTER_CRASHES)
-            for later in range(first + 1, count):
-                test_errors[later] = SubmissionError(stopped.kind, F.NOT_RUN.format(why=why))
+        why = _why_the_rest_is_not_run(stopped, end, restarts)
+        if why is not None:
+            _not_run(test_errors, range(first + 1, count), stopped.kind, why)
             break
         first += 1
     test_errors.update(_test_level_errors(results, limits, memory_limited))

@@ -29,6 +29,7 @@ from grader.jsonio import dumps
 from grader.pool import SandboxPool
 from grader.references import solution_source
 from grader.sandbox.isolation import STRONG, base_level
+from grader.sandbox.limits import Limits
 from tests.sandboxing import FAST_LIMITS, SANDBOX_UIDS, attack_source, outputs, sandbox_processes
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
@@ -210,6 +211,41 @@ def test_flooding_stdout_hits_the_output_cap(run):
     assert _kind(results) == "output_limit"
     assert results["extra_data"]["output_truncated"]
     assert len(results["extra_data"]["output"]) <= 64 * 1024
+
+
+# prints nearly the whole output allowance when it loads, then a few bytes more at its first masked call
+PRINTS_PAST_THE_LIMIT_AT_A_MASK = """
+import sys
+print("x" * (1024 * 1024 - 1000), flush=True)
+MASKED_CALLS = []
+
+def scaled_dot_product_attention(q, k, v, mask=None):
+    if mask is not None and not MASKED_CALLS:
+        MASKED_CALLS.append(1)
+        print("debugging the mask " * 100)
+    scores = q @ k.transpose(-2, -1) / q.shape[-1] ** 0.5
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    weights = scores.softmax(-1)
+    return weights @ v, weights
+"""
+
+
+def test_printing_past_the_output_limit_costs_that_test_and_those_after_it_only(run):
+    """Output is limited over a submission's tests. The test that printed past the limit fails
+    (not the next one, whichever channel the grader read first), the tests after it are not run,
+    and those before keep their points: once a submission that prints when it loads was scored 0
+    for all, "while loading the submission", because each new child printed past the limit again."""
+    results = run.source(PRINTS_PAST_THE_LIMIT_AT_A_MASK, limits=Limits())  # no test near its time limit
+    tests = results["tests"]
+    crossed = next(i for i, t in enumerate(tests) if "mask" in t["tags"])
+    assert 0 < crossed < len(tests) - 1
+    assert all(t["status"] == "passed" for t in tests[:crossed]), [t["output"] for t in tests[:crossed]]
+    assert "printed more than 1048576 bytes" in tests[crossed]["output"], tests[crossed]["output"]
+    assert all("not run: an earlier test printed past the submission's output limit" in t["output"]
+               for t in tests[crossed + 1:]), [t["output"] for t in tests[crossed + 1:]]
+    assert 0 < results["score"] < results["max_score"]
+    assert _kind(results) == "output_limit" and "while loading" not in dumps(results)
 
 
 def test_thread_bomb_is_limited_to_the_submissions_own_allowance(run):

@@ -76,6 +76,12 @@ class Verdict:
     about: str = VALUES  # what failed: the values, or one of FOCUSES
     suggests: tuple[str, ...] = ()  # misconception IDs the check itself recognised
     not_finite: bool = False  # nan or inf where the reference is finite
+    wrong_values: bool = False  # other values where no error can say how far (integers, token rows)
+
+    @property
+    def failed_on_values(self) -> bool:
+        """Failed because the values are wrong (not an exception, a shape, a dtype, a structure)."""
+        return not self.passed and (self.max_error is not None or self.not_finite or self.wrong_values)
 
     def __post_init__(self) -> None:
         if not isinstance(self.message, Text):
@@ -357,7 +363,8 @@ def compare_tensors(got, want: torch.Tensor, *, what: Text, scale_atol: bool = F
         if torch.equal(got, want):
             return Verdict(True, F.EQUAL.format(what=what), 0.0)
         count = int((got != want).sum())
-        return Verdict(False, F.ENTRIES_DIFFER.format(what=what, count=count, total=want.numel()))
+        return Verdict(False, F.ENTRIES_DIFFER.format(what=what, count=count, total=want.numel()),
+                       wrong_values=True)
     rtol, atol = tolerance(want.dtype)
     if scale_atol:
         finite = want[torch.isfinite(want)]

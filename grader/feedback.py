@@ -168,6 +168,12 @@ SUMMARY_BROAD_FAILURE = t(
     "worked example first.",
     "大多数测试的数值都不对，且没有匹配的已知错误：错误很可能出在每次调用都要做的计算上（公式、缩放、softmax "
     "的维度、转置、掩码保留哪些键），而不是各个测试所针对的情形，因此不显示各测试自己的提示。请先对照题面的公式，在它的算例上检查你的代码。")
+SUMMARY_PRECISION = t(
+    "Most tests fail only by float32 precision: the formula is right, but the computation drops to float32 "
+    "somewhere (a float32 constant, mask or scale, .float(), or torch.tensor(...) without dtype). Keep the "
+    "inputs' dtype, or the dtype asked for, throughout.",
+    "大多数测试只在精度上不合格：公式是对的，但计算在某处降成了 float32（float32 的常量、掩码或缩放因子，"
+    ".float()，或没有指定 dtype 的 torch.tensor(...)）。请全程保持输入的 dtype 或所要求的 dtype。")
 FORBIDDEN_STATIC = t("line {line}: {name} is not allowed in this problem; implement it yourself",
                      "第 {line} 行：本题不允许使用 {name}，请自己实现")
 FORBIDDEN_CALLED = t("called {name}, which this problem forbids; the tests that used it score 0",

@@ -226,16 +226,32 @@ def broad_failure(suite: "Suite", verdicts: list[Verdict], diagnosed: list[str])
     named: the mistake is then in what every call computes, and each test's hint, about the case
     that test adds (a shorter last block, a float64 input), would send the learner the wrong way.
     The public tests' hints are the worked examples' own guidance: always shown."""
-    if suite.public or diagnosed:
-        return False
-    about_values = [v for c, v in zip(suite.cases, verdicts) if not FOCUSES.intersection(c.tags)]
-    wrong = sum(not v.passed and v.max_error is not None for v in about_values)
+    about_values = _about_values(suite, verdicts, diagnosed)
+    wrong = sum(v.failed_on_values and not v.precision_only for v in about_values)
     return wrong >= BROAD_FAILURE_TESTS and wrong >= BROAD_FAILURE_SHARE * len(about_values)
+
+
+def mostly_precision(suite: "Suite", verdicts: list[Verdict], diagnosed: list[str]) -> bool:
+    """Whether the hidden tests about values mostly failed by float32 precision alone, with no known
+    mistake named: the summary then says so, not that the formula is wrong."""
+    about_values = _about_values(suite, verdicts, diagnosed)
+    drifted = sum(v.precision_only for v in about_values if not v.passed)
+    return drifted >= BROAD_FAILURE_TESTS and drifted >= BROAD_FAILURE_SHARE * sum(
+        v.failed_on_values for v in about_values)
+
+
+def _about_values(suite: "Suite", verdicts: list[Verdict], diagnosed: list[str]) -> list[Verdict]:
+    """The verdicts of the hidden tests about values (none for public tests, whose hints are the
+    worked examples' own guidance, or once a known mistake is named)."""
+    if suite.public or diagnosed:
+        return []
+    return [v for c, v in zip(suite.cases, verdicts) if not FOCUSES.intersection(c.tags)]
 
 
 def _summary(problem: Problem, score: float, max_score: float, passed: int, total: int,
              diagnosed: list[str], error: SubmissionError | None,
-             mismatch: Mismatch | None = None, broad: bool = False, public: bool = False) -> Text:
+             mismatch: Mismatch | None = None, broad: bool = False, precision: bool = False,
+             public: bool = False) -> Text:
     title = Text(problem.title, problem.title_zh)
     parts = [F.SUMMARY.format(title=title, passed=passed, total=total, score=_points(score),
                               max_score=_points(max_score))]
@@ -249,6 +265,8 @@ def _summary(problem: Problem, score: float, max_score: float, passed: int, tota
                                               explanation=Text(item.explanation, item.explanation_zh)))
     if broad:
         parts.append(F.SUMMARY_BROAD_FAILURE)
+    elif precision:
+        parts.append(F.SUMMARY_PRECISION)
     if not error and passed == total:  # the public tests are a sample: never said to be all there is
         parts.append(F.SUMMARY_PUBLIC_CORRECT if public else F.SUMMARY_ALL_CORRECT)
     return sentences(parts)
@@ -486,7 +504,8 @@ def results_from_report(*, problem: Problem, suite: Suite, report: RunReport, se
         "max_score": round(max_score, 6),
         "execution_time": round(time.perf_counter() - start, 4),
         "output": _summary(problem, score, max_score, passed, len(tests), diagnosed, error,
-                           _mismatch(report), broad, public=suite.public).get(lang),
+                           _mismatch(report), broad, precision=mostly_precision(suite, verdicts, diagnosed),
+                           public=suite.public).get(lang),
         "tests": tests,
         "extra_data": extra,
     }

@@ -209,6 +209,24 @@ def test_beam_scores_taken_in_float32_are_told_so(pool):
     results = grade(problem=beam, source=single, filename="beam_search.py", runner=pool)
     off = [t for t in results["tests"] if "the winners are right but not their final scores" in t["output"]]
     assert off and all(PRECISION in t["output"] and "Hint:" not in t["output"] for t in off)
+    assert "Most tests fail only by float32 precision: the formula is right" in results["output"]
+    assert "Most tests get wrong values" not in results["output"]  # not sent to look at the formula
+
+
+def test_beam_winners_padded_with_another_token_than_eos_are_told_so(pool):
+    """Rows that finished early padded with 0 are the right winners: they are told about the
+    padding, with its hint, not that they hold another hypothesis."""
+    beam = registry.get("beam_search")
+    reference = solution_source(beam)
+    pad = "tokens.new_full((n_max - tokens.shape[0],), eos_token_id)"
+    assert pad in reference
+    results = grade(problem=beam, source=reference.replace(pad, "tokens.new_zeros((n_max - tokens.shape[0],))"),
+                    filename="beam_search.py", runner=pool)
+    padded = [t for t in results["tests"] if "right up to where the winner ends, but the padding after it" in
+              t["output"]]
+    assert padded and all("padded with eos_token_id = " in t["output"] and "Hint: Fill the rest of a shorter "
+                          "winner's row with eos_token_id" in t["output"] for t in padded)
+    assert not any("another hypothesis" in t["output"] for t in results["tests"])
 
 
 def test_a_wrong_formula_that_large_scores_hide_is_not_called_a_float32_drift(pool):
@@ -319,6 +337,17 @@ def test_when_most_tests_get_wrong_values_no_tests_hint_about_its_own_case_is_sh
     assert BROAD not in public["output"] and any("Hint: " in test["output"] for test in public["tests"])
     tests = _graded(pool, _variant("torch.arange(start, end,", "torch.arange(0, end - start,"))
     assert any("Hint: " in test["output"] for test in tests.values() if test["status"] == "failed")
+
+
+def test_a_broad_failure_counts_tests_whose_values_are_nan(pool):
+    """A running maximum never updated overflows into nan on most tests: those are wrong values
+    too, so the summary says the mistake is in every call, and no test's own hint is shown."""
+    results = grade(problem=FLASH, source=_variant("        m = m_new\n", ""), filename="flash_attention.py",
+                    runner=pool)
+    failed = [test for test in results["tests"] if test["status"] == "failed"]
+    assert sum("nan or inf" in test["output"] for test in failed) >= 4
+    assert BROAD in results["output"]
+    assert not any("Create the running tensors with the inputs' dtype" in test["output"] for test in failed)
 
 
 def test_a_broad_failure_leaves_out_a_value_checks_own_guess_too(pool):

@@ -42,6 +42,13 @@ WINNER_LENGTH = t("sequences: {got} generated tokens per row, expected {want} (t
 ROWS_DIFFER = t("sequences: {count} of {total} rows hold another hypothesis than the one beam "
                 "search selects (row {rows})",
                 "sequences：{total} 行中有 {count} 行返回的不是束搜索选出的假设（第 {rows} 行）")
+PADDING_NOT_EOS = t("sequences: row {rows}: right up to where the winner ends, but the padding after it "
+                    "holds other tokens: a row whose winner is shorter is padded with eos_token_id = {eos}",
+                    "sequences：第 {rows} 行到获胜假设结束处为止都正确，但其后的填充是别的词元："
+                    "获胜假设较短的行要用 eos_token_id = {eos} 填充")
+HINT_PAD_WITH_EOS = t("Fill the rest of a shorter winner's row with eos_token_id, not 0 or -1: the "
+                      "statement pads with eos.",
+                      "较短的获胜假设所在行的剩余位置要用 eos_token_id 填充，而不是 0 或 -1：题面规定用 eos 填充。")
 SCORES_OFF = t("the winners are right but not their final scores: {detail}",
                "获胜假设正确，但它们的最终分数不对：{detail}")
 WINNERS_MATCH = t("every row's winner and its final score are right (scores to the tolerance of "
@@ -107,10 +114,13 @@ def winners() -> Check:
                                                        want=want_sequences.shape[1] - T0))
         B = sequences.shape[0]
         rows = [r for r in range(B) if not torch.equal(sequences[r], want_sequences[r])]
+        eos, dtype = settings(ctx.invocation)["eos_token_id"], logits_dtype(ctx.invocation)
+        if rows and _only_padding_differs(ctx, rows, eos, dtype):
+            return Verdict(False, PADDING_NOT_EOS.format(rows=", ".join(map(str, rows)), eos=eos),
+                           hint=HINT_PAD_WITH_EOS, wrong_values=True)
         if rows:
             return Verdict(False, ROWS_DIFFER.format(rows=", ".join(map(str, rows)),
-                                                     count=len(rows), total=B))
-        dtype = logits_dtype(ctx.invocation)
+                                                     count=len(rows), total=B), wrong_values=True)
         verdict = compare_tensors(scores.to(dtype), want_scores.to(dtype), what=SCORES)
         if not verdict.passed:
             return replace(verdict, message=SCORES_OFF.format(detail=verdict.message))  # its flags kept
@@ -119,6 +129,26 @@ def winners() -> Check:
         return Verdict(True, message, verdict.max_error)
 
     return check
+
+
+def _only_padding_differs(ctx: CheckContext, rows: list[int], eos: int | None, dtype: torch.dtype) -> bool:
+    """Whether the ``rows`` that differ hold the reference's winners padded with another token than
+    eos: the same tokens up to the padding (:func:`_padded_otherwise`) and the same scores."""
+    (sequences, scores), (want_sequences, want_scores) = ctx.candidate.value, ctx.expected.value
+    T0 = ctx.invocation.args[0].shape[1]
+    return (all(_padded_otherwise(sequences[r], want_sequences[r], T0, eos) for r in rows)
+            and compare_tensors(scores[rows].to(dtype), want_scores[rows].to(dtype), what=SCORES).passed)
+
+
+def _padded_otherwise(got: torch.Tensor, want: torch.Tensor, t0: int, eos: int | None) -> bool:
+    """Whether the row ``got`` differs from the winner ``want`` only where ``want`` ends in a run of
+    eos (its padding, and the winner's own eos if it has one)."""
+    if eos is None:
+        return False
+    generated = want[t0:]
+    not_eos = (generated != eos).nonzero()
+    start = t0 + (int(not_eos[-1]) + 1 if len(not_eos) else 0)  # where the trailing run of eos begins
+    return start < len(want) and torch.equal(got[:start], want[:start])
 
 
 def _exhaustive(invocation) -> tuple[torch.Tensor, torch.Tensor]:

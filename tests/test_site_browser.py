@@ -44,6 +44,14 @@ def reader(browser, lang: str, **options):
     return ctx
 
 
+def blocked_storage(browser, **options):
+    """A browser context that keeps nothing: reading localStorage throws, as where storage is blocked."""
+    ctx = browser.new_context(**{"viewport": {"width": 1100, "height": 900}, **options})
+    ctx.add_init_script("""Object.defineProperty(window, "localStorage", {
+        get() { throw new DOMException("storage is blocked", "SecurityError"); } });""")
+    return ctx
+
+
 @pytest.fixture()
 def chinese(browser):
     ctx = reader(browser, "zh")
@@ -151,9 +159,7 @@ def test_language_switch_changes_the_statement_and_is_remembered(site, context):
 def test_without_storage_the_language_travels_in_the_links(site, browser):
     """A browser that keeps nothing (storage blocked): Chinese, once chosen, survives following a
     link, a reload and the back button; a shared ?lang=zh link opens in Chinese."""
-    ctx = browser.new_context(viewport={"width": 1100, "height": 900})
-    ctx.add_init_script("""Object.defineProperty(window, "localStorage", {
-        get() { throw new DOMException("storage is blocked", "SecurityError"); } });""")
+    ctx = blocked_storage(browser)
     try:
         w = Watched(ctx)
         problem = registry.all_problems()[0]
@@ -692,3 +698,59 @@ def test_a_search_that_finds_nothing_offers_the_nearest_words(site, context, que
     w.page.fill("#q", "zzqxv")  # nothing near it: no offer
     assert w.page.locator("a.did-you-mean").count() == 0
     assert w.problems == []
+
+
+# The contrast of each label of the problems' figures against what is drawn right behind it: the
+# last shape before it in the drawing that covers its middle (a block's band), else the page.
+# Labels drawn white sit on a coloured bar and are left to the figure tests above. A colour is read
+# back from a canvas painted with it, whatever its syntax (rgb(), color(srgb …) of a color-mix()).
+FIGURE_LABELS_ON_THEIR_BACKGROUND = r"""() => {
+    const paint = document.createElement('canvas').getContext('2d', {willReadFrequently: true});
+    const rgb = c => { paint.clearRect(0, 0, 1, 1); paint.fillStyle = c; paint.fillRect(0, 0, 1, 1);
+        return Array.from(paint.getImageData(0, 0, 1, 1).data.slice(0, 3)); };
+    const luminance = c => { const [r, g, b] = c.map(v => { v /= 255;
+        return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+    const alphaOf = el => { let a = parseFloat(getComputedStyle(el).fillOpacity);
+        for (let e = el; e && e.tagName.toLowerCase() !== 'svg'; e = e.parentElement) a *= parseFloat(getComputedStyle(e).opacity);
+        return a; };
+    const over = (colour, alpha, under) => colour.map((v, i) => v * alpha + under[i] * (1 - alpha));
+    const page = rgb(getComputedStyle(document.body).backgroundColor);
+    const low = [];
+    for (const svg of document.querySelectorAll('#figure svg:not(.heatmap)')) {
+        const shapes = Array.from(svg.querySelectorAll('rect, text'));
+        shapes.forEach((el, i) => {
+            if (el.tagName.toLowerCase() !== 'text' || !el.textContent.trim()) return;
+            const fill = rgb(getComputedStyle(el).fill);
+            if (fill.every(v => v === 255)) return;
+            const box = el.getBoundingClientRect(), x = box.left + box.width / 2, y = box.top + box.height / 2;
+            const behind = shapes.slice(0, i).reverse().find(r => {
+                if (r.tagName.toLowerCase() !== 'rect' || getComputedStyle(r).fill === 'none') return false;
+                const b = r.getBoundingClientRect();
+                return b.left <= x && x <= b.right && b.top <= y && y <= b.bottom; });
+            const ground = behind ? over(rgb(getComputedStyle(behind).fill), alphaOf(behind), page) : page;
+            const seen = over(fill, alphaOf(el), ground);
+            const [a, b] = [luminance(seen), luminance(ground)];
+            const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+            if (ratio < 3) low.push(`${ratio.toFixed(2)}: ${el.textContent.trim().slice(0, 30)}`);
+        });
+    }
+    return low; }"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_figure_labels_stand_out_from_the_band_behind_them(site, browser, scheme):
+    """The flash-attention figure's block bands stayed light in the dark theme, and the block labels
+    drawn on them in the theme's light text colour all but vanished (1.05:1)."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    try:
+        w = Watched(ctx)
+        low = {}
+        for problem in registry.all_problems():
+            w.page.goto(url(site, f"problem/{problem.id}.html"))
+            found = w.page.evaluate(FIGURE_LABELS_ON_THEIR_BACKGROUND)
+            if found:
+                low[problem.id] = found
+        assert low == {}
+        assert w.problems == []
+    finally:
+        ctx.close()

@@ -754,3 +754,50 @@ def test_figure_labels_stand_out_from_the_band_behind_them(site, browser, scheme
         assert w.problems == []
     finally:
         ctx.close()
+
+
+# Every box a formula sits in that clips (a scroll box): [its text, how many pixels it hides
+# above or below, whether it scrolls sideways, its accessible name].
+FORMULA_BOXES = """() => Array.from(document.querySelectorAll('math, .math')).filter(e => {
+        const style = getComputedStyle(e);
+        return e.getClientRects().length && (style.overflowX !== 'visible' || style.overflowY !== 'visible'); })
+    .map(e => [e.textContent.slice(0, 40), e.scrollHeight - e.clientHeight, e.scrollWidth > e.clientWidth])"""
+
+# Where the focus is: [inside a formula, that formula's box scrolls sideways, its accessible name].
+FOCUSED_FORMULA = """() => {
+    const box = document.activeElement && document.activeElement.closest('math, .math');
+    if (!box) return null;
+    return [box.textContent.slice(0, 40), box.scrollWidth > box.clientWidth, box.getAttribute('aria-label') || ''];
+}"""
+
+FORMULA_PAGES = ("problem/positional_encoding.html", "problem/scaled_dot_product_attention.html",
+                 "problem/flash_attention.html", "questions.html")
+
+
+@pytest.mark.parametrize("width", [1100, 320])
+def test_formulas_are_never_cut_and_only_a_sideways_scroller_takes_the_focus(site, browser, width):
+    """Display maths was 1-4 px taller than its scroll box (the top of a numerator cut off), and
+    each such box was an unnamed Tab stop with nothing to scroll. A formula wider than the column
+    scrolls sideways in its own box; that box may take the focus, with a name saying what it is."""
+    ctx = reader(browser, "en", viewport={"width": width, "height": 800})
+    try:
+        w = Watched(ctx)
+        for relative in FORMULA_PAGES:
+            w.page.goto(url(site, relative))
+            boxes = w.page.evaluate(FORMULA_BOXES)
+            assert boxes, relative
+            assert [(text, cut) for text, cut, _ in boxes if cut > 0] == [], relative
+            stops = []
+            w.page.locator("main").evaluate("m => { m.tabIndex = -1; m.focus(); }")
+            for _ in range(400):
+                w.page.keyboard.press("Tab")
+                if w.page.evaluate("!document.activeElement.closest('main')"):
+                    break
+                focused = w.page.evaluate(FOCUSED_FORMULA)
+                if focused:
+                    stops.append(focused)
+            assert [text for text, scrolls, _ in stops if not scrolls] == [], relative
+            assert [text for text, _, name in stops if not name.strip()] == [], relative
+        assert w.problems == []
+    finally:
+        ctx.close()

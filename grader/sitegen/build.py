@@ -8,7 +8,7 @@ Layout of the output directory::
     quiz.html                  a self-check quiz, answered in the page
     search.html                offline search over problems and questions
     static/                    style.css, icon.svg and print.js (shared), study.css, study.js,
-                               search.js, quiz.js, search-index.js and quiz-data.js (generated)
+                               formulas.js, search.js, quiz.js, search-index.js and quiz-data.js (generated)
 
 Every link is relative, every asset local, so the site works from ``file://``
 with no network. A problem that is still being written (no statement yet, no
@@ -38,7 +38,8 @@ from grader.templating import make_environment
 
 log = logging.getLogger(__name__)
 
-STATIC_FILES = ("style.css", "icon.svg", "print.js", "study.css", "study.js", "search.js", "quiz.js")
+STATIC_FILES = ("style.css", "icon.svg", "print.js", "study.css", "study.js", "formulas.js",
+                "search.js", "quiz.js")
 PROBLEM_DIR = "problem"
 
 

@@ -801,3 +801,27 @@ def test_formulas_are_never_cut_and_only_a_sideways_scroller_takes_the_focus(sit
         assert w.problems == []
     finally:
         ctx.close()
+
+
+def test_without_storage_the_header_search_keeps_the_language(site, browser):
+    """The header's search form sent no language, so a Chinese reader's search came back English."""
+    ctx = blocked_storage(browser)
+    try:
+        w = Watched(ctx)
+        w.page.goto(url(site, "problem/kv_cache.html") + "?lang=zh")
+        assert w.page.get_attribute("html", "data-lang") == "zh"
+        w.page.fill("#nav-q", "缓存")
+        w.page.press("#nav-q", "Enter")
+        w.page.wait_for_url("**/search.html?*")
+        assert w.page.get_attribute("html", "data-lang") == "zh"
+        assert w.page.locator("#results li").count() > 0
+        assert w.page.locator("#search-status .zh, #search-status:has-text('找到')").first.is_visible()
+        w.page.fill("#q", "注意力")  # the address follows the query, and keeps the language
+        w.page.reload()
+        assert w.page.get_attribute("html", "data-lang") == "zh" and w.page.input_value("#q") == "注意力"
+        w.page.locator("#results li a").first.click()
+        w.page.wait_for_load_state("load")
+        assert w.page.get_attribute("html", "data-lang") == "zh"
+        assert w.problems == []
+    finally:
+        ctx.close()

@@ -208,9 +208,12 @@
     });
   }
 
-  // The address keeps the query being typed, so that a reload or Back shows the same results.
+  // The address keeps the query being typed, so that a reload or Back shows the same results, and
+  // the language it carries where the browser keeps nothing (study.js).
   function remember(query) {
-    try { window.history.replaceState(null, "", "?q=" + encodeURIComponent(query)); } catch (e) { /* not allowed here */ }
+    var lang = new URLSearchParams(window.location.search).get("lang");
+    var address = "?q=" + encodeURIComponent(query) + (lang ? "&lang=" + encodeURIComponent(lang) : "");
+    try { window.history.replaceState(null, "", address); } catch (e) { /* not allowed here */ }
   }
 
   var initial = new URLSearchParams(window.location.search).get("q") || "";

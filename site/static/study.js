@@ -30,7 +30,8 @@
   }
 
   // Where the browser keeps nothing (storage blocked, some browsers' file:// pages), the language
-  // travels in the address instead: this page's (reload, back) and the site's own links.
+  // travels in the address instead: this page's (reload, back), the site's own links and what its
+  // search forms send.
   function carry(lang) {
     if (storageKeeps()) { return; }
     try {
@@ -47,6 +48,16 @@
       var url = new URL(a.href);
       url.searchParams.set("lang", lang);
       a.href = url.href;
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("form[method=get]"), function (form) {
+      var field = form.querySelector("input[name=lang]");
+      if (!field) {
+        field = document.createElement("input");
+        field.type = "hidden";
+        field.name = "lang";
+        form.appendChild(field);
+      }
+      field.value = lang;
     });
   }
 

@@ -825,3 +825,17 @@ def test_without_storage_the_header_search_keeps_the_language(site, browser):
         assert w.problems == []
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("query", ["softmax", "mask"])
+def test_search_results_fit_a_320_pixel_screen(site, browser, query):
+    """A code snippet in a result made the page 13 px wider than a 320 px screen."""
+    ctx = reader(browser, "en", viewport={"width": 320, "height": 640})
+    try:
+        w = Watched(ctx)
+        w.page.goto(url(site, "search.html") + "?q=" + query)
+        assert w.page.locator("#results li").count() > 0
+        assert w.page.evaluate("document.documentElement.scrollWidth") <= 320
+        assert w.problems == []
+    finally:
+        ctx.close()

@@ -839,3 +839,34 @@ def test_search_results_fit_a_320_pixel_screen(site, browser, query):
         assert w.problems == []
     finally:
         ctx.close()
+
+
+def test_question_headings_start_with_the_question(site, context):
+    """Each question's heading was announced "Link to this question What is …"."""
+    w = Watched(context)
+    w.page.goto(url(site, "questions.html"))
+    headings = w.page.locator(".question h3")
+    assert headings.count() > 10
+    for i in range(headings.count()):
+        heading = headings.nth(i)
+        question = heading.locator(".en").first.inner_text().strip()
+        # '- heading "…" [level=3]', quoted once more when the name has a colon
+        name = re.sub(r"^- '?heading \"", "", heading.aria_snapshot().splitlines()[0])
+        assert name.startswith(question[:20]), name
+    assert w.problems == []
+
+
+def test_mistake_headings_name_the_mistake_without_its_id(site, context):
+    """A mistake's id ("sdpa.no_scale") stays on the page, outside the heading a screen reader reads."""
+    w = Watched(context)
+    w.page.goto(url(site, "problem/scaled_dot_product_attention.html"))
+    mistakes = w.page.locator("article.mistake")
+    assert mistakes.count() > 0
+    for i in range(mistakes.count()):
+        mistake = mistakes.nth(i)
+        mid = mistake.get_attribute("id")
+        heading = mistake.get_by_role("heading", level=3)
+        assert heading.count() == 1
+        assert mid not in heading.aria_snapshot(), mid
+        assert mistake.get_by_text(mid, exact=True).is_visible(), mid
+    assert w.problems == []

@@ -391,7 +391,6 @@ def test_printing_leaves_out_the_controls_and_opens_every_fold(site, context):
         for control in (".topbar", "#nav-q", "#lang-switch", ".pager"):
             assert not w.page.locator(control).is_visible(), control
         assert w.page.locator("details.hint p .en").nth(len(problem.hints) - 1).is_visible()
-        assert w.page.locator("details.spoiler .hl").is_visible()
         shot(w.page, f"print_{problem.id}")
     assert w.problems == []
 
@@ -869,4 +868,21 @@ def test_mistake_headings_name_the_mistake_without_its_id(site, context):
         assert heading.count() == 1
         assert mid not in heading.aria_snapshot(), mid
         assert mistake.get_by_text(mid, exact=True).is_visible(), mid
+    assert w.problems == []
+
+
+def test_a_printed_problem_keeps_the_solution_folded(site, context):
+    """Printing opened the reference-solution spoiler: a learner printing the statement got the
+    answer on the last page. The hints print; the on-screen advice to open them one at a time does not."""
+    problem = next(p for p in registry.all_problems() if len(p.hints) >= 2)
+    w = Watched(context)
+    w.page.goto(url(site, f"problem/{problem.id}.html"))
+    advice = w.page.get_by_text("Open them one at a time")
+    assert advice.is_visible()
+    with printing(w.page):
+        assert not w.page.locator("details.spoiler .hl").is_visible()
+        assert w.page.locator("details.spoiler > summary").is_visible()
+        assert w.page.locator("details.hint p .en").nth(len(problem.hints) - 1).is_visible()
+        assert not advice.is_visible()
+    assert advice.is_visible()
     assert w.problems == []

@@ -282,8 +282,10 @@ HIDDEN_BY_THE_BAR = """el => {
 }"""
 
 
-@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 375, "height": 667}])
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 375, "height": 667},
+                                      {"width": 320, "height": 640}])
 def test_the_score_bar_hides_no_heading_or_focused_control(site, browser, viewport):
+    """At 320 px the bar wraps to more lines than the room kept clear above a focused control."""
     ctx = browser.new_context(viewport=viewport)
     try:
         w = open_quiz(ctx, site)

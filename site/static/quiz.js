@@ -261,6 +261,16 @@
   if (stale) { save(); }
   score();
 
+  // Anchors and focused controls stop below the sticky score bar: the room kept clear above them
+  // (study.css guesses it) follows the bar's real height, which grows when it wraps on a narrow screen.
+  var bar = document.querySelector(".quiz-status");
+  if (bar && window.ResizeObserver) {
+    new window.ResizeObserver(function () {
+      var margin = parseFloat(window.getComputedStyle(bar).marginTop) || 0;
+      document.documentElement.style.scrollPaddingTop = Math.ceil(bar.offsetHeight + 2 * margin) + "px";
+    }).observe(bar);
+  }
+
   // One click must not wipe every answer: ask first, in the page's language.
   function confirmReset() {
     var answered = document.querySelectorAll("form[data-quiz].is-answered").length;

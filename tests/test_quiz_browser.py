@@ -355,3 +355,56 @@ def test_start_again_asks_in_the_readers_language(site, context, quiz):
     assert score(w) == ("1", "1")
     w.page.click("#lang-switch")  # leave English for the other tests
     assert w.problems == []
+
+
+def test_a_rejected_number_says_what_to_leave_out(site, context, quiz):
+    """"15%" or "2π" was refused as "not a number" with no word about the % or the π."""
+    by_id = {q.id: q for q in quiz}
+    percentage, wavelength = by_id["bert-mask-rate"], by_id["pe-fastest-wavelength"]
+    w = open_quiz(context, site)
+    for question, typed in ((percentage, "15%"), (wavelength, "2π"), (wavelength, "6.28 positions")):
+        type_number(w, question, typed)
+        verdict = form(w, question.id).locator(".quiz-verdict .en").inner_text()
+        assert all(word in verdict for word in ("units", "%", "words")), verdict
+    assert score(w) == ("0", "0")
+    w.page.click("#lang-switch")
+    verdict = form(w, wavelength.id).locator(".quiz-verdict .zh").inner_text()
+    assert all(word in verdict for word in ("单位", "%", "文字")), verdict
+    w.page.click("#lang-switch")  # leave English for the other tests
+    assert w.problems == []
+
+
+def test_try_again_clears_only_that_question(site, context, quiz):
+    """A wrong answer locked its question; the only way back was "Start again", which wiped every answer."""
+    first, second = choice_questions(quiz)[:2]
+    number = next(q for q in quiz if q.kind == "number")
+    w = open_quiz(context, site)
+    choose(w, first, first.correct)
+    assert form(w, first.id).get_by_role("button", name="Try again").count() == 0  # right: nothing to retry
+    choose(w, second, (second.correct + 1) % len(second.choices))
+    type_number(w, number, f"{number.answer + number.tolerance + 1:g}")
+    assert score(w) == ("1", "3")
+
+    f = form(w, number.id)
+    again = f.get_by_role("button", name="Try again")
+    again.focus()
+    w.page.keyboard.press("Enter")  # by keyboard
+    assert score(w) == ("1", "2")
+    assert f.locator("input.quiz-number-input").is_enabled() and f.locator("input.quiz-number-input").input_value() == ""
+    assert not f.locator(".quiz-explanation").is_visible() and f.locator(".quiz-verdict").inner_text() == ""
+    assert w.page.evaluate("document.activeElement.classList.contains('quiz-number-input')")
+    assert again.count() == 0
+    assert "is-wrong" in form(w, second.id).get_attribute("class")  # the other answers stay
+    type_number(w, number, f"{number.answer:g}")
+    assert score(w) == ("2", "3")
+    w.page.reload()
+    assert score(w) == ("2", "3")
+
+    w.page.click("#lang-switch")
+    f = form(w, second.id)
+    f.get_by_role("button", name="再试一次").click()
+    assert score(w) == ("2", "2") and f.locator("input:checked").count() == 0
+    choose(w, second, second.correct)
+    assert score(w) == ("3", "3")
+    w.page.click("#lang-switch")  # leave English for the other tests
+    assert w.problems == []

@@ -171,7 +171,24 @@
     clear(p.verdict);
     p.verdict.className = "quiz-verdict " + (right ? "right" : "wrong");
     if (key.kind === "choice") { showChoice(form, key, given, right, p.verdict); } else { showNumber(key, given, right, p.verdict); }
+    if (!right) { p.verdict.parentNode.insertBefore(tryAgainButton(form), p.verdict.nextSibling); }
     p.explanation.open = true;
+  }
+
+  // A wrong answer can be taken back: this question only is cleared, and the focus goes to its first control.
+  function tryAgainButton(form) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "quiz-try-again";
+    bilingual(button, ["Try again"], ["再试一次"]);
+    button.addEventListener("click", function () {
+      delete state.answers[form.getAttribute("data-quiz")];
+      save();
+      reset(form);
+      score();
+      form.querySelector("input").focus();
+    });
+    return button;
   }
 
   function reset(form) {
@@ -189,6 +206,7 @@
     });
     clear(p.verdict);
     p.verdict.className = "quiz-verdict";
+    Array.prototype.forEach.call(form.querySelectorAll(".quiz-try-again"), function (b) { b.parentNode.removeChild(b); });
     p.explanation.open = false;
   }
 
@@ -246,8 +264,10 @@
         } else if (numberInput(form).value.trim() === "") {
           say(verdict, "Type a number first.", "请先输入一个数。");
         } else {
-          say(verdict, "That is not a number this page can read: write it in digits, such as 0.125, 1/8 or 1e-4.",
-              "无法识别这个数：请用数字书写，例如 0.125、1/8 或 1e-4。");
+          say(verdict, "That is not a number this page can read: type the number alone, without units, % or words " +
+              "(15, not 15%; 6.28, not 2π), in digits such as 0.125, 1/8 or 1e-4.",
+              "无法识别这个数：请只输入数字，不要带单位、% 或文字（写 15 而不是 15%，写 6.28 而不是 2π），" +
+              "例如 0.125、1/8 或 1e-4。");
         }
         return;
       }

@@ -310,6 +310,11 @@ NOTEBOOK_NOT_UNICODE = t("its cell {cell} holds code that is not valid Unicode (
                          "它的第 {cell} 个单元格含有无效的 Unicode 代码（不成对的代理码位，例如 JSON 转义 \\ud800）："
                          "请删去后重新保存笔记本")
 NOTEBOOK_TOO_DEEP = t("its JSON is nested too deeply", "它的 JSON 嵌套过深")
+NOTEBOOK_HUGE_NUMBER = t("its JSON holds a number of more than {digits} digits, which no notebook needs",
+                         "它的 JSON 含有超过 {digits} 位的数字，任何笔记本都用不到这样的数")
+NOTEBOOK_BAD_VERSION = t("its \"nbformat\" field is {got}, not a format version such as 4; open it in "
+                         "Jupyter and save it again",
+                         "它的 \"nbformat\" 字段是 {got}，而不是格式版本号（例如 4）；请用 Jupyter 打开并重新保存")
 NOTEBOOK_NO_CELLS = t("it has no list of cells", "它没有单元格列表")
 NOTEBOOK_OLD_FORMAT = t("it uses notebook format {version}; open it in a recent Jupyter and save it again",
                         "它使用第 {version} 版笔记本格式；请用较新的 Jupyter 打开并重新保存")

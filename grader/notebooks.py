@@ -46,6 +46,7 @@ import ast
 import bisect
 import json
 import re
+import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +66,7 @@ READ_SECONDS = 20.0  # time budget of one notebook's conversion in a helper proc
 MAX_RECORDED_SPANS = 2000  # cell spans written into results.json
 MAX_RECORDED_SKIPPED = 2000  # skipped lines written into results.json
 MAX_NOTED_RANGES = 5  # skipped ranges named in the summary's note
+MAX_SHOWN_VALUE = 40  # characters of a wrong JSON value shown in the message about it
 PYTHON_CELL_MAGICS = ("time", "capture")  # cell magics whose body IPython runs as Python
 # What an import of `check` binds where the grader runs a notebook: its own tests replace the
 # notebook's, so the check() calls a learner left anywhere (in a solution cell, over several
@@ -424,15 +426,32 @@ def _is_python(text: str) -> bool:
     return any(isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)) for node in tree.body)
 
 
+def _too_many_digits(error: ValueError) -> bool:
+    """Whether JSON was refused for an integer longer than Python converts (valid JSON otherwise)."""
+    return "integer string conversion" in str(error)
+
+
+def _json_shown(value) -> str:
+    """A JSON value as a message shows it: short, on one line, and a list or object by its kind."""
+    if isinstance(value, (list, dict)):
+        return "[…]" if isinstance(value, list) else "{…}"
+    shown = json.dumps(value[:MAX_SHOWN_VALUE] if isinstance(value, str) else value, ensure_ascii=True)
+    return shown if len(shown) <= MAX_SHOWN_VALUE else shown[:MAX_SHOWN_VALUE - 1] + "…"
+
+
 def convert(text: str) -> NotebookCode:
     """The code of a notebook (its JSON text); :class:`NotebookUnreadable` when there is none to read."""
     try:
         notebook = json.loads(text)
     except RecursionError:
         raise NotebookUnreadable(F.NOTEBOOK_TOO_DEEP) from None
-    except ValueError:
+    except ValueError as exc:
+        if _too_many_digits(exc):
+            raise NotebookUnreadable(F.NOTEBOOK_HUGE_NUMBER.format(digits=sys.get_int_max_str_digits())) from None
         raise NotebookUnreadable(F.NOTEBOOK_IS_PYTHON if _is_python(text) else F.NOTEBOOK_NOT_JSON) from None
     version = notebook.get("nbformat") if isinstance(notebook, dict) else None
+    if isinstance(notebook, dict) and "nbformat" in notebook and type(version) is not int:
+        raise NotebookUnreadable(F.NOTEBOOK_BAD_VERSION.format(got=_json_shown(version)))
     if type(version) is int and version > 4:
         raise NotebookUnreadable(F.NOTEBOOK_NEW_FORMAT.format(version=version))
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):

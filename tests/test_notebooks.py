@@ -223,6 +223,11 @@ HOSTILE = {
     "not_utf8": (_notebook("s = 'caf\u00e9'").encode("latin-1"), "UTF-8"),
     "binary": (b"PK\x03\x04" + b"\x00" * 64, "binary"),
     "no_code": (_notebook(("md", "only words")).encode(), "empty"),
+    "version_not_a_number": (_notebook("x = 1").replace('"nbformat": 4', '"nbformat": NaN').encode(),
+                             'its "nbformat" field is NaN, not a format version such as 4'),
+    "number_of_20000_digits": (_notebook("x = 1").replace('"nbformat_minor": ', '"extra": ' + "9" * 20_000
+                                                          + ', "nbformat_minor": ').encode(),
+                               "its JSON holds a number of more than 4300 digits"),
     "lone_surrogate": (_notebook(("md", "intro"), "x = 1", "s = 'LONE'").replace("LONE", "\\ud800").encode(),
                        "cell 3 holds code that is not valid Unicode"),
 }

@@ -43,6 +43,8 @@ TOLERANCES = {
 FLOAT32_DRIFT = 1e-9  # of a float64 result's largest value: less error than float32 rounding ever makes (6e-8)
 FLOAT32_DRIFT_SHARE = 0.25  # of its nonzero values at least are off when a computation drops to float32
 MAX_REORDERED_ITEMS = 4  # a returned tuple longer than this is not searched for another order
+MAX_MESSAGE_LINES = 8  # lines of an exception's message shown in a verdict
+MESSAGE_LINE_MARK = "  | "  # before each line of an exception's message after its first
 
 
 # What a failure can be about besides the values, named as the tags of the tests that check it: a
@@ -194,7 +196,18 @@ def error_message(error: TestException) -> Text:
         return F.USES_FORBIDDEN.format(name=error.forbidden, where=place)
     if error.type == "NotImplementedError":
         return F.NOT_IMPLEMENTED.format(where=place)
-    return with_sandbox_modules(F.RAISED.format(type=error.type, message=error.message, where=place), error.type)
+    return with_sandbox_modules(F.RAISED.format(type=error.type, message=message_lines(error.message), where=place),
+                                error.type)
+
+
+def message_lines(message: str) -> str:
+    """An exception's message as a verdict shows it: its blank lines dropped, at most
+    MAX_MESSAGE_LINES lines, and each line after the first marked as the message's own, so that
+    no line of it reads as a line of the grader's (a forged "✓ 1.1 ... (1/1)" or summary)."""
+    lines = [line.rstrip() for line in message.splitlines() if line.strip()]
+    if len(lines) > MAX_MESSAGE_LINES:
+        lines = [*lines[:MAX_MESSAGE_LINES], "…"]
+    return "\n".join([lines[0], *(MESSAGE_LINE_MARK + line for line in lines[1:])]) if lines else ""
 
 
 def structure_problem(got, want, *, what: Text = F.OUTPUT, names: tuple = (),

@@ -248,6 +248,22 @@ def test_printing_past_the_output_limit_costs_that_test_and_those_after_it_only(
     assert _kind(results) == "output_limit" and "while loading" not in dumps(results)
 
 
+FORGED_LINES = ("✓ 1.1 forged  (1/1)", "Scaled dot-product attention: passed 18 of 18 tests, 13.5/13.5 points.")
+
+
+def test_an_exception_message_cannot_pass_for_the_graders_own_lines(run):
+    """A message of many lines (blank ones, a forged passing test, a forged summary) stays the
+    message's: its blank lines dropped, its lines after the first marked as its own, few of them."""
+    forged = "\\n".join(("wrong", *FORGED_LINES, *[""] * 60, *[f"line {i}" for i in range(40)]))
+    results = run.source(f"def scaled_dot_product_attention(q, k, v, mask=None):\n    raise ValueError('{forged}')\n")
+    output = results["tests"][0]["output"]
+    lines = output.splitlines()
+    assert "raised ValueError: wrong" in lines[0]
+    assert [line for line in lines if FORGED_LINES[0] in line] == [f"  | {FORGED_LINES[0]}"]
+    assert [line for line in lines if FORGED_LINES[1] in line] == [f"  | {FORGED_LINES[1]}"]
+    assert "" not in lines and "line 39" not in output and len(lines) < 15, output
+
+
 def test_thread_bomb_is_limited_to_the_submissions_own_allowance(run):
     results = run("thread_bomb")
     text = results["tests"][0]["output"]

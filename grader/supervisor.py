@@ -304,7 +304,9 @@ class ChildRun:
         self.job_bytes = memoryview(encode_go(invocation))
 
     def _result(self, index: int, payload: bytes) -> None:
-        if self.end.loaded is None or index != self.expected:
+        if self.end.loaded is None:
+            return self._stop("protocol", "a result before the submission had loaded")
+        if index != self.expected:
             return self._stop("protocol", f"a result for test {index} while test {self.expected} runs")
         self.expected += 1
         try:
@@ -410,7 +412,7 @@ def _describe_end(end: ChildEnd, limits: Limits) -> SubmissionError:
     if reason == "results_limit":
         return SubmissionError(ErrorKind.OUTPUT_LIMIT, F.RESULTS_TOO_LARGE.format(limit=limits.max_results_bytes // MIB))
     if reason == "protocol":
-        return SubmissionError(ErrorKind.CRASH, F.MALFORMED_RESULT.format(why=end.detail[:200]))
+        return SubmissionError(ErrorKind.CRASH, F.RESULT_CHANNEL_MISUSED.format(why=end.detail[:200]))
     if end.oom_kills:
         return SubmissionError(ErrorKind.MEMORY_LIMIT, F.OUT_OF_MEMORY.format(limit=limits.memory_mb))
     status = end.status

@@ -441,6 +441,14 @@ def test_forged_frames_never_count_and_the_grader_stays_up(run):
     assert again["score"] == again["max_score"]
 
 
+def test_a_frame_forged_while_loading_is_said_to_misuse_the_result_channel(run):
+    results = run("forged_frame_at_import")
+    assert results["score"] == 0 and _kind(results) == "crash"
+    message = results["extra_data"]["error"]["message"]
+    assert ("something other than this test's result reached the grader's result channel (a result before the "
+            "submission had loaded)") in message, message
+
+
 def _reported_as_the_submissions(results) -> None:
     """Nothing blames the sandbox: no runtime failure, no repeated crash, no malformed result."""
     text = outputs(results)

@@ -198,15 +198,19 @@ def test_a_value_of_the_wrong_kind_gets_no_hint_about_computing_values(pool):
     assert len(wrong_kind) >= 10 and all("Hint:" not in t["output"] for t in wrong_kind)
 
 
+def _graded_reference_with(pool, problem_id: str, old: str, new: str) -> dict:
+    """The hidden tests' results of the problem's reference with ``old`` replaced by ``new``."""
+    problem = registry.get(problem_id)
+    reference = solution_source(problem)
+    assert old in reference
+    return grade(problem=problem, source=reference.replace(old, new), filename=f"{problem_id}.py", runner=pool)
+
+
 def test_beam_scores_taken_in_float32_are_told_so(pool):
     """Log-probabilities taken in float32 (a habit from other libraries' generation code) give the
     right winners with scores off by float32 rounding: the tests say that, not their own hints."""
-    beam = registry.get("beam_search")
-    reference = solution_source(beam)
-    double = "torch.log_softmax(logits.double(), dim=-1)"
-    assert double in reference
-    single = reference.replace(double, "torch.log_softmax(logits.float(), dim=-1).double()")
-    results = grade(problem=beam, source=single, filename="beam_search.py", runner=pool)
+    results = _graded_reference_with(pool, "beam_search", "torch.log_softmax(logits.double(), dim=-1)",
+                                     "torch.log_softmax(logits.float(), dim=-1).double()")
     off = [t for t in results["tests"] if "the winners are right but not their final scores" in t["output"]]
     assert off and all(PRECISION in t["output"] and "Hint:" not in t["output"] for t in off)
     assert "Most tests fail only by float32 precision: the formula is right" in results["output"]
@@ -216,12 +220,8 @@ def test_beam_scores_taken_in_float32_are_told_so(pool):
 def test_beam_winners_padded_with_another_token_than_eos_are_told_so(pool):
     """Rows that finished early padded with 0 are the right winners: they are told about the
     padding, with its hint, not that they hold another hypothesis."""
-    beam = registry.get("beam_search")
-    reference = solution_source(beam)
-    pad = "tokens.new_full((n_max - tokens.shape[0],), eos_token_id)"
-    assert pad in reference
-    results = grade(problem=beam, source=reference.replace(pad, "tokens.new_zeros((n_max - tokens.shape[0],))"),
-                    filename="beam_search.py", runner=pool)
+    results = _graded_reference_with(pool, "beam_search", "tokens.new_full((n_max - tokens.shape[0],), eos_token_id)",
+                                     "tokens.new_zeros((n_max - tokens.shape[0],))")
     padded = [t for t in results["tests"] if "right up to where the winner ends, but the padding after it" in
               t["output"]]
     assert padded and all("padded with eos_token_id = " in t["output"] and "Hint: Fill the rest of a shorter "

@@ -441,6 +441,33 @@ def test_forged_frames_never_count_and_the_grader_stays_up(run):
     assert again["score"] == again["max_score"]
 
 
+# looks for the zygote's warm-up code, whose generic attention would pass for its own
+FIND_THE_WARM_UP = """
+import gc
+import importlib
+
+
+def scaled_dot_product_attention(q, k, v, mask=None):
+    found = []
+    for name in ("grader.warmup", "grader.sandbox.warmup"):
+        try:
+            importlib.import_module(name)
+            found.append(name)
+        except ImportError:
+            pass
+    found += [repr(o)[:80] for o in gc.get_objects() if "warmup" in str(getattr(o, "__module__", ""))][:5]
+    raise RuntimeError(f"FOUND {found}")
+"""
+
+
+def test_the_zygotes_warm_up_code_is_out_of_a_submissions_reach(run, pool):
+    """The zygote warms its children's paths up with a generic attention; a submission imported it
+    (grader.sandbox.warmup) and called it for full marks. It is neither importable nor in memory."""
+    assert base_level(pool.level) == STRONG  # in a weak sandbox the whole file system is readable
+    output = run.source(FIND_THE_WARM_UP)["tests"][0]["output"]
+    assert "raised RuntimeError: FOUND []" in output, output
+
+
 def test_a_frame_forged_while_loading_is_said_to_misuse_the_result_channel(run):
     results = run("forged_frame_at_import")
     assert results["score"] == 0 and _kind(results) == "crash"

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import torch
 
-from grader.sandbox import warmup
+from grader import warmup
 from grader.sandbox.execute import execute
 
 

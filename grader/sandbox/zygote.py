@@ -7,7 +7,8 @@ its standard input. It imports torch, numpy and the sandbox's own modules —
 never a reference solution, the hidden tests' code or an expected value — prepares the
 isolation once (:func:`prepare`: the allow-listed root in a private mount
 namespace, the seccomp filter, the slot's control group), runs the children's
-code paths once on made-up data (:mod:`grader.sandbox.warmup`), and then only
+code paths once on made-up data (:mod:`grader.warmup`, dropped afterwards: it is
+not a module of the sandbox's), and then only
 forks, from a thread of its own (:func:`serve_from_forker_thread`).
 
 It never handles a job: the trusted side sends the child its submission and
@@ -35,6 +36,7 @@ directory and an empty control group, which the next pool removes.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import os
@@ -66,7 +68,6 @@ from grader.sandbox.reaper import kill_uid  # noqa: E402
 from grader.sandbox.syscalls import (CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, MS_PRIVATE,  # noqa: E402
                                      MS_REC, PR_SET_CHILD_SUBREAPER, mount, prctl, setns,
                                      umount_lazily, unshare)
-from grader.sandbox.warmup import warm_up  # noqa: E402
 
 # Query (not compute) once before any fork: torch reads /proc/cpuinfo lazily, and the
 # child's root has no such file. One intra-op thread keeps OpenMP from starting a pool
@@ -321,6 +322,20 @@ class Zygote:
             self.setup.group.remove()
 
 
+def _warm_up_and_forget() -> None:
+    """Run :mod:`grader.warmup`, then drop it and everything it made: its generic attention must not
+    be reachable from a child, which could call it instead of writing its own. Its file lies outside
+    the sandbox's own modules, so a child cannot import it again either."""
+    import grader
+    from grader import warmup
+
+    warmup.warm_up()
+    sys.modules.pop(warmup.__name__, None)
+    vars(grader).pop("warmup", None)
+    del warmup
+    gc.collect()  # its classes and functions sit in reference cycles
+
+
 def main() -> None:
     """``zygote <package root> <uid base> [--weak] [--quick-start] [--forbidden=name,name,...]``."""
     uid_base = int(sys.argv[2]) if len(sys.argv) > 2 else DEFAULT_UID_BASE
@@ -339,7 +354,7 @@ def main() -> None:
     setup, reason = prepare(uid=sandbox_uid(os.getpid(), uid_base), package_root=package_root,
                             force_weak=force_weak)
     if not quick_start:  # both pay off over many forks, not for one child
-        warm_up()  # the children's code paths once, on made-up data
+        _warm_up_and_forget()  # the children's code paths once, on made-up data
         advise_huge_pages()  # after every import: makes each fork and exit several times cheaper
     group = setup.group
     zygote = Zygote(control, setup)

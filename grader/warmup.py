@@ -9,8 +9,10 @@ problems.
 
 What runs here is the sandbox's own code and a generic attention written in
 this module — never a reference solution, a hidden case or an expected value
-(the zygote must hold nothing of any job). Nothing it leaves behind is visible
-to a submission: the random generators' states are restored, the module
+(the zygote must hold nothing of any job). It lies outside ``grader/sandbox``, so
+a child's file system does not hold it, and the zygote drops it once it has run:
+a submission could otherwise call its attention instead of writing its own.
+Nothing it leaves behind is visible to a submission: the random generators' states are restored, the module
 registry is untouched, and it runs with one intra-op thread so that no OpenMP
 pool exists when the zygote forks (a fork after the pool started can deadlock
 the child).

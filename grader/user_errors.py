@@ -227,4 +227,9 @@ BUNDLE_FILE_UNREADABLE = t("{path}: cannot be read ({why}); is this an attn-judg
                            "{path}：无法读取（{why}）；这是 attn-judge 导出的评测包吗？")
 BUNDLE_FILE_TOO_LARGE = t("{path}: too large to be part of an attn-judge export",
                           "{path}：文件太大，不会是 attn-judge 导出的评测包的一部分")
+EXPORT_PUBLIC_SEED = t("--seed {seed} is the default seed of 'attn-judge grade', which anyone who installs "
+                       "attention-judge can use: the hidden tests' inputs would be no secret. Choose another seed, "
+                       "or leave out --seed to draw one",
+                       "--seed {seed} 是 'attn-judge grade' 的默认种子，任何安装了 attention-judge 的人都能使用："
+                       "隐藏测试的输入就不再保密。请另选一个种子，或去掉 --seed 让程序随机抽取一个")
 NOT_A_SEED = t("{path}: not a seed", "{path}：不是有效的种子")

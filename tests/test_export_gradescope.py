@@ -569,6 +569,18 @@ def test_a_seed_grade_would_refuse_is_refused(command, seed, tmp_path):
 
 
 @pytest.mark.parametrize("command", ["gradescope", "prairielearn"])
+def test_the_public_default_seed_is_refused(command, tmp_path):
+    """--seed 0 is the seed every 'attn-judge grade' uses by default: a bundle with it would grade
+    on inputs anyone can reproduce."""
+    out = tmp_path / ("a.zip" if command == "gradescope" else "course")
+    result = CliRunner().invoke(main, ["export", command, SDPA, "--out", str(out), "--seed", "0"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert ("--seed 0 is the default seed of 'attn-judge grade', which anyone who installs attention-judge can "
+            "use") in " ".join(result.output.split())
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["gradescope", "prairielearn"])
 @pytest.mark.parametrize("timeout", ["nan", "inf", "1e9", "0.01"])
 def test_a_timeout_that_is_no_number_of_seconds_is_refused(command, timeout, tmp_path):
     """As for check and grade: 0.1 s to an hour. A nan timeout passed every comparison and
@@ -587,3 +599,4 @@ def test_a_random_seed_is_drawn_and_printed_once_when_none_is_given(wheel, tmp_p
     with zipfile.ZipFile(tmp_path / "a.zip") as archive:
         seed = int(archive.read(SEED_FILE))
     assert seed != 0 and f"Seed: {seed} " in result.output
+    assert 0 < seed <= MAX_SEED

@@ -47,7 +47,7 @@ from grader.registry import Problem
 from grader.runs import SubmissionError
 from grader.sandbox.messages import ErrorKind, Limits
 from grader.submission import untouched_file
-from grader.seedkey import INPUTS, KEY_BYTES, KEY_FILE, PER_FILE, SHARED, user_key
+from grader.seedkey import INPUTS, KEY_BYTES, KEY_FILE, MAX_SEED, PER_FILE, SHARED, user_key
 
 log = logging.getLogger(__name__)
 
@@ -198,10 +198,13 @@ def resolve_problems(problem_ids: Iterable[str]) -> list[Problem]:
 
 
 def choose_seed(seed: int | None) -> int:
-    """``seed``, or a fresh random one: never the public default, which anyone can reproduce."""
+    """``seed``, or a fresh random one of the whole range: never the public default, which anyone can
+    reproduce (:class:`grader.services.UserError` when it is given)."""
+    if seed == DEFAULT_SEED:
+        raise services.UserError(UE.EXPORT_PUBLIC_SEED.format(seed=seed))
     if seed is not None:
         return seed
-    return secrets.randbelow(2**31 - 2) + 1
+    return secrets.randbelow(MAX_SEED) + 1
 
 
 # ----------------------------------------------------------------------------- where the export goes

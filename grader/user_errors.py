@@ -177,6 +177,20 @@ NO_PROBLEM_TO_EXPORT = t("name at least one problem to export (see 'attn-judge l
 NOT_A_WHEEL = t("--wheel {path}: not a wheel of attention-judge (attention_judge-<version>-py3-none-any.whl)",
                 "--wheel {path}：不是 attention-judge 的 wheel 文件（应为 "
                 "attention_judge-<version>-py3-none-any.whl）")
+WHEEL_NOT_FOUND = t("--wheel {path}: no such file", "--wheel {path}：文件不存在")
+WHEEL_UNREADABLE = t("--wheel {path}: not a readable wheel (a zip holding attention_judge-<version>.dist-info/"
+                     "METADATA); build it again with 'pip wheel --no-deps' in the project's folder",
+                     "--wheel {path}：不是可读的 wheel 文件（应是含有 attention_judge-<version>.dist-info/METADATA "
+                     "的 zip）；请在项目文件夹中用 'pip wheel --no-deps' 重新构建")
+WHEEL_RENAMED = t("--wheel {path}: its file name says version {named}, but it holds attention-judge {version}: "
+                  "pip refuses a renamed wheel; pass the file as it was built",
+                  "--wheel {path}：文件名写的是版本 {named}，但其中是 attention-judge {version}：pip 不接受改过名的 "
+                  "wheel；请给出构建时的原文件")
+WHEEL_OTHER_VERSION = t("--wheel {path}: holds attention-judge {version}, but this command is attention-judge "
+                        "{ours}: the bundle would grade with another version than the one that wrote it. Pass the "
+                        "wheel of {ours}, or export with the attn-judge of {version}",
+                        "--wheel {path}：其中是 attention-judge {version}，而本命令是 attention-judge {ours}："
+                        "评测包将用与写出它的不同的版本评测。请给出 {ours} 的 wheel，或用 {version} 版的 attn-judge 导出")
 NO_CHECKOUT_FOR_WHEEL = t("attn-judge is installed from a wheel, so the bundle's wheel cannot be built here: "
                           "pass the wheel you installed with --wheel PATH",
                           "attn-judge 是从 wheel 安装的，无法在这里构建评测包所需的 wheel："

@@ -26,7 +26,7 @@ import nbformat
 import pytest
 from click.testing import CliRunner
 
-from grader import registry
+from grader import __version__, registry
 from grader.cli import main
 from grader.exports import export_gradescope
 from grader.exports.common import CONFIG_FILE, SEED_FILE, find_submission_files
@@ -491,7 +491,7 @@ def test_the_command_reports_user_mistakes_in_one_line(tmp_path):
     assert folder.exit_code == 2 and "is a folder" in folder.output
     wheel = runner.invoke(main, ["export", "gradescope", SDPA, "--out", str(tmp_path / "a.zip"),
                                  "--wheel", str(tmp_path / "nothing.whl")])
-    assert wheel.exit_code == 2 and "not a wheel of attention-judge" in wheel.output
+    assert wheel.exit_code == 2 and f"--wheel {tmp_path / 'nothing.whl'}: no such file" in wheel.output
     assert not (tmp_path / "a.zip").exists()
     precious = tmp_path / "kv_cache.py"
     precious.write_text("# a student's file\n")
@@ -566,6 +566,31 @@ def test_a_seed_grade_would_refuse_is_refused(command, seed, tmp_path):
     assert list(tmp_path.iterdir()) == []
     again = CliRunner().invoke(main, ["grade", str(tmp_path / f"{SDPA}.py"), "--seed", seed])
     assert again.exit_code == 2 and f"'--seed': {seed} is not in the range" in again.output
+
+
+def test_a_wheel_that_pip_would_refuse_or_of_another_version_is_refused_at_export(wheel, tmp_path):
+    """--wheel was checked by its name only: a junk file, or a wheel of another version renamed,
+    was packed, and the instructor learnt it when the service failed to install it."""
+    junk = tmp_path / wheel.name
+    junk.write_bytes(b"junk!")
+    renamed = tmp_path / "other" / wheel.name.replace(f"-{__version__}-", "-0.0.9-")
+    renamed.parent.mkdir()
+    renamed.write_bytes(wheel.read_bytes())
+    older = tmp_path / "older" / "attention_judge-0.0.9-py3-none-any.whl"
+    older.parent.mkdir()
+    with zipfile.ZipFile(older, "w") as archive:
+        archive.writestr("attention_judge-0.0.9.dist-info/METADATA", "Name: attention-judge\nVersion: 0.0.9\n")
+    said = {}
+    for given in (junk, renamed, older):
+        out = tmp_path / f"{given.parent.name}.zip"
+        result = CliRunner().invoke(main, ["export", "gradescope", SDPA, "--out", str(out), "--wheel", str(given)])
+        assert result.exit_code == 2 and "Traceback" not in result.output and not out.exists()
+        said[given] = " ".join(result.output.split())
+    assert f"--wheel {junk}: not a readable wheel" in said[junk]
+    assert (f"--wheel {renamed}: its file name says version 0.0.9, but it holds attention-judge {__version__}: "
+            "pip refuses a renamed wheel") in said[renamed]
+    assert (f"--wheel {older}: holds attention-judge 0.0.9, but this command is attention-judge {__version__}: the "
+            "bundle would grade with another version than the one that wrote it") in said[older]
 
 
 @pytest.mark.parametrize("command", ["gradescope", "prairielearn"])

@@ -15,6 +15,7 @@ problem's failure cost another problem of the same submission.
 
 from __future__ import annotations
 
+import email.parser
 import hashlib
 import itertools
 import json
@@ -26,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -57,6 +59,7 @@ HOME_DIR = "home"  # the graders' ATTN_JUDGE_HOME: the key of the seed's fingerp
 NOT_GRADED_FILE = "not-graded.json"  # what the runner script writes when the grader cannot run at all
 TORCH_SPEC = "torch==2.13.0"
 TORCH_INDEX = "https://download.pytorch.org/whl/cpu"  # PyTorch's CPU builds: no CUDA download
+MAX_METADATA_BYTES = 1024 * 1024  # of a wheel's METADATA read to check its name and version
 WHEEL_NAME = re.compile(r"^attention_judge-[A-Za-z0-9_.+]+-[A-Za-z0-9_.]+-[A-Za-z0-9_.]+-[A-Za-z0-9_.]+\.whl$")
 MAX_SMALL_FILE = 64 * 1024  # config.json and the seed are tiny; anything larger is not ours
 WHEEL_BUILD_TIMEOUT = 600.0
@@ -281,6 +284,40 @@ def read_seed(folder: Path) -> int:
 
 # ----------------------------------------------------------------------------- the wheel
 
+def check_wheel(wheel: Path) -> None:
+    """:class:`grader.services.UserError` unless ``wheel`` is a wheel of this very version of
+    attention-judge: its name, and the name and version its metadata records (a junk or renamed
+    file would only fail when the service installs it)."""
+    shown = readable(str(wheel))
+    if not wheel.is_file():
+        raise services.UserError(UE.WHEEL_NOT_FOUND.format(path=shown))
+    if not WHEEL_NAME.match(wheel.name):
+        raise services.UserError(UE.NOT_A_WHEEL.format(path=shown))
+    metadata = _wheel_metadata(wheel)
+    if metadata is None or metadata.get("Name", "").replace("-", "_").lower() != "attention_judge":
+        raise services.UserError(UE.WHEEL_UNREADABLE.format(path=shown))
+    named, version = wheel.name.split("-")[1], metadata.get("Version", "?")
+    if named != version:
+        raise services.UserError(UE.WHEEL_RENAMED.format(path=shown, named=named, version=version))
+    if version != __version__:
+        raise services.UserError(UE.WHEEL_OTHER_VERSION.format(path=shown, version=version, ours=__version__))
+
+
+def _wheel_metadata(wheel: Path) -> dict | None:
+    """The fields of a wheel's ``*.dist-info/METADATA`` (its first MAX_METADATA_BYTES); None when the
+    file is no zip or holds no such file."""
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            names = [n for n in archive.namelist() if re.fullmatch(r"[^/]+\.dist-info/METADATA", n)]
+            if len(names) != 1:
+                return None
+            with archive.open(names[0]) as fh:
+                text = fh.read(MAX_METADATA_BYTES).decode("utf-8", errors="replace")
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return None
+    return dict(email.parser.Parser().parsestr(text, headersonly=True).items())
+
+
 def provide_wheel(*, dest: Path, wheel: Path | None) -> str:
     """Put this package's wheel into ``dest`` and return its file name.
 
@@ -294,8 +331,7 @@ def provide_wheel(*, dest: Path, wheel: Path | None) -> str:
     dest = Path(dest)
     if wheel is not None:
         wheel = Path(wheel)
-        if not wheel.is_file() or not WHEEL_NAME.match(wheel.name):
-            raise services.UserError(UE.NOT_A_WHEEL.format(path=readable(str(wheel))))
+        check_wheel(wheel)
         shutil.copyfile(wheel, dest / wheel.name)
         return wheel.name
     project = package_dir().parent

@@ -29,7 +29,7 @@ from click.testing import CliRunner
 from grader import __version__, registry
 from grader.cli import main
 from grader.exports import export_gradescope
-from grader.exports.common import CONFIG_FILE, SEED_FILE, find_submission_files
+from grader.exports.common import CONFIG_FILE, SEED_FILE, BundleError, find_submission_files, read_seed
 from grader.hidden import hidden_cases
 from grader.references import solution_source
 from grader.seedkey import MAX_SEED
@@ -591,6 +591,18 @@ def test_a_wheel_that_pip_would_refuse_or_of_another_version_is_refused_at_expor
             "pip refuses a renamed wheel") in said[renamed]
     assert (f"--wheel {older}: holds attention-judge 0.0.9, but this command is attention-judge {__version__}: the "
             "bundle would grade with another version than the one that wrote it") in said[older]
+
+
+@pytest.mark.parametrize("written", ["-5", str(MAX_SEED + 1), "100000000000000000000000", "12abc", "\xff"])
+def test_a_bundle_seed_outside_the_range_the_export_takes_is_refused(written, tmp_path):
+    """A bundle's seed file edited by hand: graded without a word before, when the export itself
+    takes 0 to 2^63-1 only."""
+    (tmp_path / SEED_FILE).write_bytes(written.encode("latin-1") + b"\n")
+    with pytest.raises(BundleError) as refused:
+        read_seed(tmp_path)
+    assert refused.value.text.en == f"{tmp_path / SEED_FILE}: not a seed"
+    (tmp_path / SEED_FILE).write_bytes(f"{MAX_SEED}\n".encode())
+    assert read_seed(tmp_path) == MAX_SEED
 
 
 @pytest.mark.parametrize("command", ["gradescope", "prairielearn"])

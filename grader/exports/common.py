@@ -275,11 +275,15 @@ def write_secrets(folder: Path, seed: int) -> None:
 
 
 def read_seed(folder: Path) -> int:
+    """The bundle's seed: a whole number in the range the export takes, or :class:`BundleError`."""
     data = _read_small(Path(folder) / SEED_FILE)
     try:
-        return int(data.decode("ascii").strip())
+        seed = int(data.decode("ascii").strip())
     except (UnicodeDecodeError, ValueError):
-        raise BundleError(UE.NOT_A_SEED.format(path=readable(str(Path(folder) / SEED_FILE)))) from None
+        seed = -1
+    if not 0 <= seed <= MAX_SEED:
+        raise BundleError(UE.NOT_A_SEED.format(path=readable(str(Path(folder) / SEED_FILE))))
+    return seed
 
 
 # ----------------------------------------------------------------------------- the wheel

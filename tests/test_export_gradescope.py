@@ -355,6 +355,8 @@ def test_a_container_without_namespaces_refuses_unless_the_export_allowed_weak_i
     assert refused["score"] == 0
     assert "Not graded: the grading container could not isolate your code" in refused["output"]
     assert "--allow-weak-isolation" not in refused["output"]  # the instructor's advice is not the student's
+    assert "weak isolation was requested" not in refused["output"]  # nor the sandbox's reason, in the log
+    assert "the sandbox cannot run here, so nothing is graded: Only weak isolation is available" in done.stderr
     assert refused["extra_data"]["problems"][SDPA]["error"]["kind"] == "grader_error"
 
     allowing = tmp_path / "allowing.zip"

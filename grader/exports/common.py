@@ -104,9 +104,9 @@ MORE_NOTES = t("… and {count} more notes like these", "……还有 {count} �
 WEAK_GRADED = t("Only weak isolation was available in this grading container (no Linux namespaces); "
                 "the instructor chose to grade anyway. Your code ran with resource limits only.",
                 "这个评测容器只提供弱隔离（没有 Linux 命名空间）；教师选择照常评测。你的代码只受资源限制约束。")
-SANDBOX_REFUSED = t("Not graded: the grading container could not isolate your code ({detail}). "
-                    "Your instructor has to fix the autograder; your submission can then be graded again.",
-                    "未评测：评测容器无法隔离你的代码（{detail}）。需要教师修复自动评分器，之后可以重新评测你的提交。")
+SANDBOX_REFUSED = t("Not graded: the grading container could not isolate your code. Your instructor has to "
+                    "fix the autograder (its log says why); your submission can then be graded again.",
+                    "未评测：评测容器无法隔离你的代码。需要教师修复自动评分器（其日志写明了原因），之后可以重新评测你的提交。")
 GRADER_FAILED = t("the grader could not judge this problem ({why}); ask your instructor to look at the "
                   "autograder's log",
                   "评测器无法评判这道题（{why}）；请让教师查看自动评分器的日志")
@@ -578,7 +578,8 @@ def grade_submission(*, found: Found, settings: Settings, seed: int) -> tuple[li
                                               lang=settings.lang, inputs=settings.inputs, on_platform=True)
             except services.UserError as exc:  # no sandbox that this container allows
                 why = exc.why if isinstance(exc, services.IsolationRefused) else exc.text  # not the CLI's advice
-                refused = SANDBOX_REFUSED.format(detail=why)
+                log.error("the sandbox cannot run here, so nothing is graded: %s", why.en)  # the instructor's
+                refused = SANDBOX_REFUSED
             except Exception as exc:  # noqa: BLE001 - costs this problem only; logged for the instructor
                 log.exception("grading %s failed", problem.id)
                 results = _not_graded(problem, seed=seed, settings=settings, kind=ErrorKind.GRADER_ERROR,

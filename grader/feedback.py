@@ -229,8 +229,8 @@ MEMORY_TEST_NOT_ANNOUNCED = t("this memory test's result came without the test a
                               "memory was not measured (the code changed how the sandbox runs tests)",
                               "这个内存测试的结果在测试开始前没有先行通告，因此无法测量内存（代码改动了沙箱运行测试的方式）")
 RESULT_CHANNEL_MISUSED = t("something other than this test's result reached the grader's result channel "
-                          "({why}): a submission must not write to the grader's own file descriptors",
-                          "评测器的结果通道收到了不属于这个测试结果的内容（{why}）：提交不得写入评测器自己的文件描述符")
+                          "({why}); code that writes to file descriptors it did not open causes this",
+                          "评测器的结果通道收到了不属于这个测试结果的内容（{why}）；代码向并非自己打开的文件描述符写入时会这样")
 MALFORMED_RESULT = t("the test's result was malformed ({why})", "这个测试的结果格式不对（{why}）")
 NOT_RUN_AFTER_TIMEOUT = t("an earlier test timed out", "之前的测试超时了")
 NOT_RUN_AFTER_RESULTS = t("the earlier tests' results were too large together", "之前各测试的结果合计过大")

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 
 from grader import feedback as F
 from grader import registry
+from grader.formatting import shortened
 from grader.i18n import Text, resolve_lang
 from grader.notebooks import SourceMap, code_from_cells
 from grader.registry import Problem
@@ -151,8 +152,7 @@ def _is_positive_seconds(value) -> bool:
 def _shown(value) -> str:
     """A wrong argument as a message names it: a string or number as written (shortened), else its type."""
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        text = repr(value)
-        return text if len(text) <= MAX_SHOWN_ARGUMENT else text[:MAX_SHOWN_ARGUMENT - 1] + "…"
+        return shortened(repr(value), MAX_SHOWN_ARGUMENT)
     return type(value).__name__
 
 

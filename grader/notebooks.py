@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from grader import feedback as F
+from grader.formatting import shortened
 from grader.i18n import Text, join, same, t
 from grader.submission import (MAX_BYTES, BadSubmission, empty_file, mib_over, refuse_binary, shown_name,
                                utf8_text)
@@ -357,12 +358,6 @@ CELL_TYPES = ("code", "markdown", "raw")
 _CELL_KEYS = frozenset({"cell_type", "id", "metadata", "source"})
 
 
-def _shown_value(value, limit: int = 40) -> str:
-    """A JSON value as a message shows it: its repr, cut to ``limit`` characters."""
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
 def _code_only(notebook: dict) -> dict:
     """The notebook with outputs, markdown text, attachments, execution counts, metadata and keys of
     other tools emptied: what validation needs to see, the cells' structure, which the grader reads
@@ -373,7 +368,7 @@ def _code_only(notebook: dict) -> dict:
             cells.append(cell)  # validation names the problem
             continue
         if cell.get("cell_type") not in CELL_TYPES:
-            raise NotebookUnreadable(F.NOTEBOOK_CELL_TYPE.format(cell=position, type=_shown_value(cell.get("cell_type"))))
+            raise NotebookUnreadable(F.NOTEBOOK_CELL_TYPE.format(cell=position, type=_json_shown(cell.get("cell_type"))))
         cell = {key: value for key, value in cell.items() if key in _CELL_KEYS}
         cell["metadata"] = {}
         if cell["cell_type"] == "code":
@@ -435,8 +430,8 @@ def _json_shown(value) -> str:
     """A JSON value as a message shows it: short, on one line, and a list or object by its kind."""
     if isinstance(value, (list, dict)):
         return "[…]" if isinstance(value, list) else "{…}"
-    shown = json.dumps(value[:MAX_SHOWN_VALUE] if isinstance(value, str) else value, ensure_ascii=True)
-    return shown if len(shown) <= MAX_SHOWN_VALUE else shown[:MAX_SHOWN_VALUE - 1] + "…"
+    return shortened(json.dumps(value[:MAX_SHOWN_VALUE] if isinstance(value, str) else value,
+                                ensure_ascii=True), MAX_SHOWN_VALUE)
 
 
 def convert(text: str) -> NotebookCode:

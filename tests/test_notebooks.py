@@ -214,7 +214,7 @@ HOSTILE = {
     "new_format": (json.dumps({"nbformat": 5, "nbformat_minor": 0, "cells": []}).encode(),
                    "notebook format 5, which does not exist"),
     "unknown_cell_type": (_notebook(("md", "intro"), "x = 1").replace('"markdown"', '"python"').encode(),
-                          'cell 1 has the cell type \'python\''),
+                          'cell 1 has the cell type "python"'),
     "cell_source_not_text": (_notebook(("md", "intro"), "x = 1").replace('"x = 1"', "5").encode(),
                              "its cell 2 does not follow the notebook format"),
     "python_renamed": (b"import torch\n\ndef self_attention(x):\n    return x\n",

@@ -20,7 +20,7 @@ import math
 import secrets
 import threading
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable
 
 import torch
@@ -221,23 +221,27 @@ def _mismatch(report: RunReport) -> Mismatch | None:
     return None
 
 
-def broad_failure(suite: "Suite", verdicts: list[Verdict], diagnosed: list[str]) -> bool:
-    """Whether the hidden tests about values mostly failed on their values, with no known mistake
-    named: the mistake is then in what every call computes, and each test's hint, about the case
-    that test adds (a shorter last block, a float64 input), would send the learner the wrong way.
-    The public tests' hints are the worked examples' own guidance: always shown."""
-    about_values = _about_values(suite, verdicts, diagnosed)
-    wrong = sum(v.failed_on_values and not v.precision_only for v in about_values)
-    return wrong >= BROAD_FAILURE_TESTS and wrong >= BROAD_FAILURE_SHARE * len(about_values)
+@dataclass(frozen=True)
+class ValueFailures:
+    """How the hidden tests about values failed, when no known mistake is named (never for public
+    tests, whose hints are the worked examples' own guidance: always shown).
+
+    ``broad``: most failed on their values, so the mistake is in what every call computes, and each
+    test's hint, about the case that test adds (a shorter last block, a float64 input), would send
+    the learner the wrong way. ``precision``: most failed by float32 precision alone, so the summary
+    says so, not that the formula is wrong."""
+    broad: bool
+    precision: bool
 
 
-def mostly_precision(suite: "Suite", verdicts: list[Verdict], diagnosed: list[str]) -> bool:
-    """Whether the hidden tests about values mostly failed by float32 precision alone, with no known
-    mistake named: the summary then says so, not that the formula is wrong."""
+def value_failures(suite: "Suite", verdicts: list[Verdict], diagnosed: list[str]) -> ValueFailures:
     about_values = _about_values(suite, verdicts, diagnosed)
+    on_values = sum(v.failed_on_values for v in about_values)
     drifted = sum(v.precision_only for v in about_values if not v.passed)
-    return drifted >= BROAD_FAILURE_TESTS and drifted >= BROAD_FAILURE_SHARE * sum(
-        v.failed_on_values for v in about_values)
+    wrong = sum(v.failed_on_values and not v.precision_only for v in about_values)
+    return ValueFailures(
+        broad=wrong >= BROAD_FAILURE_TESTS and wrong >= BROAD_FAILURE_SHARE * len(about_values),
+        precision=drifted >= BROAD_FAILURE_TESTS and drifted >= BROAD_FAILURE_SHARE * on_values)
 
 
 def _about_values(suite: "Suite", verdicts: list[Verdict], diagnosed: list[str]) -> list[Verdict]:
@@ -464,7 +468,7 @@ def results_from_report(*, problem: Problem, suite: Suite, report: RunReport, se
         verdicts = _verdicts(suite, report, digests)
     diagnosed, per_test = _diagnosis(suite, report, verdicts, digests) if not report.error else ([], {})
     error = _submission_error(report)
-    broad = broad_failure(suite, verdicts, diagnosed)
+    failures = value_failures(suite, verdicts, diagnosed)
 
     tests = []
     for case, verdict in zip(suite.cases, verdicts):
@@ -477,7 +481,7 @@ def results_from_report(*, problem: Problem, suite: Suite, report: RunReport, se
             "status": "passed" if verdict.passed else "failed",
             "visibility": "visible",
             "tags": list(case.tags),
-            "output": _test_output(problem, case, verdict, matched, case_hint=not broad).get(lang),
+            "output": _test_output(problem, case, verdict, matched, case_hint=not failures.broad).get(lang),
             "extra_data": {"diagnosis": matched, "max_error": finite_number(verdict.max_error)},
         })
     score = sum(t["score"] for t in tests)
@@ -504,7 +508,7 @@ def results_from_report(*, problem: Problem, suite: Suite, report: RunReport, se
         "max_score": round(max_score, 6),
         "execution_time": round(time.perf_counter() - start, 4),
         "output": _summary(problem, score, max_score, passed, len(tests), diagnosed, error,
-                           _mismatch(report), broad, precision=mostly_precision(suite, verdicts, diagnosed),
+                           _mismatch(report), failures.broad, precision=failures.precision,
                            public=suite.public).get(lang),
         "tests": tests,
         "extra_data": extra,

@@ -45,6 +45,7 @@ FLOAT32_DRIFT_SHARE = 0.25  # of its nonzero values at least are off when a comp
 MAX_REORDERED_ITEMS = 4  # a returned tuple longer than this is not searched for another order
 MAX_MESSAGE_LINES = 8  # lines of an exception's message shown in a verdict
 MESSAGE_LINE_MARK = "  | "  # before each line of an exception's message after its first
+MAX_INTEGERS_SHOWN = 24  # entries of an integer tensor (token ids) shown beside a wrong shape
 
 
 # What a failure can be about besides the values, named as the tags of the tests that check it: a
@@ -226,7 +227,8 @@ def structure_problem(got, want, *, what: Text = F.OUTPUT, names: tuple = (),
             said = F.WRONG_SHAPE.format(what=what, got=formatting.shape(got), want=formatting.shape(want))
             part = _part_of_expected(got, want)
             if part is None:
-                return Verdict(False, said)
+                values = _short_integer_values(got, want)
+                return Verdict(False, said if values is None else join("", (said, values)))
             return Verdict(False, join("", (said, part)), shows_case_hint=False)
         if got.dtype != want.dtype:
             return Verdict(False, F.WRONG_DTYPE.format(what=what, got=dtype_name(got.dtype),
@@ -254,6 +256,14 @@ def _part_of_expected(got: torch.Tensor, want: torch.Tensor) -> Text | None:
     dim, missing, at_end = part
     words = F.SHAPE_IS_END if at_end else F.SHAPE_IS_START
     return words.format(n=got.shape[dim], dim=dim, missing=missing)
+
+
+def _short_integer_values(got: torch.Tensor, want: torch.Tensor) -> Text | None:
+    """Both tensors' values, when both hold a few integers (token ids): a generation that ran past
+    eos or stopped early shows where, which its shape alone does not."""
+    if any(t.is_floating_point() or t.is_complex() or t.numel() > MAX_INTEGERS_SHOWN for t in (got, want)):
+        return None
+    return F.SHAPE_VALUES.format(got=str(got.tolist()), want=str(want.tolist()))
 
 
 def missing_part(got: torch.Tensor, want: torch.Tensor) -> tuple[int, int, bool] | None:

@@ -42,6 +42,8 @@ SHAPE_IS_END = t("; its values are the expected ones' last {n} along dim {dim}, 
                  "；其值是应有结果沿第 {dim} 维的最后 {n} 个，少了前面的 {missing} 个")
 SHAPE_IS_START = t("; its values are the expected ones' first {n} along dim {dim}, without the last {missing}",
                    "；其值是应有结果沿第 {dim} 维的前 {n} 个，少了后面的 {missing} 个")
+# after WRONG_SHAPE, for short integer tensors (token ids) whose values say more than their shapes
+SHAPE_VALUES = t("; got {got}, expected {want}", "；实际为 {got}，应为 {want}")
 WRONG_DTYPE = t("{what}: dtype {got}, expected {want} (the inputs' dtype, or the dtype asked for)",
                 "{what}：dtype 为 {got}，应为 {want}（即输入的 dtype，或要求的 dtype）")
 WRONG_STRUCTURE = t("{what}: returned {got}, expected {want}", "{what}：返回了{got}，应为{want}")

@@ -229,6 +229,18 @@ def test_beam_winners_padded_with_another_token_than_eos_are_told_so(pool):
     assert not any("another hypothesis" in t["output"] for t in results["tests"])
 
 
+def test_token_ids_of_the_wrong_length_are_shown_beside_their_shapes(pool):
+    """A beam search that never finishes a hypothesis at eos returns rows longer than the winners':
+    the few token ids show where it ran on, which the two shapes alone do not."""
+    beam = registry.get("beam_search")
+    eos_ignored = solution_source(beam).replace("ends_in_eos = candidates[:, -1] == eos_token_id",
+                                                "ends_in_eos = torch.zeros_like(order, dtype=torch.bool)")
+    results = grade(problem=beam, source=eos_ignored, filename="beam_search.py", runner=pool, public=True)
+    first = results["tests"][0]["output"]
+    assert "sequences (output[0]): shape (1, 5), expected (1, 4); got [[1, 3, 4, 0, 1]], expected [[1, 3, 4, 0]]" \
+        in first, first
+
+
 def test_a_wrong_formula_that_large_scores_hide_is_not_called_a_float32_drift(pool):
     """With scores up to 1e4 one key takes almost all the weight, so a missing final division is off
     on a few entries only, by less than float32's tolerance: that test names the mistake, not a

@@ -62,7 +62,10 @@ def table(tensor: torch.Tensor, *, mark: tuple[int, ...] | None = None) -> str:
     rows = values.reshape(-1, values.shape[-1]).tolist()
     widths = max(len(number(v)) for r in rows for v in r) if rows and rows[0] else 1
     lines = []
+    matrix_rows = tensor.shape[-2] if tensor.dim() >= 3 else 0
     for r, row in enumerate(rows):
+        if matrix_rows and r and r % matrix_rows == 0:
+            lines.append("")  # between the matrices of a batch, as NumPy and PyTorch print them
         position = _unflatten(r, tuple(tensor.shape[:-1]))
         marked = mark[-1] if mark is not None and tuple(mark[:-1]) == position else None
         lines.append("  " + _row(row, marked, widths))

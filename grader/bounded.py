@@ -93,7 +93,8 @@ class Helper:
         self.proc = subprocess.Popen(
             [sys.executable, "-I", "-c", BOOTSTRAP, str(package_dir().parent), str(memory_mb), *ready],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd="/",
-            env=minimal_environment(), close_fds=True)
+            env=minimal_environment(), close_fds=True,
+            start_new_session=True)  # a terminal's Ctrl-C is the command's to take, not a helper's
 
     def call(self, task: str, kwargs: dict, timeout: float):
         deadline = time.monotonic() + timeout

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from grader import installation
+from grader import installation, interrupts
 from grader.batch import ClassPlan, ClassSummary, Entry, already_graded, graded_by_another_installation
 from grader.bounded import BoundedPool, PoolClosed
 from grader.executors import GradeRequest
@@ -128,6 +128,7 @@ class ClassRun:
 
     def _loop(self) -> None:
         while True:
+            interrupts.raise_if_requested()  # a Ctrl-C whose KeyboardInterrupt was lost
             while len(self.grading) < self.executor.capacity and self._submit_next():
                 pass
             if not self.grading and not self.writing:

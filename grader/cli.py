@@ -22,7 +22,7 @@ from typing import IO, NoReturn
 
 import click
 
-from grader import __version__, capacity, registry, zygote_launch
+from grader import __version__, capacity, interrupts, registry, zygote_launch
 from grader import cli_wording as W
 from grader import feedback as F
 from grader import user_errors as UE
@@ -72,11 +72,13 @@ def _stop_once(lang: str) -> None:
         click.echo("\n" + W.STILL_SAVING.get(lang), err=True)
 
     def first(signum, frame) -> NoReturn:
-        for stop in (signal.SIGINT, signal.SIGTERM):
+        for stop in interrupts.STOP_SIGNALS:
             signal.signal(stop, still_saving)
+        interrupts.request()  # the class run checks it too: the exception below can be lost
         raise KeyboardInterrupt
 
-    for stop in (signal.SIGINT, signal.SIGTERM):
+    interrupts.reset()
+    for stop in interrupts.STOP_SIGNALS:
         signal.signal(stop, first)
 
 
@@ -116,9 +118,10 @@ def main() -> None:
 def _services():
     """The service layer, imported on first use: it imports torch (about 1.5 s), which a
     command that grades does only after it has started its sandbox process."""
-    import torch
+    with interrupts.deferred():  # a Ctrl-C inside torch's import could be lost there
+        import torch
 
-    from grader import services
+        from grader import services
 
     # The trusted side computes on tiny tensors from several threads; extra intra-op
     # threads only fight the sandboxed children for the cores.

@@ -112,7 +112,8 @@ def launch(*, force_weak: bool = False, quick_start: bool = False) -> Launched:
     stderr = tempfile.TemporaryFile()
     try:
         proc = subprocess.Popen(arguments, stdin=theirs.fileno(), stdout=subprocess.DEVNULL, stderr=stderr,
-                                cwd="/", env=minimal_environment(), close_fds=True)
+                                cwd="/", env=minimal_environment(), close_fds=True,
+                                start_new_session=True)  # a terminal's Ctrl-C is the command's to take
     except BaseException:
         ours.close()
         stderr.close()

@@ -507,9 +507,10 @@ def _compare_problem(out: Path, problem, by_student: dict[str, str], pool, lang:
     token_texts = [_usable(tokenised.get(name), text, cut) for name, (text, cut) in zip(names, compared)]
     entry = {"students": len(names), "pairs": len(names) * (len(names) - 1) // 2, "flagged": [],
              "compared_chars": limit, "cut": [readable(n) for n, (_, cut) in zip(names, compared) if cut]}
-    if len(names) < 2:
+    if len(names) < 2:  # the keys of a compared problem, with nothing compared: no pair, no threshold
         _remove_pages(out, problem.id, keep=0)
-        return entry
+        return {**entry, "left_out": [], "common": 0, "distribution": _distribution([], 0), "threshold": None,
+                "flagged_total": 0}
     started = time.monotonic()
     try:
         result = _checked(pool.call("similarity", problem_budget(len(names)), stub=problem.stub(),

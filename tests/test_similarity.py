@@ -248,8 +248,10 @@ def test_the_json_is_strict_and_as_specified(hostile_run):
         assert isinstance(f["score"], float) and 0 <= f["score"] <= 1
         assert len(f["shares"]) == len(f["matched"]) == len(f["regions"]) == 2
     assert [f["score"] for f in flagged] == sorted((f["score"] for f in flagged), reverse=True)
-    assert report["problems"][SDPA] == {"students": 1, "pairs": 0, "flagged": [],
-                                        "compared_chars": similarity.MAX_COMPARED_CHARS, "cut": []}
+    alone = report["problems"][SDPA]  # the keys of a compared problem, with no pair and no threshold
+    assert set(report["problems"][MHA]) - {"seconds"} == set(alone)
+    assert alone["students"] == 1 and alone["pairs"] == alone["flagged_total"] == 0 and alone["flagged"] == []
+    assert alone["threshold"] is None and alone["compared_chars"] == similarity.MAX_COMPARED_CHARS
 
 
 def test_hostile_names_and_sources_are_escaped(hostile_run):

@@ -138,3 +138,23 @@ def test_in_a_chinese_run_both_pages_have_no_english_wording(zh_klass, visit):
     assert not english, f"English wording on the Chinese pair page: {english}"
     assert _check_links(pair) >= 5
     _shot(pair, "similarity-pair-zh")
+
+
+def test_a_problem_with_one_submission_shows_no_threshold_in_the_summary(tmp_path, visit):
+    """One submission has no pair to compare: its row says so, not a median and a threshold of 0%."""
+    from grader import registry
+    from grader.references import solution_source
+
+    alone = registry.get("self_attention")
+    honest = honest_class(PROBLEM_ID)
+    sources = {PROBLEM_ID: {"alice": honest["reference"], "bob": honest["sdpa_correct_bmm_flattened"]},
+               alone.id: {"alice": solution_source(alone)}}
+    write_similarity(out=tmp_path, submissions=sources)
+    roster = {"alice": {"graded": [PROBLEM_ID, alone.id], "notes": []}, "bob": {"graded": [PROBLEM_ID], "notes": []}}
+    write_class_outputs(tmp_path, problems=[problem(), alone], roster=roster)
+    v = visit(tmp_path / "index.html")
+    rows = v.page.locator("#similarity table.sim-summary tbody tr")
+    assert rows.count() == 2
+    cells = [rows.nth(i).locator("td").all_inner_texts() for i in range(2)]
+    assert cells[1][1:] == ["1", "0", "one submission: no pair"], cells
+    assert cells[0][1:3] == ["2", "1"] and cells[0][4].endswith("%"), cells  # the compared one keeps its figures

@@ -137,6 +137,7 @@ MEDIAN_PAIR = t("Median pair", "中位数")
 THRESHOLD = t("Threshold", "阈值")
 FLAGGED = t("Flagged", "被标记")
 NOT_COMPARED = t("not compared", "未比较")
+ALONE = t("one submission: no pair", "只有一份提交：没有可比较的对")  # a summary row in place of its figures
 NOT_COMPARED_BECAUSE = t("Not compared: {error}. The rest of the class was graded and compared as usual.",
                          "未比较：{error}。班上其他提交照常评测和比较。")
 ALIKE = t("Alike", "相似度")

@@ -40,6 +40,7 @@ TOOL_FOLDERS = frozenset({".git", ".hg", ".svn", ".ipynb_checkpoints", ".vscode"
 SYSTEM_FILES = frozenset({"thumbs.db", "ehthumbs.db", "desktop.ini"})
 MAX_NAMED_CLASHES = 3  # the other names a note on folders that differ only in case names; then a count
 MAX_FILE_NOTES = 20  # notes on the files of one student folder that are not graded; then a count
+MAX_NAMED_PASSED_OVER = 3  # names of what an otherwise empty student folder holds, in its note
 MAX_LISTED = 1000  # names of a folder inside a student folder looked at for problem files
 ARCHIVES = ("zip", "tar.gz", "tgz", "tar", "7z", "rar", "gz")  # never opened: told to be unpacked
 
@@ -114,7 +115,7 @@ def plan_class(root: Path, *, only: tuple[Problem, ...] = ()) -> ClassPlan:
         names = [name for name in sorted(_sorted_names(folder), key=lambda n: n.endswith(".ipynb"))  # a .py wins
                  if not (name.startswith(".") or _left_by_tools(name))]
         if not names:  # said, so that a row of zeros is not taken for a grading failure
-            entry["notes"].append(F.PLAN_EMPTY_FOLDER)
+            entry["notes"].append(_nothing_handed_in(folder))
         chosen = _chosen_files(names, ids)
         passed_over = _prefer_notebooks_to_untouched_files(folder, names, chosen)
         for name in names:
@@ -139,6 +140,17 @@ def plan_class(root: Path, *, only: tuple[Problem, ...] = ()) -> ClassPlan:
     _note_lookalike_names(roster)
     _note_case_clashes(roster)
     return ClassPlan(entries, roster, ignored)
+
+
+def _nothing_handed_in(folder: Path) -> Text:
+    """The note on a student folder with nothing to grade: empty, or holding only what is passed over
+    (a hidden file, Jupyter's checkpoints), which it names: the folder is not empty."""
+    passed_over = _sorted_names(folder)
+    if not passed_over:
+        return F.PLAN_EMPTY_FOLDER
+    names = ", ".join(shown_name(n) for n in passed_over[:MAX_NAMED_PASSED_OVER])
+    more = len(passed_over) - MAX_NAMED_PASSED_OVER
+    return F.PLAN_ONLY_PASSED_OVER.format(names=names + (f" (+{more})" if more > 0 else ""))
 
 
 def _left_by_tools(name: str) -> bool:
@@ -209,7 +221,9 @@ def _not_a_problem(path: Path, ids: set[str]) -> Text:
     files handed in one level too deep, perhaps), an archive, the problem's name in other case or
     with another extension, or a name with its close match."""
     name = shown_name(path.name)
-    if path.is_dir() and not _is_symlink(path):
+    if _is_symlink(path):  # to a folder or a file: never followed, whatever its name
+        return F.PLAN_SYMLINK.format(name=name)
+    if path.is_dir():
         inside = _chosen_files(_sorted_names(path)[:MAX_LISTED], ids)
         if inside:
             return F.PLAN_FOLDER_HOLDS.format(name=name, files=", ".join(shown_name(n) for n in inside.values()))

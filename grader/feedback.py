@@ -427,5 +427,9 @@ PLAN_NOT_A_SUBMISSION = t("{name}: not graded; rename it {expected} (or hand in 
                           "{name}：未评测；请改名为 {expected}（或提交 .ipynb 笔记本）")
 PLAN_NOT_A_NOTEBOOK = t("{name}: not graded; rename it {expected}", "{name}：未评测；请改名为 {expected}")
 PLAN_EMPTY_FOLDER = t("an empty folder: nothing handed in", "空文件夹：没有提交任何文件")
+PLAN_ONLY_PASSED_OVER = t("nothing handed in: the folder holds only {names}, which are never graded (hidden "
+                          "files, and what tools leave, such as Jupyter's autosaves in .ipynb_checkpoints)",
+                          "没有提交任何文件：文件夹里只有 {names}，这些从不评测（隐藏文件，以及工具留下的文件，"
+                          "例如 Jupyter 在 .ipynb_checkpoints 中的自动保存）")
 PLAN_MORE_FILES = t("and {count} more files not graded", "另有 {count} 个文件未评测")
 PLAN_DID_YOU_MEAN = t(" (did you mean {name}?)", "（你是不是想写 {name}？）")

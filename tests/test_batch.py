@@ -135,6 +135,23 @@ def test_an_empty_student_folder_is_noted_as_nothing_handed_in(tmp_path):
     assert plan.roster["kim"]["notes"] == []
 
 
+def test_a_student_folder_of_checkpoints_or_links_says_what_it_holds(tmp_path):
+    """A folder holding only Jupyter's autosave is not called empty, and a link inside a student's
+    folder (to a folder of their files, say) is named as a link that is not followed."""
+    from grader.batch import plan_class
+
+    klass = tmp_path / "class"
+    _write(klass / "zoe" / ".ipynb_checkpoints" / f"{SDPA}-checkpoint.ipynb", "{}")
+    _write(tmp_path / "elsewhere" / f"{SDPA}.py", "x = 1\n")
+    (klass / "kim").mkdir()
+    (klass / "kim" / "work").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    roster = plan_class(klass).roster
+    assert [note.en for note in roster["zoe"]["notes"]] == [
+        "nothing handed in: the folder holds only .ipynb_checkpoints, which are never graded (hidden files, and "
+        "what tools leave, such as Jupyter's autosaves in .ipynb_checkpoints)"]
+    assert [note.en for note in roster["kim"]["notes"]] == ["work: a symbolic link; not followed, not graded"]
+
+
 @pytest.mark.parametrize("left", ["", "\n \r\n", "stub"], ids=["empty", "blank", "starter"])
 def test_an_empty_or_untouched_py_beside_the_notebook_leaves_the_notebook_graded(tmp_path, left):
     """`attn-judge start`, then `start --notebook` and the work done in the notebook: the .py left

@@ -184,7 +184,7 @@ def _styled(text: str, **style) -> str:
               help="Write a Jupyter notebook instead: the statement, the stub and a cell that checks it.")
 @LANG_OPTION
 def start(problem_id: str, directory: Path, notebook: bool, lang: str | None) -> None:
-    """Write the problem's stub to DIR/PROBLEM_ID.py, or a notebook with --notebook (never overwrites)."""
+    """Write the problem's stub as PROBLEM_ID.py in --dir (default: here), or a notebook with --notebook (never overwrites)."""
     services = _services()
     lang = resolve_lang(lang)
     try:
@@ -318,12 +318,16 @@ def grade(path: Path, problem_ids, out, as_json, seed, inputs, workers, timeout,
                 raise services.UserError(UE.INPUTS_FOR_ONE_FILE.format(inputs=inputs))
             if as_json:
                 raise services.UserError(UE.JSON_FOR_ONE_FILE)
+            if workers is not None and scheduler is not None:
+                raise services.UserError(UE.WORKERS_WITH_SCHEDULER)
             _grade_class(path, problem_ids=problem_ids, out=out, seed=seed,
                          workers=workers, limits=limits, resume=resume, allow_weak=allow_weak_isolation,
                          allowed=allowed, scheduler=scheduler, lang=lang)
             return
         if not path.exists() and not path.is_symlink():
             raise services.UserError(UE.NO_SUCH_PATH.format(path=one_line(path)))
+        if scheduler is not None:
+            raise services.UserError(UE.SCHEDULER_FOR_A_CLASS)
         if out:
             services.check_report_folder(out, path)
         if len(problem_ids) > 1:

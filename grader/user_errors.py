@@ -95,6 +95,14 @@ INPUTS_FOR_ONE_FILE = t("--inputs {inputs} grades one file (to re-grade what a G
                         "graded); a class is graded with inputs shared by every submission: leave it out.",
                         "--inputs {inputs} 只用于评测单个文件（重新评测 Gradescope 或 PrairieLearn 评测包评过的提交）；"
                         "评测整个班级时所有提交共用同一组输入：请去掉这个选项。")
+SCHEDULER_FOR_A_CLASS = t("--scheduler grades a class (a folder of student folders) on Dask workers; one file is "
+                          "graded on this machine: leave --scheduler out, or give the class's folder.",
+                          "--scheduler 用于在 Dask 工作进程上评测整个班级（一个包含学生文件夹的文件夹）；单个文件在本机"
+                          "评测：请去掉 --scheduler，或给出班级的文件夹。")
+WORKERS_WITH_SCHEDULER = t("--workers sets this machine's pool; with --scheduler the Dask workers grade (local:N "
+                           "starts N of them): give one of the two.",
+                           "--workers 设置本机评测池的大小；使用 --scheduler 时由 Dask 工作进程评测（local:N 会启动 N 个）："
+                           "两者只能给一个。")
 JSON_FOR_ONE_FILE = t("--json prints one file's results.json; a class's results are files under --out (each "
                       "student's results.json, the gradebooks): leave out --json, or give one file's path.",
                       "--json 只打印单个文件的 results.json；班级的结果是 --out 下的文件（每个学生的 results.json 和"

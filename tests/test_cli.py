@@ -544,11 +544,25 @@ def _class_refused_in_one_line(tmp_path, args, words):
 @pytest.mark.parametrize("args, words", [
     (["--inputs", "per-file"], ["--inputs per-file grades one file", "leave it out"]),
     (["--json"], ["--json prints one file's results.json", "leave out --json, or give one file's path"]),
-], ids=["inputs", "json"])
+    (["--workers", "2", "--scheduler", "local:2"], ["--workers sets this machine's pool", "give one of the two"]),
+], ids=["inputs", "json", "workers-and-scheduler"])
 def test_an_option_of_one_file_given_for_a_class_is_refused(tmp_path, args, words):
     """--json on a class folder was once ignored in silence: the user asked for JSON and got a
     progress bar and files. Refused, like --inputs, before anything is graded or written."""
     assert _class_refused_in_one_line(tmp_path, args, words).stdout == ""
+
+
+@pytest.mark.parametrize("scheduler", ["local:2", "tcp://127.0.0.1:1", "nonsense"])
+def test_a_scheduler_given_for_one_file_is_refused(tmp_path, scheduler):
+    """One file was graded on this machine whatever --scheduler said (even an address nobody
+    answers): an instructor re-grading a disputed file "on the cluster" believed it ran there."""
+    path = tmp_path / "self_attention.py"
+    path.write_text(solution_source(registry.get("self_attention")))
+    result = attn("grade", str(path), "--scheduler", scheduler, cwd=tmp_path, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        "Error: --scheduler grades a class (a folder of student folders) on Dask workers; one file is graded on "
+        "this machine: leave --scheduler out, or give the class's folder."]
 
 
 @pytest.mark.parametrize("command", ["check", "grade"])

@@ -62,6 +62,8 @@ from grader.sandbox.messages import ErrorKind
 
 log = logging.getLogger(__name__)
 
+TASK_PREFIX = "attn-judge-"  # of the key of each grading task, which the scheduler's log names
+
 MAX_TRIES = 3
 CONNECT_SECONDS = 30
 CONNECT_GRACE_SECONDS = 5  # beyond CONNECT_SECONDS, for a connection that Dask itself would end
@@ -284,7 +286,7 @@ class DaskExecutor:
         return result
 
     def _submit(self, request: GradeRequest, result: Future, *, tries: int) -> None:
-        key = f"attn-judge-{uuid.uuid4().hex}"
+        key = f"{TASK_PREFIX}{uuid.uuid4().hex}"
         try:
             future = self.client.submit(self.task, request, key=key, pure=False, retries=0)
         except (OSError, CancelledError, RuntimeError) as exc:  # a closed client or a lost scheduler
@@ -461,6 +463,9 @@ def open_dask_executor(scheduler: str, *, allow_weak: bool, force_weak: bool = F
         workers = capacity.checked_workers(int(count))
         # One task at a time per worker thread (no tasks queued on a worker): a worker that a
         # submission kills then takes no bystander's try with it.
+        # the scheduler runs in this process: its ERROR line for each submission whose worker died
+        # would read as the run failing; the run's summary says what was graded again
+        logging.getLogger("distributed.scheduler").addFilter(_not_a_lost_worker_of_ours)
         with dask.config.set({"distributed.scheduler.allowed-failures": 0,
                               "distributed.scheduler.worker-saturation": 1.0}), _ctrl_c_left_to_this_process():
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
@@ -476,6 +481,15 @@ def open_dask_executor(scheduler: str, *, allow_weak: bool, force_weak: bool = F
     # says what was graded again, and the terminal is the grader's.
     logging.getLogger("distributed.client").setLevel(logging.ERROR)
     return DaskExecutor(_connected_client(scheduler), allow_weak=allow_weak, force_weak=force_weak)
+
+
+def _not_a_lost_worker_of_ours(record: logging.LogRecord) -> bool:
+    """False for the scheduler's record of a grading task whose worker died ("Task attn-judge-…
+    marked as failed because 1 workers died while trying to run it"): the class run grades it again
+    or marks it crash, and says so in its own words."""
+    args = record.args if isinstance(record.args, tuple) else ()
+    return not (record.levelno == logging.ERROR and "workers died" in str(record.msg)
+                and any(str(arg).startswith(TASK_PREFIX) for arg in args))
 
 
 def _connected_client(scheduler: str) -> Client:

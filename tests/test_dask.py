@@ -8,6 +8,7 @@ the middle of a class.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -110,11 +111,20 @@ def _kills_its_worker_for(key: str):
 
 
 def test_a_submission_that_kills_workers_is_marked_crash_after_bounded_tries(tmp_path, dask_executor):
+    """Without the scheduler's own ERROR line for each lost worker: the run did not fail, and the
+    result and the summary say what happened."""
     root, out = tmp_path / "class", tmp_path / "out"
     _class(root, 2)
     executor = DaskExecutor(dask_executor.client, allow_weak=False, task=_kills_its_worker_for(f"s01/{SDPA}"),
                             max_tries=3)
-    plan, summary = grade_class(root=root, out=out, executor=executor, reports=False)
+    logged: list[str] = []  # what the scheduler (in this process) lets through to its handlers
+    handler = logging.Handler()
+    handler.emit = lambda record: logged.append(record.getMessage())
+    logging.getLogger("distributed.scheduler").addHandler(handler)
+    try:
+        plan, summary = grade_class(root=root, out=out, executor=executor, reports=False)
+    finally:
+        logging.getLogger("distributed.scheduler").removeHandler(handler)
     crashed = json.loads(results_path(out, "s01", SDPA).read_text(encoding="utf-8"))
     assert crashed["extra_data"]["error"]["kind"] == "crash" and crashed["score"] == 0
     assert "lost 3 times" in crashed["extra_data"]["error"]["message"]
@@ -123,6 +133,7 @@ def test_a_submission_that_kills_workers_is_marked_crash_after_bounded_tries(tmp
         data = json.loads(results_path(out, entry.student, entry.problem.id).read_text(encoding="utf-8"))
         assert data["extra_data"]["error"] is None
     assert summary.retried.count(f"s01/{SDPA}") == 1  # sent again twice, one submission graded again
+    assert not any("workers died" in message for message in logged), logged
 
 
 class _Finished:

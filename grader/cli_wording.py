@@ -36,12 +36,14 @@ GRADING = t("Grading", "评测中")
 INTERRUPTED = t("Interrupted.", "已中断。")
 STILL_SAVING = t("Stopping: saving what is finished first (a few seconds).", "正在停止：先保存已完成的结果（需要几秒钟）。")
 INTERRUPTED_SAVED = t("Interrupted. Everything finished so far is saved; run the same command with --resume "
-                      "to continue.",
-                      "已中断。到目前为止完成的部分都已保存；加上 --resume 选项再次运行同一命令即可继续。")
+                      "to continue. Until then gradebook-canvas.csv leaves the submissions not yet graded blank: "
+                      "do not import it yet.",
+                      "已中断。到目前为止完成的部分都已保存；加上 --resume 选项再次运行同一命令即可继续。在此之前，"
+                      "gradebook-canvas.csv 中尚未评测的提交留空：请先不要导入。")
 CLASS_SUMMARY = t("Submissions graded: {graded} ({skipped} already done); students: {students}; time: "
-                  "{seconds} s. Errors: {errors}.",
+                  "{seconds} s. Errors among those graded now: {errors}.",
                   "已评测 {students} 名学生的 {graded} 份提交（其中 {skipped} 份此前已完成），用时 {seconds} 秒。"
-                  "错误：{errors}。")
+                  "本次评测中的错误：{errors}。")
 ERROR_COUNT = t("{kind}: {count}", "{kind}：{count}")  # one item of the {errors} of CLASS_SUMMARY
 NO_ERRORS = t("none", "无")
 GRADED_AGAIN = t("Graded again on another worker (theirs was lost or could not grade): {count} submission(s).",

@@ -603,6 +603,7 @@ def test_an_interrupted_class_run_saves_what_is_finished(tmp_path, stops):
     _, stderr = run.communicate(timeout=120)
     assert run.returncode == 130, stderr
     assert "--resume" in stderr and "Traceback" not in stderr
+    assert "gradebook-canvas.csv leaves the submissions not yet graded blank: do not import it yet" in stderr
     assert (out / "gradebook.csv").is_file() and (out / "index.html").is_file()
     for path in _finished(out):
         json.loads(path.read_text())

@@ -39,6 +39,7 @@ import importlib.util
 import logging
 import re
 import signal
+import socket
 import threading
 import time
 import uuid
@@ -67,6 +68,7 @@ TASK_PREFIX = "attn-judge-"  # of the key of each grading task, which the schedu
 MAX_TRIES = 3
 CONNECT_SECONDS = 30
 CONNECT_GRACE_SECONDS = 5  # beyond CONNECT_SECONDS, for a connection that Dask itself would end
+RESOLVE_SECONDS = 5  # for the scheduler's host name to resolve before Dask is left to try
 UNSUPPORTED_PROTOCOLS = ("ucx",)  # needs a build of Dask and of the workers of its own
 CAPACITY_SECONDS = 2.0  # how long the cluster's count of worker threads is trusted before it is asked again
 WORKERS_SECONDS = 20  # how long a cluster may take to have its first worker running (each imports torch)
@@ -448,6 +450,34 @@ def _check_address(scheduler: str) -> None:
             raise ValueError(f"{scheduler!r} has no host or a port out of range")
 
 
+def _check_host_known(scheduler: str) -> None:
+    """OSError at once when the scheduler's host name does not resolve (a typo), rather than after
+    trying to reach it for :data:`CONNECT_SECONDS`. A resolver that takes longer than
+    :data:`RESOLVE_SECONDS` is left to Dask's own timeout."""
+    from distributed.comm import parse_address, parse_host_port
+
+    protocol, location = parse_address(scheduler)
+    if protocol not in ("tcp", "tls"):
+        return
+    host, port = parse_host_port(location)
+    outcome: dict = {}
+
+    def resolve() -> None:
+        try:
+            socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            outcome["unknown"] = exc
+        except OSError:  # anything else is for the connection to report
+            pass
+
+    thread = threading.Thread(target=resolve, name="attn-judge-dask-resolve", daemon=True)
+    thread.start()
+    thread.join(RESOLVE_SECONDS)
+    if "unknown" in outcome:
+        raise OSError(f"no host is named {host!r} (the name does not resolve: {outcome['unknown'].strerror}); "
+                      "check the address")
+
+
 def open_dask_executor(scheduler: str, *, allow_weak: bool, force_weak: bool = False) -> DaskExecutor:
     """A Dask executor for ``tcp://HOST:PORT`` (an existing scheduler) or ``local:N`` (N local workers).
 
@@ -477,6 +507,7 @@ def open_dask_executor(scheduler: str, *, allow_weak: bool, force_weak: bool = F
             executor.dashboard = client.dashboard_link
         return executor
     _check_address(scheduler)
+    _check_host_known(scheduler)
     # A remote client logs what it retries ("Couldn't gather 1 keys, rescheduling"): the run's summary
     # says what was graded again, and the terminal is the grader's.
     logging.getLogger("distributed.client").setLevel(logging.ERROR)
@@ -517,5 +548,6 @@ def _connected_client(scheduler: str) -> Client:
     if error is not None:
         if scheduler.startswith("tls://") and isinstance(error, TypeError):
             raise OSError("tls:// needs Dask's TLS settings (distributed.comm.tls in the Dask configuration)")
-        raise OSError(f"what answered there is no Dask scheduler ({type(error).__name__})")
+        # (the type of error Dask made of the answer, a MemoryError say, would mean nothing here)
+        raise OSError("what answered there is no Dask scheduler; is it the scheduler's port (8786 by default)?")
     return outcome["client"]

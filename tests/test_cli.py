@@ -612,6 +612,23 @@ def test_an_unreachable_scheduler_gets_one_message(monkeypatch):
     assert caught.value.text.en.startswith("--scheduler tcp://127.0.0.1:9: cannot reach the Dask scheduler")
 
 
+def test_a_scheduler_host_that_does_not_resolve_is_said_at_once(monkeypatch):
+    """A misspelt host name was said only after the connection's 30 s, as a timeout: said at once,
+    as a name that does not resolve (.invalid never does)."""
+    from grader import dask_backend, services
+
+    def never_connect(*args, **kwargs):
+        raise AssertionError("a connection was tried to a host whose name does not resolve")
+
+    monkeypatch.setattr(dask_backend, "_connected_client", never_connect)
+    with pytest.raises(services.UserError) as caught:
+        services.open_executor(allow_weak=False, scheduler="tcp://no-such-host.invalid:8786")
+    said = caught.value.text.en
+    assert said.startswith("--scheduler tcp://no-such-host.invalid:8786: cannot reach the Dask scheduler (no host "
+                           "is named 'no-such-host.invalid' (the name does not resolve"), said
+    assert said.endswith("check the address)"), said
+
+
 def _serving(answer: bytes | None):
     """A TCP server on this machine that is no Dask scheduler: it answers ``answer`` to whatever it
     is sent (a web server's reply), or nothing at all (None); its address."""

@@ -391,3 +391,15 @@ def test_nan_from_keys_blocked_by_default_points_at_the_mask(pool, problem_id, o
     results = grade(problem=problem, source=reference.replace(old, new), filename=f"{problem_id}.py", runner=pool)
     nan = [t for t in results["tests"] if "are nan or inf" in t["output"]]
     assert nan and all("check the mask's polarity (True = may attend)" in t["output"] for t in nan)
+
+
+def test_blocks_summed_against_the_running_maximum_without_rescaling_are_named_as_such(pool):
+    """Subtracting the running maximum but never rescaling the sums was named "each block normalised
+    by its own maximum", which the code does not do: the mistake's name covers both."""
+    flash = registry.get("flash_attention")
+    never_rescaled = (solution_source(flash).replace("l = alpha * l + p.sum(dim=-1)", "l = l + p.sum(dim=-1)")
+                      .replace("acc = alpha.unsqueeze(-1) * acc +", "acc = acc +"))
+    results = grade(problem=flash, source=never_rescaled, filename="flash_attention.py", runner=pool, public=True)
+    assert results["extra_data"]["diagnosis"] == ["flash.block_max_only"]
+    assert "Blocks added up on different maxima" in results["output"]
+    assert "the running one as it was then" in results["output"]

@@ -62,7 +62,10 @@ TESTS = [
                                [[2.0, -1.0], [-2.464791, 0.785916], [1.934097, -0.851361]]],
                               dtype=torch.float64),
         places=6,
-        hint=t("Build the causal mask on x's device.", "因果掩码要建在 x 所在的设备上。"),
+        hint=t("Float64 in, float64 out: make every tensor you create (the causal mask, a fill value) "
+               "with x's dtype and device, and round nothing to float32 on the way.",
+               "输入 float64，输出也是 float64：自己创建的每个张量（因果掩码、填充值）都要用 x 的 dtype 和设备，"
+               "中途不要转成 float32。"),
     ),
     public_case(
         "P5", t("one token, causal: the output is x @ w_v", "一个词元，因果：输出就是 x @ w_v"),

@@ -64,6 +64,30 @@ TESTS = [
         hint=t("Subtract each row's maximum before exp(), or use torch.softmax.",
                "在 exp() 之前减去每行的最大值，或者直接用 torch.softmax。"),
     ),
+    public_case(
+        "P6", t("q and k of width 2, v of width 4", "q 和 k 宽 2，v 宽 4"),
+        call("scaled_dot_product_attention", Q, K,
+             torch.tensor([[[1.0, 0.0, 2.0, 1.0], [0.0, 1.0, -1.0, 0.0], [2.0, 2.0, 0.0, -1.0]]])),
+        # the weights of P1, whatever the width of v
+        expected=(
+            torch.tensor([[[1.2033, 1.0000, 0.6044, 0.0000], [1.0000, 1.2033, -0.0056, -0.2033]]]),
+            torch.tensor([[[0.4011, 0.1978, 0.4011], [0.1978, 0.4011, 0.4011]]]),
+        ),
+        hint=t("The scale is sqrt(Dk), the width of q and k (2 here), not the width of v (4).",
+               "缩放因子是 sqrt(Dk)，即 q 和 k 的宽度（这里是 2），不是 v 的宽度（4）。"),
+    ),
+    public_case(
+        "P7", t("scores far below -1e4: a blocked key still gets weight 0",
+                "得分远低于 -1e4：被屏蔽的键权重仍为 0"),
+        call("scaled_dot_product_attention", torch.tensor([[100.0, 100.0]]),
+             torch.tensor([[-100.0, -100.0], [-100.0, -100.0], [0.0, 0.0]]),
+             torch.tensor([[1.0], [3.0], [100.0]]), mask=torch.tensor([[True, True, False]])),
+        # the allowed scores are -20000 / sqrt(2) = -14142; the blocked key's 0 must not count
+        expected=(torch.tensor([[2.0]]), torch.tensor([[0.5, 0.5, 0.0]])),
+        hint=t("Fill blocked scores with -inf (or torch.finfo(dtype).min), not a number such as -1e4 "
+               "that real scores can be below.",
+               "被屏蔽的得分要填 -inf（或 torch.finfo(dtype).min），不要填 -1e4 这样真实得分可能低于它的数。"),
+    ),
 ]
 
 # The statement's worked example; reports and the site draw its attention weights.

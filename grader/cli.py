@@ -467,10 +467,22 @@ def site() -> None:
               show_default=True)
 def site_build(out: Path) -> None:
     """Build the study site into OUT (works offline, from file://)."""
-    from grader.sitegen import build_site
+    from grader.sitegen.build import build_site, site_output_or_new
 
-    index = build_site(out=out)
-    click.echo(W.STUDY_SITE_AT.format(path=one_line(Path(index).resolve())).get(resolve_lang(None)))
+    services = _services()
+    lang = resolve_lang(None)
+    try:
+        services.check_writable_folder(out)
+        if not site_output_or_new(out):  # an instructor's results, a page of one's own: never replaced
+            raise services.UserError(UE.SITE_OUT_HOLDS_OTHER_FILES.format(out=one_line(out)))
+        try:
+            index = build_site(out=out)
+        except OSError as exc:  # the disk full, a folder that cannot be written (/proc, /sys)
+            raise services.UserError(UE.SITE_WRITE_FAILED.format(out=one_line(out),
+                                                                 why=services.os_reason(exc))) from None
+    except services.UserError as exc:
+        _fail(exc.text, lang)
+    click.echo(W.STUDY_SITE_AT.format(path=one_line(Path(index).resolve())).get(lang))
 
 
 main.add_command(export)

@@ -62,6 +62,13 @@ OUT_HOLDS_OTHER_FILES = t("{out} already holds files that no class run wrote (a 
                           "index.html, gradebooks and static/); choose a new or empty folder",
                           "{out} 中已有并非班级评测写入的文件（班级评测会替换其中的 index.html、成绩表和 "
                           "static/）；请另选一个新的或空的文件夹")
+SITE_OUT_HOLDS_OTHER_FILES = t("{out} already holds files that no site build wrote (a build would replace its "
+                               "index.html and more); choose a new or empty folder",
+                               "{out} 中已有并非网站生成写入的文件（生成网站会替换其中的 index.html 等文件）；"
+                               "请另选一个新的或空的文件夹")
+SITE_WRITE_FAILED = t("could not write the study site into {out} ({why}); free some space or choose another folder, "
+                      "then build it again",
+                      "无法把学习网站写入 {out}（{why}）；请腾出空间或另选文件夹，然后重新生成")
 OUT_HOLDS_SUBMISSION = t("--out {out} holds {file}: the report would be written among the submissions (in a class "
                          "directory, taken for a student's folder); choose a folder that does not hold it",
                          "--out {out} 包含 {file}：报告会写在提交之间（在班级文件夹中会被当作学生文件夹）；"

@@ -856,3 +856,34 @@ def test_token_ids_that_differ_from_a_public_expected_value_are_shown_beside_it(
                         "expected 0")
     assert lines[start + 1:start + 7] == ["got:", "1  2  3  4  0", "3  4  0 [1] 2", "expected:",
                                           "1  2  3  4  0", "3  4  0 [0] 0"], result.stdout
+
+
+def _site_refused(tmp_path: Path, out: str, *words: str) -> None:
+    result = attn("site", "build", "--out", out, cwd=tmp_path, timeout=300)
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert all(word in lines[0] for word in words), lines[0]
+
+
+def test_a_site_build_never_replaces_files_it_did_not_write(tmp_path):
+    """A folder of one's own pages, or a class run's results (its overview is index.html too), was
+    overwritten in silence: refused, every file kept. An earlier site's folder is built again."""
+    own = tmp_path / "mine"
+    own.mkdir()
+    (own / "index.html").write_text("MY OWN PAGE")
+    _site_refused(tmp_path, "mine", "mine already holds files that no site build wrote", "choose a new or empty")
+    assert (own / "index.html").read_text() == "MY OWN PAGE" and len(list(own.iterdir())) == 1
+    results = tmp_path / "results"
+    (results / "ana" / "self_attention").mkdir(parents=True)
+    (results / "index.html").write_text("Class overview")
+    _site_refused(tmp_path, "results", "results already holds files")
+    assert (results / "index.html").read_text() == "Class overview"
+    for again in range(2):  # a site's own folder is rebuilt, with its mark or (built before it) without
+        built = attn("site", "build", "--out", "site", cwd=tmp_path, timeout=300)
+        assert built.returncode == 0 and "Study site:" in built.stdout, built.stderr
+        (tmp_path / "site" / ".attn-judge-site").unlink()
+
+
+def test_a_site_build_where_nothing_can_be_written_gets_one_message(tmp_path):
+    _site_refused(tmp_path, "/proc/attn-judge-site", "/proc/attn-judge-site")

@@ -309,6 +309,20 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+SITE_MARK = ".attn-judge-site"  # written into a site's folder first: a later build may replace what is there
+
+
+def site_output_or_new(out: Path) -> bool:
+    """Whether ``out`` is missing, empty, or a study site's folder (its mark, or, built before the
+    mark existed, its quiz page and script): a build replaces the files it writes there."""
+    try:
+        if not out.is_dir() or next(out.iterdir(), None) is None or (out / SITE_MARK).is_file():
+            return True
+        return (out / "quiz.html").is_file() and (out / "static" / "study.js").is_file()
+    except OSError:  # a folder that cannot be listed: writing there fails, and is said then
+        return True
+
+
 def build_site(*, out: Path) -> Path:
     """Write the study site into ``out`` and return the path of its ``index.html``.
 
@@ -320,6 +334,7 @@ def build_site(*, out: Path) -> Path:
         ``out / "index.html"``.
     """
     out = Path(out)
+    _write(out / SITE_MARK, "A study site written by attn-judge site build; a later build replaces it.\n")
     env = _environment()
     sources = content.load_sources()
     source_ids = {s.id for s in sources}

@@ -27,6 +27,15 @@ INPUTS = (SHARED, PER_FILE)
 
 KEY_BYTES = 32
 KEY_FILE = "seed-key"
+NOT_A_KEY = f"it is not a key of {KEY_BYTES} bytes"  # why a file (or a folder) in a key's place is refused
+
+
+class KeyUnusable(Exception):
+    """A seed key that can be neither read nor made: ``path``, and why (as the system says it)."""
+
+    def __init__(self, path: Path, why: str):
+        super().__init__(f"{path}: {why}")
+        self.path, self.why = path, why
 
 
 def _load(path: Path) -> bytes | None:
@@ -39,22 +48,32 @@ def _load(path: Path) -> bytes | None:
 
 
 def _load_or_create(path: Path) -> bytes:
+    """The key in ``path``, made first when there is none; :class:`KeyUnusable` when something else
+    is there (a folder, a file of another size: never taken for a key, never replaced) or the
+    folder cannot hold one."""
     key = _load(path)
     if key is not None:
         return key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_bytes(KEY_BYTES)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(key)
     try:
-        os.link(tmp, path)  # first writer wins; a concurrent one reads the winner's key
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path.read_bytes()
+        if path.exists() or path.is_symlink():
+            raise KeyUnusable(path, NOT_A_KEY)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(secrets.token_bytes(KEY_BYTES))
+        try:
+            os.link(tmp, path)  # first writer wins; a concurrent one reads the winner's key
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    except OSError as exc:
+        raise KeyUnusable(path, exc.strerror or type(exc).__name__) from None
+    key = _load(path)
+    if key is None:
+        raise KeyUnusable(path, NOT_A_KEY)
+    return key
 
 
 def user_key() -> bytes:

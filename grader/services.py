@@ -36,7 +36,8 @@ from grader.registry import Problem, UnknownProblemError
 from grader.reports.classroom import ClassOutputs, Current
 from grader.runs import GradingStopped, SubmissionError
 from grader.sandbox.messages import ErrorKind, Limits
-from grader.seedkey import PER_FILE, SHARED, class_key, class_key_path, existing_class_key, file_seed, user_key
+from grader.seedkey import (NOT_A_KEY, PER_FILE, SHARED, KeyUnusable, class_key, class_key_path, existing_class_key,
+                            file_seed, user_key)
 from grader.submission import BadSubmission, read_submission
 
 
@@ -223,7 +224,10 @@ def grade_file(*, path: Path, problem_id: str | None, seed: int = DEFAULT_SEED,
     """
     path = Path(path)
     problem = infer_problem(path, problem_id)
-    seed_key = None if seed == DEFAULT_SEED else user_key()
+    try:
+        seed_key = None if seed == DEFAULT_SEED else user_key()
+    except KeyUnusable as exc:
+        raise UserError(UE.USER_KEY_UNUSABLE.format(path=readable(str(exc.path)), why=exc.why)) from None
     executor = open_executor(workers=1, allow_weak=allow_weak, quick_start=True)
     try:
         try:
@@ -302,7 +306,7 @@ def grade_class(
         on_plan(plan)
         settings = Settings(out=out, seed=seed, limits=limits, resume=resume, allow_forbidden=allow_forbidden,
                             lang=lang, reports=reports,
-                            seed_key=class_key(out) if seed != DEFAULT_SEED else None,
+                            seed_key=_class_key(out) if seed != DEFAULT_SEED else None,
                             only=frozenset(p.id for p in only) or None)
         shown = _shown_in_outputs(root, out, plan, only)
         outputs = ClassOutputs(out, problems=problems_of(shown), roster=shown.roster, overview=reports, lang=lang,
@@ -350,6 +354,10 @@ def check_seeds(root: Path, out: Path, plan: ClassPlan, seed: int, *, resume: bo
     of other problems graded with another seed (:func:`check_kept_seeds`); or when the seed of
     results in OUT cannot be checked, their key gone. Said before any sandbox starts, naming OUT as
     :func:`named` does."""
+    if seed != DEFAULT_SEED and existing_class_key(out) is None:  # none yet, or something else in its place
+        key = class_key_path(out)
+        if key.exists() or key.is_symlink():
+            raise UserError(UE.CLASS_KEY_UNUSABLE.format(path=readable(str(key)), why=NOT_A_KEY))
     if resume:
         check_resumed_seed(out, plan, seed)
     check_kept_seeds(root, out, plan, seed, only, by_default=by_default)
@@ -393,6 +401,14 @@ def _recorded_seed(out: Path, entry: Entry) -> dict | None:
     extra = recorded_extra(out, entry)
     recorded = {key: extra[key] for key in SEED_RECORDS if key in extra} if extra is not None else {}
     return recorded or None
+
+
+def _class_key(out: Path) -> bytes:
+    """:func:`class_key`; :class:`UserError` when OUT holds something else where the key goes."""
+    try:
+        return class_key(out)
+    except KeyUnusable as exc:
+        raise UserError(UE.CLASS_KEY_UNUSABLE.format(path=readable(str(exc.path)), why=exc.why)) from None
 
 
 def _run_seed(out: Path, seed: int) -> dict | None:

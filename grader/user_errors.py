@@ -129,6 +129,15 @@ PASSED_OVER = t(". Passed over: {names} (a name starting with '.' is hidden, nev
                 "。已跳过：{names}（以 '.' 开头的名字是隐藏的，不会当作学生；文件不是学生文件夹）")
 START_NOT_WRITABLE = t("--dir {directory}: cannot write {path} there ({why}); choose a folder you can write to",
                        "--dir {directory}：无法在此写入 {path}（{why}）；请选择一个可以写入的文件夹")
+USER_KEY_UNUSABLE = t("cannot use {path} as the key of secret seeds' fingerprints ({why}): set ATTN_JUDGE_HOME "
+                      "to a folder you can write to, or move that file away",
+                      "无法把 {path} 用作秘密种子指纹的密钥（{why}）：请把 ATTN_JUDGE_HOME 设为你可以写入的文件夹，"
+                      "或把该文件移走")
+CLASS_KEY_UNUSABLE = t("cannot use {path} as the key of this class's secret-seed fingerprints ({why}); it travels "
+                       "with the results for --resume: restore it from a copy of the results, or remove it and grade "
+                       "the class again without --resume",
+                       "无法把 {path} 用作本班秘密种子指纹的密钥（{why}）；它随评测结果一起供 --resume 使用："
+                       "请从结果的副本中恢复它，或删除它后不加 --resume 重新评测全班")
 OUT_NOT_WRITABLE = t("{out}: cannot write there ({why}); choose a folder you can write to",
                      "{out}：无法在此写入（{why}）；请选择一个可以写入的文件夹")
 OUT_WRITE_FAILED = t("could not write {path} ({why}), so grading stopped. Everything finished before it is "

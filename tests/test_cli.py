@@ -887,3 +887,38 @@ def test_a_site_build_never_replaces_files_it_did_not_write(tmp_path):
 
 def test_a_site_build_where_nothing_can_be_written_gets_one_message(tmp_path):
     _site_refused(tmp_path, "/proc/attn-judge-site", "/proc/attn-judge-site")
+
+
+def _one_error_line(result: subprocess.CompletedProcess, *words: str) -> None:
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and "Traceback" not in result.stderr, result.stderr
+    assert all(word in lines[0] for word in words), lines[0]
+
+
+def test_a_seed_key_that_cannot_be_used_gets_one_message_and_is_never_replaced(tmp_path):
+    """A secret seed's fingerprint needs a key: a data folder that is a file, or a key file of
+    another size, ended in a traceback or was taken as the key as it was."""
+    path = tmp_path / "self_attention.py"
+    path.write_text(solution_source(registry.get("self_attention")))
+    home_file = tmp_path / "home-file"
+    home_file.write_text("not a folder")
+    result = attn("grade", str(path), "--seed", "5", cwd=tmp_path, env={"ATTN_JUDGE_HOME": str(home_file)})
+    _one_error_line(result, f"cannot use {home_file}/seed-key as the key", "set ATTN_JUDGE_HOME")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "seed-key").write_bytes(b"short")
+    result = attn("grade", str(path), "--seed", "5", cwd=tmp_path, env={"ATTN_JUDGE_HOME": str(home)})
+    _one_error_line(result, "it is not a key of 32 bytes")
+    assert (home / "seed-key").read_bytes() == b"short"
+
+
+def test_a_class_whose_seed_key_is_a_folder_gets_one_message(tmp_path):
+    klass, out = tmp_path / "class", tmp_path / "out"
+    (klass / "ana").mkdir(parents=True)
+    (klass / "ana" / "self_attention.py").write_text(solution_source(registry.get("self_attention")))
+    (out / ".attn-judge" / "seed-key").mkdir(parents=True)
+    result = attn("grade", str(klass), "--out", str(out), "--seed", "7", cwd=tmp_path,
+                  env={"ATTN_JUDGE_HOME": str(tmp_path / "home")})
+    _one_error_line(result, f"cannot use {out}/.attn-judge/seed-key as the key of this class's", "--resume")
+    assert not (out / "ana").exists()

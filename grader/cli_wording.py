@@ -16,6 +16,7 @@ from grader.i18n import t
 # ----------------------------------------------------------------------------- any command
 ERROR_LINE = t("Error: {message}", "错误：{message}")
 USAGE_LINE = t("Usage: {usage}", "用法：{usage}")  # a usage error's first line (grader.cli_usage)
+STDOUT_UNWRITABLE = t("cannot write to standard output: {reason}", "无法写入标准输出：{reason}")  # grader.console
 TRY_HELP = t("Try '{command}' for help.", "运行 '{command}' 查看帮助。")
 
 # ------------------------------------------------------------------- show, grade FILE, isolation, site

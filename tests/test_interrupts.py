@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 from grader import interrupts, registry
 from grader.bounded import Helper

@@ -55,8 +55,11 @@ def _load_or_create(path: Path) -> bytes:
     if key is not None:
         return key
     try:
-        if path.exists() or path.is_symlink():
-            raise KeyUnusable(path, NOT_A_KEY)
+        if path.exists() or path.is_symlink():  # a key another process has just made reads as one now
+            key = _load(path)
+            if key is None:
+                raise KeyUnusable(path, NOT_A_KEY)
+            return key
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -97,11 +97,11 @@ def _stdout_failed(stdout: _Stdout) -> int:
     os.close(devnull)
     if stdout.error.errno == errno.EPIPE:
         return READER_LEFT_STATUS
-    from grader.cli_wording import ERROR_LINE, STDOUT_UNWRITABLE
+    from grader import cli_wording as W
     from grader.i18n import resolve_lang
 
     reason = stdout.error.strerror or str(stdout.error)
-    line = ERROR_LINE.format(message=STDOUT_UNWRITABLE.format(reason=reason)).get(resolve_lang(None))
+    line = W.ERROR_LINE.format(message=W.STDOUT_UNWRITABLE.format(reason=reason)).get(resolve_lang(None))
     try:
         print(line, file=sys.stderr, flush=True)
     except (OSError, ValueError):  # stderr is gone too: the status says it

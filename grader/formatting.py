@@ -28,11 +28,6 @@ def number(value) -> str:
     return text
 
 
-def shortened(text: str, limit: int) -> str:
-    """``text`` if it has at most ``limit`` characters, else its start and "…", ``limit`` in all."""
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
 def shape(value) -> str:
     """``(2, 3, 4)`` for a tensor or a shape; ``()`` for a scalar."""
     dims = tuple(value.shape) if isinstance(value, torch.Tensor) else tuple(value)

@@ -44,12 +44,11 @@ from dataclasses import dataclass
 
 from grader import feedback as F
 from grader import registry
-from grader.formatting import shortened
 from grader.i18n import Text, resolve_lang
 from grader.notebooks import SourceMap, code_from_cells
 from grader.registry import Problem
 from grader.sandbox.messages import Limits
-from grader.terminal import safe
+from grader.terminal import safe, shortened
 
 MAX_CONSTANT_CHARS = 1000  # a longer literal is not copied into the checked module
 MAX_SHOWN_OUTPUT = 2000  # characters of captured output shown under the results

@@ -53,10 +53,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from grader import feedback as F
-from grader.formatting import shortened
 from grader.i18n import Text, join, same, t
 from grader.submission import (MAX_BYTES, BadSubmission, empty_file, mib_over, refuse_binary, shown_name,
                                utf8_text)
+from grader.terminal import shortened
 
 if TYPE_CHECKING:
     from grader.registry import Problem

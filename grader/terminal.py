@@ -34,3 +34,8 @@ def one_line(text) -> str:
     """``text`` as :func:`safe` shows it, with its newlines made ``?`` as well (every other line
     break, CR, U+0085, U+2028, U+2029, already is): for names and one-line messages."""
     return safe(text).replace("\n", "?")
+
+
+def shortened(text: str, limit: int) -> str:
+    """``text`` if it has at most ``limit`` characters, else its start and "…", ``limit`` in all."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
